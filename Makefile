@@ -1,0 +1,66 @@
+# The two commands of the README: `make run` and `make test`. Each installs the Debian
+# packages it needs when they are missing, configures, builds and runs.
+SHELL   := /bin/bash
+JOBS    ?= $(shell nproc)
+SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+DEBS    := build-essential cmake pkg-config libzmq3-dev liblmdb-dev libmsgpack-dev \
+           libsystemd-dev libsodium-dev libinih-dev libjansson-dev libcmocka-dev \
+           python3 python3-zmq python3-msgpack clang libclang-rt-14-dev systemd
+BENCH_DEBS := redis-server redis-tools
+
+.PHONY: all deps build build-asan run test test-release test-asan fuzz bench clean
+
+all: build
+
+deps:
+	@missing=""; for p in $(DEBS) $(EXTRA_DEBS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make: installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+build/CMakeCache.txt: | deps
+	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: deps build/CMakeCache.txt
+	cmake --build build -j $(JOBS)
+
+build-asan/CMakeCache.txt: | deps
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSANITIZE=ON
+
+build-asan: deps build-asan/CMakeCache.txt
+	cmake --build build-asan -j $(JOBS)
+
+build-fuzz/CMakeCache.txt: | deps
+	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFUZZ=ON
+
+# The daemon in the foreground on the dev config; state and sockets under ./var.
+run: build
+	@mkdir -p var/state var/run
+	@echo "integrityd: state in var/state, sockets in var/run"
+	@echo "send a sample event:  build/cli/integrityctl -c config/integrityd.dev.conf submit tests/e2e/sample-declaration.json"
+	@echo "see it:               build/cli/integrityctl -c config/integrityd.dev.conf cases"
+	exec build/daemon/integrityd --config config/integrityd.dev.conf
+
+test-release: build
+	cd build && ctest --output-on-failure -j $(JOBS)
+
+test-asan: build-asan
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
+
+fuzz: build-fuzz/CMakeCache.txt
+	cmake --build build-fuzz -j $(JOBS) --target fuzz_proto
+	cd build-fuzz && ctest --output-on-failure -L fuzz
+
+test: test-release test-asan fuzz
+
+bench: EXTRA_DEBS = $(BENCH_DEBS)
+bench: build
+	tests/bench/run-bench build
+
+clean:
+	rm -rf build build-asan build-fuzz
