@@ -1,0 +1,604 @@
+/* integrityctl: the operator's command line for integrityd. Parses the arguments, finds the
+ * endpoints, runs one command and maps the outcome to the exit codes of usage(). This is the
+ * top layer: it is the one place that logs, once per failure. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <sodium.h>
+#include <zmq.h>
+
+#include "cliconf.h"
+#include "ctlclient.h"
+#include "show.h"
+#include "submit.h"
+
+#ifndef INTEGRITYD_VERSION
+#define INTEGRITYD_VERSION "unknown"
+#endif
+
+enum cli_exit {
+	EXIT_OK = 0,          /* done; an event accepted or a duplicate */
+	EXIT_FAILED = 1,      /* the daemon answered an error or rejected an event */
+	EXIT_USAGE = 2,       /* bad arguments or config */
+	EXIT_UNREACHABLE = 3, /* no answer from the daemon in time */
+};
+
+#define DEFAULT_TIMEOUT_MS 5000
+#define MAX_TIMEOUT_MS     86400000
+/* The defaults of config/integrityd.conf (PROTOCOL.md "Sockets"), used when the default
+ * config file does not exist. */
+#define DEFAULT_INTAKE  "ipc:///run/integrityd/intake.sock"
+#define DEFAULT_CONTROL "ipc:///run/integrityd/control.sock"
+
+struct cli {
+	const char *config_path;
+	bool config_explicit; /* -c or $INTEGRITYD_CONFIG: a missing file is then an error */
+	const char *control_opt;
+	const char *intake_opt;
+	bool json;
+	int timeout_ms;
+	bool conf_loaded;
+	struct cliconf conf;
+	struct ctlclient *control;
+};
+
+static void usage(FILE *out)
+{
+	fputs("usage: integrityctl [-c CONFIG] [--control ENDPOINT] [--intake ENDPOINT] [--json]\n"
+	      "                    [--timeout MS] COMMAND ...\n"
+	      "\n"
+	      "commands:\n"
+	      "  status                     the daemon's counters\n"
+	      "  case show REF              one case: fields, conditions, deadlines, history\n"
+	      "  case reads REF             the control reads that returned a case\n"
+	      "  cases [--state S] [--subject ID] [--limit N] [--all]\n"
+	      "                             list cases; --all follows every page\n"
+	      "  audit verify               check the journal's hash chain\n"
+	      "  backup PATH                write a consistent copy of the store to PATH\n"
+	      "  submit FILE.json|-         send an event, or a JSON array of events, to intake;\n"
+	      "                             adds v=1, a random id and at=now when missing\n"
+	      "  raw CMD [JSON-ARGS]        any control command, result printed as JSON\n"
+	      "  keygen [--seal]            print a new CURVE key pair, or with --seal a seal key\n"
+	      "\n"
+	      "options:\n"
+	      "  -c, --config FILE          config file (default $" CLICONF_ENV " or\n"
+	      "                             " CLICONF_DEFAULT_PATH ")\n"
+	      "      --control ENDPOINT     control endpoint (default: [control] endpoint)\n"
+	      "      --intake ENDPOINT      intake endpoint (default: [intake] endpoint)\n"
+	      "  -j, --json                 print results as JSON, for scripts\n"
+	      "  -t, --timeout MS           how long to wait for the daemon (default 5000)\n"
+	      "  -h, --help                 this text\n"
+	      "  -V, --version              the version\n"
+	      "\n"
+	      "exit status:\n"
+	      "  0  done: the command succeeded; submitted events were accepted or duplicates\n"
+	      "  1  the daemon answered an error, rejected an event, or the audit chain is broken\n"
+	      "  2  usage error: bad arguments, unreadable config or input file\n"
+	      "  3  could not reach the daemon: no reply within the timeout\n",
+	      out);
+}
+
+static int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("integrityctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return code;
+}
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("integrityctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\ntry 'integrityctl --help'\n", stderr);
+	return EXIT_USAGE;
+}
+
+static int parse_uint(const char *s, unsigned long max, unsigned long *ret)
+{
+	unsigned long v;
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v > max)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+static uint64_t wall_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* ---------------------------------------------------------------- endpoints */
+
+/* Fills *ret with the endpoint to use, or returns an exit code. */
+static int resolve_endpoint(struct cli *cli, bool control, const char **ret)
+{
+	const char *opt = control ? cli->control_opt : cli->intake_opt;
+	int line = 0, r;
+
+	if (opt) {
+		*ret = opt;
+		return EXIT_OK;
+	}
+	if (!cli->conf_loaded) {
+		r = cliconf_load(cli->config_path, &cli->conf, &line);
+		if (r == -EINVAL)
+			return usage_error("%s:%d: cannot parse this line", cli->config_path, line);
+		if (r < 0 && (cli->config_explicit || r != -ENOENT))
+			return usage_error("%s: %s", cli->config_path, strerror(-r));
+		cli->conf_loaded = true;
+	}
+	if (control)
+		*ret = cli->conf.control[0] ? cli->conf.control : DEFAULT_CONTROL;
+	else
+		*ret = cli->conf.intake[0] ? cli->conf.intake : DEFAULT_INTAKE;
+	return EXIT_OK;
+}
+
+/* The exit code for a failure of the request/reply layer, logged once. */
+static int report_error(const char *what, const char *endpoint, int r, int timeout_ms,
+			const struct ctlclient_error *err)
+{
+	switch (r) {
+	case -EREMOTEIO:
+		return fail(EXIT_FAILED, "%s: %s: %s", what, err->code, err->message);
+	case -ETIMEDOUT:
+		return fail(EXIT_UNREACHABLE,
+			    "%s: no reply from %s within %d ms (is integrityd running?)", what,
+			    endpoint, timeout_ms);
+	case -EBADMSG:
+		return fail(EXIT_FAILED, "%s: the reply from %s is not a valid MessagePack map",
+			    what, endpoint);
+	case -EINVAL:
+	case -EPROTONOSUPPORT:
+		return fail(EXIT_USAGE, "%s: bad endpoint '%s': %s", what, endpoint,
+			    zmq_strerror(-r));
+	default:
+		return fail(EXIT_UNREACHABLE, "%s: %s: %s", what, endpoint, zmq_strerror(-r));
+	}
+}
+
+/* One control command; on EXIT_OK *ret_result is the result (owned by the caller). */
+static int call(struct cli *cli, const char *cmd, const json_t *args, json_t **ret_result)
+{
+	struct ctlclient_error err;
+	const char *endpoint;
+	int code, r;
+
+	memset(&err, 0, sizeof(err));
+	code = resolve_endpoint(cli, true, &endpoint);
+	if (code != EXIT_OK)
+		return code;
+	if (!cli->control) {
+		r = ctlclient_new(endpoint, &cli->control);
+		if (r < 0)
+			return report_error(cmd, endpoint, r, cli->timeout_ms, NULL);
+	}
+	r = ctlclient_call(cli->control, cmd, args, cli->timeout_ms, ret_result, &err);
+	if (r < 0)
+		return report_error(cmd, endpoint, r, cli->timeout_ms, &err);
+	return EXIT_OK;
+}
+
+/* ---------------------------------------------------------------- commands */
+
+static int cmd_status(struct cli *cli, int argc, char **argv)
+{
+	json_t *result;
+	int code;
+
+	(void)argv;
+	if (argc != 1)
+		return usage_error("status takes no arguments");
+	code = call(cli, "status", NULL, &result);
+	if (code != EXIT_OK)
+		return code;
+	if (cli->json)
+		show_json(stdout, result);
+	else
+		show_status(stdout, result);
+	json_decref(result);
+	return EXIT_OK;
+}
+
+static int cmd_case(struct cli *cli, int argc, char **argv)
+{
+	json_t *args, *result;
+	bool reads;
+	int code;
+
+	if (argc != 3 || (strcmp(argv[1], "show") != 0 && strcmp(argv[1], "reads") != 0))
+		return usage_error("usage: case show REF | case reads REF");
+	reads = strcmp(argv[1], "reads") == 0;
+	args = json_pack("{s:s}", "case", argv[2]);
+	if (!args)
+		return usage_error("case: the reference must be UTF-8");
+	code = call(cli, reads ? "audit.reads" : "case.get", args, &result);
+	json_decref(args);
+	if (code != EXIT_OK)
+		return code;
+	if (cli->json)
+		show_json(stdout, result);
+	else if (reads) {
+		json_t *list = json_object_get(result, "reads");
+
+		if (json_array_size(list) == 0)
+			puts("no reads");
+		else
+			show_json(stdout, list);
+	} else
+		show_case(stdout, result);
+	json_decref(result);
+	return EXIT_OK;
+}
+
+static int cmd_cases(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"state", required_argument, NULL, 's'},
+	    {"subject", required_argument, NULL, 'u'},
+	    {"limit", required_argument, NULL, 'n'},
+	    {"all", no_argument, NULL, 'a'},
+	    {NULL, 0, NULL, 0},
+	};
+	json_t *args, *all, *result = NULL, *next;
+	unsigned long limit = 0;
+	bool every = false;
+	int code = EXIT_OK, o;
+
+	args = json_object();
+	all = json_array();
+	if (!args || !all) {
+		json_decref(args);
+		json_decref(all);
+		return fail(EXIT_FAILED, "out of memory");
+	}
+	optind = 0;
+	opterr = 0;
+	while ((o = getopt_long(argc, argv, "+s:u:n:a", opts, NULL)) != -1) {
+		switch (o) {
+		case 's':
+			json_object_set_new(args, "state", json_string(optarg));
+			break;
+		case 'u':
+			json_object_set_new(args, "subject", json_string(optarg));
+			break;
+		case 'n':
+			if (parse_uint(optarg, 1000, &limit) < 0 || limit == 0)
+				code = usage_error("cases: --limit takes a number from 1 to 1000");
+			else
+				json_object_set_new(args, "limit", json_integer((json_int_t)limit));
+			break;
+		case 'a':
+			every = true;
+			break;
+		default:
+			code = usage_error("cases: unknown option '%s'", argv[optind - 1]);
+		}
+		if (code != EXIT_OK)
+			goto out;
+	}
+	if (optind != argc) {
+		code = usage_error("cases: unexpected argument '%s'", argv[optind]);
+		goto out;
+	}
+
+	for (;;) {
+		code = call(cli, "case.list", args, &result);
+		if (code != EXIT_OK)
+			goto out;
+		json_array_extend(all, json_object_get(result, "cases"));
+		next = json_object_get(result, "next");
+		if (!every || !json_is_string(next))
+			break;
+		json_object_set(args, "after", next);
+		json_decref(result);
+		result = NULL;
+	}
+	if (cli->json) {
+		/* With --all, one result as if it had been one page. */
+		if (every) {
+			json_object_set(result, "cases", all);
+			json_object_set_new(result, "next", json_null());
+		}
+		show_json(stdout, result);
+	} else {
+		show_cases(stdout, all);
+		if (!every && json_is_string(json_object_get(result, "next")))
+			printf("(more: --all lists every page)\n");
+	}
+out:
+	json_decref(result);
+	json_decref(args);
+	json_decref(all);
+	return code;
+}
+
+static int cmd_audit(struct cli *cli, int argc, char **argv)
+{
+	json_t *result;
+	bool ok;
+	int code;
+
+	if (argc != 2 || strcmp(argv[1], "verify") != 0)
+		return usage_error("usage: audit verify");
+	code = call(cli, "audit.verify", NULL, &result);
+	if (code != EXIT_OK)
+		return code;
+	if (cli->json) {
+		ok = json_is_true(json_object_get(result, "ok"));
+		show_json(stdout, result);
+	} else
+		ok = show_audit(stdout, result);
+	json_decref(result);
+	if (!ok)
+		return fail(EXIT_FAILED, "audit verify: the journal's hash chain is broken");
+	return EXIT_OK;
+}
+
+static int cmd_backup(struct cli *cli, int argc, char **argv)
+{
+	json_t *args, *result;
+	int code;
+
+	if (argc != 2)
+		return usage_error("usage: backup PATH");
+	args = json_pack("{s:s}", "path", argv[1]);
+	if (!args)
+		return usage_error("backup: the path must be UTF-8");
+	code = call(cli, "backup", args, &result);
+	json_decref(args);
+	if (code != EXIT_OK)
+		return code;
+	if (cli->json)
+		show_json(stdout, result);
+	else
+		show_backup(stdout, result);
+	json_decref(result);
+	return EXIT_OK;
+}
+
+static int cmd_raw(struct cli *cli, int argc, char **argv)
+{
+	json_t *args = NULL, *result;
+	json_error_t jerr;
+	int code;
+
+	if (argc < 2 || argc > 3)
+		return usage_error("usage: raw CMD [JSON-ARGS]");
+	if (argc == 3) {
+		args = json_loads(argv[2], JSON_REJECT_DUPLICATES, &jerr);
+		if (!args)
+			return usage_error("raw: JSON-ARGS: %s", jerr.text);
+		if (!json_is_object(args)) {
+			json_decref(args);
+			return usage_error("raw: JSON-ARGS must be a JSON object");
+		}
+	}
+	code = call(cli, argv[1], args, &result);
+	json_decref(args);
+	if (code != EXIT_OK)
+		return code;
+	show_json(stdout, result);
+	json_decref(result);
+	return EXIT_OK;
+}
+
+static int cmd_submit(struct cli *cli, int argc, char **argv)
+{
+	struct ctlclient *c = NULL;
+	json_t *events, *replies = NULL, *ev;
+	uint64_t now = wall_now_ms();
+	const char *endpoint;
+	char errbuf[512];
+	size_t i, missing = 0, refused = 0;
+	bool single;
+	int code, r;
+
+	if (argc != 2)
+		return usage_error("usage: submit FILE.json|-");
+	r = submit_load(argv[1], &events, &single, errbuf, sizeof(errbuf));
+	if (r < 0)
+		return fail(EXIT_USAGE, "submit: %s", errbuf);
+	json_array_foreach(events, i, ev)
+	{
+		r = submit_prepare(ev, now);
+		if (r < 0) {
+			json_decref(events);
+			return fail(EXIT_FAILED, "submit: %s", strerror(-r));
+		}
+	}
+	code = resolve_endpoint(cli, false, &endpoint);
+	if (code != EXIT_OK)
+		goto out;
+	r = ctlclient_new(endpoint, &c);
+	if (r < 0) {
+		code = report_error("submit", endpoint, r, cli->timeout_ms, NULL);
+		goto out;
+	}
+	r = submit_run(c, events, cli->timeout_ms, &replies);
+	if (r < 0 && r != -ETIMEDOUT) {
+		code = report_error("submit", endpoint, r, cli->timeout_ms, NULL);
+		goto out;
+	}
+
+	if (cli->json)
+		show_json(stdout, single ? json_array_get(replies, 0) : replies);
+	json_array_foreach(replies, i, ev)
+	{
+		if (json_is_null(ev)) {
+			missing++;
+			continue;
+		}
+		if (cli->json) {
+			const char *st = json_string_value(json_object_get(ev, "status"));
+
+			if (!st || (strcmp(st, "accepted") && strcmp(st, "duplicate")))
+				refused++;
+			continue;
+		}
+		if (!show_intake_reply(stdout, stderr, ev))
+			refused++;
+	}
+	if (missing)
+		code = fail(EXIT_UNREACHABLE,
+			    "submit: %zu of %zu events got no reply from %s within %d ms", missing,
+			    json_array_size(events), endpoint, cli->timeout_ms);
+	else if (refused)
+		code = fail(EXIT_FAILED, "submit: %zu of %zu events rejected", refused,
+			    json_array_size(events));
+out:
+	json_decref(replies);
+	json_decref(events);
+	ctlclient_destroy(&c);
+	return code;
+}
+
+static int cmd_keygen(struct cli *cli, int argc, char **argv)
+{
+	char pub[41], sec[41];
+
+	if (argc == 2 && strcmp(argv[1], "--seal") == 0) {
+		unsigned char key[32];
+		char hex[65];
+
+		randombytes_buf(key, sizeof(key));
+		sodium_bin2hex(hex, sizeof(hex), key, sizeof(key));
+		sodium_memzero(key, sizeof(key));
+		if (cli->json)
+			printf("{\"seal_key\": \"%s\"}\n", hex);
+		else
+			puts(hex);
+		sodium_memzero(hex, sizeof(hex));
+		return EXIT_OK;
+	}
+	if (argc != 1)
+		return usage_error("usage: keygen [--seal]");
+	if (zmq_curve_keypair(pub, sec) < 0)
+		return fail(EXIT_FAILED, "keygen: %s (libzmq built without CURVE?)",
+			    zmq_strerror(errno));
+	if (cli->json)
+		printf("{\"public_key\": \"%s\", \"secret_key\": \"%s\"}\n", pub, sec);
+	else
+		printf("public_key = %s\nsecret_key = %s\n", pub, sec);
+	sodium_memzero(sec, sizeof(sec));
+	return EXIT_OK;
+}
+
+/* ---------------------------------------------------------------- dispatch */
+
+struct command {
+	const char *name;
+	int (*run)(struct cli *cli, int argc, char **argv);
+};
+
+static const struct command commands[] = {
+    {"status", cmd_status}, {"case", cmd_case},     {"cases", cmd_cases},
+    {"audit", cmd_audit},   {"backup", cmd_backup}, {"submit", cmd_submit},
+    {"raw", cmd_raw},       {"keygen", cmd_keygen}, {NULL, NULL},
+};
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"config", required_argument, NULL, 'c'},  {"control", required_argument, NULL, 'C'},
+	    {"intake", required_argument, NULL, 'I'},  {"json", no_argument, NULL, 'j'},
+	    {"timeout", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0},
+	};
+	struct cli cli = {.timeout_ms = DEFAULT_TIMEOUT_MS};
+	unsigned long ms;
+	const char *env;
+	int code, o;
+
+	opterr = 0;
+	while ((o = getopt_long(argc, argv, "+c:jt:hV", opts, NULL)) != -1) {
+		switch (o) {
+		case 'c':
+			cli.config_path = optarg;
+			cli.config_explicit = true;
+			break;
+		case 'C':
+			cli.control_opt = optarg;
+			break;
+		case 'I':
+			cli.intake_opt = optarg;
+			break;
+		case 'j':
+			cli.json = true;
+			break;
+		case 't':
+			if (parse_uint(optarg, MAX_TIMEOUT_MS, &ms) < 0 || ms == 0)
+				return usage_error("--timeout takes milliseconds, 1 to %d",
+						   MAX_TIMEOUT_MS);
+			cli.timeout_ms = (int)ms;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		case 'V':
+			printf("integrityctl %s\n", INTEGRITYD_VERSION);
+			return EXIT_OK;
+		case '?':
+			if (optopt)
+				return usage_error("option -%c needs an argument or is unknown",
+						   optopt);
+			return usage_error("unknown option or missing argument: '%s'",
+					   argv[optind - 1]);
+		default:
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (!cli.config_path) {
+		env = getenv(CLICONF_ENV);
+		cli.config_path = env && *env ? env : CLICONF_DEFAULT_PATH;
+		cli.config_explicit = env && *env;
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[optind], "help") == 0) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (sodium_init() < 0)
+		return fail(EXIT_FAILED, "libsodium failed to initialise");
+
+	for (const struct command *c = commands; c->name; c++) {
+		if (strcmp(c->name, argv[optind]) != 0)
+			continue;
+		code = c->run(&cli, argc - optind, argv + optind);
+		ctlclient_destroy(&cli.control);
+		return code;
+	}
+	return usage_error("unknown command '%s'", argv[optind]);
+}
