@@ -1,0 +1,382 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <ini.h>
+
+#define MS_PER_S   1000ull
+#define MS_PER_DAY (86400ull * MS_PER_S)
+
+static const char *const dl_names[DL_COUNT] = {
+	[DL_MANAGER_REVIEW] = "manager_review",
+	[DL_PSD_ASSESSMENT] = "psd_assessment",
+	[DL_INTERVIEW] = "interview",
+	[DL_MITIGATION_PROPOSAL] = "mitigation_proposal",
+	[DL_MITIGATION_RESPONSE] = "mitigation_response",
+	[DL_AA_APPROVAL] = "aa_approval",
+	[DL_REPRESENTATIONS] = "representations",
+	[DL_AA_DETERMINATION] = "aa_determination",
+	[DL_SERVICE] = "service",
+	[DL_APPEAL_WINDOW] = "appeal_window",
+	[DL_STRATEGY_MEETING] = "strategy_meeting",
+	[DL_APPEAL_DECISION] = "appeal_decision",
+	[DL_ANNUAL_REVIEW] = "annual_review",
+	[DL_REVIEW] = "review",
+	[DL_VETTING_REVIEW] = "vetting_review",
+};
+_Static_assert(sizeof(dl_names) / sizeof(dl_names[0]) == DL_COUNT, "dl_names");
+
+/* WORKFLOW.md "Deadlines", the default column. */
+static const struct duration dl_defaults[DL_COUNT] = {
+	[DL_MANAGER_REVIEW] = {7 * MS_PER_DAY, DUR_MS},
+	[DL_PSD_ASSESSMENT] = {28 * MS_PER_DAY, DUR_MS},
+	[DL_INTERVIEW] = {28 * MS_PER_DAY, DUR_MS},
+	[DL_MITIGATION_PROPOSAL] = {28 * MS_PER_DAY, DUR_MS},
+	[DL_MITIGATION_RESPONSE] = {14 * MS_PER_DAY, DUR_MS},
+	[DL_AA_APPROVAL] = {14 * MS_PER_DAY, DUR_MS},
+	[DL_REPRESENTATIONS] = {14 * MS_PER_DAY, DUR_MS},
+	[DL_AA_DETERMINATION] = {28 * MS_PER_DAY, DUR_MS},
+	[DL_SERVICE] = {7 * MS_PER_DAY, DUR_MS},
+	[DL_APPEAL_WINDOW] = {14 * MS_PER_DAY, DUR_MS},
+	[DL_STRATEGY_MEETING] = {28 * MS_PER_DAY, DUR_MS},
+	[DL_APPEAL_DECISION] = {14 * MS_PER_DAY, DUR_MS},
+	[DL_ANNUAL_REVIEW] = {12, DUR_MO},
+	[DL_REVIEW] = {28 * MS_PER_DAY, DUR_MS},
+	[DL_VETTING_REVIEW] = {28 * MS_PER_DAY, DUR_MS},
+};
+
+const char *config_dl_name(enum dl_kind k)
+{
+	return (unsigned)k < DL_COUNT ? dl_names[k] : "?";
+}
+
+int config_parse_duration(const char *s, struct duration *ret)
+{
+	static const struct {
+		const char *suffix;
+		enum dur_unit unit;
+		uint64_t ms;
+	} units[] = {
+		{"s", DUR_MS, MS_PER_S}, {"m", DUR_MS, 60 * MS_PER_S},
+		{"h", DUR_MS, 3600 * MS_PER_S}, {"d", DUR_MS, MS_PER_DAY},
+		{"wd", DUR_WD, 1}, {"mo", DUR_MO, 1}, {"y", DUR_Y, 1},
+	};
+	char *end;
+	unsigned long long n;
+
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].suffix) != 0)
+			continue;
+		if (n > UINT64_MAX / units[i].ms)
+			return -ERANGE;
+		ret->n = n * units[i].ms;
+		ret->unit = units[i].unit;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int config_parse_size(const char *s, uint64_t *ret)
+{
+	static const struct {
+		const char *suffix;
+		unsigned shift;
+	} units[] = {{"", 0}, {"KiB", 10}, {"MiB", 20}, {"GiB", 30}, {"TiB", 40}};
+	char *end;
+	unsigned long long n;
+
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].suffix) != 0)
+			continue;
+		if (n > (UINT64_MAX >> units[i].shift))
+			return -ERANGE;
+		*ret = (uint64_t)n << units[i].shift;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* ---- the key table ---------------------------------------------------------------- */
+
+struct parse_state {
+	struct config *cfg;
+	char *err;
+	int err_line; /* inih reports only the first error line; we keep our message for it */
+};
+
+enum key_type { K_STR, K_ENDPOINTS, K_SIZE, K_DURATION_MS, K_DURATION, K_DURATIONS, K_SYNC, K_UINT };
+
+struct key {
+	const char *section;
+	const char *name;
+	enum key_type type;
+	size_t offset;
+	size_t size; /* K_STR, K_ENDPOINTS: the buffer */
+};
+
+#define KEY(sec, nm, ty, field)                                                                \
+	{sec, nm, ty, offsetof(struct config, field), sizeof(((struct config *)0)->field)}
+
+static const struct key keys[] = {
+	KEY("daemon", "state_dir", K_STR, state_dir),
+	KEY("intake", "endpoint", K_ENDPOINTS, intake_endpoint),
+	KEY("intake", "max_message_bytes", K_SIZE, max_message_bytes),
+	KEY("intake", "clock_skew", K_DURATION_MS, clock_skew_ms),
+	KEY("intake", "batch_max", K_UINT, batch_max),
+	KEY("notify", "endpoint", K_ENDPOINTS, notify_endpoint),
+	KEY("control", "endpoint", K_ENDPOINTS, control_endpoint),
+	KEY("store", "map_size", K_SIZE, map_size),
+	KEY("store", "map_max", K_SIZE, map_max),
+	KEY("store", "sync", K_SYNC, sync),
+	KEY("deadlines", "reminders", K_DURATIONS, reminders),
+	KEY("deadlines", "escalation_interval", K_DURATION, escalation_interval),
+	KEY("escalation", "aa_roster", K_STR, aa_roster),
+	KEY("retention", "closed_case", K_DURATION, retention_closed_case),
+	KEY("vetting", "review_required", K_STR, vetting_review_required),
+	KEY("security", "curve_public_key", K_STR, curve_public_key),
+	KEY("security", "curve_secret_key", K_STR, curve_secret_key),
+	KEY("security", "clients", K_STR, clients),
+	KEY("security", "seal_key", K_STR, seal_key),
+};
+
+static int fail(struct parse_state *ps, const char *section, const char *name, const char *fmt,
+		...) __attribute__((format(printf, 4, 5)));
+
+static int fail(struct parse_state *ps, const char *section, const char *name, const char *fmt,
+		...)
+{
+	char what[256];
+	va_list ap;
+
+	if (ps->err[0]) /* keep the first error: it is the line inih reports */
+		return 0;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	snprintf(ps->err, CONFIG_ERR_MAX, "[%s] %s: %s", section, name, what);
+	return 0;
+}
+
+static int set_durations(struct parse_state *ps, const struct key *k, const char *value)
+{
+	struct config *cfg = ps->cfg;
+	char buf[256], *save = NULL, *tok;
+
+	if (strlen(value) >= sizeof(buf))
+		return fail(ps, k->section, k->name, "too long");
+	strcpy(buf, value);
+	cfg->n_reminders = 0;
+	for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		if (cfg->n_reminders == CONFIG_LIST_MAX)
+			return fail(ps, k->section, k->name, "at most %d durations",
+				    CONFIG_LIST_MAX);
+		if (config_parse_duration(tok, &cfg->reminders[cfg->n_reminders++]) < 0)
+			return fail(ps, k->section, k->name,
+				    "'%s' is not a duration (a number and s, m, h, d, wd, mo or y)",
+				    tok);
+	}
+	return 1;
+}
+
+static int set_key(struct parse_state *ps, const struct key *k, const char *value)
+{
+	void *field = (char *)ps->cfg + k->offset;
+	struct duration d;
+
+	switch (k->type) {
+	case K_STR:
+	case K_ENDPOINTS:
+		if (strlen(value) >= k->size)
+			return fail(ps, k->section, k->name, "longer than %zu bytes", k->size - 1);
+		if (k->type == K_ENDPOINTS && !*value)
+			return fail(ps, k->section, k->name, "needs at least one endpoint");
+		strcpy(field, value);
+		return 1;
+	case K_SIZE:
+		if (config_parse_size(value, field) < 0)
+			return fail(ps, k->section, k->name,
+				    "'%s' is not a size (a number, optionally KiB, MiB or GiB)",
+				    value);
+		return 1;
+	case K_UINT:
+		if (config_parse_size(value, field) < 0 || *(uint64_t *)field == 0)
+			return fail(ps, k->section, k->name, "'%s' is not a positive integer",
+				    value);
+		return 1;
+	case K_DURATION_MS:
+	case K_DURATION:
+		if (config_parse_duration(value, &d) < 0)
+			return fail(ps, k->section, k->name,
+				    "'%s' is not a duration (a number and s, m, h, d, wd, mo or y)",
+				    value);
+		if (k->type == K_DURATION) {
+			*(struct duration *)field = d;
+			return 1;
+		}
+		if (d.unit != DUR_MS)
+			return fail(ps, k->section, k->name,
+				    "'%s': use s, m, h or d here (a fixed length)", value);
+		*(uint64_t *)field = d.n;
+		return 1;
+	case K_DURATIONS:
+		return set_durations(ps, k, value);
+	case K_SYNC:
+		if (strcmp(value, "full") == 0)
+			*(enum store_sync *)field = SYNC_FULL;
+		else if (strcmp(value, "none") == 0)
+			*(enum store_sync *)field = SYNC_NONE;
+		else
+			return fail(ps, k->section, k->name, "'%s': expected full or none", value);
+		return 1;
+	}
+	return fail(ps, k->section, k->name, "unhandled key type");
+}
+
+static int on_key(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse_state *ps = user;
+	struct duration d;
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0)
+			return set_key(ps, &keys[i], value);
+	if (strcmp(section, "deadlines") == 0) {
+		for (int k = 0; k < DL_COUNT; k++) {
+			if (strcmp(dl_names[k], name) != 0)
+				continue;
+			if (config_parse_duration(value, &d) < 0 || d.n == 0)
+				return fail(ps, section, name,
+					    "'%s' is not a positive duration (a number and s, m, h, "
+					    "d, wd, mo or y)",
+					    value);
+			ps->cfg->deadline[k] = d;
+			return 1;
+		}
+	}
+	return fail(ps, section, name, "unknown key (check its spelling and section)");
+}
+
+static void set_defaults(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	strcpy(cfg->state_dir, "/var/lib/integrityd");
+	strcpy(cfg->intake_endpoint, "ipc:///run/integrityd/intake.sock");
+	strcpy(cfg->notify_endpoint, "ipc:///run/integrityd/notify.sock");
+	strcpy(cfg->control_endpoint, "ipc:///run/integrityd/control.sock");
+	cfg->max_message_bytes = 65536;
+	cfg->clock_skew_ms = 300 * MS_PER_S;
+	cfg->batch_max = 1024;
+	cfg->map_size = 1ull << 30;
+	cfg->map_max = 64ull << 30;
+	cfg->sync = SYNC_FULL;
+	memcpy(cfg->deadline, dl_defaults, sizeof(dl_defaults));
+	cfg->reminders[0] = (struct duration){7 * MS_PER_DAY, DUR_MS};
+	cfg->reminders[1] = (struct duration){1 * MS_PER_DAY, DUR_MS};
+	cfg->n_reminders = 2;
+	cfg->escalation_interval = (struct duration){7 * MS_PER_DAY, DUR_MS};
+	cfg->retention_closed_case = (struct duration){6, DUR_Y};
+	strcpy(cfg->vetting_review_required, "MV,SC,DV");
+}
+
+/* Without CURVE (PROTOCOL.md "Security settings") tcp:// may only listen on loopback. */
+static int check_endpoints(const char *section, const char *list, char *err)
+{
+	static const char *const loopback[] = {"tcp://127.", "tcp://localhost:", "tcp://[::1]:"};
+	char buf[CONFIG_ENDPOINTS_MAX], *save = NULL, *ep;
+	bool ok;
+
+	strcpy(buf, list);
+	for (ep = strtok_r(buf, ", ", &save); ep; ep = strtok_r(NULL, ", ", &save)) {
+		if (strncmp(ep, "ipc://", 6) == 0 || strncmp(ep, "inproc://", 9) == 0)
+			continue;
+		if (strncmp(ep, "tcp://", 6) != 0) {
+			snprintf(err, CONFIG_ERR_MAX,
+				 "[%s] endpoint: '%s': only ipc:// and tcp:// are supported", section,
+				 ep);
+			return -1;
+		}
+		ok = false;
+		for (size_t i = 0; i < sizeof(loopback) / sizeof(loopback[0]); i++)
+			ok |= strncmp(ep, loopback[i], strlen(loopback[i])) == 0;
+		if (!ok) {
+			snprintf(err, CONFIG_ERR_MAX,
+				 "[%s] endpoint: '%s' is not on loopback, and without CURVE keys "
+				 "a tcp:// endpoint may only listen on 127.0.0.0/8 or [::1]",
+				 section, ep);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Rules across keys, checked once the whole file is read. */
+static int check(struct config *cfg, char *err)
+{
+	if (check_endpoints("intake", cfg->intake_endpoint, err) < 0 ||
+	    check_endpoints("notify", cfg->notify_endpoint, err) < 0 ||
+	    check_endpoints("control", cfg->control_endpoint, err) < 0)
+		return -1;
+	if (cfg->map_max < cfg->map_size)
+		cfg->map_max = cfg->map_size;
+	if (cfg->max_message_bytes < 64)
+		return snprintf(err, CONFIG_ERR_MAX,
+				"[intake] max_message_bytes: at least 64 bytes"), -1;
+	if (cfg->curve_secret_key[0] || cfg->curve_public_key[0] || cfg->clients[0] ||
+	    cfg->seal_key[0])
+		return snprintf(err, CONFIG_ERR_MAX,
+				"[security]: CURVE keys, clients and seal_key are not supported "
+				"by this version; remove them rather than run unprotected"),
+		       -1;
+	return 0;
+}
+
+int config_load(struct config *cfg, const char *path, char errbuf[CONFIG_ERR_MAX])
+{
+	struct parse_state ps = {.cfg = cfg, .err = errbuf};
+	char msg[CONFIG_ERR_MAX];
+	FILE *f;
+	int line;
+
+	set_defaults(cfg);
+	errbuf[0] = '\0';
+	if (strlen(path) >= sizeof(cfg->path)) {
+		snprintf(errbuf, CONFIG_ERR_MAX, "%.64s...: path too long", path);
+		return -1;
+	}
+	strcpy(cfg->path, path);
+	f = fopen(path, "re");
+	if (!f) {
+		snprintf(errbuf, CONFIG_ERR_MAX, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	line = ini_parse_file(f, on_key, &ps);
+	fclose(f);
+	if (line != 0) {
+		snprintf(msg, sizeof(msg), "%s", errbuf[0] ? errbuf : "not a key = value line");
+		snprintf(errbuf, CONFIG_ERR_MAX, "%.200s:%d: %.300s", path, line, msg);
+		return -1;
+	}
+	if (check(cfg, msg) < 0) {
+		snprintf(errbuf, CONFIG_ERR_MAX, "%.200s: %.300s", path, msg);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,89 @@
+/* config: the daemon's INI file (PROTOCOL.md "Config"), parsed strictly: an unknown section
+ * or key, or a bad value, is an error naming the file, line and key. Every setting has its
+ * default here, so an empty file is a valid (development) configuration. */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_ENDPOINTS_MAX 1024 /* bytes of a comma-separated endpoint list */
+#define CONFIG_ERR_MAX       512
+#define CONFIG_LIST_MAX      8 /* items of a duration list such as reminders */
+#define CONFIG_ROSTER_MAX    512
+
+/* Durations keep their unit: working days, months and years have no fixed length. */
+enum dur_unit { DUR_MS, DUR_WD, DUR_MO, DUR_Y };
+struct duration {
+	uint64_t n; /* milliseconds for DUR_MS, else a count of the unit */
+	enum dur_unit unit;
+};
+
+/* The deadline kinds of WORKFLOW.md "Deadlines", one `[deadlines]` key each. */
+enum dl_kind {
+	DL_MANAGER_REVIEW,
+	DL_PSD_ASSESSMENT,
+	DL_INTERVIEW,
+	DL_MITIGATION_PROPOSAL,
+	DL_MITIGATION_RESPONSE,
+	DL_AA_APPROVAL,
+	DL_REPRESENTATIONS,
+	DL_AA_DETERMINATION,
+	DL_SERVICE,
+	DL_APPEAL_WINDOW,
+	DL_STRATEGY_MEETING,
+	DL_APPEAL_DECISION,
+	DL_ANNUAL_REVIEW,
+	DL_REVIEW,
+	DL_VETTING_REVIEW,
+	DL_COUNT
+};
+const char *config_dl_name(enum dl_kind k);
+
+enum store_sync { SYNC_FULL, SYNC_NONE };
+
+struct config {
+	char path[PATH_MAX];
+	/* [daemon] */
+	char state_dir[PATH_MAX];
+	/* [intake] */
+	char intake_endpoint[CONFIG_ENDPOINTS_MAX];
+	uint64_t max_message_bytes;
+	uint64_t clock_skew_ms;
+	uint64_t batch_max; /* events applied in one write transaction */
+	/* [notify], [control] */
+	char notify_endpoint[CONFIG_ENDPOINTS_MAX];
+	char control_endpoint[CONFIG_ENDPOINTS_MAX];
+	/* [store] */
+	uint64_t map_size; /* initial LMDB map */
+	uint64_t map_max;  /* ceiling the map may grow to */
+	enum store_sync sync;
+	/* [deadlines] */
+	struct duration deadline[DL_COUNT];
+	struct duration reminders[CONFIG_LIST_MAX];
+	size_t n_reminders;
+	struct duration escalation_interval;
+	/* [escalation] */
+	char aa_roster[CONFIG_ROSTER_MAX];
+	/* [retention] */
+	struct duration retention_closed_case;
+	/* [vetting] */
+	char vetting_review_required[128];
+	/* [security] */
+	char curve_public_key[PATH_MAX];
+	char curve_secret_key[PATH_MAX];
+	char clients[PATH_MAX];
+	char seal_key[PATH_MAX];
+};
+
+/* Fills cfg with the defaults, then the file's settings. Returns 0, or -1 with errbuf set to
+ * "FILE:LINE: [section] key: what is wrong". */
+int config_load(struct config *cfg, const char *path, char errbuf[CONFIG_ERR_MAX]);
+
+/* Parsers shared with the tests: "300s", "7d", "5wd", "12mo", "6y"; "64KiB", "1GiB". */
+int config_parse_duration(const char *s, struct duration *ret);
+int config_parse_size(const char *s, uint64_t *ret);
+
+#endif

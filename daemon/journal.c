@@ -1,0 +1,159 @@
+#include "journal.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <sodium.h>
+
+/* entry value: received_at (8, BE) | bytes_hash (32) | link (32) | bytes */
+#define ENTRY_HDR (8 + 2 * JOURNAL_HASH)
+
+void journal_hash(const uint8_t *bytes, size_t len, uint8_t out[JOURNAL_HASH])
+{
+	crypto_generichash(out, JOURNAL_HASH, bytes, len, NULL, 0);
+}
+
+/* link(n) = BLAKE2b(link(n-1) | seq | received_at | bytes_hash) */
+static void chain_link(const uint8_t prev[JOURNAL_HASH], uint64_t seq, uint64_t received_at,
+		       const uint8_t bytes_hash[JOURNAL_HASH], uint8_t out[JOURNAL_HASH])
+{
+	crypto_generichash_state s;
+	uint8_t be[8];
+
+	crypto_generichash_init(&s, NULL, 0, JOURNAL_HASH);
+	crypto_generichash_update(&s, prev, JOURNAL_HASH);
+	store_be64(be, seq);
+	crypto_generichash_update(&s, be, 8);
+	store_be64(be, received_at);
+	crypto_generichash_update(&s, be, 8);
+	crypto_generichash_update(&s, bytes_hash, JOURNAL_HASH);
+	crypto_generichash_final(&s, out, JOURNAL_HASH);
+}
+
+int journal_head_load(struct store *st, MDB_txn *txn, struct journal_head *ret)
+{
+	MDB_val v;
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	r = store_get(st, txn, DB_META, "chain_head", 10, &v);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	if (v.mv_size != 8 + JOURNAL_HASH)
+		return -EIO;
+	ret->seq = store_get_be64(v.mv_data);
+	memcpy(ret->link, (uint8_t *)v.mv_data + 8, JOURNAL_HASH);
+	return 0;
+}
+
+int journal_head_save(struct store *st, MDB_txn *txn, const struct journal_head *head)
+{
+	uint8_t v[8 + JOURNAL_HASH];
+
+	store_be64(v, head->seq);
+	memcpy(v + 8, head->link, JOURNAL_HASH);
+	return store_put(st, txn, DB_META, "chain_head", 10, v, sizeof(v));
+}
+
+int journal_append(struct store *st, MDB_txn *txn, struct journal_head *head,
+		   uint64_t received_at, const uint8_t *bytes, size_t len,
+		   const uint8_t bytes_hash[JOURNAL_HASH])
+{
+	uint8_t key[8], link[JOURNAL_HASH], *v;
+	uint64_t seq = head->seq + 1;
+	int r;
+
+	chain_link(head->link, seq, received_at, bytes_hash, link);
+	store_be64(key, seq);
+	r = store_reserve(st, txn, DB_JOURNAL, key, sizeof(key), ENTRY_HDR + len, (void **)&v);
+	if (r < 0)
+		return r;
+	store_be64(v, received_at);
+	memcpy(v + 8, bytes_hash, JOURNAL_HASH);
+	memcpy(v + 8 + JOURNAL_HASH, link, JOURNAL_HASH);
+	memcpy(v + ENTRY_HDR, bytes, len);
+	head->seq = seq;
+	memcpy(head->link, link, JOURNAL_HASH);
+	return 0;
+}
+
+static int entry_decode(uint64_t seq, const MDB_val *v, struct journal_entry *ret)
+{
+	const uint8_t *p = v->mv_data;
+
+	if (v->mv_size < ENTRY_HDR)
+		return -EIO;
+	ret->seq = seq;
+	ret->received_at = store_get_be64(p);
+	memcpy(ret->bytes_hash, p + 8, JOURNAL_HASH);
+	memcpy(ret->link, p + 8 + JOURNAL_HASH, JOURNAL_HASH);
+	ret->len = v->mv_size - ENTRY_HDR;
+	ret->bytes = ret->len ? p + ENTRY_HDR : NULL;
+	return 0;
+}
+
+int journal_read(struct store *st, MDB_txn *txn, uint64_t seq, struct journal_entry *ret)
+{
+	uint8_t key[8];
+	MDB_val v;
+	int r;
+
+	store_be64(key, seq);
+	r = store_get(st, txn, DB_JOURNAL, key, sizeof(key), &v);
+	if (r < 0)
+		return r;
+	return entry_decode(seq, &v, ret);
+}
+
+int journal_verify(struct store *st, MDB_txn *txn, uint64_t *ret_entries,
+		   uint8_t ret_head[JOURNAL_HASH], uint64_t *ret_first_bad)
+{
+	uint8_t link[JOURNAL_HASH] = {0}, h[JOURNAL_HASH];
+	struct journal_entry e;
+	struct journal_head head;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	uint64_t expect = 1;
+	int r, rc;
+
+	*ret_first_bad = 0;
+	*ret_entries = 0;
+	if ((r = journal_head_load(st, txn, &head)) < 0)
+		return r;
+	if ((r = store_errno(mdb_cursor_open(txn, st->dbi[DB_JOURNAL], &cur))) < 0)
+		return r;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT), expect++) {
+		/* a missing, reordered or rewritten entry breaks the chain where it stands */
+		if (k.mv_size != 8 || store_get_be64(k.mv_data) != expect ||
+		    entry_decode(expect, &v, &e) < 0) {
+			*ret_first_bad = expect;
+			break;
+		}
+		if (e.bytes) {
+			journal_hash(e.bytes, e.len, h);
+			if (memcmp(h, e.bytes_hash, JOURNAL_HASH) != 0) {
+				*ret_first_bad = expect;
+				break;
+			}
+		}
+		chain_link(link, expect, e.received_at, e.bytes_hash, h);
+		if (memcmp(h, e.link, JOURNAL_HASH) != 0) {
+			*ret_first_bad = expect;
+			break;
+		}
+		memcpy(link, h, JOURNAL_HASH);
+		(*ret_entries)++;
+	}
+	mdb_cursor_close(cur);
+	if (rc != 0 && rc != MDB_NOTFOUND && !*ret_first_bad)
+		return store_errno(rc);
+	/* entries cut off the end leave the chain whole but short of the recorded head */
+	if (!*ret_first_bad &&
+	    (head.seq != *ret_entries || memcmp(head.link, link, JOURNAL_HASH) != 0))
+		*ret_first_bad = *ret_entries + 1;
+	memcpy(ret_head, link, JOURNAL_HASH);
+	return 0;
+}

@@ -1,0 +1,492 @@
+#include "reactor.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <msgpack.h>
+#include <systemd/sd-daemon.h>
+#include <zmq.h>
+
+#include "batch.h"
+#include "ctl.h"
+#include "log.h"
+#include "proto.h"
+#include "store.h"
+
+#define ROUTE_MAX        8    /* frames of a reply route (identity, proxies, delimiter) */
+#define CTL_PER_CYCLE    64   /* control requests answered per cycle, so intake never waits */
+#define STATUS_EVERY_MS  1000 /* STATUS= refresh */
+#define STOP_LINGER_MS   2000 /* time given to queued acks when stopping */
+#define MAXMSG_FACTOR    4    /* frames this many times max_message_bytes cut the peer off */
+
+/* One request read from a ROUTER socket: its route and its single payload frame. */
+struct request {
+	zmq_msg_t route[ROUTE_MAX];
+	int nroute;
+	zmq_msg_t payload;
+	int npayload; /* payload frames seen; more than one is malformed */
+	struct batch_item item;
+};
+
+struct reactor {
+	const struct config *cfg;
+	struct store st;
+	struct proto_limits limits;
+	void *zctx, *intake, *control, *notify;
+	int sigfd;
+	bool stopping;
+	uint64_t started_ms;
+	uint64_t watchdog_ms; /* 0: no watchdog */
+	uint64_t last_watchdog_ms, last_status_ms;
+	struct ctl_counters counters;
+	struct request *reqs;      /* batch_max slots */
+	struct batch_item **items; /* items[i] = &reqs[i].item, for batch_apply */
+	msgpack_sbuffer out;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* ---- sockets --------------------------------------------------------------------- */
+
+static int bind_all(void *sock, const char *list, const char *what)
+{
+	char buf[CONFIG_ENDPOINTS_MAX], *save = NULL, *ep;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (ep = strtok_r(buf, ", ", &save); ep; ep = strtok_r(NULL, ", ", &save)) {
+		if (zmq_bind(sock, ep) < 0) {
+			log_error("%s: cannot bind %s: %s", what, ep, zmq_strerror(zmq_errno()));
+			return -1;
+		}
+		log_info("%s: listening on %s", what, ep);
+	}
+	return 0;
+}
+
+static void *open_socket(struct reactor *R, int type, const char *list, const char *what)
+{
+	int64_t maxmsg = (int64_t)R->cfg->max_message_bytes * MAXMSG_FACTOR;
+	int zero = 0;
+	void *s = zmq_socket(R->zctx, type);
+
+	if (!s)
+		return NULL;
+	zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof(zero));
+	if (type == ZMQ_ROUTER)
+		zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg));
+	if (bind_all(s, list, what) < 0) {
+		zmq_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+static void request_close(struct request *q)
+{
+	for (int i = 0; i < q->nroute; i++)
+		zmq_msg_close(&q->route[i]);
+	q->nroute = 0;
+	if (q->npayload)
+		zmq_msg_close(&q->payload);
+	q->npayload = 0;
+}
+
+/* Reads one whole multipart message. The route is the frames up to and including the first
+ * empty one, or the identity frame alone when there is none (PROTOCOL.md "Sockets"); the
+ * rest is the payload, which must be one frame. Returns 1, 0 when none is waiting, -1 when
+ * the message was dropped (its route is too long to answer). */
+static int request_recv(void *sock, struct request *q)
+{
+	zmq_msg_t f[ROUTE_MAX + 1];
+	int n = 0, total = 0, delim = -1, more, flags = ZMQ_DONTWAIT;
+
+	do {
+		zmq_msg_t m;
+
+		zmq_msg_init(&m);
+		if (zmq_msg_recv(&m, sock, flags) < 0) {
+			zmq_msg_close(&m);
+			while (n > 0)
+				zmq_msg_close(&f[--n]);
+			return (zmq_errno() == EAGAIN && flags) ? 0 : -1;
+		}
+		flags = 0; /* the rest of a multipart message is already here */
+		more = zmq_msg_more(&m);
+		if (delim < 0 && total > 0 && zmq_msg_size(&m) == 0)
+			delim = total;
+		total++;
+		if (n < ROUTE_MAX + 1)
+			f[n++] = m;
+		else
+			zmq_msg_close(&m); /* counted, not kept: the request is malformed */
+	} while (more);
+
+	q->nroute = delim < 0 ? 1 : delim + 1;
+	if (q->nroute > ROUTE_MAX) {
+		while (n > 0)
+			zmq_msg_close(&f[--n]);
+		q->nroute = 0;
+		return -1;
+	}
+	memcpy(q->route, f, q->nroute * sizeof(f[0]));
+	q->npayload = total - q->nroute;
+	if (q->npayload > 0)
+		q->payload = f[q->nroute];
+	for (int i = q->nroute + 1; i < n; i++)
+		zmq_msg_close(&f[i]);
+	return 1;
+}
+
+static void send_reply(void *sock, struct request *q, const msgpack_sbuffer *out)
+{
+	for (int i = 0; i < q->nroute; i++) {
+		zmq_msg_t m;
+
+		zmq_msg_init(&m);
+		zmq_msg_copy(&m, &q->route[i]);
+		if (zmq_msg_send(&m, sock, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
+			zmq_msg_close(&m);
+			return; /* the peer is gone or stuck: ROUTER drops the rest */
+		}
+	}
+	zmq_send(sock, out->data, out->size, ZMQ_DONTWAIT);
+}
+
+/* ---- intake ---------------------------------------------------------------------- */
+
+static void reply_intake(struct reactor *R, struct request *q, const char *id, const char *status,
+			 const char *case_ref, uint64_t seq, const struct proto_error *err)
+{
+	msgpack_packer pk;
+
+	R->out.size = 0;
+	msgpack_packer_init(&pk, &R->out, msgpack_sbuffer_write);
+	proto_reply_pack(&pk, id, status, case_ref, seq, err);
+	send_reply(R->intake, q, &R->out);
+}
+
+static void reject(struct reactor *R, struct request *q, const char *id,
+		   const struct proto_error *err)
+{
+	R->counters.rejected++;
+	log_notice("intake: rejected %s: %s: %s", id && *id ? id : "(no id)",
+		   proto_err_code(err->code), err->message);
+	reply_intake(R, q, id, "rejected", NULL, 0, err);
+}
+
+/* Decodes a received request. Returns 1 when it joins the batch; otherwise it was answered. */
+static int intake_decode(struct reactor *R, struct request *q, uint64_t now)
+{
+	char id[PROTO_ID_MAX + 1] = "";
+	struct proto_error err = {0};
+
+	if (q->npayload != 1) {
+		proto_fail(&err, PROTO_MALFORMED,
+			   "a request is one frame holding one MessagePack map; got %d frames "
+			   "after the route",
+			   q->npayload);
+		reject(R, q, NULL, &err);
+		return 0;
+	}
+	if (proto_event_decode(&q->item.ev, zmq_msg_data(&q->payload), zmq_msg_size(&q->payload),
+			       now, &R->limits, id, &err) < 0) {
+		reject(R, q, id, &err);
+		return 0;
+	}
+	return 1;
+}
+
+static void intake_answer(struct reactor *R, struct request *q, int batch_rc)
+{
+	struct batch_item *it = &q->item;
+	char id[PROTO_ID_MAX + 1];
+	struct proto_error err;
+
+	snprintf(id, sizeof(id), "%.*s", (int)it->ev.id.len, it->ev.id.ptr);
+	if (batch_rc < 0) {
+		proto_fail(&err, PROTO_UNAVAILABLE,
+			   batch_rc == -ENOSPC
+				   ? "the store is full ([store] map_max reached); nothing was "
+				     "written, retry later"
+				   : "the store could not write; nothing was written, retry later");
+		reject(R, q, id, &err);
+		return;
+	}
+	switch (it->status) {
+	case BATCH_ACCEPTED:
+		R->counters.accepted++;
+		reply_intake(R, q, id, "accepted", it->case_ref, it->seq, NULL);
+		break;
+	case BATCH_DUPLICATE:
+		R->counters.duplicate++;
+		reply_intake(R, q, id, "duplicate", it->case_ref, it->seq, NULL);
+		break;
+	case BATCH_REJECTED:
+		reject(R, q, id, &it->err);
+		break;
+	}
+}
+
+/* Group commit: every request waiting now, up to batch_max, in one transaction. */
+static void intake_cycle(struct reactor *R)
+{
+	uint64_t now = now_ms();
+	size_t n = 0;
+	int r;
+
+	while (n < R->cfg->batch_max) {
+		struct request *q = &R->reqs[n];
+
+		r = request_recv(R->intake, q);
+		if (r == 0)
+			break;
+		if (r < 0)
+			continue;
+		if (intake_decode(R, q, now))
+			n++;
+		else
+			request_close(q);
+	}
+	if (n == 0)
+		return;
+	r = batch_apply(&R->st, R->items, n, now);
+	if (r < 0 && r != -ENOSPC)
+		log_errno(LOG_ERR, r, "intake: batch of %zu events not written", n);
+	for (size_t i = 0; i < n; i++) {
+		intake_answer(R, &R->reqs[i], r);
+		proto_event_release(&R->reqs[i].item.ev);
+		request_close(&R->reqs[i]);
+	}
+}
+
+/* ---- control --------------------------------------------------------------------- */
+
+static void control_cycle(struct reactor *R)
+{
+	struct ctl_env env = {
+		.st = &R->st,
+		.limits = &R->limits,
+		.started_ms = R->started_ms,
+		.intake = &R->counters,
+	};
+	struct proto_error err = {0};
+	struct request q;
+	msgpack_packer pk;
+	int r;
+
+	for (int i = 0; i < CTL_PER_CYCLE; i++) {
+		r = request_recv(R->control, &q);
+		if (r == 0)
+			return;
+		if (r < 0)
+			continue;
+		R->out.size = 0;
+		msgpack_packer_init(&pk, &R->out, msgpack_sbuffer_write);
+		if (q.npayload != 1) {
+			proto_fail(&err, PROTO_MALFORMED,
+				   "a request is one frame holding one MessagePack map; got %d "
+				   "frames after the route",
+				   q.npayload);
+			msgpack_pack_map(&pk, 3);
+			proto_pack_cstr(&pk, "v");
+			msgpack_pack_uint8(&pk, PROTO_VERSION);
+			proto_pack_cstr(&pk, "ok");
+			msgpack_pack_false(&pk);
+			proto_pack_cstr(&pk, "error");
+			msgpack_pack_map(&pk, 2);
+			proto_pack_cstr(&pk, "code");
+			proto_pack_cstr(&pk, proto_err_code(err.code));
+			proto_pack_cstr(&pk, "message");
+			proto_pack_cstr(&pk, err.message);
+		} else {
+			env.now_ms = now_ms();
+			ctl_handle(&env, zmq_msg_data(&q.payload), zmq_msg_size(&q.payload), &pk);
+		}
+		send_reply(R->control, &q, &R->out);
+		request_close(&q);
+	}
+}
+
+/* ---- systemd and signals --------------------------------------------------------- */
+
+static void notify_status(struct reactor *R, uint64_t now)
+{
+	if (R->watchdog_ms && now - R->last_watchdog_ms >= R->watchdog_ms / 2) {
+		sd_notify(0, "WATCHDOG=1");
+		R->last_watchdog_ms = now;
+	}
+	if (now - R->last_status_ms >= STATUS_EVERY_MS) {
+		sd_notifyf(0, "STATUS=accepted %llu, duplicate %llu, rejected %llu",
+			   (unsigned long long)R->counters.accepted,
+			   (unsigned long long)R->counters.duplicate,
+			   (unsigned long long)R->counters.rejected);
+		R->last_status_ms = now;
+	}
+}
+
+static void on_signal(struct reactor *R)
+{
+	struct signalfd_siginfo si;
+
+	while (read(R->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			log_notice("signal %d: stopping; committing and acknowledging what is held",
+				   (int)si.ssi_signo);
+			sd_notify(0, "STOPPING=1");
+			R->stopping = true;
+			break;
+		case SIGHUP:
+			log_notice("SIGHUP: nothing to reload yet");
+			break;
+		}
+	}
+}
+
+/* Blocks the signals we take through signalfd, in this thread and every thread started after
+ * (libzmq's I/O threads), so they can only arrive at the signalfd. */
+static int signals_open(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGPIPE);
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
+		return -1;
+	sigdelset(&set, SIGPIPE);
+	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+/* ---- life cycle ------------------------------------------------------------------ */
+
+static int reactor_open(struct reactor *R, const struct config *cfg)
+{
+	uint64_t usec = 0;
+	int r;
+
+	memset(R, 0, sizeof(*R));
+	R->cfg = cfg;
+	R->sigfd = -1;
+	R->started_ms = now_ms();
+	R->limits = (struct proto_limits){
+		.max_message_bytes = cfg->max_message_bytes,
+		.clock_skew_ms = cfg->clock_skew_ms,
+		.max_depth = PROTO_DEFAULT_MAX_DEPTH,
+		.max_items = PROTO_DEFAULT_MAX_ITEMS,
+	};
+	msgpack_sbuffer_init(&R->out);
+	R->reqs = calloc(cfg->batch_max, sizeof(*R->reqs));
+	R->items = calloc(cfg->batch_max, sizeof(*R->items));
+	if (!R->reqs || !R->items)
+		return log_errno(LOG_ERR, -ENOMEM, "allocating %llu request slots",
+				 (unsigned long long)cfg->batch_max);
+	for (size_t i = 0; i < cfg->batch_max; i++)
+		R->items[i] = &R->reqs[i].item;
+	if ((R->sigfd = signals_open()) < 0)
+		return log_errno(LOG_ERR, -errno, "signalfd");
+	r = store_open(&R->st, cfg->state_dir, cfg->map_size, cfg->map_max, cfg->sync == SYNC_FULL);
+	if (r < 0)
+		return log_errno(LOG_ERR, r, "store %s", cfg->state_dir);
+	if (cfg->sync == SYNC_NONE)
+		log_warn("[store] sync = none: NOT DURABLE. Acknowledged events can be lost in a "
+			 "crash. For benchmarks only; never in service.");
+	R->zctx = zmq_ctx_new();
+	if (!R->zctx)
+		return log_errno(LOG_ERR, -errno, "zmq_ctx_new");
+	if (!(R->intake = open_socket(R, ZMQ_ROUTER, cfg->intake_endpoint, "intake")) ||
+	    !(R->control = open_socket(R, ZMQ_ROUTER, cfg->control_endpoint, "control")) ||
+	    !(R->notify = open_socket(R, ZMQ_PUB, cfg->notify_endpoint, "notify")))
+		return -EADDRNOTAVAIL;
+	if (sd_watchdog_enabled(0, &usec) > 0)
+		R->watchdog_ms = usec / 1000;
+	return 0;
+}
+
+static void reactor_close(struct reactor *R)
+{
+	int linger = STOP_LINGER_MS;
+
+	/* acks already queued get a moment to leave */
+	if (R->intake)
+		zmq_setsockopt(R->intake, ZMQ_LINGER, &linger, sizeof(linger));
+	if (R->control)
+		zmq_setsockopt(R->control, ZMQ_LINGER, &linger, sizeof(linger));
+	if (R->intake)
+		zmq_close(R->intake);
+	if (R->control)
+		zmq_close(R->control);
+	if (R->notify)
+		zmq_close(R->notify);
+	if (R->zctx)
+		zmq_ctx_term(R->zctx);
+	store_close(&R->st);
+	if (R->sigfd >= 0)
+		close(R->sigfd);
+	free(R->reqs);
+	free(R->items);
+	msgpack_sbuffer_destroy(&R->out);
+}
+
+static long poll_timeout(const struct reactor *R)
+{
+	long t = STATUS_EVERY_MS;
+
+	if (R->watchdog_ms && (long)(R->watchdog_ms / 2) < t)
+		t = (long)(R->watchdog_ms / 2);
+	return t;
+}
+
+int reactor_run(const struct config *cfg)
+{
+	struct reactor R;
+	int rc = 1;
+
+	if (reactor_open(&R, cfg) < 0)
+		goto out;
+	sd_notify(0, "READY=1\nSTATUS=ready");
+	log_notice("integrityd %s ready: state %s", INTEGRITYD_VERSION, cfg->state_dir);
+	while (!R.stopping) {
+		zmq_pollitem_t items[] = {
+			{R.intake, 0, ZMQ_POLLIN, 0},
+			{R.control, 0, ZMQ_POLLIN, 0},
+			{NULL, R.sigfd, ZMQ_POLLIN, 0},
+		};
+		if (zmq_poll(items, 3, poll_timeout(&R)) < 0 && zmq_errno() != EINTR) {
+			log_error("zmq_poll: %s", zmq_strerror(zmq_errno()));
+			goto out;
+		}
+		if (items[0].revents & ZMQ_POLLIN)
+			intake_cycle(&R);
+		if (items[1].revents & ZMQ_POLLIN)
+			control_cycle(&R);
+		if (items[2].revents & ZMQ_POLLIN)
+			on_signal(&R);
+		notify_status(&R, now_ms());
+	}
+	/* SIGTERM: what libzmq already holds for us is committed and acknowledged */
+	intake_cycle(&R);
+	log_notice("stopped: accepted %llu, duplicate %llu, rejected %llu",
+		   (unsigned long long)R.counters.accepted,
+		   (unsigned long long)R.counters.duplicate,
+		   (unsigned long long)R.counters.rejected);
+	rc = 0;
+out:
+	reactor_close(&R);
+	return rc;
+}

@@ -1,0 +1,234 @@
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <limits.h>
+#include <stdio.h>
+
+#define STORE_SCHEMA   1
+#define STORE_MAX_DBS  16
+#define STORE_READERS  126
+
+static const char *const db_names[DB_COUNT] = {
+	[DB_JOURNAL] = "journal",
+	[DB_EVENTS] = "events",
+	[DB_CASES] = "cases",
+	[DB_BY_SUBJECT] = "by_subject",
+	[DB_DEADLINES] = "deadlines",
+	[DB_CASE_DEADLINES] = "case_deadlines",
+	[DB_OUTBOX] = "outbox",
+	[DB_META] = "meta",
+};
+_Static_assert(sizeof(db_names) / sizeof(db_names[0]) == DB_COUNT, "db_names");
+
+int store_errno(int rc)
+{
+	switch (rc) {
+	case MDB_SUCCESS:
+		return 0;
+	case MDB_NOTFOUND:
+		return -ENOENT;
+	case MDB_MAP_FULL:
+	case MDB_TXN_FULL:
+		return -ENOSPC;
+	case MDB_MAP_RESIZED:
+		return -EAGAIN;
+	default:
+		return rc > 0 && rc < 1000 ? -rc : -EIO; /* LMDB passes errno values through */
+	}
+}
+
+static int check_schema(struct store *st)
+{
+	MDB_txn *txn = NULL;
+	uint64_t schema;
+	int r;
+
+	r = store_begin(st, false, &txn);
+	if (r < 0)
+		return r;
+	for (int i = 0; i < DB_COUNT; i++) {
+		r = store_errno(mdb_dbi_open(txn, db_names[i], MDB_CREATE, &st->dbi[i]));
+		if (r < 0)
+			goto out;
+	}
+	r = store_meta_get_u64(st, txn, "schema", &schema);
+	if (r < 0)
+		goto out;
+	if (schema == 0)
+		r = store_meta_put_u64(st, txn, "schema", STORE_SCHEMA);
+	else if (schema != STORE_SCHEMA)
+		r = -EPROTO;
+	if (r == 0)
+		return store_commit(&txn);
+out:
+	store_abort(&txn);
+	return r;
+}
+
+int store_open(struct store *st, const char *dir, uint64_t map_size, uint64_t map_max, bool sync)
+{
+	unsigned flags = MDB_NOTLS | (sync ? 0 : MDB_NOSYNC);
+	int dead, r;
+
+	memset(st, 0, sizeof(*st));
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	r = store_errno(mdb_env_create(&st->env));
+	if (r < 0)
+		return r;
+	st->map_size = map_size;
+	st->map_max = map_max;
+	if ((r = store_errno(mdb_env_set_maxdbs(st->env, STORE_MAX_DBS))) < 0 ||
+	    (r = store_errno(mdb_env_set_maxreaders(st->env, STORE_READERS))) < 0 ||
+	    (r = store_errno(mdb_env_set_mapsize(st->env, map_size))) < 0 ||
+	    (r = store_errno(mdb_env_open(st->env, dir, flags, 0600))) < 0)
+		goto fail;
+	/* A file larger than the configured map (it grew last run) sets the map. */
+	MDB_envinfo info;
+	mdb_env_info(st->env, &info);
+	st->map_size = info.me_mapsize;
+	if (st->map_max < st->map_size)
+		st->map_max = st->map_size;
+	/* Slots of readers that died without closing would pin old pages forever. */
+	mdb_reader_check(st->env, &dead);
+	if ((r = check_schema(st)) < 0)
+		goto fail;
+	return 0;
+fail:
+	mdb_env_close(st->env);
+	st->env = NULL;
+	return r;
+}
+
+void store_close(struct store *st)
+{
+	if (!st->env)
+		return;
+	mdb_env_close(st->env);
+	st->env = NULL;
+}
+
+int store_grow(struct store *st)
+{
+	uint64_t next;
+	int r;
+
+	if (st->map_size >= st->map_max)
+		return -ENOSPC;
+	next = st->map_size > st->map_max / 2 ? st->map_max : st->map_size * 2;
+	r = store_errno(mdb_env_set_mapsize(st->env, next));
+	if (r < 0)
+		return r;
+	st->map_size = next;
+	return 0;
+}
+
+int store_begin(struct store *st, bool rdonly, MDB_txn **ret)
+{
+	return store_errno(mdb_txn_begin(st->env, NULL, rdonly ? MDB_RDONLY : 0, ret));
+}
+
+int store_commit(MDB_txn **txn)
+{
+	int r = store_errno(mdb_txn_commit(*txn));
+
+	*txn = NULL;
+	return r;
+}
+
+void store_abort(MDB_txn **txn)
+{
+	if (!txn || !*txn)
+		return;
+	mdb_txn_abort(*txn);
+	*txn = NULL;
+}
+
+int store_get(struct store *st, MDB_txn *txn, enum store_db db, const void *key, size_t klen,
+	      MDB_val *ret)
+{
+	MDB_val k = {klen, (void *)key};
+
+	return store_errno(mdb_get(txn, st->dbi[db], &k, ret));
+}
+
+int store_put(struct store *st, MDB_txn *txn, enum store_db db, const void *key, size_t klen,
+	      const void *val, size_t vlen)
+{
+	MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
+
+	return store_errno(mdb_put(txn, st->dbi[db], &k, &v, 0));
+}
+
+int store_reserve(struct store *st, MDB_txn *txn, enum store_db db, const void *key,
+		  size_t klen, size_t vlen, void **ret)
+{
+	MDB_val k = {klen, (void *)key}, v = {vlen, NULL};
+	int r = store_errno(mdb_put(txn, st->dbi[db], &k, &v, MDB_RESERVE));
+
+	if (r == 0)
+		*ret = v.mv_data;
+	return r;
+}
+
+int store_meta_get_u64(struct store *st, MDB_txn *txn, const char *name, uint64_t *ret)
+{
+	MDB_val v;
+	int r = store_get(st, txn, DB_META, name, strlen(name), &v);
+
+	if (r == -ENOENT) {
+		*ret = 0;
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	if (v.mv_size != 8)
+		return -EIO;
+	*ret = store_get_be64(v.mv_data);
+	return 0;
+}
+
+int store_meta_put_u64(struct store *st, MDB_txn *txn, const char *name, uint64_t v)
+{
+	uint8_t be[8];
+
+	store_be64(be, v);
+	return store_put(st, txn, DB_META, name, strlen(name), be, sizeof(be));
+}
+
+int store_usage(struct store *st, uint64_t *ret_map, uint64_t *ret_used)
+{
+	MDB_envinfo info;
+	MDB_stat stat;
+	int r;
+
+	if ((r = store_errno(mdb_env_info(st->env, &info))) < 0 ||
+	    (r = store_errno(mdb_env_stat(st->env, &stat))) < 0)
+		return r;
+	*ret_map = info.me_mapsize;
+	*ret_used = (uint64_t)(info.me_last_pgno + 1) * stat.ms_psize;
+	return 0;
+}
+
+int store_backup(struct store *st, const char *path, uint64_t *ret_bytes)
+{
+	char file[PATH_MAX];
+	struct stat sb;
+	int r;
+
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	r = store_errno(mdb_env_copy2(st->env, path, MDB_CP_COMPACT));
+	if (r < 0)
+		return r;
+	if (snprintf(file, sizeof(file), "%s/data.mdb", path) >= (int)sizeof(file))
+		return -ENAMETOOLONG;
+	if (stat(file, &sb) < 0)
+		return -errno;
+	*ret_bytes = (uint64_t)sb.st_size;
+	return 0;
+}

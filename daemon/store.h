@@ -1,0 +1,79 @@
+/* store: the LMDB environment and its named databases (DESIGN.md "The store"). The reactor
+ * is the only writer; readers use their own read transactions. LMDB's codes are translated
+ * here, once: callers see 0, -ENOENT (not found), -ENOSPC (map full), -EIO (anything else). */
+#ifndef STORE_H
+#define STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <lmdb.h>
+
+enum store_db {
+	DB_JOURNAL,        /* seq (u64 BE) -> journal entry */
+	DB_EVENTS,         /* event id -> seq, hash of its bytes, case reference */
+	DB_CASES,          /* case reference -> the case (MessagePack) */
+	DB_BY_SUBJECT,     /* subject id \0 case reference -> empty */
+	DB_DEADLINES,      /* due_at (u64 BE) case kind -> the deadline */
+	DB_CASE_DEADLINES, /* case kind -> due_at */
+	DB_OUTBOX,         /* notification seq (u64 BE) -> the notification */
+	DB_META,           /* name -> value: schema, counters, the chain head */
+	DB_COUNT
+};
+
+struct store {
+	MDB_env *env;
+	MDB_dbi dbi[DB_COUNT];
+	uint64_t map_size; /* current map */
+	uint64_t map_max;  /* ceiling for store_grow */
+};
+
+/* Opens (creating) the environment in dir, clears stale reader slots, checks the schema. */
+int store_open(struct store *st, const char *dir, uint64_t map_size, uint64_t map_max,
+	       bool sync);
+void store_close(struct store *st);
+
+/* Doubles the map, up to map_max. No transaction of this process may be open.
+ * Returns 0, or -ENOSPC at the ceiling. */
+int store_grow(struct store *st);
+
+int store_begin(struct store *st, bool rdonly, MDB_txn **ret);
+int store_commit(MDB_txn **txn);    /* sets *txn to NULL, whatever happens */
+void store_abort(MDB_txn **txn);    /* accepts NULL and *txn == NULL */
+
+int store_get(struct store *st, MDB_txn *txn, enum store_db db, const void *key, size_t klen,
+	      MDB_val *ret);
+int store_put(struct store *st, MDB_txn *txn, enum store_db db, const void *key, size_t klen,
+	      const void *val, size_t vlen);
+/* Reserves vlen bytes for the value and returns where to write them (no copy). */
+int store_reserve(struct store *st, MDB_txn *txn, enum store_db db, const void *key,
+		  size_t klen, size_t vlen, void **ret);
+
+/* meta counters, stored as u64 BE; a missing one reads as 0. */
+int store_meta_get_u64(struct store *st, MDB_txn *txn, const char *name, uint64_t *ret);
+int store_meta_put_u64(struct store *st, MDB_txn *txn, const char *name, uint64_t v);
+
+/* Bytes the map has and bytes in use (pages up to the last one used). */
+int store_usage(struct store *st, uint64_t *ret_map, uint64_t *ret_used);
+
+/* A consistent compacted copy of the environment into the directory path (created). */
+int store_backup(struct store *st, const char *path, uint64_t *ret_bytes);
+
+int store_errno(int mdb_rc);
+
+static inline void store_be64(uint8_t out[8], uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		out[i] = (uint8_t)v;
+}
+
+static inline uint64_t store_get_be64(const uint8_t in[8])
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | in[i];
+	return v;
+}
+
+#endif
