@@ -1,0 +1,449 @@
+"""Intake and control, end to end, against PROTOCOL.md: REQ and DEALER clients, idempotency,
+case references, case.get / case.list / status / audit.verify / backup, SIGTERM and restart,
+and the command line (--check-config, --version)."""
+
+import os
+import re
+import shutil
+import subprocess
+import time
+import unittest
+
+from harness import (BINARY, CASE_RE, Daemon, DaemonTestCase, SharedDaemonTestCase,
+                     anonymous_referral, case_ref, declaration, new_id, new_subject_id,
+                     now_ms, pack, referral, unpack)
+
+CASE_KEYS = {"case", "kind", "origin", "state", "opened_at", "subject", "associate",
+             "categories", "relationship", "conditions", "deadlines", "tasks", "history",
+             "closed_reason"}
+HISTORY_KEYS = {"seq", "type", "at", "received_at"}
+STATUS_KEYS = {"version", "uptime_ms", "journal_seq", "notify_seq", "cases_total",
+               "cases_open", "deadlines_open", "deadlines_overdue", "store", "intake"}
+LIST_KEYS = {"case", "kind", "state", "subject_id", "opened_at"}
+
+
+def find_data_mdb(path):
+    """The LMDB data file of a backup at `path`: the path itself or path/data.mdb."""
+    if os.path.isdir(path):
+        return os.path.join(path, "data.mdb")
+    return path
+
+
+class NumberingAndIdempotency(DaemonTestCase):
+    """A fresh daemon: references and seqs start at 1; resends are duplicates."""
+
+    def test_req_client_first_references_duplicate_and_conflict(self):
+        d = self.new_daemon()
+        e1, e2 = declaration(), declaration()
+        b1 = pack(e1)
+        with d.intake_req() as c:
+            r1 = self.assertAccepted(c.request(b1), e1)
+            self.assertEqual((r1["case"], r1["seq"]), (case_ref(1), 1), r1)
+            r2 = self.assertAccepted(c.request(e2), e2)
+            self.assertEqual((r2["case"], r2["seq"]), (case_ref(2), 2), r2)
+
+            dup = c.request(b1)
+            self.assertEqual(dup.get("status"), "duplicate", dup)
+            self.assertEqual((dup.get("id"), dup.get("case"), dup.get("seq")),
+                             (e1["id"], case_ref(1), 1), dup)
+            self.assertNotIn("error", dup)
+
+            other = dict(e1, at=e1["at"] + 1)
+            r = self.assertRejected(c.request(other), "conflict", r"id|" + re.escape(e1["id"]))
+            self.assertEqual(r.get("id"), e1["id"], r)
+            changed = declaration(id=e1["id"], subject_id=e1["body"]["subject"]["id"],
+                                  at=e1["at"], circumstances="Something else entirely.")
+            self.assertRejected(c.request(changed), "conflict")
+
+            # a conflict changes nothing: the original still answers duplicate
+            dup = c.request(b1)
+            self.assertEqual((dup.get("status"), dup.get("case"), dup.get("seq")),
+                             ("duplicate", case_ref(1), 1), dup)
+
+        # a duplicate from another client, of another socket type, is still a duplicate
+        with d.intake_dealer() as c:
+            dup = c.request(pack(e2))
+            self.assertEqual((dup.get("status"), dup.get("case"), dup.get("seq")),
+                             ("duplicate", case_ref(2), 2), dup)
+
+        st = d.status()
+        self.assertEqual(st["journal_seq"], 2, st)
+        self.assertEqual(st["cases_total"], 2, st)
+        self.assertEqual(st["intake"], {"accepted": 2, "duplicate": 3, "rejected": 2}, st)
+        v = d.result("audit.verify")
+        self.assertEqual((v["ok"], v["entries"]), (True, 2), v)
+
+
+class Intake(SharedDaemonTestCase):
+
+    def test_dealer_200_requests_in_flight(self):
+        d = self.d
+        j0 = d.status()["journal_seq"]
+        evs = {}
+        with d.intake_dealer() as c:
+            for _ in range(200):
+                ev = declaration()
+                evs[ev["id"]] = ev
+                c.send(ev)
+            replies = {}
+            for _ in range(200):
+                r = c.recv()
+                self.assertIn(r.get("id"), evs, r)
+                self.assertNotIn(r["id"], replies, "two replies for one id: %r" % (r,))
+                replies[r["id"]] = self.assertAccepted(r)
+        seqs = sorted(r["seq"] for r in replies.values())
+        self.assertEqual(seqs, list(range(j0 + 1, j0 + 201)))
+        self.assertEqual(len({r["case"] for r in replies.values()}), 200)
+        self.assertEqual(d.status()["journal_seq"], j0 + 200)
+
+    def test_dealer_with_and_without_delimiter_frame(self):
+        for delimiter in (True, False):
+            with self.subTest(delimiter=delimiter):
+                ev = declaration()
+                with self.d.intake_dealer(delimiter=delimiter) as c:
+                    c.send(ev)
+                    frames = c.recv_raw()
+                    # the reply comes back on the request's route: with the delimiter frame
+                    # when the request had one, else the payload alone
+                    self.assertEqual(len(frames), 2 if delimiter else 1, frames)
+                    if delimiter:
+                        self.assertEqual(frames[0], b"")
+                    self.assertAccepted(unpack(frames[-1]), ev)
+
+    def test_declaration_case_get(self):
+        d = self.d
+        ev = declaration()
+        sid = ev["body"]["subject"]["id"]
+        t0 = now_ms()
+        with d.intake_req() as c:
+            r = self.assertAccepted(c.request(ev), ev)
+        t1 = now_ms()
+        got = d.case(r["case"])
+        self.assertLessEqual(CASE_KEYS, set(got), "case.get lacks %s" % (CASE_KEYS - set(got)))
+        self.assertEqual(got["case"], r["case"])
+        self.assertIsInstance(got["kind"], str)
+        self.assertTrue(got["kind"], got)
+        self.assertEqual(got["origin"], "self")
+        self.assertEqual(got["state"], "awaiting_manager_review")
+        self.assertIsInstance(got["opened_at"], int)
+        self.assertEqual(got["subject"]["id"], sid)
+        self.assertEqual(got["subject"]["vetting"], "MV")
+        self.assertEqual(got["subject"]["line_manager"], "LM-4711")
+        self.assertEqual(got["associate"]["name"], "Sam Other")
+        self.assertEqual(got["associate"]["kind"], "person")
+        self.assertEqual(got["categories"], ["criminal_conviction"])
+        self.assertEqual(got["relationship"], "friend")
+        self.assertIsInstance(got["deadlines"], list)
+        self.assertIsNone(got["closed_reason"])
+        self.assertEqual(len(got["history"]), 1, got["history"])
+        h = got["history"][0]
+        self.assertLessEqual(HISTORY_KEYS | {"actor"}, set(h), h)
+        self.assertEqual((h["seq"], h["type"], h["at"]), (r["seq"], "declaration.submitted", ev["at"]))
+        self.assertTrue(t0 - 1000 <= h["received_at"] <= t1 + 1000, (h, t0, t1))
+        self.assertEqual(h["actor"], {"id": sid, "role": "subject"})
+
+    def test_declaration_bypassing_manager_awaits_assessment(self):
+        ev = declaration(bypass_manager=True)
+        with self.d.intake_req() as c:
+            r = self.assertAccepted(c.request(ev), ev)
+        got = self.d.case(r["case"])
+        self.assertEqual((got["origin"], got["state"]), ("self", "awaiting_assessment"), got)
+
+    def test_referral_accepted(self):
+        ev = referral(role="line_manager")
+        with self.d.intake_req() as c:
+            r = self.assertAccepted(c.request(ev), ev)
+        got = self.d.case(r["case"])
+        self.assertEqual((got["origin"], got["state"]), ("referral", "awaiting_assessment"), got)
+        self.assertEqual(got["subject"]["id"], ev["body"]["subject"]["id"])
+        self.assertEqual(got["categories"], ["criminal_intelligence"])
+        self.assertEqual(len(got["history"]), 1)
+        h = got["history"][0]
+        self.assertEqual((h["seq"], h["type"]), (r["seq"], "referral.submitted"))
+        self.assertEqual(h.get("actor"), {"id": "R-100", "role": "line_manager"})
+
+    def test_anonymous_referral_accepted_and_keeps_no_actor(self):
+        ev = anonymous_referral()
+        self.assertNotIn("actor", ev)
+        with self.d.intake_req() as c:
+            r = self.assertAccepted(c.request(ev), ev)
+        got = self.d.case(r["case"])
+        self.assertEqual((got["origin"], got["state"]), ("anonymous", "awaiting_assessment"), got)
+        self.assertEqual(len(got["history"]), 1)
+        h = got["history"][0]
+        self.assertEqual((h["seq"], h["type"]), (r["seq"], "referral.submitted"))
+        self.assertIsNone(h.get("actor"), "an anonymous referral's history shows an actor: %r" % (h,))
+        self.assertNotIn("reporter", repr(got))
+
+    def test_case_get_errors(self):
+        r = self.d.control("case.get", case=case_ref(999999, 1999))
+        self.assertFalse(r["ok"], r)
+        self.assertEqual(r["error"]["code"], "unknown_case", r)
+        self.assertIn("NA-1999-999999", r["error"]["message"], r)
+        r = self.d.control("case.get")
+        self.assertFalse(r["ok"], r)
+        self.assertEqual(r["error"]["code"], "missing_field", r)
+        self.assertRegex(r["error"]["message"], r"\bcase\b", r)
+
+    def _list(self, **args):
+        res = self.d.result("case.list", **args)
+        self.assertEqual(set(res), {"cases", "next"}, res)
+        for c in res["cases"]:
+            self.assertLessEqual(LIST_KEYS, set(c), c)
+        return res
+
+    def test_case_list_paging_and_filters(self):
+        d = self.d
+        sid = new_subject_id("LIST")
+        refs = []
+        with d.intake_dealer() as c:
+            for i in range(5):
+                refs.append(self.assertAccepted(c.request(declaration(subject_id=sid)))["case"])
+            bypass = [self.assertAccepted(c.request(
+                declaration(subject_id=sid, bypass_manager=True)))["case"] for _ in range(2)]
+        all_refs = sorted(refs + bypass)
+
+        # limit 2 over this subject's 7 cases: 2, 2, 2, 1, chained by next
+        pages, after = [], None
+        for _ in range(10):
+            args = {"subject": sid, "limit": 2}
+            if after is not None:
+                args["after"] = after
+            page = self._list(**args)
+            pages.append(page)
+            if page["next"] is None:
+                break
+            self.assertEqual(page["next"], page["cases"][-1]["case"], page)
+            after = page["next"]
+        self.assertEqual([len(p["cases"]) for p in pages], [2, 2, 2, 1], pages)
+        self.assertEqual([c["case"] for p in pages for c in p["cases"]], all_refs)
+        for p in pages:
+            for c in p["cases"]:
+                self.assertEqual(c["subject_id"], sid, c)
+                self.assertIsInstance(c["opened_at"], int, c)
+                self.assertEqual(c["state"], "awaiting_assessment" if c["case"] in bypass
+                                 else "awaiting_manager_review", c)
+
+        # state and subject together
+        res = self._list(subject=sid, state="awaiting_assessment")
+        self.assertEqual([c["case"] for c in res["cases"]], sorted(bypass))
+        self.assertIsNone(res["next"])
+        # state alone: only that state, this subject's among them
+        res = self._list(state="awaiting_assessment", limit=1000)
+        self.assertTrue(all(c["state"] == "awaiting_assessment" for c in res["cases"]), res)
+        self.assertLessEqual(set(bypass), {c["case"] for c in res["cases"]})
+        # a subject with no cases
+        res = self._list(subject=new_subject_id("NOBODY"))
+        self.assertEqual(res, {"cases": [], "next": None})
+
+        # the whole list, paged by 2, is the whole list in reference order
+        everything = self._list(limit=1000)
+        self.assertIsNone(everything["next"])
+        every_ref = [c["case"] for c in everything["cases"]]
+        self.assertEqual(every_ref, sorted(every_ref))
+        self.assertEqual(len(every_ref), d.status()["cases_total"])
+        walked, after = [], None
+        for _ in range(len(every_ref) + 2):
+            page = self._list(limit=2, **({"after": after} if after else {}))
+            walked += [c["case"] for c in page["cases"]]
+            if page["next"] is None:
+                break
+            after = page["next"]
+        self.assertEqual(walked, every_ref)
+
+    def test_status_counters(self):
+        d = self.d
+        s0 = d.status()
+        self.assertLessEqual(STATUS_KEYS, set(s0), "status lacks %s" % (STATUS_KEYS - set(s0)))
+        self.assertLessEqual({"map_bytes", "used_bytes"}, set(s0["store"]), s0)
+        self.assertEqual(set(s0["intake"]), {"accepted", "duplicate", "rejected"}, s0)
+        self.assertIsInstance(s0["version"], str)
+        self.assertIsInstance(s0["uptime_ms"], int)
+        self.assertGreater(s0["store"]["map_bytes"], 0)
+        self.assertGreater(s0["store"]["used_bytes"], 0)
+        self.assertLessEqual(s0["store"]["used_bytes"], s0["store"]["map_bytes"])
+        evs = [declaration(), referral(), anonymous_referral()]
+        with d.intake_req() as c:
+            for ev in evs:
+                self.assertAccepted(c.request(ev), ev)
+            for ev in evs[:2]:
+                self.assertEqual(c.request(ev)["status"], "duplicate")
+            bad = declaration()
+            del bad["v"]
+            self.assertRejected(c.request(bad), "missing_field", "v")
+        s1 = d.status()
+        self.assertEqual(s1["journal_seq"], s0["journal_seq"] + 3)
+        self.assertEqual(s1["cases_total"], s0["cases_total"] + 3)
+        self.assertEqual(s1["cases_open"], s0["cases_open"] + 3)
+        self.assertEqual(s1["intake"], {"accepted": s0["intake"]["accepted"] + 3,
+                                        "duplicate": s0["intake"]["duplicate"] + 2,
+                                        "rejected": s0["intake"]["rejected"] + 1})
+        self.assertGreaterEqual(s1["uptime_ms"], s0["uptime_ms"])
+
+    def test_audit_verify(self):
+        with self.d.intake_req() as c:
+            self.assertAccepted(c.request(declaration()))
+        st = self.d.status()
+        v = self.d.result("audit.verify")
+        self.assertEqual(set(v), {"ok", "entries", "head", "first_bad_seq"}, v)
+        self.assertIs(v["ok"], True, v)
+        self.assertEqual(v["entries"], st["journal_seq"], (v, st))
+        # nothing but intake writes in this daemon, and it never restarted
+        self.assertEqual(v["entries"], st["intake"]["accepted"], (v, st))
+        self.assertRegex(v["head"], r"^[0-9a-f]{32,128}$")
+        self.assertIsNone(v["first_bad_seq"])
+
+    def test_unknown_command_and_bad_control_requests(self):
+        r = self.d.control("case.frobnicate", case="x")
+        self.assertEqual(r["ok"], False, r)
+        self.assertEqual(r["error"]["code"], "unknown_command", r)
+        self.assertIn("case.frobnicate", r["error"]["message"], r)
+        r = self.d.control_raw(b"\xc1not msgpack")
+        self.assertEqual((r["ok"], r["error"]["code"]), (False, "malformed"), r)
+        r = self.d.control_raw(pack({"v": 2, "cmd": "status"}))
+        self.assertEqual((r["ok"], r["error"]["code"]), (False, "unsupported_version"), r)
+        r = self.d.control_raw(pack({"v": 1}))
+        self.assertEqual((r["ok"], r["error"]["code"]), (False, "missing_field"), r)
+        self.assertRegex(r["error"]["message"], r"\bcmd\b", r)
+        self.d.status()  # still answering
+
+    def test_backup_opens_as_lmdb_in_a_second_daemon(self):
+        d = self.d
+        ev = declaration()
+        with d.intake_req() as c:
+            ref = self.assertAccepted(c.request(ev), ev)["case"]
+        st = d.status()
+        path = os.path.join(d.dir, "backup-1")
+        res = d.result("backup", path=path)
+        self.assertEqual(res.get("path"), path, res)
+        data = find_data_mdb(path)
+        self.assertTrue(os.path.isfile(data), "no LMDB data file at %s" % path)
+        size = os.path.getsize(data)
+        self.assertGreater(size, 0)
+        self.assertEqual(res.get("bytes"), size, res)
+        with open(data, "rb") as f:
+            meta = f.read(4096 + 32)
+        # LMDB's meta page: the magic 0xBEEFC0DE at offset 16 of page 0
+        self.assertEqual(meta[16:20], bytes.fromhex("dec0efbe"), "not an LMDB file: %r" % meta[:32])
+
+        # a second daemon on a copy of the backup sees everything the first had
+        second = self.new_daemon("restored", start=False)
+        shutil.copyfile(data, os.path.join(second.state_dir, "data.mdb"))
+        second.start()
+        s2 = second.status()
+        self.assertEqual((s2["journal_seq"], s2["cases_total"]),
+                         (st["journal_seq"], st["cases_total"]), (s2, st))
+        self.assertEqual(second.case(ref)["subject"]["id"], ev["body"]["subject"]["id"])
+        v = second.result("audit.verify")
+        self.assertEqual((v["ok"], v["entries"]), (True, st["journal_seq"]), v)
+        with second.intake_req() as c:
+            dup = c.request(ev)
+            self.assertEqual((dup["status"], dup["case"]), ("duplicate", ref), dup)
+
+
+class Restart(DaemonTestCase):
+
+    def test_sigterm_then_restart_keeps_everything_and_references_continue(self):
+        d = self.new_daemon()
+        evs = [declaration(), declaration(bypass_manager=True), referral(), anonymous_referral()]
+        acks = {}
+        with d.intake_dealer() as c:
+            for ev in evs:
+                acks[ev["id"]] = self.assertAccepted(c.request(ev), ev)
+        before = {r["case"]: d.case(r["case"]) for r in acks.values()}
+        st0 = d.status()
+        self.assertEqual(d.sigterm(), 0, d.log_tail())
+        d.start()
+        st1 = d.status()
+        for k in ("journal_seq", "cases_total", "cases_open", "notify_seq"):
+            self.assertEqual(st1[k], st0[k], k)
+        for ref, case in before.items():
+            self.assertEqual(d.case(ref), case)
+        with d.intake_dealer() as c:
+            for ev in evs:
+                dup = c.request(ev)
+                a = acks[ev["id"]]
+                self.assertEqual((dup["status"], dup["case"], dup["seq"]),
+                                 ("duplicate", a["case"], a["seq"]), dup)
+            # references and seqs continue after the restart: nothing is reused
+            ev = declaration()
+            r = self.assertAccepted(c.request(ev), ev)
+            self.assertEqual((r["case"], r["seq"]), (case_ref(5), 5), r)
+        # and after a kill -9 as well
+        d.kill9()
+        d.start()
+        with d.intake_req() as c:
+            r = self.assertAccepted(c.request(declaration()))
+            self.assertEqual((r["case"], r["seq"]), (case_ref(6), 6), r)
+        v = d.result("audit.verify")
+        self.assertEqual((v["ok"], v["entries"]), (True, 6), v)
+
+
+class CommandLine(unittest.TestCase):
+
+    def setUp(self):
+        self.d = Daemon("cli", start=False)
+
+    def tearDown(self):
+        self.d.cleanup()
+
+    def run_daemon(self, *args):
+        p = subprocess.run([BINARY] + list(args), stdin=subprocess.DEVNULL,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=20,
+                           cwd=self.d.dir)
+        return p.returncode, (p.stdout + p.stderr).decode("utf-8", "replace")
+
+    def write(self, name, text):
+        path = os.path.join(self.d.dir, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def check_bad(self, text, key, what):
+        path = self.write("bad.conf", text)
+        line = next(i for i, l in enumerate(text.splitlines(), 1)
+                    if re.match(r"\s*%s\s*=" % re.escape(key), l))
+        rc, out = self.run_daemon("--config", path, "--check-config")
+        self.assertEqual(rc, 1, "%s: --check-config exited %s: %s" % (what, rc, out))
+        self.assertIn(path, out, what)
+        self.assertRegex(out, r"(?<!\d)%d(?!\d)" % line, "%s: line %d not named: %s" % (what, line, out))
+        self.assertIn(key, out, what)
+
+    def test_version(self):
+        rc, out = self.run_daemon("--version")
+        self.assertEqual(rc, 0, out)
+        self.assertRegex(out, r"\d+\.\d+")
+
+    def test_check_config_good(self):
+        rc, out = self.run_daemon("--config", self.d.config_path, "--check-config")
+        self.assertEqual(rc, 0, out)
+        # checking starts nothing
+        self.assertFalse(os.path.exists(os.path.join(self.d.state_dir, "data.mdb")))
+
+    def test_check_config_bad_values_name_file_line_and_key(self):
+        good = self.d.config_text()
+        cases = [
+            ("max_message_bytes", "lots", "not a number"),
+            ("map_size", "12 parsecs", "bad size unit"),
+            ("clock_skew", "5 fortnights", "bad duration unit"),
+            ("sync", "sometimes", "not full or none"),
+        ]
+        for key, value, what in cases:
+            with self.subTest(what):
+                text = re.sub(r"(?m)^%s = .*$" % key, "%s = %s" % (key, value), good)
+                self.assertIn("%s = %s" % (key, value), text)
+                self.check_bad(text, key, what)
+
+    def test_check_config_unknown_key_is_named(self):
+        text = self.d.config_text().replace("sync = full", "sync = full\nmap_sise = 2MiB")
+        self.check_bad(text, "map_sise", "misspelt key")
+
+    def test_check_config_missing_file(self):
+        path = os.path.join(self.d.dir, "nonexistent.conf")
+        rc, out = self.run_daemon("--config", path, "--check-config")
+        self.assertEqual(rc, 1, out)
+        self.assertIn(path, out)
+
+
+if __name__ == "__main__":
+    unittest.main()
