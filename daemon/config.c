@@ -175,6 +175,32 @@ static int fail(struct parse_state *ps, const char *section, const char *name, c
 	return 0;
 }
 
+/* Without CURVE (PROTOCOL.md "Security settings") tcp:// may only listen on loopback. */
+static int check_endpoints(struct parse_state *ps, const struct key *k, const char *list)
+{
+	static const char *const loopback[] = {"tcp://127.", "tcp://localhost:", "tcp://[::1]:"};
+	char buf[CONFIG_ENDPOINTS_MAX], *save = NULL, *ep;
+	bool ok;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (ep = strtok_r(buf, ", ", &save); ep; ep = strtok_r(NULL, ", ", &save)) {
+		if (strncmp(ep, "ipc://", 6) == 0)
+			continue;
+		if (strncmp(ep, "tcp://", 6) != 0)
+			return fail(ps, k->section, k->name,
+				    "'%s': only ipc:// and tcp:// endpoints are supported", ep);
+		ok = false;
+		for (size_t i = 0; i < sizeof(loopback) / sizeof(loopback[0]); i++)
+			ok |= strncmp(ep, loopback[i], strlen(loopback[i])) == 0;
+		if (!ok)
+			return fail(ps, k->section, k->name,
+				    "'%s' is not on loopback; without CURVE keys a tcp:// endpoint "
+				    "may only listen on 127.0.0.0/8 or [::1]",
+				    ep);
+	}
+	return 1;
+}
+
 static int set_durations(struct parse_state *ps, const struct key *k, const char *value)
 {
 	struct config *cfg = ps->cfg;
@@ -209,7 +235,7 @@ static int set_key(struct parse_state *ps, const struct key *k, const char *valu
 		if (k->type == K_ENDPOINTS && !*value)
 			return fail(ps, k->section, k->name, "needs at least one endpoint");
 		strcpy(field, value);
-		return 1;
+		return k->type == K_ENDPOINTS ? check_endpoints(ps, k, value) : 1;
 	case K_SIZE:
 		if (config_parse_size(value, field) < 0)
 			return fail(ps, k->section, k->name,
@@ -296,44 +322,9 @@ static void set_defaults(struct config *cfg)
 	strcpy(cfg->vetting_review_required, "MV,SC,DV");
 }
 
-/* Without CURVE (PROTOCOL.md "Security settings") tcp:// may only listen on loopback. */
-static int check_endpoints(const char *section, const char *list, char *err)
-{
-	static const char *const loopback[] = {"tcp://127.", "tcp://localhost:", "tcp://[::1]:"};
-	char buf[CONFIG_ENDPOINTS_MAX], *save = NULL, *ep;
-	bool ok;
-
-	strcpy(buf, list);
-	for (ep = strtok_r(buf, ", ", &save); ep; ep = strtok_r(NULL, ", ", &save)) {
-		if (strncmp(ep, "ipc://", 6) == 0 || strncmp(ep, "inproc://", 9) == 0)
-			continue;
-		if (strncmp(ep, "tcp://", 6) != 0) {
-			snprintf(err, CONFIG_ERR_MAX,
-				 "[%s] endpoint: '%s': only ipc:// and tcp:// are supported", section,
-				 ep);
-			return -1;
-		}
-		ok = false;
-		for (size_t i = 0; i < sizeof(loopback) / sizeof(loopback[0]); i++)
-			ok |= strncmp(ep, loopback[i], strlen(loopback[i])) == 0;
-		if (!ok) {
-			snprintf(err, CONFIG_ERR_MAX,
-				 "[%s] endpoint: '%s' is not on loopback, and without CURVE keys "
-				 "a tcp:// endpoint may only listen on 127.0.0.0/8 or [::1]",
-				 section, ep);
-			return -1;
-		}
-	}
-	return 0;
-}
-
 /* Rules across keys, checked once the whole file is read. */
 static int check(struct config *cfg, char *err)
 {
-	if (check_endpoints("intake", cfg->intake_endpoint, err) < 0 ||
-	    check_endpoints("notify", cfg->notify_endpoint, err) < 0 ||
-	    check_endpoints("control", cfg->control_endpoint, err) < 0)
-		return -1;
 	if (cfg->map_max < cfg->map_size)
 		cfg->map_max = cfg->map_size;
 	if (cfg->max_message_bytes < 64)
