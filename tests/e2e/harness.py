@@ -18,6 +18,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -53,6 +54,12 @@ CASE_RE = re.compile(r"^NA-(\d{4})-(\d{6})$")
 # What a sanitizer prints when it finds something; the daemon's log must never contain it.
 SANITIZER_RE = re.compile(r"ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|"
                           r"SUMMARY: (AddressSanitizer|UndefinedBehaviorSanitizer)")
+
+
+def note(fmt, *args):
+    """A line for the test log (stderr), e.g. how much load a crash test put through."""
+    sys.stderr.write("    " + (fmt % args if args else fmt) + "\n")
+    sys.stderr.flush()
 
 
 def scaled(n, minimum=1):

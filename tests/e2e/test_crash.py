@@ -6,7 +6,7 @@ case and seq), the journal has no gaps and its hash chain verifies."""
 import random
 import unittest
 
-from harness import (CASE_RE, DaemonTestCase, LoadClient, run_load_until, scaled,
+from harness import (CASE_RE, DaemonTestCase, LoadClient, note, run_load_until, scaled,
                      stop_load)
 
 CLIENTS = 4
@@ -49,6 +49,9 @@ class Crash(DaemonTestCase):
             if (r.get("status"), r.get("case"), r.get("seq")) != ("duplicate", case, seq):
                 lost.append((eid, case, seq, r))
             stored[eid] = (case, seq)
+        note("resent %d acknowledged: all duplicate; %d unacknowledged: %d were stored",
+             len(acked), len(unacked),
+             sum(1 for i in unacked if replies[i].get("status") == "duplicate"))
         self.assertEqual(lost[:10], [], "%d acknowledged events not found as they were acked" % len(lost))
         for eid in unacked:
             r = replies[eid]
@@ -86,6 +89,8 @@ class Crash(DaemonTestCase):
                     acked.update(c.acked)
                     unacked.update(c.unacked)
                 self.assertGreaterEqual(len(acked), acks)
+                note("cycle %d: kill -9 with %d acknowledged, %d in flight", cycle, len(acked),
+                     len(unacked))
                 d.start()
                 # everything acknowledged in earlier cycles must still be there too
                 again = dict(random.sample(sorted(earlier.items()), min(500, len(earlier))))
@@ -102,6 +107,7 @@ class Crash(DaemonTestCase):
         for c in clients:
             acked.update(c.acked)
             unacked.update(c.unacked)
+        note("SIGTERM with %d acknowledged, %d in flight", len(acked), len(unacked))
         d.start()
         stored = {}
         self.resend_and_check(d, acked, unacked, stored)
