@@ -196,8 +196,13 @@ int batch_apply(struct store *st, struct batch_item *const *items, size_t n, uin
 
 	msgpack_sbuffer_init(&b.buf);
 	/* A full map aborts the whole transaction; grow it and run the batch again. */
-	while ((r = apply_all(&b, items, n)) == -ENOSPC && store_grow(st) == 0)
-		;
+	while ((r = apply_all(&b, items, n)) == -ENOSPC) {
+		int g = store_grow(st);
+		if (g < 0) {
+			r = g;
+			break;
+		}
+	}
 	msgpack_sbuffer_destroy(&b.buf);
 	return r;
 }

@@ -24,7 +24,8 @@ struct batch_item {
 
 /* Applies and commits *items[0..n). Returns 0 when the transaction is durable (each item's
  * outcome is then final), or a negative errno when nothing was written: -ENOSPC when the map
- * is at its ceiling, -EIO when the store failed. Grows the map and retries on a full map. */
+ * is at its ceiling, -EBUSY when it is full and may not grow now (a backup is running),
+ * -EIO when the store failed. Grows the map and retries on a full map. */
 int batch_apply(struct store *st, struct batch_item *const *items, size_t n, uint64_t now_ms);
 
 #endif

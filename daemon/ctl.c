@@ -17,6 +17,7 @@ struct ctl_req {
 	MDB_txn *txn;               /* a read transaction, open while the command runs */
 	msgpack_packer *pk;         /* packs the `result` value */
 	struct proto_error *err;
+	char *defer_path;           /* where a deferred backup goes */
 };
 
 /* ---- arguments ------------------------------------------------------------------- */
@@ -361,37 +362,23 @@ static int cmd_audit_verify(struct ctl_req *q)
 	return 0;
 }
 
+/* Only checks the arguments: the copy runs off the reactor thread (ctl_backup_run). */
 static int cmd_backup(struct ctl_req *q)
 {
 	static const struct arg_spec spec[] = {{"path", ARG_STR}, {NULL, 0}};
 	const msgpack_object *o;
-	char path[PATH_MAX];
-	uint64_t bytes;
-	int r;
 
 	if (check_args(q, spec) < 0)
 		return -1;
 	if (!(o = arg(q, "path")))
 		return proto_fail(q->err, PROTO_MISSING_FIELD,
 				  "args.path: the directory to write the copy into is required");
-	if (o->via.str.size == 0 || o->via.str.size >= sizeof(path) ||
+	if (o->via.str.size == 0 || o->via.str.size >= CTL_PATH_MAX ||
 	    memchr(o->via.str.ptr, '\0', o->via.str.size))
 		return proto_fail(q->err, PROTO_INVALID_FIELD, "args.path: not a usable path");
-	memcpy(path, o->via.str.ptr, o->via.str.size);
-	path[o->via.str.size] = '\0';
-	r = store_backup(q->env->st, path, &bytes);
-	if (r == -EEXIST)
-		return proto_fail(q->err, PROTO_INVALID_FIELD,
-				  "args.path: %s already holds a data.mdb; choose a new directory",
-				  path);
-	if (r < 0)
-		return proto_fail(q->err, PROTO_UNAVAILABLE, "backup to %s failed: %s", path,
-				  strerror(-r));
-	msgpack_pack_map(q->pk, 2);
-	proto_pack_cstr(q->pk, "path");
-	proto_pack_cstr(q->pk, path);
-	pack_kv_u64(q->pk, "bytes", bytes);
-	return 0;
+	memcpy(q->defer_path, o->via.str.ptr, o->via.str.size);
+	q->defer_path[o->via.str.size] = '\0';
+	return CTL_DEFERRED;
 }
 
 /* ---- dispatch -------------------------------------------------------------------- */
@@ -407,7 +394,17 @@ static const struct {
 	{"backup", cmd_backup},
 };
 
-static void pack_error(msgpack_packer *pk, const struct proto_error *err)
+static void pack_ok_header(msgpack_packer *pk)
+{
+	msgpack_pack_map(pk, 3);
+	proto_pack_cstr(pk, "v");
+	msgpack_pack_uint8(pk, PROTO_VERSION);
+	proto_pack_cstr(pk, "ok");
+	msgpack_pack_true(pk);
+	proto_pack_cstr(pk, "result");
+}
+
+void ctl_pack_error(msgpack_packer *pk, const struct proto_error *err)
 {
 	msgpack_pack_map(pk, 3);
 	proto_pack_cstr(pk, "v");
@@ -422,19 +419,20 @@ static void pack_error(msgpack_packer *pk, const struct proto_error *err)
 	proto_pack_cstr(pk, err->message);
 }
 
-void ctl_handle(const struct ctl_env *env, const uint8_t *bytes, size_t len, msgpack_packer *pk)
+int ctl_handle(const struct ctl_env *env, const uint8_t *bytes, size_t len, msgpack_packer *pk,
+	       char ret_path[CTL_PATH_MAX])
 {
 	struct proto_error err = {0};
 	struct proto_ctl req;
 	msgpack_sbuffer result;
 	msgpack_packer rpk;
-	struct ctl_req q = {.env = env, .pk = &rpk, .err = &err};
+	struct ctl_req q = {.env = env, .pk = &rpk, .err = &err, .defer_path = ret_path};
 	size_t i;
 	int r;
 
 	if (proto_ctl_decode(&req, bytes, len, env->limits, &err) < 0) {
-		pack_error(pk, &err);
-		return;
+		ctl_pack_error(pk, &err);
+		return 0;
 	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (proto_str_eq(req.cmd, commands[i].name))
@@ -443,8 +441,8 @@ void ctl_handle(const struct ctl_env *env, const uint8_t *bytes, size_t len, msg
 		proto_fail(&err, PROTO_UNKNOWN_COMMAND, "cmd: %.*s is not a command",
 			   (int)(req.cmd.len > 64 ? 64 : req.cmd.len), req.cmd.ptr);
 		proto_ctl_release(&req);
-		pack_error(pk, &err);
-		return;
+		ctl_pack_error(pk, &err);
+		return 0;
 	}
 	q.args = req.args;
 	msgpack_sbuffer_init(&result);
@@ -457,15 +455,33 @@ void ctl_handle(const struct ctl_env *env, const uint8_t *bytes, size_t len, msg
 	store_abort(&q.txn);
 	proto_ctl_release(&req);
 	if (r < 0) {
-		pack_error(pk, &err);
-	} else {
-		msgpack_pack_map(pk, 3);
-		proto_pack_cstr(pk, "v");
-		msgpack_pack_uint8(pk, PROTO_VERSION);
-		proto_pack_cstr(pk, "ok");
-		msgpack_pack_true(pk);
-		proto_pack_cstr(pk, "result");
+		ctl_pack_error(pk, &err);
+	} else if (r == 0) {
+		pack_ok_header(pk);
 		pk->callback(pk->data, result.data, result.size);
 	}
 	msgpack_sbuffer_destroy(&result);
+	return r < 0 ? 0 : r;
+}
+
+void ctl_backup_run(struct store *st, const char *path, msgpack_packer *pk)
+{
+	struct proto_error err = {0};
+	uint64_t bytes;
+	int r = store_backup(st, path, &bytes);
+
+	if (r == -EEXIST) {
+		proto_fail(&err, PROTO_INVALID_FIELD,
+			   "args.path: %s already holds a data.mdb; choose a new directory", path);
+	} else if (r < 0) {
+		proto_fail(&err, PROTO_UNAVAILABLE, "backup to %s failed: %s", path, strerror(-r));
+	} else {
+		pack_ok_header(pk);
+		msgpack_pack_map(pk, 2);
+		proto_pack_cstr(pk, "path");
+		proto_pack_cstr(pk, path);
+		pack_kv_u64(pk, "bytes", bytes);
+		return;
+	}
+	ctl_pack_error(pk, &err);
 }

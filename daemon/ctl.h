@@ -25,7 +25,20 @@ struct ctl_env {
 	const struct ctl_counters *intake;
 };
 
-/* Answers one request (the payload frame's bytes) into pk. */
-void ctl_handle(const struct ctl_env *env, const uint8_t *bytes, size_t len, msgpack_packer *pk);
+#define CTL_PATH_MAX  4096
+#define CTL_DEFERRED  1
+
+/* Answers one request (the payload frame's bytes) into pk and returns 0; or, for a valid
+ * `backup`, packs nothing, copies its path to ret_path and returns CTL_DEFERRED: the caller
+ * runs ctl_backup_run off the reactor thread, since a copy of a large store takes long. */
+int ctl_handle(const struct ctl_env *env, const uint8_t *bytes, size_t len, msgpack_packer *pk,
+	       char ret_path[CTL_PATH_MAX]);
+
+/* Copies the store to path (a consistent, compacted copy) and packs the whole reply. Safe on
+ * any thread; the map must not be resized meanwhile (store_grow_block). */
+void ctl_backup_run(struct store *st, const char *path, msgpack_packer *pk);
+
+/* Packs a whole error reply. */
+void ctl_pack_error(msgpack_packer *pk, const struct proto_error *err);
 
 #endif

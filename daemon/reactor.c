@@ -1,6 +1,7 @@
 #include "reactor.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -45,6 +46,8 @@ struct reactor {
 	uint64_t watchdog_ms; /* 0: no watchdog */
 	uint64_t last_watchdog_ms, last_status_ms;
 	struct ctl_counters counters;
+	struct backup *backup;     /* the running backup, or NULL */
+	void *backup_sock;         /* its completion arrives here (inproc PAIR) */
 	struct request *reqs;      /* batch_max slots */
 	struct batch_item **items; /* items[i] = &reqs[i].item, for batch_apply */
 	msgpack_sbuffer out;
@@ -164,6 +167,90 @@ static void send_reply(void *sock, struct request *q, const msgpack_sbuffer *out
 	zmq_send(sock, out->data, out->size, ZMQ_DONTWAIT);
 }
 
+/* ---- backup: off the reactor thread ---------------------------------------------- */
+
+#define BACKUP_ENDPOINT "inproc://backup"
+
+/* nginx's thread pool pattern: the thread does the slow part and posts a completion that
+ * the reactor forwards; it never touches the reactor's sockets. */
+struct backup {
+	pthread_t thread;
+	struct store *st;
+	void *sock; /* PAIR, connected to the reactor's */
+	char path[CTL_PATH_MAX];
+	struct request q; /* the control request's route, kept for the reply */
+};
+
+static void *backup_main(void *arg)
+{
+	struct backup *b = arg;
+	msgpack_sbuffer out;
+	msgpack_packer pk;
+
+	msgpack_sbuffer_init(&out);
+	msgpack_packer_init(&pk, &out, msgpack_sbuffer_write);
+	ctl_backup_run(b->st, b->path, &pk);
+	zmq_send(b->sock, out.data, out.size, 0);
+	msgpack_sbuffer_destroy(&out);
+	return NULL;
+}
+
+/* Starts a backup for request q (moved into it). Returns 0, or -1 with err set. */
+static int backup_start(struct reactor *R, struct request *q, const char *path,
+			struct proto_error *err)
+{
+	struct backup *b;
+
+	if (R->backup)
+		return proto_fail(err, PROTO_UNAVAILABLE,
+				  "a backup is already running; retry when it has finished");
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return proto_fail(err, PROTO_UNAVAILABLE, "out of memory");
+	b->st = &R->st;
+	snprintf(b->path, sizeof(b->path), "%s", path);
+	b->sock = zmq_socket(R->zctx, ZMQ_PAIR);
+	if (!b->sock || zmq_connect(b->sock, BACKUP_ENDPOINT) < 0)
+		goto fail;
+	R->st.grow_blocked = true;
+	if (pthread_create(&b->thread, NULL, backup_main, b) != 0) {
+		R->st.grow_blocked = false;
+		goto fail;
+	}
+	b->q = *q; /* the route frames move to the backup */
+	q->nroute = q->npayload = 0;
+	R->backup = b;
+	return 0;
+fail:
+	if (b->sock)
+		zmq_close(b->sock);
+	free(b);
+	return proto_fail(err, PROTO_UNAVAILABLE, "could not start the backup");
+}
+
+static void backup_finish(struct reactor *R)
+{
+	struct backup *b = R->backup;
+	zmq_msg_t m;
+
+	zmq_msg_init(&m);
+	if (zmq_msg_recv(&m, R->backup_sock, ZMQ_DONTWAIT) < 0) {
+		zmq_msg_close(&m);
+		return;
+	}
+	pthread_join(b->thread, NULL);
+	R->st.grow_blocked = false;
+	R->out.size = 0;
+	msgpack_sbuffer_write(&R->out, zmq_msg_data(&m), zmq_msg_size(&m));
+	zmq_msg_close(&m);
+	send_reply(R->control, &b->q, &R->out);
+	log_info("backup to %s finished", b->path);
+	request_close(&b->q);
+	zmq_close(b->sock);
+	free(b);
+	R->backup = NULL;
+}
+
 /* ---- intake ---------------------------------------------------------------------- */
 
 static void reply_intake(struct reactor *R, struct request *q, const char *id, const char *status,
@@ -216,10 +303,12 @@ static void intake_answer(struct reactor *R, struct request *q, int batch_rc)
 
 	snprintf(id, sizeof(id), "%.*s", (int)it->ev.id.len, it->ev.id.ptr);
 	if (batch_rc < 0) {
-		proto_fail(&err, PROTO_UNAVAILABLE,
-			   batch_rc == -ENOSPC
-				   ? "the store is full ([store] map_max reached); nothing was "
-				     "written, retry later"
+		proto_fail(&err, PROTO_UNAVAILABLE, "%s",
+			   batch_rc == -ENOSPC ? "the store is full ([store] map_max reached); "
+						 "nothing was written"
+			   : batch_rc == -EBUSY
+				   ? "the store is full and cannot grow while a backup runs; "
+				     "nothing was written, retry shortly"
 				   : "the store could not write; nothing was written, retry later");
 		reject(R, q, id, &err);
 		return;
@@ -262,7 +351,7 @@ static void intake_cycle(struct reactor *R)
 	if (n == 0)
 		return;
 	r = batch_apply(&R->st, R->items, n, now);
-	if (r < 0 && r != -ENOSPC)
+	if (r < 0 && r != -ENOSPC && r != -EBUSY)
 		log_errno(LOG_ERR, r, "intake: batch of %zu events not written", n);
 	for (size_t i = 0; i < n; i++) {
 		intake_answer(R, &R->reqs[i], r);
@@ -282,6 +371,7 @@ static void control_cycle(struct reactor *R)
 		.intake = &R->counters,
 	};
 	struct proto_error err = {0};
+	char path[CTL_PATH_MAX];
 	struct request q;
 	msgpack_packer pk;
 	int r;
@@ -299,22 +389,16 @@ static void control_cycle(struct reactor *R)
 				   "a request is one frame holding one MessagePack map; got %d "
 				   "frames after the route",
 				   q.npayload);
-			msgpack_pack_map(&pk, 3);
-			proto_pack_cstr(&pk, "v");
-			msgpack_pack_uint8(&pk, PROTO_VERSION);
-			proto_pack_cstr(&pk, "ok");
-			msgpack_pack_false(&pk);
-			proto_pack_cstr(&pk, "error");
-			msgpack_pack_map(&pk, 2);
-			proto_pack_cstr(&pk, "code");
-			proto_pack_cstr(&pk, proto_err_code(err.code));
-			proto_pack_cstr(&pk, "message");
-			proto_pack_cstr(&pk, err.message);
+			ctl_pack_error(&pk, &err);
 		} else {
 			env.now_ms = now_ms();
-			ctl_handle(&env, zmq_msg_data(&q.payload), zmq_msg_size(&q.payload), &pk);
+			if (ctl_handle(&env, zmq_msg_data(&q.payload), zmq_msg_size(&q.payload), &pk,
+				       path) == CTL_DEFERRED &&
+			    backup_start(R, &q, path, &err) < 0)
+				ctl_pack_error(&pk, &err);
 		}
-		send_reply(R->control, &q, &R->out);
+		if (R->out.size)
+			send_reply(R->control, &q, &R->out);
 		request_close(&q);
 	}
 }
@@ -413,6 +497,9 @@ static int reactor_open(struct reactor *R, const struct config *cfg)
 	    !(R->control = open_socket(R, ZMQ_ROUTER, cfg->control_endpoint, "control")) ||
 	    !(R->notify = open_socket(R, ZMQ_PUB, cfg->notify_endpoint, "notify")))
 		return -EADDRNOTAVAIL;
+	R->backup_sock = zmq_socket(R->zctx, ZMQ_PAIR);
+	if (!R->backup_sock || zmq_bind(R->backup_sock, BACKUP_ENDPOINT) < 0)
+		return log_errno(LOG_ERR, -errno, "backup socket");
 	if (sd_watchdog_enabled(0, &usec) > 0)
 		R->watchdog_ms = usec / 1000;
 	return 0;
@@ -433,6 +520,14 @@ static void reactor_close(struct reactor *R)
 		zmq_close(R->control);
 	if (R->notify)
 		zmq_close(R->notify);
+	if (R->backup) { /* a copy in progress finishes: its directory stays consistent */
+		pthread_join(R->backup->thread, NULL);
+		request_close(&R->backup->q);
+		zmq_close(R->backup->sock);
+		free(R->backup);
+	}
+	if (R->backup_sock)
+		zmq_close(R->backup_sock);
 	if (R->zctx)
 		zmq_ctx_term(R->zctx);
 	store_close(&R->st);
@@ -466,8 +561,9 @@ int reactor_run(const struct config *cfg)
 			{R.intake, 0, ZMQ_POLLIN, 0},
 			{R.control, 0, ZMQ_POLLIN, 0},
 			{NULL, R.sigfd, ZMQ_POLLIN, 0},
+			{R.backup_sock, 0, ZMQ_POLLIN, 0},
 		};
-		if (zmq_poll(items, 3, poll_timeout(&R)) < 0 && zmq_errno() != EINTR) {
+		if (zmq_poll(items, 4, poll_timeout(&R)) < 0 && zmq_errno() != EINTR) {
 			log_error("zmq_poll: %s", zmq_strerror(zmq_errno()));
 			goto out;
 		}
@@ -477,6 +573,8 @@ int reactor_run(const struct config *cfg)
 			control_cycle(&R);
 		if (items[2].revents & ZMQ_POLLIN)
 			on_signal(&R);
+		if ((items[3].revents & ZMQ_POLLIN) && R.backup)
+			backup_finish(&R);
 		notify_status(&R, now_ms());
 	}
 	/* SIGTERM: what libzmq already holds for us is committed and acknowledged */

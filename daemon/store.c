@@ -119,6 +119,8 @@ int store_grow(struct store *st)
 
 	if (st->map_size >= st->map_max)
 		return -ENOSPC;
+	if (st->grow_blocked)
+		return -EBUSY;
 	next = st->map_size > st->map_max / 2 ? st->map_max : st->map_size * 2;
 	r = store_errno(mdb_env_set_mapsize(st->env, next));
 	if (r < 0)

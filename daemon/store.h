@@ -27,6 +27,7 @@ struct store {
 	MDB_dbi dbi[DB_COUNT];
 	uint64_t map_size; /* current map */
 	uint64_t map_max;  /* ceiling for store_grow */
+	bool grow_blocked; /* a read transaction on another thread (a backup) is open */
 };
 
 /* Opens (creating) the environment in dir, clears stale reader slots, checks the schema. */
@@ -35,7 +36,7 @@ int store_open(struct store *st, const char *dir, uint64_t map_size, uint64_t ma
 void store_close(struct store *st);
 
 /* Doubles the map, up to map_max. No transaction of this process may be open.
- * Returns 0, or -ENOSPC at the ceiling. */
+ * Returns 0, -ENOSPC at the ceiling, or -EBUSY while grow_blocked. */
 int store_grow(struct store *st);
 
 int store_begin(struct store *st, bool rdonly, MDB_txn **ret);
