@@ -1,0 +1,58 @@
+/* reply.c: intake replies (PROTOCOL.md "Reply") and the string packers every encoder uses. */
+#include <string.h>
+
+#include "proto.h"
+
+void proto_pack_str(msgpack_packer *pk, const char *s, size_t len)
+{
+	msgpack_pack_str(pk, len);
+	if (len > 0)
+		msgpack_pack_str_body(pk, s, len);
+}
+
+void proto_pack_cstr(msgpack_packer *pk, const char *s)
+{
+	if (s == NULL) {
+		msgpack_pack_nil(pk);
+		return;
+	}
+	proto_pack_str(pk, s, strlen(s));
+}
+
+static void pack_key(msgpack_packer *pk, const char *key)
+{
+	proto_pack_cstr(pk, key);
+}
+
+void proto_reply_pack(msgpack_packer *pk, const char *id, const char *status, const char *case_ref,
+		      uint64_t seq, const struct proto_error *err)
+{
+	bool rejected = status != NULL && strcmp(status, "rejected") == 0;
+	bool with_error = rejected && err != NULL;
+	size_t n = 3 + (case_ref != NULL ? 2 : 0) + (with_error ? 1 : 0);
+
+	msgpack_pack_map(pk, n);
+	pack_key(pk, "v");
+	msgpack_pack_uint64(pk, PROTO_VERSION);
+	pack_key(pk, "id");
+	if (id == NULL || id[0] == '\0')
+		msgpack_pack_nil(pk);
+	else
+		proto_pack_cstr(pk, id);
+	pack_key(pk, "status");
+	proto_pack_cstr(pk, status != NULL ? status : "rejected");
+	if (case_ref != NULL) {
+		pack_key(pk, "case");
+		proto_pack_cstr(pk, case_ref);
+		pack_key(pk, "seq");
+		msgpack_pack_uint64(pk, seq);
+	}
+	if (with_error) {
+		pack_key(pk, "error");
+		msgpack_pack_map(pk, 2);
+		pack_key(pk, "code");
+		proto_pack_cstr(pk, proto_err_code(err->code));
+		pack_key(pk, "message");
+		proto_pack_str(pk, err->message, strnlen(err->message, sizeof(err->message)));
+	}
+}

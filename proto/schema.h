@@ -1,0 +1,40 @@
+/* schema: validates a decoded map against a sentinel-terminated struct proto_field table, and
+ * the single values the envelope shares with bodies. Errors name the field by its dotted path
+ * ("body.subject.vetting", "body.categories[2]"). */
+#ifndef PROTO_SCHEMA_H
+#define PROTO_SCHEMA_H
+
+#include "proto.h"
+
+#define PROTO_PATH_MAX   160
+#define PROTO_FIELDS_MAX 64 /* fields in one table: duplicates are tracked in a uint64_t */
+
+struct proto_path {
+	char buf[PROTO_PATH_MAX];
+	size_t len;
+};
+
+void proto_path_init(struct proto_path *p, const char *root);
+/* Appends ".key" (escaped when it is not a plain name) or "[i]"; returns the length to pass
+ * to proto_path_pop. A path that would not fit is cut, never overflowed. */
+size_t proto_path_push(struct proto_path *p, const char *key, size_t len);
+size_t proto_path_push_index(struct proto_path *p, uint32_t i);
+void proto_path_pop(struct proto_path *p, size_t mark);
+
+/* A non-empty UTF-8 string of at most max bytes. */
+int proto_check_str(const msgpack_object *o, uint32_t max, const char *path,
+		    struct proto_error *err);
+
+/* One value against one field. */
+int proto_check_value(const msgpack_object *o, const struct proto_field *f, struct proto_path *path,
+		      struct proto_error *err);
+
+/* A map against a table: no unknown or repeated keys, every value valid, nothing required
+ * missing. */
+int proto_check_map(const msgpack_object *o, const struct proto_field *fields,
+		    struct proto_path *path, struct proto_error *err);
+
+/* Whether s is "YYYY-MM-DD" naming a real day of the Gregorian calendar. */
+bool proto_date_valid(const char *s, size_t len);
+
+#endif
