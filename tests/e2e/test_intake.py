@@ -236,20 +236,23 @@ class Intake(SharedDaemonTestCase):
         res = self._list(subject=new_subject_id("NOBODY"))
         self.assertEqual(res, {"cases": [], "next": None})
 
-        # the whole list, paged by 2, is the whole list in reference order
-        everything = self._list(limit=1000)
-        self.assertIsNone(everything["next"])
-        every_ref = [c["case"] for c in everything["cases"]]
+        # the whole list, paged small, is the whole list in reference order
+        every_ref = self._walk(1000)
         self.assertEqual(every_ref, sorted(every_ref))
+        self.assertEqual(len(set(every_ref)), len(every_ref))
         self.assertEqual(len(every_ref), d.status()["cases_total"])
-        walked, after = [], None
-        for _ in range(len(every_ref) + 2):
-            page = self._list(limit=2, **({"after": after} if after else {}))
-            walked += [c["case"] for c in page["cases"]]
+        self.assertEqual(self._walk(max(2, len(every_ref) // 25)), every_ref)
+
+    def _walk(self, limit):
+        refs, after = [], None
+        for _ in range(100000):
+            page = self._list(limit=limit, **({"after": after} if after else {}))
+            self.assertLessEqual(len(page["cases"]), limit)
+            refs += [c["case"] for c in page["cases"]]
             if page["next"] is None:
-                break
+                return refs
+            self.assertEqual(len(page["cases"]), limit, "next on a page that is not full")
             after = page["next"]
-        self.assertEqual(walked, every_ref)
 
     def test_status_counters(self):
         d = self.d
@@ -340,6 +343,180 @@ class Intake(SharedDaemonTestCase):
             dup = c.request(ev)
             self.assertEqual((dup["status"], dup["case"]), ("duplicate", ref), dup)
 
+    def test_same_id_twice_in_one_burst(self):
+        # both copies land in one group commit: the second must see the first
+        ev = declaration()
+        data = pack(ev)
+        other = pack(dict(ev, at=ev["at"] + 5))
+        with self.d.intake_dealer() as c:
+            for x in (data, data, other):
+                c.send(x)
+            replies = [c.recv() for _ in range(3)]
+        by_status = {r["status"]: r for r in replies}
+        self.assertEqual(sorted(r["status"] for r in replies),
+                         ["accepted", "duplicate", "rejected"], replies)
+        a, dup = by_status["accepted"], by_status["duplicate"]
+        self.assertEqual((dup["case"], dup["seq"]), (a["case"], a["seq"]), replies)
+        self.assertEqual(by_status["rejected"]["error"]["code"], "conflict", replies)
+
+    def test_byte_different_encoding_of_the_same_event_is_a_conflict(self):
+        ev = declaration()
+        data = pack(ev)
+        # v = 1 as a uint32 instead of a fixint: the same map, other bytes
+        reencoded = data.replace(b"\xa1v\x01", b"\xa1v\xce\x00\x00\x00\x01", 1)
+        self.assertNotEqual(data, reencoded)
+        with self.d.intake_req() as c:
+            self.assertAccepted(c.request(data), ev)
+            self.assertRejected(c.request(reencoded), "conflict", "id")
+
+    def test_route_of_several_frames_comes_back_whole(self):
+        # as through a ROUTER-DEALER proxy: the route is everything up to the empty frame
+        ev = declaration()
+        with self.d.intake_dealer(delimiter=False) as c:
+            c.send([b"hop-1", b"hop-2", b"", pack(ev)])
+            frames = c.recv_raw()
+        self.assertEqual(frames[:3], [b"hop-1", b"hop-2", b""], frames)
+        self.assertEqual(len(frames), 4, frames)
+        self.assertAccepted(unpack(frames[3]), ev)
+
+    def test_two_payload_frames_without_delimiter_are_malformed(self):
+        with self.d.intake_dealer(delimiter=False) as c:
+            c.send([pack(declaration()), pack(declaration())])
+            self.assertRejected(c.recv(), "malformed")
+
+    def test_utf8_round_trip(self):
+        sid = "Zoë-Ñ-🚓-" + new_subject_id()
+        ev = declaration(subject_id=sid, circumstances="Zoë Ñoño 🚓 日本語, naïve café")
+        ev["body"]["associate"]["name"] = "Ægir Þórsson"
+        with self.d.intake_req() as c:
+            r = self.assertAccepted(c.request(ev), ev)
+        got = self.d.case(r["case"])
+        self.assertEqual(got["subject"]["id"], sid)
+        self.assertEqual(got["associate"]["name"], "Ægir Þórsson")
+        self.assertEqual([c["case"] for c in self.d.result("case.list", subject=sid)["cases"]],
+                         [r["case"]])
+
+    def test_id_of_128_bytes_with_every_allowed_character(self):
+        eid = ("ABCXYZabcxyz0189._:-" + new_id()).ljust(128, "z")
+        self.assertEqual(len(eid), 128)
+        ev = declaration(id=eid)
+        with self.d.intake_req() as c:
+            self.assertAccepted(c.request(ev), ev)
+            self.assertEqual(c.request(ev)["status"], "duplicate")
+
+    def test_subject_filter_is_exact(self):
+        base = new_subject_id("EXACT")
+        refs = {}
+        with self.d.intake_req() as c:
+            for sid in (base, base + "0", base + "\x00" + "X", base[:-1]):
+                refs[sid] = self.assertAccepted(c.request(declaration(subject_id=sid)))["case"]
+        for sid, ref in refs.items():
+            got = self.d.result("case.list", subject=sid)
+            self.assertEqual([c["case"] for c in got["cases"]], [ref], (sid, got))
+            self.assertEqual(got["cases"][0]["subject_id"], sid)
+
+    def test_control_over_req(self):
+        from harness import new_socket, recv_frames
+        import zmq
+        s = new_socket(zmq.REQ, self.d.control_endpoint)
+        try:
+            s.send(pack({"v": 1, "cmd": "status"}))
+            r = unpack(recv_frames(s)[-1])
+            self.assertTrue(r["ok"], r)
+            self.assertIn("journal_seq", r["result"])
+            s.send(pack({"v": 1, "cmd": "nope"}))
+            r = unpack(recv_frames(s)[-1])
+            self.assertEqual(r["error"]["code"], "unknown_command", r)
+        finally:
+            s.close(0)
+
+    def test_control_argument_errors(self):
+        d = self.d
+
+        def err(cmd, **args):
+            r = d.control(cmd, **args)
+            self.assertIs(r["ok"], False, (cmd, args, r))
+            return r["error"]
+
+        self.assertEqual(len(d.result("case.list", limit=1000)["cases"]) <= 1000, True)
+        for limit in (0, -1, "ten"):
+            e = err("case.list", limit=limit)
+            self.assertEqual(e["code"], "invalid_field", e)
+            self.assertRegex(e["message"], r"\blimit\b", e)
+        r = d.control("case.list", limit=1001)  # rejected, or answered with at most 1000
+        self.assertTrue(r["ok"] is False and r["error"]["code"] == "invalid_field" or
+                        len(r["result"]["cases"]) <= 1000, r)
+        e = err("case.list", state="not_a_state")
+        self.assertEqual(e["code"], "invalid_field", e)
+        self.assertRegex(e["message"], r"\bstate\b", e)
+        e = err("case.list", colour="blue")
+        self.assertEqual(e["code"], "invalid_field", e)
+        self.assertIn("colour", e["message"])
+        e = err("case.get", case=7)
+        self.assertEqual(e["code"], "invalid_field", e)
+        e = err("backup")
+        self.assertEqual(e["code"], "missing_field", e)
+        self.assertRegex(e["message"], r"\bpath\b", e)
+        # a backup never overwrites another
+        path = os.path.join(d.dir, "backup-twice")
+        d.result("backup", path=path)
+        size = os.path.getsize(find_data_mdb(path))
+        with d.intake_req() as c:
+            self.assertAccepted(c.request(declaration()))
+        e = err("backup", path=path)
+        self.assertEqual(os.path.getsize(find_data_mdb(path)), size)
+        d.status()
+
+    def test_audit_head_moves_with_each_event(self):
+        v0 = self.d.result("audit.verify")
+        with self.d.intake_req() as c:
+            self.assertAccepted(c.request(declaration()))
+        v1 = self.d.result("audit.verify")
+        self.assertEqual(v1["entries"], v0["entries"] + 1)
+        self.assertNotEqual(v1["head"], v0["head"])
+        self.assertTrue(v1["ok"])
+
+    def test_client_that_never_reads_does_not_stall_others(self):
+        from harness import new_socket
+        import zmq
+        d = self.d
+        j0 = d.status()["journal_seq"]
+        n = 3000
+        lazy = new_socket(zmq.DEALER, d.intake_endpoint)
+        lazy.setsockopt(zmq.RCVHWM, 10)
+        try:
+            for _ in range(n):
+                lazy.send_multipart([b"", pack(declaration())])
+            with d.intake_req() as c:
+                for _ in range(10):
+                    self.assertAccepted(c.request(declaration()))
+            # every one of the lazy client's events goes in, replies or not
+            deadline = time.monotonic() + 30
+            while d.status()["journal_seq"] < j0 + n + 10:
+                self.assertLess(time.monotonic(), deadline, d.status())
+                time.sleep(0.05)
+            self.assertEqual(d.status()["journal_seq"], j0 + n + 10)
+        finally:
+            lazy.close(0)
+
+    def test_client_that_disconnects_mid_flight(self):
+        from harness import new_socket
+        import zmq
+        d = self.d
+        j0 = d.status()["journal_seq"]
+        evs = [pack(declaration()) for _ in range(300)]
+        gone = new_socket(zmq.DEALER, d.intake_endpoint)
+        for data in evs:
+            gone.send_multipart([b"", data])
+        gone.close(0)
+        d.status()
+        with d.intake_dealer() as c:
+            replies = c.pipeline([(unpack(x)["id"], x) for x in evs], window=100)
+        statuses = {r["status"] for r in replies.values()}
+        self.assertLessEqual(statuses, {"accepted", "duplicate"}, replies)
+        self.assertEqual(d.status()["journal_seq"], j0 + 300)
+        self.assertEqual(sorted(r["seq"] for r in replies.values()), list(range(j0 + 1, j0 + 301)))
+
 
 class Restart(DaemonTestCase):
 
@@ -377,6 +554,17 @@ class Restart(DaemonTestCase):
             self.assertEqual((r["case"], r["seq"]), (case_ref(6), 6), r)
         v = d.result("audit.verify")
         self.assertEqual((v["ok"], v["entries"]), (True, 6), v)
+
+
+class ConfiguredLimits(DaemonTestCase):
+
+    def test_max_message_bytes_and_clock_skew_come_from_the_config(self):
+        d = self.new_daemon(max_message_bytes=4096, clock_skew="10s")
+        with d.intake_req() as c:
+            self.assertRejected(c.request(declaration(circumstances="x" * 4000)), "too_large")
+            self.assertAccepted(c.request(declaration(circumstances="x" * 3000)))
+            self.assertRejected(c.request(declaration(at=now_ms() + 60 * 1000)), "invalid_field", "at")
+            self.assertAccepted(c.request(declaration(at=now_ms() + 5 * 1000)))
 
 
 class CommandLine(unittest.TestCase):
