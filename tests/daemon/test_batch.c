@@ -1,0 +1,5 @@
+#include "dtest.h"
+int main(void)
+{
+	return 0;
+}
