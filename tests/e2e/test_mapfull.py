@@ -2,9 +2,13 @@
 `unavailable` and writes nothing, while reads (status, case.get, duplicates) go on; after a
 restart with a larger map_max intake works again."""
 
+import os
+import shutil
+import time
 import unittest
 
-from harness import DaemonTestCase, declaration, pack
+from harness import (CASE_RE, DaemonTestCase, LoadClient, case_ref, declaration, note, pack,
+                     run_load_until, scaled, stop_load, unpack)
 
 LIMIT = 20000
 TEXT = "The associate runs a second-hand car business. " * 160  # ~7.5 KiB
@@ -61,6 +65,88 @@ class MapFull(DaemonTestCase):
             self.assertAccepted(c.request(declaration(circumstances=TEXT)))
         v = d.result("audit.verify")
         self.assertEqual((v["ok"], v["entries"]), (True, len(accepted) + 2), v)
+
+    def test_full_map_under_pipelined_load_leaves_no_gap(self):
+        # batches that hit the ceiling are answered unavailable as a whole or in part, but
+        # whatever was accepted is numbered without gaps: no seq, no case reference lost
+        d = self.new_daemon("mapfullpipe", map_size="64KiB", map_max="1MiB")
+        evs = [declaration(circumstances="%d: %s" % (n, TEXT)) for n in range(400)]
+        with d.intake_dealer() as c:
+            replies = c.pipeline([(ev["id"], pack(ev)) for ev in evs], window=50)
+        accepted = {i: r for i, r in replies.items() if r["status"] == "accepted"}
+        for r in replies.values():
+            if r["status"] != "accepted":
+                self.assertRejected(r, "unavailable")
+        self.assertGreater(len(accepted), 0)
+        self.assertLess(len(accepted), len(evs), "400 events of 7.5 KiB fitted in 1 MiB")
+        n = len(accepted)
+        self.assertEqual(sorted(r["seq"] for r in accepted.values()), list(range(1, n + 1)))
+        self.assertEqual(sorted(r["case"] for r in accepted.values()),
+                         [case_ref(k) for k in range(1, n + 1)])
+        st = d.status()
+        self.assertEqual((st["journal_seq"], st["cases_total"]), (n, n), st)
+        self.assertEqual(st["intake"]["rejected"], len(evs) - n, st)
+
+        self.assertEqual(d.restart(map_max="64MiB"), 0, d.log_tail())
+        with d.intake_dealer() as c:
+            again = c.pipeline([(ev["id"], pack(ev)) for ev in evs], window=50)
+        for i, r in again.items():
+            if i in accepted:
+                self.assertEqual((r["status"], r["case"], r["seq"]),
+                                 ("duplicate", accepted[i]["case"], accepted[i]["seq"]), r)
+            else:
+                self.assertAccepted(r)
+        self.assertEqual(sorted(r["seq"] for r in again.values()), list(range(1, len(evs) + 1)))
+        v = d.result("audit.verify")
+        self.assertEqual((v["ok"], v["entries"]), (True, len(evs)), v)
+
+    def test_map_grows_under_load_while_reads_and_a_backup_go_on(self):
+        d = self.new_daemon("grow", map_size="64KiB", map_max="1GiB")
+        clients = [LoadClient(d.intake_endpoint, window=50, name="g%d" % k) for k in range(4)]
+        target = scaled(4000, 400)
+        backup = os.path.join(d.dir, "backup-under-load")
+        sizes, reads, backed_up = [], 0, None
+        try:
+            run_load_until(d, clients, 1)
+            while sum(c.count for c in clients) < target:
+                st = d.status()
+                sizes.append(st["store"]["map_bytes"])
+                page = d.result("case.list", limit=5)
+                for item in page["cases"]:
+                    self.assertEqual(d.case(item["case"])["case"], item["case"])
+                reads += 1
+                if backed_up is None and sum(c.count for c in clients) >= target // 2:
+                    backed_up = d.result("backup", path=backup)
+                self.assertTrue(d.running, d.log_tail())
+                self.assertLess(reads, 100000)
+        finally:
+            stop_load(clients)
+        acked, unacked = {}, {}
+        for c in clients:
+            self.assertEqual(c.bad, [], c.name)
+            acked.update(c.acked)
+            # a batch that needed the map to grow while the backup held it may be unavailable
+            unacked.update(c.unacked)
+            unacked.update(c.unavailable)
+        note("%d acknowledged, %d control rounds, map %d -> %d bytes, backup %r", len(acked),
+             reads, sizes[0], sizes[-1], backed_up)
+        self.assertEqual(sizes, sorted(sizes), "the map shrank")
+        self.assertGreater(sizes[-1], sizes[0], "the map never grew")
+        stored = {}
+        self.resend_and_check(d, acked, unacked, stored)
+        self.check_store(d, stored)
+
+        # the backup taken under load is consistent on its own
+        self.assertIsNotNone(backed_up)
+        copy = self.new_daemon("grow-copy", start=False)
+        data = os.path.join(backup, "data.mdb") if os.path.isdir(backup) else backup
+        shutil.copyfile(data, os.path.join(copy.state_dir, "data.mdb"))
+        copy.start()
+        st = copy.status()
+        v = copy.result("audit.verify")
+        self.assertEqual((v["ok"], v["entries"]), (True, st["journal_seq"]), v)
+        self.assertEqual(st["cases_total"], st["journal_seq"])
+        self.assertGreater(st["journal_seq"], 0)
 
 
 if __name__ == "__main__":
