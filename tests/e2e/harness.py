@@ -449,10 +449,14 @@ class Daemon:
 
     def control_raw(self, payload, timeout=None):
         """Sends one control payload (bytes) and returns the reply map."""
+        return self.control_frames([payload], timeout)
+
+    def control_frames(self, frames, timeout=None):
+        """Sends payload frames (normally one) on the control socket; returns the reply map."""
         if self._ctl is None:
             self._ctl = new_socket(zmq.DEALER, self.control_endpoint)
         try:
-            self._ctl.send_multipart([b"", payload])
+            self._ctl.send_multipart([b""] + list(frames))
             frames = recv_frames(self._ctl, timeout)
         except ReplyTimeout:
             # a late reply must not be taken for the next request's

@@ -187,7 +187,18 @@ TABLE = [
      "missing_field", "actor"),
     ("declaration from a line manager", lambda i: edit(decl(i), "actor.role", "line_manager"),
      "forbidden", r"role|line_manager|actor"),
+    ("declaration by someone other than its subject",
+     lambda i: edit(decl(i), "actor.id", "SOMEONE-ELSE"), "forbidden", r"actor\.id|actor|id"),
+    ("referral from hr", lambda i: referral(id=i, role="hr"), "forbidden", r"role|hr"),
+    ("referral from the subject", lambda i: referral(id=i, role="subject"), "forbidden",
+     r"role|subject"),
     # --- body
+    ("anonymous flag on a declaration", lambda i: edit(decl(i), "body.anonymous", True),
+     "invalid_field", "anonymous"),
+    ("relationship on a referral", lambda i: edit(referral(id=i), "body.relationship", "friend"),
+     "invalid_field", "relationship"),
+    ("subject id 129 bytes", lambda i: edit(decl(i), "body.subject.id", "S" * 129),
+     "invalid_field", "id"),
     ("unknown body key", lambda i: with_body_key(i, "favourite_colour", "green"),
      "invalid_field", "favourite_colour"),
     ("unknown key in body.subject", lambda i: edit(decl(i), "body.subject.shoe_size", "9"),
@@ -253,6 +264,35 @@ def is_valid_id(i):
         all(c.isascii() and (c.isalnum() or c in "._:-") for c in i)
 
 
+# Control requests: (name, payload frames, code, field)
+CONTROL_TABLE = [
+    ("empty frame", [b""], "malformed", None),
+    ("not msgpack", [b"\xc1"], "malformed", None),
+    ("array instead of a map", [pack(["status"])], "malformed", None),
+    ("array32 header claiming 268 million items", [b"\xdd\x10\x00\x00\x00"], "malformed", None),
+    ("map32 header claiming 4 billion entries", [b"\xdf\xff\xff\xff\xff"], "malformed", None),
+    ("nesting depth 100", [enc({"v": 1, "cmd": "case.list", "args": {"state": nested(100)}})],
+     "malformed", None),
+    ("trailing bytes", [pack({"v": 1, "cmd": "status"}) + b"\x00"], "malformed", None),
+    ("two payload frames", [pack({"v": 1, "cmd": "status"})] * 2, "malformed", None),
+    ("v = 2", [pack({"v": 2, "cmd": "status"})], "unsupported_version", r"v|version"),
+    ("cmd missing", [pack({"v": 1})], "missing_field", "cmd"),
+    ("cmd as integer", [pack({"v": 1, "cmd": 7})], "invalid_field", "cmd"),
+    ("unknown top-level key", [pack({"v": 1, "cmd": "status", "colour": 1})], "invalid_field",
+     "colour"),
+    ("args not a map", [pack({"v": 1, "cmd": "status", "args": [1]})], "invalid_field", "args"),
+    ("unknown argument", [pack({"v": 1, "cmd": "status", "args": {"verbose": True}})],
+     "invalid_field", "verbose"),
+    ("case.get of a 5000-byte reference", [pack({"v": 1, "cmd": "case.get",
+                                                   "args": {"case": "N" * 5000}})],
+     "invalid_field", "case"),
+    ("case.get of bad UTF-8", [enc({"v": 1, "cmd": "case.get",
+                                    "args": {"case": raw_str(b"NA-\xff")}})],
+     "invalid_field", "case"),
+    ("unknown command", [pack({"v": 1, "cmd": "rm -rf"})], "unknown_command", None),
+]
+
+
 class BadInput(SharedDaemonTestCase):
 
     def test_table_is_big_enough(self):
@@ -311,6 +351,22 @@ class BadInput(SharedDaemonTestCase):
         s = d.status()
         self.assertEqual(s["intake"]["rejected"], s0["intake"]["rejected"] + len(TABLE))
         self.assertStillWorks(s0)
+
+    def test_bad_control_requests(self):
+        d = self.d
+        s0 = d.status()
+        for name, frames, code, field in CONTROL_TABLE:
+            with self.subTest(name):
+                r = d.control_frames(frames)
+                self.assertIs(r["ok"], False, (name, r))
+                self.assertEqual(r["error"]["code"], code, (name, r))
+                self.assertTrue(r["error"]["message"].strip(), r)
+                if field is not None:
+                    self.assertRegex(r["error"]["message"],
+                                     r"(?<![A-Za-z0-9_])(%s)(?![A-Za-z0-9_])" % field, (name, r))
+                self.assertNotIn("result", r)
+        s = d.status()
+        self.assertEqual((s["journal_seq"], s["intake"]), (s0["journal_seq"], s0["intake"]))
 
     def assertStillWorks(self, s0):
         d = self.d
