@@ -499,11 +499,12 @@ class LoadClient(threading.Thread):
     unavailable {id: bytes} (rejected as unavailable: nothing written), bad [any other
     reply]."""
 
-    def __init__(self, endpoint, window=50, limit=1000000, name="load"):
+    def __init__(self, endpoint, window=50, limit=1000000, name="load", text_bytes=0):
         super().__init__(name=name, daemon=True)
         self.endpoint = endpoint
         self.window = window
         self.limit = limit
+        self.text = "t" * text_bytes
         self.stopping = threading.Event()
         self.acked = {}
         self.unacked = {}
@@ -544,7 +545,10 @@ class LoadClient(threading.Thread):
             while not self.stopping.is_set():
                 while len(self.unacked) < self.window and n < self.limit:
                     eid = "%s-%d" % (self.prefix, n)
-                    data = pack(declaration(id=eid))
+                    ev = declaration(id=eid)
+                    if self.text:
+                        ev["body"]["circumstances"] = self.text
+                    data = pack(ev)
                     try:
                         sock.send_multipart([b"", data], zmq.NOBLOCK)
                     except zmq.Again:
