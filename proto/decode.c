@@ -66,7 +66,7 @@ static void collect(const msgpack_object *map, const char *const *names,
 static int fail_bad_key(const msgpack_object *key, bool repeated, const char *const *names,
 			const char *prefix, struct proto_error *err)
 {
-	struct proto_path path;
+	struct proto_path path = {.len = 0};
 	char list[PROTO_ERRMSG / 2];
 
 	proto_path_init(&path, prefix);
@@ -147,7 +147,6 @@ static int check_ref(const msgpack_object *o, const char *name, size_t max, stru
 static int check_type(const struct proto_type *table, const msgpack_object *o,
 		      const struct proto_type **ret, struct proto_error *err)
 {
-	char q[PROTO_QUOTE_MAX];
 	struct proto_str name;
 
 	if (o == NULL)
@@ -156,10 +155,13 @@ static int check_type(const struct proto_type *table, const msgpack_object *o,
 		return -1;
 	name = (struct proto_str){o->via.str.ptr, o->via.str.size};
 	*ret = proto_type_find_in(table, name);
-	if (*ret == NULL)
+	if (*ret == NULL) {
+		char q[PROTO_QUOTE_MAX];
+
 		return proto_fail(err, PROTO_UNKNOWN_TYPE,
 				  "type: %s is not an event type this daemon knows",
 				  proto_quote(q, name.ptr, name.len));
+	}
 	return 0;
 }
 
@@ -292,7 +294,7 @@ static int check_case(const struct proto_type *t, const msgpack_object *o, struc
 
 static int check_body(const struct proto_type *t, const msgpack_object *o, struct proto_error *err)
 {
-	struct proto_path path;
+	struct proto_path path = {.len = 0};
 
 	if (o == NULL)
 		return fail_missing("body", "a map (which may be empty)", err);
@@ -436,7 +438,7 @@ static int check_tree(const msgpack_object *o, struct proto_path *path, struct p
 static int check_ctl(struct proto_ctl *req, struct proto_error *err)
 {
 	const msgpack_object *c[CTL_COUNT] = {NULL}, *bad;
-	struct proto_path path;
+	struct proto_path path = {.len = 0};
 	bool repeated;
 
 	collect(&req->unpacked.data, ctl_names, c, &bad, &repeated);

@@ -174,11 +174,11 @@ static int check_date(const msgpack_object *o, const char *path, struct proto_er
 		return proto_fail(err, PROTO_INVALID_FIELD,
 				  "%s: must be a date string YYYY-MM-DD; got %s", path,
 				  proto_what(o));
-	if (!proto_date_valid(o->via.str.ptr, o->via.str.size))
-		return proto_fail(err, PROTO_INVALID_FIELD,
-				  "%s: must be a real calendar date written YYYY-MM-DD; got %s",
-				  path, proto_quote(q, o->via.str.ptr, o->via.str.size));
-	return 0;
+	if (proto_date_valid(o->via.str.ptr, o->via.str.size))
+		return 0;
+	return proto_fail(err, PROTO_INVALID_FIELD,
+			  "%s: must be a real calendar date written YYYY-MM-DD; got %s", path,
+			  proto_quote(q, o->via.str.ptr, o->via.str.size));
 }
 
 /* ---- arrays ---- */
@@ -321,7 +321,7 @@ static int field_index(const struct proto_field *fields, const msgpack_object *k
 {
 	struct proto_str s = {key->via.str.ptr, key->via.str.size};
 
-	for (int i = 0; fields[i].type != PF_END && i < PROTO_FIELDS_MAX; i++)
+	for (int i = 0; i < PROTO_FIELDS_MAX && fields[i].type != PF_END; i++)
 		if (proto_str_eq(s, fields[i].name))
 			return i;
 	return -1;
@@ -373,7 +373,7 @@ int proto_check_map(const msgpack_object *o, const struct proto_field *fields,
 	for (uint32_t k = 0; k < o->via.map.size; k++)
 		if (check_entry(&o->via.map.ptr[k], fields, &seen, path, err) == -1)
 			return -1;
-	for (int i = 0; fields[i].type != PF_END && i < PROTO_FIELDS_MAX; i++) {
+	for (int i = 0; i < PROTO_FIELDS_MAX && fields[i].type != PF_END; i++) {
 		if (fields[i].required && !(seen & (UINT64_C(1) << i))) {
 			size_t mark = proto_path_push(path, fields[i].name, strlen(fields[i].name));
 

@@ -597,7 +597,7 @@ static int decode_case_event(const char *case_json, struct proto_event *ev, stru
 	json_decref(doc);
 	r = proto_event_decode_in(case_table, ev, b.p, b.len, NOW_MS, NULL, id, err);
 	if (r == 0)
-		proto_event_release(ev); /* the test reads case_ref before: see below */
+		proto_event_release(ev); /* only the verdict is used */
 	buf_free(&b);
 	return r;
 }
