@@ -335,7 +335,7 @@ void ctl_call(const struct ctl_env *env, const char *cmd, int nargs, const struc
 	assert_int_equal(msgpack_unpack_next(&ret->up, rep.data, rep.size, &off),
 			 MSGPACK_UNPACK_SUCCESS);
 	assert_int_equal(off, rep.size); /* one map, nothing after it */
-	msgpack_sbuffer_destroy(&rep);
+	ret->bytes = rep;                /* the tree points into it */
 	ret->root = &ret->up.data;
 	assert_int_equal(ret->root->type, MSGPACK_OBJECT_MAP);
 	assert_int_equal(mp_u64(ret->root, "v"), 1);
@@ -361,4 +361,5 @@ void ctl_call(const struct ctl_env *env, const char *cmd, int nargs, const struc
 void creply_release(struct creply *r)
 {
 	msgpack_unpacked_destroy(&r->up);
+	msgpack_sbuffer_destroy(&r->bytes);
 }

@@ -117,6 +117,7 @@ struct carg {
 
 /* A control reply, unpacked. */
 struct creply {
+	msgpack_sbuffer bytes;
 	msgpack_unpacked up;
 	const msgpack_object *root;
 	bool ok;
