@@ -11,7 +11,7 @@ import unittest
 
 from harness import (BINARY, CASE_RE, Daemon, DaemonTestCase, SharedDaemonTestCase,
                      anonymous_referral, case_ref, declaration, new_id, new_subject_id,
-                     now_ms, pack, referral, unpack)
+                     note, now_ms, pack, referral, scaled, unpack)
 
 CASE_KEYS = {"case", "kind", "origin", "state", "opened_at", "subject", "associate",
              "categories", "relationship", "conditions", "deadlines", "tasks", "history",
@@ -517,6 +517,45 @@ class Intake(SharedDaemonTestCase):
         self.assertEqual(d.status()["journal_seq"], j0 + 300)
         self.assertEqual(sorted(r["seq"] for r in replies.values()), list(range(j0 + 1, j0 + 301)))
 
+
+class ControlDoesNotBlockIntake(DaemonTestCase):
+    """DESIGN.md: "The control socket answers from read transactions; it never blocks intake."
+    audit.verify rehashes the whole journal, so on a big store it takes a while: an event
+    sent meanwhile must not wait for it."""
+
+    def test_intake_is_answered_while_audit_verify_runs(self):
+        import zmq
+        from harness import new_socket, recv_frames
+        d = self.new_daemon("verifyblock")
+        text = "v" * 16000
+        with d.intake_dealer() as c:
+            evs = [declaration(circumstances=text) for _ in range(scaled(10000, 4000))]
+            c.pipeline([(ev["id"], pack(ev)) for ev in evs], window=500)
+        ctl = new_socket(zmq.DEALER, d.control_endpoint)
+        latencies = []
+        try:
+            t0 = time.monotonic()
+            ctl.send_multipart([b"", pack({"v": 1, "cmd": "audit.verify"})])
+            # events one after another until the verify answers: none may wait for it
+            with d.intake_req() as c:
+                while not ctl.poll(0, zmq.POLLIN) and len(latencies) < 5000:
+                    ev = declaration()
+                    t1 = time.monotonic()
+                    self.assertAccepted(c.request(ev, timeout=60), ev)
+                    latencies.append(time.monotonic() - t1)
+            v = unpack(recv_frames(ctl, 60)[-1])
+            t3 = time.monotonic()
+        finally:
+            ctl.close(0)
+        self.assertTrue(v["ok"] and v["result"]["ok"], v)
+        took, worst = t3 - t0, max(latencies)
+        note("audit.verify of %d entries took %.0f ms; %d events sent meanwhile, the slowest "
+             "took %.0f ms", v["result"]["entries"], took * 1000, len(latencies), worst * 1000)
+        if took < 0.05:
+            self.skipTest("audit.verify was too quick (%.0f ms) to tell" % (took * 1000))
+        self.assertLess(worst, took / 2,
+                        "intake waited for audit.verify: an event took %.0f ms, the verify %.0f ms"
+                        % (worst * 1000, took * 1000))
 
 class Restart(DaemonTestCase):
 

@@ -105,7 +105,7 @@ class MapFull(DaemonTestCase):
         clients = [LoadClient(d.intake_endpoint, window=50, name="g%d" % k) for k in range(4)]
         target = scaled(4000, 400)
         backup = os.path.join(d.dir, "backup-under-load")
-        sizes, reads, backed_up = [], 0, None
+        sizes, reads, backed_up = [d.status()["store"]["map_bytes"]], 0, None
         try:
             run_load_until(d, clients, 1)
             while sum(c.count for c in clients) < target:
@@ -121,6 +121,7 @@ class MapFull(DaemonTestCase):
                 self.assertLess(reads, 100000)
         finally:
             stop_load(clients)
+        sizes.append(d.status()["store"]["map_bytes"])
         acked, unacked = {}, {}
         for c in clients:
             self.assertEqual(c.bad, [], c.name)
