@@ -116,13 +116,28 @@ int config_parse_size(const char *s, uint64_t *ret)
 
 /* ---- the key table ---------------------------------------------------------------- */
 
+/* inih is driven through our own line reader, which counts lines (so an error names its
+ * own line), refuses lines longer than inih's buffer (it would cut them silently) and
+ * refuses unknown section headers (inih never reports a section without keys). */
 struct parse_state {
 	struct config *cfg;
+	FILE *f;
 	char *err;
-	int err_line; /* inih reports only the first error line; we keep our message for it */
+	int line;     /* the line inih is handling now */
+	int err_line; /* the line of err, 0 when none */
 };
 
-enum key_type { K_STR, K_ENDPOINTS, K_SIZE, K_DURATION_MS, K_DURATION, K_DURATIONS, K_SYNC, K_UINT };
+enum key_type {
+	K_STR,
+	K_ENDPOINTS,
+	K_SIZE,
+	K_DURATION_MS,
+	K_DURATION,
+	K_DURATIONS,
+	K_SYNC,
+	K_UINT,
+	K_UNSUPPORTED
+};
 
 struct key {
 	const char *section;
@@ -151,10 +166,10 @@ static const struct key keys[] = {
 	KEY("escalation", "aa_roster", K_STR, aa_roster),
 	KEY("retention", "closed_case", K_DURATION, retention_closed_case),
 	KEY("vetting", "review_required", K_STR, vetting_review_required),
-	KEY("security", "curve_public_key", K_STR, curve_public_key),
-	KEY("security", "curve_secret_key", K_STR, curve_secret_key),
-	KEY("security", "clients", K_STR, clients),
-	KEY("security", "seal_key", K_STR, seal_key),
+	KEY("security", "curve_public_key", K_UNSUPPORTED, curve_public_key),
+	KEY("security", "curve_secret_key", K_UNSUPPORTED, curve_secret_key),
+	KEY("security", "clients", K_UNSUPPORTED, clients),
+	KEY("security", "seal_key", K_UNSUPPORTED, seal_key),
 };
 
 static int fail(struct parse_state *ps, const char *section, const char *name, const char *fmt,
@@ -166,12 +181,13 @@ static int fail(struct parse_state *ps, const char *section, const char *name, c
 	char what[256];
 	va_list ap;
 
-	if (ps->err[0]) /* keep the first error: it is the line inih reports */
+	if (ps->err_line) /* the first error is the one reported */
 		return 0;
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
 	snprintf(ps->err, CONFIG_ERR_MAX, "[%s] %s: %s", section, name, what);
+	ps->err_line = ps->line;
 	return 0;
 }
 
@@ -264,6 +280,10 @@ static int set_key(struct parse_state *ps, const struct key *k, const char *valu
 		return 1;
 	case K_DURATIONS:
 		return set_durations(ps, k, value);
+	case K_UNSUPPORTED:
+		return fail(ps, k->section, k->name,
+			    "not supported by this version (no CURVE, clients or sealing yet); "
+			    "remove it rather than run unprotected");
 	case K_SYNC:
 		if (strcmp(value, "full") == 0)
 			*(enum store_sync *)field = SYNC_FULL;
@@ -330,20 +350,56 @@ static int check(struct config *cfg, char *err)
 	if (cfg->max_message_bytes < 64)
 		return snprintf(err, CONFIG_ERR_MAX,
 				"[intake] max_message_bytes: at least 64 bytes"), -1;
-	if (cfg->curve_secret_key[0] || cfg->curve_public_key[0] || cfg->clients[0] ||
-	    cfg->seal_key[0])
-		return snprintf(err, CONFIG_ERR_MAX,
-				"[security]: CURVE keys, clients and seal_key are not supported "
-				"by this version; remove them rather than run unprotected"),
-		       -1;
 	return 0;
+}
+
+static const char *const sections[] = {"daemon",    "intake",    "notify",   "control", "store",
+				       "deadlines", "escalation", "retention", "vetting", "security"};
+
+static void check_section(struct parse_state *ps, const char *line)
+{
+	const char *p = line + strspn(line, " \t");
+	size_t n;
+
+	if (*p != '[')
+		return;
+	n = strcspn(++p, "]");
+	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
+		if (strlen(sections[i]) == n && strncmp(sections[i], p, n) == 0)
+			return;
+	if (!ps->err_line) {
+		snprintf(ps->err, CONFIG_ERR_MAX, "[%.*s]: unknown section", (int)(n > 64 ? 64 : n),
+			 p);
+		ps->err_line = ps->line;
+	}
+}
+
+static char *read_line(char *str, int num, void *stream)
+{
+	struct parse_state *ps = stream;
+	int c;
+
+	if (!fgets(str, num, ps->f))
+		return NULL;
+	ps->line++;
+	if (!strchr(str, '\n') && !feof(ps->f)) {
+		while ((c = fgetc(ps->f)) != EOF && c != '\n')
+			;
+		if (!ps->err_line) {
+			snprintf(ps->err, CONFIG_ERR_MAX, "line longer than %d bytes", num - 2);
+			ps->err_line = ps->line;
+		}
+		snprintf(str, num, "; (cut)\n"); /* inih skips it; the error stands */
+		return str;
+	}
+	check_section(ps, str);
+	return str;
 }
 
 int config_load(struct config *cfg, const char *path, char errbuf[CONFIG_ERR_MAX])
 {
 	struct parse_state ps = {.cfg = cfg, .err = errbuf};
 	char msg[CONFIG_ERR_MAX];
-	FILE *f;
 	int line;
 
 	set_defaults(cfg);
@@ -353,16 +409,25 @@ int config_load(struct config *cfg, const char *path, char errbuf[CONFIG_ERR_MAX
 		return -1;
 	}
 	strcpy(cfg->path, path);
-	f = fopen(path, "re");
-	if (!f) {
+	ps.f = fopen(path, "re");
+	if (!ps.f) {
 		snprintf(errbuf, CONFIG_ERR_MAX, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	line = ini_parse_file(f, on_key, &ps);
-	fclose(f);
+	line = ini_parse_stream(read_line, &ps, on_key, &ps);
+	fclose(ps.f);
+	/* inih's own errors (a line that is not key = value) come without a message */
+	if (line > 0 && (!ps.err_line || line < ps.err_line)) {
+		ps.err_line = line;
+		snprintf(errbuf, CONFIG_ERR_MAX, "not a key = value line");
+	}
+	if (ps.err_line) {
+		snprintf(msg, sizeof(msg), "%s", errbuf);
+		snprintf(errbuf, CONFIG_ERR_MAX, "%.200s:%d: %.300s", path, ps.err_line, msg);
+		return -1;
+	}
 	if (line != 0) {
-		snprintf(msg, sizeof(msg), "%s", errbuf[0] ? errbuf : "not a key = value line");
-		snprintf(errbuf, CONFIG_ERR_MAX, "%.200s:%d: %.300s", path, line, msg);
+		snprintf(errbuf, CONFIG_ERR_MAX, "%.200s: cannot be read", path);
 		return -1;
 	}
 	if (check(cfg, msg) < 0) {
