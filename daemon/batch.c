@@ -10,7 +10,7 @@
 #include "wf.h"
 
 /* events value: seq (8, BE) | BLAKE2b of the request bytes (32) | case reference */
-#define EVREC_HDR (8 + JOURNAL_HASH)
+#define EVREC_HDR       (8 + JOURNAL_HASH)
 #define SUBJECT_KEY_MAX (PROTO_ID_MAX + 1 + PROTO_CASE_MAX)
 
 struct batch_ctx {
@@ -89,12 +89,12 @@ static void case_from_event(struct case_rec *c, const struct proto_event *ev,
 	c->relationship = proto_map_get(ev->body, "relationship");
 	c->has_added = true;
 	c->added = (struct case_hist){
-		.seq = seq,
-		.type = {ev->type->name, (uint32_t)strlen(ev->type->name)},
-		.at = ev->at,
-		.received_at = received_at,
-		.role = ev->actor_role,
-		.actor_id = ev->actor_id,
+	    .seq = seq,
+	    .type = {ev->type->name, (uint32_t)strlen(ev->type->name)},
+	    .at = ev->at,
+	    .received_at = received_at,
+	    .role = ev->actor_role,
+	    .actor_id = ev->actor_id,
 	};
 }
 

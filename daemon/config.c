@@ -14,41 +14,41 @@
 #define MS_PER_DAY (86400ull * MS_PER_S)
 
 static const char *const dl_names[DL_COUNT] = {
-	[DL_MANAGER_REVIEW] = "manager_review",
-	[DL_PSD_ASSESSMENT] = "psd_assessment",
-	[DL_INTERVIEW] = "interview",
-	[DL_MITIGATION_PROPOSAL] = "mitigation_proposal",
-	[DL_MITIGATION_RESPONSE] = "mitigation_response",
-	[DL_AA_APPROVAL] = "aa_approval",
-	[DL_REPRESENTATIONS] = "representations",
-	[DL_AA_DETERMINATION] = "aa_determination",
-	[DL_SERVICE] = "service",
-	[DL_APPEAL_WINDOW] = "appeal_window",
-	[DL_STRATEGY_MEETING] = "strategy_meeting",
-	[DL_APPEAL_DECISION] = "appeal_decision",
-	[DL_ANNUAL_REVIEW] = "annual_review",
-	[DL_REVIEW] = "review",
-	[DL_VETTING_REVIEW] = "vetting_review",
+    [DL_MANAGER_REVIEW] = "manager_review",
+    [DL_PSD_ASSESSMENT] = "psd_assessment",
+    [DL_INTERVIEW] = "interview",
+    [DL_MITIGATION_PROPOSAL] = "mitigation_proposal",
+    [DL_MITIGATION_RESPONSE] = "mitigation_response",
+    [DL_AA_APPROVAL] = "aa_approval",
+    [DL_REPRESENTATIONS] = "representations",
+    [DL_AA_DETERMINATION] = "aa_determination",
+    [DL_SERVICE] = "service",
+    [DL_APPEAL_WINDOW] = "appeal_window",
+    [DL_STRATEGY_MEETING] = "strategy_meeting",
+    [DL_APPEAL_DECISION] = "appeal_decision",
+    [DL_ANNUAL_REVIEW] = "annual_review",
+    [DL_REVIEW] = "review",
+    [DL_VETTING_REVIEW] = "vetting_review",
 };
 _Static_assert(sizeof(dl_names) / sizeof(dl_names[0]) == DL_COUNT, "dl_names");
 
 /* WORKFLOW.md "Deadlines", the default column. */
 static const struct duration dl_defaults[DL_COUNT] = {
-	[DL_MANAGER_REVIEW] = {7 * MS_PER_DAY, DUR_MS},
-	[DL_PSD_ASSESSMENT] = {28 * MS_PER_DAY, DUR_MS},
-	[DL_INTERVIEW] = {28 * MS_PER_DAY, DUR_MS},
-	[DL_MITIGATION_PROPOSAL] = {28 * MS_PER_DAY, DUR_MS},
-	[DL_MITIGATION_RESPONSE] = {14 * MS_PER_DAY, DUR_MS},
-	[DL_AA_APPROVAL] = {14 * MS_PER_DAY, DUR_MS},
-	[DL_REPRESENTATIONS] = {14 * MS_PER_DAY, DUR_MS},
-	[DL_AA_DETERMINATION] = {28 * MS_PER_DAY, DUR_MS},
-	[DL_SERVICE] = {7 * MS_PER_DAY, DUR_MS},
-	[DL_APPEAL_WINDOW] = {14 * MS_PER_DAY, DUR_MS},
-	[DL_STRATEGY_MEETING] = {28 * MS_PER_DAY, DUR_MS},
-	[DL_APPEAL_DECISION] = {14 * MS_PER_DAY, DUR_MS},
-	[DL_ANNUAL_REVIEW] = {12, DUR_MO},
-	[DL_REVIEW] = {28 * MS_PER_DAY, DUR_MS},
-	[DL_VETTING_REVIEW] = {28 * MS_PER_DAY, DUR_MS},
+    [DL_MANAGER_REVIEW] = {7 * MS_PER_DAY, DUR_MS},
+    [DL_PSD_ASSESSMENT] = {28 * MS_PER_DAY, DUR_MS},
+    [DL_INTERVIEW] = {28 * MS_PER_DAY, DUR_MS},
+    [DL_MITIGATION_PROPOSAL] = {28 * MS_PER_DAY, DUR_MS},
+    [DL_MITIGATION_RESPONSE] = {14 * MS_PER_DAY, DUR_MS},
+    [DL_AA_APPROVAL] = {14 * MS_PER_DAY, DUR_MS},
+    [DL_REPRESENTATIONS] = {14 * MS_PER_DAY, DUR_MS},
+    [DL_AA_DETERMINATION] = {28 * MS_PER_DAY, DUR_MS},
+    [DL_SERVICE] = {7 * MS_PER_DAY, DUR_MS},
+    [DL_APPEAL_WINDOW] = {14 * MS_PER_DAY, DUR_MS},
+    [DL_STRATEGY_MEETING] = {28 * MS_PER_DAY, DUR_MS},
+    [DL_APPEAL_DECISION] = {14 * MS_PER_DAY, DUR_MS},
+    [DL_ANNUAL_REVIEW] = {12, DUR_MO},
+    [DL_REVIEW] = {28 * MS_PER_DAY, DUR_MS},
+    [DL_VETTING_REVIEW] = {28 * MS_PER_DAY, DUR_MS},
 };
 
 const char *config_dl_name(enum dl_kind k)
@@ -63,9 +63,13 @@ int config_parse_duration(const char *s, struct duration *ret)
 		enum dur_unit unit;
 		uint64_t ms;
 	} units[] = {
-		{"s", DUR_MS, MS_PER_S}, {"m", DUR_MS, 60 * MS_PER_S},
-		{"h", DUR_MS, 3600 * MS_PER_S}, {"d", DUR_MS, MS_PER_DAY},
-		{"wd", DUR_WD, 1}, {"mo", DUR_MO, 1}, {"y", DUR_Y, 1},
+	    {"s", DUR_MS, MS_PER_S},
+	    {"m", DUR_MS, 60 * MS_PER_S},
+	    {"h", DUR_MS, 3600 * MS_PER_S},
+	    {"d", DUR_MS, MS_PER_DAY},
+	    {"wd", DUR_WD, 1},
+	    {"mo", DUR_MO, 1},
+	    {"y", DUR_Y, 1},
 	};
 	char *end;
 	unsigned long long n;
@@ -147,36 +151,37 @@ struct key {
 	size_t size; /* K_STR, K_ENDPOINTS: the buffer */
 };
 
-#define KEY(sec, nm, ty, field)                                                                \
-	{sec, nm, ty, offsetof(struct config, field), sizeof(((struct config *)0)->field)}
+#define KEY(sec, nm, ty, field)                                                                    \
+	{                                                                                          \
+		sec, nm, ty, offsetof(struct config, field), sizeof(((struct config *)0)->field)   \
+	}
 
 static const struct key keys[] = {
-	KEY("daemon", "state_dir", K_STR, state_dir),
-	KEY("intake", "endpoint", K_ENDPOINTS, intake_endpoint),
-	KEY("intake", "max_message_bytes", K_SIZE, max_message_bytes),
-	KEY("intake", "clock_skew", K_DURATION_MS, clock_skew_ms),
-	KEY("intake", "batch_max", K_UINT, batch_max),
-	KEY("notify", "endpoint", K_ENDPOINTS, notify_endpoint),
-	KEY("control", "endpoint", K_ENDPOINTS, control_endpoint),
-	KEY("store", "map_size", K_SIZE, map_size),
-	KEY("store", "map_max", K_SIZE, map_max),
-	KEY("store", "sync", K_SYNC, sync),
-	KEY("deadlines", "reminders", K_DURATIONS, reminders),
-	KEY("deadlines", "escalation_interval", K_DURATION, escalation_interval),
-	KEY("escalation", "aa_roster", K_STR, aa_roster),
-	KEY("retention", "closed_case", K_DURATION, retention_closed_case),
-	KEY("vetting", "review_required", K_STR, vetting_review_required),
-	KEY("security", "curve_public_key", K_UNSUPPORTED, curve_public_key),
-	KEY("security", "curve_secret_key", K_UNSUPPORTED, curve_secret_key),
-	KEY("security", "clients", K_UNSUPPORTED, clients),
-	KEY("security", "seal_key", K_UNSUPPORTED, seal_key),
+    KEY("daemon", "state_dir", K_STR, state_dir),
+    KEY("intake", "endpoint", K_ENDPOINTS, intake_endpoint),
+    KEY("intake", "max_message_bytes", K_SIZE, max_message_bytes),
+    KEY("intake", "clock_skew", K_DURATION_MS, clock_skew_ms),
+    KEY("intake", "batch_max", K_UINT, batch_max),
+    KEY("notify", "endpoint", K_ENDPOINTS, notify_endpoint),
+    KEY("control", "endpoint", K_ENDPOINTS, control_endpoint),
+    KEY("store", "map_size", K_SIZE, map_size),
+    KEY("store", "map_max", K_SIZE, map_max),
+    KEY("store", "sync", K_SYNC, sync),
+    KEY("deadlines", "reminders", K_DURATIONS, reminders),
+    KEY("deadlines", "escalation_interval", K_DURATION, escalation_interval),
+    KEY("escalation", "aa_roster", K_STR, aa_roster),
+    KEY("retention", "closed_case", K_DURATION, retention_closed_case),
+    KEY("vetting", "review_required", K_STR, vetting_review_required),
+    KEY("security", "curve_public_key", K_UNSUPPORTED, curve_public_key),
+    KEY("security", "curve_secret_key", K_UNSUPPORTED, curve_secret_key),
+    KEY("security", "clients", K_UNSUPPORTED, clients),
+    KEY("security", "seal_key", K_UNSUPPORTED, seal_key),
 };
 
-static int fail(struct parse_state *ps, const char *section, const char *name, const char *fmt,
-		...) __attribute__((format(printf, 4, 5)));
+static int fail(struct parse_state *ps, const char *section, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
-static int fail(struct parse_state *ps, const char *section, const char *name, const char *fmt,
-		...)
+static int fail(struct parse_state *ps, const char *section, const char *name, const char *fmt, ...)
 {
 	char what[256];
 	va_list ap;
@@ -309,10 +314,11 @@ static int on_key(void *user, const char *section, const char *name, const char 
 			if (strcmp(dl_names[k], name) != 0)
 				continue;
 			if (config_parse_duration(value, &d) < 0 || d.n == 0)
-				return fail(ps, section, name,
-					    "'%s' is not a positive duration (a number and s, m, h, "
-					    "d, wd, mo or y)",
-					    value);
+				return fail(
+				    ps, section, name,
+				    "'%s' is not a positive duration (a number and s, m, h, "
+				    "d, wd, mo or y)",
+				    value);
 			ps->cfg->deadline[k] = d;
 			return 1;
 		}
@@ -349,12 +355,14 @@ static int check(struct config *cfg, char *err)
 		cfg->map_max = cfg->map_size;
 	if (cfg->max_message_bytes < 64)
 		return snprintf(err, CONFIG_ERR_MAX,
-				"[intake] max_message_bytes: at least 64 bytes"), -1;
+				"[intake] max_message_bytes: at least 64 bytes"),
+		       -1;
 	return 0;
 }
 
-static const char *const sections[] = {"daemon",    "intake",    "notify",   "control", "store",
-				       "deadlines", "escalation", "retention", "vetting", "security"};
+static const char *const sections[] = {"daemon",  "intake",    "notify",     "control",
+				       "store",   "deadlines", "escalation", "retention",
+				       "vetting", "security"};
 
 static void check_section(struct parse_state *ps, const char *line)
 {

@@ -17,7 +17,7 @@ struct ctl_req {
 	MDB_txn *txn;               /* a read transaction, open while the command runs */
 	msgpack_packer *pk;         /* packs the `result` value */
 	struct proto_error *err;
-	char *defer_path;           /* where a deferred backup goes */
+	char *defer_path; /* where a deferred backup goes */
 };
 
 /* ---- arguments ------------------------------------------------------------------- */
@@ -32,9 +32,8 @@ struct arg_spec {
 static int check_args(struct ctl_req *q, const struct arg_spec *spec)
 {
 	static const char *const tname[] = {"a string", "an unsigned integer", "a boolean"};
-	static const msgpack_object_type otype[] = {MSGPACK_OBJECT_STR,
-						    MSGPACK_OBJECT_POSITIVE_INTEGER,
-						    MSGPACK_OBJECT_BOOLEAN};
+	static const msgpack_object_type otype[] = {
+	    MSGPACK_OBJECT_STR, MSGPACK_OBJECT_POSITIVE_INTEGER, MSGPACK_OBJECT_BOOLEAN};
 	const struct arg_spec *s;
 
 	if (!q->args)
@@ -66,8 +65,9 @@ static int arg_case_ref(struct ctl_req *q, struct proto_str *ret)
 	const msgpack_object *o = arg(q, "case");
 
 	if (!o)
-		return proto_fail(q->err, PROTO_MISSING_FIELD, "args.case: a case reference is "
-							       "required");
+		return proto_fail(q->err, PROTO_MISSING_FIELD,
+				  "args.case: a case reference is "
+				  "required");
 	if (o->via.str.size == 0 || o->via.str.size > PROTO_CASE_MAX)
 		return proto_fail(q->err, PROTO_INVALID_FIELD,
 				  "args.case: a case reference is 1 to %d bytes", PROTO_CASE_MAX);
@@ -193,8 +193,10 @@ struct list_walk {
 
 static int list_args(struct ctl_req *q, struct list_walk *w)
 {
-	static const struct arg_spec spec[] = {{"state", ARG_STR}, {"subject", ARG_STR},
-					       {"limit", ARG_UINT},  {"after", ARG_STR},
+	static const struct arg_spec spec[] = {{"state", ARG_STR},
+					       {"subject", ARG_STR},
+					       {"limit", ARG_UINT},
+					       {"after", ARG_STR},
 					       {NULL, 0}};
 	const msgpack_object *o;
 
@@ -202,12 +204,14 @@ static int list_args(struct ctl_req *q, struct list_walk *w)
 	w->limit = LIST_DEFAULT;
 	if (check_args(q, spec) < 0)
 		return -1;
-	if ((o = arg(q, "state")) && (w->state = wf_state_parse(o->via.str.ptr, o->via.str.size)) < 0)
+	if ((o = arg(q, "state")) &&
+	    (w->state = wf_state_parse(o->via.str.ptr, o->via.str.size)) < 0)
 		return proto_fail(q->err, PROTO_INVALID_FIELD, "args.state: not a case state");
 	if ((o = arg(q, "subject"))) {
 		if (o->via.str.size == 0 || o->via.str.size > PROTO_ID_MAX)
 			return proto_fail(q->err, PROTO_INVALID_FIELD,
-					  "args.subject: a subject id is 1 to %d bytes", PROTO_ID_MAX);
+					  "args.subject: a subject id is 1 to %d bytes",
+					  PROTO_ID_MAX);
 		w->subject = (struct proto_str){o->via.str.ptr, o->via.str.size};
 	}
 	if ((o = arg(q, "limit"))) {
@@ -387,11 +391,9 @@ static const struct {
 	const char *name;
 	int (*fn)(struct ctl_req *);
 } commands[] = {
-	{"status", cmd_status},
-	{"case.get", cmd_case_get},
-	{"case.list", cmd_case_list},
-	{"audit.verify", cmd_audit_verify},
-	{"backup", cmd_backup},
+    {"status", cmd_status},       {"case.get", cmd_case_get},
+    {"case.list", cmd_case_list}, {"audit.verify", cmd_audit_verify},
+    {"backup", cmd_backup},
 };
 
 static void pack_ok_header(msgpack_packer *pk)

@@ -25,8 +25,8 @@ struct ctl_env {
 	const struct ctl_counters *intake;
 };
 
-#define CTL_PATH_MAX  4096
-#define CTL_DEFERRED  1
+#define CTL_PATH_MAX 4096
+#define CTL_DEFERRED 1
 
 /* Answers one request (the payload frame's bytes) into pk and returns 0; or, for a valid
  * `backup`, packs nothing, copies its path to ret_path and returns CTL_DEFERRED: the caller

@@ -57,9 +57,8 @@ int journal_head_save(struct store *st, MDB_txn *txn, const struct journal_head 
 	return store_put(st, txn, DB_META, "chain_head", 10, v, sizeof(v));
 }
 
-int journal_append(struct store *st, MDB_txn *txn, struct journal_head *head,
-		   uint64_t received_at, const uint8_t *bytes, size_t len,
-		   const uint8_t bytes_hash[JOURNAL_HASH])
+int journal_append(struct store *st, MDB_txn *txn, struct journal_head *head, uint64_t received_at,
+		   const uint8_t *bytes, size_t len, const uint8_t bytes_hash[JOURNAL_HASH])
 {
 	uint8_t key[8], link[JOURNAL_HASH], *v;
 	uint64_t seq = head->seq + 1;

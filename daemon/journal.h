@@ -14,8 +14,8 @@
 #define JOURNAL_HASH 32
 
 struct journal_head {
-	uint64_t seq;                /* last seq written; 0 for an empty journal */
-	uint8_t link[JOURNAL_HASH];  /* that entry's link; zeros for an empty journal */
+	uint64_t seq;               /* last seq written; 0 for an empty journal */
+	uint8_t link[JOURNAL_HASH]; /* that entry's link; zeros for an empty journal */
 };
 
 struct journal_entry {
@@ -34,9 +34,8 @@ int journal_head_load(struct store *st, MDB_txn *txn, struct journal_head *ret);
 int journal_head_save(struct store *st, MDB_txn *txn, const struct journal_head *head);
 
 /* Appends one entry after head and advances head (in memory: save it before commit). */
-int journal_append(struct store *st, MDB_txn *txn, struct journal_head *head,
-		   uint64_t received_at, const uint8_t *bytes, size_t len,
-		   const uint8_t bytes_hash[JOURNAL_HASH]);
+int journal_append(struct store *st, MDB_txn *txn, struct journal_head *head, uint64_t received_at,
+		   const uint8_t *bytes, size_t len, const uint8_t bytes_hash[JOURNAL_HASH]);
 
 int journal_read(struct store *st, MDB_txn *txn, uint64_t seq, struct journal_entry *ret);
 

@@ -20,11 +20,11 @@
 #include "proto.h"
 #include "store.h"
 
-#define ROUTE_MAX        8    /* frames of a reply route (identity, proxies, delimiter) */
-#define CTL_PER_CYCLE    64   /* control requests answered per cycle, so intake never waits */
-#define STATUS_EVERY_MS  1000 /* STATUS= refresh */
-#define STOP_LINGER_MS   2000 /* time given to queued acks when stopping */
-#define MAXMSG_FACTOR    4    /* frames this many times max_message_bytes cut the peer off */
+#define ROUTE_MAX       8    /* frames of a reply route (identity, proxies, delimiter) */
+#define CTL_PER_CYCLE   64   /* control requests answered per cycle, so intake never waits */
+#define STATUS_EVERY_MS 1000 /* STATUS= refresh */
+#define STOP_LINGER_MS  2000 /* time given to queued acks when stopping */
+#define MAXMSG_FACTOR   4    /* frames this many times max_message_bytes cut the peer off */
 
 /* One request read from a ROUTER socket: its route and its single payload frame. */
 struct request {
@@ -307,9 +307,9 @@ static void intake_answer(struct reactor *R, struct request *q, int batch_rc)
 			   batch_rc == -ENOSPC ? "the store is full ([store] map_max reached); "
 						 "nothing was written"
 			   : batch_rc == -EBUSY
-				   ? "the store is full and cannot grow while a backup runs; "
-				     "nothing was written, retry shortly"
-				   : "the store could not write; nothing was written, retry later");
+			       ? "the store is full and cannot grow while a backup runs; "
+				 "nothing was written, retry shortly"
+			       : "the store could not write; nothing was written, retry later");
 		reject(R, q, id, &err);
 		return;
 	}
@@ -365,10 +365,10 @@ static void intake_cycle(struct reactor *R)
 static void control_cycle(struct reactor *R)
 {
 	struct ctl_env env = {
-		.st = &R->st,
-		.limits = &R->limits,
-		.started_ms = R->started_ms,
-		.intake = &R->counters,
+	    .st = &R->st,
+	    .limits = &R->limits,
+	    .started_ms = R->started_ms,
+	    .intake = &R->counters,
 	};
 	struct proto_error err = {0};
 	char path[CTL_PATH_MAX];
@@ -392,8 +392,8 @@ static void control_cycle(struct reactor *R)
 			ctl_pack_error(&pk, &err);
 		} else {
 			env.now_ms = now_ms();
-			if (ctl_handle(&env, zmq_msg_data(&q.payload), zmq_msg_size(&q.payload), &pk,
-				       path) == CTL_DEFERRED &&
+			if (ctl_handle(&env, zmq_msg_data(&q.payload), zmq_msg_size(&q.payload),
+				       &pk, path) == CTL_DEFERRED &&
 			    backup_start(R, &q, path, &err) < 0)
 				ctl_pack_error(&pk, &err);
 		}
@@ -469,10 +469,10 @@ static int reactor_open(struct reactor *R, const struct config *cfg)
 	R->sigfd = -1;
 	R->started_ms = now_ms();
 	R->limits = (struct proto_limits){
-		.max_message_bytes = cfg->max_message_bytes,
-		.clock_skew_ms = cfg->clock_skew_ms,
-		.max_depth = PROTO_DEFAULT_MAX_DEPTH,
-		.max_items = PROTO_DEFAULT_MAX_ITEMS,
+	    .max_message_bytes = cfg->max_message_bytes,
+	    .clock_skew_ms = cfg->clock_skew_ms,
+	    .max_depth = PROTO_DEFAULT_MAX_DEPTH,
+	    .max_items = PROTO_DEFAULT_MAX_ITEMS,
 	};
 	msgpack_sbuffer_init(&R->out);
 	R->reqs = calloc(cfg->batch_max, sizeof(*R->reqs));
@@ -558,10 +558,10 @@ int reactor_run(const struct config *cfg)
 	log_notice("integrityd %s ready: state %s", INTEGRITYD_VERSION, cfg->state_dir);
 	while (!R.stopping) {
 		zmq_pollitem_t items[] = {
-			{R.intake, 0, ZMQ_POLLIN, 0},
-			{R.control, 0, ZMQ_POLLIN, 0},
-			{NULL, R.sigfd, ZMQ_POLLIN, 0},
-			{R.backup_sock, 0, ZMQ_POLLIN, 0},
+		    {R.intake, 0, ZMQ_POLLIN, 0},
+		    {R.control, 0, ZMQ_POLLIN, 0},
+		    {NULL, R.sigfd, ZMQ_POLLIN, 0},
+		    {R.backup_sock, 0, ZMQ_POLLIN, 0},
 		};
 		if (zmq_poll(items, 4, poll_timeout(&R)) < 0 && zmq_errno() != EINTR) {
 			log_error("zmq_poll: %s", zmq_strerror(zmq_errno()));

@@ -8,19 +8,15 @@
 #include <limits.h>
 #include <stdio.h>
 
-#define STORE_SCHEMA   1
-#define STORE_MAX_DBS  16
-#define STORE_READERS  126
+#define STORE_SCHEMA  1
+#define STORE_MAX_DBS 16
+#define STORE_READERS 126
 
 static const char *const db_names[DB_COUNT] = {
-	[DB_JOURNAL] = "journal",
-	[DB_EVENTS] = "events",
-	[DB_CASES] = "cases",
-	[DB_BY_SUBJECT] = "by_subject",
-	[DB_DEADLINES] = "deadlines",
-	[DB_CASE_DEADLINES] = "case_deadlines",
-	[DB_OUTBOX] = "outbox",
-	[DB_META] = "meta",
+    [DB_JOURNAL] = "journal",     [DB_EVENTS] = "events",
+    [DB_CASES] = "cases",         [DB_BY_SUBJECT] = "by_subject",
+    [DB_DEADLINES] = "deadlines", [DB_CASE_DEADLINES] = "case_deadlines",
+    [DB_OUTBOX] = "outbox",       [DB_META] = "meta",
 };
 _Static_assert(sizeof(db_names) / sizeof(db_names[0]) == DB_COUNT, "db_names");
 
@@ -166,8 +162,8 @@ int store_put(struct store *st, MDB_txn *txn, enum store_db db, const void *key,
 	return store_errno(mdb_put(txn, st->dbi[db], &k, &v, 0));
 }
 
-int store_reserve(struct store *st, MDB_txn *txn, enum store_db db, const void *key,
-		  size_t klen, size_t vlen, void **ret)
+int store_reserve(struct store *st, MDB_txn *txn, enum store_db db, const void *key, size_t klen,
+		  size_t vlen, void **ret)
 {
 	MDB_val k = {klen, (void *)key}, v = {vlen, NULL};
 	int r = store_errno(mdb_put(txn, st->dbi[db], &k, &v, MDB_RESERVE));

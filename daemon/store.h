@@ -31,8 +31,7 @@ struct store {
 };
 
 /* Opens (creating) the environment in dir, clears stale reader slots, checks the schema. */
-int store_open(struct store *st, const char *dir, uint64_t map_size, uint64_t map_max,
-	       bool sync);
+int store_open(struct store *st, const char *dir, uint64_t map_size, uint64_t map_max, bool sync);
 void store_close(struct store *st);
 
 /* Doubles the map, up to map_max. No transaction of this process may be open.
@@ -40,16 +39,16 @@ void store_close(struct store *st);
 int store_grow(struct store *st);
 
 int store_begin(struct store *st, bool rdonly, MDB_txn **ret);
-int store_commit(MDB_txn **txn);    /* sets *txn to NULL, whatever happens */
-void store_abort(MDB_txn **txn);    /* accepts NULL and *txn == NULL */
+int store_commit(MDB_txn **txn); /* sets *txn to NULL, whatever happens */
+void store_abort(MDB_txn **txn); /* accepts NULL and *txn == NULL */
 
 int store_get(struct store *st, MDB_txn *txn, enum store_db db, const void *key, size_t klen,
 	      MDB_val *ret);
 int store_put(struct store *st, MDB_txn *txn, enum store_db db, const void *key, size_t klen,
 	      const void *val, size_t vlen);
 /* Reserves vlen bytes for the value and returns where to write them (no copy). */
-int store_reserve(struct store *st, MDB_txn *txn, enum store_db db, const void *key,
-		  size_t klen, size_t vlen, void **ret);
+int store_reserve(struct store *st, MDB_txn *txn, enum store_db db, const void *key, size_t klen,
+		  size_t vlen, void **ret);
 
 /* meta counters, stored as u64 BE; a missing one reads as 0. */
 int store_meta_get_u64(struct store *st, MDB_txn *txn, const char *name, uint64_t *ret);

@@ -3,27 +3,27 @@
 #include <string.h>
 
 static const char *const state_names[WF_STATE_COUNT] = {
-	[WF_NONE] = "none",
-	[WF_AWAITING_MANAGER_REVIEW] = "awaiting_manager_review",
-	[WF_AWAITING_ASSESSMENT] = "awaiting_assessment",
-	[WF_AWAITING_INTERVIEW] = "awaiting_interview",
-	[WF_AWAITING_MITIGATION] = "awaiting_mitigation",
-	[WF_MITIGATION_PROPOSED] = "mitigation_proposed",
-	[WF_AWAITING_AA_APPROVAL] = "awaiting_aa_approval",
-	[WF_REFERRED_TO_AA] = "referred_to_aa",
-	[WF_AWAITING_SERVICE] = "awaiting_service",
-	[WF_APPEAL_WINDOW] = "appeal_window",
-	[WF_UNDER_APPEAL] = "under_appeal",
-	[WF_AWAITING_APPEAL_DECISION] = "awaiting_appeal_decision",
-	[WF_CONDITIONS_ACTIVE] = "conditions_active",
-	[WF_CLOSED] = "closed",
+    [WF_NONE] = "none",
+    [WF_AWAITING_MANAGER_REVIEW] = "awaiting_manager_review",
+    [WF_AWAITING_ASSESSMENT] = "awaiting_assessment",
+    [WF_AWAITING_INTERVIEW] = "awaiting_interview",
+    [WF_AWAITING_MITIGATION] = "awaiting_mitigation",
+    [WF_MITIGATION_PROPOSED] = "mitigation_proposed",
+    [WF_AWAITING_AA_APPROVAL] = "awaiting_aa_approval",
+    [WF_REFERRED_TO_AA] = "referred_to_aa",
+    [WF_AWAITING_SERVICE] = "awaiting_service",
+    [WF_APPEAL_WINDOW] = "appeal_window",
+    [WF_UNDER_APPEAL] = "under_appeal",
+    [WF_AWAITING_APPEAL_DECISION] = "awaiting_appeal_decision",
+    [WF_CONDITIONS_ACTIVE] = "conditions_active",
+    [WF_CLOSED] = "closed",
 };
 _Static_assert(sizeof(state_names) / sizeof(state_names[0]) == WF_STATE_COUNT, "state_names");
 
 static const char *const origin_names[ORIGIN_COUNT] = {
-	[ORIGIN_SELF] = "self",
-	[ORIGIN_REFERRAL] = "referral",
-	[ORIGIN_ANONYMOUS] = "anonymous",
+    [ORIGIN_SELF] = "self",
+    [ORIGIN_REFERRAL] = "referral",
+    [ORIGIN_ANONYMOUS] = "anonymous",
 };
 _Static_assert(sizeof(origin_names) / sizeof(origin_names[0]) == ORIGIN_COUNT, "origin_names");
 
@@ -68,9 +68,9 @@ static int actor_is_subject(const struct proto_event *ev, struct proto_error *er
 
 struct wf_rule {
 	const char *type;
-	uint32_t states;   /* states the event is allowed in */
-	uint32_t roles;    /* actor roles allowed; R(NONE) admits no actor */
-	const char *when;  /* a body flag that must be true for this row, or NULL */
+	uint32_t states;  /* states the event is allowed in */
+	uint32_t roles;   /* actor roles allowed; R(NONE) admits no actor */
+	const char *when; /* a body flag that must be true for this row, or NULL */
 	enum wf_state next;
 	enum wf_origin origin;
 	int (*guard)(const struct proto_event *, struct proto_error *);
@@ -78,18 +78,18 @@ struct wf_rule {
 
 /* Rows for one type run from the most specific `when` to the default. */
 static const struct wf_rule rules[] = {
-	/* Opening a notifiable-association case: WMP policy statements; P01c 3.5-3.15.
-	 * bypass_manager: P01 3.4, when the line manager cannot be approached. */
-	{"declaration.submitted", S(NONE), R(SUBJECT), "bypass_manager", WF_AWAITING_ASSESSMENT,
-	 ORIGIN_SELF, actor_is_subject},
-	{"declaration.submitted", S(NONE), R(SUBJECT), NULL, WF_AWAITING_MANAGER_REVIEW,
-	 ORIGIN_SELF, actor_is_subject},
-	/* P01c 3.13; WMP "aware of ... another staff member"; P01 3.5 anonymous reporting */
-	{"referral.submitted", S(NONE), R(NONE), "anonymous", WF_AWAITING_ASSESSMENT,
-	 ORIGIN_ANONYMOUS, NULL},
-	{"referral.submitted", S(NONE), R(REPORTER) | R(LINE_MANAGER) | R(PSD), NULL,
-	 WF_AWAITING_ASSESSMENT, ORIGIN_REFERRAL, NULL},
-	{NULL, 0, 0, NULL, WF_NONE, ORIGIN_SELF, NULL},
+    /* Opening a notifiable-association case: WMP policy statements; P01c 3.5-3.15.
+     * bypass_manager: P01 3.4, when the line manager cannot be approached. */
+    {"declaration.submitted", S(NONE), R(SUBJECT), "bypass_manager", WF_AWAITING_ASSESSMENT,
+     ORIGIN_SELF, actor_is_subject},
+    {"declaration.submitted", S(NONE), R(SUBJECT), NULL, WF_AWAITING_MANAGER_REVIEW, ORIGIN_SELF,
+     actor_is_subject},
+    /* P01c 3.13; WMP "aware of ... another staff member"; P01 3.5 anonymous reporting */
+    {"referral.submitted", S(NONE), R(NONE), "anonymous", WF_AWAITING_ASSESSMENT, ORIGIN_ANONYMOUS,
+     NULL},
+    {"referral.submitted", S(NONE), R(REPORTER) | R(LINE_MANAGER) | R(PSD), NULL,
+     WF_AWAITING_ASSESSMENT, ORIGIN_REFERRAL, NULL},
+    {NULL, 0, 0, NULL, WF_NONE, ORIGIN_SELF, NULL},
 };
 
 static bool flag_set(const struct proto_event *ev, const char *flag)
