@@ -317,6 +317,7 @@ class Daemon:
         self.config_path = os.path.join(self.dir, "integrityd.conf")
         self.log_path = os.path.join(self.dir, "daemon.log")
         self.proc = None
+        self.keep_on_failure = True  # DaemonTestCase keeps the directory of a failed test
         self.exit_codes = []
         self._ctl = None
         self.write_config()
@@ -616,6 +617,8 @@ class DaemonTestCase(unittest.TestCase):
         return d
 
     def tearDown(self):
+        # a failed test keeps its daemons' directories (state, config, log) for a look
+        passed = not self._failed()
         problems = []
         for d in self._daemons:
             try:
@@ -628,10 +631,19 @@ class DaemonTestCase(unittest.TestCase):
             except Exception as e:
                 problems.append(str(e))
             finally:
-                if not problems:
+                if (passed or not d.keep_on_failure) and not problems:
                     d.cleanup()
+                else:
+                    note("kept %s", d.dir)
         if problems:
             self.fail("\n".join(problems))
+
+    def _failed(self):
+        result = getattr(getattr(self, "_outcome", None), "result", None)
+        if result is None:
+            return False
+        return any(t is self or getattr(t, "test_case", None) is self
+                   for t, _ in result.failures + result.errors)
 
     # ---- durability checks
 

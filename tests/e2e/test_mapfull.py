@@ -4,11 +4,10 @@ restart with a larger map_max intake works again."""
 
 import os
 import shutil
-import time
 import unittest
 
-from harness import (CASE_RE, DaemonTestCase, LoadClient, case_ref, declaration, note, pack,
-                     run_load_until, scaled, stop_load, unpack)
+from harness import (DaemonTestCase, LoadClient, case_ref, declaration, note, pack, run_load_until,
+                     scaled, stop_load)
 
 LIMIT = 20000
 TEXT = "The associate runs a second-hand car business. " * 160  # ~7.5 KiB
