@@ -69,7 +69,9 @@ static json_t *doc_parent(json_t *doc, const char *path, char *last, size_t size
 			fail_msg("test path %s does not exist", path);
 		part = next + 1;
 	}
-	snprintf(last, size, "%s", part);
+	if (strlen(part) >= size)
+		fail_msg("test path %s: last part too long", path);
+	memcpy(last, part, strlen(part) + 1);
 	return doc;
 }
 
