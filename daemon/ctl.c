@@ -17,7 +17,7 @@ struct ctl_req {
 	MDB_txn *txn;               /* a read transaction, open while the command runs */
 	msgpack_packer *pk;         /* packs the `result` value */
 	struct proto_error *err;
-	char *defer_path; /* where a deferred backup goes */
+	struct ctl_job *job; /* a deferred command */
 };
 
 /* ---- arguments ------------------------------------------------------------------- */
@@ -93,6 +93,16 @@ static void pack_kv_u64(msgpack_packer *pk, const char *k, uint64_t v)
 {
 	proto_pack_cstr(pk, k);
 	msgpack_pack_uint64(pk, v);
+}
+
+static void pack_ok_header(msgpack_packer *pk)
+{
+	msgpack_pack_map(pk, 3);
+	proto_pack_cstr(pk, "v");
+	msgpack_pack_uint8(pk, PROTO_VERSION);
+	proto_pack_cstr(pk, "ok");
+	msgpack_pack_true(pk);
+	proto_pack_cstr(pk, "result");
 }
 
 /* ---- commands -------------------------------------------------------------------- */
@@ -338,20 +348,33 @@ static int cmd_case_list(struct ctl_req *q)
 	return 0;
 }
 
+/* Only checks the arguments: the walk runs off the reactor thread (ctl_job_run). */
 static int cmd_audit_verify(struct ctl_req *q)
 {
 	static const struct arg_spec spec[] = {{NULL, 0}};
-	uint8_t head[JOURNAL_HASH];
-	char hex[2 * JOURNAL_HASH + 1];
-	uint64_t entries, bad;
-	msgpack_packer *pk = q->pk;
 
 	if (check_args(q, spec) < 0)
 		return -1;
-	if (journal_verify(q->env->st, q->txn, &entries, head, &bad) < 0)
-		return proto_fail(q->err, PROTO_UNAVAILABLE, "the journal could not be read");
+	q->job->kind = CTL_JOB_VERIFY;
+	return CTL_DEFERRED;
+}
+
+static int run_verify(struct store *st, msgpack_packer *pk, struct proto_error *err)
+{
+	uint8_t head[JOURNAL_HASH];
+	char hex[2 * JOURNAL_HASH + 1];
+	uint64_t entries, bad;
+	MDB_txn *txn = NULL;
+	int r;
+
+	if ((r = store_begin(st, true, &txn)) == 0)
+		r = journal_verify(st, txn, &entries, head, &bad);
+	store_abort(&txn);
+	if (r < 0)
+		return proto_fail(err, PROTO_UNAVAILABLE, "the journal could not be read");
 	for (int i = 0; i < JOURNAL_HASH; i++)
 		snprintf(hex + 2 * i, 3, "%02x", head[i]);
+	pack_ok_header(pk);
 	msgpack_pack_map(pk, 4);
 	proto_pack_cstr(pk, "ok");
 	bad ? msgpack_pack_false(pk) : msgpack_pack_true(pk);
@@ -366,7 +389,7 @@ static int cmd_audit_verify(struct ctl_req *q)
 	return 0;
 }
 
-/* Only checks the arguments: the copy runs off the reactor thread (ctl_backup_run). */
+/* Only checks the arguments: the copy runs off the reactor thread (ctl_job_run). */
 static int cmd_backup(struct ctl_req *q)
 {
 	static const struct arg_spec spec[] = {{"path", ARG_STR}, {NULL, 0}};
@@ -380,8 +403,9 @@ static int cmd_backup(struct ctl_req *q)
 	if (o->via.str.size == 0 || o->via.str.size >= CTL_PATH_MAX ||
 	    memchr(o->via.str.ptr, '\0', o->via.str.size))
 		return proto_fail(q->err, PROTO_INVALID_FIELD, "args.path: not a usable path");
-	memcpy(q->defer_path, o->via.str.ptr, o->via.str.size);
-	q->defer_path[o->via.str.size] = '\0';
+	q->job->kind = CTL_JOB_BACKUP;
+	memcpy(q->job->path, o->via.str.ptr, o->via.str.size);
+	q->job->path[o->via.str.size] = '\0';
 	return CTL_DEFERRED;
 }
 
@@ -396,15 +420,6 @@ static const struct {
     {"backup", cmd_backup},
 };
 
-static void pack_ok_header(msgpack_packer *pk)
-{
-	msgpack_pack_map(pk, 3);
-	proto_pack_cstr(pk, "v");
-	msgpack_pack_uint8(pk, PROTO_VERSION);
-	proto_pack_cstr(pk, "ok");
-	msgpack_pack_true(pk);
-	proto_pack_cstr(pk, "result");
-}
 
 void ctl_pack_error(msgpack_packer *pk, const struct proto_error *err)
 {
@@ -422,13 +437,13 @@ void ctl_pack_error(msgpack_packer *pk, const struct proto_error *err)
 }
 
 int ctl_handle(const struct ctl_env *env, const uint8_t *bytes, size_t len, msgpack_packer *pk,
-	       char ret_path[CTL_PATH_MAX])
+	       struct ctl_job *ret_job)
 {
 	struct proto_error err = {0};
 	struct proto_ctl req;
 	msgpack_sbuffer result;
 	msgpack_packer rpk;
-	struct ctl_req q = {.env = env, .pk = &rpk, .err = &err, .defer_path = ret_path};
+	struct ctl_req q = {.env = env, .pk = &rpk, .err = &err, .job = ret_job};
 	size_t i;
 	int r;
 
@@ -466,24 +481,33 @@ int ctl_handle(const struct ctl_env *env, const uint8_t *bytes, size_t len, msgp
 	return r < 0 ? 0 : r;
 }
 
-void ctl_backup_run(struct store *st, const char *path, msgpack_packer *pk)
+static int run_backup(struct store *st, const char *path, msgpack_packer *pk,
+		      struct proto_error *err)
 {
-	struct proto_error err = {0};
 	uint64_t bytes;
 	int r = store_backup(st, path, &bytes);
 
-	if (r == -EEXIST) {
-		proto_fail(&err, PROTO_INVALID_FIELD,
-			   "args.path: %s already holds a data.mdb; choose a new directory", path);
-	} else if (r < 0) {
-		proto_fail(&err, PROTO_UNAVAILABLE, "backup to %s failed: %s", path, strerror(-r));
-	} else {
-		pack_ok_header(pk);
-		msgpack_pack_map(pk, 2);
-		proto_pack_cstr(pk, "path");
-		proto_pack_cstr(pk, path);
-		pack_kv_u64(pk, "bytes", bytes);
-		return;
-	}
-	ctl_pack_error(pk, &err);
+	if (r == -EEXIST)
+		return proto_fail(err, PROTO_INVALID_FIELD,
+				  "args.path: %s already holds a data.mdb; choose a new directory",
+				  path);
+	if (r < 0)
+		return proto_fail(err, PROTO_UNAVAILABLE, "backup to %s failed: %s", path,
+				  strerror(-r));
+	pack_ok_header(pk);
+	msgpack_pack_map(pk, 2);
+	proto_pack_cstr(pk, "path");
+	proto_pack_cstr(pk, path);
+	pack_kv_u64(pk, "bytes", bytes);
+	return 0;
+}
+
+void ctl_job_run(struct store *st, const struct ctl_job *job, msgpack_packer *pk)
+{
+	struct proto_error err = {0};
+	int r = job->kind == CTL_JOB_BACKUP ? run_backup(st, job->path, pk, &err)
+					    : run_verify(st, pk, &err);
+
+	if (r < 0)
+		ctl_pack_error(pk, &err);
 }

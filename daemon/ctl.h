@@ -28,15 +28,22 @@ struct ctl_env {
 #define CTL_PATH_MAX 4096
 #define CTL_DEFERRED 1
 
-/* Answers one request (the payload frame's bytes) into pk and returns 0; or, for a valid
- * `backup`, packs nothing, copies its path to ret_path and returns CTL_DEFERRED: the caller
- * runs ctl_backup_run off the reactor thread, since a copy of a large store takes long. */
-int ctl_handle(const struct ctl_env *env, const uint8_t *bytes, size_t len, msgpack_packer *pk,
-	       char ret_path[CTL_PATH_MAX]);
+/* A command too slow for the reactor thread (a copy or a walk of the whole store). */
+enum ctl_job_kind { CTL_JOB_BACKUP, CTL_JOB_VERIFY };
+struct ctl_job {
+	enum ctl_job_kind kind;
+	char path[CTL_PATH_MAX]; /* CTL_JOB_BACKUP */
+};
 
-/* Copies the store to path (a consistent, compacted copy) and packs the whole reply. Safe on
- * any thread; the map must not be resized meanwhile (store_grow_block). */
-void ctl_backup_run(struct store *st, const char *path, msgpack_packer *pk);
+/* Answers one request (the payload frame's bytes) into pk and returns 0; or, for a valid
+ * `backup` or `audit.verify`, packs nothing, fills ret_job and returns CTL_DEFERRED: the
+ * caller runs ctl_job_run off the reactor thread, so intake never waits for it. */
+int ctl_handle(const struct ctl_env *env, const uint8_t *bytes, size_t len, msgpack_packer *pk,
+	       struct ctl_job *ret_job);
+
+/* Runs a deferred command and packs its whole reply. Safe on any thread; the map must not be
+ * resized meanwhile (store.grow_blocked). */
+void ctl_job_run(struct store *st, const struct ctl_job *job, msgpack_packer *pk);
 
 /* Packs a whole error reply. */
 void ctl_pack_error(msgpack_packer *pk, const struct proto_error *err);

@@ -46,7 +46,7 @@ struct reactor {
 	uint64_t watchdog_ms; /* 0: no watchdog */
 	uint64_t last_watchdog_ms, last_status_ms;
 	struct ctl_counters counters;
-	struct backup *backup;     /* the running backup, or NULL */
+	struct backup *backup;     /* the running backup or audit.verify, or NULL */
 	void *backup_sock;         /* its completion arrives here (inproc PAIR) */
 	struct request *reqs;      /* batch_max slots */
 	struct batch_item **items; /* items[i] = &reqs[i].item, for batch_apply */
@@ -177,7 +177,7 @@ struct backup {
 	pthread_t thread;
 	struct store *st;
 	void *sock; /* PAIR, connected to the reactor's */
-	char path[CTL_PATH_MAX];
+	struct ctl_job job;
 	struct request q; /* the control request's route, kept for the reply */
 };
 
@@ -189,26 +189,27 @@ static void *backup_main(void *arg)
 
 	msgpack_sbuffer_init(&out);
 	msgpack_packer_init(&pk, &out, msgpack_sbuffer_write);
-	ctl_backup_run(b->st, b->path, &pk);
+	ctl_job_run(b->st, &b->job, &pk);
 	zmq_send(b->sock, out.data, out.size, 0);
 	msgpack_sbuffer_destroy(&out);
 	return NULL;
 }
 
 /* Starts a backup for request q (moved into it). Returns 0, or -1 with err set. */
-static int backup_start(struct reactor *R, struct request *q, const char *path,
+static int backup_start(struct reactor *R, struct request *q, const struct ctl_job *job,
 			struct proto_error *err)
 {
 	struct backup *b;
 
 	if (R->backup)
 		return proto_fail(err, PROTO_UNAVAILABLE,
-				  "a backup is already running; retry when it has finished");
+				  "a backup or audit.verify is already running; retry when it has "
+				  "finished");
 	b = calloc(1, sizeof(*b));
 	if (!b)
 		return proto_fail(err, PROTO_UNAVAILABLE, "out of memory");
 	b->st = &R->st;
-	snprintf(b->path, sizeof(b->path), "%s", path);
+	b->job = *job;
 	b->sock = zmq_socket(R->zctx, ZMQ_PAIR);
 	if (!b->sock || zmq_connect(b->sock, BACKUP_ENDPOINT) < 0)
 		goto fail;
@@ -244,7 +245,8 @@ static void backup_finish(struct reactor *R)
 	msgpack_sbuffer_write(&R->out, zmq_msg_data(&m), zmq_msg_size(&m));
 	zmq_msg_close(&m);
 	send_reply(R->control, &b->q, &R->out);
-	log_info("backup to %s finished", b->path);
+	if (b->job.kind == CTL_JOB_BACKUP)
+		log_info("backup to %s finished", b->job.path);
 	request_close(&b->q);
 	zmq_close(b->sock);
 	free(b);
@@ -371,7 +373,7 @@ static void control_cycle(struct reactor *R)
 	    .intake = &R->counters,
 	};
 	struct proto_error err = {0};
-	char path[CTL_PATH_MAX];
+	struct ctl_job job;
 	struct request q;
 	msgpack_packer pk;
 	int r;
@@ -393,8 +395,8 @@ static void control_cycle(struct reactor *R)
 		} else {
 			env.now_ms = now_ms();
 			if (ctl_handle(&env, zmq_msg_data(&q.payload), zmq_msg_size(&q.payload),
-				       &pk, path) == CTL_DEFERRED &&
-			    backup_start(R, &q, path, &err) < 0)
+				       &pk, &job) == CTL_DEFERRED &&
+			    backup_start(R, &q, &job, &err) < 0)
 				ctl_pack_error(&pk, &err);
 		}
 		if (R->out.size)

@@ -322,12 +322,11 @@ void ctl_call(const struct ctl_env *env, const char *cmd, int nargs, const struc
 	msgpack_sbuffer_init(&rep);
 	msgpack_packer_init(&rpk, &rep, msgpack_sbuffer_write);
 	memset(ret, 0, sizeof(*ret));
-	/* a deferred command (backup) is run here as the reactor's worker would run it */
-	if (ctl_handle(env, (const uint8_t *)req.data, req.size, &rpk, ret->deferred_path) ==
-	    CTL_DEFERRED) {
+	/* a deferred command (backup, audit.verify) runs here as the reactor's thread runs it */
+	if (ctl_handle(env, (const uint8_t *)req.data, req.size, &rpk, &ret->job) == CTL_DEFERRED) {
 		assert_int_equal(rep.size, 0); /* nothing packed yet */
 		ret->deferred = true;
-		ctl_backup_run(env->st, ret->deferred_path, &rpk);
+		ctl_job_run(env->st, &ret->job, &rpk);
 	}
 	msgpack_sbuffer_destroy(&req);
 

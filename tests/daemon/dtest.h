@@ -125,8 +125,8 @@ struct creply {
 	const char *code;             /* when not ok: NUL-terminated copy */
 	char code_buf[32];
 	char message[PROTO_ERRMSG + 1];
-	bool deferred; /* ctl_handle returned CTL_DEFERRED; ctl_backup_run answered */
-	char deferred_path[CTL_PATH_MAX];
+	bool deferred; /* ctl_handle returned CTL_DEFERRED; ctl_job_run answered */
+	struct ctl_job job;
 };
 
 /* Packs {"v":1,"cmd":cmd,"args":{...}} (args omitted when nargs < 0), runs ctl_handle and,

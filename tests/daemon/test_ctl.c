@@ -480,12 +480,12 @@ static void test_request_that_is_not_a_map_is_malformed(void **state)
 	msgpack_packer pk;
 	msgpack_unpacked up;
 	const msgpack_object *err;
-	char path[CTL_PATH_MAX];
+	struct ctl_job job;
 	static const uint8_t not_a_map[] = {0x93, 0x01, 0x02, 0x03};
 
 	msgpack_sbuffer_init(&rep);
 	msgpack_packer_init(&pk, &rep, msgpack_sbuffer_write);
-	assert_int_equal(ctl_handle(ENV(state), not_a_map, sizeof(not_a_map), &pk, path), 0);
+	assert_int_equal(ctl_handle(ENV(state), not_a_map, sizeof(not_a_map), &pk, &job), 0);
 	msgpack_unpacked_init(&up);
 	assert_int_equal(msgpack_unpack_next(&up, rep.data, rep.size, NULL),
 			 MSGPACK_UNPACK_SUCCESS);
@@ -518,7 +518,8 @@ static void test_backup_to_a_new_directory_writes_a_data_mdb(void **state)
 	a[0] = CSTR("path", dir);
 	ctl_call(ENV(state), "backup", 1, a, &r);
 	assert_true(r.deferred);
-	assert_string_equal(r.deferred_path, dir);
+	assert_int_equal(r.job.kind, CTL_JOB_BACKUP);
+	assert_string_equal(r.job.path, dir);
 	assert_ok(&r);
 	assert_mp_str(r.result, "path", dir);
 	snprintf(file, sizeof(file), "%s/data.mdb", dir);
