@@ -313,9 +313,14 @@ class BadInput(SharedDaemonTestCase):
                     sent += 1
                     r = c.recv()
                     self.assertRejected(r, code, field, msg=name)
-                    # the id comes back whenever the request was a readable map with a good id
+                    # the id comes back whenever the request was a readable map with a good id,
+                    # and is nil when it could not be read
                     if code not in ("malformed", "too_large") and is_valid_id(r.get("id")):
                         self.assertEqual(r.get("id"), eid, name)
+                    if eid.encode() not in b"".join(frames) or code == "too_large":
+                        self.assertIsNone(r.get("id"), name)
+                    if code == "malformed":
+                        self.assertIn(r.get("id"), (None, eid), name)
                     s = d.status()  # still up
                     self.assertEqual(s["journal_seq"], s0["journal_seq"], name)
                     self.assertEqual(s["cases_total"], s0["cases_total"], name)
