@@ -403,6 +403,10 @@ static int cmd_backup(struct ctl_req *q)
 	if (o->via.str.size == 0 || o->via.str.size >= CTL_PATH_MAX ||
 	    memchr(o->via.str.ptr, '\0', o->via.str.size))
 		return proto_fail(q->err, PROTO_INVALID_FIELD, "args.path: not a usable path");
+	if (o->via.str.ptr[0] != '/')
+		return proto_fail(q->err, PROTO_INVALID_FIELD,
+				  "args.path: must be an absolute path (the daemon's working "
+				  "directory is not the operator's)");
 	q->job->kind = CTL_JOB_BACKUP;
 	memcpy(q->job->path, o->via.str.ptr, o->via.str.size);
 	q->job->path[o->via.str.size] = '\0';
@@ -419,7 +423,6 @@ static const struct {
     {"case.list", cmd_case_list}, {"audit.verify", cmd_audit_verify},
     {"backup", cmd_backup},
 };
-
 
 void ctl_pack_error(msgpack_packer *pk, const struct proto_error *err)
 {
@@ -491,6 +494,9 @@ static int run_backup(struct store *st, const char *path, msgpack_packer *pk,
 		return proto_fail(err, PROTO_INVALID_FIELD,
 				  "args.path: %s already holds a data.mdb; choose a new directory",
 				  path);
+	if (r == -ENOENT || r == -ENOTDIR || r == -EACCES)
+		return proto_fail(err, PROTO_INVALID_FIELD, "args.path: %s cannot be created: %s",
+				  path, strerror(-r));
 	if (r < 0)
 		return proto_fail(err, PROTO_UNAVAILABLE, "backup to %s failed: %s", path,
 				  strerror(-r));

@@ -469,6 +469,7 @@ static int reactor_open(struct reactor *R, const struct config *cfg)
 	memset(R, 0, sizeof(*R));
 	R->cfg = cfg;
 	R->sigfd = -1;
+	R->st.lock_fd = -1; /* store_close before store_open closes nothing */
 	R->started_ms = now_ms();
 	R->limits = (struct proto_limits){
 	    .max_message_bytes = cfg->max_message_bytes,
@@ -487,6 +488,9 @@ static int reactor_open(struct reactor *R, const struct config *cfg)
 	if ((R->sigfd = signals_open()) < 0)
 		return log_errno(LOG_ERR, -errno, "signalfd");
 	r = store_open(&R->st, cfg->state_dir, cfg->map_size, cfg->map_max, cfg->sync == SYNC_FULL);
+	if (r == -EBUSY)
+		return log_errno(LOG_ERR, r, "store %s: another integrityd is running on it",
+				 cfg->state_dir);
 	if (r < 0)
 		return log_errno(LOG_ERR, r, "store %s", cfg->state_dir);
 	if (cfg->sync == SYNC_NONE)

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <limits.h>
@@ -70,12 +71,27 @@ int store_open(struct store *st, const char *dir, uint64_t map_size, uint64_t ma
 	unsigned flags = MDB_NOTLS | (sync ? 0 : MDB_NOSYNC);
 	int dead, r;
 
+	char lock[PATH_MAX];
+
 	memset(st, 0, sizeof(*st));
+	st->lock_fd = -1;
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return -errno;
+	/* LMDB allows many writers' processes; two daemons would each think they own seq */
+	if (snprintf(lock, sizeof(lock), "%s/integrityd.lock", dir) >= (int)sizeof(lock))
+		return -ENAMETOOLONG;
+	st->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (st->lock_fd < 0)
+		return -errno;
+	if (flock(st->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		close(st->lock_fd);
+		st->lock_fd = -1;
+		return r;
+	}
 	r = store_errno(mdb_env_create(&st->env));
 	if (r < 0)
-		return r;
+		goto fail;
 	st->map_size = map_size;
 	st->map_max = map_max;
 	if ((r = store_errno(mdb_env_set_maxdbs(st->env, STORE_MAX_DBS))) < 0 ||
@@ -95,17 +111,22 @@ int store_open(struct store *st, const char *dir, uint64_t map_size, uint64_t ma
 		goto fail;
 	return 0;
 fail:
-	mdb_env_close(st->env);
+	if (st->env)
+		mdb_env_close(st->env);
 	st->env = NULL;
+	close(st->lock_fd);
+	st->lock_fd = -1;
 	return r;
 }
 
 void store_close(struct store *st)
 {
-	if (!st->env)
-		return;
-	mdb_env_close(st->env);
+	if (st->env)
+		mdb_env_close(st->env);
 	st->env = NULL;
+	if (st->lock_fd >= 0)
+		close(st->lock_fd);
+	st->lock_fd = -1;
 }
 
 int store_grow(struct store *st)

@@ -28,9 +28,11 @@ struct store {
 	uint64_t map_size; /* current map */
 	uint64_t map_max;  /* ceiling for store_grow */
 	bool grow_blocked; /* a read transaction on another thread (a backup) is open */
+	int lock_fd;       /* flock on STATE_DIR/integrityd.lock: one daemon per store */
 };
 
-/* Opens (creating) the environment in dir, clears stale reader slots, checks the schema. */
+/* Opens (creating) the environment in dir, clears stale reader slots, checks the schema.
+ * -EBUSY when another daemon holds the directory. */
 int store_open(struct store *st, const char *dir, uint64_t map_size, uint64_t map_max, bool sync);
 void store_close(struct store *st);
 
