@@ -312,6 +312,30 @@ class Intake(SharedDaemonTestCase):
         self.assertRegex(r["error"]["message"], r"\bcmd\b", r)
         self.d.status()  # still answering
 
+    def test_backup_path_must_be_absolute_and_creatable(self):
+        d = self.d
+        for path, word in (("relative/dir", "absolute"),
+                           (os.path.join(d.dir, "no", "such", "parent"), "cannot be created")):
+            r = d.control("backup", path=path)
+            self.assertFalse(r.get("ok"), r)
+            self.assertEqual(r["error"]["code"], "invalid_field", r)
+            self.assertIn("args.path", r["error"]["message"])
+            self.assertIn(word, r["error"]["message"])
+
+    def test_second_daemon_on_the_same_state_dir_is_refused(self):
+        d = self.d
+        other = os.path.join(d.dir, "other.conf")
+        with open(other, "w") as f:
+            f.write(d.config_text().replace(d.intake_endpoint, d.intake_endpoint + "2")
+                    .replace(d.control_endpoint, d.control_endpoint + "2")
+                    .replace(d.notify_endpoint, d.notify_endpoint + "2"))
+        p = subprocess.run([BINARY, "--config", other], stdin=subprocess.DEVNULL,
+                           capture_output=True, timeout=30)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn(b"another integrityd is running", p.stderr)
+        self.assertIn(d.state_dir.encode(), p.stderr)
+        self.assertGreaterEqual(d.status()["journal_seq"], 0)  # the first one is unharmed
+
     def test_backup_opens_as_lmdb_in_a_second_daemon(self):
         d = self.d
         ev = declaration()
