@@ -1,10 +1,14 @@
 #include "cliconf.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <ini.h>
+#include <zmq.h>
 
 int cliconf_first_endpoint(const char *list, char *out, size_t size)
 {
@@ -33,6 +37,14 @@ static int on_value(void *user, const char *section, const char *name, const cha
 	struct cliconf *conf = user;
 	char *dst = NULL;
 
+	if (strcmp(section, "security") == 0 && strcmp(name, "curve_public_key") == 0) {
+		size_t len = strlen(value);
+
+		if (len >= sizeof(conf->server_key))
+			return 0;
+		memcpy(conf->server_key, value, len + 1);
+		return 1;
+	}
 	if (strcmp(name, "endpoint") != 0)
 		return 1;
 	if (strcmp(section, "intake") == 0)
@@ -59,5 +71,123 @@ int cliconf_load(const char *path, struct cliconf *ret, int *ret_line)
 		*ret_line = r;
 		return -EINVAL;
 	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- CURVE key files */
+
+static bool is_z85_key(const char *s, size_t len)
+{
+	uint8_t raw[32];
+	char copy[CLICONF_Z85_LEN + 1];
+
+	if (len != CLICONF_Z85_LEN)
+		return false;
+	memcpy(copy, s, len);
+	copy[len] = '\0';
+	return zmq_z85_decode(raw, copy) != NULL;
+}
+
+/* s with the blanks at both ends cut off, as pointer and length. */
+static const char *trim(const char *s, size_t *len)
+{
+	while (*len && (*s == ' ' || *s == '\t')) {
+		s++;
+		(*len)--;
+	}
+	while (*len && (s[*len - 1] == ' ' || s[*len - 1] == '\t' || s[*len - 1] == '\n' ||
+			s[*len - 1] == '\r'))
+		(*len)--;
+	return s;
+}
+
+static FILE *open_key_file(const char *path)
+{
+	const char *creds = getenv("CREDENTIALS_DIRECTORY");
+	char full[4096];
+
+	if (!strchr(path, '/') && creds && *creds) {
+		if ((size_t)snprintf(full, sizeof(full), "%s/%s", creds, path) >= sizeof(full)) {
+			errno = ENAMETOOLONG;
+			return NULL;
+		}
+		return fopen(full, "re");
+	}
+	return fopen(path, "re");
+}
+
+int cliconf_read_key(const char *key, char ret[CLICONF_Z85_LEN + 1])
+{
+	char line[256];
+	const char *p;
+	size_t len;
+	FILE *f;
+	int r = -EINVAL;
+
+	f = open_key_file(key);
+	if (!f) {
+		if (errno == ENOENT && is_z85_key(key, strlen(key))) {
+			memcpy(ret, key, CLICONF_Z85_LEN + 1);
+			return 0;
+		}
+		return -errno;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		len = strlen(line);
+		p = trim(line, &len);
+		if (len == 0 || *p == '#')
+			continue;
+		if (is_z85_key(p, len)) {
+			memcpy(ret, p, len);
+			ret[len] = '\0';
+			r = 0;
+		}
+		break;
+	}
+	fclose(f);
+	return r;
+}
+
+int cliconf_read_keypair(const char *path, char ret_public[CLICONF_Z85_LEN + 1],
+			 char ret_secret[CLICONF_Z85_LEN + 1])
+{
+	static const char *const names[2] = {"public_key", "secret_key"};
+	char keys[2][CLICONF_Z85_LEN + 1];
+	bool found[2] = {false, false};
+	char line[256];
+	FILE *f;
+
+	f = open_key_file(path);
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		for (int i = 0; i < 2; i++) {
+			size_t nlen = strlen(names[i]), len;
+			const char *p = line;
+
+			if (strncmp(p, names[i], nlen) != 0)
+				continue;
+			p += nlen;
+			p += strspn(p, " \t");
+			if (*p != '=')
+				continue;
+			/* Z85 has '=' in its alphabet: the key is everything after this one */
+			p++;
+			len = strlen(p);
+			p = trim(p, &len);
+			if (!is_z85_key(p, len))
+				continue;
+			memcpy(keys[i], p, len);
+			keys[i][len] = '\0';
+			found[i] = true;
+		}
+	}
+	fclose(f);
+	explicit_bzero(line, sizeof(line));
+	if (!found[0] || !found[1])
+		return -EINVAL;
+	memcpy(ret_public, keys[0], sizeof(keys[0]));
+	memcpy(ret_secret, keys[1], sizeof(keys[1]));
+	explicit_bzero(keys, sizeof(keys));
 	return 0;
 }

@@ -44,7 +44,16 @@ void ctlclient_destroy(struct ctlclient **c)
 	*c = NULL;
 }
 
-int ctlclient_new(const char *endpoint, struct ctlclient **ret)
+static int set_curve(void *sock, const struct ctlclient_curve *curve)
+{
+	if (zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, curve->server_public, 40) < 0 ||
+	    zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, curve->public, 40) < 0 ||
+	    zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, curve->secret, 40) < 0)
+		return zmq_err();
+	return 0;
+}
+
+int ctlclient_new(const char *endpoint, const struct ctlclient_curve *curve, struct ctlclient **ret)
 {
 	struct ctlclient *c;
 	int linger = 0;
@@ -65,9 +74,12 @@ int ctlclient_new(const char *endpoint, struct ctlclient **ret)
 		ctlclient_destroy(&c);
 		return r;
 	}
-	if (zmq_setsockopt(c->sock, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
-	    zmq_connect(c->sock, endpoint) < 0) {
+	r = zmq_setsockopt(c->sock, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ? zmq_err() : 0;
+	if (r == 0 && curve)
+		r = set_curve(c->sock, curve);
+	if (r == 0 && zmq_connect(c->sock, endpoint) < 0)
 		r = zmq_err();
+	if (r < 0) {
 		ctlclient_destroy(&c);
 		return r;
 	}

@@ -22,9 +22,17 @@ struct ctlclient_error {
 	char message[512];
 };
 
-/* Connects (lazily, as ZeroMQ does) to endpoint; LINGER is 0 so a dead daemon never keeps
- * the process alive at exit. */
-int ctlclient_new(const char *endpoint, struct ctlclient **ret);
+/* CURVE keys, Z85 text as zmq_curve_keypair() makes them. */
+struct ctlclient_curve {
+	char server_public[41]; /* the daemon's public key */
+	char public[41];        /* ours, listed in the daemon's clients file */
+	char secret[41];
+};
+
+/* Connects (lazily, as ZeroMQ does) to endpoint, with CURVE when curve is non-NULL; LINGER
+ * is 0 so a dead daemon never keeps the process alive at exit. */
+int ctlclient_new(const char *endpoint, const struct ctlclient_curve *curve,
+		  struct ctlclient **ret);
 void ctlclient_destroy(struct ctlclient **c);
 const char *ctlclient_endpoint(const struct ctlclient *c);
 

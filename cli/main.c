@@ -38,12 +38,15 @@ enum cli_exit {
  * config file does not exist. */
 #define DEFAULT_INTAKE  "ipc:///run/integrityd/intake.sock"
 #define DEFAULT_CONTROL "ipc:///run/integrityd/control.sock"
+#define CLIENT_KEY_ENV  "INTEGRITYCTL_CLIENT_KEY"
 
 struct cli {
 	const char *config_path;
 	bool config_explicit; /* -c or $INTEGRITYD_CONFIG: a missing file is then an error */
 	const char *control_opt;
 	const char *intake_opt;
+	const char *server_key_opt; /* --server-key: the daemon's CURVE public key or its file */
+	const char *client_key_opt; /* --client-key: our key pair file */
 	bool json;
 	int timeout_ms;
 	bool conf_loaded;
@@ -54,7 +57,8 @@ struct cli {
 static void usage(FILE *out)
 {
 	fputs("usage: integrityctl [-c CONFIG] [--control ENDPOINT] [--intake ENDPOINT] [--json]\n"
-	      "                    [--timeout MS] COMMAND ...\n"
+	      "                    [--timeout MS] [--server-key KEY] [--client-key FILE]\n"
+	      "                    COMMAND ...\n"
 	      "\n"
 	      "commands:\n"
 	      "  status                     the daemon's counters\n"
@@ -76,6 +80,10 @@ static void usage(FILE *out)
 	      "      --intake ENDPOINT      intake endpoint (default: [intake] endpoint)\n"
 	      "  -j, --json                 print results as JSON, for scripts\n"
 	      "  -t, --timeout MS           how long to wait for the daemon (default 5000)\n"
+	      "      --server-key KEY|FILE  the daemon's CURVE public key, for tcp:// endpoints\n"
+	      "                             (default: [security] curve_public_key)\n"
+	      "      --client-key FILE      our CURVE key pair as keygen prints it (default\n"
+	      "                             $" CLIENT_KEY_ENV ")\n"
 	      "  -h, --help                 this text\n"
 	      "  -V, --version              the version\n"
 	      "\n"
@@ -138,28 +146,102 @@ static uint64_t wall_now_ms(void)
 
 /* ---------------------------------------------------------------- endpoints */
 
+/* Reads the config file once; a missing default file is no error. Returns an exit code. */
+static int load_conf(struct cli *cli)
+{
+	int line = 0, r;
+
+	if (cli->conf_loaded)
+		return EXIT_OK;
+	r = cliconf_load(cli->config_path, &cli->conf, &line);
+	if (r == -EINVAL)
+		return usage_error("%s:%d: cannot parse this line", cli->config_path, line);
+	if (r < 0 && (cli->config_explicit || r != -ENOENT))
+		return usage_error("%s: %s", cli->config_path, strerror(-r));
+	cli->conf_loaded = true;
+	return EXIT_OK;
+}
+
 /* Fills *ret with the endpoint to use, or returns an exit code. */
 static int resolve_endpoint(struct cli *cli, bool control, const char **ret)
 {
 	const char *opt = control ? cli->control_opt : cli->intake_opt;
-	int line = 0, r;
+	int code;
 
 	if (opt) {
 		*ret = opt;
 		return EXIT_OK;
 	}
-	if (!cli->conf_loaded) {
-		r = cliconf_load(cli->config_path, &cli->conf, &line);
-		if (r == -EINVAL)
-			return usage_error("%s:%d: cannot parse this line", cli->config_path, line);
-		if (r < 0 && (cli->config_explicit || r != -ENOENT))
-			return usage_error("%s: %s", cli->config_path, strerror(-r));
-		cli->conf_loaded = true;
-	}
+	code = load_conf(cli);
+	if (code != EXIT_OK)
+		return code;
 	if (control)
 		*ret = cli->conf.control[0] ? cli->conf.control : DEFAULT_CONTROL;
 	else
 		*ret = cli->conf.intake[0] ? cli->conf.intake : DEFAULT_INTAKE;
+	return EXIT_OK;
+}
+
+static int report_error(const char *what, const char *endpoint, int r, int timeout_ms,
+			const struct ctlclient_error *err);
+
+/* CURVE for a tcp:// endpoint when the daemon's public key is known (--server-key, else
+ * [security] curve_public_key): the daemon then refuses plain connections there (PROTOCOL.md
+ * "Security settings"). *ret is NULL for no CURVE. Returns an exit code. */
+static int resolve_curve(struct cli *cli, const char *endpoint, struct ctlclient_curve *curve,
+			 const struct ctlclient_curve **ret)
+{
+	const char *server = cli->server_key_opt;
+	const char *client = cli->client_key_opt;
+	int code, r;
+
+	*ret = NULL;
+	if (strncmp(endpoint, "tcp://", 6) != 0)
+		return EXIT_OK;
+	if (!server) {
+		code = load_conf(cli);
+		if (code != EXIT_OK)
+			return code;
+		if (!cli->conf.server_key[0])
+			return EXIT_OK;
+		server = cli->conf.server_key;
+	}
+	r = cliconf_read_key(server, curve->server_public);
+	if (r < 0)
+		return usage_error("the daemon's CURVE public key '%s': %s", server,
+				   r == -EINVAL ? "holds no Z85 key" : strerror(-r));
+	if (!client)
+		client = getenv(CLIENT_KEY_ENV);
+	if (!client || !*client)
+		return usage_error(
+		    "%s needs CURVE: give --client-key FILE or $%s (integrityctl "
+		    "keygen > FILE makes one; its public key goes in the clients file)",
+		    endpoint, CLIENT_KEY_ENV);
+	r = cliconf_read_keypair(client, curve->public, curve->secret);
+	if (r < 0)
+		return usage_error("client key file '%s': %s", client,
+				   r == -EINVAL
+				       ? "needs public_key = Z85 and secret_key = Z85 lines"
+				       : strerror(-r));
+	*ret = curve;
+	return EXIT_OK;
+}
+
+/* Connects to endpoint, with CURVE when it needs it. Returns an exit code. */
+static int connect_to(struct cli *cli, const char *what, const char *endpoint,
+		      struct ctlclient **ret)
+{
+	const struct ctlclient_curve *use;
+	struct ctlclient_curve curve;
+	int code, r;
+
+	code = resolve_curve(cli, endpoint, &curve, &use);
+	if (code != EXIT_OK)
+		return code;
+	r = ctlclient_new(endpoint, use, ret);
+	explicit_bzero(&curve, sizeof(curve));
+	if (r < 0)
+		return report_error(what, endpoint, r, cli->timeout_ms, NULL);
 	return EXIT_OK;
 }
 
@@ -198,9 +280,9 @@ static int call(struct cli *cli, const char *cmd, const json_t *args, json_t **r
 	if (code != EXIT_OK)
 		return code;
 	if (!cli->control) {
-		r = ctlclient_new(endpoint, &cli->control);
-		if (r < 0)
-			return report_error(cmd, endpoint, r, cli->timeout_ms, NULL);
+		code = connect_to(cli, cmd, endpoint, &cli->control);
+		if (code != EXIT_OK)
+			return code;
 	}
 	r = ctlclient_call(cli->control, cmd, args, cli->timeout_ms, ret_result, &err);
 	if (r < 0)
@@ -247,14 +329,9 @@ static int cmd_case(struct cli *cli, int argc, char **argv)
 		return code;
 	if (cli->json)
 		show_json(stdout, result);
-	else if (reads) {
-		json_t *list = json_object_get(result, "reads");
-
-		if (json_array_size(list) == 0)
-			puts("no reads");
-		else
-			show_json(stdout, list);
-	} else
+	else if (reads)
+		show_reads(stdout, json_object_get(result, "reads"));
+	else
 		show_case(stdout, result);
 	json_decref(result);
 	return EXIT_OK;
@@ -439,11 +516,9 @@ static int cmd_submit(struct cli *cli, int argc, char **argv)
 	code = resolve_endpoint(cli, false, &endpoint);
 	if (code != EXIT_OK)
 		goto out;
-	r = ctlclient_new(endpoint, &c);
-	if (r < 0) {
-		code = report_error("submit", endpoint, r, cli->timeout_ms, NULL);
+	code = connect_to(cli, "submit", endpoint, &c);
+	if (code != EXIT_OK)
 		goto out;
-	}
 	r = submit_run(c, events, cli->timeout_ms, &replies);
 	if (r < 0 && r != -ETIMEDOUT) {
 		code = report_error("submit", endpoint, r, cli->timeout_ms, NULL);
@@ -529,10 +604,16 @@ static const struct command commands[] = {
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"config", required_argument, NULL, 'c'},  {"control", required_argument, NULL, 'C'},
-	    {"intake", required_argument, NULL, 'I'},  {"json", no_argument, NULL, 'j'},
-	    {"timeout", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"control", required_argument, NULL, 'C'},
+	    {"intake", required_argument, NULL, 'I'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"server-key", required_argument, NULL, 'S'},
+	    {"client-key", required_argument, NULL, 'K'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct cli cli = {.timeout_ms = DEFAULT_TIMEOUT_MS};
 	unsigned long ms;
@@ -551,6 +632,12 @@ int main(int argc, char **argv)
 			break;
 		case 'I':
 			cli.intake_opt = optarg;
+			break;
+		case 'S':
+			cli.server_key_opt = optarg;
+			break;
+		case 'K':
+			cli.client_key_opt = optarg;
 			break;
 		case 'j':
 			cli.json = true;

@@ -396,6 +396,22 @@ void show_case(FILE *out, const json_t *c)
 	json_decref(other);
 }
 
+void show_reads(FILE *out, const json_t *reads)
+{
+	static const struct column cols[] = {
+	    {"AT", "at", CELL_TIME},
+	    {"CLIENT", "client", CELL_TEXT},
+	    {"CMD", "cmd", CELL_TEXT},
+	    {NULL, NULL, CELL_TEXT},
+	};
+
+	if (json_array_size(reads) == 0) {
+		fputs("no reads\n", out);
+		return;
+	}
+	show_rows(out, reads, cols, "");
+}
+
 bool show_audit(FILE *out, const json_t *result)
 {
 	bool ok = json_is_true(json_object_get(result, "ok"));

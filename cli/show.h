@@ -21,6 +21,7 @@ void show_status(FILE *out, const json_t *result);
 void show_case(FILE *out, const json_t *c);
 void show_cases(FILE *out, const json_t *cases);
 void show_backup(FILE *out, const json_t *result);
+void show_reads(FILE *out, const json_t *reads);
 
 /* Returns whether the chain verified. */
 bool show_audit(FILE *out, const json_t *result);

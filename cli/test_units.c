@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <zmq.h>
 
 #include "cliconf.h"
 #include "ctlclient.h"
@@ -76,6 +77,38 @@ static void test_config_bad_line_is_named(void **state)
 	unlink(path);
 	free(path);
 	assert_int_equal(cliconf_load("/nonexistent/integrityd.conf", &conf, &line), -ENOENT);
+}
+
+static void test_keygen_output_reads_back_as_key_pair(void **state)
+{
+	char pub[41], sec[41], rpub[41], rsec[41], text[200], *path;
+
+	(void)state;
+	assert_int_equal(zmq_curve_keypair(pub, sec), 0);
+	snprintf(text, sizeof(text), "# made by keygen\npublic_key = %s\nsecret_key = %s\n", pub,
+		 sec);
+	path = write_temp(text);
+	assert_int_equal(cliconf_read_keypair(path, rpub, rsec), 0);
+	assert_string_equal(rpub, pub);
+	assert_string_equal(rsec, sec);
+	unlink(path);
+	free(path);
+
+	path = write_temp(text + strlen("# made by keygen\n") + 14 + 40); /* secret only */
+	assert_int_equal(cliconf_read_keypair(path, rpub, rsec), -EINVAL);
+	unlink(path);
+	free(path);
+
+	/* the daemon's public key: a file holding it, or the key itself */
+	snprintf(text, sizeof(text), "%s\n", pub);
+	path = write_temp(text);
+	assert_int_equal(cliconf_read_key(path, rpub), 0);
+	assert_string_equal(rpub, pub);
+	unlink(path);
+	free(path);
+	assert_int_equal(cliconf_read_key(pub, rpub), 0);
+	assert_string_equal(rpub, pub);
+	assert_int_equal(cliconf_read_key("/nonexistent/curve.pub", rpub), -ENOENT);
 }
 
 static void test_prepare_fills_only_missing_envelope_keys(void **state)
@@ -181,6 +214,7 @@ static void test_views_tolerate_unexpected_shapes(void **state)
 		show_audit(out, j);
 		show_backup(out, j);
 		show_intake_reply(out, out, j);
+		show_reads(out, j);
 		json_decref(j);
 	}
 	fclose(out);
@@ -198,7 +232,7 @@ static void test_no_daemon_is_timeout_not_hang(void **state)
 	int64_t t0;
 
 	(void)state;
-	assert_int_equal(ctlclient_new("ipc:///tmp/integrityctl-test-nobody.sock", &c), 0);
+	assert_int_equal(ctlclient_new("ipc:///tmp/integrityctl-test-nobody.sock", NULL, &c), 0);
 	t0 = ctlclient_now_ms();
 	assert_int_equal(ctlclient_call(c, "status", NULL, 200, &result, &err), -ETIMEDOUT);
 	assert_true(ctlclient_now_ms() - t0 < 2000);
@@ -206,7 +240,7 @@ static void test_no_daemon_is_timeout_not_hang(void **state)
 	ctlclient_destroy(&c);
 	assert_null(c);
 	ctlclient_destroy(&c);
-	assert_int_not_equal(ctlclient_new("nonsense://x", &c), 0);
+	assert_int_not_equal(ctlclient_new("nonsense://x", NULL, &c), 0);
 }
 
 int main(void)
@@ -215,6 +249,7 @@ int main(void)
 	    cmocka_unit_test(test_endpoint_list_yields_the_first),
 	    cmocka_unit_test(test_config_gives_intake_and_control),
 	    cmocka_unit_test(test_config_bad_line_is_named),
+	    cmocka_unit_test(test_keygen_output_reads_back_as_key_pair),
 	    cmocka_unit_test(test_prepare_fills_only_missing_envelope_keys),
 	    cmocka_unit_test(test_load_takes_object_or_array_of_objects),
 	    cmocka_unit_test(test_time_prints_iso_8601_utc),
