@@ -317,6 +317,7 @@ class Daemon:
         self.config_path = os.path.join(self.dir, "integrityd.conf")
         self.log_path = os.path.join(self.dir, "daemon.log")
         self.proc = None
+        self.env = None  # the daemon's environment; None: this process's
         self.keep_on_failure = True  # DaemonTestCase keeps the directory of a failed test
         self.exit_codes = []
         self._ctl = None
@@ -352,7 +353,7 @@ class Daemon:
         log.flush()
         self.proc = subprocess.Popen([BINARY, "--config", self.config_path],
                                      stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                     cwd=self.dir)
+                                     cwd=self.dir, env=self.env)
         log.close()
         self.wait_ready()
 
