@@ -75,6 +75,37 @@ void caserec_pack(const struct case_rec *c, msgpack_packer *pk)
 		caserec_pack_hist(&c->added, pk);
 }
 
+static void pack_kv_part(msgpack_packer *pk, const char *k, const msgpack_object *o, bool list)
+{
+	proto_pack_cstr(pk, k);
+	pack_part(pk, o, list);
+}
+
+void caserec_pack_view(const struct case_rec *c, const msgpack_object *deadlines,
+		       msgpack_packer *pk)
+{
+	msgpack_pack_map(pk, 14);
+	proto_pack_cstr(pk, "case");
+	proto_pack_cstr(pk, c->ref);
+	proto_pack_cstr(pk, "kind");
+	proto_pack_cstr(pk, proto_kind_prefix(c->kind));
+	proto_pack_cstr(pk, "origin");
+	proto_pack_cstr(pk, wf_origin_name(c->origin));
+	proto_pack_cstr(pk, "state");
+	proto_pack_cstr(pk, wf_state_name(c->state));
+	proto_pack_cstr(pk, "opened_at");
+	msgpack_pack_uint64(pk, c->opened_at);
+	pack_kv_part(pk, "subject", c->subject, false);
+	pack_kv_part(pk, "associate", c->associate, false);
+	pack_kv_part(pk, "categories", c->categories, true);
+	pack_kv_part(pk, "relationship", c->relationship, false);
+	pack_kv_part(pk, "conditions", c->conditions, true);
+	pack_kv_part(pk, "deadlines", deadlines, true);
+	pack_kv_part(pk, "tasks", c->tasks, true);
+	pack_kv_part(pk, "history", c->history, true);
+	pack_kv_part(pk, "closed_reason", c->closed_reason, false);
+}
+
 static bool key_is(const msgpack_object *k, const char *name)
 {
 	size_t n = strlen(name);

@@ -50,6 +50,11 @@ void caserec_pack(const struct case_rec *c, msgpack_packer *pk);
 int caserec_load(struct case_rec *c, const void *bytes, size_t len);
 void caserec_release(struct case_rec *c);
 
+/* Packs the case as PROTOCOL.md's case.get shows it; deadlines is packed as given (an
+ * array), or [] when NULL. */
+void caserec_pack_view(const struct case_rec *c, const msgpack_object *deadlines,
+		       msgpack_packer *pk);
+
 /* Packs one history entry as PROTOCOL.md's case.get shows it. */
 void caserec_pack_hist(const struct case_hist *h, msgpack_packer *pk);
 

@@ -56,6 +56,23 @@ const char *config_dl_name(enum dl_kind k)
 	return (unsigned)k < DL_COUNT ? dl_names[k] : "?";
 }
 
+/* "<digits><suffix>" -> the number and where the suffix starts. */
+static int split_number(const char *s, uint64_t *ret, const char **ret_suffix)
+{
+	char *end;
+	unsigned long long n;
+
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -EINVAL;
+	*ret = n;
+	*ret_suffix = end;
+	return 0;
+}
+
 int config_parse_duration(const char *s, struct duration *ret)
 {
 	static const struct {
@@ -71,14 +88,10 @@ int config_parse_duration(const char *s, struct duration *ret)
 	    {"mo", DUR_MO, 1},
 	    {"y", DUR_Y, 1},
 	};
-	char *end;
-	unsigned long long n;
+	const char *end;
+	uint64_t n;
 
-	if (!isdigit((unsigned char)*s))
-		return -EINVAL;
-	errno = 0;
-	n = strtoull(s, &end, 10);
-	if (errno || end == s)
+	if (split_number(s, &n, &end) < 0)
 		return -EINVAL;
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		if (strcmp(end, units[i].suffix) != 0)
@@ -98,14 +111,10 @@ int config_parse_size(const char *s, uint64_t *ret)
 		const char *suffix;
 		unsigned shift;
 	} units[] = {{"", 0}, {"KiB", 10}, {"MiB", 20}, {"GiB", 30}, {"TiB", 40}};
-	char *end;
-	unsigned long long n;
+	const char *end;
+	uint64_t n;
 
-	if (!isdigit((unsigned char)*s))
-		return -EINVAL;
-	errno = 0;
-	n = strtoull(s, &end, 10);
-	if (errno || end == s)
+	if (split_number(s, &n, &end) < 0)
 		return -EINVAL;
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		if (strcmp(end, units[i].suffix) != 0)

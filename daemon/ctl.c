@@ -146,17 +146,6 @@ static int cmd_status(struct ctl_req *q)
 	return 0;
 }
 
-static void pack_part(msgpack_packer *pk, const char *k, const msgpack_object *o, bool list)
-{
-	proto_pack_cstr(pk, k);
-	if (o)
-		msgpack_pack_object(pk, *o);
-	else if (list)
-		msgpack_pack_array(pk, 0);
-	else
-		msgpack_pack_nil(pk);
-}
-
 static int cmd_case_get(struct ctl_req *q)
 {
 	static const struct arg_spec spec[] = {{"case", ARG_STR}, {NULL, 0}};
@@ -166,26 +155,8 @@ static int cmd_case_get(struct ctl_req *q)
 
 	if (check_args(q, spec) < 0 || arg_case_ref(q, &ref) < 0 || load_case(q, ref, &c) < 0)
 		return -1;
-	msgpack_pack_map(pk, 14);
-	proto_pack_cstr(pk, "case");
-	proto_pack_cstr(pk, c.ref);
-	proto_pack_cstr(pk, "kind");
-	proto_pack_cstr(pk, proto_kind_prefix(c.kind));
-	proto_pack_cstr(pk, "origin");
-	proto_pack_cstr(pk, wf_origin_name(c.origin));
-	proto_pack_cstr(pk, "state");
-	proto_pack_cstr(pk, wf_state_name(c.state));
-	pack_kv_u64(pk, "opened_at", c.opened_at);
-	pack_part(pk, "subject", c.subject, false);
-	pack_part(pk, "associate", c.associate, false);
-	pack_part(pk, "categories", c.categories, true);
-	pack_part(pk, "relationship", c.relationship, false);
-	pack_part(pk, "conditions", c.conditions, true);
-	proto_pack_cstr(pk, "deadlines");
-	msgpack_pack_array(pk, 0);
-	pack_part(pk, "tasks", c.tasks, true);
-	pack_part(pk, "history", c.history, true);
-	pack_part(pk, "closed_reason", c.closed_reason, false);
+	/* no deadlines yet: they arrive with the workflow's deadline kinds */
+	caserec_pack_view(&c, NULL, pk);
 	caserec_release(&c);
 	return 0;
 }
