@@ -20,9 +20,9 @@ int cliconf_first_endpoint(const char *list, char *out, size_t size)
 	end = strchr(list, ',');
 	if (!end)
 		end = list + strlen(list);
-	while (end > list && (end[-1] == ' ' || end[-1] == '\t'))
-		end--;
 	len = (size_t)(end - list);
+	while (len > 0 && (list[len - 1] == ' ' || list[len - 1] == '\t'))
+		len--;
 	if (len == 0 || len >= size)
 		return -EINVAL;
 	memcpy(out, list, len);
@@ -104,9 +104,10 @@ static const char *trim(const char *s, size_t *len)
 static FILE *open_key_file(const char *path)
 {
 	const char *creds = getenv("CREDENTIALS_DIRECTORY");
-	char full[4096];
 
 	if (!strchr(path, '/') && creds && *creds) {
+		char full[4096];
+
 		if ((size_t)snprintf(full, sizeof(full), "%s/%s", creds, path) >= sizeof(full)) {
 			errno = ENAMETOOLONG;
 			return NULL;
@@ -119,8 +120,6 @@ static FILE *open_key_file(const char *path)
 int cliconf_read_key(const char *key, char ret[CLICONF_Z85_LEN + 1])
 {
 	char line[256];
-	const char *p;
-	size_t len;
 	FILE *f;
 	int r = -EINVAL;
 
@@ -133,8 +132,9 @@ int cliconf_read_key(const char *key, char ret[CLICONF_Z85_LEN + 1])
 		return -errno;
 	}
 	while (fgets(line, sizeof(line), f)) {
-		len = strlen(line);
-		p = trim(line, &len);
+		size_t len = strlen(line);
+		const char *p = trim(line, &len);
+
 		if (len == 0 || *p == '#')
 			continue;
 		if (is_z85_key(p, len)) {

@@ -95,19 +95,17 @@ const char *ctlclient_endpoint(const struct ctlclient *c)
 int ctlclient_wait(struct ctlclient *c, int events, int64_t deadline_ms, int *ret_ready)
 {
 	zmq_pollitem_t item = {.socket = c->sock};
-	int64_t left;
-	int n;
 
 	if (events & CTLCLIENT_IN)
 		item.events |= ZMQ_POLLIN;
 	if (events & CTLCLIENT_OUT)
 		item.events |= ZMQ_POLLOUT;
 	for (;;) {
-		left = deadline_ms - ctlclient_now_ms();
+		int64_t left = deadline_ms - ctlclient_now_ms();
+
 		if (left < 0)
 			left = 0;
-		n = zmq_poll(&item, 1, (long)left);
-		if (n >= 0)
+		if (zmq_poll(&item, 1, (long)left) >= 0)
 			break;
 		if (errno != EINTR)
 			return zmq_err();

@@ -193,13 +193,14 @@ static int resolve_curve(struct cli *cli, const char *endpoint, struct ctlclient
 {
 	const char *server = cli->server_key_opt;
 	const char *client = cli->client_key_opt;
-	int code, r;
+	int r;
 
 	*ret = NULL;
 	if (strncmp(endpoint, "tcp://", 6) != 0)
 		return EXIT_OK;
 	if (!server) {
-		code = load_conf(cli);
+		int code = load_conf(cli);
+
 		if (code != EXIT_OK)
 			return code;
 		if (!cli->conf.server_key[0])

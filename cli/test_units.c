@@ -227,7 +227,7 @@ static void test_views_tolerate_unexpected_shapes(void **state)
 static void test_no_daemon_is_timeout_not_hang(void **state)
 {
 	struct ctlclient *c = NULL;
-	struct ctlclient_error err;
+	struct ctlclient_error err = {.code = ""};
 	json_t *result = NULL;
 	int64_t t0;
 
