@@ -1,16 +1,19 @@
 /* bench_intake: a load generator for the daemon's intake socket, and a tiny control client.
  *
  *   bench_intake [-c CLIENTS] [-w WINDOW] [-d SECONDS] [-W WARMUP] [-T THREADS] [-p PREFIX]
- *                ENDPOINT
+ *                [-S] ENDPOINT
  *   bench_intake --status [-t TIMEOUT_MS] CONTROL_ENDPOINT
  *
  * Load: CLIENTS DEALER sockets, each keeping WINDOW valid `declaration.submitted` events in
- * flight (single-frame MessagePack maps, ids PREFIX-client-counter, so unique per run),
- * for WARMUP seconds unmeasured and then SECONDS measured. Replies are matched by id (they
- * may come out of order); an event's latency is from just before its send to the arrival
- * of its ack. Afterwards it waits (10 s at most) for every ack still owed. Prints
- * events/s (acks counted in the measured window), latency p50/p99 and the counts of
- * accepted, duplicate and rejected; each rejection's code and message goes to stderr.
+ * flight (single-frame MessagePack maps), for WARMUP seconds unmeasured and then SECONDS
+ * measured. Ids are unique per run: HEX.PREFIX-client-counter, where HEX is 16 hex digits
+ * spread from client and counter, so that ids arrive in no order, as UUIDs do, and land
+ * all over the daemon's idempotency index (as bench_lmdb's do); -S drops the HEX for ids
+ * in order. Replies are matched by id (they may come out of order); an event's latency
+ * is from just before its send to the arrival of its ack. Afterwards it waits (10 s at
+ * most) for every ack still owed. Prints events/s (acks counted in the measured window),
+ * latency p50/p99 and the counts of accepted, duplicate and rejected; each rejection's
+ * code and message goes to stderr.
  * Exit 0 when every event was accepted; 1 when any was rejected, duplicate or unanswered.
  *
  * The sockets are shared out between THREADS threads (default 1), each polling its own;
@@ -38,7 +41,8 @@
 #define MAX_WINDOW   1000
 #define DRAIN_NS     (10ull * 1000000000ull)
 #define SUBJECTS     5000
-#define MAX_REPORTED 5 /* rejections printed in full; the rest are counted */
+#define MAX_REPORTED 5  /* rejections printed in full; the rest are counted */
+#define ID_HEAD      17 /* "%016x." before PREFIX in an unordered id */
 #define CIRCUMSTANCES                                                                              \
 	"My brother-in-law was convicted in 2019 of handling stolen goods and was released "       \
 	"on licence last year. I see him at family events several times a year, mostly at "        \
@@ -66,6 +70,7 @@ struct opts {
 	const char *prefix;
 	unsigned clients, window, threads;
 	double seconds, warmup;
+	bool ordered_ids; /* -S: PREFIX-client-counter, in order; else a random head first */
 };
 
 struct worker {
@@ -230,12 +235,13 @@ static int handle_reply(struct worker *w, struct client *c, const char *data, si
 	str_field(&up.data, "id", id, sizeof(id));
 	str_field(&up.data, "status", status, sizeof(status));
 
-	/* PREFIX-client-counter: the counter finds the slot */
+	/* [HEX.]PREFIX-client-counter: the counter finds the slot */
 	const char *dash = strrchr(id, '-');
 	char *end;
 	uint64_t ctr = dash ? strtoull(dash + 1, &end, 10) : 0;
 	struct slot *s = NULL;
-	if (dash && *end == 0 && strncmp(id, w->o->prefix, strlen(w->o->prefix)) == 0)
+	const char *tail = w->o->ordered_ids || strlen(id) < ID_HEAD ? id : id + ID_HEAD;
+	if (dash && *end == 0 && strncmp(tail, w->o->prefix, strlen(w->o->prefix)) == 0)
 		for (unsigned i = 0; i < w->o->window; i++)
 			if (c->slots[i].used && c->slots[i].ctr == ctr) {
 				s = &c->slots[i];
@@ -280,6 +286,15 @@ static int handle_reply(struct worker *w, struct client *c, const char *data, si
 	return 0;
 }
 
+/* splitmix64's finaliser: a well-spread 64-bit value from a counter */
+static uint64_t mix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ull;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
 static int send_one(struct worker *w, struct client *c, msgpack_sbuffer *sb)
 {
 	struct slot *s = NULL;
@@ -292,7 +307,11 @@ static int send_one(struct worker *w, struct client *c, msgpack_sbuffer *sb)
 		return 1;
 	char id[160];
 	uint64_t ctr = c->next_ctr;
-	snprintf(id, sizeof(id), "%s-%u-%" PRIu64, w->o->prefix, c->index, ctr);
+	if (w->o->ordered_ids)
+		snprintf(id, sizeof(id), "%s-%u-%" PRIu64, w->o->prefix, c->index, ctr);
+	else
+		snprintf(id, sizeof(id), "%016" PRIx64 ".%s-%u-%" PRIu64,
+			 mix64(((uint64_t)c->index << 40) ^ ctr), w->o->prefix, c->index, ctr);
 	encode_event(sb, id, (unsigned)((ctr * 7919 + c->index) % SUBJECTS));
 	uint64_t t = bench_now_ns();
 	if (zmq_send(c->sock, sb->data, sb->size, ZMQ_DONTWAIT) < 0) {
@@ -569,7 +588,7 @@ static void usage(const char *argv0)
 {
 	fprintf(stderr,
 		"usage: %s [-c CLIENTS] [-w WINDOW] [-d SECONDS] [-W WARMUP] [-T THREADS] "
-		"[-p PREFIX] ENDPOINT\n"
+		"[-p PREFIX] [-S] ENDPOINT\n"
 		"       %s --status [-t TIMEOUT_MS] CONTROL_ENDPOINT\n",
 		argv0, argv0);
 	exit(2);
@@ -587,7 +606,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {{"status", no_argument, NULL, 's'},
 						 {NULL, 0, NULL, 0}};
 	int ch;
-	while ((ch = getopt_long(argc, argv, "c:w:d:W:T:p:t:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:w:d:W:T:p:t:S", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			o.clients = (unsigned)bench_arg_num("-c", optarg, 1, MAX_CLIENTS);
@@ -612,6 +631,9 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			status = true;
+			break;
+		case 'S':
+			o.ordered_ids = true;
 			break;
 		default:
 			usage(argv[0]);
