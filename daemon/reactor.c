@@ -46,6 +46,7 @@ struct reactor {
 	uint64_t watchdog_ms; /* 0: no watchdog */
 	uint64_t last_watchdog_ms, last_status_ms;
 	struct ctl_counters counters;
+	uint64_t commits;          /* write transactions: accepted / commits is the mean batch */
 	struct backup *backup;     /* the running backup or audit.verify, or NULL */
 	void *backup_sock;         /* its completion arrives here (inproc PAIR) */
 	struct request *reqs;      /* batch_max slots */
@@ -353,6 +354,8 @@ static void intake_cycle(struct reactor *R)
 	if (n == 0)
 		return;
 	r = batch_apply(&R->st, R->items, n, now);
+	if (r == 0)
+		R->commits++;
 	if (r < 0 && r != -ENOSPC && r != -EBUSY)
 		log_errno(LOG_ERR, r, "intake: batch of %zu events not written", n);
 	for (size_t i = 0; i < n; i++) {
@@ -414,10 +417,11 @@ static void notify_status(struct reactor *R, uint64_t now)
 		R->last_watchdog_ms = now;
 	}
 	if (now - R->last_status_ms >= STATUS_EVERY_MS) {
-		sd_notifyf(0, "STATUS=accepted %llu, duplicate %llu, rejected %llu",
+		sd_notifyf(0, "STATUS=accepted %llu, duplicate %llu, rejected %llu, commits %llu",
 			   (unsigned long long)R->counters.accepted,
 			   (unsigned long long)R->counters.duplicate,
-			   (unsigned long long)R->counters.rejected);
+			   (unsigned long long)R->counters.rejected,
+			   (unsigned long long)R->commits);
 		R->last_status_ms = now;
 	}
 }
@@ -585,10 +589,10 @@ int reactor_run(const struct config *cfg)
 	}
 	/* SIGTERM: what libzmq already holds for us is committed and acknowledged */
 	intake_cycle(&R);
-	log_notice("stopped: accepted %llu, duplicate %llu, rejected %llu",
+	log_notice("stopped: accepted %llu, duplicate %llu, rejected %llu, in %llu commits",
 		   (unsigned long long)R.counters.accepted,
 		   (unsigned long long)R.counters.duplicate,
-		   (unsigned long long)R.counters.rejected);
+		   (unsigned long long)R.counters.rejected, (unsigned long long)R.commits);
 	rc = 0;
 out:
 	reactor_close(&R);
