@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -47,8 +48,8 @@ struct reactor {
 	uint64_t last_watchdog_ms, last_status_ms;
 	struct ctl_counters counters;
 	uint64_t commits;          /* write transactions: accepted / commits is the mean batch */
-	struct backup *backup;     /* the running backup or audit.verify, or NULL */
-	void *backup_sock;         /* its completion arrives here (inproc PAIR) */
+	struct job *job;           /* the running backup or audit.verify, or NULL */
+	int job_efd;               /* its completion arrives here */
 	struct request *reqs;      /* batch_max slots */
 	struct batch_item **items; /* items[i] = &reqs[i].item, for batch_apply */
 	msgpack_sbuffer out;
@@ -168,90 +169,87 @@ static void send_reply(void *sock, struct request *q, const msgpack_sbuffer *out
 	zmq_send(sock, out->data, out->size, ZMQ_DONTWAIT);
 }
 
-/* ---- backup: off the reactor thread ---------------------------------------------- */
+/* ---- slow control commands, off the reactor thread ------------------------------ */
 
-#define BACKUP_ENDPOINT "inproc://backup"
-
-/* nginx's thread pool pattern: the thread does the slow part and posts a completion that
- * the reactor forwards; it never touches the reactor's sockets. */
-struct backup {
+/* nginx's thread pool pattern: the thread does the slow part (a copy or a walk of the whole
+ * store) into its own buffer and posts a completion on an eventfd; the reactor sends the
+ * reply. The thread never touches a socket. One job at a time. */
+struct job {
 	pthread_t thread;
 	struct store *st;
-	void *sock; /* PAIR, connected to the reactor's */
+	int efd; /* the reactor's eventfd */
 	struct ctl_job job;
-	struct request q; /* the control request's route, kept for the reply */
+	msgpack_sbuffer out; /* the whole reply, written by the thread */
+	struct request q;    /* the control request's route, kept for the reply */
 };
 
-static void *backup_main(void *arg)
+static void *job_main(void *arg)
 {
-	struct backup *b = arg;
-	msgpack_sbuffer out;
+	struct job *j = arg;
 	msgpack_packer pk;
+	uint64_t one = 1;
 
-	msgpack_sbuffer_init(&out);
-	msgpack_packer_init(&pk, &out, msgpack_sbuffer_write);
-	ctl_job_run(b->st, &b->job, &pk);
-	zmq_send(b->sock, out.data, out.size, 0);
-	msgpack_sbuffer_destroy(&out);
+	msgpack_packer_init(&pk, &j->out, msgpack_sbuffer_write);
+	ctl_job_run(j->st, &j->job, &pk);
+	/* an eventfd write of 1 cannot block or fail short of a bad fd */
+	if (write(j->efd, &one, sizeof(one)) != sizeof(one))
+		abort();
 	return NULL;
 }
 
-/* Starts a backup for request q (moved into it). Returns 0, or -1 with err set. */
-static int backup_start(struct reactor *R, struct request *q, const struct ctl_job *job,
-			struct proto_error *err)
+/* Starts job for request q (moved into it). Returns 0, or -1 with err set. */
+static int job_start(struct reactor *R, struct request *q, const struct ctl_job *job,
+		     struct proto_error *err)
 {
-	struct backup *b;
+	struct job *j;
 
-	if (R->backup)
+	if (R->job)
 		return proto_fail(err, PROTO_UNAVAILABLE,
 				  "a backup or audit.verify is already running; retry when it has "
 				  "finished");
-	b = calloc(1, sizeof(*b));
-	if (!b)
+	j = calloc(1, sizeof(*j));
+	if (!j)
 		return proto_fail(err, PROTO_UNAVAILABLE, "out of memory");
-	b->st = &R->st;
-	b->job = *job;
-	b->sock = zmq_socket(R->zctx, ZMQ_PAIR);
-	if (!b->sock || zmq_connect(b->sock, BACKUP_ENDPOINT) < 0)
-		goto fail;
+	j->st = &R->st;
+	j->efd = R->job_efd;
+	j->job = *job;
+	msgpack_sbuffer_init(&j->out);
+	/* LMDB may not resize the map while the job's read transaction is open */
 	R->st.grow_blocked = true;
-	if (pthread_create(&b->thread, NULL, backup_main, b) != 0) {
+	if (pthread_create(&j->thread, NULL, job_main, j) != 0) {
 		R->st.grow_blocked = false;
-		goto fail;
+		free(j);
+		return proto_fail(err, PROTO_UNAVAILABLE, "could not start a thread for it");
 	}
-	b->q = *q; /* the route frames move to the backup */
+	j->q = *q; /* the route frames move to the job */
 	q->nroute = q->npayload = 0;
-	R->backup = b;
+	R->job = j;
 	return 0;
-fail:
-	if (b->sock)
-		zmq_close(b->sock);
-	free(b);
-	return proto_fail(err, PROTO_UNAVAILABLE, "could not start the backup");
 }
 
-static void backup_finish(struct reactor *R)
+/* Waits for the job's thread (at once when the eventfd has spoken), answers its request and
+ * frees it. */
+static void job_complete(struct reactor *R)
 {
-	struct backup *b = R->backup;
-	zmq_msg_t m;
+	struct job *j = R->job;
 
-	zmq_msg_init(&m);
-	if (zmq_msg_recv(&m, R->backup_sock, ZMQ_DONTWAIT) < 0) {
-		zmq_msg_close(&m);
-		return;
-	}
-	pthread_join(b->thread, NULL);
+	pthread_join(j->thread, NULL);
 	R->st.grow_blocked = false;
-	R->out.size = 0;
-	msgpack_sbuffer_write(&R->out, zmq_msg_data(&m), zmq_msg_size(&m));
-	zmq_msg_close(&m);
-	send_reply(R->control, &b->q, &R->out);
-	if (b->job.kind == CTL_JOB_BACKUP)
-		log_info("backup to %s finished", b->job.path);
-	request_close(&b->q);
-	zmq_close(b->sock);
-	free(b);
-	R->backup = NULL;
+	send_reply(R->control, &j->q, &j->out);
+	if (j->job.kind == CTL_JOB_BACKUP)
+		log_info("backup to %s finished", j->job.path);
+	request_close(&j->q);
+	msgpack_sbuffer_destroy(&j->out);
+	free(j);
+	R->job = NULL;
+}
+
+static void job_finish(struct reactor *R)
+{
+	uint64_t n;
+
+	if (read(R->job_efd, &n, sizeof(n)) == sizeof(n) && R->job)
+		job_complete(R);
 }
 
 /* ---- intake ---------------------------------------------------------------------- */
@@ -399,7 +397,7 @@ static void control_cycle(struct reactor *R)
 			env.now_ms = now_ms();
 			if (ctl_handle(&env, zmq_msg_data(&q.payload), zmq_msg_size(&q.payload),
 				       &pk, &job) == CTL_DEFERRED &&
-			    backup_start(R, &q, &job, &err) < 0)
+			    job_start(R, &q, &job, &err) < 0)
 				ctl_pack_error(&pk, &err);
 		}
 		if (R->out.size)
@@ -473,6 +471,7 @@ static int reactor_open(struct reactor *R, const struct config *cfg)
 	memset(R, 0, sizeof(*R));
 	R->cfg = cfg;
 	R->sigfd = -1;
+	R->job_efd = -1;
 	R->st.lock_fd = -1; /* store_close before store_open closes nothing */
 	R->started_ms = now_ms();
 	R->limits = (struct proto_limits){
@@ -507,9 +506,9 @@ static int reactor_open(struct reactor *R, const struct config *cfg)
 	    !(R->control = open_socket(R, ZMQ_ROUTER, cfg->control_endpoint, "control")) ||
 	    !(R->notify = open_socket(R, ZMQ_PUB, cfg->notify_endpoint, "notify")))
 		return -EADDRNOTAVAIL;
-	R->backup_sock = zmq_socket(R->zctx, ZMQ_PAIR);
-	if (!R->backup_sock || zmq_bind(R->backup_sock, BACKUP_ENDPOINT) < 0)
-		return log_errno(LOG_ERR, -errno, "backup socket");
+	R->job_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (R->job_efd < 0)
+		return log_errno(LOG_ERR, -errno, "eventfd");
 	if (sd_watchdog_enabled(0, &usec) > 0)
 		R->watchdog_ms = usec / 1000;
 	return 0;
@@ -519,6 +518,9 @@ static void reactor_close(struct reactor *R)
 {
 	int linger = STOP_LINGER_MS;
 
+	/* a backup in progress finishes (its copy stays whole) and is answered */
+	if (R->job)
+		job_complete(R);
 	/* acks already queued get a moment to leave */
 	if (R->intake)
 		zmq_setsockopt(R->intake, ZMQ_LINGER, &linger, sizeof(linger));
@@ -530,14 +532,8 @@ static void reactor_close(struct reactor *R)
 		zmq_close(R->control);
 	if (R->notify)
 		zmq_close(R->notify);
-	if (R->backup) { /* a copy in progress finishes: its directory stays consistent */
-		pthread_join(R->backup->thread, NULL);
-		request_close(&R->backup->q);
-		zmq_close(R->backup->sock);
-		free(R->backup);
-	}
-	if (R->backup_sock)
-		zmq_close(R->backup_sock);
+	if (R->job_efd >= 0)
+		close(R->job_efd);
 	if (R->zctx)
 		zmq_ctx_term(R->zctx);
 	store_close(&R->st);
@@ -571,7 +567,7 @@ int reactor_run(const struct config *cfg)
 		    {R.intake, 0, ZMQ_POLLIN, 0},
 		    {R.control, 0, ZMQ_POLLIN, 0},
 		    {NULL, R.sigfd, ZMQ_POLLIN, 0},
-		    {R.backup_sock, 0, ZMQ_POLLIN, 0},
+		    {NULL, R.job_efd, ZMQ_POLLIN, 0},
 		};
 		if (zmq_poll(items, 4, poll_timeout(&R)) < 0 && zmq_errno() != EINTR) {
 			log_error("zmq_poll: %s", zmq_strerror(zmq_errno()));
@@ -583,8 +579,8 @@ int reactor_run(const struct config *cfg)
 			control_cycle(&R);
 		if (items[2].revents & ZMQ_POLLIN)
 			on_signal(&R);
-		if ((items[3].revents & ZMQ_POLLIN) && R.backup)
-			backup_finish(&R);
+		if (items[3].revents & ZMQ_POLLIN)
+			job_finish(&R);
 		notify_status(&R, now_ms());
 	}
 	/* SIGTERM: what libzmq already holds for us is committed and acknowledged */

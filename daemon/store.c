@@ -237,17 +237,27 @@ int store_backup(struct store *st, const char *path, uint64_t *ret_bytes)
 {
 	char file[PATH_MAX];
 	struct stat sb;
-	int r;
+	int fd, r;
 
 	if (mkdir(path, 0700) < 0 && errno != EEXIST)
 		return -errno;
-	r = store_errno(mdb_env_copy2(st->env, path, MDB_CP_COMPACT));
-	if (r < 0)
-		return r;
 	if (snprintf(file, sizeof(file), "%s/data.mdb", path) >= (int)sizeof(file))
 		return -ENAMETOOLONG;
-	if (stat(file, &sb) < 0)
+	/* our own file, so the copy is as private as the live store (LMDB's would take the
+	 * umask) and never overwrites an earlier one */
+	fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
 		return -errno;
+	r = store_errno(mdb_env_copyfd2(st->env, fd, MDB_CP_COMPACT));
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	if (r == 0 && fstat(fd, &sb) < 0)
+		r = -errno;
+	close(fd);
+	if (r < 0) {
+		unlink(file);
+		return r;
+	}
 	*ret_bytes = (uint64_t)sb.st_size;
 	return 0;
 }

@@ -539,6 +539,27 @@ class Intake(SharedDaemonTestCase):
         self.assertEqual(sorted(r["seq"] for r in replies.values()), list(range(j0 + 1, j0 + 301)))
 
 
+class SlowCommandsOneAfterAnother(DaemonTestCase):
+    """backup and audit.verify run on a thread of their own, one at a time; each is answered,
+    however many follow one another, and the daemon still stops cleanly after them."""
+
+    def test_hundreds_of_verifies_and_backups_are_all_answered(self):
+        d = self.new_daemon("slowcmds")
+        with d.intake_req() as c:
+            for _ in range(3):
+                self.assertEqual(c.request(declaration())["status"], "accepted")
+        for i in range(scaled(300, 100)):
+            res = d.result("audit.verify")
+            self.assertTrue(res["ok"], res)
+            self.assertEqual(res["entries"], 3, res)
+            if i % 50 == 0:
+                path = os.path.join(d.dir, "bk-%d" % i)
+                self.assertEqual(d.result("backup", path=path)["path"], path)
+                # a copy is as private as the live store
+                self.assertEqual(os.stat(os.path.join(path, "data.mdb")).st_mode & 0o777, 0o600)
+        self.assertEqual(d.sigterm(), 0)
+
+
 class ControlDoesNotBlockIntake(DaemonTestCase):
     """DESIGN.md: "The control socket answers from read transactions; it never blocks intake."
     audit.verify rehashes the whole journal, so on a big store it takes a while: an event
