@@ -29,7 +29,6 @@ int store_errno(int rc)
 	case MDB_NOTFOUND:
 		return -ENOENT;
 	case MDB_MAP_FULL:
-	case MDB_TXN_FULL:
 		return -ENOSPC;
 	case MDB_MAP_RESIZED:
 		return -EAGAIN;

@@ -434,6 +434,24 @@ static void test_line_longer_than_inih_buffer_is_an_error_naming_it(void **state
 	assert_non_null(strstr(err, ":2: line longer than"));
 }
 
+static void test_endpoint_list_of_only_separators_is_rejected(void **state)
+{
+	(void)state;
+	assert_load_fails("[intake]\nendpoint = ,\n", 2, "[intake] endpoint: needs at least one");
+}
+
+static void test_numbers_out_of_range_name_their_line_and_range(void **state)
+{
+	(void)state;
+	assert_load_fails("[intake]\nclock_skew = 1s\nmax_message_bytes = 64\n", 3,
+			  "[intake] max_message_bytes: 64 is out of range");
+	assert_load_fails("[intake]\nbatch_max = 100000\n", 2,
+			  "[intake] batch_max: 100000 is out of range (1 to 4096)");
+	assert_load_fails("[intake]\nbatch_max = 2KiB\n", 2, "[intake] batch_max: '2KiB'");
+	assert_load_fails("[store]\nmap_size = 4KiB\n", 2,
+			  "[store] map_size: 4096 is out of range");
+}
+
 /* ---- store.sync ---- */
 
 static void test_sync_full_and_none_parse(void **state)
@@ -527,6 +545,8 @@ int main(void)
 	    cmocka_unit_test(test_other_transport_is_rejected),
 	    cmocka_unit_test(test_empty_endpoint_is_rejected),
 	    cmocka_unit_test(test_line_longer_than_inih_buffer_is_an_error_naming_it),
+	    cmocka_unit_test(test_endpoint_list_of_only_separators_is_rejected),
+	    cmocka_unit_test(test_numbers_out_of_range_name_their_line_and_range),
 	    cmocka_unit_test(test_sync_full_and_none_parse),
 	    cmocka_unit_test(test_sync_other_value_is_rejected),
 	    cmocka_unit_test(test_security_keys_are_rejected_until_supported),
