@@ -21,11 +21,12 @@
 #include "proto.h"
 #include "store.h"
 
-#define ROUTE_MAX       8    /* frames of a reply route (identity, proxies, delimiter) */
-#define CTL_PER_CYCLE   64   /* control requests answered per cycle, so intake never waits */
-#define STATUS_EVERY_MS 1000 /* STATUS= refresh */
-#define STOP_LINGER_MS  2000 /* time given to queued acks when stopping */
-#define MAXMSG_FACTOR   4    /* frames this many times max_message_bytes cut the peer off */
+#define ROUTE_MAX        8    /* frames of a reply route (identity, proxies, delimiter) */
+#define CTL_PER_CYCLE    64   /* control requests answered per cycle, so intake never waits */
+#define STATUS_EVERY_MS  1000 /* STATUS= refresh */
+#define STOP_LINGER_MS   2000 /* time given to queued acks when stopping */
+#define MAXMSG_FACTOR    4    /* frames this many times max_message_bytes cut the peer off */
+#define REJECT_LOG_PER_S 100  /* rejections logged a second; the rest are counted */
 
 /* One request read from a ROUTER socket: its route and its single payload frame. */
 struct request {
@@ -47,7 +48,8 @@ struct reactor {
 	uint64_t watchdog_ms; /* 0: no watchdog */
 	uint64_t last_watchdog_ms, last_status_ms;
 	struct ctl_counters counters;
-	uint64_t commits;          /* write transactions: accepted / commits is the mean batch */
+	uint64_t commits; /* write transactions: accepted / commits is the mean batch */
+	uint64_t reject_log_sec, reject_log_n, reject_log_dropped;
 	struct job *job;           /* the running backup or audit.verify, or NULL */
 	int job_efd;               /* its completion arrives here */
 	struct request *reqs;      /* batch_max slots */
@@ -268,9 +270,22 @@ static void reply_intake(struct reactor *R, struct request *q, const char *id, c
 static void reject(struct reactor *R, struct request *q, const char *id,
 		   const struct proto_error *err)
 {
+	uint64_t sec = now_ms() / 1000;
+
 	R->counters.rejected++;
-	log_notice("intake: rejected %s: %s: %s", id && *id ? id : "(no id)",
-		   proto_err_code(err->code), err->message);
+	/* a log line each, up to a bound a second: a flood must not flood the journal */
+	if (sec != R->reject_log_sec) {
+		if (R->reject_log_dropped)
+			log_notice("intake: %llu more rejections in that second were not logged",
+				   (unsigned long long)R->reject_log_dropped);
+		R->reject_log_sec = sec;
+		R->reject_log_n = R->reject_log_dropped = 0;
+	}
+	if (R->reject_log_n++ < REJECT_LOG_PER_S)
+		log_notice("intake: rejected %s: %s: %s", id && *id ? id : "(no id)",
+			   proto_err_code(err->code), err->message);
+	else
+		R->reject_log_dropped++;
 	reply_intake(R, q, id, "rejected", NULL, 0, err);
 }
 
@@ -336,7 +351,9 @@ static void intake_cycle(struct reactor *R)
 	size_t n = 0;
 	int r;
 
-	while (n < R->cfg->batch_max) {
+	/* every read counts against the bound, rejected ones too, so that a flood of bad
+	 * requests cannot keep the loop from control, signals and the watchdog */
+	for (size_t reads = 0; reads < R->cfg->batch_max; reads++) {
 		struct request *q = &R->reqs[n];
 
 		r = request_recv(R->intake, q);

@@ -539,6 +539,24 @@ class Intake(SharedDaemonTestCase):
         self.assertEqual(sorted(r["seq"] for r in replies.values()), list(range(j0 + 1, j0 + 301)))
 
 
+class HugeFrames(DaemonTestCase):
+    """proto/SPEC.md: over max_message_bytes is too_large; over 4x it the connection is cut
+    (libzmq's ZMQ_MAXMSGSIZE), never read whole, and nobody else notices."""
+
+    def test_frame_over_four_times_the_limit_cuts_only_that_client(self):
+        d = self.new_daemon("huge", max_message_bytes=65536)
+        before = d.status()
+        with d.intake_dealer() as big, d.intake_req() as other:
+            big.sock.send_multipart([b"", b"x" * (65536 * 4 + 1)])
+            ev = declaration()
+            self.assertEqual(other.request(ev)["status"], "accepted")
+            # the big one was never answered: its connection was dropped unread
+            self.assertEqual(big.sock.poll(500), 0)
+        after = d.status()
+        self.assertEqual(after["intake"]["accepted"], before["intake"]["accepted"] + 1)
+        self.assertEqual(after["intake"]["rejected"], before["intake"]["rejected"])
+
+
 class SlowCommandsOneAfterAnother(DaemonTestCase):
     """backup and audit.verify run on a thread of their own, one at a time; each is answered,
     however many follow one another, and the daemon still stops cleanly after them."""
