@@ -32,7 +32,7 @@ void show_time(uint64_t ms, char *buf, size_t size)
 }
 
 /* The text of one value, malloc'd; NULL only when out of memory. */
-static char *cell_text(const json_t *v, enum cell_fmt fmt)
+static char *cell_text_raw(const json_t *v, enum cell_fmt fmt)
 {
 	char tmp[64];
 
@@ -68,6 +68,42 @@ static char *cell_text(const json_t *v, enum cell_fmt fmt)
 	default:
 		return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 	}
+}
+
+/* Text from the store went in through intake: a control byte in it must not reach the
+ * operator's terminal (escape sequences), so C0 controls and DEL are shown as \xNN. */
+static char *escape_controls(char *s)
+{
+	size_t n = 0, i, j;
+	char *e;
+
+	if (!s)
+		return NULL;
+	for (i = 0; s[i]; i++)
+		n += ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? 4 : 1;
+	if (n == i)
+		return s;
+	e = malloc(n + 1);
+	if (!e) {
+		free(s);
+		return NULL;
+	}
+	for (i = j = 0; s[i]; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == 0x7f)
+			j += (size_t)snprintf(e + j, 5, "\\x%02x", c);
+		else
+			e[j++] = (char)c;
+	}
+	e[j] = '\0';
+	free(s);
+	return e;
+}
+
+static char *cell_text(const json_t *v, enum cell_fmt fmt)
+{
+	return escape_controls(cell_text_raw(v, fmt));
 }
 
 /* Display width: UTF-8 code points, so that names with accents still line up. */

@@ -174,6 +174,16 @@ class Cli(SharedDaemonTestCase):
         self.assertExit(p, 0)
         self.assertRegex(p.stdout, r"referral\.submitted.*\(anonymous\)")
 
+    def test_case_show_escapes_terminal_control_bytes(self):
+        ev = declaration()
+        ev["body"]["subject"]["name"] = "Eve\x1b]0;pwned\x07\x1b[2J"
+        ref = self.accepted_case(ev)
+        p = self.ctl("case", "show", ref)
+        self.assertExit(p, 0)
+        self.assertNotIn("\x1b", p.stdout)
+        self.assertNotIn("\x07", p.stdout)
+        self.assertIn("Eve\\x1b]0;pwned\\x07\\x1b[2J", p.stdout)
+
     def test_case_show_unknown_case_exit_1(self):
         p = self.ctl("case", "show", "NA-1999-999999")
         self.assertExit(p, 1)
