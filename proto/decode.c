@@ -110,40 +110,6 @@ static const char *const env_names[] = {
 
 static const char *const actor_names[] = {"id", "role", NULL};
 
-/* The charset of idempotency keys and case references: safe in logs and file names. */
-static bool ref_chars_valid(const char *s, size_t len)
-{
-	for (size_t i = 0; i < len; i++) {
-		char c = s[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '.' || c == '_' || c == ':' || c == '-'))
-			return false;
-	}
-	return true;
-}
-
-static bool ref_valid(const msgpack_object *o, size_t max)
-{
-	return o->type == MSGPACK_OBJECT_STR && o->via.str.size >= 1 && o->via.str.size <= max &&
-	       ref_chars_valid(o->via.str.ptr, o->via.str.size);
-}
-
-static int check_ref(const msgpack_object *o, const char *name, size_t max, struct proto_error *err)
-{
-	char q[PROTO_QUOTE_MAX];
-
-	if (ref_valid(o, max))
-		return 0;
-	if (o->type != MSGPACK_OBJECT_STR)
-		return proto_fail(err, PROTO_INVALID_FIELD, "%s: must be a string; got %s", name,
-				  proto_what(o));
-	return proto_fail(err, PROTO_INVALID_FIELD,
-			  "%s: must be 1-%zu characters of A-Z a-z 0-9 . _ : -; got %s (%u bytes)",
-			  name, max, proto_quote(q, o->via.str.ptr, o->via.str.size),
-			  o->via.str.size);
-}
-
 static int check_type(const struct proto_type *table, const msgpack_object *o,
 		      const struct proto_type **ret, struct proto_error *err)
 {
@@ -229,7 +195,7 @@ static int check_actor_map(const msgpack_object *o, struct proto_event *ev, stru
 		return fail_bad_key(bad, repeated, actor_names, "actor", err);
 	if (slot[0] == NULL)
 		return fail_missing("actor.id", "the acting person's id", err);
-	if (proto_check_str(slot[0], PROTO_ID_MAX, "actor.id", err) == -1)
+	if (proto_check_ident(slot[0], PROTO_ID_MAX, "actor.id", err) == -1)
 		return -1;
 	if (check_role(slot[1], &ev->actor_role, err) == -1)
 		return -1;
@@ -286,7 +252,7 @@ static int check_case(const struct proto_type *t, const msgpack_object *o, struc
 	}
 	if (o == NULL)
 		return fail_missing("case", "the reference of the case the event acts on", err);
-	if (check_ref(o, "case", PROTO_CASE_MAX, err) == -1)
+	if (proto_check_ref(o, "case", PROTO_CASE_MAX, err) == -1)
 		return -1;
 	ev->case_ref = (struct proto_str){o->via.str.ptr, o->via.str.size};
 	return 0;
@@ -306,7 +272,7 @@ static int check_body(const struct proto_type *t, const msgpack_object *o, struc
  * carry it. */
 static void peek_id(const msgpack_object *o, char ret_id[PROTO_ID_MAX + 1])
 {
-	if (o == NULL || !ref_valid(o, PROTO_ID_MAX))
+	if (o == NULL || !proto_ref_valid(o, PROTO_ID_MAX))
 		return;
 	memcpy(ret_id, o->via.str.ptr, o->via.str.size);
 	ret_id[o->via.str.size] = '\0';
@@ -327,7 +293,7 @@ static int check_envelope(const struct proto_type *table, struct proto_event *ev
 		return fail_missing("v", "the protocol version 1", err);
 	if (e[ENV_ID] == NULL)
 		return fail_missing("id", "the publisher's idempotency key", err);
-	if (check_ref(e[ENV_ID], "id", PROTO_ID_MAX, err) == -1)
+	if (proto_check_ref(e[ENV_ID], "id", PROTO_ID_MAX, err) == -1)
 		return -1;
 	if (bad != NULL)
 		return fail_bad_key(bad, repeated, env_names, "", err);

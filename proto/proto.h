@@ -104,6 +104,7 @@ enum proto_ftype {
 	PF_STRS,  /* array of PF_STR, at least min items */
 	PF_MAP,   /* map validated by `fields` */
 	PF_MAPS,  /* array of maps validated by `fields`, at least min items */
+	PF_IDENT, /* a PF_STR naming someone (a staff number): no control characters */
 };
 #define PROTO_TEXT_MAX  16384
 #define PROTO_ARRAY_MAX 64 /* default item bound for arrays in bodies */

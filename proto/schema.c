@@ -80,6 +80,57 @@ void proto_path_pop(struct proto_path *p, size_t mark)
 
 /* ---- single values ---- */
 
+/* The charset of idempotency keys and case references: safe in logs and file names. */
+static bool ref_chars_valid(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == ':' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+bool proto_ref_valid(const msgpack_object *o, size_t max)
+{
+	return o->type == MSGPACK_OBJECT_STR && o->via.str.size >= 1 && o->via.str.size <= max &&
+	       ref_chars_valid(o->via.str.ptr, o->via.str.size);
+}
+
+int proto_check_ref(const msgpack_object *o, const char *name, size_t max, struct proto_error *err)
+{
+	char q[PROTO_QUOTE_MAX];
+
+	if (proto_ref_valid(o, max))
+		return 0;
+	if (o->type != MSGPACK_OBJECT_STR)
+		return proto_fail(err, PROTO_INVALID_FIELD, "%s: must be a string; got %s", name,
+				  proto_what(o));
+	return proto_fail(err, PROTO_INVALID_FIELD,
+			  "%s: must be 1-%zu characters of A-Z a-z 0-9 . _ : -; got %s (%u bytes)",
+			  name, max, proto_quote(q, o->via.str.ptr, o->via.str.size),
+			  o->via.str.size);
+}
+
+int proto_check_ident(const msgpack_object *o, uint32_t max, const char *path,
+		      struct proto_error *err)
+{
+	if (proto_check_str(o, max, path, err) == -1)
+		return -1;
+	for (uint32_t i = 0; i < o->via.str.size; i++) {
+		unsigned char c = (unsigned char)o->via.str.ptr[i];
+
+		if (c < 0x20 || c == 0x7f)
+			return proto_fail(err, PROTO_INVALID_FIELD,
+					  "%s: must not contain control characters; byte %u is "
+					  "0x%02x",
+					  path, i, c);
+	}
+	return 0;
+}
+
 int proto_check_str(const msgpack_object *o, uint32_t max, const char *path,
 		    struct proto_error *err)
 {
@@ -284,6 +335,8 @@ int proto_check_value(const msgpack_object *o, const struct proto_field *f, stru
 	switch (f->type) {
 	case PF_STR:
 		return proto_check_str(o, f->max ? f->max : PROTO_TEXT_MAX, path->buf, err);
+	case PF_IDENT:
+		return proto_check_ident(o, f->max ? f->max : PROTO_ID_MAX, path->buf, err);
 	case PF_BOOL:
 		if (o->type != MSGPACK_OBJECT_BOOLEAN)
 			return proto_fail(err, PROTO_INVALID_FIELD,

@@ -58,23 +58,23 @@ static const char *const categories[] = {
 
 /* On a declaration the subject knows their own vetting level and line manager. */
 static const struct proto_field subject_declared[] = {
-    STR("id", true, PROTO_ID_MAX),
+    {.name = "id", .type = PF_IDENT, .required = true, .max = PROTO_ID_MAX},
     STR("name", false, NAME_MAX_BYTES),
     STR("rank", false, REF_MAX_BYTES),
     STR("department", false, REF_MAX_BYTES),
     {.name = "vetting", .type = PF_ENUM, .required = true, .values = vetting_levels},
-    STR("line_manager", true, REF_MAX_BYTES),
+    {.name = "line_manager", .type = PF_IDENT, .required = true, .max = REF_MAX_BYTES},
     END,
 };
 
 /* A referrer may not know them (P01c 3.13). */
 static const struct proto_field subject_referred[] = {
-    STR("id", true, PROTO_ID_MAX),
+    {.name = "id", .type = PF_IDENT, .required = true, .max = PROTO_ID_MAX},
     STR("name", false, NAME_MAX_BYTES),
     STR("rank", false, REF_MAX_BYTES),
     STR("department", false, REF_MAX_BYTES),
     {.name = "vetting", .type = PF_ENUM, .values = vetting_levels},
-    STR("line_manager", false, REF_MAX_BYTES),
+    {.name = "line_manager", .type = PF_IDENT, .max = REF_MAX_BYTES},
     END,
 };
 

@@ -434,8 +434,12 @@ class Intake(SharedDaemonTestCase):
         base = new_subject_id("EXACT")
         refs = {}
         with self.d.intake_req() as c:
-            for sid in (base, base + "0", base + "\x00" + "X", base[:-1]):
+            for sid in (base, base + "0", base + " X", base[:-1]):
                 refs[sid] = self.assertAccepted(c.request(declaration(subject_id=sid)))["case"]
+            # a NUL would split the subject index's key: ids never hold control bytes
+            r = c.request(declaration(subject_id=base + "\x00" + "X"))
+            self.assertEqual(r["error"]["code"], "invalid_field", r)
+            self.assertIn("control characters", r["error"]["message"])
         for sid, ref in refs.items():
             got = self.d.result("case.list", subject=sid)
             self.assertEqual([c["case"] for c in got["cases"]], [ref], (sid, got))

@@ -718,6 +718,24 @@ static void test_declaration_subject_without_vetting_is_missing_field(void **sta
 	assert_rejected(doc, PROTO_MISSING_FIELD, "body.subject.line_manager: is required");
 }
 
+/* Staff ids key the subject index (NUL-separated) and reach terminals: no control bytes. */
+static void test_control_bytes_in_staff_ids_are_invalid_field(void **state)
+{
+	json_t *doc = doc_declaration();
+
+	(void)state;
+	doc_set(doc, "body.subject.line_manager", json_stringn("M\0X", 3));
+	assert_rejected(doc, PROTO_INVALID_FIELD,
+			"body.subject.line_manager: must not contain control characters");
+	doc = doc_declaration();
+	doc_set(doc, "actor.id", json_string("P\x1b[2J"));
+	assert_rejected(doc, PROTO_INVALID_FIELD, "actor.id: must not contain control characters");
+	doc = doc_declaration();
+	doc_set(doc, "body.subject.id", json_string("PC 1234"));
+	doc_set(doc, "actor.id", json_string("PC 1234"));
+	assert_accepted(doc);
+}
+
 static void test_each_required_body_field_missing_is_missing_field_naming_it(void **state)
 {
 	const char *decl[] = {"body.subject",        "body.associate",     "body.relationship",
@@ -1066,6 +1084,7 @@ int main(void)
 	    cmocka_unit_test(test_categories_of_the_wrong_shape_are_invalid_field),
 	    cmocka_unit_test(test_every_category_of_workflow_is_accepted),
 	    cmocka_unit_test(test_declaration_subject_without_vetting_is_missing_field),
+	    cmocka_unit_test(test_control_bytes_in_staff_ids_are_invalid_field),
 	    cmocka_unit_test(test_each_required_body_field_missing_is_missing_field_naming_it),
 	    cmocka_unit_test(test_unknown_body_key_is_invalid_field_naming_it),
 	    cmocka_unit_test(test_unknown_nested_body_key_is_invalid_field_naming_it),
