@@ -22,57 +22,32 @@ struct ctl_req {
 
 /* ---- arguments ------------------------------------------------------------------- */
 
-enum arg_type { ARG_STR, ARG_UINT, ARG_BOOL };
-struct arg_spec {
-	const char *name;
-	enum arg_type type;
-};
-
-/* Unknown arguments are rejected by name, as unknown keys are on intake. */
-static int check_args(struct ctl_req *q, const struct arg_spec *spec)
-{
-	static const char *const tname[] = {"a string", "an unsigned integer", "a boolean"};
-	static const msgpack_object_type otype[] = {
-	    MSGPACK_OBJECT_STR, MSGPACK_OBJECT_POSITIVE_INTEGER, MSGPACK_OBJECT_BOOLEAN};
-	const struct arg_spec *s;
-
-	if (!q->args)
-		return 0;
-	for (uint32_t i = 0; i < q->args->via.map.size; i++) {
-		const msgpack_object_kv *kv = &q->args->via.map.ptr[i];
-		struct proto_str k = {kv->key.via.str.ptr, kv->key.via.str.size};
-
-		for (s = spec; s->name && !proto_str_eq(k, s->name); s++)
-			;
-		if (!s->name)
-			return proto_fail(q->err, PROTO_INVALID_FIELD,
-					  "args.%.*s: unknown argument for this command",
-					  (int)(k.len > 64 ? 64 : k.len), k.ptr);
-		if (kv->val.type != otype[s->type])
-			return proto_fail(q->err, PROTO_INVALID_FIELD, "args.%s: must be %s",
-					  s->name, tname[s->type]);
+/* Each command's arguments, checked by proto before the command runs (as bodies are):
+ * unknown ones are rejected by name, types and sizes are the table's. */
+#define END                                                                                        \
+	{                                                                                          \
+		.name = NULL, .type = PF_END                                                       \
 	}
-	return 0;
-}
+static const struct proto_field no_args[] = {END};
+static const struct proto_field case_args[] = {
+    {.name = "case", .type = PF_STR, .required = true, .max = PROTO_CASE_MAX},
+    END,
+};
+static const struct proto_field list_args[] = {
+    {.name = "state", .type = PF_STR, .max = PROTO_CASE_MAX},
+    {.name = "subject", .type = PF_IDENT, .max = PROTO_ID_MAX},
+    {.name = "limit", .type = PF_UINT},
+    {.name = "after", .type = PF_STR, .max = PROTO_CASE_MAX},
+    END,
+};
+static const struct proto_field backup_args[] = {
+    {.name = "path", .type = PF_STR, .required = true, .max = CTL_PATH_MAX - 1},
+    END,
+};
 
 static const msgpack_object *arg(const struct ctl_req *q, const char *name)
 {
 	return q->args ? proto_map_get(q->args, name) : NULL;
-}
-
-static int arg_case_ref(struct ctl_req *q, struct proto_str *ret)
-{
-	const msgpack_object *o = arg(q, "case");
-
-	if (!o)
-		return proto_fail(q->err, PROTO_MISSING_FIELD,
-				  "args.case: a case reference is "
-				  "required");
-	if (o->via.str.size == 0 || o->via.str.size > PROTO_CASE_MAX)
-		return proto_fail(q->err, PROTO_INVALID_FIELD,
-				  "args.case: a case reference is 1 to %d bytes", PROTO_CASE_MAX);
-	*ret = (struct proto_str){o->via.str.ptr, o->via.str.size};
-	return 0;
 }
 
 static int load_case(struct ctl_req *q, struct proto_str ref, struct case_rec *ret)
@@ -109,15 +84,12 @@ static void pack_ok_header(msgpack_packer *pk)
 
 static int cmd_status(struct ctl_req *q)
 {
-	static const struct arg_spec spec[] = {{NULL, 0}};
 	const struct ctl_env *e = q->env;
 	struct journal_head head;
 	uint64_t total, open, map, used;
 	MDB_stat dl;
 	msgpack_packer *pk = q->pk;
 
-	if (check_args(q, spec) < 0)
-		return -1;
 	if (journal_head_load(e->st, q->txn, &head) < 0 ||
 	    store_meta_get_u64(e->st, q->txn, "cases_total", &total) < 0 ||
 	    store_meta_get_u64(e->st, q->txn, "cases_open", &open) < 0 ||
@@ -148,12 +120,12 @@ static int cmd_status(struct ctl_req *q)
 
 static int cmd_case_get(struct ctl_req *q)
 {
-	static const struct arg_spec spec[] = {{"case", ARG_STR}, {NULL, 0}};
 	msgpack_packer *pk = q->pk;
 	struct proto_str ref = {0};
 	struct case_rec c;
 
-	if (check_args(q, spec) < 0 || arg_case_ref(q, &ref) < 0 || load_case(q, ref, &c) < 0)
+	ref = (struct proto_str){arg(q, "case")->via.str.ptr, arg(q, "case")->via.str.size};
+	if (load_case(q, ref, &c) < 0)
 		return -1;
 	/* no deadlines yet: they arrive with the workflow's deadline kinds */
 	caserec_pack_view(&c, NULL, pk);
@@ -172,38 +144,23 @@ struct list_walk {
 	int rc;
 };
 
-static int list_args(struct ctl_req *q, struct list_walk *w)
+static int list_options(struct ctl_req *q, struct list_walk *w)
 {
-	static const struct arg_spec spec[] = {{"state", ARG_STR},
-					       {"subject", ARG_STR},
-					       {"limit", ARG_UINT},
-					       {"after", ARG_STR},
-					       {NULL, 0}};
 	const msgpack_object *o;
 
 	w->state = -1;
 	w->limit = LIST_DEFAULT;
-	if (check_args(q, spec) < 0)
-		return -1;
 	if ((o = arg(q, "state")) &&
 	    (w->state = wf_state_parse(o->via.str.ptr, o->via.str.size)) < 0)
 		return proto_fail(q->err, PROTO_INVALID_FIELD, "args.state: not a case state");
-	if ((o = arg(q, "subject"))) {
-		if (o->via.str.size == 0 || o->via.str.size > PROTO_ID_MAX)
-			return proto_fail(q->err, PROTO_INVALID_FIELD,
-					  "args.subject: a subject id is 1 to %d bytes",
-					  PROTO_ID_MAX);
+	if ((o = arg(q, "subject")))
 		w->subject = (struct proto_str){o->via.str.ptr, o->via.str.size};
-	}
 	if ((o = arg(q, "limit"))) {
 		if (o->via.u64 == 0 || o->via.u64 > LIST_MAX)
 			return proto_fail(q->err, PROTO_INVALID_FIELD,
 					  "args.limit: must be 1 to %d", LIST_MAX);
 		w->limit = o->via.u64;
 	}
-	if ((o = arg(q, "after")) && (o->via.str.size == 0 || o->via.str.size > PROTO_CASE_MAX))
-		return proto_fail(q->err, PROTO_INVALID_FIELD,
-				  "args.after: a case reference is 1 to %d bytes", PROTO_CASE_MAX);
 	return 0;
 }
 
@@ -275,7 +232,7 @@ static int cmd_case_list(struct ctl_req *q)
 	uint64_t n = 0;
 	int more = 0;
 
-	if (list_args(q, &w) < 0)
+	if (list_options(q, &w) < 0)
 		return -1;
 	if (mdb_cursor_open(q->txn, q->env->st->dbi[w.subject.len ? DB_BY_SUBJECT : DB_CASES],
 			    &w.cur) != 0)
@@ -322,10 +279,6 @@ static int cmd_case_list(struct ctl_req *q)
 /* Only checks the arguments: the walk runs off the reactor thread (ctl_job_run). */
 static int cmd_audit_verify(struct ctl_req *q)
 {
-	static const struct arg_spec spec[] = {{NULL, 0}};
-
-	if (check_args(q, spec) < 0)
-		return -1;
 	q->job->kind = CTL_JOB_VERIFY;
 	return CTL_DEFERRED;
 }
@@ -363,16 +316,9 @@ static int run_verify(struct store *st, msgpack_packer *pk, struct proto_error *
 /* Only checks the arguments: the copy runs off the reactor thread (ctl_job_run). */
 static int cmd_backup(struct ctl_req *q)
 {
-	static const struct arg_spec spec[] = {{"path", ARG_STR}, {NULL, 0}};
-	const msgpack_object *o;
+	const msgpack_object *o = arg(q, "path");
 
-	if (check_args(q, spec) < 0)
-		return -1;
-	if (!(o = arg(q, "path")))
-		return proto_fail(q->err, PROTO_MISSING_FIELD,
-				  "args.path: the directory to write the copy into is required");
-	if (o->via.str.size == 0 || o->via.str.size >= CTL_PATH_MAX ||
-	    memchr(o->via.str.ptr, '\0', o->via.str.size))
+	if (memchr(o->via.str.ptr, '\0', o->via.str.size))
 		return proto_fail(q->err, PROTO_INVALID_FIELD, "args.path: not a usable path");
 	if (o->via.str.ptr[0] != '/')
 		return proto_fail(q->err, PROTO_INVALID_FIELD,
@@ -389,10 +335,11 @@ static int cmd_backup(struct ctl_req *q)
 static const struct {
 	const char *name;
 	int (*fn)(struct ctl_req *);
+	const struct proto_field *args;
 } commands[] = {
-    {"status", cmd_status},       {"case.get", cmd_case_get},
-    {"case.list", cmd_case_list}, {"audit.verify", cmd_audit_verify},
-    {"backup", cmd_backup},
+    {"status", cmd_status, no_args},         {"case.get", cmd_case_get, case_args},
+    {"case.list", cmd_case_list, list_args}, {"audit.verify", cmd_audit_verify, no_args},
+    {"backup", cmd_backup, backup_args},
 };
 
 void ctl_pack_error(msgpack_packer *pk, const struct proto_error *err)
@@ -442,7 +389,8 @@ int ctl_handle(const struct ctl_env *env, const uint8_t *bytes, size_t len, msgp
 	if (r < 0)
 		proto_fail(&err, PROTO_UNAVAILABLE, "the store could not be read");
 	else
-		r = commands[i].fn(&q);
+		r = proto_ctl_args_check(q.args, commands[i].args, &err) < 0 ? -1
+									     : commands[i].fn(&q);
 	store_abort(&q.txn);
 	proto_ctl_release(&req);
 	if (r < 0) {

@@ -474,3 +474,13 @@ const msgpack_object *proto_map_get(const msgpack_object *map, const char *key)
 	}
 	return NULL;
 }
+
+int proto_ctl_args_check(const msgpack_object *args, const struct proto_field *fields,
+			 struct proto_error *err)
+{
+	static const msgpack_object none = {.type = MSGPACK_OBJECT_MAP};
+	struct proto_path path;
+
+	proto_path_init(&path, "args");
+	return proto_check_map(args ? args : &none, fields, &path, err);
+}

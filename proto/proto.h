@@ -11,10 +11,10 @@
 
 #include <msgpack.h>
 
-#define PROTO_VERSION   1
-#define PROTO_ID_MAX    128 /* idempotency key bytes */
-#define PROTO_CASE_MAX  32  /* case reference bytes, e.g. NA-2026-000001 */
-#define PROTO_ERRMSG    240
+#define PROTO_VERSION  1
+#define PROTO_ID_MAX   128 /* idempotency key bytes */
+#define PROTO_CASE_MAX 32  /* case reference bytes, e.g. NA-2026-000001 */
+#define PROTO_ERRMSG   240
 
 /* The wire error codes of PROTOCOL.md, in one place. */
 enum proto_err {
@@ -45,7 +45,7 @@ struct proto_error {
 
 /* Sets err and returns -1, so that `return proto_fail(err, ...)` reads as one step. */
 int proto_fail(struct proto_error *err, enum proto_err code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 struct proto_limits {
 	size_t max_message_bytes; /* [intake] max_message_bytes */
@@ -113,9 +113,9 @@ struct proto_field {
 	const char *name;
 	enum proto_ftype type;
 	bool required;
-	uint32_t min; /* arrays: minimum items */
-	uint32_t max; /* strings: bytes; arrays: items (0: the defaults above) */
-	const char *const *values;        /* PF_ENUM, PF_ENUMS: NULL-terminated */
+	uint32_t min;              /* arrays: minimum items */
+	uint32_t max;              /* strings: bytes; arrays: items (0: the defaults above) */
+	const char *const *values; /* PF_ENUM, PF_ENUMS: NULL-terminated */
 	const struct proto_field *fields; /* PF_MAP, PF_MAPS */
 };
 
@@ -123,8 +123,8 @@ struct proto_field {
 struct proto_type {
 	const char *name;
 	enum proto_kind opens;
-	bool actor_required;     /* an `actor` map must be present ... */
-	const char *anon_flag;   /* ... unless this body flag is true, and then it must be absent */
+	bool actor_required;   /* an `actor` map must be present ... */
+	const char *anon_flag; /* ... unless this body flag is true, and then it must be absent */
 	const struct proto_field *body;
 };
 
@@ -151,8 +151,8 @@ struct proto_event {
  * invalid_field / unknown_type). On failure fills err and, when the request's `id` could be
  * read, ret_id (a copy, NUL-terminated, else ""). Returns 0 or -1; after 0 the caller must
  * call proto_event_release. */
-int proto_event_decode(struct proto_event *ev, const uint8_t *bytes, size_t len,
-		       uint64_t now_ms, const struct proto_limits *lim, char ret_id[PROTO_ID_MAX + 1],
+int proto_event_decode(struct proto_event *ev, const uint8_t *bytes, size_t len, uint64_t now_ms,
+		       const struct proto_limits *lim, char ret_id[PROTO_ID_MAX + 1],
 		       struct proto_error *err);
 void proto_event_release(struct proto_event *ev);
 
@@ -164,6 +164,10 @@ struct proto_ctl {
 };
 int proto_ctl_decode(struct proto_ctl *req, const uint8_t *bytes, size_t len,
 		     const struct proto_limits *lim, struct proto_error *err);
+/* Checks a command's args (NULL when the request has none) against its table, as bodies are
+ * checked: unknown arguments, wrong types and missing required ones name "args.NAME". */
+int proto_ctl_args_check(const msgpack_object *args, const struct proto_field *fields,
+			 struct proto_error *err);
 void proto_ctl_release(struct proto_ctl *req);
 
 /* Lookups in a decoded map (keys are strings); NULL when absent. */
@@ -176,8 +180,8 @@ void proto_pack_cstr(msgpack_packer *pk, const char *s);
 /* Intake reply. status: "accepted", "duplicate" or "rejected". id may be NULL or "" (packed
  * as nil). case_ref and seq are packed when case_ref is non-NULL; err when status is
  * "rejected". */
-void proto_reply_pack(msgpack_packer *pk, const char *id, const char *status,
-		      const char *case_ref, uint64_t seq, const struct proto_error *err);
+void proto_reply_pack(msgpack_packer *pk, const char *id, const char *status, const char *case_ref,
+		      uint64_t seq, const struct proto_error *err);
 
 /* Validates UTF-8 (no overlongs, no surrogates, at most U+10FFFF). */
 bool proto_utf8_valid(const char *s, size_t len);

@@ -21,7 +21,6 @@ size_t proto_path_push(struct proto_path *p, const char *key, size_t len);
 size_t proto_path_push_index(struct proto_path *p, uint32_t i);
 void proto_path_pop(struct proto_path *p, size_t mark);
 
-/* A non-empty UTF-8 string of at most max bytes. */
 /* Identifiers (ids, staff numbers, case references): 1..max bytes of [A-Za-z0-9._:-], safe
  * in keys, logs and terminals. */
 bool proto_ref_valid(const msgpack_object *o, size_t max);
@@ -30,6 +29,7 @@ int proto_check_ref(const msgpack_object *o, const char *name, size_t max, struc
  * byte, so it is safe as an index key (NUL separates) and on a terminal. */
 int proto_check_ident(const msgpack_object *o, uint32_t max, const char *path,
 		      struct proto_error *err);
+/* A non-empty UTF-8 string of at most max bytes. */
 int proto_check_str(const msgpack_object *o, uint32_t max, const char *path,
 		    struct proto_error *err);
 
