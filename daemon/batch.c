@@ -109,8 +109,9 @@ static int put_case(struct batch_ctx *b, const struct case_rec *c)
 	msgpack_packer_init(&pk, &b->buf, msgpack_sbuffer_write);
 	caserec_pack(c, &pk);
 	r = store_put(b->st, b->txn, DB_CASES, c->ref, rlen, b->buf.data, b->buf.size);
-	if (r < 0 || c->subject_id.len > PROTO_ID_MAX)
-		return r < 0 ? r : -EIO;
+	if (r < 0)
+		return r;
+	/* proto bounds subject.id by PROTO_ID_MAX, which sizes the key */
 	memcpy(key, c->subject_id.ptr, c->subject_id.len);
 	key[c->subject_id.len] = '\0';
 	memcpy(key + c->subject_id.len + 1, c->ref, rlen);

@@ -36,55 +36,18 @@ void caserec_pack_hist(const struct case_hist *h, msgpack_packer *pk)
 	proto_pack_cstr(pk, proto_role_name(h->role));
 }
 
-void caserec_pack(const struct case_rec *c, msgpack_packer *pk)
-{
-	uint32_t n = c->history ? c->history->via.array.size : 0;
-
-	msgpack_pack_map(pk, 14);
-	proto_pack_cstr(pk, "case");
-	proto_pack_cstr(pk, c->ref);
-	proto_pack_cstr(pk, "kind");
-	proto_pack_cstr(pk, proto_kind_prefix(c->kind));
-	proto_pack_cstr(pk, "origin");
-	proto_pack_cstr(pk, wf_origin_name(c->origin));
-	proto_pack_cstr(pk, "state");
-	proto_pack_cstr(pk, wf_state_name(c->state));
-	proto_pack_cstr(pk, "opened_at");
-	msgpack_pack_uint64(pk, c->opened_at);
-	proto_pack_cstr(pk, "subject_id");
-	proto_pack_str(pk, c->subject_id.ptr, c->subject_id.len);
-	proto_pack_cstr(pk, "subject");
-	pack_part(pk, c->subject, false);
-	proto_pack_cstr(pk, "associate");
-	pack_part(pk, c->associate, false);
-	proto_pack_cstr(pk, "categories");
-	pack_part(pk, c->categories, true);
-	proto_pack_cstr(pk, "relationship");
-	pack_part(pk, c->relationship, false);
-	proto_pack_cstr(pk, "conditions");
-	pack_part(pk, c->conditions, true);
-	proto_pack_cstr(pk, "tasks");
-	pack_part(pk, c->tasks, true);
-	proto_pack_cstr(pk, "closed_reason");
-	pack_part(pk, c->closed_reason, false);
-	proto_pack_cstr(pk, "history");
-	msgpack_pack_array(pk, n + (c->has_added ? 1 : 0));
-	for (uint32_t i = 0; i < n; i++)
-		msgpack_pack_object(pk, c->history->via.array.ptr[i]);
-	if (c->has_added)
-		caserec_pack_hist(&c->added, pk);
-}
-
 static void pack_kv_part(msgpack_packer *pk, const char *k, const msgpack_object *o, bool list)
 {
 	proto_pack_cstr(pk, k);
 	pack_part(pk, o, list);
 }
 
-void caserec_pack_view(const struct case_rec *c, const msgpack_object *deadlines,
-		       msgpack_packer *pk)
+/* The entries the stored record and the case.get view share (SHARED_ENTRIES of them). */
+#define SHARED_ENTRIES 13
+static void pack_shared(const struct case_rec *c, msgpack_packer *pk)
 {
-	msgpack_pack_map(pk, 14);
+	uint32_t n = c->history ? c->history->via.array.size : 0;
+
 	proto_pack_cstr(pk, "case");
 	proto_pack_cstr(pk, c->ref);
 	proto_pack_cstr(pk, "kind");
@@ -100,10 +63,30 @@ void caserec_pack_view(const struct case_rec *c, const msgpack_object *deadlines
 	pack_kv_part(pk, "categories", c->categories, true);
 	pack_kv_part(pk, "relationship", c->relationship, false);
 	pack_kv_part(pk, "conditions", c->conditions, true);
-	pack_kv_part(pk, "deadlines", deadlines, true);
 	pack_kv_part(pk, "tasks", c->tasks, true);
-	pack_kv_part(pk, "history", c->history, true);
 	pack_kv_part(pk, "closed_reason", c->closed_reason, false);
+	proto_pack_cstr(pk, "history");
+	msgpack_pack_array(pk, n + (c->has_added ? 1 : 0));
+	for (uint32_t i = 0; i < n; i++)
+		msgpack_pack_object(pk, c->history->via.array.ptr[i]);
+	if (c->has_added)
+		caserec_pack_hist(&c->added, pk);
+}
+
+void caserec_pack(const struct case_rec *c, msgpack_packer *pk)
+{
+	msgpack_pack_map(pk, SHARED_ENTRIES + 1);
+	pack_shared(c, pk);
+	proto_pack_cstr(pk, "subject_id");
+	proto_pack_str(pk, c->subject_id.ptr, c->subject_id.len);
+}
+
+void caserec_pack_view(const struct case_rec *c, const msgpack_object *deadlines,
+		       msgpack_packer *pk)
+{
+	msgpack_pack_map(pk, SHARED_ENTRIES + 1);
+	pack_shared(c, pk);
+	pack_kv_part(pk, "deadlines", deadlines, true);
 }
 
 static bool key_is(const msgpack_object *k, const char *name)
@@ -142,15 +125,19 @@ static int load_field(struct case_rec *c, const msgpack_object *k, const msgpack
 	} else if (key_is(k, "kind")) {
 		if (str_field(v, &s) < 0)
 			return -EIO;
-		for (i = KIND_NA; i < KIND_COUNT; i++)
-			if (proto_str_eq(s, proto_kind_prefix(i)))
-				c->kind = i;
+		for (i = KIND_NA; i < KIND_COUNT && !proto_str_eq(s, proto_kind_prefix(i)); i++)
+			;
+		if (i == KIND_COUNT)
+			return -EIO;
+		c->kind = i;
 	} else if (key_is(k, "origin")) {
 		if (str_field(v, &s) < 0)
 			return -EIO;
-		for (i = 0; i < ORIGIN_COUNT; i++)
-			if (proto_str_eq(s, wf_origin_name(i)))
-				c->origin = i;
+		for (i = 0; i < ORIGIN_COUNT && !proto_str_eq(s, wf_origin_name(i)); i++)
+			;
+		if (i == ORIGIN_COUNT)
+			return -EIO;
+		c->origin = i;
 	} else if (key_is(k, "state")) {
 		if (str_field(v, &s) < 0 || (i = wf_state_parse(s.ptr, s.len)) < 0)
 			return -EIO;
