@@ -56,8 +56,15 @@ const char *config_dl_name(enum dl_kind k)
 	return (unsigned)k < DL_COUNT ? dl_names[k] : "?";
 }
 
-/* "<digits><suffix>" -> the number and where the suffix starts. */
-static int split_number(const char *s, uint64_t *ret, const char **ret_suffix)
+/* A number and a unit suffix from a table: "7d", "64KiB". Returns the table row. */
+struct unit {
+	const char *suffix;
+	uint64_t scale;
+	enum dur_unit dur; /* durations only */
+};
+
+static int parse_scaled(const char *s, const struct unit *units, size_t n_units, uint64_t *ret,
+			const struct unit **ret_unit)
 {
 	char *end;
 	unsigned long long n;
@@ -68,63 +75,50 @@ static int split_number(const char *s, uint64_t *ret, const char **ret_suffix)
 	n = strtoull(s, &end, 10);
 	if (errno || end == s)
 		return -EINVAL;
-	*ret = n;
-	*ret_suffix = end;
-	return 0;
+	for (size_t i = 0; i < n_units; i++) {
+		if (strcmp(end, units[i].suffix) != 0)
+			continue;
+		if (n > UINT64_MAX / units[i].scale)
+			return -ERANGE;
+		*ret = n * units[i].scale;
+		*ret_unit = &units[i];
+		return 0;
+	}
+	return -EINVAL;
 }
 
 int config_parse_duration(const char *s, struct duration *ret)
 {
-	static const struct {
-		const char *suffix;
-		enum dur_unit unit;
-		uint64_t ms;
-	} units[] = {
-	    {"s", DUR_MS, MS_PER_S},
-	    {"m", DUR_MS, 60 * MS_PER_S},
-	    {"h", DUR_MS, 3600 * MS_PER_S},
-	    {"d", DUR_MS, MS_PER_DAY},
-	    {"wd", DUR_WD, 1},
-	    {"mo", DUR_MO, 1},
-	    {"y", DUR_Y, 1},
+	/* wd, mo and y have no fixed length: they keep their count and unit */
+	static const struct unit units[] = {
+	    {"s", MS_PER_S, DUR_MS},
+	    {"m", 60 * MS_PER_S, DUR_MS},
+	    {"h", 3600 * MS_PER_S, DUR_MS},
+	    {"d", MS_PER_DAY, DUR_MS},
+	    {"wd", 1, DUR_WD},
+	    {"mo", 1, DUR_MO},
+	    {"y", 1, DUR_Y},
 	};
-	const char *end;
-	uint64_t n;
+	const struct unit *u;
+	int r = parse_scaled(s, units, sizeof(units) / sizeof(units[0]), &ret->n, &u);
 
-	if (split_number(s, &n, &end) < 0)
-		return -EINVAL;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcmp(end, units[i].suffix) != 0)
-			continue;
-		if (n > UINT64_MAX / units[i].ms)
-			return -ERANGE;
-		ret->n = n * units[i].ms;
-		ret->unit = units[i].unit;
-		return 0;
-	}
-	return -EINVAL;
+	if (r == 0)
+		ret->unit = u->dur;
+	return r;
 }
 
 int config_parse_size(const char *s, uint64_t *ret)
 {
-	static const struct {
-		const char *suffix;
-		unsigned shift;
-	} units[] = {{"", 0}, {"KiB", 10}, {"MiB", 20}, {"GiB", 30}, {"TiB", 40}};
-	const char *end;
-	uint64_t n;
+	static const struct unit units[] = {
+	    {"", 1, DUR_MS},
+	    {"KiB", 1ull << 10, DUR_MS},
+	    {"MiB", 1ull << 20, DUR_MS},
+	    {"GiB", 1ull << 30, DUR_MS},
+	    {"TiB", 1ull << 40, DUR_MS},
+	};
+	const struct unit *u;
 
-	if (split_number(s, &n, &end) < 0)
-		return -EINVAL;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcmp(end, units[i].suffix) != 0)
-			continue;
-		if (n > (UINT64_MAX >> units[i].shift))
-			return -ERANGE;
-		*ret = (uint64_t)n << units[i].shift;
-		return 0;
-	}
-	return -EINVAL;
+	return parse_scaled(s, units, sizeof(units) / sizeof(units[0]), ret, &u);
 }
 
 /* ---- the key table ---------------------------------------------------------------- */
