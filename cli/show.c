@@ -329,6 +329,16 @@ static void show_list(FILE *out, const char *label, const json_t *list)
 	fputc('\n', out);
 }
 
+/* A titled table of rows, or "(none)". */
+static void show_table(FILE *out, const char *title, const json_t *rows, const struct column *cols)
+{
+	fprintf(out, "\n%s\n", title);
+	if (json_array_size(rows) == 0)
+		fputs("  (none)\n", out);
+	else
+		show_rows(out, rows, cols, "  ");
+}
+
 static void show_section(FILE *out, const char *label, const json_t *v)
 {
 	fprintf(out, "\n%s\n", label);
@@ -389,29 +399,14 @@ void show_case(FILE *out, const json_t *c)
 	if ((v = json_object_get(c, "associate")) && !json_is_null(v))
 		show_section(out, "associate", v);
 
-	fputs("\nconditions\n", out);
-	v = json_object_get(c, "conditions");
-	if (json_array_size(v) == 0)
-		fputs("  (none)\n", out);
-	else
-		show_rows(out, v, condition_cols, "  ");
+	show_table(out, "conditions", json_object_get(c, "conditions"), condition_cols);
 
-	fputs("\ndeadlines\n", out);
-	v = json_object_get(c, "deadlines");
-	if (json_array_size(v) == 0)
-		fputs("  (none)\n", out);
-	else
-		show_rows(out, v, deadline_cols, "  ");
+	show_table(out, "deadlines", json_object_get(c, "deadlines"), deadline_cols);
 
 	if ((v = json_object_get(c, "tasks")) && json_array_size(v) > 0)
 		show_section(out, "tasks", v);
 
-	fputs("\nhistory\n", out);
-	v = json_object_get(c, "history");
-	if (json_array_size(v) == 0)
-		fputs("  (none)\n", out);
-	else
-		show_rows(out, v, history_cols, "  ");
+	show_table(out, "history", json_object_get(c, "history"), history_cols);
 
 	/* Fields this version does not know still show, so nothing the daemon says is hidden. */
 	json_object_foreach((json_t *)c, key, v)
