@@ -22,19 +22,20 @@ deps:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-build/CMakeCache.txt: | deps
+# Makefile is the last file cmake generates: a configure that failed half-way runs again.
+build/Makefile: | deps
 	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-build: deps build/CMakeCache.txt
+build: deps build/Makefile
 	cmake --build build -j $(JOBS)
 
-build-asan/CMakeCache.txt: | deps
+build-asan/Makefile: | deps
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSANITIZE=ON
 
-build-asan: deps build-asan/CMakeCache.txt
+build-asan: deps build-asan/Makefile
 	cmake --build build-asan -j $(JOBS)
 
-build-fuzz/CMakeCache.txt: | deps
+build-fuzz/Makefile: | deps
 	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFUZZ=ON
 
 # The daemon in the foreground on the dev config; state and sockets under ./var.
@@ -52,7 +53,7 @@ test-asan: build-asan
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
 
-fuzz: build-fuzz/CMakeCache.txt
+fuzz: build-fuzz/Makefile
 	cmake --build build-fuzz -j $(JOBS) --target fuzz_proto
 	cd build-fuzz && ctest --output-on-failure -L fuzz
 

@@ -5,6 +5,7 @@ and the command line (--check-config, --version)."""
 import os
 import re
 import shutil
+import signal
 import subprocess
 import time
 import unittest
@@ -580,6 +581,27 @@ class SlowCommandsOneAfterAnother(DaemonTestCase):
                 # a copy is as private as the live store
                 self.assertEqual(os.stat(os.path.join(path, "data.mdb")).st_mode & 0o777, 0o600)
         self.assertEqual(d.sigterm(), 0)
+
+    def test_sigterm_during_a_backup_finishes_and_answers_it(self):
+        d = self.new_daemon("bkstop")
+        with d.intake_dealer() as c:
+            evs = [declaration(circumstances="b" * 8000) for _ in range(scaled(2000, 500))]
+            c.pipeline([(ev["id"], pack(ev)) for ev in evs], window=200)
+        path = os.path.join(d.dir, "bk")
+        ctl = new_socket(zmq.DEALER, d.control_endpoint)
+        try:
+            ctl.send_multipart([b"", pack({"v": 1, "cmd": "backup", "args": {"path": path}})])
+            ctl.send_multipart([b"", pack({"v": 1, "cmd": "status"})])
+            replies = [unpack(recv_frames(ctl)[-1])]  # status (or backup, if already done)
+            d.proc.send_signal(signal.SIGTERM)     # the backup was read before status
+            replies.append(unpack(recv_frames(ctl)[-1]))
+        finally:
+            ctl.close(0)
+        self.assertEqual(d._reap(30), 0)  # the SIGTERM above
+        backup = [r for r in replies if "path" in r.get("result", {})]
+        self.assertEqual(len(backup), 1, replies)
+        size = os.path.getsize(os.path.join(path, "data.mdb"))
+        self.assertEqual(backup[0]["result"]["bytes"], size)
 
 
 class ControlDoesNotBlockIntake(DaemonTestCase):
