@@ -5,19 +5,14 @@
 #include <string.h>
 #include <unistd.h>
 
-static int log_level = LOG_INFO; /* set once at start-up, before threads exist */
-
-void log_set_level(int prio)
-{
-	log_level = prio;
-}
+#define LOG_LEVEL LOG_INFO /* debug records are for a debugger's build */
 
 static void log_write(int prio, const char *suffix, const char *fmt, va_list ap)
 {
 	char line[1024];
 	int n, m;
 
-	if (prio > log_level)
+	if (prio > LOG_LEVEL)
 		return;
 	n = snprintf(line, sizeof(line), "<%d>", prio);
 	m = vsnprintf(line + n, sizeof(line) - n, fmt, ap);

@@ -17,7 +17,4 @@ int log_errno(int prio, int r, const char *fmt, ...) __attribute__((format(print
 #define log_info(...)   log_msg(LOG_INFO, __VA_ARGS__)
 #define log_debug(...)  log_msg(LOG_DEBUG, __VA_ARGS__)
 
-/* Records above this priority are dropped (default LOG_INFO). */
-void log_set_level(int prio);
-
 #endif
