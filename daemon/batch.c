@@ -19,6 +19,11 @@ struct batch_ctx {
 	uint64_t now_ms;
 	struct journal_head head;
 	uint64_t cases_total, cases_open;
+	int year; /* of receipt: one now_ms, so one year, for the whole batch */
+	struct {
+		uint64_t n;  /* the last reference number given this year */
+		bool loaded; /* read from meta in this transaction */
+	} ctr[KIND_COUNT];
 	msgpack_sbuffer buf;
 };
 
@@ -52,22 +57,41 @@ static int check_idempotency(struct batch_ctx *b, struct batch_item *it,
 	return 1;
 }
 
-/* NA-2026-000001: the kind's prefix, the year of receipt, a counter per kind and year. */
+/* NA-2026-000001: the kind's prefix, the year of receipt, a counter per kind and year. The
+ * counters live in meta as "ctr:NA:2026"; a batch reads each once and writes it back once. */
+static void counter_name(const struct batch_ctx *b, enum proto_kind kind, char name[32])
+{
+	snprintf(name, 32, "ctr:%s:%04d", proto_kind_prefix(kind), b->year);
+}
+
 static int next_case_ref(struct batch_ctx *b, enum proto_kind kind, char ret[PROTO_CASE_MAX + 1])
 {
 	char name[32];
-	time_t secs = (time_t)(b->now_ms / 1000);
-	struct tm tm;
-	uint64_t n;
 	int r;
 
-	gmtime_r(&secs, &tm);
-	snprintf(name, sizeof(name), "ctr:%s:%04d", proto_kind_prefix(kind), tm.tm_year + 1900);
-	if ((r = store_meta_get_u64(b->st, b->txn, name, &n)) < 0 ||
-	    (r = store_meta_put_u64(b->st, b->txn, name, n + 1)) < 0)
-		return r;
-	snprintf(ret, PROTO_CASE_MAX + 1, "%s-%04d-%06llu", proto_kind_prefix(kind),
-		 tm.tm_year + 1900, (unsigned long long)(n + 1));
+	if (!b->ctr[kind].loaded) {
+		counter_name(b, kind, name);
+		if ((r = store_meta_get_u64(b->st, b->txn, name, &b->ctr[kind].n)) < 0)
+			return r;
+		b->ctr[kind].loaded = true;
+	}
+	snprintf(ret, PROTO_CASE_MAX + 1, "%s-%04d-%06llu", proto_kind_prefix(kind), b->year,
+		 (unsigned long long)++b->ctr[kind].n);
+	return 0;
+}
+
+static int save_counters(struct batch_ctx *b)
+{
+	char name[32];
+	int r;
+
+	for (int k = 0; k < KIND_COUNT; k++) {
+		if (!b->ctr[k].loaded)
+			continue;
+		counter_name(b, k, name);
+		if ((r = store_meta_put_u64(b->st, b->txn, name, b->ctr[k].n)) < 0)
+			return r;
+	}
 	return 0;
 }
 
@@ -167,6 +191,7 @@ static int apply_all(struct batch_ctx *b, struct batch_item *const *items, size_
 {
 	int r;
 
+	memset(b->ctr, 0, sizeof(b->ctr)); /* a retried batch reads them again */
 	if ((r = store_begin(b->st, false, &b->txn)) < 0)
 		return r;
 	if ((r = journal_head_load(b->st, b->txn, &b->head)) < 0 ||
@@ -180,7 +205,7 @@ static int apply_all(struct batch_ctx *b, struct batch_item *const *items, size_
 		if ((r = apply_one(b, items[i])) < 0)
 			goto fail;
 	}
-	if ((r = journal_head_save(b->st, b->txn, &b->head)) < 0 ||
+	if ((r = journal_head_save(b->st, b->txn, &b->head)) < 0 || (r = save_counters(b)) < 0 ||
 	    (r = store_meta_put_u64(b->st, b->txn, "cases_total", b->cases_total)) < 0 ||
 	    (r = store_meta_put_u64(b->st, b->txn, "cases_open", b->cases_open)) < 0)
 		goto fail;
@@ -193,8 +218,12 @@ fail:
 int batch_apply(struct store *st, struct batch_item *const *items, size_t n, uint64_t now_ms)
 {
 	struct batch_ctx b = {.st = st, .now_ms = now_ms};
+	time_t secs = (time_t)(now_ms / 1000);
+	struct tm tm;
 	int r;
 
+	gmtime_r(&secs, &tm);
+	b.year = tm.tm_year + 1900;
 	msgpack_sbuffer_init(&b.buf);
 	/* A full map aborts the whole transaction; grow it and run the batch again. */
 	while ((r = apply_all(&b, items, n)) == -ENOSPC) {
