@@ -92,13 +92,6 @@ static const struct wf_rule rules[] = {
     {NULL, 0, 0, NULL, WF_NONE, ORIGIN_SELF, NULL},
 };
 
-static bool flag_set(const struct proto_event *ev, const char *flag)
-{
-	const msgpack_object *o = proto_map_get(ev->body, flag);
-
-	return o && o->type == MSGPACK_OBJECT_BOOLEAN && o->via.boolean;
-}
-
 int wf_step(enum wf_state from, const struct proto_event *ev, uint64_t now_ms,
 	    struct wf_result *ret, struct proto_error *err)
 {
@@ -106,7 +99,8 @@ int wf_step(enum wf_state from, const struct proto_event *ev, uint64_t now_ms,
 
 	(void)now_ms;
 	for (r = rules; r->type; r++)
-		if (strcmp(r->type, ev->type->name) == 0 && (!r->when || flag_set(ev, r->when)))
+		if (strcmp(r->type, ev->type->name) == 0 &&
+		    (!r->when || proto_flag(ev->body, r->when)))
 			break;
 	if (!r->type)
 		return proto_fail(err, PROTO_UNKNOWN_TYPE, "type: %s has no workflow rule",

@@ -206,21 +206,11 @@ static int check_actor_map(const msgpack_object *o, struct proto_event *ev, stru
 /* Whether the body's anonymity flag (if the type has one) is true. Read before the body is
  * validated, since it decides whether `actor` may be present; a flag of the wrong type
  * counts as false here and is reported with the body. */
-static bool is_anonymous(const struct proto_type *t, const msgpack_object *body)
-{
-	const msgpack_object *f;
-
-	if (t->anon_flag == NULL || body == NULL || body->type != MSGPACK_OBJECT_MAP)
-		return false;
-	f = proto_map_get(body, t->anon_flag);
-	return f != NULL && f->type == MSGPACK_OBJECT_BOOLEAN && f->via.boolean;
-}
-
 static int check_actor(const struct proto_type *t, const msgpack_object *actor,
 		       const msgpack_object *body, struct proto_event *ev, struct proto_error *err)
 {
 	ev->actor_role = ROLE_NONE;
-	if (is_anonymous(t, body)) {
+	if (t->anon_flag && proto_flag(body, t->anon_flag)) {
 		if (actor != NULL)
 			return proto_fail(err, PROTO_INVALID_FIELD,
 					  "actor: must be absent on an anonymous %s (body.%s is "
@@ -357,15 +347,9 @@ static const char *const ctl_names[] = {
 
 static bool key_repeated(const msgpack_object *map, uint32_t k)
 {
-	const msgpack_object *x = &map->via.map.ptr[k].key;
-
-	for (uint32_t i = 0; i < k; i++) {
-		const msgpack_object *y = &map->via.map.ptr[i].key;
-
-		if (y->via.str.size == x->via.str.size &&
-		    memcmp(y->via.str.ptr, x->via.str.ptr, x->via.str.size) == 0)
+	for (uint32_t i = 0; i < k; i++)
+		if (proto_strobj_eq(&map->via.map.ptr[i].key, &map->via.map.ptr[k].key))
 			return true;
-	}
 	return false;
 }
 
@@ -473,6 +457,13 @@ const msgpack_object *proto_map_get(const msgpack_object *map, const char *key)
 			return &map->via.map.ptr[k].val;
 	}
 	return NULL;
+}
+
+bool proto_flag(const msgpack_object *map, const char *key)
+{
+	const msgpack_object *f = proto_map_get(map, key);
+
+	return f != NULL && f->type == MSGPACK_OBJECT_BOOLEAN && f->via.boolean;
 }
 
 int proto_ctl_args_check(const msgpack_object *args, const struct proto_field *fields,

@@ -172,6 +172,8 @@ void proto_ctl_release(struct proto_ctl *req);
 
 /* Lookups in a decoded map (keys are strings); NULL when absent. */
 const msgpack_object *proto_map_get(const msgpack_object *map, const char *key);
+/* Whether map (a map, or NULL) holds the boolean true under key: a body flag. */
+bool proto_flag(const msgpack_object *map, const char *key);
 
 /* Packs a string given as pointer and length / as a C string. */
 void proto_pack_str(msgpack_packer *pk, const char *s, size_t len);

@@ -283,15 +283,9 @@ static int check_array(const msgpack_object *o, const struct proto_field *f, con
 
 static bool enums_repeated(const msgpack_object *a, uint32_t i)
 {
-	const msgpack_object *x = &a->via.array.ptr[i];
-
-	for (uint32_t k = 0; k < i; k++) {
-		const msgpack_object *y = &a->via.array.ptr[k];
-
-		if (y->via.str.size == x->via.str.size &&
-		    memcmp(y->via.str.ptr, x->via.str.ptr, x->via.str.size) == 0)
+	for (uint32_t k = 0; k < i; k++)
+		if (proto_strobj_eq(&a->via.array.ptr[k], &a->via.array.ptr[i]))
 			return true;
-	}
 	return false;
 }
 

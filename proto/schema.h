@@ -4,6 +4,8 @@
 #ifndef PROTO_SCHEMA_H
 #define PROTO_SCHEMA_H
 
+#include <string.h>
+
 #include "proto.h"
 
 #define PROTO_PATH_MAX   160
@@ -32,6 +34,13 @@ int proto_check_ident(const msgpack_object *o, uint32_t max, const char *path,
 /* A non-empty UTF-8 string of at most max bytes. */
 int proto_check_str(const msgpack_object *o, uint32_t max, const char *path,
 		    struct proto_error *err);
+
+/* Two MessagePack strings with the same bytes. */
+static inline bool proto_strobj_eq(const msgpack_object *x, const msgpack_object *y)
+{
+	return x->via.str.size == y->via.str.size &&
+	       memcmp(x->via.str.ptr, y->via.str.ptr, x->via.str.size) == 0;
+}
 
 /* One value against one field. */
 int proto_check_value(const msgpack_object *o, const struct proto_field *f, struct proto_path *path,
