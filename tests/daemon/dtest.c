@@ -362,3 +362,20 @@ void creply_release(struct creply *r)
 	msgpack_unpacked_destroy(&r->up);
 	msgpack_sbuffer_destroy(&r->bytes);
 }
+
+int dstore_setup(void **state, const char *name, uint64_t map_size, uint64_t map_max)
+{
+	struct dstore *d = calloc(1, sizeof(*d));
+
+	assert_non_null(d);
+	dstore_open(d, name, map_size, map_max);
+	*state = d;
+	return 0;
+}
+
+int dstore_teardown(void **state)
+{
+	dstore_close(*state);
+	free(*state);
+	return 0;
+}

@@ -52,6 +52,9 @@ struct dstore {
 };
 void dstore_open(struct dstore *d, const char *name, uint64_t map_size, uint64_t map_max);
 void dstore_close(struct dstore *d);
+/* cmocka fixtures: *state becomes a heap dstore opened in a fresh directory, and is freed. */
+int dstore_setup(void **state, const char *name, uint64_t map_size, uint64_t map_max);
+int dstore_teardown(void **state);
 
 /* ---- events -------------------------------------------------------------------------- */
 

@@ -11,21 +11,12 @@
 
 static int setup(void **state)
 {
-	struct dstore *d = calloc(1, sizeof(*d));
-
-	assert_non_null(d);
-	dstore_open(d, "batch", 8 << 20, 8 << 20);
-	*state = d;
-	return 0;
+	return dstore_setup(state, "batch", 8 << 20, 8 << 20);
 }
 
 static int teardown(void **state)
 {
-	struct dstore *d = *state;
-
-	dstore_close(d);
-	free(d);
-	return 0;
+	return dstore_teardown(state);
 }
 
 static struct journal_head head_of(struct store *st)

@@ -14,21 +14,12 @@
 
 static int setup(void **state)
 {
-	struct dstore *d = calloc(1, sizeof(*d));
-
-	assert_non_null(d);
-	dstore_open(d, "journal", 1 << 20, 1 << 20);
-	*state = d;
-	return 0;
+	return dstore_setup(state, "journal", 1 << 20, 1 << 20);
 }
 
 static int teardown(void **state)
 {
-	struct dstore *d = *state;
-
-	dstore_close(d);
-	free(d);
-	return 0;
+	return dstore_teardown(state);
 }
 
 /* Appends n entries "event 1".."event n" in one transaction; returns the saved head. */
