@@ -238,6 +238,19 @@ static void test_same_id_other_bytes_in_one_batch_is_conflict(void **state)
 	assert_int_equal(head_of(&d->st).seq, 1);
 }
 
+/* PROTOCOL.md check order: duplicate/conflict come before the actor's role is judged. */
+static void test_conflict_is_answered_before_a_forbidden_role(void **state)
+{
+	struct dstore *d = *state;
+	struct ev_spec a = decl("ev-1", "S100"), b = decl("ev-1", "S100");
+	struct batch_item out;
+
+	b.actor_id = "S999"; /* not the subject: forbidden, were it judged */
+	assert_int_equal(dtest_apply(&d->st, &a, 1, NOW_MS, &out), 0);
+	assert_int_equal(dtest_apply(&d->st, &b, 1, NOW_MS, &out), 0);
+	assert_rejected(&out, PROTO_CONFLICT, "ev-1");
+}
+
 /* ---- who may open a case ---- */
 
 static void test_declaration_not_by_its_subject_is_forbidden_and_writes_nothing(void **state)
@@ -512,6 +525,7 @@ int main(void)
 	    T(test_same_id_twice_in_one_batch_is_accepted_then_duplicate),
 	    T(test_same_id_other_bytes_is_conflict),
 	    T(test_same_id_other_bytes_in_one_batch_is_conflict),
+	    T(test_conflict_is_answered_before_a_forbidden_role),
 	    T(test_declaration_not_by_its_subject_is_forbidden_and_writes_nothing),
 	    T(test_referral_by_role_subject_is_forbidden),
 	    T(test_rejected_event_does_not_stop_the_rest_of_its_batch),
