@@ -56,6 +56,16 @@ struct proto_limits {
 #define PROTO_DEFAULT_MAX_DEPTH 8
 #define PROTO_DEFAULT_MAX_ITEMS 4096
 
+/* Durations keep their unit: working days, months and years have no fixed length. */
+enum dur_unit { DUR_MS, DUR_WD, DUR_MO, DUR_Y };
+struct duration {
+	uint64_t n; /* milliseconds for DUR_MS, else a count of the unit */
+	enum dur_unit unit;
+};
+/* "300s", "15m", "2h", "7d", "5wd", "12mo", "6y" (len bytes, no NUL needed). Returns 0 or -1.
+ * A count that would overflow 64 bits of milliseconds is -1. */
+int proto_duration_parse(const char *s, size_t len, struct duration *ret);
+
 /* Roles of PROTOCOL.md; ROLE_NONE means "no actor" (an anonymous referral). */
 enum proto_role {
 	ROLE_NONE = 0,
@@ -105,6 +115,8 @@ enum proto_ftype {
 	PF_MAP,   /* map validated by `fields` */
 	PF_MAPS,  /* array of maps validated by `fields`, at least min items */
 	PF_IDENT, /* a PF_STR naming someone (a staff number): no control characters */
+	PF_DURATION, /* a duration string as in the config: "12mo", "6mo", "28d", "10wd" */
+	PF_IDENTS,   /* array of distinct PF_IDENT (staff ids), at least min items */
 };
 #define PROTO_TEXT_MAX  16384
 #define PROTO_ARRAY_MAX 64 /* default item bound for arrays in bodies */
@@ -113,10 +125,18 @@ struct proto_field {
 	const char *name;
 	enum proto_ftype type;
 	bool required;
-	uint32_t min;              /* arrays: minimum items */
+	uint32_t min;              /* arrays: minimum items; PF_MAP: minimum entries */
 	uint32_t max;              /* strings: bytes; arrays: items (0: the defaults above) */
 	const char *const *values; /* PF_ENUM, PF_ENUMS: NULL-terminated */
 	const struct proto_field *fields; /* PF_MAP, PF_MAPS */
+	/* Conditional presence (then `required` is false): the field is required when the
+	 * sibling PF_ENUM `when_field` holds one of `when_values` (NULL-terminated), and not
+	 * allowed otherwise (invalid_field "PATH: not allowed when FIELD is VALUE"). */
+	const char *when_field;
+	const char *const *when_values;
+	/* A key that is known but never allowed here: present is invalid_field "PATH: refused"
+	 * (e.g. "a subject's id cannot change"). */
+	const char *refused;
 };
 
 /* One event type: its name, the kind of case it opens (or KIND_NONE), who acts, its body. */

@@ -6,7 +6,9 @@
 #include "msgtext.h"
 #include "schema.h"
 
-#define PFX_UNKNOWN ": unknown field; allowed here: "
+#define PFX_UNKNOWN      ": unknown field; allowed here: "
+#define DURATION_MAX     24 /* 20 digits of a u64 and a unit, with room to spare */
+#define DURATION_EXPECTS "a number and s, m, h, d, wd, mo or y"
 
 /* ---- paths ---- */
 
@@ -232,6 +234,26 @@ static int check_date(const msgpack_object *o, const char *path, struct proto_er
 			  proto_quote(q, o->via.str.ptr, o->via.str.size));
 }
 
+/* A duration as the config writes it, and longer than nothing: a review period of "0d"
+ * would make a deadline due the moment it opens. */
+static int check_duration(const msgpack_object *o, uint32_t max, const char *path,
+			  struct proto_error *err)
+{
+	struct duration d;
+	char q[PROTO_QUOTE_MAX];
+	int qlen;
+
+	if (proto_check_str(o, max, path, err) == -1)
+		return -1;
+	if (proto_duration_parse(o->via.str.ptr, o->via.str.size, &d) == 0 && d.n > 0)
+		return 0;
+	/* the value in single quotes, as the config's messages show it */
+	qlen = (int)strlen(proto_quote(q, o->via.str.ptr, o->via.str.size)) - 2;
+	return proto_fail(err, PROTO_INVALID_FIELD,
+			  "%s: '%.*s' is not a duration (" DURATION_EXPECTS ", more than 0)", path,
+			  qlen, q + 1);
+}
+
 /* ---- arrays ---- */
 
 /* "categories" -> "category names": what an array of enum values holds, for messages. */
@@ -260,6 +282,9 @@ static int check_array(const msgpack_object *o, const struct proto_field *f, con
 	case PF_STRS:
 		snprintf(noun, sizeof(noun), "strings");
 		break;
+	case PF_IDENTS:
+		snprintf(noun, sizeof(noun), "staff ids");
+		break;
 	default:
 		snprintf(noun, sizeof(noun), "maps");
 		break;
@@ -281,7 +306,8 @@ static int check_array(const msgpack_object *o, const struct proto_field *f, con
 	return 0;
 }
 
-static bool enums_repeated(const msgpack_object *a, uint32_t i)
+/* Item i of an array of strings repeats an earlier one. */
+static bool str_repeated(const msgpack_object *a, uint32_t i)
 {
 	for (uint32_t k = 0; k < i; k++)
 		if (proto_strobj_eq(&a->via.array.ptr[k], &a->via.array.ptr[i]))
@@ -299,9 +325,11 @@ static int check_items(const msgpack_object *o, const struct proto_field *f,
 		size_t mark = proto_path_push_index(path, i);
 		int r = 0;
 
-		if (f->type == PF_ENUMS) {
-			r = check_enum(it, f->values, path->buf, err);
-			if (r == 0 && enums_repeated(o, i))
+		if (f->type == PF_ENUMS || f->type == PF_IDENTS) {
+			r = f->type == PF_ENUMS
+				? check_enum(it, f->values, path->buf, err)
+				: proto_check_ident(it, PROTO_ID_MAX, path->buf, err);
+			if (r == 0 && str_repeated(o, i))
 				r = proto_fail(err, PROTO_INVALID_FIELD,
 					       "%s: %s is listed twice; list each value once",
 					       path->buf,
@@ -322,6 +350,36 @@ static int check_items(const msgpack_object *o, const struct proto_field *f,
 }
 
 /* ---- values and maps ---- */
+
+/* The names a sender may use in a table (refused ones are known but not allowed). */
+static size_t allowed_names(const struct proto_field *fields,
+			    const char *names[PROTO_FIELDS_MAX + 1])
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < PROTO_FIELDS_MAX && fields[i].type != PF_END; i++)
+		if (fields[i].refused == NULL)
+			names[n++] = fields[i].name;
+	names[n] = NULL;
+	return n;
+}
+
+/* A map that must say something: "at least min of its fields" (an update of nothing is a
+ * client bug, not an event). */
+static int check_map_min(const msgpack_object *o, const struct proto_field *f, const char *path,
+			 struct proto_error *err)
+{
+	static const char fmt[] = "%s: must hold at least %u of %s; got %u";
+	const char *names[PROTO_FIELDS_MAX + 1];
+	char list[PROTO_ERRMSG];
+
+	if (o->via.map.size >= f->min)
+		return 0;
+	allowed_names(f->fields, names);
+	if (proto_join(list, list_room(strlen(path) + sizeof(fmt) + 20), names) == NULL)
+		snprintf(list, sizeof(list), "its fields");
+	return proto_fail(err, PROTO_INVALID_FIELD, fmt, path, f->min, list, o->via.map.size);
+}
 
 int proto_check_value(const msgpack_object *o, const struct proto_field *f, struct proto_path *path,
 		      struct proto_error *err)
@@ -347,8 +405,11 @@ int proto_check_value(const msgpack_object *o, const struct proto_field *f, stru
 		return check_date(o, path->buf, err);
 	case PF_ENUM:
 		return check_enum(o, f->values, path->buf, err);
+	case PF_DURATION:
+		return check_duration(o, f->max ? f->max : DURATION_MAX, path->buf, err);
 	case PF_ENUMS:
 	case PF_STRS:
+	case PF_IDENTS:
 	case PF_MAPS:
 		if (check_array(o, f, path->buf, err) == -1)
 			return -1;
@@ -357,7 +418,9 @@ int proto_check_value(const msgpack_object *o, const struct proto_field *f, stru
 		if (o->type != MSGPACK_OBJECT_MAP)
 			return proto_fail(err, PROTO_INVALID_FIELD, "%s: must be a map; got %s",
 					  path->buf, proto_what(o));
-		return proto_check_map(o, f->fields, path, err);
+		if (proto_check_map(o, f->fields, path, err) == -1)
+			return -1;
+		return check_map_min(o, f, path->buf, err);
 	case PF_END:
 		break;
 	}
@@ -378,13 +441,8 @@ static int fail_unknown(const struct proto_field *fields, const char *path, stru
 {
 	const char *names[PROTO_FIELDS_MAX + 1];
 	char list[PROTO_ERRMSG];
-	size_t n = 0;
+	size_t n = allowed_names(fields, names);
 
-	while (n < PROTO_FIELDS_MAX && fields[n].type != PF_END) {
-		names[n] = fields[n].name;
-		n++;
-	}
-	names[n] = NULL;
 	if (n > 0 && proto_join(list, list_room(strlen(path) + strlen(PFX_UNKNOWN)), names) != NULL)
 		return proto_fail(err, PROTO_INVALID_FIELD, "%s" PFX_UNKNOWN "%s", path, list);
 	return proto_fail(err, PROTO_INVALID_FIELD,
@@ -399,6 +457,8 @@ static int check_entry(const msgpack_object_kv *kv, const struct proto_field *fi
 
 	if (i < 0)
 		return fail_unknown(fields, path->buf, err);
+	if (fields[i].refused != NULL)
+		return proto_fail(err, PROTO_INVALID_FIELD, "%s: %s", path->buf, fields[i].refused);
 	if (*seen & (UINT64_C(1) << i))
 		return proto_fail(err, PROTO_INVALID_FIELD,
 				  "%s: appears twice in the map; send each field once", path->buf);
@@ -406,6 +466,57 @@ static int check_entry(const msgpack_object_kv *kv, const struct proto_field *fi
 	if (proto_check_value(&kv->val, &fields[i], path, err) == -1)
 		return -1;
 	proto_path_pop(path, mark);
+	return 0;
+}
+
+/* Fields always required, in the table's order. */
+static int check_required(const struct proto_field *fields, uint64_t seen, struct proto_path *path,
+			  struct proto_error *err)
+{
+	for (int i = 0; i < PROTO_FIELDS_MAX && fields[i].type != PF_END; i++) {
+		if (fields[i].required && !(seen & (UINT64_C(1) << i))) {
+			size_t mark = proto_path_push(path, fields[i].name, strlen(fields[i].name));
+
+			proto_fail(err, PROTO_MISSING_FIELD, "%s: is required but missing",
+				   path->buf);
+			proto_path_pop(path, mark);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* One conditional field against its sibling enum, whose value (if any) is already valid. */
+static int check_when(const msgpack_object *map, const struct proto_field *f, bool present,
+		      struct proto_path *path, struct proto_error *err)
+{
+	const msgpack_object *sib = proto_map_get(map, f->when_field);
+	bool holds = sib != NULL && enum_index(sib, f->when_values) >= 0;
+	size_t mark = proto_path_push(path, f->name, strlen(f->name));
+	int r = 0;
+
+	if (holds && !present)
+		r = proto_fail(err, PROTO_MISSING_FIELD, "%s: is required when %s is %.*s",
+			       path->buf, f->when_field, (int)sib->via.str.size, sib->via.str.ptr);
+	else if (!holds && present && sib != NULL)
+		r = proto_fail(err, PROTO_INVALID_FIELD, "%s: not allowed when %s is %.*s",
+			       path->buf, f->when_field, (int)sib->via.str.size, sib->via.str.ptr);
+	else if (!holds && present)
+		r = proto_fail(err, PROTO_INVALID_FIELD, "%s: not allowed without %s", path->buf,
+			       f->when_field);
+	proto_path_pop(path, mark);
+	return r;
+}
+
+/* Conditional fields, in the table's order, after every unconditional rule: the sibling they
+ * depend on has then been checked (or reported missing) whatever the table's order. */
+static int check_conditional(const msgpack_object *map, const struct proto_field *fields,
+			     uint64_t seen, struct proto_path *path, struct proto_error *err)
+{
+	for (int i = 0; i < PROTO_FIELDS_MAX && fields[i].type != PF_END; i++)
+		if (fields[i].when_field != NULL &&
+		    check_when(map, &fields[i], seen & (UINT64_C(1) << i), path, err) == -1)
+			return -1;
 	return 0;
 }
 
@@ -420,15 +531,7 @@ int proto_check_map(const msgpack_object *o, const struct proto_field *fields,
 	for (uint32_t k = 0; k < o->via.map.size; k++)
 		if (check_entry(&o->via.map.ptr[k], fields, &seen, path, err) == -1)
 			return -1;
-	for (int i = 0; i < PROTO_FIELDS_MAX && fields[i].type != PF_END; i++) {
-		if (fields[i].required && !(seen & (UINT64_C(1) << i))) {
-			size_t mark = proto_path_push(path, fields[i].name, strlen(fields[i].name));
-
-			proto_fail(err, PROTO_MISSING_FIELD, "%s: is required but missing",
-				   path->buf);
-			proto_path_pop(path, mark);
-			return -1;
-		}
-	}
-	return 0;
+	if (check_required(fields, seen, path, err) == -1)
+		return -1;
+	return check_conditional(o, fields, seen, path, err);
 }

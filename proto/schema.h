@@ -46,8 +46,10 @@ static inline bool proto_strobj_eq(const msgpack_object *x, const msgpack_object
 int proto_check_value(const msgpack_object *o, const struct proto_field *f, struct proto_path *path,
 		      struct proto_error *err);
 
-/* A map against a table: no unknown or repeated keys, every value valid, nothing required
- * missing. */
+/* A map against a table, in this order: keys as sent (unknown, refused or repeated keys and
+ * invalid values are invalid_field), then required fields in the table's order
+ * (missing_field), then conditional fields in the table's order (missing_field when their
+ * sibling enum requires them, invalid_field when it does not allow them). */
 int proto_check_map(const msgpack_object *o, const struct proto_field *fields,
 		    struct proto_path *path, struct proto_error *err);
 
