@@ -6,25 +6,38 @@
 #include <time.h>
 
 #include "caserec.h"
+#include "dlindex.h"
 #include "journal.h"
+#include "log.h"
+#include "outbox.h"
 #include "wf.h"
 
 /* events value: seq (8, BE) | BLAKE2b of the request bytes (32) | case reference */
 #define EVREC_HDR       (8 + JOURNAL_HASH)
 #define SUBJECT_KEY_MAX (PROTO_ID_MAX + 1 + PROTO_CASE_MAX)
 
+/* The meta counters a batch reads once and writes back once (see batch.h). */
+enum batch_counter { C_CASES_TOTAL, C_CASES_OPEN, C_NOTIFY_SEQ, C_DL_OPEN, C_DL_OVERDUE, C_COUNT };
+static const char *const counter_names[C_COUNT] = {
+    [C_CASES_TOTAL] = "cases_total",       [C_CASES_OPEN] = "cases_open",
+    [C_NOTIFY_SEQ] = "notify_seq",         [C_DL_OPEN] = "deadlines_open",
+    [C_DL_OVERDUE] = "deadlines_overdue",
+};
+
 struct batch_ctx {
 	struct store *st;
 	MDB_txn *txn;
 	uint64_t now_ms;
+	const struct policy *policy;
 	struct journal_head head;
-	uint64_t cases_total, cases_open;
+	uint64_t ctrs[C_COUNT];
+	struct batch_result res;
 	int year; /* of receipt: one now_ms, so one year, for the whole batch */
 	struct {
 		uint64_t n;  /* the last reference number given this year */
 		bool loaded; /* read from meta in this transaction */
 	} ctr[KIND_COUNT];
-	msgpack_sbuffer buf;
+	msgpack_sbuffer buf, notes;
 };
 
 /* The same id seen before: byte-identical is a duplicate, anything else a conflict. */
@@ -95,52 +108,6 @@ static int save_counters(struct batch_ctx *b)
 	return 0;
 }
 
-static void case_from_event(struct case_rec *c, const struct proto_event *ev,
-			    const struct wf_result *res, uint64_t seq, uint64_t received_at)
-{
-	const msgpack_object *subject = proto_map_get(ev->body, "subject");
-	const msgpack_object *id = subject ? proto_map_get(subject, "id") : NULL;
-
-	c->kind = ev->type->opens;
-	c->origin = res->origin;
-	c->state = res->next;
-	c->opened_at = ev->at;
-	if (id && id->type == MSGPACK_OBJECT_STR)
-		c->subject_id = (struct proto_str){id->via.str.ptr, id->via.str.size};
-	c->subject = subject;
-	c->associate = proto_map_get(ev->body, "associate");
-	c->categories = proto_map_get(ev->body, "categories");
-	c->relationship = proto_map_get(ev->body, "relationship");
-	c->has_added = true;
-	c->added = (struct case_hist){
-	    .seq = seq,
-	    .type = {ev->type->name, (uint32_t)strlen(ev->type->name)},
-	    .at = ev->at,
-	    .received_at = received_at,
-	    .role = ev->actor_role,
-	    .actor_id = ev->actor_id,
-	};
-}
-
-static int put_case(struct batch_ctx *b, const struct case_rec *c)
-{
-	msgpack_packer pk;
-	uint8_t key[SUBJECT_KEY_MAX];
-	size_t rlen = strlen(c->ref);
-	int r;
-
-	b->buf.size = 0;
-	msgpack_packer_init(&pk, &b->buf, msgpack_sbuffer_write);
-	caserec_pack(c, &pk);
-	r = store_put(b->st, b->txn, DB_CASES, c->ref, rlen, b->buf.data, b->buf.size);
-	if (r < 0)
-		return r;
-	/* proto bounds subject.id by PROTO_ID_MAX, which sizes the key */
-	memcpy(key, c->subject_id.ptr, c->subject_id.len);
-	key[c->subject_id.len] = '\0';
-	memcpy(key + c->subject_id.len + 1, c->ref, rlen);
-	return store_put(b->st, b->txn, DB_BY_SUBJECT, key, c->subject_id.len + 1 + rlen, "", 0);
-}
 
 static int put_event_record(struct batch_ctx *b, const struct batch_item *it,
 			    const uint8_t hash[JOURNAL_HASH])
@@ -155,78 +122,319 @@ static int put_event_record(struct batch_ctx *b, const struct batch_item *it,
 			 EVREC_HDR + rlen);
 }
 
-/* Returns 0 with the item's outcome set, or a negative errno that aborts the batch. */
-static int apply_one(struct batch_ctx *b, struct batch_item *it)
-{
-	uint8_t hash[JOURNAL_HASH];
-	struct case_rec c = {0};
-	struct wf_result res;
-	int r;
+/* ---- one case, one step ------------------------------------------------------------ */
 
-	journal_hash(it->ev.bytes, it->ev.len, hash);
-	r = check_idempotency(b, it, hash);
-	if (r != 0)
-		return r < 0 ? r : 0;
-	if (wf_step(WF_NONE, &it->ev, b->now_ms, &res, &it->err) < 0) {
-		it->status = BATCH_REJECTED;
-		return 0;
+/* Loads the case ref into r. -ENOENT when there is none. */
+static int load_case(struct batch_ctx *b, const char *ref, size_t rlen, struct case_rec *r)
+{
+	MDB_val v;
+	int rc;
+
+	if ((rc = store_get(b->st, b->txn, DB_CASES, ref, rlen, &v)) < 0)
+		return rc;
+	if (caserec_load(r, v.mv_data, v.mv_size) < 0) {
+		log_error("batch: case %.*s: stored record unreadable", (int)rlen, ref);
+		return -EIO;
 	}
-	if ((r = next_case_ref(b, it->ev.type->opens, c.ref)) < 0)
-		return r;
-	if ((r = journal_append(b->st, b->txn, &b->head, b->now_ms, it->ev.bytes, it->ev.len,
-				hash)) < 0)
-		return r;
-	it->seq = b->head.seq;
-	memcpy(it->case_ref, c.ref, sizeof(c.ref));
-	case_from_event(&c, &it->ev, &res, it->seq, b->now_ms);
-	if ((r = put_case(b, &c)) < 0 || (r = put_event_record(b, it, hash)) < 0)
-		return r;
-	it->status = BATCH_ACCEPTED;
-	b->cases_total++;
-	b->cases_open++;
 	return 0;
 }
 
-static int apply_all(struct batch_ctx *b, struct batch_item *const *items, size_t n)
+static int subject_key(const struct wf_case *c, uint8_t key[SUBJECT_KEY_MAX])
+{
+	size_t rlen = strlen(c->ref);
+
+	/* proto bounds subject.id by PROTO_ID_MAX, which sizes the key */
+	memcpy(key, c->subject_id.ptr, c->subject_id.len);
+	key[c->subject_id.len] = '\0';
+	memcpy(key + c->subject_id.len + 1, c->ref, rlen);
+	return (int)(c->subject_id.len + 1 + rlen);
+}
+
+static int put_case(struct batch_ctx *b, const struct case_rec *r, bool opened)
+{
+	uint8_t key[SUBJECT_KEY_MAX];
+	msgpack_packer pk;
+	int rc;
+
+	b->buf.size = 0;
+	msgpack_packer_init(&pk, &b->buf, msgpack_sbuffer_write);
+	caserec_pack(r, &pk);
+	rc = store_put(b->st, b->txn, DB_CASES, r->c.ref, strlen(r->c.ref), b->buf.data,
+		       b->buf.size);
+	if (rc < 0 || !opened)
+		return rc;
+	return store_put(b->st, b->txn, DB_BY_SUBJECT, key, (size_t)subject_key(&r->c, key), "", 0);
+}
+
+static int aa_counter_add(struct batch_ctx *b, const char *aa, int64_t d)
+{
+	char name[16 + WF_AA_ID_MAX];
+	uint64_t n;
+	int r;
+
+	snprintf(name, sizeof(name), "aa_open:%s", aa);
+	if ((r = store_meta_get_u64(b->st, b->txn, name, &n)) < 0)
+		return r;
+	return store_meta_put_u64(b->st, b->txn, name, d < 0 && n == 0 ? 0 : n + (uint64_t)d);
+}
+
+/* Everything a step changed besides the record: indexes, outbox, counters. before is NULL
+ * for a new case. */
+static int after_step(struct batch_ctx *b, const struct wf_case *before, const struct wf_case *c,
+		      const struct wf_effects *fx)
+{
+	struct dlindex_delta d = {0};
+	int r;
+
+	if ((r = dlindex_update(b->st, b->txn, before, c, b->policy, b->now_ms, &d)) < 0)
+		return r;
+	b->ctrs[C_DL_OPEN] += (uint64_t)d.open;
+	b->ctrs[C_DL_OVERDUE] += (uint64_t)d.overdue;
+	b->res.timers_added |= d.timers_added;
+	b->res.escalations_added |= d.escalations_added;
+	b->res.disposals_added |= d.disposals_added;
+	if (!before) {
+		b->ctrs[C_CASES_TOTAL]++;
+		b->ctrs[C_CASES_OPEN]++;
+	}
+	if (before && before->state != WF_CLOSED && c->state == WF_CLOSED)
+		b->ctrs[C_CASES_OPEN]--;
+	/* "the one with the fewest open referrals": an AA's count falls when the case moves on */
+	if (before && before->state == WF_REFERRED_TO_AA && before->aa[0] &&
+	    c->state != WF_REFERRED_TO_AA && (r = aa_counter_add(b, before->aa, -1)) < 0)
+		return r;
+	r = outbox_append(b->st, b->txn, &b->ctrs[C_NOTIFY_SEQ], b->now_ms, c->ref, fx, &b->notes);
+	b->res.notes += fx->n;
+	return r;
+}
+
+/* ---- intake events ----------------------------------------------------------------- */
+
+static void hist_from_event(struct case_rec *r, const struct proto_event *ev, uint64_t seq,
+			    uint64_t received_at)
+{
+	r->has_added = true;
+	r->added = (struct case_hist){
+	    .seq = seq,
+	    .type = {ev->type->name, (uint32_t)strlen(ev->type->name)},
+	    .at = ev->at,
+	    .received_at = received_at,
+	    .role = ev->actor_role,
+	    .actor_id = ev->actor_id,
+	};
+}
+
+static void reject_unknown_case(struct batch_item *it)
+{
+	it->status = BATCH_REJECTED;
+	proto_fail(&it->err, PROTO_UNKNOWN_CASE, "case: no case %.*s",
+		   (int)it->ev.case_ref.len, it->ev.case_ref.ptr);
+}
+
+/* Returns 0 with the item's outcome set, or a negative errno that aborts the batch. */
+static int apply_event(struct batch_ctx *b, struct batch_item *it)
+{
+	const bool opens = it->ev.type->opens != KIND_NONE;
+	uint8_t hash[JOURNAL_HASH];
+	struct case_rec r = {0};
+	struct wf_case before = {0};
+	struct wf_effects fx = {0};
+	int rc;
+
+	journal_hash(it->ev.bytes, it->ev.len, hash);
+	rc = check_idempotency(b, it, hash);
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
+	if (!opens) {
+		rc = it->ev.case_ref.len <= PROTO_CASE_MAX
+			 ? load_case(b, it->ev.case_ref.ptr, it->ev.case_ref.len, &r)
+			 : -ENOENT;
+		if (rc == -ENOENT) {
+			reject_unknown_case(it);
+			return 0;
+		}
+		if (rc < 0)
+			return rc;
+		before = r.c;
+	}
+	if (wf_apply(&r.c, &it->ev, b->now_ms, b->policy, &fx, &it->err) < 0) {
+		it->status = BATCH_REJECTED;
+		caserec_release(&r);
+		return 0;
+	}
+	if (opens && (rc = next_case_ref(b, it->ev.type->opens, r.c.ref)) < 0)
+		goto out;
+	if ((rc = journal_append(b->st, b->txn, &b->head, b->now_ms, it->ev.bytes, it->ev.len,
+				 hash)) < 0)
+		goto out;
+	it->seq = b->head.seq;
+	memcpy(it->case_ref, r.c.ref, sizeof(r.c.ref));
+	hist_from_event(&r, &it->ev, it->seq, b->now_ms);
+	if ((rc = put_case(b, &r, opens)) < 0 || (rc = put_event_record(b, it, hash)) < 0 ||
+	    (rc = after_step(b, opens ? NULL : &before, &r.c, &fx)) < 0)
+		goto out;
+	it->status = BATCH_ACCEPTED;
+out:
+	caserec_release(&r);
+	return rc;
+}
+
+/* ---- the workers' due entries ------------------------------------------------------- */
+
+/* The AA with the fewest open referrals, ties to the first in the roster; "" when the
+ * roster is empty (the role alone). */
+static int pick_aa(struct batch_ctx *b, const char **ret)
+{
+	uint64_t best = UINT64_MAX, n;
+	char name[16 + WF_AA_ID_MAX];
+	int r;
+
+	*ret = "";
+	for (size_t i = 0; i < b->policy->n_aa; i++) {
+		snprintf(name, sizeof(name), "aa_open:%s", b->policy->aa[i]);
+		if ((r = store_meta_get_u64(b->st, b->txn, name, &n)) < 0)
+			return r;
+		if (n < best) {
+			best = n;
+			*ret = b->policy->aa[i];
+		}
+	}
+	return 0;
+}
+
+/* Retention: the journal entries of the case lose their bytes, the subject index its key. */
+static int dispose_data(struct batch_ctx *b, const struct case_rec *r, const struct wf_case *before)
+{
+	uint8_t key[SUBJECT_KEY_MAX];
+	int rc;
+
+	if (r->history)
+		for (uint32_t i = 0; i < r->history->via.array.size; i++) {
+			const msgpack_object *seq = proto_map_get(&r->history->via.array.ptr[i], "seq");
+
+			if (!seq || seq->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+				continue;
+			if ((rc = journal_dispose(b->st, b->txn, seq->via.u64)) < 0 && rc != -ENOENT)
+				return rc;
+		}
+	if (before->subject_id.len == 0)
+		return 0;
+	rc = store_del(b->st, b->txn, DB_BY_SUBJECT, key, (size_t)subject_key(before, key));
+	return rc == -ENOENT ? 0 : rc;
+}
+
+static int apply_work(struct batch_ctx *b, const struct work_item *w)
+{
+	struct case_rec r = {0};
+	struct wf_effects fx = {0};
+	struct wf_case before;
+	uint8_t key[DLX_KEY_MAX];
+	const char *aa;
+	int changed = 0, rc;
+
+	rc = load_case(b, w->ref, strlen(w->ref), &r);
+	if (rc == -ENOENT) {
+		log_warn("batch: %s entry for case %s, which does not exist; dropped",
+			    w->db == DB_TIMERS ? "timer" : "worker", w->ref);
+		goto drop;
+	}
+	if (rc < 0)
+		return rc;
+	before = r.c;
+	switch (w->db) {
+	case DB_TIMERS:
+		changed = wf_fire(&r.c, (enum dl_kind)w->kind, b->now_ms, b->policy, &fx);
+		break;
+	case DB_ESCALATIONS:
+		if ((rc = pick_aa(b, &aa)) < 0)
+			goto out;
+		changed = wf_assign(&r.c, aa, b->now_ms, &fx);
+		if (changed && aa[0] && (rc = aa_counter_add(b, aa, 1)) < 0)
+			goto out;
+		break;
+	case DB_DISPOSALS:
+		changed = wf_dispose(&r.c, b->now_ms, b->policy, &fx);
+		if (changed && (rc = dispose_data(b, &r, &before)) < 0)
+			goto out;
+		break;
+	default:
+		break;
+	}
+	if (changed) {
+		b->res.fired++;
+		if ((rc = put_case(b, &r, false)) < 0 ||
+		    (rc = after_step(b, &before, &r.c, &fx)) < 0)
+			goto out;
+	}
+	caserec_release(&r);
+drop:
+	/* An escalation is handed over once, whatever came of it. A timer or disposal entry that
+	 * is still there at the same time made no progress: drop it rather than have the worker
+	 * hand it over for ever (the engine keeps wf_dl_next and wf_fire in step, so this is a
+	 * guard, logged). */
+	rc = store_del(b->st, b->txn, w->db, key, dlindex_key(key, w->t, w->ref, w->kind));
+	if (rc == 0 && w->db != DB_ESCALATIONS)
+		log_warn("batch: %s entry %s/%u at %llu made no progress; dropped",
+			    w->db == DB_TIMERS ? "timer" : "disposal", w->ref, w->kind,
+			    (unsigned long long)w->t);
+	return rc == -ENOENT ? 0 : rc;
+out:
+	caserec_release(&r);
+	return rc;
+}
+
+/* ---- the transaction ---------------------------------------------------------------- */
+
+static int apply_all(struct batch_ctx *b, const struct batch_input *in)
 {
 	int r;
 
 	memset(b->ctr, 0, sizeof(b->ctr)); /* a retried batch reads them again */
+	memset(&b->res, 0, sizeof(b->res));
 	if ((r = store_begin(b->st, false, &b->txn)) < 0)
 		return r;
-	if ((r = journal_head_load(b->st, b->txn, &b->head)) < 0 ||
-	    (r = store_meta_get_u64(b->st, b->txn, "cases_total", &b->cases_total)) < 0 ||
-	    (r = store_meta_get_u64(b->st, b->txn, "cases_open", &b->cases_open)) < 0)
+	if ((r = journal_head_load(b->st, b->txn, &b->head)) < 0)
 		goto fail;
-	for (size_t i = 0; i < n; i++) {
-		memset(&items[i]->err, 0, sizeof(items[i]->err));
-		items[i]->case_ref[0] = '\0';
-		items[i]->seq = 0;
-		if ((r = apply_one(b, items[i])) < 0)
+	for (int i = 0; i < C_COUNT; i++)
+		if ((r = store_meta_get_u64(b->st, b->txn, counter_names[i], &b->ctrs[i])) < 0)
+			goto fail;
+	for (size_t i = 0; i < in->n; i++) {
+		struct batch_item *it = in->items[i];
+
+		memset(&it->err, 0, sizeof(it->err));
+		it->case_ref[0] = '\0';
+		it->seq = 0;
+		if ((r = apply_event(b, it)) < 0)
 			goto fail;
 	}
-	if ((r = journal_head_save(b->st, b->txn, &b->head)) < 0 || (r = save_counters(b)) < 0 ||
-	    (r = store_meta_put_u64(b->st, b->txn, "cases_total", b->cases_total)) < 0 ||
-	    (r = store_meta_put_u64(b->st, b->txn, "cases_open", b->cases_open)) < 0)
+	for (size_t i = 0; i < in->n_work; i++)
+		if ((r = apply_work(b, &in->work[i])) < 0)
+			goto fail;
+	if ((r = journal_head_save(b->st, b->txn, &b->head)) < 0 || (r = save_counters(b)) < 0)
 		goto fail;
+	for (int i = 0; i < C_COUNT; i++)
+		if ((r = store_meta_put_u64(b->st, b->txn, counter_names[i], b->ctrs[i])) < 0)
+			goto fail;
+	b->res.notify_seq = b->ctrs[C_NOTIFY_SEQ];
 	return store_commit(&b->txn);
 fail:
 	store_abort(&b->txn);
 	return r;
 }
 
-int batch_apply(struct store *st, struct batch_item *const *items, size_t n, uint64_t now_ms)
+int batch_run(struct store *st, const struct batch_input *in, struct batch_result *ret)
 {
-	struct batch_ctx b = {.st = st, .now_ms = now_ms};
-	time_t secs = (time_t)(now_ms / 1000);
+	struct batch_ctx b = {.st = st, .now_ms = in->now_ms, .policy = in->policy};
+	time_t secs = (time_t)(in->now_ms / 1000);
 	struct tm tm;
 	int r;
 
 	gmtime_r(&secs, &tm);
 	b.year = tm.tm_year + 1900;
 	msgpack_sbuffer_init(&b.buf);
+	msgpack_sbuffer_init(&b.notes);
 	/* A full map aborts the whole transaction; grow it and run the batch again. */
-	while ((r = apply_all(&b, items, n)) == -ENOSPC) {
+	while ((r = apply_all(&b, in)) == -ENOSPC) {
 		int g = store_grow(st);
 		if (g < 0) {
 			r = g;
@@ -234,5 +442,16 @@ int batch_apply(struct store *st, struct batch_item *const *items, size_t n, uin
 		}
 	}
 	msgpack_sbuffer_destroy(&b.buf);
+	msgpack_sbuffer_destroy(&b.notes);
+	if (r == 0 && ret)
+		*ret = b.res;
 	return r;
+}
+
+int batch_apply(struct store *st, struct batch_item *const *items, size_t n, uint64_t now_ms,
+		const struct policy *p)
+{
+	struct batch_input in = {.items = items, .n = n, .policy = p, .now_ms = now_ms};
+
+	return batch_run(st, &in, NULL);
 }

@@ -1,15 +1,26 @@
-/* batch: the write side of group commit. The events read in one reactor cycle are applied
- * in ONE LMDB write transaction (idempotency check, workflow step, journal append, case
- * record) and made durable by ONE commit; only then may the caller send their replies.
- * Nothing of a batch is visible or acknowledged unless all of it committed. */
+/* batch: the write side of group commit. What the reactor gathered in one cycle (intake
+ * events, and the due entries the workers handed over) is applied in ONE LMDB write
+ * transaction (idempotency check, workflow step, journal append, case record, deadline
+ * indexes, outbox) and made durable by ONE commit; only then may the caller send replies and
+ * publish. Nothing of a batch is visible or acknowledged unless all of it committed. */
 #ifndef BATCH_H
 #define BATCH_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "policy.h"
 #include "proto.h"
 #include "store.h"
+#include "worker.h"
+
+/* The meta counters a batch keeps (u64, store_meta_get_u64):
+ *   cases_total, cases_open       cases ever opened, and not closed
+ *   notify_seq                    the last notification seq written to the outbox
+ *   deadlines_open                live deadlines, retention excluded
+ *   deadlines_overdue             live deadlines that have been breached
+ *   aa_open:NAME                  cases assigned to the AA NAME and still referred_to_aa
+ *   ctr:NA:2026                   the last case reference number given, per kind and year */
 
 enum batch_status { BATCH_ACCEPTED, BATCH_DUPLICATE, BATCH_REJECTED };
 
@@ -22,10 +33,32 @@ struct batch_item {
 	struct proto_error err;
 };
 
-/* Applies and commits *items[0..n). Returns 0 when the transaction is durable (each item's
+/* What a commit changed, for the reactor: where the outbox now ends, and whether the workers'
+ * indexes gained entries (so they are woken). */
+struct batch_result {
+	uint64_t notify_seq;  /* the last notification seq in the store */
+	uint64_t notes;       /* notifications written by this batch */
+	bool timers_added, escalations_added, disposals_added;
+	uint64_t fired;       /* work items that changed a case */
+};
+
+struct batch_input {
+	struct batch_item *const *items; /* intake events */
+	size_t n;
+	const struct work_item *work; /* due entries from the workers */
+	size_t n_work;
+	const struct policy *policy;
+	uint64_t now_ms;
+};
+
+/* Applies and commits the input. Returns 0 when the transaction is durable (each item's
  * outcome is then final), or a negative errno when nothing was written: -ENOSPC when the map
  * is at its ceiling, -EBUSY when it is full and may not grow now (a backup is running),
  * -EIO when the store failed. Grows the map and retries on a full map. */
-int batch_apply(struct store *st, struct batch_item *const *items, size_t n, uint64_t now_ms);
+int batch_run(struct store *st, const struct batch_input *in, struct batch_result *ret);
+
+/* batch_run with intake events only (tests and the benches). */
+int batch_apply(struct store *st, struct batch_item *const *items, size_t n, uint64_t now_ms,
+		const struct policy *p);
 
 #endif

@@ -1,6 +1,8 @@
-/* caserec: a case as stored in the `cases` database, a MessagePack map. The C view holds
- * scalars and borrowed pointers to MessagePack parts (from the event that set them or from
- * the stored record), so a case is written without copying its contents twice. */
+/* caserec: a case as stored in the `cases` database, a MessagePack map holding the engine's
+ * case (struct wf_case) and its history. Loading gives a view that borrows its parts from
+ * its own copy of the tree; packing writes the parts as they are, so a case is written
+ * without copying its contents twice. The format is a map with named entries: an entry a
+ * reader does not know is ignored, an absent one takes its zero value. */
 #ifndef CASEREC_H
 #define CASEREC_H
 
@@ -22,40 +24,33 @@ struct case_hist {
 };
 
 struct case_rec {
-	char ref[PROTO_CASE_MAX + 1];
-	enum proto_kind kind;
-	enum wf_origin origin;
-	enum wf_state state;
-	uint64_t opened_at;
-	struct proto_str subject_id;
-	/* MessagePack parts, NULL when absent (packed as nil, or [] for the lists) */
-	const msgpack_object *subject;
-	const msgpack_object *associate;
-	const msgpack_object *categories;
-	const msgpack_object *relationship;
-	const msgpack_object *conditions;
-	const msgpack_object *tasks;
-	const msgpack_object *closed_reason;
-	const msgpack_object *history; /* the stored entries */
+	struct wf_case c;
+	const msgpack_object *history; /* the stored entries (an array), NULL when none */
 	struct case_hist added;        /* one entry this step appends, when has_added */
 	bool has_added;
 	msgpack_unpacked unpacked; /* owns the parts of a loaded record */
 	bool loaded;
 };
 
-/* Packs the record (the stored form). */
-void caserec_pack(const struct case_rec *c, msgpack_packer *pk);
+/* Packs the record (the stored form). A disposed case packs no personal data: no parts, no
+ * subject id, history entries without actors. */
+void caserec_pack(const struct case_rec *r, msgpack_packer *pk);
 
-/* Loads a stored record; the view borrows from its own copy of the tree. Release it after. */
-int caserec_load(struct case_rec *c, const void *bytes, size_t len);
-void caserec_release(struct case_rec *c);
+/* Loads a stored record; the view borrows from its own copy of the tree. Release it after.
+ * Returns 0 or -EIO for a record it cannot read. */
+int caserec_load(struct case_rec *r, const void *bytes, size_t len);
+void caserec_release(struct case_rec *r);
 
-/* Packs the case as PROTOCOL.md's case.get shows it; deadlines is packed as given (an
- * array), or [] when NULL. */
-void caserec_pack_view(const struct case_rec *c, const msgpack_object *deadlines,
-		       msgpack_packer *pk);
+/* Packs the case as PROTOCOL.md's case.get shows it: case, kind, origin, state, opened_at,
+ * subject, associate, categories, relationship, conditions, deadlines [{kind, due_at,
+ * status, level}], tasks [{kind, status, outcome, opened_at, done_at}], history [{seq,
+ * type, at, received_at, actor}], closed_reason; plus aa, closed_at and disposed_at. */
+void caserec_pack_view(const struct case_rec *r, msgpack_packer *pk);
 
 /* Packs one history entry as PROTOCOL.md's case.get shows it. */
 void caserec_pack_hist(const struct case_hist *h, msgpack_packer *pk);
+
+/* Packs c->subject with c->subject_update's fields merged over it (or nil). */
+void caserec_pack_subject(const struct wf_case *c, msgpack_packer *pk);
 
 #endif

@@ -9,17 +9,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proto.h"
+
 #define CONFIG_ENDPOINTS_MAX 1024 /* bytes of a comma-separated endpoint list */
 #define CONFIG_ERR_MAX       512
 #define CONFIG_LIST_MAX      8 /* items of a duration list such as reminders */
 #define CONFIG_ROSTER_MAX    512
 
-/* Durations keep their unit: working days, months and years have no fixed length. */
-enum dur_unit { DUR_MS, DUR_WD, DUR_MO, DUR_Y };
-struct duration {
-	uint64_t n; /* milliseconds for DUR_MS, else a count of the unit */
-	enum dur_unit unit;
-};
 
 /* The deadline kinds of WORKFLOW.md "Deadlines", one `[deadlines]` key each. */
 enum dl_kind {
@@ -38,6 +34,7 @@ enum dl_kind {
 	DL_ANNUAL_REVIEW,
 	DL_REVIEW,
 	DL_VETTING_REVIEW,
+	DL_RETENTION, /* not under [deadlines]: [retention] closed_case */
 	DL_COUNT
 };
 const char *config_dl_name(enum dl_kind k);
@@ -65,10 +62,10 @@ struct config {
 	struct duration reminders[CONFIG_LIST_MAX];
 	size_t n_reminders;
 	struct duration escalation_interval;
+	char holidays[PATH_MAX]; /* working-day calendar: one YYYY-MM-DD a line; "" = none */
 	/* [escalation] */
 	char aa_roster[CONFIG_ROSTER_MAX];
-	/* [retention] */
-	struct duration retention_closed_case;
+	/* [retention] closed_case is deadline[DL_RETENTION] */
 	/* [vetting] */
 	char vetting_review_required[128];
 	/* [security] */

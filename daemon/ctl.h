@@ -29,14 +29,16 @@ struct ctl_env {
 #define CTL_DEFERRED 1
 
 /* A command too slow for the reactor thread (a copy or a walk of the whole store). */
-enum ctl_job_kind { CTL_JOB_BACKUP, CTL_JOB_VERIFY };
+enum ctl_job_kind { CTL_JOB_BACKUP, CTL_JOB_VERIFY, CTL_JOB_REPORT };
 struct ctl_job {
 	enum ctl_job_kind kind;
 	char path[CTL_PATH_MAX]; /* CTL_JOB_BACKUP */
+	uint64_t from, to;       /* CTL_JOB_REPORT: cases opened in [from, to); to 0 = no bound */
+	uint64_t now_ms;         /* CTL_JOB_REPORT: for deadlines not yet met */
 };
 
 /* Answers one request (the payload frame's bytes) into pk and returns 0; or, for a valid
- * `backup` or `audit.verify`, packs nothing, fills ret_job and returns CTL_DEFERRED: the
+ * `backup`, `audit.verify` or `report.summary`, packs nothing, fills ret_job and returns CTL_DEFERRED: the
  * caller runs ctl_job_run off the reactor thread, so intake never waits for it. */
 int ctl_handle(const struct ctl_env *env, const uint8_t *bytes, size_t len, msgpack_packer *pk,
 	       struct ctl_job *ret_job);

@@ -156,3 +156,20 @@ int journal_verify(struct store *st, MDB_txn *txn, uint64_t *ret_entries,
 	memcpy(ret_head, link, JOURNAL_HASH);
 	return 0;
 }
+
+int journal_dispose(struct store *st, MDB_txn *txn, uint64_t seq)
+{
+	uint8_t key[8], hdr[ENTRY_HDR];
+	MDB_val v;
+	int r;
+
+	store_be64(key, seq);
+	if ((r = store_get(st, txn, DB_JOURNAL, key, sizeof(key), &v)) < 0)
+		return r;
+	if (v.mv_size < ENTRY_HDR)
+		return -EIO;
+	if (v.mv_size == ENTRY_HDR)
+		return 0;
+	memcpy(hdr, v.mv_data, ENTRY_HDR); /* the put may move the page under v */
+	return store_put(st, txn, DB_JOURNAL, key, sizeof(key), hdr, ENTRY_HDR);
+}

@@ -37,6 +37,10 @@ int journal_head_save(struct store *st, MDB_txn *txn, const struct journal_head 
 int journal_append(struct store *st, MDB_txn *txn, struct journal_head *head, uint64_t received_at,
 		   const uint8_t *bytes, size_t len, const uint8_t bytes_hash[JOURNAL_HASH]);
 
+/* Retention: drops entry seq's bytes and keeps its received time, bytes hash and link, so the
+ * chain still verifies. Disposing an entry twice is harmless. */
+int journal_dispose(struct store *st, MDB_txn *txn, uint64_t seq);
+
 int journal_read(struct store *st, MDB_txn *txn, uint64_t seq, struct journal_entry *ret);
 
 /* Recomputes the chain from seq 1. ret_first_bad is 0 when the chain is whole. */

@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "policy.h"
 #include "reactor.h"
 
 static void usage(FILE *f)
@@ -57,6 +58,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (check) {
+		static struct policy p; /* the holiday file and the lists are checked too */
+
+		if (policy_load(&p, &cfg, err) < 0) {
+			log_error("config: %s", err);
+			return 1;
+		}
+		policy_free(&p);
 		printf("%s: ok\n", path);
 		return 0;
 	}

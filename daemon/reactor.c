@@ -18,8 +18,10 @@
 #include "batch.h"
 #include "ctl.h"
 #include "log.h"
+#include "policy.h"
 #include "proto.h"
 #include "store.h"
+#include "workset.h"
 
 #define ROUTE_MAX        8    /* frames of a reply route (identity, proxies, delimiter) */
 #define CTL_PER_CYCLE    64   /* control requests answered per cycle, so intake never waits */
@@ -40,8 +42,12 @@ struct request {
 struct reactor {
 	const struct config *cfg;
 	struct store st;
+	struct policy policy; /* swapped whole on SIGHUP */
+	bool policy_loaded;
+	struct workset ws;
+	bool ws_started;
 	struct proto_limits limits;
-	void *zctx, *intake, *control, *notify;
+	void *zctx, *intake, *control;
 	int sigfd;
 	bool stopping;
 	uint64_t started_ms;
@@ -49,6 +55,7 @@ struct reactor {
 	uint64_t last_watchdog_ms, last_status_ms;
 	struct ctl_counters counters;
 	uint64_t commits; /* write transactions: accepted / commits is the mean batch */
+	uint64_t fired;   /* worker entries that changed a case */
 	uint64_t reject_log_sec, reject_log_n, reject_log_dropped;
 	struct job *job;           /* the running backup or audit.verify, or NULL */
 	int job_efd;               /* its completion arrives here */
@@ -344,16 +351,20 @@ static void intake_answer(struct reactor *R, struct request *q, int batch_rc)
 	}
 }
 
-/* Group commit: every request waiting now, up to batch_max, in one transaction. */
-static void intake_cycle(struct reactor *R)
+/* Group commit: every request waiting now (up to batch_max) and the entries the workers
+ * handed over, in one transaction; then the acks, and the workers and the notifier hear of
+ * the commit. */
+static void write_cycle(struct reactor *R, bool read_intake)
 {
 	uint64_t now = now_ms();
+	struct batch_result res = {0};
+	struct batch_input in = {.items = R->items, .policy = &R->policy, .now_ms = now};
 	size_t n = 0;
 	int r;
 
 	/* every read counts against the bound, rejected ones too, so that a flood of bad
 	 * requests cannot keep the loop from control, signals and the watchdog */
-	for (size_t reads = 0; reads < R->cfg->batch_max; reads++) {
+	for (size_t reads = 0; read_intake && reads < R->cfg->batch_max; reads++) {
 		struct request *q = &R->reqs[n];
 
 		r = request_recv(R->intake, q);
@@ -366,13 +377,25 @@ static void intake_cycle(struct reactor *R)
 		else
 			request_close(q);
 	}
-	if (n == 0)
+	workset_take(&R->ws);
+	if (workset_ready(&R->ws, now)) {
+		in.work = R->ws.items;
+		in.n_work = R->ws.n;
+	}
+	if (n == 0 && in.n_work == 0)
 		return;
-	r = batch_apply(&R->st, R->items, n, now);
-	if (r == 0)
+	in.n = n;
+	r = batch_run(&R->st, &in, &res);
+	if (r == 0) {
 		R->commits++;
+		R->fired += res.fired;
+		workset_committed(&R->ws, &res);
+	} else if (in.n_work) {
+		workset_failed(&R->ws, now);
+	}
 	if (r < 0 && r != -ENOSPC && r != -EBUSY)
-		log_errno(LOG_ERR, r, "intake: batch of %zu events not written", n);
+		log_errno(LOG_ERR, r, "batch of %zu events and %zu due entries not written", n,
+			  in.n_work);
 	for (size_t i = 0; i < n; i++) {
 		intake_answer(R, &R->reqs[i], r);
 		proto_event_release(&R->reqs[i].item.ev);
@@ -441,6 +464,25 @@ static void notify_status(struct reactor *R, uint64_t now)
 	}
 }
 
+/* SIGHUP: the policy sections of the config file again ([deadlines], [escalation],
+ * [retention], [vetting]). Deadlines already open keep the due time they were given; what
+ * they do next (reminders, escalations) follows the new settings. A bad file changes
+ * nothing. */
+static void reload_policy(struct reactor *R)
+{
+	static struct config cfg; /* large: not on the stack */
+	char err[CONFIG_ERR_MAX];
+	struct policy p;
+
+	if (config_load(&cfg, R->cfg->path, err) < 0 || policy_load(&p, &cfg, err) < 0) {
+		log_error("SIGHUP: %s; the policy in force is unchanged", err);
+		return;
+	}
+	policy_free(&R->policy);
+	R->policy = p;
+	log_notice("SIGHUP: policy reloaded from %s", R->cfg->path);
+}
+
 static void on_signal(struct reactor *R)
 {
 	struct signalfd_siginfo si;
@@ -455,7 +497,7 @@ static void on_signal(struct reactor *R)
 			R->stopping = true;
 			break;
 		case SIGHUP:
-			log_notice("SIGHUP: nothing to reload yet");
+			reload_policy(R);
 			break;
 		}
 	}
@@ -480,8 +522,30 @@ static int signals_open(void)
 
 /* ---- life cycle ------------------------------------------------------------------ */
 
+/* The notifier publishes what is committed after now; the workers pick up where the store
+ * stands, so nothing of a previous run is lost or done twice. */
+static int start_workers(struct reactor *R)
+{
+	MDB_txn *txn = NULL;
+	uint64_t seq = 0;
+	int r;
+
+	if ((r = store_begin(&R->st, true, &txn)) < 0 ||
+	    (r = store_meta_get_u64(&R->st, txn, "notify_seq", &seq)) < 0) {
+		store_abort(&txn);
+		return log_errno(LOG_ERR, r, "store: reading notify_seq");
+	}
+	store_abort(&txn);
+	R->ws_started = true;
+	if (workset_start(&R->ws, &R->st, R->zctx, R->cfg->notify_endpoint, seq,
+			  R->cfg->batch_max) < 0)
+		return -EADDRNOTAVAIL;
+	return 0;
+}
+
 static int reactor_open(struct reactor *R, const struct config *cfg)
 {
+	char err[CONFIG_ERR_MAX];
 	uint64_t usec = 0;
 	int r;
 
@@ -507,6 +571,11 @@ static int reactor_open(struct reactor *R, const struct config *cfg)
 		R->items[i] = &R->reqs[i].item;
 	if ((R->sigfd = signals_open()) < 0)
 		return log_errno(LOG_ERR, -errno, "signalfd");
+	if (policy_load(&R->policy, cfg, err) < 0) {
+		log_error("config: %s", err);
+		return -EINVAL;
+	}
+	R->policy_loaded = true;
 	r = store_open(&R->st, cfg->state_dir, cfg->map_size, cfg->map_max, cfg->sync == SYNC_FULL);
 	if (r == -EBUSY)
 		return log_errno(LOG_ERR, r, "store %s: another integrityd is running on it",
@@ -520,9 +589,10 @@ static int reactor_open(struct reactor *R, const struct config *cfg)
 	if (!R->zctx)
 		return log_errno(LOG_ERR, -errno, "zmq_ctx_new");
 	if (!(R->intake = open_socket(R, ZMQ_ROUTER, cfg->intake_endpoint, "intake")) ||
-	    !(R->control = open_socket(R, ZMQ_ROUTER, cfg->control_endpoint, "control")) ||
-	    !(R->notify = open_socket(R, ZMQ_PUB, cfg->notify_endpoint, "notify")))
+	    !(R->control = open_socket(R, ZMQ_ROUTER, cfg->control_endpoint, "control")))
 		return -EADDRNOTAVAIL;
+	if ((r = start_workers(R)) < 0)
+		return r;
 	R->job_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (R->job_efd < 0)
 		return log_errno(LOG_ERR, -errno, "eventfd");
@@ -547,8 +617,11 @@ static void reactor_close(struct reactor *R)
 		zmq_close(R->intake);
 	if (R->control)
 		zmq_close(R->control);
-	if (R->notify)
-		zmq_close(R->notify);
+	/* the notifier publishes what is committed, then every thread stops */
+	if (R->ws_started)
+		workset_stop(&R->ws);
+	if (R->policy_loaded)
+		policy_free(&R->policy);
 	if (R->job_efd >= 0)
 		close(R->job_efd);
 	if (R->zctx)
@@ -585,13 +658,14 @@ int reactor_run(const struct config *cfg)
 		    {R.control, 0, ZMQ_POLLIN, 0},
 		    {NULL, R.sigfd, ZMQ_POLLIN, 0},
 		    {NULL, R.job_efd, ZMQ_POLLIN, 0},
+		    {NULL, R.ws.efd, ZMQ_POLLIN, 0},
 		};
-		if (zmq_poll(items, 4, poll_timeout(&R)) < 0 && zmq_errno() != EINTR) {
+		if (zmq_poll(items, 5, poll_timeout(&R)) < 0 && zmq_errno() != EINTR) {
 			log_error("zmq_poll: %s", zmq_strerror(zmq_errno()));
 			goto out;
 		}
-		if (items[0].revents & ZMQ_POLLIN)
-			intake_cycle(&R);
+		if ((items[0].revents | items[4].revents) & ZMQ_POLLIN || R.ws.n)
+			write_cycle(&R, items[0].revents & ZMQ_POLLIN);
 		if (items[1].revents & ZMQ_POLLIN)
 			control_cycle(&R);
 		if (items[2].revents & ZMQ_POLLIN)
@@ -601,11 +675,13 @@ int reactor_run(const struct config *cfg)
 		notify_status(&R, now_ms());
 	}
 	/* SIGTERM: what libzmq already holds for us is committed and acknowledged */
-	intake_cycle(&R);
-	log_notice("stopped: accepted %llu, duplicate %llu, rejected %llu, in %llu commits",
+	write_cycle(&R, true);
+	log_notice("stopped: accepted %llu, duplicate %llu, rejected %llu, in %llu commits; "
+		   "%llu deadline, escalation and retention steps",
 		   (unsigned long long)R.counters.accepted,
 		   (unsigned long long)R.counters.duplicate,
-		   (unsigned long long)R.counters.rejected, (unsigned long long)R.commits);
+		   (unsigned long long)R.counters.rejected, (unsigned long long)R.commits,
+		   (unsigned long long)R.fired);
 	rc = 0;
 out:
 	reactor_close(&R);

@@ -18,6 +18,8 @@ static const char *const db_names[DB_COUNT] = {
     [DB_CASES] = "cases",         [DB_BY_SUBJECT] = "by_subject",
     [DB_DEADLINES] = "deadlines", [DB_CASE_DEADLINES] = "case_deadlines",
     [DB_OUTBOX] = "outbox",       [DB_META] = "meta",
+    [DB_TIMERS] = "timers",       [DB_ESCALATIONS] = "escalations",
+    [DB_DISPOSALS] = "disposals",
 };
 _Static_assert(sizeof(db_names) / sizeof(db_names[0]) == DB_COUNT, "db_names");
 
@@ -74,6 +76,7 @@ int store_open(struct store *st, const char *dir, uint64_t map_size, uint64_t ma
 
 	memset(st, 0, sizeof(*st));
 	st->lock_fd = -1;
+	pthread_rwlock_init(&st->grow_lock, NULL);
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return -errno;
 	/* LMDB allows many writers' processes; two daemons would each think they own seq */
@@ -126,6 +129,7 @@ void store_close(struct store *st)
 	if (st->lock_fd >= 0)
 		close(st->lock_fd);
 	st->lock_fd = -1;
+	pthread_rwlock_destroy(&st->grow_lock);
 }
 
 int store_grow(struct store *st)
@@ -138,7 +142,10 @@ int store_grow(struct store *st)
 	if (st->grow_blocked)
 		return -EBUSY;
 	next = st->map_size > st->map_max / 2 ? st->map_max : st->map_size * 2;
+	/* workers' read transactions are short: wait for them to end */
+	pthread_rwlock_wrlock(&st->grow_lock);
 	r = store_errno(mdb_env_set_mapsize(st->env, next));
+	pthread_rwlock_unlock(&st->grow_lock);
 	if (r < 0)
 		return r;
 	st->map_size = next;
@@ -148,6 +155,25 @@ int store_grow(struct store *st)
 int store_begin(struct store *st, bool rdonly, MDB_txn **ret)
 {
 	return store_errno(mdb_txn_begin(st->env, NULL, rdonly ? MDB_RDONLY : 0, ret));
+}
+
+int store_worker_begin(struct store *st, MDB_txn **ret)
+{
+	int r;
+
+	pthread_rwlock_rdlock(&st->grow_lock);
+	r = store_begin(st, true, ret);
+	if (r < 0)
+		pthread_rwlock_unlock(&st->grow_lock);
+	return r;
+}
+
+void store_worker_end(struct store *st, MDB_txn **txn)
+{
+	if (!*txn)
+		return;
+	store_abort(txn);
+	pthread_rwlock_unlock(&st->grow_lock);
 }
 
 int store_commit(MDB_txn **txn)
@@ -180,6 +206,13 @@ int store_put(struct store *st, MDB_txn *txn, enum store_db db, const void *key,
 	MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
 
 	return store_errno(mdb_put(txn, st->dbi[db], &k, &v, 0));
+}
+
+int store_del(struct store *st, MDB_txn *txn, enum store_db db, const void *key, size_t klen)
+{
+	MDB_val k = {klen, (void *)key};
+
+	return store_errno(mdb_del(txn, st->dbi[db], &k, NULL));
 }
 
 int store_reserve(struct store *st, MDB_txn *txn, enum store_db db, const void *key, size_t klen,

@@ -9,16 +9,21 @@
 #include <stdint.h>
 
 #include <lmdb.h>
+#include <pthread.h>
 
 enum store_db {
 	DB_JOURNAL,        /* seq (u64 BE) -> journal entry */
 	DB_EVENTS,         /* event id -> seq, hash of its bytes, case reference */
 	DB_CASES,          /* case reference -> the case (MessagePack) */
 	DB_BY_SUBJECT,     /* subject id \0 case reference -> empty */
-	DB_DEADLINES,      /* due_at (u64 BE) case kind -> the deadline */
-	DB_CASE_DEADLINES, /* case kind -> due_at */
+	DB_DEADLINES,      /* due_at (u64 BE) case kind -> status, level: live deadlines, due order */
+	DB_CASE_DEADLINES, /* case kind -> due_at: a case's live deadlines */
 	DB_OUTBOX,         /* notification seq (u64 BE) -> the notification */
 	DB_META,           /* name -> value: schema, counters, the chain head */
+	DB_TIMERS,         /* fire_at case kind -> empty: the deadline worker's next reminder,
+			      breach or escalation of each live deadline */
+	DB_ESCALATIONS,    /* queued_at case -> empty: referred to the AA, not yet assigned */
+	DB_DISPOSALS,      /* due_at case kind -> empty: closed cases' retention due times */
 	DB_COUNT
 };
 
@@ -28,6 +33,7 @@ struct store {
 	uint64_t map_size; /* current map */
 	uint64_t map_max;  /* ceiling for store_grow */
 	bool grow_blocked; /* a read transaction on another thread (a backup) is open */
+	pthread_rwlock_t grow_lock; /* workers' short read transactions (read) vs store_grow (write) */
 	int lock_fd;       /* flock on STATE_DIR/integrityd.lock: one daemon per store */
 };
 
@@ -41,6 +47,10 @@ void store_close(struct store *st);
 int store_grow(struct store *st);
 
 int store_begin(struct store *st, bool rdonly, MDB_txn **ret);
+/* A short read transaction on a worker thread: holds grow_lock for reading until
+ * store_worker_end, so the map is never resized under it. */
+int store_worker_begin(struct store *st, MDB_txn **ret);
+void store_worker_end(struct store *st, MDB_txn **txn);
 int store_commit(MDB_txn **txn); /* sets *txn to NULL, whatever happens */
 void store_abort(MDB_txn **txn); /* accepts NULL and *txn == NULL */
 
@@ -48,6 +58,8 @@ int store_get(struct store *st, MDB_txn *txn, enum store_db db, const void *key,
 	      MDB_val *ret);
 int store_put(struct store *st, MDB_txn *txn, enum store_db db, const void *key, size_t klen,
 	      const void *val, size_t vlen);
+/* Deletes key; -ENOENT when it was not there. */
+int store_del(struct store *st, MDB_txn *txn, enum store_db db, const void *key, size_t klen);
 /* Reserves vlen bytes for the value and returns where to write them (no copy). */
 int store_reserve(struct store *st, MDB_txn *txn, enum store_db db, const void *key, size_t klen,
 		  size_t vlen, void **ret);

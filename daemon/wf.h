@@ -1,47 +1,163 @@
-/* wf: the workflow engine. WORKFLOW.md's rules as rows of a table; one pure function decides
- * what an event does to a case in a given state: (state, event, now) -> next state, or the
- * wire error. No I/O, no clock of its own. */
+/* wf: the workflow engine. WORKFLOW.md's rules as rows of tables; pure functions decide what
+ * an event, a due deadline, an AA assignment or a disposal does to a case:
+ * (case, input, now, policy) -> (new case, effects). No I/O, no clock of its own, no
+ * allocation. The caller (batch) loads the case, runs one of these on it, and stores the
+ * result with the effects (index changes it works out from the deadlines, notifications to
+ * the outbox) in the same transaction. */
 #ifndef WF_H
 #define WF_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
+#include <msgpack.h>
+
+#include "policy.h"
 #include "proto.h"
+#include "wfstate.h"
 
-enum wf_state {
-	WF_NONE = 0, /* before an opening event */
-	WF_AWAITING_MANAGER_REVIEW,
-	WF_AWAITING_ASSESSMENT,
-	WF_AWAITING_INTERVIEW,
-	WF_AWAITING_MITIGATION,
-	WF_MITIGATION_PROPOSED,
-	WF_AWAITING_AA_APPROVAL,
-	WF_REFERRED_TO_AA,
-	WF_AWAITING_SERVICE,
-	WF_APPEAL_WINDOW,
-	WF_UNDER_APPEAL,
-	WF_AWAITING_APPEAL_DECISION,
-	WF_CONDITIONS_ACTIVE,
-	WF_CLOSED,
-	WF_STATE_COUNT
+/* ---- the case --------------------------------------------------------------------- */
+
+enum dl_status { DLS_OPEN, DLS_MET, DLS_BREACHED, DLS_CANCELLED, DLS_COUNT };
+const char *wf_dl_status_name(enum dl_status s); /* "open", "met", "breached", "cancelled" */
+int wf_dl_status_parse(const char *s, size_t len);
+
+/* One deadline of a case. It is live (in the timer and due-order indexes) until done_at is
+ * set: met or cancelled. A breached deadline keeps status breached after it is met (it was
+ * late); a window that closes is met. */
+struct wf_deadline {
+	enum dl_kind kind;
+	enum dl_status status;
+	uint32_t reminders;   /* reminder offsets handled so far (sent, or skipped as stale) */
+	uint32_t level;       /* once breached: 0 = the breach, +1 for each escalation */
+	uint64_t start;       /* the `at` it runs from */
+	uint64_t due_at;
+	uint64_t breached_at; /* when the breach was emitted; escalations count from it */
+	uint64_t done_at;     /* when it was met or cancelled; 0 while live */
 };
-#define WF_BIT(s) (1u << (s))
+static inline bool wf_dl_live(const struct wf_deadline *d)
+{
+	return d->done_at == 0;
+}
 
-enum wf_origin { ORIGIN_SELF, ORIGIN_REFERRAL, ORIGIN_ANONYMOUS, ORIGIN_COUNT };
+/* The vetting task (WORKFLOW.md "Side effects": risk identified). */
+enum wf_task_status { TASK_NONE, TASK_OPEN, TASK_DONE };
 
-const char *wf_state_name(enum wf_state s);
-const char *wf_origin_name(enum wf_origin o);
-/* The state named s (len bytes), or -1. */
-int wf_state_parse(const char *s, size_t len);
+#define WF_DL_MAX    32 /* deadlines kept in a case record; the oldest done ones go first */
+#define WF_AA_ID_MAX POLICY_AA_NAME_MAX
 
-struct wf_result {
-	enum wf_state next;
-	enum wf_origin origin; /* for an opening event */
+enum wf_case_flag {
+	WFC_REPS_MADE = 1u << 0,   /* representations submitted in the current referral to the AA */
+	WFC_MISCONDUCT = 1u << 1,  /* flagged for misconduct consideration (P01c 3.15) */
+	WFC_ESCALATE = 1u << 2,    /* referred to the AA, awaiting assignment by the worker */
+	WFC_DISPOSED = 1u << 3,    /* retention destroyed its personal data: a tombstone */
+	WFC_DISPUTED = 1u << 4,    /* mitigation disputed or unanswered: the AA must allow representations */
 };
 
-/* What ev does to a case in state `from` (WF_NONE when ev opens the case). Returns 0, or -1
- * with err set to forbidden or invalid_transition. */
-int wf_step(enum wf_state from, const struct proto_event *ev, uint64_t now_ms,
-	    struct wf_result *ret, struct proto_error *err);
+/* A case as the engine sees it. Scalars are the engine's; msgpack parts are borrowed, from
+ * the stored record or from the event being applied, and are NULL when absent. */
+struct wf_case {
+	char ref[PROTO_CASE_MAX + 1];
+	enum proto_kind kind;
+	enum wf_origin origin;
+	enum wf_state state;
+	uint32_t flags; /* enum wf_case_flag */
+	uint64_t opened_at, closed_at, disposed_at;
+	struct proto_str subject_id;
+	struct proto_str closed_reason; /* borrowed; len 0 while open */
+	/* outcomes, for the report: the last of each, borrowed strings, len 0 when none */
+	struct proto_str assessment, risk, interview, aa_decision, appeal, review;
+	bool has_review_period; /* the decision's review_period, else [deadlines] annual_review */
+	struct duration review_period;
+	struct {
+		enum wf_task_status status;
+		bool optional; /* WMP "may review": emitted with no deadline */
+		uint64_t opened_at, done_at;
+		struct proto_str outcome;
+	} vetting;
+	char aa[WF_AA_ID_MAX + 1]; /* the Appropriate Authority assigned; "" when none */
+	/* parts */
+	const msgpack_object *subject;        /* map */
+	const msgpack_object *subject_update; /* subject.updated: fields merged over subject */
+	const msgpack_object *associate;      /* map */
+	const msgpack_object *categories;     /* array of str */
+	const msgpack_object *relationship;   /* str */
+	const msgpack_object *conditions;     /* in force or decided: [{code, text}] */
+	const msgpack_object *proposed;       /* proposed by mitigation.proposed */
+	struct wf_deadline dl[WF_DL_MAX];
+	uint32_t n_dl;
+};
+
+/* The live deadline of kind k, or NULL. */
+struct wf_deadline *wf_dl_find(struct wf_case *c, enum dl_kind k);
+/* When d next needs the deadline worker (a reminder, its due time, the next escalation), or
+ * UINT64_MAX when never (done). */
+uint64_t wf_dl_next(const struct wf_deadline *d, const struct policy *p);
+
+/* ---- effects ------------------------------------------------------------------------ */
+
+#define WF_TO_MAX    4
+#define WF_NOTES_MAX 16
+
+struct wf_recipient {
+	enum proto_role role;
+	struct proto_str id; /* len 0: nil */
+};
+
+enum wf_detail {
+	DETAIL_NONE,
+	DETAIL_TRANSITION, /* {"from": state, "to": state} */
+	DETAIL_OPTIONAL,   /* {"optional": bool} (vetting.review_required) */
+	DETAIL_OUTCOME,    /* {"outcome": str} (appeal.decided, case.closed reason) */
+};
+
+/* One notification (PROTOCOL.md "Notify"): references, states and roles, never contents. */
+struct wf_note {
+	const char *topic;
+	enum wf_state state; /* the case's state after the change */
+	struct wf_recipient to[WF_TO_MAX];
+	uint32_t n_to;
+	bool has_deadline;
+	enum dl_kind dl_kind;
+	uint64_t due_at;
+	uint32_t level;
+	enum wf_detail detail;
+	enum wf_state from_state, to_state; /* DETAIL_TRANSITION */
+	bool optional;           /* DETAIL_OPTIONAL */
+	struct proto_str outcome; /* DETAIL_OUTCOME */
+};
+
+struct wf_effects {
+	struct wf_note note[WF_NOTES_MAX];
+	uint32_t n;
+};
+
+/* ---- the steps ---------------------------------------------------------------------- */
+
+/* Applies an intake event. For an opening event c is zeroed by the caller (state WF_NONE);
+ * the caller gives it its reference after, once it is accepted. On success c is the new case and fx holds the notifications, including
+ * those of deadlines that were already due when they opened (breached at once, windows
+ * closed, stale reminders skipped). Returns 0, or -1 with err set (forbidden,
+ * window_closed, invalid_transition, invalid_field) and c and fx unspecified. */
+int wf_apply(struct wf_case *c, const struct proto_event *ev, uint64_t now,
+	     const struct policy *p, struct wf_effects *fx, struct proto_error *err);
+
+/* The deadline worker found c's deadline of kind k due at `now`: sends the reminder,
+ * breach or escalation that is due (only the latest one: earlier ones are stale), or runs
+ * its at-due action. Returns 1 when it changed c, 0 when nothing was due (a stale request:
+ * the deadline was met, or already fired). */
+int wf_fire(struct wf_case *c, enum dl_kind k, uint64_t now, const struct policy *p,
+	    struct wf_effects *fx);
+
+/* The escalation worker assigned the case, which is referred_to_aa with WFC_ESCALATE, to
+ * the Appropriate Authority aa ("" when the roster is empty: the role alone): records it,
+ * clears WFC_ESCALATE, emits case.escalated. Returns 1, or 0 when the case no longer needs
+ * it. */
+int wf_assign(struct wf_case *c, const char *aa, uint64_t now, struct wf_effects *fx);
+
+/* Retention: the closed case's personal data goes; a tombstone stays (ref, kind, origin,
+ * state, dates, outcomes, deadlines). Clears the parts and subject_id, sets WFC_DISPOSED,
+ * emits retention.disposed. Returns 1, or 0 when it is not yet due or already done. */
+int wf_dispose(struct wf_case *c, uint64_t now, const struct policy *p, struct wf_effects *fx);
 
 #endif

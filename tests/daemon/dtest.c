@@ -1,5 +1,8 @@
 #include "dtest.h"
 
+#include "config.h"
+#include "policy.h"
+
 #include <errno.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -227,7 +230,7 @@ int dtest_apply(struct store *st, const struct ev_spec *specs, size_t n, uint64_
 		tev_init(&t[i], &specs[i], now_ms);
 		items[i] = &t[i].item;
 	}
-	r = batch_apply(st, items, n, now_ms);
+	r = batch_apply(st, items, n, now_ms, dtest_policy());
 	for (size_t i = 0; i < n; i++) {
 		if (ret) {
 			ret[i] = t[i].item;
@@ -378,4 +381,21 @@ int dstore_teardown(void **state)
 	dstore_close(*state);
 	free(*state);
 	return 0;
+}
+
+const struct policy *dtest_policy(void)
+{
+	static struct policy p;
+	static bool loaded;
+	char dir[PATH_MAX], path[PATH_MAX], err[CONFIG_ERR_MAX];
+	struct config cfg;
+
+	if (loaded)
+		return &p;
+	dtest_fresh_dir("policy", dir);
+	dtest_write_file(dir, "empty.conf", "", path);
+	if (config_load(&cfg, path, err) < 0 || policy_load(&p, &cfg, err) < 0)
+		fail_msg("default policy: %s", err);
+	loaded = true;
+	return &p;
 }

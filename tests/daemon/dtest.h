@@ -16,6 +16,7 @@
 
 #include "batch.h"
 #include "ctl.h"
+#include "policy.h"
 #include "proto.h"
 #include "store.h"
 
@@ -90,7 +91,10 @@ struct ev_spec referral(const char *id, const char *subject, const char *role);
 /* An anonymous referral (no actor). */
 struct ev_spec anon_referral(const char *id, const char *subject);
 
-/* Applies the specs as one batch at now_ms; outcomes are copied to ret (may be NULL). */
+/* The policy of an empty config file (WORKFLOW.md's defaults), loaded once. */
+const struct policy *dtest_policy(void);
+
+/* Applies the specs as one batch at now_ms (under dtest_policy()); outcomes are copied to ret (may be NULL). */
 int dtest_apply(struct store *st, const struct ev_spec *specs, size_t n, uint64_t now_ms,
 		struct batch_item *ret);
 

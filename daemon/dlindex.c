@@ -1,0 +1,152 @@
+#include "dlindex.h"
+
+#include <errno.h>
+#include <string.h>
+
+size_t dlindex_key(uint8_t out[DLX_KEY_MAX], uint64_t t, const char *ref, unsigned kind)
+{
+	size_t rlen = strlen(ref);
+
+	store_be64(out, t);
+	memcpy(out + 8, ref, rlen);
+	out[8 + rlen] = (uint8_t)kind;
+	return 8 + rlen + 1;
+}
+
+int dlindex_key_parse(const void *key, size_t len, uint64_t *t, char ref[PROTO_CASE_MAX + 1],
+		      unsigned *kind)
+{
+	const uint8_t *k = key;
+
+	if (len < 8 + 1 + 1 || len - 8 - 1 > PROTO_CASE_MAX)
+		return -1;
+	*t = store_get_be64(k);
+	memcpy(ref, k + 8, len - 9);
+	ref[len - 9] = '\0';
+	*kind = k[len - 1];
+	if (*kind != DLX_NO_KIND && *kind >= DL_COUNT)
+		return -1;
+	return 0;
+}
+
+/* The live deadline of each kind, or NULL. */
+static void live_by_kind(const struct wf_case *c, const struct wf_deadline *out[DL_COUNT])
+{
+	for (int k = 0; k < DL_COUNT; k++)
+		out[k] = NULL;
+	if (!c)
+		return;
+	for (uint32_t i = 0; i < c->n_dl; i++)
+		if (wf_dl_live(&c->dl[i]) && (unsigned)c->dl[i].kind < DL_COUNT)
+			out[c->dl[i].kind] = &c->dl[i];
+}
+
+static int del_key(struct store *st, MDB_txn *txn, enum store_db db, uint64_t t, const char *ref,
+		   unsigned kind)
+{
+	uint8_t key[DLX_KEY_MAX];
+	size_t klen = dlindex_key(key, t, ref, kind);
+	int r = store_del(st, txn, db, key, klen);
+
+	return r == -ENOENT ? 0 : r;
+}
+
+static int put_key(struct store *st, MDB_txn *txn, enum store_db db, uint64_t t, const char *ref,
+		   unsigned kind, const void *val, size_t vlen)
+{
+	uint8_t key[DLX_KEY_MAX];
+	size_t klen = dlindex_key(key, t, ref, kind);
+
+	return store_put(st, txn, db, key, klen, val, vlen);
+}
+
+/* deadlines: due order, with what deadlines.list shows without loading the case */
+static int due_index(struct store *st, MDB_txn *txn, const char *ref, enum dl_kind k,
+		     const struct wf_deadline *b, const struct wf_deadline *a)
+{
+	uint8_t val[5], ckey[PROTO_CASE_MAX + 1], due[8];
+	size_t rlen = strlen(ref);
+	int r;
+
+	if (b && (!a || a->due_at != b->due_at) &&
+	    (r = del_key(st, txn, DB_DEADLINES, b->due_at, ref, k)) < 0)
+		return r;
+	memcpy(ckey, ref, rlen);
+	ckey[rlen] = (uint8_t)k;
+	if (!a) {
+		r = b ? store_del(st, txn, DB_CASE_DEADLINES, ckey, rlen + 1) : 0;
+		return r == -ENOENT ? 0 : r;
+	}
+	if (!b || a->due_at != b->due_at || a->status != b->status || a->level != b->level) {
+		val[0] = (uint8_t)a->status;
+		val[1] = (uint8_t)(a->level >> 24);
+		val[2] = (uint8_t)(a->level >> 16);
+		val[3] = (uint8_t)(a->level >> 8);
+		val[4] = (uint8_t)a->level;
+		if ((r = put_key(st, txn, DB_DEADLINES, a->due_at, ref, k, val, sizeof(val))) < 0)
+			return r;
+	}
+	if (b && a->due_at == b->due_at)
+		return 0;
+	store_be64(due, a->due_at);
+	return store_put(st, txn, DB_CASE_DEADLINES, ckey, rlen + 1, due, sizeof(due));
+}
+
+/* An index holding one time per live deadline: timers (its next firing) or disposals. */
+static int time_index(struct store *st, MDB_txn *txn, enum store_db db, const char *ref,
+		      enum dl_kind k, uint64_t tb, uint64_t ta, bool *added)
+{
+	int r;
+
+	if (tb == ta)
+		return 0;
+	if (tb != UINT64_MAX && (r = del_key(st, txn, db, tb, ref, k)) < 0)
+		return r;
+	if (ta == UINT64_MAX)
+		return 0;
+	*added = true;
+	return put_key(st, txn, db, ta, ref, k, "", 0);
+}
+
+static bool overdue(const struct wf_deadline *d)
+{
+	return d && d->status == DLS_BREACHED;
+}
+
+int dlindex_update(struct store *st, MDB_txn *txn, const struct wf_case *before,
+		   const struct wf_case *after, const struct policy *p, uint64_t queued_at,
+		   struct dlindex_delta *delta)
+{
+	const struct wf_deadline *lb[DL_COUNT], *la[DL_COUNT];
+	const char *ref = after->ref;
+	int r;
+
+	live_by_kind(before, lb);
+	live_by_kind(after, la);
+	for (int k = 0; k < DL_COUNT; k++) {
+		const struct wf_deadline *b = lb[k], *a = la[k];
+		uint64_t tb = b ? wf_dl_next(b, p) : UINT64_MAX;
+		uint64_t ta = a ? wf_dl_next(a, p) : UINT64_MAX;
+
+		if (!a && !b)
+			continue;
+		if (k == DL_RETENTION) {
+			r = time_index(st, txn, DB_DISPOSALS, ref, k, b ? b->due_at : UINT64_MAX,
+				       a ? a->due_at : UINT64_MAX, &delta->disposals_added);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		if ((r = due_index(st, txn, ref, k, b, a)) < 0 ||
+		    (r = time_index(st, txn, DB_TIMERS, ref, k, tb, ta, &delta->timers_added)) < 0)
+			return r;
+		delta->open += (a != NULL) - (b != NULL);
+		delta->overdue += overdue(a) - overdue(b);
+	}
+	if ((after->flags & WFC_ESCALATE) && !(before && (before->flags & WFC_ESCALATE))) {
+		if ((r = put_key(st, txn, DB_ESCALATIONS, queued_at, ref, DLX_NO_KIND, "", 0)) < 0)
+			return r;
+		delta->escalations_added = true;
+	}
+	return 0;
+}

@@ -1,0 +1,43 @@
+/* dlindex: the deadline indexes of the store, kept in step with a case's deadlines. Keys are
+ * a time (u64 BE, so LMDB's order is time order), the case reference, and the kind as one
+ * byte. After the engine has changed a case, dlindex_update compares its deadlines with
+ * those it had before and writes the difference:
+ *   deadlines       due_at|case|kind  -> status (1 byte), level (u32 BE): live deadlines
+ *   case_deadlines  case|kind         -> due_at (u64 BE)
+ *   timers          fire_at|case|kind -> empty: when the deadline worker must next look
+ *   disposals       due_at|case|kind  -> empty: the retention deadline, for the retention worker
+ *   escalations     queued_at|case|0xff -> empty: WFC_ESCALATE set, not yet assigned */
+#ifndef DLINDEX_H
+#define DLINDEX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "policy.h"
+#include "store.h"
+#include "wf.h"
+
+#define DLX_KEY_MAX 64
+#define DLX_NO_KIND 0xff /* the kind byte of an escalations key */
+
+/* Builds t|ref|kind (kind DLX_NO_KIND for escalations); returns its length. */
+size_t dlindex_key(uint8_t out[DLX_KEY_MAX], uint64_t t, const char *ref, unsigned kind);
+/* Splits a key; kind is DLX_NO_KIND for escalations. Returns 0, or -1 when it is not one. */
+int dlindex_key_parse(const void *key, size_t len, uint64_t *t, char ref[PROTO_CASE_MAX + 1],
+		      unsigned *kind);
+
+/* Counter changes the caller adds to meta. */
+struct dlindex_delta {
+	int64_t open;    /* live deadlines (retention excluded) */
+	int64_t overdue; /* live and breached */
+	bool timers_added, escalations_added, disposals_added; /* a worker must look again */
+};
+
+/* Writes the index changes from before (NULL for a new case) to after, both for the same
+ * case; `queued_at` stamps a new escalations entry. Returns 0 or a negative errno. */
+int dlindex_update(struct store *st, MDB_txn *txn, const struct wf_case *before,
+		   const struct wf_case *after, const struct policy *p, uint64_t queued_at,
+		   struct dlindex_delta *delta);
+
+#endif

@@ -1,0 +1,65 @@
+/* policy: the deadline rules of WORKFLOW.md "Deadlines" as table rows (which state opens each
+ * kind, who owns it, what happens at its due time), and the settings the engine reads,
+ * built from the config. The reactor owns one policy and swaps it whole on SIGHUP; only the
+ * reactor thread reads it. */
+#ifndef POLICY_H
+#define POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cal.h"
+#include "config.h"
+#include "proto.h"
+#include "wfstate.h"
+
+/* What happens when a deadline falls due. */
+enum dl_action {
+	DLA_BREACH,        /* deadline.breached to the owner, then escalations */
+	DLA_REFER_AA,      /* mitigation_response: taken as not agreed, referred to the AA */
+	DLA_WINDOW,        /* representations: the window closes, the AA may determine */
+	DLA_APPEAL_CLOSES, /* appeal_window: the case goes to conditions_active */
+	DLA_DISPOSE,       /* retention: the case's personal data is destroyed */
+};
+
+struct dl_rule {
+	enum dl_kind kind;
+	enum wf_state opens_on; /* the state whose entry opens it; WF_NONE: opened by an event */
+	enum proto_role owner;  /* ROLE_NONE: nobody (retention) */
+	enum dl_action at_due;
+	bool reminders;         /* whether [deadlines] reminders apply */
+	const char *clause;
+};
+
+/* The row for kind k (every kind has one). */
+const struct dl_rule *policy_dl_rule(enum dl_kind k);
+/* The kind named s (len bytes), or -1. */
+int policy_dl_parse(const char *s, size_t len);
+
+#define POLICY_AA_MAX      16 /* Appropriate Authorities in [escalation] aa_roster */
+#define POLICY_AA_NAME_MAX 64
+#define POLICY_VETTING_MAX 8
+
+struct policy {
+	struct duration due[DL_COUNT]; /* DL_RETENTION from [retention] closed_case */
+	struct duration reminders[CONFIG_LIST_MAX]; /* longest first */
+	size_t n_reminders;
+	struct duration escalation_interval;
+	char aa[POLICY_AA_MAX][POLICY_AA_NAME_MAX + 1];
+	size_t n_aa;
+	char vetting_review[POLICY_VETTING_MAX][8]; /* [vetting] review_required: "MV", "SC", ... */
+	size_t n_vetting_review;
+	struct cal cal; /* working days: [deadlines] holidays */
+};
+
+/* Builds the policy from a loaded config (reading the holiday file). Returns 0, or -1 with
+ * err set ("FILE:LINE: ..." for the holiday file, "[section] key: ..." otherwise). */
+int policy_load(struct policy *p, const struct config *cfg, char err[CONFIG_ERR_MAX]);
+void policy_free(struct policy *p);
+
+/* Whether a subject vetted at level (e.g. "SC") must have a vetting review when a risk is
+ * identified; false for an unknown or absent level. */
+bool policy_vetting_review(const struct policy *p, struct proto_str level);
+
+#endif
