@@ -1,117 +1,171 @@
-/* types.c: the event types and their bodies, as data (WORKFLOW.md "Shared body parts" and
- * "Events on an NA case"). A new type is one row in proto_types and, if it has a new body,
- * one field table. Lengths not fixed by WORKFLOW.md are ours, written down in SPEC.md. */
+/* types.c: the event types and their bodies, as data: one body per row of WORKFLOW.md
+ * "Events on an NA case", its cell read as "required, optional?". The value lists and the
+ * shared parts (subject, associate, a condition) are in bodyparts.c. A new type is one row in
+ * proto_types and, if it has a new body, one field table. */
 #include <stddef.h>
 
+#include "bodyparts.h"
 #include "typetab.h"
 
-#define NAME_MAX_BYTES 256 /* a person's or group's name */
-#define REF_MAX_BYTES  128 /* staff numbers, references, ranks, departments */
-
-/* ---- value lists ---- */
-
-static const char *const vetting_levels[] = {
-    "RV", "MV", "CTC", "SC", "DV", "NPPV1", "NPPV2", "NPPV3", NULL,
-};
-
-static const char *const associate_kinds[] = {"person", "group", NULL};
-
-static const char *const relationships[] = {
-    "family",       "friend",       "intimate", "neighbour", "business",
-    "social_media", "acquaintance", "other",    NULL,
-};
-
-/* WMP DCC/10 list and P01c */
-static const char *const categories[] = {
-    "criminal_conviction",
-    "charged",
-    "under_investigation",
-    "criminal_intelligence",
-    "dismissed_officer",
-    "former_officer_investigator",
-    "private_investigator",
-    "vigilante",
-    "anti_police_protest",
-    "media",
-    "extremist",
-    "business_conflict",
-    "intimate_via_policing",
-    "victim_witness_live_case",
-    "other",
-    NULL,
-};
-
-/* ---- shared body parts ---- */
-
-#define STR(n, req, mx)                                                                            \
+/* `conditions`: [{code, text}], 1 to PROTO_ARRAY_MAX items. */
+#define CONDITIONS(req)                                                                            \
 	{                                                                                          \
-		.name = (n), .type = PF_STR, .required = (req), .max = (mx)                        \
+		.name = "conditions", .type = PF_MAPS, .required = (req), .min = 1,                \
+		.fields = proto_condition                                                          \
 	}
-#define FLAG(n)                                                                                    \
+/* `conditions`, required when the sibling enum `sib` is one of `vals`, else not allowed. */
+#define CONDITIONS_WHEN(sib, vals)                                                                 \
 	{                                                                                          \
-		.name = (n), .type = PF_BOOL                                                       \
+		.name = "conditions", .type = PF_MAPS, .min = 1, .fields = proto_condition,        \
+		.when_field = (sib), .when_values = (vals)                                         \
 	}
-#define END                                                                                        \
+#define REVIEW_PERIOD                                                                              \
 	{                                                                                          \
-		.name = NULL, .type = PF_END                                                       \
+		.name = "review_period", .type = PF_DURATION                                       \
 	}
 
-/* On a declaration the subject knows their own vetting level and line manager. */
-static const struct proto_field subject_declared[] = {
-    {.name = "id", .type = PF_IDENT, .required = true, .max = PROTO_ID_MAX},
-    STR("name", false, NAME_MAX_BYTES),
-    STR("rank", false, REF_MAX_BYTES),
-    STR("department", false, REF_MAX_BYTES),
-    {.name = "vetting", .type = PF_ENUM, .required = true, .values = vetting_levels},
-    {.name = "line_manager", .type = PF_IDENT, .required = true, .max = REF_MAX_BYTES},
-    END,
-};
+/* ---- the conditional rules ---- */
 
-/* A referrer may not know them (P01c 3.13). */
-static const struct proto_field subject_referred[] = {
-    {.name = "id", .type = PF_IDENT, .required = true, .max = PROTO_ID_MAX},
-    STR("name", false, NAME_MAX_BYTES),
-    STR("rank", false, REF_MAX_BYTES),
-    STR("department", false, REF_MAX_BYTES),
-    {.name = "vetting", .type = PF_ENUM, .values = vetting_levels},
-    {.name = "line_manager", .type = PF_IDENT, .max = REF_MAX_BYTES},
-    END,
-};
+/* aa.determined: "`conditions` (when not `no_risk`)" */
+static const char *const decisions_with_conditions[] = {"conditions", "cease", NULL};
+/* appeal.decided, review.completed: "`conditions` when varied" */
+static const char *const outcomes_with_conditions[] = {"varied", NULL};
 
-static const struct proto_field associate[] = {
-    STR("name", true, NAME_MAX_BYTES),
-    {.name = "kind", .type = PF_ENUM, .required = true, .values = associate_kinds},
-    STR("details", false, PROTO_TEXT_MAX),
-    END,
-};
-
-/* ---- bodies ---- */
+/* ---- bodies: opening a case ---- */
 
 static const struct proto_field declaration_body[] = {
-    {.name = "subject", .type = PF_MAP, .required = true, .fields = subject_declared},
-    {.name = "associate", .type = PF_MAP, .required = true, .fields = associate},
-    {.name = "relationship", .type = PF_ENUM, .required = true, .values = relationships},
-    {.name = "categories", .type = PF_ENUMS, .required = true, .min = 1, .values = categories},
-    STR("circumstances", true, PROTO_TEXT_MAX),
+    {.name = "subject", .type = PF_MAP, .required = true, .fields = proto_subject_declared},
+    {.name = "associate", .type = PF_MAP, .required = true, .fields = proto_associate},
+    ENUM("relationship", true, proto_relationships),
+    {.name = "categories",
+     .type = PF_ENUMS,
+     .required = true,
+     .min = 1,
+     .values = proto_categories},
+    TEXT("circumstances", true),
     {.name = "started_on", .type = PF_DATE},
-    FLAG("social_media"),
-    FLAG("home_working"),
+    FLAG("social_media", false),
+    FLAG("home_working", false),
     STR("live_case_ref", false, REF_MAX_BYTES),
-    FLAG("vulnerable"),
-    FLAG("bypass_manager"),
+    FLAG("vulnerable", false),
+    FLAG("bypass_manager", false),
     END,
 };
 
 static const struct proto_field referral_body[] = {
-    {.name = "subject", .type = PF_MAP, .required = true, .fields = subject_referred},
-    {.name = "associate", .type = PF_MAP, .required = true, .fields = associate},
-    {.name = "categories", .type = PF_ENUMS, .required = true, .min = 1, .values = categories},
-    STR("circumstances", true, PROTO_TEXT_MAX),
-    FLAG("anonymous"),
+    {.name = "subject", .type = PF_MAP, .required = true, .fields = proto_subject_referred},
+    {.name = "associate", .type = PF_MAP, .required = true, .fields = proto_associate},
+    {.name = "categories",
+     .type = PF_ENUMS,
+     .required = true,
+     .min = 1,
+     .values = proto_categories},
+    TEXT("circumstances", true),
+    FLAG("anonymous", false),
+    END,
+};
+
+/* ---- bodies: on an open case ---- */
+
+static const struct proto_field empty_body[] = {END};
+
+static const struct proto_field manager_reviewed_body[] = {
+    TEXT("comments", true),
+    TEXT("advice", false),
+    {.name = "interim_mitigation", .type = PF_STRS, .min = 1},
+    END,
+};
+
+static const struct proto_field assessment_body[] = {
+    ENUM("outcome", true, proto_assessment_outcomes),
+    ENUM("risk", true, proto_risks),
+    TEXT("notes", false),
+    END,
+};
+
+static const struct proto_field interview_body[] = {
+    ENUM("outcome", true, proto_interview_outcomes),
+    FLAG("police_friend", true),
+    TEXT("notes", false),
+    END,
+};
+
+static const struct proto_field mitigation_proposed_body[] = {CONDITIONS(true), END};
+
+static const struct proto_field mitigation_disputed_body[] = {TEXT("reason", true), END};
+
+static const struct proto_field representations_body[] = {
+    TEXT("text", true),
+    FLAG("police_friend", true),
+    END,
+};
+
+/* absent conditions: those agreed; absent review_period: [deadlines] annual_review */
+static const struct proto_field aa_approved_body[] = {CONDITIONS(false), REVIEW_PERIOD, END};
+
+static const struct proto_field aa_determined_body[] = {
+    ENUM("decision", true, proto_aa_decisions),
+    CONDITIONS_WHEN("decision", decisions_with_conditions),
+    REVIEW_PERIOD,
+    TEXT("reasons", true),
+    END,
+};
+
+static const struct proto_field appeal_lodged_body[] = {TEXT("grounds", true), END};
+
+static const struct proto_field strategy_meeting_body[] = {
+    {.name = "attendees", .type = PF_IDENTS, .min = 1},
+    END,
+};
+
+static const struct proto_field appeal_decided_body[] = {
+    ENUM("outcome", true, proto_appeal_outcomes),
+    CONDITIONS_WHEN("outcome", outcomes_with_conditions),
+    END,
+};
+
+static const struct proto_field breach_body[] = {TEXT("details", true), END};
+
+static const struct proto_field review_requested_body[] = {TEXT("reason", true), END};
+
+static const struct proto_field review_completed_body[] = {
+    ENUM("outcome", true, proto_review_outcomes),
+    CONDITIONS_WHEN("outcome", outcomes_with_conditions),
+    FLAG("representations_made", true),
+    END,
+};
+
+static const struct proto_field vetting_reviewed_body[] = {
+    ENUM("outcome", true, proto_vetting_outcomes),
+    END,
+};
+
+/* at least one field, so that an update always changes something */
+static const struct proto_field subject_updated_body[] = {
+    {.name = "subject", .type = PF_MAP, .required = true, .min = 1, .fields = proto_subject_update},
+    END,
+};
+
+static const struct proto_field deadline_extended_body[] = {
+    ENUM("kind", true, proto_deadline_kinds),
+    {.name = "due_at", .type = PF_UINT, .required = true},
+    TEXT("reason", true),
+    END,
+};
+
+static const struct proto_field case_closed_body[] = {
+    ENUM("reason", true, proto_close_reasons),
     END,
 };
 
 /* ---- the types ---- */
+
+/* Every row but the two openers acts on an existing case (`case` required) and names its
+ * actor; which role may send it, and in which state, is the daemon's (wf). */
+#define ON_CASE(n, b)                                                                              \
+	{                                                                                          \
+		.name = (n), .opens = KIND_NONE, .actor_required = true, .body = (b)               \
+	}
 
 const struct proto_type proto_types[] = {
     /* WMP policy statements; P01c 3.5-3.15 */
@@ -125,6 +179,46 @@ const struct proto_type proto_types[] = {
      .actor_required = true,
      .anon_flag = "anonymous",
      .body = referral_body},
+    /* WMP "manager comments and any advice/mitigation should be recorded" */
+    ON_CASE("manager.reviewed", manager_reviewed_body),
+    /* P01c 3.18; WMP investigation */
+    ON_CASE("assessment.recorded", assessment_body),
+    /* WMP interviews, police friend */
+    ON_CASE("interview.recorded", interview_body),
+    /* WMP managing the risk */
+    ON_CASE("mitigation.proposed", mitigation_proposed_body),
+    /* "all voluntary/agreed mitigation will require the approval of a PSD AA" */
+    ON_CASE("mitigation.agreed", empty_body),
+    /* "where mitigation cannot be agreed ... referred to a PSD AA" */
+    ON_CASE("mitigation.disputed", mitigation_disputed_body),
+    /* "the PSD AA will allow ... representations" */
+    ON_CASE("representations.submitted", representations_body),
+    /* AA approval */
+    ON_CASE("aa.approved", aa_approved_body),
+    /* "the PSD AA will decide ..." */
+    ON_CASE("aa.determined", aa_determined_body),
+    /* "conditions in writing, any relevant review period and the right to appeal";
+     * `at` is when the subject received it in writing */
+    ON_CASE("determination.served", empty_body),
+    /* WMP appeals: 14 days, in writing, says why */
+    ON_CASE("appeal.lodged", appeal_lodged_body),
+    /* "within 28 days ... strategy meeting" */
+    ON_CASE("strategy_meeting.held", strategy_meeting_body),
+    /* "uphold, confirm or vary"; "within 14 days following the strategy meeting" */
+    ON_CASE("appeal.decided", appeal_decided_body),
+    /* WMP misconduct; conditions apply during appeal */
+    ON_CASE("breach.reported", breach_body),
+    /* "significant change in circumstances" */
+    ON_CASE("review.requested", review_requested_body),
+    /* annual review; "any variation ... right of appeal" */
+    ON_CASE("review.completed", review_completed_body),
+    /* WMP vetting review by level */
+    ON_CASE("vetting.reviewed", vetting_reviewed_body),
+    /* keeping records right */
+    ON_CASE("subject.updated", subject_updated_body),
+    /* a recorded reason for every extension */
+    ON_CASE("deadline.extended", deadline_extended_body),
+    ON_CASE("case.closed", case_closed_body),
     {.name = NULL},
 };
 
