@@ -1,1 +1,140 @@
 #include "outbox.h"
+
+#include <errno.h>
+#include <string.h>
+
+static void pack_key(msgpack_packer *pk, const char *k)
+{
+	proto_pack_cstr(pk, k);
+}
+
+static void pack_kv_u64(msgpack_packer *pk, const char *k, uint64_t v)
+{
+	pack_key(pk, k);
+	msgpack_pack_uint64(pk, v);
+}
+
+static void pack_kv_cstr(msgpack_packer *pk, const char *k, const char *v)
+{
+	pack_key(pk, k);
+	proto_pack_cstr(pk, v);
+}
+
+/* [{"role": str, "id": str or nil}] */
+static void pack_recipients(msgpack_packer *pk, const struct wf_note *n)
+{
+	uint32_t count = n->n_to < WF_TO_MAX ? n->n_to : WF_TO_MAX;
+
+	pack_key(pk, "recipients");
+	msgpack_pack_array(pk, count);
+	for (uint32_t i = 0; i < count; i++) {
+		const struct wf_recipient *to = &n->to[i];
+
+		msgpack_pack_map(pk, 2);
+		pack_kv_cstr(pk, "role", proto_role_name(to->role));
+		pack_key(pk, "id");
+		if (to->id.len)
+			proto_pack_str(pk, to->id.ptr, to->id.len);
+		else
+			msgpack_pack_nil(pk);
+	}
+}
+
+/* {"kind", "due_at", "level"}: on deadline topics only */
+static void pack_deadline(msgpack_packer *pk, const struct wf_note *n)
+{
+	pack_key(pk, "deadline");
+	msgpack_pack_map(pk, 3);
+	pack_kv_cstr(pk, "kind", config_dl_name(n->dl_kind));
+	pack_kv_u64(pk, "due_at", n->due_at);
+	pack_kv_u64(pk, "level", n->level);
+}
+
+/* Topic-specific and small; {} when the topic has nothing to add. */
+static void pack_detail(msgpack_packer *pk, const struct wf_note *n)
+{
+	pack_key(pk, "detail");
+	switch (n->detail) {
+	case DETAIL_TRANSITION:
+		msgpack_pack_map(pk, 2);
+		pack_kv_cstr(pk, "from", wf_state_name(n->from_state));
+		pack_kv_cstr(pk, "to", wf_state_name(n->to_state));
+		break;
+	case DETAIL_OPTIONAL:
+		msgpack_pack_map(pk, 1);
+		pack_key(pk, "optional");
+		n->optional ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+		break;
+	case DETAIL_OUTCOME:
+		msgpack_pack_map(pk, 1);
+		pack_key(pk, "outcome");
+		proto_pack_str(pk, n->outcome.ptr, n->outcome.len);
+		break;
+	case DETAIL_NONE:
+	default:
+		msgpack_pack_map(pk, 0);
+		break;
+	}
+}
+
+/* v, seq, topic, at, case, state, recipients, detail; and deadline */
+#define NOTE_ENTRIES 8
+
+void outbox_pack(msgpack_packer *pk, uint64_t seq, uint64_t at, const char *case_ref,
+		 const struct wf_note *note)
+{
+	msgpack_pack_map(pk, NOTE_ENTRIES + (note->has_deadline ? 1 : 0));
+	pack_kv_u64(pk, "v", PROTO_VERSION);
+	pack_kv_u64(pk, "seq", seq);
+	pack_kv_cstr(pk, "topic", note->topic);
+	pack_kv_u64(pk, "at", at);
+	pack_kv_cstr(pk, "case", case_ref);
+	pack_kv_cstr(pk, "state", wf_state_name(note->state));
+	pack_recipients(pk, note);
+	if (note->has_deadline)
+		pack_deadline(pk, note);
+	pack_detail(pk, note);
+}
+
+int outbox_append(struct store *st, MDB_txn *txn, uint64_t *seq, uint64_t at, const char *case_ref,
+		  const struct wf_effects *fx, msgpack_sbuffer *scratch)
+{
+	uint32_t n = fx->n < WF_NOTES_MAX ? fx->n : WF_NOTES_MAX;
+	msgpack_packer pk;
+	uint8_t key[8];
+	int r;
+
+	msgpack_packer_init(&pk, scratch, msgpack_sbuffer_write);
+	for (uint32_t i = 0; i < n; i++) {
+		scratch->size = 0;
+		outbox_pack(&pk, *seq + 1, at, case_ref, &fx->note[i]);
+		store_be64(key, *seq + 1);
+		if ((r = store_put(st, txn, DB_OUTBOX, key, sizeof(key), scratch->data,
+				   scratch->size)) < 0)
+			return r;
+		++*seq;
+	}
+	return 0;
+}
+
+int outbox_topic(const void *bytes, size_t len, const char **ret, size_t *ret_len)
+{
+	msgpack_unpacked up;
+	const msgpack_object *topic;
+	size_t off = 0;
+	int r = -1;
+
+	msgpack_unpacked_init(&up);
+	if (msgpack_unpack_next(&up, bytes, len, &off) == MSGPACK_UNPACK_SUCCESS && off == len &&
+	    up.data.type == MSGPACK_OBJECT_MAP && (topic = proto_map_get(&up.data, "topic")) &&
+	    topic->type == MSGPACK_OBJECT_STR && topic->via.str.size > 0 &&
+	    /* msgpack_unpack_next leaves strings in the bytes given, which outlive `up` */
+	    topic->via.str.ptr >= (const char *)bytes &&
+	    topic->via.str.ptr + topic->via.str.size <= (const char *)bytes + len) {
+		*ret = topic->via.str.ptr;
+		*ret_len = topic->via.str.size;
+		r = 0;
+	}
+	msgpack_unpacked_destroy(&up);
+	return r;
+}
