@@ -297,13 +297,24 @@ class DaemonError(AssertionError):
     pass
 
 
+def render_sections(sections):
+    """Config text for {section: {key: value}} (a value None leaves the key out)."""
+    out = []
+    for name, keys in sections.items():
+        out.append("[%s]" % name)
+        out.extend("%s = %s" % (k, v) for k, v in keys.items() if v is not None)
+    return "\n".join(out) + "\n" if out else ""
+
+
 class Daemon:
     """integrityd in a fresh temporary directory. Started by the constructor; ready when
-    `status` answers on the control socket."""
+    `status` answers on the control socket. `sections` ({section: {key: value}}) adds
+    sections after the template's, e.g. [deadlines] for the workflow tests."""
 
-    def __init__(self, name="d", start=True, **settings):
+    def __init__(self, name="d", start=True, sections=None, **settings):
         self.settings = dict(DEFAULTS)
         self.settings.update(settings)
+        self.sections = {k: dict(v) for k, v in (sections or {}).items()}
         # ipc paths must fit sun_path (108 bytes): fall back to the system temp dir
         root = TMP_ROOT if len(TMP_ROOT) < 60 else tempfile.gettempdir()
         self.dir = tempfile.mkdtemp(prefix=name[:12] + "-", dir=root)
@@ -332,7 +343,8 @@ class Daemon:
         s.update(settings)
         return CONFIG_TEMPLATE.format(state_dir=self.state_dir, intake=self.intake_endpoint,
                                       notify=self.notify_endpoint,
-                                      control=self.control_endpoint, **s)
+                                      control=self.control_endpoint,
+                                      **s) + render_sections(self.sections)
 
     def write_config(self):
         with open(self.config_path, "w") as f:
@@ -393,6 +405,15 @@ class Daemon:
     def kill9(self):
         self.proc.send_signal(signal.SIGKILL)
         return self._reap(10)
+
+    def reload(self, **sections):
+        """Merges {section: {key: value}} into the config file, then SIGHUP (PROTOCOL.md:
+        reloads the deadline settings). The reload is asynchronous: a test checks its
+        effect with a bounded poll."""
+        for name, keys in sections.items():
+            self.sections.setdefault(name, {}).update(keys)
+        self.write_config()
+        self.proc.send_signal(signal.SIGHUP)
 
     def restart(self, **settings):
         """Stops (SIGTERM) if running, applies new settings, starts again. Returns the
@@ -490,6 +511,397 @@ class Daemon:
 
     def case(self, ref):
         return self.result("case.get", case=ref)
+
+    def deadlines(self, **args):
+        """deadlines.list -> the list of {case, kind, due_at, status, level}."""
+        return self.result("deadlines.list", **args)["deadlines"]
+
+    def case_deadlines(self, ref, kind=None):
+        """case.get's deadlines of case ref (of one kind when given), in the daemon's order."""
+        return [x for x in self.case(ref)["deadlines"] if kind is None or x["kind"] == kind]
+
+    def notifications(self, since=0, limit=None):
+        """Every notification with seq > since, following pages of notifications.since
+        (`limit` per page; the daemon's default when None)."""
+        out = []
+        for _ in range(100000):
+            args = {"seq": since}
+            if limit is not None:
+                args["limit"] = limit
+            page = self.result("notifications.since", **args)["notifications"]
+            if not page:
+                return out
+            out.extend(page)
+            since = page[-1]["seq"]
+        raise AssertionError("notifications.since never ran dry")
+
+    def notes_for(self, ref, topic=None):
+        """The durable notifications of case ref (of one topic when given), in seq order."""
+        return [n for n in self.notifications()
+                if n.get("case") == ref and (topic is None or n.get("topic") == topic)]
+
+    def wait_until(self, what, fn, timeout=None, interval=0.05):
+        """Polls fn() until it returns something true, and returns that. Bounded: after
+        `timeout` seconds it fails naming `what`, with the daemon's log."""
+        timeout = TIMEOUT if timeout is None else timeout
+        deadline = time.monotonic() + timeout
+        while True:
+            got = fn()
+            if got:
+                return got
+            if not self.running:
+                raise DaemonError("integrityd died waiting for %s\n%s" % (what, self.log_tail()))
+            if time.monotonic() > deadline:
+                raise AssertionError("%s: not within %.1f s\n%s" % (what, timeout, self.log_tail()))
+            time.sleep(interval)
+
+    def wait_state(self, ref, state, timeout=None):
+        """Polls case.get until case ref is in `state`; returns the case."""
+        last = {}
+
+        def check():
+            last["case"] = self.case(ref)
+            return last["case"] if last["case"]["state"] == state else None
+        try:
+            return self.wait_until("%s in state %s" % (ref, state), check, timeout)
+        except AssertionError as e:
+            raise AssertionError("%s (last: %s)" % (e, last.get("case", {}).get("state"))) from None
+
+    def wait_note(self, topic, ref, timeout=None, where=None):
+        """Polls notifications.since until one with `topic` for case ref (and where(n) true)
+        is in the outbox; returns it."""
+        def find():
+            for n in self.notes_for(ref, topic):
+                if where is None or where(n):
+                    return n
+            return None
+        return self.wait_until("notification %s for %s" % (topic, ref), find, timeout)
+
+    def subscribe(self, topics=("",), rcvhwm=100000, wait=True):
+        """A SUB socket on the notify endpoint (see Subscriber)."""
+        return Subscriber(self, topics, rcvhwm, wait)
+
+
+# --------------------------------------------------------------------------------------------
+# Policy: durations and the deadline settings of the test configs (WORKFLOW.md "Deadlines")
+
+SECOND_MS = 1000
+DAY_MS = 86400 * SECOND_MS
+_UNIT_MS = {"s": SECOND_MS, "m": 60 * SECOND_MS, "h": 3600 * SECOND_MS, "d": DAY_MS}
+
+DEADLINE_KINDS = ("manager_review", "psd_assessment", "interview", "mitigation_proposal",
+                  "mitigation_response", "aa_approval", "representations", "aa_determination",
+                  "service", "appeal_window", "strategy_meeting", "appeal_decision",
+                  "annual_review", "review", "vetting_review")
+AA_ROSTER = ("AA1", "AA2")
+
+
+def duration_ms(text):
+    """"14d" -> ms, for the fixed units (s, m, h, d); calendar units have no fixed length."""
+    m = re.match(r"^\s*(\d+)\s*(s|m|h|d)\s*$", text)
+    if not m:
+        raise ValueError("not a fixed duration: %r" % text)
+    return int(m.group(1)) * _UNIT_MS[m.group(2)]
+
+
+def production_duration_ms(section, key):
+    """A duration as config/integrityd.conf (the production defaults) sets it, in ms."""
+    import configparser
+    cp = configparser.ConfigParser(interpolation=None)
+    cp.read(os.path.join(TOP, "config", "integrityd.conf"))
+    return duration_ms(cp[section][key])
+
+
+def deadline_config(default="1h", reminders="2s,1s", escalation_interval="2s", **kinds):
+    """A [deadlines] section for tests whose deadlines fire in seconds: every kind `default`
+    (long, so that only the kinds a test names fire during it) unless given in kinds."""
+    sec = {"reminders": reminders, "escalation_interval": escalation_interval}
+    for k in DEADLINE_KINDS:
+        sec[k] = kinds.pop(k, default)
+    if kinds:
+        raise ValueError("not deadline kinds: %s" % sorted(kinds))
+    return sec
+
+
+def fast_sections(retention="1h", roster=AA_ROSTER, **deadlines):
+    """Config sections for a deadline test daemon (see deadline_config)."""
+    return {"deadlines": deadline_config(**deadlines),
+            "escalation": {"aa_roster": ", ".join(roster)},
+            "retention": {"closed_case": retention}}
+
+
+# --------------------------------------------------------------------------------------------
+# Notify: notifications on a SUB socket (PROTOCOL.md "Notify: notifications")
+
+TOPICS = ("case.opened", "case.state_changed", "case.closed", "case.escalated",
+          "deadline.reminder", "deadline.breached", "deadline.escalated", "conditions.imposed",
+          "appeal.window_closed", "appeal.lodged", "appeal.decided", "misconduct.referral",
+          "vetting.review_required", "prevent.referral", "retention.disposed")
+DEADLINE_TOPICS = ("deadline.reminder", "deadline.breached", "deadline.escalated")
+NOTE_KEYS = {"v", "seq", "topic", "at", "case", "state", "recipients", "deadline", "detail"}
+NOTE_REQUIRED = {"v", "seq", "topic", "at", "case", "state", "recipients"}
+ROLES = ("subject", "line_manager", "psd", "aa", "head_of_psd", "vetting", "hr", "reporter")
+
+
+def check_note(n, topic_frame=None):
+    """Fails unless n is a notification map as PROTOCOL.md defines it (and its topic the
+    first frame's, when given)."""
+    def need(cond, what):
+        if not cond:
+            raise AssertionError("notification %s: %r" % (what, n))
+    need(isinstance(n, dict), "is not a map")
+    need(NOTE_REQUIRED <= set(n), "lacks %s" % sorted(NOTE_REQUIRED - set(n)))
+    need(set(n) <= NOTE_KEYS, "has unknown keys %s" % sorted(set(n) - NOTE_KEYS))
+    need(n["v"] == 1, "v is not 1")
+    need(isinstance(n["seq"], int) and n["seq"] >= 1, "seq is not a positive integer")
+    need(n["topic"] in TOPICS, "topic is not one of PROTOCOL.md's")
+    if topic_frame is not None:
+        need(topic_frame == n["topic"].encode(), "topic frame %r differs" % topic_frame)
+    need(isinstance(n["at"], int), "at is not an integer")
+    need(isinstance(n["case"], str) and n["case"], "case is not a reference")
+    need(isinstance(n["state"], str) and n["state"], "state is not a string")
+    need(isinstance(n["recipients"], list), "recipients is not an array")
+    for r in n["recipients"]:
+        need(isinstance(r, dict) and set(r) == {"role", "id"} and r["role"] in ROLES
+             and (r["id"] is None or isinstance(r["id"], str)),
+             "recipient %r is not {role, id}" % (r,))
+    if n["topic"] in DEADLINE_TOPICS:
+        dl = n.get("deadline")
+        need(isinstance(dl, dict) and set(dl) == {"kind", "due_at", "level"},
+             "deadline is not {kind, due_at, level}")
+        need(isinstance(dl["kind"], str) and isinstance(dl["due_at"], int)
+             and isinstance(dl["level"], int), "deadline fields have the wrong types")
+    if "detail" in n:
+        need(isinstance(n["detail"], dict), "detail is not a map")
+    return n
+
+
+def roles_of(n):
+    return {r["role"] for r in n["recipients"]}
+
+
+def note_line(n):
+    dl = n.get("deadline")
+    return "#%s %s %s %s%s" % (n.get("seq"), n.get("topic"), n.get("case"), n.get("state"),
+                              " %s due %s level %s" % (dl["kind"], dl["due_at"], dl["level"])
+                              if dl else "")
+
+
+class Subscriber:
+    """A SUB socket on the daemon's notify endpoint that keeps what it receives, checked
+    against PROTOCOL.md, in arrival order: `received` [(frames, note)]. With wait=True the
+    constructor returns once the connection's handshake is done and a control round trip
+    has followed it, so the subscription is at the daemon before the test's next event.
+    Every wait is bounded."""
+
+    def __init__(self, daemon, topics=("",), rcvhwm=100000, wait=True):
+        self.d = daemon
+        self.sock = CTX.socket(zmq.SUB)
+        self.sock.setsockopt(zmq.LINGER, 0)
+        self.sock.setsockopt(zmq.RCVHWM, rcvhwm)
+        for t in topics:
+            self.sock.setsockopt(zmq.SUBSCRIBE, t.encode() if isinstance(t, str) else t)
+        self.received = []
+        mon = self.sock.get_monitor_socket(zmq.EVENT_HANDSHAKE_SUCCEEDED) if wait else None
+        self.sock.connect(daemon.notify_endpoint)
+        if mon is not None:
+            try:
+                from zmq.utils.monitor import recv_monitor_message
+                if not mon.poll(int(TIMEOUT * 1000)):
+                    raise AssertionError("SUB: no handshake with %s within %.0f s\n%s" % (
+                        daemon.notify_endpoint, TIMEOUT, daemon.log_tail()))
+                recv_monitor_message(mon)
+            finally:
+                self.sock.disable_monitor()
+                mon.close(0)
+            daemon.status()
+
+    def close(self):
+        if self.sock is not None:
+            self.sock.close(0)
+            self.sock = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _take(self, timeout):
+        """Receives one notification within timeout seconds; None when none came."""
+        if not self.sock.poll(int(max(0.0, timeout) * 1000), zmq.POLLIN):
+            return None
+        frames = self.sock.recv_multipart(zmq.NOBLOCK)
+        if len(frames) != 2:
+            raise AssertionError("notification of %d frames (topic, map expected): %r" % (
+                len(frames), [f[:60] for f in frames]))
+        n = check_note(unpack(frames[1]), frames[0])
+        self.received.append((frames, n))
+        return n
+
+    def drain(self):
+        """Takes what has already arrived; returns those notes."""
+        out = []
+        while True:
+            n = self._take(0)
+            if n is None:
+                return out
+            out.append(n)
+
+    def quiet(self, seconds):
+        """Receives for exactly `seconds` (a deliberate quiet period, for "nothing more
+        arrives" checks); returns what came."""
+        out = []
+        end = time.monotonic() + seconds
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                return out + self.drain()
+            n = self._take(left)
+            if n is not None:
+                out.append(n)
+
+    def notes(self, case=None, topic=None, where=None):
+        return [n for _, n in self.received
+                if (case is None or n["case"] == case) and (topic is None or n["topic"] == topic)
+                and (where is None or where(n))]
+
+    def seqs(self):
+        return [n["seq"] for _, n in self.received]
+
+    def wait_for(self, topic, case=None, timeout=None, where=None, count=1):
+        """The first `count` notes with `topic` (for `case`; where(n) true), once they have
+        all arrived; fails after `timeout` seconds with what did arrive and the log."""
+        timeout = TIMEOUT if timeout is None else timeout
+        end = time.monotonic() + timeout
+        while True:
+            got = self.notes(case, topic, where)
+            if len(got) >= count:
+                return got[:count] if count > 1 else got[0]
+            left = end - time.monotonic()
+            if left <= 0:
+                seen = self.notes(case)
+                raise AssertionError(
+                    "SUB: %d of %d %s%s within %.1f s; received for that case:\n  %s\n%s" % (
+                        len(got), count, topic, " for %s" % case if case else "", timeout,
+                        "\n  ".join(note_line(n) for n in seen) or "(nothing)",
+                        self.d.log_tail()))
+            if not self.d.running:
+                raise DaemonError("integrityd died waiting for %s\n%s" % (topic, self.d.log_tail()))
+            self._take(min(left, 0.25))
+
+
+# --------------------------------------------------------------------------------------------
+# Events on a case (WORKFLOW.md "Events on an NA case")
+
+LINE_MANAGER = "LM-4711"  # subject()'s line_manager
+ACTOR_IDS = {"line_manager": LINE_MANAGER, "psd": "PSD-0101", "aa": AA_ROSTER[0],
+             "head_of_psd": "HPSD-01", "vetting": "VET-0101", "hr": "HR-0101",
+             "reporter": "R-100"}
+
+CONDITIONS = [
+    {"code": "report_contact",
+     "text": "Report any contact with the associate to your line manager within 24 hours."},
+    {"code": "posting_restriction", "text": "No posting to the associate's home district."},
+]
+VARIED_CONDITIONS = [
+    {"code": "report_contact", "text": "Report any contact with the associate within 7 days."},
+]
+
+# type -> (the role the table gives first, a fresh default body)
+EVENTS = {
+    "manager.reviewed": ("line_manager", lambda: {"comments": "Discussed with the officer."}),
+    "assessment.recorded": ("psd", lambda: {"outcome": "mitigation", "risk": "medium"}),
+    "interview.recorded": ("psd", lambda: {"outcome": "mitigation", "police_friend": False}),
+    "mitigation.proposed": ("psd", lambda: {"conditions": [dict(c) for c in CONDITIONS]}),
+    "mitigation.agreed": ("subject", dict),
+    "mitigation.disputed": ("subject", lambda: {"reason": "The conditions stop me seeing family."}),
+    "representations.submitted": ("subject", lambda: {"text": "He is my cousin; we meet at "
+                                                      "family events only.",
+                                                      "police_friend": True}),
+    "aa.approved": ("aa", dict),
+    "aa.determined": ("aa", lambda: {"decision": "conditions",
+                                     "conditions": [dict(c) for c in CONDITIONS],
+                                     "reasons": "The association carries a medium risk."}),
+    "determination.served": ("psd", dict),
+    "appeal.lodged": ("subject", lambda: {"grounds": "The posting restriction is disproportionate."}),
+    "strategy_meeting.held": ("head_of_psd", lambda: {"attendees": ["HPSD-01", "PSD-0101"]}),
+    "appeal.decided": ("head_of_psd", lambda: {"outcome": "varied",
+                                               "conditions": [dict(c) for c in VARIED_CONDITIONS]}),
+    "breach.reported": ("psd", lambda: {"details": "Seen with the associate on 3 March."}),
+    "review.requested": ("aa", lambda: {"reason": "The associate has been charged again."}),
+    "review.completed": ("aa", lambda: {"outcome": "no_change", "representations_made": False}),
+    "vetting.reviewed": ("vetting", lambda: {"outcome": "clearance_maintained"}),
+    "subject.updated": ("psd", lambda: {"subject": {"department": "Custody"}}),
+    "deadline.extended": ("psd", lambda: {"reason": "Awaiting a court date."}),
+    "case.closed": ("psd", lambda: {"reason": "withdrawn"}),
+}
+
+
+def event(type, case, subject_id=None, role=None, actor_id=None, at=None, id=None, body=None,
+          **body_over):
+    """An event of `type` on `case`, sent by the table's role for it unless `role` is given
+    (role=False: no actor), with its default body (or `body`) and body_over applied (a value
+    None deletes a key). A subject's actor id is the subject's id."""
+    default_role, default_body = EVENTS[type]
+    role = default_role if role is None else role
+    b = default_body() if body is None else dict(body)
+    _apply(b, body_over)
+    ev = {"v": 1, "id": id or new_id(type.replace(".", "-")), "type": type,
+          "at": now_ms() if at is None else at, "case": case, "body": b}
+    if role:
+        ev["actor"] = {"id": actor_id or (subject_id if role == "subject" else ACTOR_IDS[role]),
+                       "role": role}
+    return ev
+
+
+class Flow:
+    """One case, driven through the workflow by a test: step() sends an event of the
+    WORKFLOW.md table for the case, asserts it is accepted and, given `state`, that case.get
+    then shows that state. `events` keeps what was accepted, `replies` their replies."""
+
+    def __init__(self, test, daemon, opening):
+        self.t = test
+        self.d = daemon
+        self.subject_id = opening["body"]["subject"]["id"]
+        self.client = daemon.intake_req()
+        test.addCleanup(self.client.close)
+        self.events, self.replies = [], []
+        r = self.send(opening)
+        test.assertAccepted(r, opening)
+        self.ref = r["case"]
+        self.events.append(opening)
+        self.replies.append(r)
+
+    def event(self, type, **kw):
+        return event(type, self.ref, subject_id=self.subject_id, **kw)
+
+    def send(self, ev):
+        return self.client.request(ev)
+
+    def case(self):
+        return self.d.case(self.ref)
+
+    def step(self, type, state=None, **kw):
+        """Sends `type` (keywords as event()); returns the accepted reply."""
+        ev = self.event(type, **kw)
+        r = self.send(ev)
+        if r.get("status") != "accepted":
+            self.t.fail("%s on %s (state %s) not accepted: %r" % (
+                type, self.ref, self.case()["state"], r))
+        self.t.assertAccepted(r, ev)
+        self.t.assertEqual(r["case"], self.ref, r)
+        self.events.append(ev)
+        self.replies.append(r)
+        if state is not None:
+            got = self.case()["state"]
+            self.t.assertEqual(got, state, "after %s on %s" % (type, self.ref))
+        return r
+
+    def reject(self, type, code, field=None, **kw):
+        """Sends `type` and asserts it is rejected with `code` (message naming `field`)."""
+        ev = self.event(type, **kw)
+        return self.t.assertRejected(self.send(ev), code, field, msg="%s on %s" % (type, self.ref))
 
 
 # --------------------------------------------------------------------------------------------
