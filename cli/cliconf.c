@@ -51,6 +51,8 @@ static int on_value(void *user, const char *section, const char *name, const cha
 		dst = conf->intake;
 	else if (strcmp(section, "control") == 0)
 		dst = conf->control;
+	else if (strcmp(section, "notify") == 0)
+		dst = conf->notify;
 	if (!dst)
 		return 1;
 	return cliconf_first_endpoint(value, dst, CLICONF_ENDPOINT_MAX) == 0;

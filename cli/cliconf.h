@@ -1,6 +1,7 @@
-/* cliconf: the two endpoints integrityctl needs, read from the daemon's INI config file
- * ([intake] endpoint, [control] endpoint). A value listing several endpoints separated by
- * commas yields the first. Keys integrityctl does not use are ignored. */
+/* cliconf: the endpoints integrityctl needs, read from the daemon's INI config file
+ * ([intake], [control] and [notify] endpoint, [security] curve_public_key). A value listing
+ * several endpoints separated by commas yields the first. Keys integrityctl does not use are
+ * ignored. */
 #ifndef CLI_CLICONF_H
 #define CLI_CLICONF_H
 
@@ -13,6 +14,7 @@
 struct cliconf {
 	char intake[CLICONF_ENDPOINT_MAX];     /* "" when the file has none */
 	char control[CLICONF_ENDPOINT_MAX];    /* "" when the file has none */
+	char notify[CLICONF_ENDPOINT_MAX];     /* "" when the file has none */
 	char server_key[CLICONF_ENDPOINT_MAX]; /* [security] curve_public_key, a file; or "" */
 };
 

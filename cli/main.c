@@ -16,8 +16,8 @@
 #include <sodium.h>
 #include <zmq.h>
 
-#include "cliconf.h"
-#include "ctlclient.h"
+#include "cli.h"
+#include "clitime.h"
 #include "show.h"
 #include "submit.h"
 
@@ -25,78 +25,76 @@
 #define INTEGRITYD_VERSION "unknown"
 #endif
 
-enum cli_exit {
-	EXIT_OK = 0,          /* done; an event accepted or a duplicate */
-	EXIT_FAILED = 1,      /* the daemon answered an error or rejected an event */
-	EXIT_USAGE = 2,       /* bad arguments or config */
-	EXIT_UNREACHABLE = 3, /* no answer from the daemon in time */
-};
-
 #define DEFAULT_TIMEOUT_MS 5000
 #define MAX_TIMEOUT_MS     86400000
 /* The defaults of config/integrityd.conf (PROTOCOL.md "Sockets"), used when the default
  * config file does not exist. */
 #define DEFAULT_INTAKE  "ipc:///run/integrityd/intake.sock"
 #define DEFAULT_CONTROL "ipc:///run/integrityd/control.sock"
+#define DEFAULT_NOTIFY  "ipc:///run/integrityd/notify.sock"
 #define CLIENT_KEY_ENV  "INTEGRITYCTL_CLIENT_KEY"
-
-struct cli {
-	const char *config_path;
-	bool config_explicit; /* -c or $INTEGRITYD_CONFIG: a missing file is then an error */
-	const char *control_opt;
-	const char *intake_opt;
-	const char *server_key_opt; /* --server-key: the daemon's CURVE public key or its file */
-	const char *client_key_opt; /* --client-key: our key pair file */
-	bool json;
-	int timeout_ms;
-	bool conf_loaded;
-	struct cliconf conf;
-	struct ctlclient *control;
-};
 
 static void usage(FILE *out)
 {
-	fputs("usage: integrityctl [-c CONFIG] [--control ENDPOINT] [--intake ENDPOINT] [--json]\n"
-	      "                    [--timeout MS] [--server-key KEY] [--client-key FILE]\n"
-	      "                    COMMAND ...\n"
-	      "\n"
-	      "commands:\n"
-	      "  status                     the daemon's counters\n"
-	      "  case show REF              one case: fields, conditions, deadlines, history\n"
-	      "  case reads REF             the control reads that returned a case\n"
-	      "  cases [--state S] [--subject ID] [--limit N] [--all]\n"
-	      "                             list cases; --all follows every page\n"
-	      "  audit verify               check the journal's hash chain\n"
-	      "  backup PATH                write a consistent copy of the store to PATH\n"
-	      "  submit FILE.json|-         send an event, or a JSON array of events, to intake;\n"
-	      "                             adds v=1, a random id and at=now when missing\n"
-	      "  raw CMD [JSON-ARGS]        any control command, result printed as JSON\n"
-	      "  keygen [--seal]            print a new CURVE key pair, or with --seal a seal key\n"
-	      "\n"
-	      "options:\n"
-	      "  -c, --config FILE          config file (default $" CLICONF_ENV " or\n"
-	      "                             " CLICONF_DEFAULT_PATH ")\n"
-	      "      --control ENDPOINT     control endpoint (default: [control] endpoint)\n"
-	      "      --intake ENDPOINT      intake endpoint (default: [intake] endpoint)\n"
-	      "  -j, --json                 print results as JSON, for scripts\n"
-	      "  -t, --timeout MS           how long to wait for the daemon (default 5000)\n"
-	      "      --server-key KEY|FILE  the daemon's CURVE public key, for tcp:// endpoints\n"
-	      "                             (default: [security] curve_public_key)\n"
-	      "      --client-key FILE      our CURVE key pair as keygen prints it (default\n"
-	      "                             $" CLIENT_KEY_ENV ")\n"
-	      "  -h, --help                 this text\n"
-	      "  -V, --version              the version\n"
-	      "\n"
-	      "exit status:\n"
-	      "  0  done: the command succeeded; submitted events were accepted or duplicates\n"
-	      "  1  the daemon answered an error, rejected an event, or the audit chain is broken\n"
-	      "  2  usage error: bad arguments, unreadable config or input file\n"
-	      "  3  could not reach the daemon: no reply within the timeout\n",
-	      out);
+	fputs(
+	    "usage: integrityctl [-c CONFIG] [--control ENDPOINT] [--intake ENDPOINT]\n"
+	    "                    [--notify ENDPOINT] [--json] [--timeout MS]\n"
+	    "                    [--server-key KEY] [--client-key FILE]\n"
+	    "                    COMMAND ...\n"
+	    "\n"
+	    "commands:\n"
+	    "  status                     the daemon's counters\n"
+	    "  case show REF              one case: fields, conditions, deadlines, history\n"
+	    "  case reads REF             the control reads that returned a case\n"
+	    "  cases [--state S] [--subject ID] [--limit N] [--all]\n"
+	    "                             list cases; --all follows every page\n"
+	    "  deadlines [--overdue] [--before TIME] [--limit N]\n"
+	    "                             deadlines in due order: case, kind, due, status, level\n"
+	    "  replay --since SEQ [--limit N] [--all]\n"
+	    "                             notifications after SEQ, one line each; --all pages\n"
+	    "                             to the last\n"
+	    "  watch [--count N] [--fill] [--since SEQ] [TOPIC...]\n"
+	    "                             live notifications, one line each, until SIGINT or\n"
+	    "                             SIGTERM (or N of them); TOPIC is a prefix\n"
+	    "                             (deadline. for all deadline topics); --fill fetches\n"
+	    "                             the ones a gap in seq skipped\n"
+	    "  report [--from TIME] [--to TIME]\n"
+	    "                             management summary of the cases opened in [from, to)\n"
+	    "  audit verify               check the journal's hash chain\n"
+	    "  backup PATH                write a consistent copy of the store to PATH\n"
+	    "  submit FILE.json|-         send an event, or a JSON array of events, to intake;\n"
+	    "                             adds v=1, a random id and at=now when missing\n"
+	    "  raw CMD [JSON-ARGS]        any control command, result printed as JSON\n"
+	    "  keygen [--seal]            print a new CURVE key pair, or with --seal a seal key\n"
+	    "\n"
+	    "options:\n"
+	    "  -c, --config FILE          config file (default $" CLICONF_ENV " or\n"
+	    "                             " CLICONF_DEFAULT_PATH ")\n"
+	    "      --control ENDPOINT     control endpoint (default: [control] endpoint)\n"
+	    "      --intake ENDPOINT      intake endpoint (default: [intake] endpoint)\n"
+	    "      --notify ENDPOINT      notify endpoint (default: [notify] endpoint)\n"
+	    "  -j, --json                 print results as JSON, for scripts\n"
+	    "  -t, --timeout MS           how long to wait for the daemon (default 5000); for\n"
+	    "                             watch --count, for each next notification\n"
+	    "      --server-key KEY|FILE  the daemon's CURVE public key, for tcp:// endpoints\n"
+	    "                             (default: [security] curve_public_key)\n"
+	    "      --client-key FILE      our CURVE key pair as keygen prints it (default\n"
+	    "                             $" CLIENT_KEY_ENV ")\n"
+	    "  -h, --help                 this text\n"
+	    "\n"
+	    "TIME is ISO-8601 UTC (2026-03-01, 2026-03-01T09:30:00Z) or ms since the epoch.\n"
+	    "  -V, --version              the version\n"
+	    "\n"
+	    "exit status:\n"
+	    "  0  done: the command succeeded; submitted events were accepted or duplicates\n"
+	    "  1  the daemon answered an error, rejected an event, or the audit chain is broken\n"
+	    "  2  usage error: bad arguments, unreadable config or input file\n"
+	    "  3  could not reach the daemon: no reply within the timeout (watch --count:\n"
+	    "     no notification within it)\n",
+	    out);
 }
 
-static int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(int code, const char *fmt, ...)
+int cli_fail(int code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -108,8 +106,7 @@ static int fail(int code, const char *fmt, ...)
 	return code;
 }
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage_error(const char *fmt, ...)
+int cli_usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -121,7 +118,7 @@ static int usage_error(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-static int parse_uint(const char *s, unsigned long max, unsigned long *ret)
+int cli_parse_uint(const char *s, unsigned long max, unsigned long *ret)
 {
 	unsigned long v;
 	char *end;
@@ -155,30 +152,38 @@ static int load_conf(struct cli *cli)
 		return EXIT_OK;
 	r = cliconf_load(cli->config_path, &cli->conf, &line);
 	if (r == -EINVAL)
-		return usage_error("%s:%d: cannot parse this line", cli->config_path, line);
+		return cli_usage_error("%s:%d: cannot parse this line", cli->config_path, line);
 	if (r < 0 && (cli->config_explicit || r != -ENOENT))
-		return usage_error("%s: %s", cli->config_path, strerror(-r));
+		return cli_usage_error("%s: %s", cli->config_path, strerror(-r));
 	cli->conf_loaded = true;
 	return EXIT_OK;
 }
 
-/* Fills *ret with the endpoint to use, or returns an exit code. */
-static int resolve_endpoint(struct cli *cli, bool control, const char **ret)
+int cli_endpoint(struct cli *cli, enum cli_socket which, const char **ret)
 {
-	const char *opt = control ? cli->control_opt : cli->intake_opt;
+	static const char *const defaults[] = {
+	    [CLI_INTAKE] = DEFAULT_INTAKE,
+	    [CLI_CONTROL] = DEFAULT_CONTROL,
+	    [CLI_NOTIFY] = DEFAULT_NOTIFY,
+	};
+	const char *conf[] = {
+	    [CLI_INTAKE] = cli->conf.intake,
+	    [CLI_CONTROL] = cli->conf.control,
+	    [CLI_NOTIFY] = cli->conf.notify,
+	};
 	int code;
 
-	if (opt) {
-		*ret = opt;
+	_Static_assert(sizeof(defaults) / sizeof(defaults[0]) ==
+			   sizeof(cli->endpoint_opt) / sizeof(cli->endpoint_opt[0]),
+		       "one default per socket");
+	if (cli->endpoint_opt[which]) {
+		*ret = cli->endpoint_opt[which];
 		return EXIT_OK;
 	}
 	code = load_conf(cli);
 	if (code != EXIT_OK)
 		return code;
-	if (control)
-		*ret = cli->conf.control[0] ? cli->conf.control : DEFAULT_CONTROL;
-	else
-		*ret = cli->conf.intake[0] ? cli->conf.intake : DEFAULT_INTAKE;
+	*ret = conf[which][0] ? conf[which] : defaults[which];
 	return EXIT_OK;
 }
 
@@ -188,8 +193,8 @@ static int report_error(const char *what, const char *endpoint, int r, int timeo
 /* CURVE for a tcp:// endpoint when the daemon's public key is known (--server-key, else
  * [security] curve_public_key): the daemon then refuses plain connections there (PROTOCOL.md
  * "Security settings"). *ret is NULL for no CURVE. Returns an exit code. */
-static int resolve_curve(struct cli *cli, const char *endpoint, struct ctlclient_curve *curve,
-			 const struct ctlclient_curve **ret)
+int cli_curve(struct cli *cli, const char *endpoint, struct ctlclient_curve *curve,
+	      const struct ctlclient_curve **ret)
 {
 	const char *server = cli->server_key_opt;
 	const char *client = cli->client_key_opt;
@@ -209,21 +214,21 @@ static int resolve_curve(struct cli *cli, const char *endpoint, struct ctlclient
 	}
 	r = cliconf_read_key(server, curve->server_public);
 	if (r < 0)
-		return usage_error("the daemon's CURVE public key '%s': %s", server,
-				   r == -EINVAL ? "holds no Z85 key" : strerror(-r));
+		return cli_usage_error("the daemon's CURVE public key '%s': %s", server,
+				       r == -EINVAL ? "holds no Z85 key" : strerror(-r));
 	if (!client)
 		client = getenv(CLIENT_KEY_ENV);
 	if (!client || !*client)
-		return usage_error(
+		return cli_usage_error(
 		    "%s needs CURVE: give --client-key FILE or $%s (integrityctl "
 		    "keygen > FILE makes one; its public key goes in the clients file)",
 		    endpoint, CLIENT_KEY_ENV);
 	r = cliconf_read_keypair(client, curve->public, curve->secret);
 	if (r < 0)
-		return usage_error("client key file '%s': %s", client,
-				   r == -EINVAL
-				       ? "needs public_key = Z85 and secret_key = Z85 lines"
-				       : strerror(-r));
+		return cli_usage_error("client key file '%s': %s", client,
+				       r == -EINVAL
+					   ? "needs public_key = Z85 and secret_key = Z85 lines"
+					   : strerror(-r));
 	*ret = curve;
 	return EXIT_OK;
 }
@@ -236,7 +241,7 @@ static int connect_to(struct cli *cli, const char *what, const char *endpoint,
 	struct ctlclient_curve curve;
 	int code, r;
 
-	code = resolve_curve(cli, endpoint, &curve, &use);
+	code = cli_curve(cli, endpoint, &curve, &use);
 	if (code != EXIT_OK)
 		return code;
 	r = ctlclient_new(endpoint, use, ret);
@@ -252,32 +257,32 @@ static int report_error(const char *what, const char *endpoint, int r, int timeo
 {
 	switch (r) {
 	case -EREMOTEIO:
-		return fail(EXIT_FAILED, "%s: %s: %s", what, err->code, err->message);
+		return cli_fail(EXIT_FAILED, "%s: %s: %s", what, err->code, err->message);
 	case -ETIMEDOUT:
-		return fail(EXIT_UNREACHABLE,
-			    "%s: no reply from %s within %d ms (is integrityd running?)", what,
-			    endpoint, timeout_ms);
+		return cli_fail(EXIT_UNREACHABLE,
+				"%s: no reply from %s within %d ms (is integrityd running?)", what,
+				endpoint, timeout_ms);
 	case -EBADMSG:
-		return fail(EXIT_FAILED, "%s: the reply from %s is not a valid MessagePack map",
-			    what, endpoint);
+		return cli_fail(EXIT_FAILED, "%s: the reply from %s is not a valid MessagePack map",
+				what, endpoint);
 	case -EINVAL:
 	case -EPROTONOSUPPORT:
-		return fail(EXIT_USAGE, "%s: bad endpoint '%s': %s", what, endpoint,
-			    zmq_strerror(-r));
+		return cli_fail(EXIT_USAGE, "%s: bad endpoint '%s': %s", what, endpoint,
+				zmq_strerror(-r));
 	default:
-		return fail(EXIT_UNREACHABLE, "%s: %s: %s", what, endpoint, zmq_strerror(-r));
+		return cli_fail(EXIT_UNREACHABLE, "%s: %s: %s", what, endpoint, zmq_strerror(-r));
 	}
 }
 
 /* One control command; on EXIT_OK *ret_result is the result (owned by the caller). */
-static int call(struct cli *cli, const char *cmd, const json_t *args, json_t **ret_result)
+int cli_call(struct cli *cli, const char *cmd, const json_t *args, json_t **ret_result)
 {
 	struct ctlclient_error err;
 	const char *endpoint;
 	int code, r;
 
 	memset(&err, 0, sizeof(err));
-	code = resolve_endpoint(cli, true, &endpoint);
+	code = cli_endpoint(cli, CLI_CONTROL, &endpoint);
 	if (code != EXIT_OK)
 		return code;
 	if (!cli->control) {
@@ -300,8 +305,8 @@ static int cmd_status(struct cli *cli, int argc, char **argv)
 
 	(void)argv;
 	if (argc != 1)
-		return usage_error("status takes no arguments");
-	code = call(cli, "status", NULL, &result);
+		return cli_usage_error("status takes no arguments");
+	code = cli_call(cli, "status", NULL, &result);
 	if (code != EXIT_OK)
 		return code;
 	if (cli->json)
@@ -319,12 +324,12 @@ static int cmd_case(struct cli *cli, int argc, char **argv)
 	int code;
 
 	if (argc != 3 || (strcmp(argv[1], "show") != 0 && strcmp(argv[1], "reads") != 0))
-		return usage_error("usage: case show REF | case reads REF");
+		return cli_usage_error("usage: case show REF | case reads REF");
 	reads = strcmp(argv[1], "reads") == 0;
 	args = json_pack("{s:s}", "case", argv[2]);
 	if (!args)
-		return usage_error("case: the reference must be UTF-8");
-	code = call(cli, reads ? "audit.reads" : "case.get", args, &result);
+		return cli_usage_error("case: the reference must be UTF-8");
+	code = cli_call(cli, reads ? "audit.reads" : "case.get", args, &result);
 	json_decref(args);
 	if (code != EXIT_OK)
 		return code;
@@ -357,7 +362,7 @@ static int cmd_cases(struct cli *cli, int argc, char **argv)
 	if (!args || !all) {
 		json_decref(args);
 		json_decref(all);
-		return fail(EXIT_FAILED, "out of memory");
+		return cli_fail(EXIT_FAILED, "out of memory");
 	}
 	optind = 0;
 	opterr = 0;
@@ -370,8 +375,9 @@ static int cmd_cases(struct cli *cli, int argc, char **argv)
 			json_object_set_new(args, "subject", json_string(optarg));
 			break;
 		case 'n':
-			if (parse_uint(optarg, 1000, &limit) < 0 || limit == 0)
-				code = usage_error("cases: --limit takes a number from 1 to 1000");
+			if (cli_parse_uint(optarg, 1000, &limit) < 0 || limit == 0)
+				code =
+				    cli_usage_error("cases: --limit takes a number from 1 to 1000");
 			else
 				json_object_set_new(args, "limit", json_integer((json_int_t)limit));
 			break;
@@ -379,18 +385,18 @@ static int cmd_cases(struct cli *cli, int argc, char **argv)
 			every = true;
 			break;
 		default:
-			code = usage_error("cases: unknown option '%s'", argv[optind - 1]);
+			code = cli_usage_error("cases: unknown option '%s'", argv[optind - 1]);
 		}
 		if (code != EXIT_OK)
 			goto out;
 	}
 	if (optind != argc) {
-		code = usage_error("cases: unexpected argument '%s'", argv[optind]);
+		code = cli_usage_error("cases: unexpected argument '%s'", argv[optind]);
 		goto out;
 	}
 
 	for (;;) {
-		code = call(cli, "case.list", args, &result);
+		code = cli_call(cli, "case.list", args, &result);
 		if (code != EXIT_OK)
 			goto out;
 		json_array_extend(all, json_object_get(result, "cases"));
@@ -420,6 +426,112 @@ out:
 	return code;
 }
 
+/* A TIME option into args[key] as ms. Returns an exit code. */
+static int time_arg(json_t *args, const char *cmd, const char *opt, const char *key,
+		    const char *value)
+{
+	uint64_t ms;
+
+	if (clitime_parse(value, &ms) < 0)
+		return cli_usage_error("%s: --%s takes ISO-8601 UTC (2026-03-01T09:30:00Z) or ms, "
+				       "not '%s'",
+				       cmd, opt, value);
+	json_object_set_new(args, key, json_integer((json_int_t)ms));
+	return EXIT_OK;
+}
+
+static int cmd_deadlines(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"overdue", no_argument, NULL, 'o'},
+	    {"before", required_argument, NULL, 'b'},
+	    {"limit", required_argument, NULL, 'n'},
+	    {NULL, 0, NULL, 0},
+	};
+	json_t *args, *result;
+	unsigned long limit;
+	int code = EXIT_OK, o;
+
+	args = json_object();
+	if (!args)
+		return cli_fail(EXIT_FAILED, "out of memory");
+	optind = 0;
+	opterr = 0;
+	while (code == EXIT_OK && (o = getopt_long(argc, argv, "+ob:n:", opts, NULL)) != -1) {
+		switch (o) {
+		case 'o':
+			json_object_set_new(args, "overdue", json_true());
+			break;
+		case 'b':
+			code = time_arg(args, "deadlines", "before", "before", optarg);
+			break;
+		case 'n':
+			if (cli_parse_uint(optarg, UINT32_MAX, &limit) < 0 || limit == 0)
+				code = cli_usage_error("deadlines: --limit takes a number from 1");
+			else
+				json_object_set_new(args, "limit", json_integer((json_int_t)limit));
+			break;
+		default:
+			code = cli_usage_error("deadlines: unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (code == EXIT_OK && optind != argc)
+		code = cli_usage_error("deadlines: unexpected argument '%s'", argv[optind]);
+	if (code == EXIT_OK)
+		code = cli_call(cli, "deadlines.list", args, &result);
+	json_decref(args);
+	if (code != EXIT_OK)
+		return code;
+	if (cli->json)
+		show_json(stdout, result);
+	else
+		show_deadlines(stdout, json_object_get(result, "deadlines"));
+	json_decref(result);
+	return EXIT_OK;
+}
+
+static int cmd_report(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"from", required_argument, NULL, 'f'},
+	    {"to", required_argument, NULL, 't'},
+	    {NULL, 0, NULL, 0},
+	};
+	json_t *args, *result;
+	int code = EXIT_OK, o;
+
+	args = json_object();
+	if (!args)
+		return cli_fail(EXIT_FAILED, "out of memory");
+	optind = 0;
+	opterr = 0;
+	while (code == EXIT_OK && (o = getopt_long(argc, argv, "+f:t:", opts, NULL)) != -1) {
+		switch (o) {
+		case 'f':
+			code = time_arg(args, "report", "from", "from", optarg);
+			break;
+		case 't':
+			code = time_arg(args, "report", "to", "to", optarg);
+			break;
+		default:
+			code = cli_usage_error("report: unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (code == EXIT_OK && optind != argc)
+		code = cli_usage_error("report: unexpected argument '%s'", argv[optind]);
+	if (code == EXIT_OK)
+		code = cli_call(cli, "report.summary", args, &result);
+	json_decref(args);
+	if (code != EXIT_OK)
+		return code;
+	if (cli->json)
+		show_json(stdout, result);
+	else
+		show_tree(stdout, result);
+	json_decref(result);
+	return EXIT_OK;
+}
+
 static int cmd_audit(struct cli *cli, int argc, char **argv)
 {
 	json_t *result;
@@ -427,8 +539,8 @@ static int cmd_audit(struct cli *cli, int argc, char **argv)
 	int code;
 
 	if (argc != 2 || strcmp(argv[1], "verify") != 0)
-		return usage_error("usage: audit verify");
-	code = call(cli, "audit.verify", NULL, &result);
+		return cli_usage_error("usage: audit verify");
+	code = cli_call(cli, "audit.verify", NULL, &result);
 	if (code != EXIT_OK)
 		return code;
 	if (cli->json) {
@@ -438,7 +550,7 @@ static int cmd_audit(struct cli *cli, int argc, char **argv)
 		ok = show_audit(stdout, result);
 	json_decref(result);
 	if (!ok)
-		return fail(EXIT_FAILED, "audit verify: the journal's hash chain is broken");
+		return cli_fail(EXIT_FAILED, "audit verify: the journal's hash chain is broken");
 	return EXIT_OK;
 }
 
@@ -448,11 +560,11 @@ static int cmd_backup(struct cli *cli, int argc, char **argv)
 	int code;
 
 	if (argc != 2)
-		return usage_error("usage: backup PATH");
+		return cli_usage_error("usage: backup PATH");
 	args = json_pack("{s:s}", "path", argv[1]);
 	if (!args)
-		return usage_error("backup: the path must be UTF-8");
-	code = call(cli, "backup", args, &result);
+		return cli_usage_error("backup: the path must be UTF-8");
+	code = cli_call(cli, "backup", args, &result);
 	json_decref(args);
 	if (code != EXIT_OK)
 		return code;
@@ -471,17 +583,17 @@ static int cmd_raw(struct cli *cli, int argc, char **argv)
 	int code;
 
 	if (argc < 2 || argc > 3)
-		return usage_error("usage: raw CMD [JSON-ARGS]");
+		return cli_usage_error("usage: raw CMD [JSON-ARGS]");
 	if (argc == 3) {
 		args = json_loads(argv[2], JSON_REJECT_DUPLICATES, &jerr);
 		if (!args)
-			return usage_error("raw: JSON-ARGS: %s", jerr.text);
+			return cli_usage_error("raw: JSON-ARGS: %s", jerr.text);
 		if (!json_is_object(args)) {
 			json_decref(args);
-			return usage_error("raw: JSON-ARGS must be a JSON object");
+			return cli_usage_error("raw: JSON-ARGS must be a JSON object");
 		}
 	}
-	code = call(cli, argv[1], args, &result);
+	code = cli_call(cli, argv[1], args, &result);
 	json_decref(args);
 	if (code != EXIT_OK)
 		return code;
@@ -502,19 +614,19 @@ static int cmd_submit(struct cli *cli, int argc, char **argv)
 	int code, r;
 
 	if (argc != 2)
-		return usage_error("usage: submit FILE.json|-");
+		return cli_usage_error("usage: submit FILE.json|-");
 	r = submit_load(argv[1], &events, &single, errbuf, sizeof(errbuf));
 	if (r < 0)
-		return fail(EXIT_USAGE, "submit: %s", errbuf);
+		return cli_fail(EXIT_USAGE, "submit: %s", errbuf);
 	json_array_foreach(events, i, ev)
 	{
 		r = submit_prepare(ev, now);
 		if (r < 0) {
 			json_decref(events);
-			return fail(EXIT_FAILED, "submit: %s", strerror(-r));
+			return cli_fail(EXIT_FAILED, "submit: %s", strerror(-r));
 		}
 	}
-	code = resolve_endpoint(cli, false, &endpoint);
+	code = cli_endpoint(cli, CLI_INTAKE, &endpoint);
 	if (code != EXIT_OK)
 		goto out;
 	code = connect_to(cli, "submit", endpoint, &c);
@@ -545,12 +657,12 @@ static int cmd_submit(struct cli *cli, int argc, char **argv)
 			refused++;
 	}
 	if (missing)
-		code = fail(EXIT_UNREACHABLE,
-			    "submit: %zu of %zu events got no reply from %s within %d ms", missing,
-			    json_array_size(events), endpoint, cli->timeout_ms);
+		code = cli_fail(EXIT_UNREACHABLE,
+				"submit: %zu of %zu events got no reply from %s within %d ms",
+				missing, json_array_size(events), endpoint, cli->timeout_ms);
 	else if (refused)
-		code = fail(EXIT_FAILED, "submit: %zu of %zu events rejected", refused,
-			    json_array_size(events));
+		code = cli_fail(EXIT_FAILED, "submit: %zu of %zu events rejected", refused,
+				json_array_size(events));
 out:
 	json_decref(replies);
 	json_decref(events);
@@ -577,10 +689,10 @@ static int cmd_keygen(struct cli *cli, int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (argc != 1)
-		return usage_error("usage: keygen [--seal]");
+		return cli_usage_error("usage: keygen [--seal]");
 	if (zmq_curve_keypair(pub, sec) < 0)
-		return fail(EXIT_FAILED, "keygen: %s (libzmq built without CURVE?)",
-			    zmq_strerror(errno));
+		return cli_fail(EXIT_FAILED, "keygen: %s (libzmq built without CURVE?)",
+				zmq_strerror(errno));
 	if (cli->json)
 		printf("{\"public_key\": \"%s\", \"secret_key\": \"%s\"}\n", pub, sec);
 	else
@@ -597,9 +709,13 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"status", cmd_status}, {"case", cmd_case},     {"cases", cmd_cases},
-    {"audit", cmd_audit},   {"backup", cmd_backup}, {"submit", cmd_submit},
-    {"raw", cmd_raw},       {"keygen", cmd_keygen}, {NULL, NULL},
+    {"status", cmd_status}, {"case", cmd_case},
+    {"cases", cmd_cases},   {"deadlines", cmd_deadlines},
+    {"replay", cmd_replay}, {"watch", cmd_watch},
+    {"report", cmd_report}, {"audit", cmd_audit},
+    {"backup", cmd_backup}, {"submit", cmd_submit},
+    {"raw", cmd_raw},       {"keygen", cmd_keygen},
+    {NULL, NULL},
 };
 
 int main(int argc, char **argv)
@@ -608,6 +724,7 @@ int main(int argc, char **argv)
 	    {"config", required_argument, NULL, 'c'},
 	    {"control", required_argument, NULL, 'C'},
 	    {"intake", required_argument, NULL, 'I'},
+	    {"notify", required_argument, NULL, 'N'},
 	    {"json", no_argument, NULL, 'j'},
 	    {"timeout", required_argument, NULL, 't'},
 	    {"help", no_argument, NULL, 'h'},
@@ -629,10 +746,13 @@ int main(int argc, char **argv)
 			cli.config_explicit = true;
 			break;
 		case 'C':
-			cli.control_opt = optarg;
+			cli.endpoint_opt[CLI_CONTROL] = optarg;
 			break;
 		case 'I':
-			cli.intake_opt = optarg;
+			cli.endpoint_opt[CLI_INTAKE] = optarg;
+			break;
+		case 'N':
+			cli.endpoint_opt[CLI_NOTIFY] = optarg;
 			break;
 		case 'S':
 			cli.server_key_opt = optarg;
@@ -644,9 +764,9 @@ int main(int argc, char **argv)
 			cli.json = true;
 			break;
 		case 't':
-			if (parse_uint(optarg, MAX_TIMEOUT_MS, &ms) < 0 || ms == 0)
-				return usage_error("--timeout takes milliseconds, 1 to %d",
-						   MAX_TIMEOUT_MS);
+			if (cli_parse_uint(optarg, MAX_TIMEOUT_MS, &ms) < 0 || ms == 0)
+				return cli_usage_error("--timeout takes milliseconds, 1 to %d",
+						       MAX_TIMEOUT_MS);
 			cli.timeout_ms = (int)ms;
 			break;
 		case 'h':
@@ -657,12 +777,12 @@ int main(int argc, char **argv)
 			return EXIT_OK;
 		case '?':
 			if (optopt)
-				return usage_error("option -%c needs an argument or is unknown",
-						   optopt);
-			return usage_error("unknown option or missing argument: '%s'",
-					   argv[optind - 1]);
+				return cli_usage_error("option -%c needs an argument or is unknown",
+						       optopt);
+			return cli_usage_error("unknown option or missing argument: '%s'",
+					       argv[optind - 1]);
 		default:
-			return usage_error("unknown option '%s'", argv[optind - 1]);
+			return cli_usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (!cli.config_path) {
@@ -679,7 +799,7 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (sodium_init() < 0)
-		return fail(EXIT_FAILED, "libsodium failed to initialise");
+		return cli_fail(EXIT_FAILED, "libsodium failed to initialise");
 
 	for (const struct command *c = commands; c->name; c++) {
 		if (strcmp(c->name, argv[optind]) != 0)
@@ -688,5 +808,5 @@ int main(int argc, char **argv)
 		ctlclient_destroy(&cli.control);
 		return code;
 	}
-	return usage_error("unknown command '%s'", argv[optind]);
+	return cli_usage_error("unknown command '%s'", argv[optind]);
 }

@@ -106,6 +106,37 @@ static char *cell_text(const json_t *v, enum cell_fmt fmt)
 	return escape_controls(cell_text_raw(v, fmt));
 }
 
+char *show_text(const json_t *v)
+{
+	return cell_text(v, CELL_TEXT);
+}
+
+static int cmp_keys(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+const char **show_sorted_keys(const json_t *obj, size_t *ret_n)
+{
+	const char **keys, *key;
+	size_t n = 0;
+	json_t *v;
+
+	if (!json_is_object(obj) || json_object_size(obj) == 0)
+		return NULL;
+	keys = calloc(json_object_size(obj), sizeof(*keys));
+	if (!keys)
+		return NULL;
+	json_object_foreach((json_t *)obj, key, v)
+	{
+		(void)v;
+		keys[n++] = key;
+	}
+	qsort(keys, n, sizeof(*keys), cmp_keys);
+	*ret_n = n;
+	return keys;
+}
+
 /* Display width: UTF-8 code points, so that names with accents still line up. */
 static size_t text_width(const char *s)
 {
@@ -359,12 +390,31 @@ static void show_section(FILE *out, const char *label, const json_t *v)
 		show_kv(out, v, "  ");
 }
 
+/* Whether a header field has something to say: absent, nil, "" and a time of 0 do not. */
+static bool is_set(const json_t *v)
+{
+	if (!v || json_is_null(v))
+		return false;
+	if (json_is_string(v))
+		return json_string_length(v) > 0;
+	return !json_is_integer(v) || json_integer_value(v) != 0;
+}
+
 void show_case(FILE *out, const json_t *c)
 {
 	static const char *const known[] = {
-	    "case",      "kind",      "origin",     "state",         "opened_at",
-	    "subject",   "associate", "categories", "relationship",  "conditions",
-	    "deadlines", "tasks",     "history",    "closed_reason", NULL,
+	    "case",      "kind",          "origin",       "state",       "opened_at", "subject",
+	    "associate", "categories",    "relationship", "conditions",  "deadlines", "tasks",
+	    "history",   "closed_reason", "closed_at",    "disposed_at", "aa",        NULL,
+	};
+	static const struct column task_cols[] = {
+	    {"KIND", "kind", CELL_TEXT},
+	    {"STATUS", "status", CELL_TEXT},
+	    {"OPTIONAL", "optional", CELL_TEXT},
+	    {"OUTCOME", "outcome", CELL_TEXT},
+	    {"OPENED", "opened_at", CELL_TIME},
+	    {"DONE", "done_at", CELL_TIME},
+	    {NULL, NULL, CELL_TEXT},
 	};
 	static const struct column deadline_cols[] = {
 	    {"KIND", "kind", CELL_TEXT},     {"DUE", "due_at", CELL_TIME},
@@ -392,6 +442,12 @@ void show_case(FILE *out, const json_t *c)
 	show_field(out, "opened", json_object_get(c, "opened_at"), CELL_TIME);
 	if ((v = json_object_get(c, "closed_reason")) && !json_is_null(v))
 		show_field(out, "closed", v, CELL_TEXT);
+	if (is_set(v = json_object_get(c, "closed_at")))
+		show_field(out, "closed at", v, CELL_TIME);
+	if (is_set(v = json_object_get(c, "disposed_at")))
+		show_field(out, "disposed at", v, CELL_TIME);
+	if (is_set(v = json_object_get(c, "aa")))
+		show_field(out, "aa", v, CELL_TEXT);
 	show_field(out, "relationship", json_object_get(c, "relationship"), CELL_TEXT);
 	show_list(out, "categories", json_object_get(c, "categories"));
 
@@ -404,7 +460,7 @@ void show_case(FILE *out, const json_t *c)
 	show_table(out, "deadlines", json_object_get(c, "deadlines"), deadline_cols);
 
 	if ((v = json_object_get(c, "tasks")) && json_array_size(v) > 0)
-		show_section(out, "tasks", v);
+		show_table(out, "tasks", v, task_cols);
 
 	show_table(out, "history", json_object_get(c, "history"), history_cols);
 
@@ -492,4 +548,68 @@ bool show_intake_reply(FILE *out, FILE *err, const json_t *reply)
 		status ? status : "not understood", code ? code : "error",
 		msg ? msg : "(the daemon gave no message)");
 	return false;
+}
+
+void show_deadlines(FILE *out, const json_t *deadlines)
+{
+	static const struct column cols[] = {
+	    {"CASE", "case", CELL_TEXT},   {"KIND", "kind", CELL_TEXT},
+	    {"DUE", "due_at", CELL_TIME},  {"STATUS", "status", CELL_TEXT},
+	    {"LEVEL", "level", CELL_TEXT}, {NULL, NULL, CELL_TEXT},
+	};
+
+	if (json_array_size(deadlines) == 0) {
+		fputs("no deadlines\n", out);
+		return;
+	}
+	show_rows(out, deadlines, cols, "");
+}
+
+static void tree_level(FILE *out, const json_t *map, size_t depth)
+{
+	const char **keys;
+	size_t n = 0, width = 0;
+
+	keys = show_sorted_keys(map, &n);
+	if (!keys)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		json_t *v = json_object_get(map, keys[i]);
+		size_t w = text_width(keys[i]);
+
+		if (!json_is_object(v) && w > width)
+			width = w;
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_t *v = json_object_get(map, keys[i]);
+		json_t *k = json_string(keys[i]);
+		char *ks = cell_text(k, CELL_TEXT), *vs;
+
+		json_decref(k);
+		pad(out, depth * 2);
+		fputs(ks ? ks : "?", out);
+		if (json_is_object(v)) {
+			fputc('\n', out);
+			tree_level(out, v, depth + 1);
+		} else {
+			vs = cell_text(v, is_time_key(keys[i]) ? CELL_TIME : CELL_TEXT);
+			pad(out, width - text_width(keys[i]) + 2);
+			fprintf(out, "%s\n", vs ? vs : "?");
+			free(vs);
+		}
+		free(ks);
+	}
+	free(keys);
+}
+
+void show_tree(FILE *out, const json_t *result)
+{
+	if (!json_is_object(result)) {
+		char *s = cell_text(result, CELL_TEXT);
+
+		fprintf(out, "%s\n", s ? s : "?");
+		free(s);
+		return;
+	}
+	tree_level(out, result, 0);
 }

@@ -14,6 +14,15 @@
 /* "2026-03-01T09:30:00Z", with ".123" before the Z when the ms are not zero. */
 void show_time(uint64_t ms, char *buf, size_t size);
 
+/* One value as a view shows it, malloc'd (NULL only when out of memory): a string as it is,
+ * numbers, yes/no, "-" for absent or nil, anything else as compact JSON; control bytes as
+ * \xNN, so that text from the store never drives the operator's terminal. */
+char *show_text(const json_t *v);
+
+/* The keys of a JSON object in strcmp order, as a malloc'd array of borrowed strings (free
+ * the array only); NULL when empty, not an object, or out of memory. */
+const char **show_sorted_keys(const json_t *obj, size_t *ret_n);
+
 /* Indented JSON, for --json and `raw`. */
 void show_json(FILE *out, const json_t *j);
 
@@ -22,6 +31,14 @@ void show_case(FILE *out, const json_t *c);
 void show_cases(FILE *out, const json_t *cases);
 void show_backup(FILE *out, const json_t *result);
 void show_reads(FILE *out, const json_t *reads);
+
+/* deadlines.list's rows as a table: case, kind, due, status, level. */
+void show_deadlines(FILE *out, const json_t *deadlines);
+
+/* Any result of maps within maps (report.summary), whatever its exact shape: one line per
+ * scalar, `key  value`, keys sorted and aligned among their siblings; a nested map as its
+ * key on a line of its own, its entries indented two blanks below it. */
+void show_tree(FILE *out, const json_t *result);
 
 /* Returns whether the chain verified. */
 bool show_audit(FILE *out, const json_t *result);

@@ -45,7 +45,7 @@ static void test_endpoint_list_yields_the_first(void **state)
 	assert_int_equal(cliconf_first_endpoint("ipc:///0123456789", out, 8), -EINVAL);
 }
 
-static void test_config_gives_intake_and_control(void **state)
+static void test_config_gives_intake_control_and_notify(void **state)
 {
 	struct cliconf conf;
 	char *path;
@@ -60,6 +60,7 @@ static void test_config_gives_intake_and_control(void **state)
 	assert_int_equal(cliconf_load(path, &conf, &line), 0);
 	assert_string_equal(conf.intake, "ipc:///tmp/i.sock");
 	assert_string_equal(conf.control, "ipc:///tmp/c.sock");
+	assert_string_equal(conf.notify, "ipc:///tmp/n.sock");
 	unlink(path);
 	free(path);
 }
@@ -247,7 +248,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_endpoint_list_yields_the_first),
-	    cmocka_unit_test(test_config_gives_intake_and_control),
+	    cmocka_unit_test(test_config_gives_intake_control_and_notify),
 	    cmocka_unit_test(test_config_bad_line_is_named),
 	    cmocka_unit_test(test_keygen_output_reads_back_as_key_pair),
 	    cmocka_unit_test(test_prepare_fills_only_missing_envelope_keys),
