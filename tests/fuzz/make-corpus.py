@@ -41,6 +41,42 @@ ANONYMOUS = {
              "anonymous": True},
 }
 
+CONDITIONS = [{"code": "no_contact", "text": "No contact with A."},
+              {"code": "report_contact", "text": "Report any chance meeting."}]
+
+# One body per event on an open case (WORKFLOW.md "Events on an NA case"), with every field.
+ON_CASE = {
+    "manager.reviewed": {"comments": "Spoke to PC A.", "advice": "Keep away.",
+                         "interim_mitigation": ["no contact", "report any contact"]},
+    "assessment.recorded": {"outcome": "mitigation", "risk": "high", "notes": "n"},
+    "interview.recorded": {"outcome": "mitigation", "police_friend": True, "notes": "n"},
+    "mitigation.proposed": {"conditions": CONDITIONS},
+    "mitigation.agreed": {},
+    "mitigation.disputed": {"reason": "Too wide."},
+    "representations.submitted": {"text": "I ask for less.", "police_friend": False},
+    "aa.approved": {"conditions": CONDITIONS, "review_period": "6mo"},
+    "aa.determined": {"decision": "cease", "conditions": CONDITIONS, "review_period": "10wd",
+                      "reasons": "r"},
+    "determination.served": {},
+    "appeal.lodged": {"grounds": "g"},
+    "strategy_meeting.held": {"attendees": ["H1", "PSD 7", "AA1"]},
+    "appeal.decided": {"outcome": "varied", "conditions": CONDITIONS},
+    "breach.reported": {"details": "Met A."},
+    "review.requested": {"reason": "A was charged."},
+    "review.completed": {"outcome": "varied", "conditions": CONDITIONS,
+                         "representations_made": True},
+    "vetting.reviewed": {"outcome": "clearance_reviewed"},
+    "subject.updated": {"subject": {"rank": "Sgt", "vetting": "SC", "line_manager": "S1"}},
+    "deadline.extended": {"kind": "psd_assessment", "due_at": AT + 86400000,
+                          "reason": "Sickness."},
+    "case.closed": {"reason": "association_ceased"},
+}
+
+
+def on_case(type_, body):
+    return {"v": 1, "id": "ev-" + type_, "type": type_, "at": AT,
+            "actor": {"id": "P1", "role": "psd"}, "case": "NA-2026-000001", "body": body}
+
 
 def pack(obj):
     return msgpack.packb(obj, use_bin_type=True)
@@ -65,6 +101,8 @@ def seeds():
     yield "valid-declaration", pack(DECLARATION)
     yield "valid-referral", pack(REFERRAL)
     yield "valid-anonymous-referral", pack(ANONYMOUS)
+    for type_, body in ON_CASE.items():
+        yield "valid-" + type_.replace(".", "-"), pack(on_case(type_, body))
     yield "ctl-status", pack({"v": 1, "cmd": "status"})
     yield "ctl-case-get", pack({"v": 1, "cmd": "case.get", "args": {"case": "NA-2026-000001"}})
     yield "ctl-case-list", pack({"v": 1, "cmd": "case.list",
@@ -78,6 +116,14 @@ def seeds():
     yield "bad-empty-categories", pack(with_(DECLARATION, "body.categories", []))
     yield "bad-date", pack(with_(DECLARATION, "body.started_on", "2023-02-29"))
     yield "bad-utf8", pack(DECLARATION).replace(b"Alex Person", b"Alex\xed\xa0\x80Pers")
+    yield "bad-conditions-with-no-risk", pack(on_case("aa.determined", {
+        "decision": "no_risk", "conditions": CONDITIONS, "reasons": "r"}))
+    yield "bad-varied-without-conditions", pack(on_case("appeal.decided", {"outcome": "varied"}))
+    yield "bad-review-period", pack(on_case("aa.approved", {"review_period": "12 mo"}))
+    yield "bad-subject-id-change", pack(on_case("subject.updated", {"subject": {"id": "E2"}}))
+    yield "bad-attendee-twice", pack(on_case("strategy_meeting.held",
+                                             {"attendees": ["H1", "H1"]}))
+    yield "bad-no-case", pack(with_(on_case("breach.reported", {"details": "d"}), "case", None))
     yield "bad-truncated", pack(REFERRAL)[:-7]
     yield "bad-trailing", pack(REFERRAL) + b"\xc0"
     yield "bad-array32-bomb", b"\x81\xa4body\xdd" + struct.pack(">I", 0x10000000)
