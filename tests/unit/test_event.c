@@ -633,6 +633,37 @@ static void test_case_reference_is_read_on_an_existing_case_event(void **state)
 	buf_free(&b);
 }
 
+/* WORKFLOW.md "Events on an NA case": a real type acts on the case it names */
+static void test_na_event_on_a_case_is_read_with_case_actor_and_body(void **state)
+{
+	json_t *doc =
+	    doc_parse("{'v':1,'id':'aa-1','type':'aa.determined','at':1,"
+		      "'actor':{'id':'AA1','role':'aa'},'case':'NA-2026-000042',"
+		      "'body':{'decision':'conditions','reasons':'r','review_period':'6mo',"
+		      "'conditions':[{'code':'no_contact','text':'t'}]}}");
+	struct buf b = buf_pack(doc);
+	struct proto_event ev;
+	struct proto_error err;
+	char id[PROTO_ID_MAX + 1];
+	const msgpack_object *conds;
+
+	(void)state;
+	json_decref(doc);
+	assert_int_equal(decode_buf(&b, &ev, id, &err), 0);
+	assert_string_equal(ev.type->name, "aa.determined");
+	assert_int_equal(ev.type->opens, KIND_NONE);
+	assert_true(proto_str_eq(ev.case_ref, "NA-2026-000042"));
+	assert_int_equal(ev.actor_role, ROLE_AA);
+	assert_obj_str(proto_map_get(ev.body, "decision"), "conditions");
+	assert_obj_str(proto_map_get(ev.body, "review_period"), "6mo");
+	conds = proto_map_get(ev.body, "conditions");
+	assert_non_null(conds);
+	assert_int_equal(conds->via.array.size, 1);
+	assert_obj_str(proto_map_get(&conds->via.array.ptr[0], "code"), "no_contact");
+	proto_event_release(&ev);
+	buf_free(&b);
+}
+
 static void test_case_reference_must_be_1_to_32_reference_characters(void **state)
 {
 	struct proto_event ev;
@@ -1077,6 +1108,7 @@ int main(void)
 	    cmocka_unit_test(test_envelope_errors_come_before_body_errors),
 	    cmocka_unit_test(test_event_on_an_existing_case_needs_case),
 	    cmocka_unit_test(test_case_reference_is_read_on_an_existing_case_event),
+	    cmocka_unit_test(test_na_event_on_a_case_is_read_with_case_actor_and_body),
 	    cmocka_unit_test(test_case_reference_must_be_1_to_32_reference_characters),
 	    cmocka_unit_test(test_empty_categories_is_invalid_field),
 	    cmocka_unit_test(test_unknown_category_is_invalid_field_naming_its_index),
