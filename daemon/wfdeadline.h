@@ -1,0 +1,46 @@
+/* wfdeadline: one deadline's plan (WORKFLOW.md "Deadlines"): when it opens and falls due,
+ * which reminder comes next, when it breaches and escalates, and how an extension re-plans
+ * it. Part of the engine (wf_dl_* of wf.h live here too); wf.c turns what happens here into
+ * notifications and state changes. Pure: no I/O, no clock, no allocation. */
+#ifndef WFDEADLINE_H
+#define WFDEADLINE_H
+
+#include <stdint.h>
+
+#include "policy.h"
+#include "wf.h"
+
+/* What firing a deadline at `now` did to it. */
+enum wfdl_fired {
+	WFDL_NOTHING,    /* nothing was due */
+	WFDL_REMINDER,   /* the latest reminder whose time has come (earlier ones skipped) */
+	WFDL_BREACH,     /* at due, DLA_BREACH: status breached, level 0, breached_at = now */
+	WFDL_ESCALATION, /* level raised to the whole intervals elapsed since breached_at */
+	WFDL_AT_DUE,     /* at due, any other action: the caller runs it and meets the deadline */
+};
+
+/* Opens a deadline of kind k on c, running from start and due at start + dur; reminders whose
+ * time is at or before start are skipped (they would coincide with its opening). A live
+ * deadline of kind k is kept as it is and returned. Room is made by dropping the oldest done
+ * deadline; NULL when all WF_DL_MAX are live. */
+struct wf_deadline *wfdl_open(struct wf_case *c, enum dl_kind k, uint64_t start,
+			      struct duration dur, const struct policy *p);
+
+/* Ends a live deadline at now: met (a breached one stays breached: it was late) or
+ * cancelled (likewise). No effect on a done one. */
+void wfdl_meet(struct wf_deadline *d, uint64_t now);
+void wfdl_cancel(struct wf_deadline *d, uint64_t now);
+
+/* Fires what is due at now: see enum wfdl_fired. Only the latest due action is taken; the
+ * reminders it passes over are counted as handled. */
+enum wfdl_fired wfdl_fire(struct wf_deadline *d, uint64_t now, const struct policy *p);
+
+/* Moves a live deadline's due time to due_at. An open one has its reminders re-planned:
+ * those whose time is at or before now are marked handled, the later ones will fire. A
+ * breached one stays breached, its level kept: escalations go on counting from its breach. */
+void wfdl_extend(struct wf_deadline *d, uint64_t due_at, uint64_t now, const struct policy *p);
+
+/* The deadline of kind k opened last, live or done, or NULL. */
+const struct wf_deadline *wfdl_last(const struct wf_case *c, enum dl_kind k);
+
+#endif
