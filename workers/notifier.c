@@ -121,6 +121,7 @@ static int publish_chunk(struct notifier *n, uint64_t after, uint64_t upto, stru
 	uint64_t done = after, seq = 0;
 	int rc, r, i;
 
+	*ret_done = after;
 	r = store_worker_begin(n->st, &txn);
 	if (r < 0)
 		return r;
@@ -190,12 +191,34 @@ static void pause_locked(struct notifier *n, uint64_t ms)
 		;
 }
 
+/* With mu held, and something committed that is not published: publishes one chunk with mu
+ * released. Returns false when the thread must stop without the rest (a store error while
+ * stopping). */
+static bool pass_locked(struct notifier *n, struct pubstats *ps)
+{
+	uint64_t after = n->published, upto = n->committed, done;
+	struct pubstats was = *ps;
+	int r;
+
+	pthread_mutex_unlock(&n->mu);
+	r = publish_chunk(n, after, upto, ps, &done);
+	report_pass(&was, ps);
+	if (r < 0)
+		log_errno(LOG_ERR, r, "notify: cannot read the outbox after seq %llu",
+			  (unsigned long long)after);
+	pthread_mutex_lock(&n->mu);
+	n->published = done;
+	if (r < 0 && n->stop)
+		return false; /* the rest waits for notifications.since */
+	if (r < 0)
+		pause_locked(n, NOTIFY_RETRY_MS);
+	return true;
+}
+
 static void *notifier_main(void *arg)
 {
 	struct notifier *n = arg;
-	struct pubstats ps = {0}, was;
-	uint64_t after, upto, done;
-	int r;
+	struct pubstats ps = {0};
 
 	pthread_setname_np(pthread_self(), "integ-notify");
 	pthread_mutex_lock(&n->mu);
@@ -204,23 +227,8 @@ static void *notifier_main(void *arg)
 			pthread_cond_wait(&n->cv, &n->mu);
 		if (n->committed <= n->published)
 			break; /* stopped, and everything committed is published */
-		after = n->published;
-		upto = n->committed;
-		pthread_mutex_unlock(&n->mu);
-
-		was = ps;
-		r = publish_chunk(n, after, upto, &ps, &done);
-		report_pass(&was, &ps);
-		if (r < 0)
-			log_errno(LOG_ERR, r, "notify: cannot read the outbox after seq %llu",
-				  (unsigned long long)after);
-
-		pthread_mutex_lock(&n->mu);
-		n->published = done;
-		if (r < 0 && n->stop)
-			break; /* stopping: the rest waits for notifications.since */
-		if (r < 0)
-			pause_locked(n, NOTIFY_RETRY_MS);
+		if (!pass_locked(n, &ps))
+			break;
 	}
 	if (n->committed > n->published)
 		log_warn("notify: stopped with seqs %llu to %llu unpublished",
