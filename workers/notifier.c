@@ -36,21 +36,20 @@ static int bind_all(void *sock, const char *list, char *err, size_t errlen)
 	int n = 0;
 
 	if (snprintf(buf, sizeof(buf), "%s", list) >= (int)sizeof(buf)) {
-		snprintf(err, errlen, "notify: endpoint list longer than %d bytes",
+		snprintf(err, errlen, "endpoint list longer than %d bytes",
 			 CONFIG_ENDPOINTS_MAX - 1);
 		return -1;
 	}
 	for (ep = strtok_r(buf, ENDPOINT_SEPS, &save); ep;
 	     ep = strtok_r(NULL, ENDPOINT_SEPS, &save), n++) {
 		if (zmq_bind(sock, ep) < 0) {
-			snprintf(err, errlen, "notify: cannot bind %s: %s", ep,
-				 zmq_strerror(zmq_errno()));
+			snprintf(err, errlen, "cannot bind %s: %s", ep, zmq_strerror(zmq_errno()));
 			return -1;
 		}
 		log_info("notify: publishing on %s", ep);
 	}
 	if (n == 0) {
-		snprintf(err, errlen, "notify: no endpoint to bind");
+		snprintf(err, errlen, "no endpoint to bind");
 		return -1;
 	}
 	return 0;
@@ -62,14 +61,13 @@ static void *open_pub(struct notifier *n, char *err, size_t errlen)
 	void *s = zmq_socket(n->zctx, ZMQ_PUB);
 
 	if (!s) {
-		snprintf(err, errlen, "notify: cannot make a PUB socket: %s",
-			 zmq_strerror(zmq_errno()));
+		snprintf(err, errlen, "cannot make a PUB socket: %s", zmq_strerror(zmq_errno()));
 		return NULL;
 	}
 	/* LINGER 0: stopping never waits for an absent subscriber */
 	if (zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof(hwm)) < 0 ||
 	    zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof(zero)) < 0) {
-		snprintf(err, errlen, "notify: socket options: %s", zmq_strerror(zmq_errno()));
+		snprintf(err, errlen, "socket options: %s", zmq_strerror(zmq_errno()));
 		zmq_close(s);
 		return NULL;
 	}
@@ -259,7 +257,7 @@ int notifier_start(struct notifier *n, char *err, size_t errlen, uint64_t last_s
 	r = pthread_create(&n->thread, NULL, notifier_main, n);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (r != 0) {
-		snprintf(err, errlen, "notify: cannot start its thread: %s", strerror(r));
+		snprintf(err, errlen, "cannot start its thread: %s", strerror(r));
 		pthread_cond_destroy(&n->cv);
 		pthread_mutex_destroy(&n->mu);
 		zmq_close(n->pub);
