@@ -29,6 +29,7 @@ static const char *const dl_names[DL_COUNT] = {
     [DL_ANNUAL_REVIEW] = "annual_review",
     [DL_REVIEW] = "review",
     [DL_VETTING_REVIEW] = "vetting_review",
+    [DL_RETENTION] = "retention",
 };
 _Static_assert(sizeof(dl_names) / sizeof(dl_names[0]) == DL_COUNT, "dl_names");
 
@@ -49,6 +50,7 @@ static const struct duration dl_defaults[DL_COUNT] = {
     [DL_ANNUAL_REVIEW] = {12, DUR_MO},
     [DL_REVIEW] = {28 * MS_PER_DAY, DUR_MS},
     [DL_VETTING_REVIEW] = {28 * MS_PER_DAY, DUR_MS},
+    [DL_RETENTION] = {6, DUR_Y}, /* [retention] closed_case */
 };
 
 const char *config_dl_name(enum dl_kind k)
@@ -56,15 +58,13 @@ const char *config_dl_name(enum dl_kind k)
 	return (unsigned)k < DL_COUNT ? dl_names[k] : "?";
 }
 
-/* A number and a unit suffix from a table: "7d", "64KiB". Returns the table row. */
+/* A number and a unit suffix from a table: "64KiB". */
 struct unit {
 	const char *suffix;
 	uint64_t scale;
-	enum dur_unit dur; /* durations only */
 };
 
-static int parse_scaled(const char *s, const struct unit *units, size_t n_units, uint64_t *ret,
-			const struct unit **ret_unit)
+static int parse_scaled(const char *s, const struct unit *units, size_t n_units, uint64_t *ret)
 {
 	char *end;
 	unsigned long long n;
@@ -81,44 +81,28 @@ static int parse_scaled(const char *s, const struct unit *units, size_t n_units,
 		if (n > UINT64_MAX / units[i].scale)
 			return -ERANGE;
 		*ret = n * units[i].scale;
-		*ret_unit = &units[i];
 		return 0;
 	}
 	return -EINVAL;
 }
 
+/* One parser for the config and the wire (PF_DURATION): proto's. */
 int config_parse_duration(const char *s, struct duration *ret)
 {
-	/* wd, mo and y have no fixed length: they keep their count and unit */
-	static const struct unit units[] = {
-	    {"s", MS_PER_S, DUR_MS},
-	    {"m", 60 * MS_PER_S, DUR_MS},
-	    {"h", 3600 * MS_PER_S, DUR_MS},
-	    {"d", MS_PER_DAY, DUR_MS},
-	    {"wd", 1, DUR_WD},
-	    {"mo", 1, DUR_MO},
-	    {"y", 1, DUR_Y},
-	};
-	const struct unit *u;
-	int r = parse_scaled(s, units, sizeof(units) / sizeof(units[0]), &ret->n, &u);
-
-	if (r == 0)
-		ret->unit = u->dur;
-	return r;
+	return proto_duration_parse(s, strlen(s), ret) < 0 ? -EINVAL : 0;
 }
 
 int config_parse_size(const char *s, uint64_t *ret)
 {
 	static const struct unit units[] = {
-	    {"", 1, DUR_MS},
-	    {"KiB", 1ull << 10, DUR_MS},
-	    {"MiB", 1ull << 20, DUR_MS},
-	    {"GiB", 1ull << 30, DUR_MS},
-	    {"TiB", 1ull << 40, DUR_MS},
+	    {"", 1},
+	    {"KiB", 1ull << 10},
+	    {"MiB", 1ull << 20},
+	    {"GiB", 1ull << 30},
+	    {"TiB", 1ull << 40},
 	};
-	const struct unit *u;
 
-	return parse_scaled(s, units, sizeof(units) / sizeof(units[0]), ret, &u);
+	return parse_scaled(s, units, sizeof(units) / sizeof(units[0]), ret);
 }
 
 /* ---- the key table ---------------------------------------------------------------- */
@@ -141,6 +125,8 @@ enum key_type {
 	K_DURATION_MS,
 	K_DURATION,
 	K_DURATIONS,
+	K_DEADLINE, /* a duration longer than 0 */
+	K_PATH,     /* a file name; relative to the config file's directory */
 	K_SYNC,
 	K_UINT,
 	K_UNSUPPORTED
@@ -186,8 +172,10 @@ static const struct key keys[] = {
     KEY("store", "sync", K_SYNC, sync),
     KEY("deadlines", "reminders", K_DURATIONS, reminders),
     KEY("deadlines", "escalation_interval", K_DURATION, escalation_interval),
+    KEY("deadlines", "holidays", K_PATH, holidays),
+    /* the other [deadlines] keys are the deadline kinds' names (on_key) */
     KEY("escalation", "aa_roster", K_STR, aa_roster),
-    KEY("retention", "closed_case", K_DURATION, retention_closed_case),
+    KEY("retention", "closed_case", K_DEADLINE, deadline[DL_RETENTION]),
     KEY("vetting", "review_required", K_STR, vetting_review_required),
     KEY("security", "curve_public_key", K_UNSUPPORTED, curve_public_key),
     KEY("security", "curve_secret_key", K_UNSUPPORTED, curve_secret_key),
@@ -263,6 +251,33 @@ static int set_durations(struct parse_state *ps, const struct key *k, const char
 	return 1;
 }
 
+/* A relative path names a file beside the config file, wherever the daemon was started. */
+static int set_path(struct parse_state *ps, const struct key *k, const char *value)
+{
+	const char *slash = strrchr(ps->cfg->path, '/');
+	int dir_len = slash && value[0] && value[0] != '/' ? (int)(slash - ps->cfg->path) + 1 : 0;
+	int n =
+	    snprintf((char *)ps->cfg + k->offset, k->size, "%.*s%s", dir_len, ps->cfg->path, value);
+
+	if (n < 0 || (size_t)n >= k->size)
+		return fail(ps, k->section, k->name, "longer than %zu bytes", k->size - 1);
+	return 1;
+}
+
+static int set_deadline(struct parse_state *ps, const struct key *k, const char *value,
+			struct duration *ret)
+{
+	struct duration d;
+
+	if (config_parse_duration(value, &d) < 0 || d.n == 0)
+		return fail(
+		    ps, k->section, k->name,
+		    "'%s' is not a positive duration (a number and s, m, h, d, wd, mo or y)",
+		    value);
+	*ret = d;
+	return 1;
+}
+
 static int check_range(struct parse_state *ps, const struct key *k, uint64_t v)
 {
 	if (k->max && (v < k->min || v > k->max))
@@ -314,6 +329,10 @@ static int set_key(struct parse_state *ps, const struct key *k, const char *valu
 		return 1;
 	case K_DURATIONS:
 		return set_durations(ps, k, value);
+	case K_DEADLINE:
+		return set_deadline(ps, k, value, field);
+	case K_PATH:
+		return set_path(ps, k, value);
 	case K_UNSUPPORTED:
 		return fail(ps, k->section, k->name,
 			    "not supported by this version (no CURVE, clients or sealing yet); "
@@ -333,25 +352,16 @@ static int set_key(struct parse_state *ps, const struct key *k, const char *valu
 static int on_key(void *user, const char *section, const char *name, const char *value)
 {
 	struct parse_state *ps = user;
-	struct duration d;
+	struct key dl = {.section = section, .name = name, .type = K_DEADLINE};
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0)
 			return set_key(ps, &keys[i], value);
-	if (strcmp(section, "deadlines") == 0) {
-		for (int k = 0; k < DL_COUNT; k++) {
-			if (strcmp(dl_names[k], name) != 0)
-				continue;
-			if (config_parse_duration(value, &d) < 0 || d.n == 0)
-				return fail(
-				    ps, section, name,
-				    "'%s' is not a positive duration (a number and s, m, h, "
-				    "d, wd, mo or y)",
-				    value);
-			ps->cfg->deadline[k] = d;
-			return 1;
-		}
-	}
+	/* every kind but retention ([retention] closed_case) is a [deadlines] key */
+	if (strcmp(section, "deadlines") == 0)
+		for (int k = 0; k < DL_COUNT; k++)
+			if (k != DL_RETENTION && strcmp(dl_names[k], name) == 0)
+				return set_deadline(ps, &dl, value, &ps->cfg->deadline[k]);
 	return fail(ps, section, name, "unknown key (check its spelling and section)");
 }
 
@@ -373,7 +383,6 @@ static void set_defaults(struct config *cfg)
 	cfg->reminders[1] = (struct duration){1 * MS_PER_DAY, DUR_MS};
 	cfg->n_reminders = 2;
 	cfg->escalation_interval = (struct duration){7 * MS_PER_DAY, DUR_MS};
-	cfg->retention_closed_case = (struct duration){6, DUR_Y};
 	strcpy(cfg->vetting_review_required, "MV,SC,DV");
 }
 

@@ -3,6 +3,7 @@
 #include "dtest.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 
@@ -98,7 +99,7 @@ static void assert_production_values(const struct config *c)
 	assert_dur(c->deadline[DL_REVIEW], 28 * DAY_MS, DUR_MS);
 	assert_dur(c->deadline[DL_VETTING_REVIEW], 28 * DAY_MS, DUR_MS);
 	assert_string_equal(c->aa_roster, "");
-	assert_dur(c->retention_closed_case, 6, DUR_Y);
+	assert_dur(c->deadline[DL_RETENTION], 6, DUR_Y); /* [retention] closed_case */
 	assert_string_equal(c->vetting_review_required, "MV,SC,DV");
 	assert_string_equal(c->curve_public_key, "");
 	assert_string_equal(c->curve_secret_key, "");
@@ -113,6 +114,7 @@ static void test_empty_file_gives_the_defaults(void **state)
 	(void)state;
 	assert_load_ok("", &cfg);
 	assert_production_values(&cfg);
+	assert_string_equal(cfg.holidays, ""); /* weekends only */
 }
 
 static void test_comments_only_file_gives_the_defaults(void **state)
@@ -122,6 +124,7 @@ static void test_comments_only_file_gives_the_defaults(void **state)
 	(void)state;
 	assert_load_ok("# a comment\n; another\n\n", &cfg);
 	assert_production_values(&cfg);
+	assert_string_equal(cfg.holidays, "");
 }
 
 /* "Every key shown has the value the daemon uses when the key is absent." */
@@ -135,6 +138,8 @@ static void test_shipped_production_config_parses_every_key(void **state)
 		fail_msg("%s", err);
 	assert_production_values(&cfg);
 	assert_string_equal(cfg.path, DTEST_SOURCE_DIR "/config/integrityd.conf");
+	/* the one key whose shipped value is not the default: the packaged holiday file */
+	assert_string_equal(cfg.holidays, "/usr/share/integrityd/holidays-england-wales.txt");
 }
 
 static void test_shipped_dev_config_parses(void **state)
@@ -147,6 +152,8 @@ static void test_shipped_dev_config_parses(void **state)
 		fail_msg("%s", err);
 	assert_int_equal(cfg.map_size, 64ull << 20);
 	assert_int_equal(cfg.map_max, 1ull << 30);
+	/* the shipped holiday file, named relative to the dev config itself */
+	assert_string_equal(cfg.holidays, DTEST_SOURCE_DIR "/config/holidays-england-wales.txt");
 }
 
 static void test_every_key_takes_a_non_default_value(void **state)
@@ -161,6 +168,7 @@ static void test_every_key_takes_a_non_default_value(void **state)
 		       "[control]\nendpoint = tcp://[::1]:7442\n"
 		       "[store]\nmap_size = 2MiB\nmap_max = 3GiB\nsync = none\n"
 		       "[deadlines]\nreminders = 3d,12h,30m\nescalation_interval = 2wd\n"
+		       "holidays = /etc/integrityd/holidays.txt\n"
 		       "manager_review = 5wd\nannual_review = 1y\nappeal_window = 10d\n"
 		       "[escalation]\naa_roster = AA1, AA2\n"
 		       "[retention]\nclosed_case = 7y\n"
@@ -186,7 +194,8 @@ static void test_every_key_takes_a_non_default_value(void **state)
 	assert_dur(c.deadline[DL_APPEAL_WINDOW], 10 * DAY_MS, DUR_MS);
 	assert_dur(c.deadline[DL_PSD_ASSESSMENT], 28 * DAY_MS, DUR_MS); /* untouched */
 	assert_string_equal(c.aa_roster, "AA1, AA2");
-	assert_dur(c.retention_closed_case, 7, DUR_Y);
+	assert_string_equal(c.holidays, "/etc/integrityd/holidays.txt");
+	assert_dur(c.deadline[DL_RETENTION], 7, DUR_Y);
 	assert_string_equal(c.vetting_review_required, "DV");
 }
 
@@ -288,6 +297,65 @@ static void test_zero_deadline_is_rejected(void **state)
 {
 	(void)state;
 	assert_load_fails("[deadlines]\nservice = 0d\n", 2, "[deadlines] service");
+}
+
+/* DL_RETENTION's value is [retention] closed_case, not a [deadlines] key; like every
+ * deadline it must be longer than 0. */
+static void test_retention_is_closed_case_not_a_deadlines_key(void **state)
+{
+	(void)state;
+	assert_string_equal(config_dl_name(DL_RETENTION), "retention");
+	assert_load_fails("[deadlines]\nretention = 6y\n", 2, "[deadlines] retention: unknown key");
+	assert_load_fails("[retention]\nclosed_case = 0y\n", 2,
+			  "[retention] closed_case: '0y' is not a positive duration");
+}
+
+static void test_every_deadline_kind_but_retention_is_a_deadlines_key(void **state)
+{
+	char text[128];
+	struct config c;
+
+	(void)state;
+	for (int k = 0; k < DL_COUNT; k++) {
+		if (k == DL_RETENTION)
+			continue;
+		snprintf(text, sizeof(text), "[deadlines]\n%s = 3wd\n", config_dl_name(k));
+		assert_load_ok(text, &c);
+		assert_dur(c.deadline[k], 3, DUR_WD);
+	}
+}
+
+/* [deadlines] holidays: "relative paths are relative to the config file's directory". */
+static void test_relative_holidays_path_is_beside_the_config_file(void **state)
+{
+	char want[PATH_MAX + 32];
+	struct config c;
+
+	(void)state;
+	assert_load_ok("[deadlines]\nholidays = hols.txt\n", &c);
+	snprintf(want, sizeof(want), "%s/hols.txt", dir);
+	assert_string_equal(c.holidays, want);
+	assert_load_ok("[deadlines]\nholidays = sub/hols.txt\n", &c);
+	snprintf(want, sizeof(want), "%s/sub/hols.txt", dir);
+	assert_string_equal(c.holidays, want);
+	assert_load_ok("[deadlines]\nholidays = /abs/hols.txt\n", &c);
+	assert_string_equal(c.holidays, "/abs/hols.txt");
+	assert_load_ok("[deadlines]\nholidays =\n", &c);
+	assert_string_equal(c.holidays, "");
+}
+
+static void test_config_without_a_directory_keeps_a_relative_holidays_path(void **state)
+{
+	char err[CONFIG_ERR_MAX], cwd[PATH_MAX];
+	struct config c;
+
+	(void)state;
+	dtest_write_file(dir, "here.conf", "[deadlines]\nholidays = hols.txt\n", cwd);
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(dir), 0);
+	assert_int_equal(config_load(&c, "here.conf", err), 0);
+	assert_int_equal(chdir(cwd), 0);
+	assert_string_equal(c.holidays, "hols.txt");
 }
 
 static void test_clock_skew_must_have_a_fixed_length(void **state)
@@ -529,6 +597,10 @@ int main(void)
 	    cmocka_unit_test(test_size_with_a_bad_unit_is_rejected),
 	    cmocka_unit_test(test_bad_duration_in_file_names_file_line_and_key),
 	    cmocka_unit_test(test_zero_deadline_is_rejected),
+	    cmocka_unit_test(test_retention_is_closed_case_not_a_deadlines_key),
+	    cmocka_unit_test(test_every_deadline_kind_but_retention_is_a_deadlines_key),
+	    cmocka_unit_test(test_relative_holidays_path_is_beside_the_config_file),
+	    cmocka_unit_test(test_config_without_a_directory_keeps_a_relative_holidays_path),
 	    cmocka_unit_test(test_clock_skew_must_have_a_fixed_length),
 	    cmocka_unit_test(test_bad_size_in_file_names_file_line_and_key),
 	    cmocka_unit_test(test_batch_max_zero_is_rejected),
