@@ -1,1 +1,288 @@
 #include "policy.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "bodyparts.h" /* proto_vetting_levels: the levels a subject's `vetting` may hold */
+
+/* ---- the rules: WORKFLOW.md "Deadlines", one row per kind, in its order ---------------- */
+
+#define REMIND    true
+#define NO_REMIND false
+
+/* clang-format off */
+static const struct dl_rule rules[DL_COUNT] = {
+/*   kind                     opens on entering             owner              at due time        reminders  clause */
+    {DL_MANAGER_REVIEW,       WF_AWAITING_MANAGER_REVIEW,   ROLE_LINE_MANAGER, DLA_BREACH,        REMIND,
+     "WMP policy statements: \"manager comments and any advice/mitigation should be recorded\""},
+    {DL_PSD_ASSESSMENT,       WF_AWAITING_ASSESSMENT,       ROLE_PSD,          DLA_BREACH,        REMIND,
+     "P01c 3.18 \"an initial assessment will be made\"; WMP investigation and interviews"},
+    {DL_INTERVIEW,            WF_AWAITING_INTERVIEW,        ROLE_PSD,          DLA_BREACH,        REMIND,
+     "WMP investigation and interviews: \"a formal interview may be required\""},
+    {DL_MITIGATION_PROPOSAL,  WF_AWAITING_MITIGATION,       ROLE_PSD,          DLA_BREACH,        REMIND,
+     "WMP managing the risk: \"simple mitigation can be agreed\""},
+    {DL_MITIGATION_RESPONSE,  WF_MITIGATION_PROPOSED,       ROLE_SUBJECT,      DLA_REFER_AA,      REMIND,
+     "WMP managing the risk: \"where mitigation cannot be agreed, the matter will be referred "
+     "to a PSD AA\""},
+    {DL_AA_APPROVAL,          WF_AWAITING_AA_APPROVAL,      ROLE_AA,           DLA_BREACH,        REMIND,
+     "WMP managing the risk: \"all voluntary/agreed mitigation will require the approval of a "
+     "PSD AA\""},
+    {DL_REPRESENTATIONS,      WF_REFERRED_TO_AA,            ROLE_SUBJECT,      DLA_WINDOW,        REMIND,
+     "WMP managing the risk: \"the PSD AA will allow the officer/staff member and/or police "
+     "friend to make representations\""},
+    {DL_AA_DETERMINATION,     WF_REFERRED_TO_AA,            ROLE_AA,           DLA_BREACH,        REMIND,
+     "WMP managing the risk: \"the PSD AA will decide if the notifiable association presents "
+     "a risk\""},
+    {DL_SERVICE,              WF_AWAITING_SERVICE,          ROLE_PSD,          DLA_BREACH,        REMIND,
+     "WMP managing the risk: \"provided with the conditions in writing, any relevant review "
+     "period and the right to appeal\""},
+    {DL_APPEAL_WINDOW,        WF_APPEAL_WINDOW,             ROLE_SUBJECT,      DLA_APPEAL_CLOSES, REMIND,
+     "WMP appeals: \"within 14 days from receipt of the determination\""},
+    {DL_STRATEGY_MEETING,     WF_UNDER_APPEAL,              ROLE_HEAD_OF_PSD,  DLA_BREACH,        REMIND,
+     "WMP appeals: \"within 28 days of receipt of the appeal ... a strategy meeting\""},
+    {DL_APPEAL_DECISION,      WF_AWAITING_APPEAL_DECISION,  ROLE_HEAD_OF_PSD,  DLA_BREACH,        REMIND,
+     "WMP appeals: \"appeal decisions will be communicated within 14 days following the "
+     "strategy meeting\""},
+    {DL_ANNUAL_REVIEW,        WF_CONDITIONS_ACTIVE,         ROLE_AA,           DLA_BREACH,        REMIND,
+     "WMP monitoring and review: \"an annual review of individual conditions will be carried "
+     "out by a PSD AA\""},
+    {DL_REVIEW,               WF_NONE,                      ROLE_AA,           DLA_BREACH,        REMIND,
+     "WMP monitoring and review: \"where the PSD AA believes there has been a significant "
+     "change in circumstances\""},
+    {DL_VETTING_REVIEW,       WF_NONE,                      ROLE_VETTING,      DLA_BREACH,        REMIND,
+     "WMP managing the risk: \"the vetting department will review the identified risk in line "
+     "with Vetting APP\""},
+    {DL_RETENTION,            WF_CLOSED,                    ROLE_NONE,         DLA_DISPOSE,       NO_REMIND,
+     "P01c 9.1: data held per the Records Review, Retention and Disposal policy"},
+};
+/* clang-format on */
+
+const struct dl_rule *policy_dl_rule(enum dl_kind k)
+{
+	return (unsigned)k < DL_COUNT ? &rules[k] : NULL;
+}
+
+int policy_dl_parse(const char *s, size_t len)
+{
+	for (int k = 0; k < DL_COUNT; k++) {
+		const char *name = config_dl_name(k);
+
+		if (strlen(name) == len && memcmp(name, s, len) == 0)
+			return k;
+	}
+	return -1;
+}
+
+/* ---- comma lists ---------------------------------------------------------------------- */
+
+struct item {
+	const char *ptr;
+	size_t len;
+};
+
+/* The next item of a comma list, blanks trimmed; *s moves past it. False at the end. */
+static bool next_item(const char **s, struct item *ret)
+{
+	const char *p = *s, *end;
+
+	if (!p)
+		return false;
+	end = strchr(p, ',');
+	*s = end ? end + 1 : NULL;
+	if (!end)
+		end = p + strlen(p);
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	ret->ptr = p;
+	ret->len = (size_t)(end - p);
+	return true;
+}
+
+/* A list of only blanks is empty, not one empty item. */
+static const char *list_start(const char *s)
+{
+	return s[strspn(s, " \t")] ? s : NULL;
+}
+
+static bool has_control_byte(struct item it)
+{
+	for (size_t i = 0; i < it.len; i++)
+		if ((unsigned char)it.ptr[i] < 0x20 || it.ptr[i] == 0x7f)
+			return true;
+	return false;
+}
+
+/* Checks an item common to both lists; names (n_names of them, stride apart) are those kept
+ * so far. Returns 0, or -1 with err set. */
+static int check_item(struct item it, size_t index, const char *names, size_t stride,
+		      size_t n_names, const char *key, char err[CONFIG_ERR_MAX])
+{
+	if (it.len == 0) {
+		snprintf(err, CONFIG_ERR_MAX, "%s: item %zu is empty", key, index + 1);
+		return -1;
+	}
+	for (size_t i = 0; i < n_names; i++) {
+		const char *name = names + i * stride;
+
+		if (strlen(name) == it.len && memcmp(name, it.ptr, it.len) == 0) {
+			snprintf(err, CONFIG_ERR_MAX, "%s: '%.*s' is listed twice", key,
+				 (int)it.len, it.ptr);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* ---- [escalation] aa_roster ------------------------------------------------------------ */
+
+static int load_roster(struct policy *p, const char *list, char err[CONFIG_ERR_MAX])
+{
+	static const char key[] = "[escalation] aa_roster";
+	const char *s = list_start(list);
+	struct item it;
+
+	while (next_item(&s, &it)) {
+		if (check_item(it, p->n_aa, p->aa[0], sizeof(p->aa[0]), p->n_aa, key, err) < 0)
+			return -1;
+		if (p->n_aa == POLICY_AA_MAX) {
+			snprintf(err, CONFIG_ERR_MAX, "%s: at most %d names", key, POLICY_AA_MAX);
+			return -1;
+		}
+		if (it.len > POLICY_AA_NAME_MAX || has_control_byte(it)) {
+			snprintf(err, CONFIG_ERR_MAX,
+				 "%s: item %zu is not a name (at most %d bytes, no control "
+				 "characters)",
+				 key, p->n_aa + 1, POLICY_AA_NAME_MAX);
+			return -1;
+		}
+		memcpy(p->aa[p->n_aa], it.ptr, it.len);
+		p->aa[p->n_aa++][it.len] = '\0';
+	}
+	return 0;
+}
+
+/* ---- [vetting] review_required ---------------------------------------------------------- */
+
+static bool is_vetting_level(struct item it)
+{
+	for (const char *const *v = proto_vetting_levels; *v; v++)
+		if (strlen(*v) == it.len && memcmp(*v, it.ptr, it.len) == 0)
+			return true;
+	return false;
+}
+
+static int load_vetting(struct policy *p, const char *list, char err[CONFIG_ERR_MAX])
+{
+	static const char key[] = "[vetting] review_required";
+	const char *s = list_start(list);
+	struct item it;
+
+	while (next_item(&s, &it)) {
+		if (check_item(it, p->n_vetting_review, p->vetting_review[0],
+			       sizeof(p->vetting_review[0]), p->n_vetting_review, key, err) < 0)
+			return -1;
+		if (!is_vetting_level(it) || p->n_vetting_review == POLICY_VETTING_MAX ||
+		    it.len >= sizeof(p->vetting_review[0])) {
+			snprintf(err, CONFIG_ERR_MAX, "%s: '%.*s' is not a vetting level (one of",
+				 key, (int)(it.len > 32 ? 32 : it.len), it.ptr);
+			for (const char *const *v = proto_vetting_levels; *v; v++)
+				snprintf(err + strlen(err), CONFIG_ERR_MAX - strlen(err), " %s",
+					 *v);
+			snprintf(err + strlen(err), CONFIG_ERR_MAX - strlen(err), ")");
+			return -1;
+		}
+		memcpy(p->vetting_review[p->n_vetting_review], it.ptr, it.len);
+		p->vetting_review[p->n_vetting_review++][it.len] = '\0';
+	}
+	return 0;
+}
+
+bool policy_vetting_review(const struct policy *p, struct proto_str level)
+{
+	for (size_t i = 0; i < p->n_vetting_review; i++)
+		if (level.len && proto_str_eq(level, p->vetting_review[i]))
+			return true;
+	return false;
+}
+
+/* ---- [deadlines] reminders, escalation_interval ----------------------------------------- */
+
+/* Units without a fixed length are ordered by their mean length in the Gregorian calendar
+ * (a working day as 7/5 of a day, ignoring holidays): only the order of reminders uses it. */
+static double nominal_days(struct duration d)
+{
+	static const double days_per[] = {
+	    [DUR_MS] = 1.0 / 86400000.0,
+	    [DUR_WD] = 7.0 / 5.0,
+	    [DUR_MO] = 365.2425 / 12.0,
+	    [DUR_Y] = 365.2425,
+	};
+
+	return (double)d.n * days_per[d.unit];
+}
+
+static int load_reminders(struct policy *p, const struct config *cfg, char err[CONFIG_ERR_MAX])
+{
+	static const char key[] = "[deadlines] reminders";
+
+	for (size_t i = 0; i < cfg->n_reminders; i++) {
+		struct duration d = cfg->reminders[i];
+		size_t j = p->n_reminders;
+
+		if (d.n == 0) {
+			snprintf(err, CONFIG_ERR_MAX, "%s: item %zu is 0, not before the due time",
+				 key, i + 1);
+			return -1;
+		}
+		for (size_t k = 0; k < j; k++)
+			if (p->reminders[k].n == d.n && p->reminders[k].unit == d.unit) {
+				snprintf(err, CONFIG_ERR_MAX, "%s: item %zu is listed twice", key,
+					 i + 1);
+				return -1;
+			}
+		/* insertion: longest first */
+		for (; j > 0 && nominal_days(p->reminders[j - 1]) < nominal_days(d); j--)
+			p->reminders[j] = p->reminders[j - 1];
+		p->reminders[j] = d;
+		p->n_reminders++;
+	}
+	return 0;
+}
+
+static int load_escalation(struct policy *p, const struct config *cfg, char err[CONFIG_ERR_MAX])
+{
+	if (cfg->escalation_interval.n == 0) {
+		/* a zero interval would escalate a breached deadline endlessly at once */
+		snprintf(err, CONFIG_ERR_MAX,
+			 "[deadlines] escalation_interval: must be longer "
+			 "than 0");
+		return -1;
+	}
+	p->escalation_interval = cfg->escalation_interval;
+	return 0;
+}
+
+/* ---- policy_load ------------------------------------------------------------------------ */
+
+int policy_load(struct policy *p, const struct config *cfg, char err[CONFIG_ERR_MAX])
+{
+	struct policy np = {0};
+
+	err[0] = '\0';
+	memcpy(np.due, cfg->deadline, sizeof(np.due));
+	if (load_reminders(&np, cfg, err) < 0 || load_escalation(&np, cfg, err) < 0 ||
+	    load_roster(&np, cfg->aa_roster, err) < 0 ||
+	    load_vetting(&np, cfg->vetting_review_required, err) < 0 ||
+	    cal_load(&np.cal, cfg->holidays, err) < 0)
+		return -1;
+	*p = np;
+	return 0;
+}
+
+void policy_free(struct policy *p)
+{
+	cal_free(&p->cal);
+	*p = (struct policy){0};
+}

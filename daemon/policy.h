@@ -28,7 +28,7 @@ struct dl_rule {
 	enum wf_state opens_on; /* the state whose entry opens it; WF_NONE: opened by an event */
 	enum proto_role owner;  /* ROLE_NONE: nobody (retention) */
 	enum dl_action at_due;
-	bool reminders;         /* whether [deadlines] reminders apply */
+	bool reminders; /* whether [deadlines] reminders apply */
 	const char *clause;
 };
 
@@ -42,7 +42,7 @@ int policy_dl_parse(const char *s, size_t len);
 #define POLICY_VETTING_MAX 8
 
 struct policy {
-	struct duration due[DL_COUNT]; /* DL_RETENTION from [retention] closed_case */
+	struct duration due[DL_COUNT];              /* DL_RETENTION from [retention] closed_case */
 	struct duration reminders[CONFIG_LIST_MAX]; /* longest first */
 	size_t n_reminders;
 	struct duration escalation_interval;
@@ -54,7 +54,11 @@ struct policy {
 };
 
 /* Builds the policy from a loaded config (reading the holiday file). Returns 0, or -1 with
- * err set ("FILE:LINE: ..." for the holiday file, "[section] key: ..." otherwise). */
+ * err set ("FILE:LINE: ..." for the holiday file, "[section] key: ..." otherwise) and p
+ * untouched, so a failed SIGHUP reload keeps the running policy. Refused besides what
+ * config_load refuses: a reminder of 0 or one listed twice, an escalation_interval of 0, an
+ * empty, repeated, over-long or control-character AA name or more than POLICY_AA_MAX, and a
+ * vetting level that is not one of proto_vetting_levels or is listed twice. */
 int policy_load(struct policy *p, const struct config *cfg, char err[CONFIG_ERR_MAX]);
 void policy_free(struct policy *p);
 
