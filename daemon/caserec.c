@@ -3,7 +3,11 @@
 #include <assert.h>
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
+
+#include "prescan.h"
+#include "proto_limits.h"
 
 /* ---- names ----------------------------------------------------------------------- */
 
@@ -329,10 +333,11 @@ void caserec_pack(const struct case_rec *r, msgpack_packer *pk)
 	proto_pack_str(pk, c->subject_id.ptr, c->subject_id.len);
 	pack_key(pk, "subject");
 	caserec_pack_subject(c, pk);
+	/* stored as they are: nil when absent, so that absent loads as NULL again */
 	pack_kv_part(pk, "associate", c->associate, false);
-	pack_kv_part(pk, "categories", c->categories, true);
+	pack_kv_part(pk, "categories", c->categories, false);
 	pack_kv_part(pk, "relationship", c->relationship, false);
-	pack_kv_part(pk, "conditions", c->conditions, true);
+	pack_kv_part(pk, "conditions", c->conditions, false);
 	pack_kv_part(pk, "proposed", c->proposed, false);
 }
 
@@ -513,6 +518,16 @@ static int ld_bool(void *p, const msgpack_object *v)
 static int ld_part(void *p, const msgpack_object *v)
 {
 	*(const msgpack_object **)p = v->type == MSGPACK_OBJECT_NIL ? NULL : v;
+	return 0;
+}
+
+/* A list part: nil, or [] as the first format wrote for none, is absent. */
+static int ld_list_part(void *p, const msgpack_object *v)
+{
+	bool none = v->type == MSGPACK_OBJECT_NIL ||
+		    (v->type == MSGPACK_OBJECT_ARRAY && v->via.array.size == 0);
+
+	*(const msgpack_object **)p = none ? NULL : v;
 	return 0;
 }
 
@@ -701,10 +716,10 @@ static const struct entry case_entries[] = {
     {"deadlines", ld_deadlines, offsetof(struct case_rec, c)},
     {"subject", ld_part, CASE(subject)},
     {"associate", ld_part, CASE(associate)},
-    {"categories", ld_part, CASE(categories)},
+    {"categories", ld_list_part, CASE(categories)},
     {"relationship", ld_part, CASE(relationship)},
-    {"conditions", ld_part, CASE(conditions)},
-    {"proposed", ld_part, CASE(proposed)},
+    {"conditions", ld_list_part, CASE(conditions)},
+    {"proposed", ld_list_part, CASE(proposed)},
     {"history", ld_history, offsetof(struct case_rec, history)},
 };
 
@@ -740,8 +755,16 @@ static void rebase(msgpack_object *o, const char *from, const char *to)
 	}
 }
 
+/* A stored record is as large as its history; only its nesting is bounded. */
+static const struct proto_limits stored_limits = {
+    .max_message_bytes = SIZE_MAX,
+    .max_depth = PROTO_DEPTH_HARD_MAX,
+    .max_items = SIZE_MAX,
+};
+
 int caserec_load(struct case_rec *r, const void *bytes, size_t len)
 {
+	struct proto_error err;
 	msgpack_unpack_return ur;
 	char *copy;
 	size_t off = 0;
@@ -749,6 +772,9 @@ int caserec_load(struct case_rec *r, const void *bytes, size_t len)
 	memset(r, 0, sizeof(*r));
 	msgpack_unpacked_init(&r->unpacked);
 	r->loaded = true;
+	/* msgpack-c allocates for the counts headers claim: a damaged header must not make it */
+	if (proto_prescan(bytes, len, &stored_limits, &err) < 0)
+		goto bad;
 	ur = msgpack_unpack_next(&r->unpacked, bytes, len, &off);
 	if (ur != MSGPACK_UNPACK_SUCCESS || off != len || !r->unpacked.zone)
 		goto bad;

@@ -9,6 +9,7 @@
 #include "caserec.h"
 #include "dlindex.h"
 #include "journal.h"
+#include "outbox.h"
 #include "policy.h"
 #include "wf.h"
 
@@ -385,21 +386,14 @@ static int cmd_deadlines_list(struct ctl_req *q)
 }
 
 /* notifications.since: the stored maps, byte for byte as the notifier published them. */
-static bool stored_map(msgpack_unpacked *up, const MDB_val *v)
-{
-	size_t off = 0;
-
-	return msgpack_unpack_next(up, v->mv_data, v->mv_size, &off) == MSGPACK_UNPACK_SUCCESS &&
-	       off == v->mv_size && up->data.type == MSGPACK_OBJECT_MAP;
-}
-
 static int cmd_notifications_since(struct ctl_req *q)
 {
 	uint64_t after = arg(q, "seq")->via.u64, limit, last, n = 0;
 	uint8_t key[8];
 	msgpack_sbuffer rows;
 	msgpack_packer rpk;
-	msgpack_unpacked up;
+	const char *topic;
+	size_t tlen;
 	MDB_cursor *cur;
 	MDB_val k = {sizeof(key), key}, v;
 	int rc = MDB_NOTFOUND;
@@ -411,19 +405,18 @@ static int cmd_notifications_since(struct ctl_req *q)
 		return proto_fail(q->err, PROTO_UNAVAILABLE, "the store could not be read");
 	msgpack_sbuffer_init(&rows);
 	msgpack_packer_init(&rpk, &rows, msgpack_sbuffer_write);
-	msgpack_unpacked_init(&up);
 	store_be64(key, after + 1);
 	if (after < UINT64_MAX)
 		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
 	for (; rc == 0 && n < limit; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT), n++) {
 		/* a damaged entry is an error, never a silent gap in seq */
-		if (k.mv_size != sizeof(key) || !stored_map(&up, &v)) {
+		if (k.mv_size != sizeof(key) ||
+		    outbox_topic(v.mv_data, v.mv_size, &topic, &tlen) < 0) {
 			rc = -1;
 			break;
 		}
 		rpk.callback(rpk.data, v.mv_data, v.mv_size);
 	}
-	msgpack_unpacked_destroy(&up);
 	mdb_cursor_close(cur);
 	if (rc != 0 && rc != MDB_NOTFOUND) {
 		msgpack_sbuffer_destroy(&rows);

@@ -1,7 +1,11 @@
 #include "outbox.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
+
+#include "prescan.h"
+#include "proto_limits.h"
 
 static void pack_key(msgpack_packer *pk, const char *k)
 {
@@ -117,13 +121,23 @@ int outbox_append(struct store *st, MDB_txn *txn, uint64_t *seq, uint64_t at, co
 	return 0;
 }
 
+static const struct proto_limits stored_limits = {
+    .max_message_bytes = SIZE_MAX,
+    .max_depth = PROTO_DEPTH_HARD_MAX,
+    .max_items = SIZE_MAX,
+};
+
 int outbox_topic(const void *bytes, size_t len, const char **ret, size_t *ret_len)
 {
+	struct proto_error err;
 	msgpack_unpacked up;
 	const msgpack_object *topic;
 	size_t off = 0;
 	int r = -1;
 
+	/* stored bytes, but msgpack-c must not allocate for what a damaged header claims */
+	if (proto_prescan(bytes, len, &stored_limits, &err) < 0)
+		return -1;
 	msgpack_unpacked_init(&up);
 	if (msgpack_unpack_next(&up, bytes, len, &off) == MSGPACK_UNPACK_SUCCESS && off == len &&
 	    up.data.type == MSGPACK_OBJECT_MAP && (topic = proto_map_get(&up.data, "topic")) &&
