@@ -565,6 +565,13 @@ void show_deadlines(FILE *out, const json_t *deadlines)
 	show_rows(out, deadlines, cols, "");
 }
 
+/* Besides the _at keys, a summary's own bounds (report.summary's from and to) are times. */
+static bool tree_is_time(const char *key, size_t depth)
+{
+	return is_time_key(key) ||
+	       (depth == 0 && (strcmp(key, "from") == 0 || strcmp(key, "to") == 0));
+}
+
 static void tree_level(FILE *out, const json_t *map, size_t depth)
 {
 	const char **keys;
@@ -577,7 +584,7 @@ static void tree_level(FILE *out, const json_t *map, size_t depth)
 		json_t *v = json_object_get(map, keys[i]);
 		size_t w = text_width(keys[i]);
 
-		if (!json_is_object(v) && w > width)
+		if ((!json_is_object(v) || json_object_size(v) == 0) && w > width)
 			width = w;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -588,11 +595,14 @@ static void tree_level(FILE *out, const json_t *map, size_t depth)
 		json_decref(k);
 		pad(out, depth * 2);
 		fputs(ks ? ks : "?", out);
-		if (json_is_object(v)) {
+		if (json_is_object(v) && json_object_size(v) > 0) {
 			fputc('\n', out);
 			tree_level(out, v, depth + 1);
 		} else {
-			vs = cell_text(v, is_time_key(keys[i]) ? CELL_TIME : CELL_TEXT);
+			vs = json_is_object(v)
+				 ? strdup("(none)")
+				 : cell_text(v,
+					     tree_is_time(keys[i], depth) ? CELL_TIME : CELL_TEXT);
 			pad(out, width - text_width(keys[i]) + 2);
 			fprintf(out, "%s\n", vs ? vs : "?");
 			free(vs);

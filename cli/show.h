@@ -37,7 +37,8 @@ void show_deadlines(FILE *out, const json_t *deadlines);
 
 /* Any result of maps within maps (report.summary), whatever its exact shape: one line per
  * scalar, `key  value`, keys sorted and aligned among their siblings; a nested map as its
- * key on a line of its own, its entries indented two blanks below it. */
+ * key on a line of its own, its entries indented two blanks below it, an empty one as
+ * "(none)". Keys ending in _at, and from and to at the top, print as times. */
 void show_tree(FILE *out, const json_t *result);
 
 /* Returns whether the chain verified. */

@@ -214,7 +214,8 @@ static void test_printed_time_reads_back(void **state)
 static void test_report_prints_nested_maps_sorted_and_aligned(void **state)
 {
 	json_t *r =
-	    load("{\"cases\":3,\"by_kind\":{\"NA\":3},"
+	    load("{\"cases\":3,\"by_kind\":{\"NA\":3},\"from\":1772323200000,\"to\":null,"
+		 "\"by_state\":{},"
 		 "\"deadlines\":{\"psd_assessment\":{\"share\":0.5,\"due\":2,\"met_on_time\":1,"
 		 "\"late\":1,\"open\":0}},"
 		 "\"by_outcome\":{\"assessment\":{\"advice\":1,\"no_further_action\":2}}}");
@@ -232,14 +233,17 @@ static void test_report_prints_nested_maps_sorted_and_aligned(void **state)
 				  "  assessment\n"
 				  "    advice             1\n"
 				  "    no_further_action  2\n"
-				  "cases  3\n"
+				  "by_state  (none)\n"
+				  "cases     3\n"
 				  "deadlines\n"
 				  "  psd_assessment\n"
 				  "    due          2\n"
 				  "    late         1\n"
 				  "    met_on_time  1\n"
 				  "    open         0\n"
-				  "    share        0.5\n");
+				  "    share        0.5\n"
+				  "from      2026-03-01T00:00:00Z\n"
+				  "to        -\n");
 	free(text);
 	json_decref(r);
 }

@@ -1,5 +1,6 @@
 """integrityctl against the real daemon: submit, cases, case show, status --json, audit
-verify, backup, and the exit codes (0 done, 1 the daemon said no, 2 usage, 3 unreachable).
+verify, backup, and the exit codes (0 done, 1 the daemon said no, 2 usage, 3 unreachable);
+and the operator commands of issue 3: deadlines, replay, watch and report.
 
 The binary is $INTEGRITYCTL, else cli/integrityctl beside the daemon's build directory, else
 build/cli/integrityctl or build-asan/cli/integrityctl."""
@@ -7,12 +8,14 @@ build/cli/integrityctl or build-asan/cli/integrityctl."""
 import json
 import os
 import re
+import select
+import signal
 import subprocess
 import time
 import unittest
 
 from harness import (BINARY, CASE_RE, SharedDaemonTestCase, anonymous_referral, declaration,
-                     new_subject_id)
+                     new_subject_id, now_ms)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
@@ -33,6 +36,32 @@ CLI = _find_cli()
 # Generous: the sanitizer build of the daemon is slow; only the unreachable tests are tight.
 CLI_TIMEOUT_MS = 10000
 ISO_RE = re.compile(r"\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z\b")
+DAY_MS = 86400 * 1000
+# WORKFLOW.md "Deadlines": manager_review, 7d by default (the harness sets no [deadlines]).
+MANAGER_REVIEW_MS = 7 * DAY_MS
+# How long a test feeds events to a `watch` before giving up on it.
+WATCH_BOUND_S = 15.0
+# The fields of a notification line, separated by two blanks (cli/notif.h).
+LINE_FIELDS = ("seq", "at", "topic", "case", "state", "to")
+
+
+def iso(ms):
+    """ms since the epoch as integrityctl prints it: ISO-8601 UTC, .mmm when not whole."""
+    t = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000))
+    return t + (".%03dZ" % (ms % 1000) if ms % 1000 else "Z")
+
+
+def parse_line(line):
+    """A notification line as a dict: the fixed fields, then deadline and detail parts."""
+    parts = line.split("  ")
+    if len(parts) < len(LINE_FIELDS):
+        raise AssertionError("not a notification line: %r" % line)
+    row = dict(zip(LINE_FIELDS, parts))
+    row["seq"] = int(row["seq"])
+    for extra in parts[len(LINE_FIELDS):]:
+        name = "deadline" if extra.startswith("deadline=") else extra.split(" ")[0]
+        row[name] = extra
+    return row
 
 
 @unittest.skipUnless(os.access(CLI, os.X_OK), "integrityctl not built at %s" % CLI)
@@ -236,6 +265,206 @@ class Cli(SharedDaemonTestCase):
         p = self.ctl("--json", "status", config=False, env=env)
         self.assertExit(p, 0)
 
+    # ---- issue 3: deadlines, replay, watch, report
+
+    def deadline_rows(self, *args):
+        p = self.ctl("--json", "deadlines", "--limit", "1000", *args)
+        self.assertExit(p, 0)
+        return json.loads(p.stdout)["deadlines"]
+
+    def notify_seq(self):
+        return self.d.status()["notify_seq"]
+
+    def test_deadlines_lists_manager_review_7d_from_the_declaration(self):
+        # WORKFLOW.md "Deadlines", row manager_review: opens on awaiting_manager_review,
+        # runs from the event's `at`, 7d by default.
+        ev = declaration()
+        ref = self.accepted_case(ev)
+        due = ev["at"] + MANAGER_REVIEW_MS
+        p = self.ctl("deadlines", "--limit", "1000", "--before", iso(due + 1000))
+        self.assertExit(p, 0)
+        rows = [l.split() for l in p.stdout.splitlines()]
+        self.assertEqual(rows[0], ["CASE", "KIND", "DUE", "STATUS", "LEVEL"])
+        self.assertIn([ref, "manager_review", iso(due), "open", "0"], rows[1:], p.stdout)
+        # --before takes ms as well, and is exclusive of what is due later
+        self.assertNotIn(ref, [r["case"] for r in self.deadline_rows("--before", str(due - 1))])
+
+    def test_deadlines_overdue_lists_one_past_when_it_opened_breached_at_once(self):
+        # WORKFLOW.md "Deadlines": a deadline already past when it opens is breached at once
+        # (level 0); `deadlines --overdue` lists it, and not one still running.
+        old = declaration(at=now_ms() - 8 * DAY_MS)
+        late = self.accepted_case(old)
+        fresh = self.accepted_case(declaration())
+        bound = time.monotonic() + WATCH_BOUND_S
+        while True:
+            rows = {(r["case"], r["kind"]): r for r in self.deadline_rows("--overdue")}
+            row = rows.get((late, "manager_review"))
+            if (row and row["status"] == "breached") or time.monotonic() > bound:
+                break
+            time.sleep(0.05)
+        self.assertIsNotNone(row, "%s not overdue in %r" % (late, sorted(rows)))
+        self.assertEqual((row["due_at"], row["status"], row["level"]),
+                         (old["at"] + MANAGER_REVIEW_MS, "breached", 0), row)
+        self.assertNotIn(fresh, [case for case, _ in rows])
+        p = self.ctl("deadlines", "--overdue", "--limit", "1000")
+        self.assertExit(p, 0)
+        self.assertRegex(p.stdout, r"(?m)^%s\s+manager_review\s+%s\s+breached\s+0$" % (
+            re.escape(late), re.escape(iso(old["at"] + MANAGER_REVIEW_MS))))
+
+    def test_case_show_lists_the_open_deadline(self):
+        # PROTOCOL.md "Control", case.get: deadlines [{kind, due_at, status, level}].
+        ev = declaration()
+        ref = self.accepted_case(ev)
+        p = self.ctl("case", "show", ref)
+        self.assertExit(p, 0)
+        self.assertRegex(p.stdout, r"(?m)^deadlines\n\s+KIND\s+DUE\s+STATUS\s+LEVEL\n"
+                         r"\s+manager_review\s+%s\s+open\s+0$" % re.escape(
+                             iso(ev["at"] + MANAGER_REVIEW_MS)))
+
+    def test_replay_since_shows_what_a_declaration_notified_without_gaps(self):
+        # PROTOCOL.md "Notify": seq +1 for each, no gaps; notifications.since returns the
+        # ones after the given seq, as published.
+        since = self.notify_seq()
+        ref = self.accepted_case(declaration())
+        p = self.ctl("replay", "--since", str(since), "--all")
+        self.assertExit(p, 0)
+        rows = [parse_line(l) for l in p.stdout.splitlines()]
+        self.assertEqual([r["seq"] for r in rows], list(range(since + 1, since + 1 + len(rows))))
+        opened = [r for r in rows if r["topic"] == "case.opened" and r["case"] == ref]
+        self.assertEqual(len(opened), 1, p.stdout)
+        self.assertRegex(opened[0]["at"], "^%s$" % ISO_RE.pattern)
+        self.assertEqual(opened[0]["state"], "awaiting_manager_review")
+        p = self.ctl("--json", "replay", "--since", str(since), "--all")
+        self.assertExit(p, 0)
+        maps = [json.loads(l) for l in p.stdout.splitlines()]
+        self.assertEqual([m["seq"] for m in maps], [r["seq"] for r in rows])
+        self.assertTrue(all(m["v"] == 1 and isinstance(m["recipients"], list) for m in maps), maps)
+
+    def test_replay_limit_prints_one_page_and_all_follows_to_last_seq(self):
+        since = self.notify_seq()
+        refs = [self.accepted_case(declaration()) for _ in range(3)]
+        p = self.ctl("replay", "--since", str(since), "--limit", "1")
+        self.assertExit(p, 0)
+        self.assertEqual([parse_line(l)["seq"] for l in p.stdout.splitlines()], [since + 1])
+        self.assertIn("--all", p.stderr)
+        p = self.ctl("replay", "--since", str(since), "--limit", "1", "--all")
+        self.assertExit(p, 0)
+        rows = [parse_line(l) for l in p.stdout.splitlines()]
+        self.assertEqual([r["seq"] for r in rows], list(range(since + 1, since + 1 + len(rows))))
+        self.assertEqual([r["case"] for r in rows if r["topic"] == "case.opened"], refs)
+        self.assertEqual(p.stderr, "")
+
+    def start_watch(self, *args):
+        # integrityctl watch ARGS, returned once it says on stderr that it subscribed.
+        argv = [CLI, "-c", self.d.config_path, "--timeout", str(CLI_TIMEOUT_MS)] + list(args)
+        w = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.addCleanup(self.stop_watch, w)
+        ready, _, _ = select.select([w.stderr], [], [], WATCH_BOUND_S)
+        self.assertTrue(ready, "watch said nothing within %.0f s" % WATCH_BOUND_S)
+        self.assertIn("watching", w.stderr.readline())
+        return w
+
+    @staticmethod
+    def stop_watch(w):
+        if w.poll() is None:
+            w.kill()
+        w.communicate(timeout=10)
+
+    def feed_until_exit(self, w, make_event):
+        # PUB drops what is published before a subscription takes: submit one event at a
+        # time until the watch has what it waits for and exits. Returns ({case: event} in the
+        # order sent, stdout, stderr).
+        sent = {}
+        bound = time.monotonic() + WATCH_BOUND_S
+        while w.poll() is None and time.monotonic() < bound:
+            ev = make_event()
+            sent[self.accepted_case(ev)] = ev
+            try:
+                w.wait(0.2)
+            except subprocess.TimeoutExpired:
+                pass
+        # past the bound, the watch ends itself: --count waits --timeout for each one
+        out, err = w.communicate(timeout=CLI_TIMEOUT_MS / 1000 + 10)
+        self.assertEqual(w.returncode, 0, "watch exit %s\nstdout: %s\nstderr: %s" % (
+            w.returncode, out, err))
+        return sent, out, err
+
+    def test_watch_prints_live_notifications_one_line_each(self):
+        # PROTOCOL.md "Notify": two frames, the topic (a SUB prefix filter works) and the map.
+        w = self.start_watch("watch", "--count", "2", "case.open")
+        refs, out, err = self.feed_until_exit(w, declaration)
+        rows = [parse_line(l) for l in out.splitlines()]
+        self.assertEqual(len(rows), 2, out)
+        for r in rows:
+            self.assertEqual((r["topic"], r["state"]), ("case.opened", "awaiting_manager_review"))
+            self.assertIn(r["case"], refs)
+        self.assertLess(rows[0]["seq"], rows[1]["seq"])
+        self.assertNotIn("gap", err)
+
+    def test_watch_json_prints_one_map_per_line(self):
+        w = self.start_watch("--json", "watch", "--count", "1", "case.opened")
+        refs, out, _ = self.feed_until_exit(w, declaration)
+        (line,) = out.splitlines()
+        m = json.loads(line)
+        self.assertEqual((m["v"], m["topic"]), (1, "case.opened"))
+        self.assertIn(m["case"], refs)
+
+    def test_watch_fill_fetches_what_a_late_subscriber_missed(self):
+        # PROTOCOL.md "Notify": a subscriber that starts late asks notifications.since and
+        # receives exactly the ones it missed.
+        since = self.notify_seq()
+        missed = [self.accepted_case(declaration()) for _ in range(2)]
+        w = self.start_watch("watch", "--since", str(since), "--fill", "--count", "3",
+                             "case.opened")
+        refs, out, err = self.feed_until_exit(w, declaration)
+        cases = [parse_line(l)["case"] for l in out.splitlines()]
+        self.assertEqual(cases, missed + list(refs)[:1], out)
+        self.assertIn("gap", err)
+
+    def test_watch_deadline_breached_goes_to_the_line_manager(self):
+        # WORKFLOW.md "Deadlines": at its due time a deadline is breached (deadline.breached,
+        # to its owner: line_manager for manager_review), level 0; a past one at once.
+        w = self.start_watch("watch", "--count", "1", "deadline.breached")
+        sent, out, _ = self.feed_until_exit(w, lambda: declaration(at=now_ms() - 8 * DAY_MS))
+        (row,) = [parse_line(l) for l in out.splitlines()]
+        self.assertIn(row["case"], sent)
+        ev = sent[row["case"]]
+        self.assertEqual(row["topic"], "deadline.breached")
+        self.assertRegex(row["to"], r"^to=line_manager(:LM-4711)?$")
+        self.assertEqual(row["deadline"], "deadline=manager_review due=%s level=0" % iso(
+            ev["at"] + MANAGER_REVIEW_MS))
+
+    def test_watch_ends_on_sigterm_or_sigint_exit_0(self):
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            w = self.start_watch("watch")
+            w.send_signal(sig)
+            w.communicate(timeout=10)
+            self.assertEqual(w.returncode, 0, sig)
+
+    def test_watch_count_with_nothing_received_exit_3(self):
+        t0 = time.monotonic()
+        p = self.ctl("watch", "--count", "1", "no.such.topic", timeout_ms=300)
+        self.assertExit(p, 3)
+        self.assertLess(time.monotonic() - t0, 5.0)
+
+    def test_report_prints_the_summary_sorted(self):
+        # PROTOCOL.md "Control", report.summary: counts by kind, origin, category, state,
+        # outcome, and the share of deadlines met on time by kind.
+        self.accepted_case(declaration())
+        p = self.ctl("--json", "report")
+        self.assertExit(p, 0)
+        summary = json.loads(p.stdout)
+        self.assertIsInstance(summary, dict)
+        self.assertGreaterEqual(summary["cases"], 1, summary)
+        p = self.ctl("report", "--from", "2000-01-01", "--to", str(now_ms() + DAY_MS))
+        self.assertExit(p, 0)
+        top = [l.split()[0] for l in p.stdout.splitlines() if not l.startswith(" ")]
+        self.assertEqual(top, sorted(summary), p.stdout)
+        self.assertRegex(p.stdout, r"(?m)^cases\s+%d$" % summary["cases"])
+        p = self.ctl("--json", "report", "--from", iso(now_ms() + DAY_MS))
+        self.assertExit(p, 0)
+        self.assertEqual(json.loads(p.stdout)["cases"], 0)
+
     # ---- exit codes without a daemon
 
     def test_unknown_control_endpoint_exit_3_within_timeout(self):
@@ -260,6 +489,11 @@ class Cli(SharedDaemonTestCase):
         self.assertExit(self.ctl("cases", "--limit", "0"), 2)
         self.assertExit(self.ctl("case", "show"), 2)
         self.assertExit(self.ctl("raw", "status", "[1]"), 2)
+        self.assertExit(self.ctl("deadlines", "--before", "2026-03-01T09:00:00"), 2)
+        self.assertExit(self.ctl("report", "--to", "tomorrow"), 2)
+        self.assertExit(self.ctl("replay"), 2)
+        self.assertExit(self.ctl("replay", "--since", "0", "--limit", "0"), 2)
+        self.assertExit(self.ctl("watch", "--count", "0"), 2)
         self.assertExit(self.ctl("-c", "/nonexistent/integrityd.conf", "status", config=False), 2)
 
 
