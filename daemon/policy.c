@@ -269,14 +269,21 @@ static int load_escalation(struct policy *p, const struct config *cfg, char err[
 int policy_load(struct policy *p, const struct config *cfg, char err[CONFIG_ERR_MAX])
 {
 	struct policy np = {0};
+	char msg[CONFIG_ERR_MAX];
 
 	err[0] = '\0';
 	memcpy(np.due, cfg->deadline, sizeof(np.due));
-	if (load_reminders(&np, cfg, err) < 0 || load_escalation(&np, cfg, err) < 0 ||
-	    load_roster(&np, cfg->aa_roster, err) < 0 ||
-	    load_vetting(&np, cfg->vetting_review_required, err) < 0 ||
-	    cal_load(&np.cal, cfg->holidays, err) < 0)
+	if (load_reminders(&np, cfg, msg) < 0 || load_escalation(&np, cfg, msg) < 0 ||
+	    load_roster(&np, cfg->aa_roster, msg) < 0 ||
+	    load_vetting(&np, cfg->vetting_review_required, msg) < 0) {
+		snprintf(err, CONFIG_ERR_MAX, "%.150s: %.350s", cfg->path, msg);
 		return -1;
+	}
+	if (cal_load(&np.cal, cfg->holidays, msg) < 0) {
+		snprintf(err, CONFIG_ERR_MAX, "%.150s: [deadlines] holidays: %.320s", cfg->path,
+			 msg);
+		return -1;
+	}
 	*p = np;
 	return 0;
 }

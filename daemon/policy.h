@@ -54,11 +54,11 @@ struct policy {
 };
 
 /* Builds the policy from a loaded config (reading the holiday file). Returns 0, or -1 with
- * err set ("FILE:LINE: ..." for the holiday file, "[section] key: ..." otherwise) and p
- * untouched, so a failed SIGHUP reload keeps the running policy. Refused besides what
- * config_load refuses: a reminder of 0 or one listed twice, an escalation_interval of 0, an
- * empty, repeated, over-long or control-character AA name or more than POLICY_AA_MAX, and a
- * vetting level that is not one of proto_vetting_levels or is listed twice. */
+ * err set to "CONFIG: [section] key: ..." (for the holiday file, "CONFIG: [deadlines]
+ * holidays: FILE:LINE: ...") and p untouched, so a failed SIGHUP reload keeps the running policy.
+ * Refused besides what config_load refuses: a reminder of 0 or one listed twice, an
+ * escalation_interval of 0, an empty, repeated, over-long or control-character AA name or more than
+ * POLICY_AA_MAX, and a vetting level that is not one of proto_vetting_levels or is listed twice. */
 int policy_load(struct policy *p, const struct config *cfg, char err[CONFIG_ERR_MAX]);
 void policy_free(struct policy *p);
 

@@ -254,7 +254,7 @@ static void test_zero_escalation_interval_is_refused(void **state)
 {
 	(void)state;
 	assert_policy_fails("[deadlines]\nescalation_interval = 0s\n",
-			    "[deadlines] escalation_interval", NULL);
+			    ".conf: [deadlines] escalation_interval", NULL);
 }
 
 /* ---- [escalation] aa_roster ---- */
@@ -427,6 +427,8 @@ static void test_bad_holiday_file_names_its_file_and_line(void **state)
 	dtest_write_file(dir, "bad.txt", "# ok\n2026-12-25\n2026-02-30\n", path);
 	snprintf(want, sizeof(want), "%s:3: ", path);
 	assert_policy_fails("[deadlines]\nholidays = bad.txt\n", want, "2026-02-30");
+	assert_policy_fails("[deadlines]\nholidays = bad.txt\n",
+			    ".conf: [deadlines] holidays: ", NULL);
 	snprintf(path, sizeof(path), "%.4000s/absent.txt", dir);
 	assert_policy_fails("[deadlines]\nholidays = absent.txt\n", path, NULL);
 }
