@@ -27,9 +27,9 @@ static void put_text(FILE *out, const json_t *v)
 
 static void put_time(FILE *out, const json_t *v)
 {
-	char buf[40];
-
 	if (json_is_integer(v) && json_integer_value(v) >= 0) {
+		char buf[40];
+
 		show_time((uint64_t)json_integer_value(v), buf, sizeof(buf));
 		fputs(buf, out);
 	} else

@@ -590,7 +590,7 @@ static void tree_level(FILE *out, const json_t *map, size_t depth)
 	for (size_t i = 0; i < n; i++) {
 		json_t *v = json_object_get(map, keys[i]);
 		json_t *k = json_string(keys[i]);
-		char *ks = cell_text(k, CELL_TEXT), *vs;
+		char *ks = cell_text(k, CELL_TEXT);
 
 		json_decref(k);
 		pad(out, depth * 2);
@@ -599,10 +599,10 @@ static void tree_level(FILE *out, const json_t *map, size_t depth)
 			fputc('\n', out);
 			tree_level(out, v, depth + 1);
 		} else {
-			vs = json_is_object(v)
-				 ? strdup("(none)")
-				 : cell_text(v,
-					     tree_is_time(keys[i], depth) ? CELL_TIME : CELL_TEXT);
+			char *vs = json_is_object(v)
+				       ? strdup("(none)")
+				       : cell_text(v, tree_is_time(keys[i], depth) ? CELL_TIME
+										   : CELL_TEXT);
 			pad(out, width - text_width(keys[i]) + 2);
 			fprintf(out, "%s\n", vs ? vs : "?");
 			free(vs);

@@ -111,16 +111,16 @@ static int print_page(struct printer *p, const json_t *list, uint64_t upto)
 static int print_since(struct cli *cli, struct printer *p, uint64_t upto, unsigned long page,
 		       bool all, bool *ret_pending, uint64_t *ret_last_seq)
 {
-	uint64_t last_seq = 0, before;
-	json_t *result, *list;
-	int code;
+	uint64_t last_seq = 0;
 
 	do {
+		uint64_t before = p->seen.last;
 		unsigned long limit = page;
+		json_t *result, *list;
+		int code;
 
 		if (upto != UINT64_MAX && upto - p->seen.last < limit)
 			limit = (unsigned long)(upto - p->seen.last);
-		before = p->seen.last;
 		code = since_page(cli, p->seen.last, limit, &result, &list, &last_seq);
 		if (code != EXIT_OK)
 			return code;
@@ -238,7 +238,6 @@ static int on_jump(struct watch *w, uint64_t seq)
 static int on_notification(struct watch *w, const json_t *n)
 {
 	uint64_t seq;
-	int code;
 
 	if (!notif_seq(n, &seq)) {
 		fprintf(stderr, "integrityctl: watch: a notification without seq\n");
@@ -250,11 +249,13 @@ static int on_notification(struct watch *w, const json_t *n)
 				"): skipped\n",
 				seq, w->p.seen.last);
 			return EXIT_OK;
-		case NOTIF_JUMP:
-			code = on_jump(w, seq);
+		case NOTIF_JUMP: {
+			int code = on_jump(w, seq);
+
 			if (code != EXIT_OK || printer_done(&w->p))
 				return code;
 			break;
+		}
 		case NOTIF_NEXT:
 			break;
 		}
