@@ -114,13 +114,13 @@ static bool has_control_byte(struct item it)
 	return false;
 }
 
-/* Checks an item common to both lists; names (n_names of them, stride apart) are those kept
- * so far. Returns 0, or -1 with err set. */
-static int check_item(struct item it, size_t index, const char *names, size_t stride,
-		      size_t n_names, const char *key, char err[CONFIG_ERR_MAX])
+/* Checks the next item of either list against the names kept so far (n_names of them, stride
+ * bytes apart): it must not be empty or repeat one. Returns 0, or -1 with err set. */
+static int check_item(struct item it, const char *names, size_t stride, size_t n_names,
+		      const char *key, char err[CONFIG_ERR_MAX])
 {
 	if (it.len == 0) {
-		snprintf(err, CONFIG_ERR_MAX, "%s: item %zu is empty", key, index + 1);
+		snprintf(err, CONFIG_ERR_MAX, "%s: item %zu is empty", key, n_names + 1);
 		return -1;
 	}
 	for (size_t i = 0; i < n_names; i++) {
@@ -144,7 +144,7 @@ static int load_roster(struct policy *p, const char *list, char err[CONFIG_ERR_M
 	struct item it;
 
 	while (next_item(&s, &it)) {
-		if (check_item(it, p->n_aa, p->aa[0], sizeof(p->aa[0]), p->n_aa, key, err) < 0)
+		if (check_item(it, p->aa[0], sizeof(p->aa[0]), p->n_aa, key, err) < 0)
 			return -1;
 		if (p->n_aa == POLICY_AA_MAX) {
 			snprintf(err, CONFIG_ERR_MAX, "%s: at most %d names", key, POLICY_AA_MAX);
@@ -180,8 +180,8 @@ static int load_vetting(struct policy *p, const char *list, char err[CONFIG_ERR_
 	struct item it;
 
 	while (next_item(&s, &it)) {
-		if (check_item(it, p->n_vetting_review, p->vetting_review[0],
-			       sizeof(p->vetting_review[0]), p->n_vetting_review, key, err) < 0)
+		if (check_item(it, p->vetting_review[0], sizeof(p->vetting_review[0]),
+			       p->n_vetting_review, key, err) < 0)
 			return -1;
 		if (!is_vetting_level(it) || p->n_vetting_review == POLICY_VETTING_MAX ||
 		    it.len >= sizeof(p->vetting_review[0])) {
