@@ -1,4 +1,6 @@
-/* ctl: PROTOCOL.md "Control: operators", against a store filled through batch_apply. */
+/* ctl: PROTOCOL.md "Control: operators": the first commands against a store filled through
+ * batch_apply; the workflow's commands against records, indexes and the outbox written
+ * directly, as they are stored. */
 #include "dtest.h"
 
 #include <errno.h>
@@ -6,7 +8,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "caserec.h"
+#include "dlindex.h"
 #include "journal.h"
+#include "outbox.h"
 
 /* The five cases, in reference order:
  *   NA-2026-000001  S1   declaration              awaiting_manager_review
@@ -112,6 +117,158 @@ static void assert_list(void **state, int nargs, const struct carg *args, const 
 	assert_string_equal(refs, want_refs);
 	assert_string_equal(next, want_next);
 	creply_release(&r);
+}
+
+/* ---- a store filled directly (no batch): records, indexes and the outbox as they are
+ * stored, so that each command is tested against exactly what it reads ---- */
+
+#define DAY  86400000ull
+#define HOUR 3600000ull
+
+static int setup_empty(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	dstore_open(&f->d, "ctl-direct", 4 << 20, 4 << 20);
+	f->lim =
+	    (struct proto_limits){65536, 300000, PROTO_DEFAULT_MAX_DEPTH, PROTO_DEFAULT_MAX_ITEMS};
+	f->env = (struct ctl_env){.st = &f->d.st,
+				  .limits = &f->lim,
+				  .now_ms = NOW_MS,
+				  .started_ms = NOW_MS,
+				  .intake = &f->counters};
+	*state = f;
+	return 0;
+}
+
+#define ST(state) (&((struct fixture *)*(state))->d.st)
+
+static struct proto_str pstr(const char *s)
+{
+	return (struct proto_str){s, (uint32_t)strlen(s)};
+}
+
+/* Parts a case borrows: a subject, categories and conditions, from one packed array. */
+struct parts {
+	msgpack_sbuffer buf;
+	msgpack_unpacked up;
+	const msgpack_object *subject, *media, *media_extremist, *conditions;
+};
+
+static void kv(msgpack_packer *pk, const char *k, const char *v)
+{
+	proto_pack_cstr(pk, k);
+	proto_pack_cstr(pk, v);
+}
+
+static void parts_init(struct parts *p)
+{
+	msgpack_packer pk;
+
+	msgpack_sbuffer_init(&p->buf);
+	msgpack_packer_init(&pk, &p->buf, msgpack_sbuffer_write);
+	msgpack_pack_array(&pk, 4);
+	msgpack_pack_map(&pk, 2);
+	kv(&pk, "id", "S7");
+	kv(&pk, "name", "Jo Bloggs");
+	msgpack_pack_array(&pk, 1);
+	proto_pack_cstr(&pk, "media");
+	msgpack_pack_array(&pk, 2);
+	proto_pack_cstr(&pk, "media");
+	proto_pack_cstr(&pk, "extremist");
+	msgpack_pack_array(&pk, 1);
+	msgpack_pack_map(&pk, 2);
+	kv(&pk, "code", "no_contact");
+	kv(&pk, "text", "no contact");
+	msgpack_unpacked_init(&p->up);
+	assert_int_equal(msgpack_unpack_next(&p->up, p->buf.data, p->buf.size, NULL),
+			 MSGPACK_UNPACK_SUCCESS);
+	p->subject = &p->up.data.via.array.ptr[0];
+	p->media = &p->up.data.via.array.ptr[1];
+	p->media_extremist = &p->up.data.via.array.ptr[2];
+	p->conditions = &p->up.data.via.array.ptr[3];
+}
+
+static void parts_release(struct parts *p)
+{
+	msgpack_unpacked_destroy(&p->up);
+	msgpack_sbuffer_destroy(&p->buf);
+}
+
+static void a_case(struct case_rec *r, const char *ref, enum proto_kind kind, enum wf_origin origin,
+		   enum wf_state st, uint64_t opened_at)
+{
+	memset(r, 0, sizeof(*r));
+	snprintf(r->c.ref, sizeof(r->c.ref), "%s", ref);
+	r->c.kind = kind;
+	r->c.origin = origin;
+	r->c.state = st;
+	r->c.opened_at = opened_at;
+	r->c.subject_id = pstr("S7");
+}
+
+static void add_dl(struct case_rec *r, enum dl_kind k, enum dl_status s, uint64_t due,
+		   uint64_t done, uint32_t level)
+{
+	r->c.dl[r->c.n_dl++] = (struct wf_deadline){.kind = k,
+						    .status = s,
+						    .level = level,
+						    .start = due - DAY,
+						    .due_at = due,
+						    .done_at = done};
+}
+
+static void put_case(struct store *st, const struct case_rec *r)
+{
+	msgpack_sbuffer b;
+	msgpack_packer pk;
+	MDB_txn *txn = NULL;
+
+	msgpack_sbuffer_init(&b);
+	msgpack_packer_init(&pk, &b, msgpack_sbuffer_write);
+	caserec_pack(r, &pk);
+	assert_int_equal(store_begin(st, false, &txn), 0);
+	assert_int_equal(store_put(st, txn, DB_CASES, r->c.ref, strlen(r->c.ref), b.data, b.size),
+			 0);
+	assert_int_equal(store_commit(&txn), 0);
+	msgpack_sbuffer_destroy(&b);
+}
+
+/* One entry of the due-order index, as dlindex.h describes it. */
+static void put_deadline(struct store *st, uint64_t due, const char *ref, enum dl_kind k,
+			 enum dl_status s, uint32_t level)
+{
+	uint8_t key[DLX_KEY_MAX],
+	    v[5] = {(uint8_t)s, (uint8_t)(level >> 24), (uint8_t)(level >> 16),
+		    (uint8_t)(level >> 8), (uint8_t)level};
+	MDB_txn *txn = NULL;
+
+	assert_int_equal(store_begin(st, false, &txn), 0);
+	assert_int_equal(
+	    store_put(st, txn, DB_DEADLINES, key, dlindex_key(key, due, ref, k), v, sizeof(v)), 0);
+	assert_int_equal(store_commit(&txn), 0);
+}
+
+static void put_meta(struct store *st, const char *name, uint64_t v)
+{
+	MDB_txn *txn = NULL;
+
+	assert_int_equal(store_begin(st, false, &txn), 0);
+	assert_int_equal(store_meta_put_u64(st, txn, name, v), 0);
+	assert_int_equal(store_commit(&txn), 0);
+}
+
+static void assert_error_each(void **state, const char *cmd, const struct carg *bad, size_t n,
+			      const char *code, const char *const *needles)
+{
+	struct creply r;
+
+	for (size_t i = 0; i < n; i++) {
+		ctl_call(ENV(state), cmd, 1, &bad[i], &r);
+		assert_error(&r, code, needles[i]);
+		creply_release(&r);
+	}
 }
 
 /* ---- status ---- */
@@ -567,6 +724,607 @@ static void test_backup_without_a_path_is_missing_field(void **state)
 	creply_release(&r);
 }
 
+/* ---- status, from meta (batch.h's counters) ---- */
+
+static void test_status_reads_notify_seq_and_deadline_counters_from_meta(void **state)
+{
+	struct creply r;
+
+	put_meta(ST(state), "notify_seq", 17);
+	put_meta(ST(state), "deadlines_open", 5);
+	put_meta(ST(state), "deadlines_overdue", 2);
+	ctl_call(ENV(state), "status", -1, NULL, &r);
+	assert_ok(&r);
+	assert_int_equal(mp_u64(r.result, "notify_seq"), 17);
+	assert_int_equal(mp_u64(r.result, "deadlines_open"), 5);
+	assert_int_equal(mp_u64(r.result, "deadlines_overdue"), 2);
+	creply_release(&r);
+}
+
+/* ---- case.get of a case with deadlines, conditions and a vetting task ---- */
+
+static void test_case_get_shows_deadlines_conditions_and_tasks(void **state)
+{
+	struct carg a[] = {CSTR("case", REF(1))};
+	const msgpack_object *dl, *t, *c;
+	struct parts p;
+	struct case_rec rec;
+	struct creply r;
+
+	parts_init(&p);
+	a_case(&rec, REF(1), KIND_NA, ORIGIN_SELF, WF_APPEAL_WINDOW, T2026);
+	rec.c.subject = p.subject;
+	rec.c.categories = p.media;
+	rec.c.conditions = p.conditions;
+	rec.c.vetting.status = TASK_OPEN;
+	rec.c.vetting.opened_at = T2026 + HOUR;
+	add_dl(&rec, DL_SERVICE, DLS_BREACHED, T2026 + DAY, T2026 + 2 * DAY, 1);
+	add_dl(&rec, DL_APPEAL_WINDOW, DLS_OPEN, T2026 + 16 * DAY, 0, 0);
+	add_dl(&rec, DL_VETTING_REVIEW, DLS_OPEN, T2026 + 29 * DAY, 0, 0);
+	put_case(ST(state), &rec);
+	parts_release(&p);
+
+	ctl_call(ENV(state), "case.get", 1, a, &r);
+	assert_ok(&r);
+	assert_mp_str(r.result, "state", "appeal_window");
+	dl = mp_get(r.result, "deadlines");
+	assert_int_equal(dl->via.array.size, 3);
+	assert_mp_str(&dl->via.array.ptr[0], "kind", "service");
+	assert_mp_str(&dl->via.array.ptr[0], "status", "breached");
+	assert_int_equal(mp_u64(&dl->via.array.ptr[0], "level"), 1);
+	assert_int_equal(mp_u64(&dl->via.array.ptr[0], "due_at"), T2026 + DAY);
+	assert_mp_str(&dl->via.array.ptr[1], "kind", "appeal_window");
+	assert_int_equal(mp_u64(&dl->via.array.ptr[1], "level"), 0);
+	c = mp_get(r.result, "conditions");
+	assert_int_equal(c->via.array.size, 1);
+	assert_mp_str(&c->via.array.ptr[0], "code", "no_contact");
+	t = mp_get(r.result, "tasks");
+	assert_int_equal(t->via.array.size, 1);
+	assert_mp_str(&t->via.array.ptr[0], "kind", "vetting_review");
+	assert_mp_str(&t->via.array.ptr[0], "status", "open");
+	assert_int_equal(mp_get(&t->via.array.ptr[0], "done_at")->type, MSGPACK_OBJECT_NIL);
+	creply_release(&r);
+}
+
+/* WORKFLOW.md retention: "the case's personal data is destroyed, a tombstone ... stay[s]". */
+static void test_case_get_and_list_of_a_disposed_case_show_no_personal_data(void **state)
+{
+	struct carg a[] = {CSTR("case", REF(1))};
+	struct parts p;
+	struct case_rec rec;
+	struct creply r;
+	const msgpack_object *row;
+
+	parts_init(&p);
+	a_case(&rec, REF(1), KIND_NA, ORIGIN_SELF, WF_CLOSED, T2026);
+	rec.c.subject = p.subject;
+	rec.c.flags = WFC_DISPOSED;
+	rec.c.closed_reason = pstr("withdrawn");
+	rec.c.disposed_at = T2027;
+	put_case(ST(state), &rec);
+	parts_release(&p);
+
+	ctl_call(ENV(state), "case.get", 1, a, &r);
+	assert_ok(&r);
+	assert_mp_str(r.result, "state", "closed");
+	assert_mp_str(r.result, "closed_reason", "withdrawn");
+	assert_int_equal(mp_u64(r.result, "disposed_at"), T2027);
+	assert_int_equal(mp_get(r.result, "subject")->type, MSGPACK_OBJECT_NIL);
+	assert_false(memmem(r.bytes.data, r.bytes.size, "Jo Bloggs", 9));
+	creply_release(&r);
+
+	ctl_call(ENV(state), "case.list", -1, NULL, &r);
+	assert_ok(&r);
+	row = &mp_get(r.result, "cases")->via.array.ptr[0];
+	assert_int_equal(mp_get(row, "subject_id")->type, MSGPACK_OBJECT_NIL);
+	assert_false(memmem(r.bytes.data, r.bytes.size, "S7", 2));
+	creply_release(&r);
+}
+
+/* ---- deadlines.list ---- */
+
+/* Five live deadlines; NOW_MS lies between the second and the third. */
+static void fill_deadlines(void **state)
+{
+	put_deadline(ST(state), NOW_MS - 2 * DAY, REF(2), DL_PSD_ASSESSMENT, DLS_BREACHED, 3);
+	put_deadline(ST(state), NOW_MS - 1, REF(1), DL_MANAGER_REVIEW, DLS_BREACHED, 0);
+	put_deadline(ST(state), NOW_MS, REF(3), DL_INTERVIEW, DLS_OPEN, 0);
+	put_deadline(ST(state), NOW_MS + DAY, REF(1), DL_VETTING_REVIEW, DLS_OPEN, 0);
+	put_deadline(ST(state), NOW_MS + 2 * DAY, REF(4), DL_ANNUAL_REVIEW, DLS_OPEN, 0);
+	/* retention is no one's deadline: status leaves it out of deadlines_open, and so here */
+	put_deadline(ST(state), NOW_MS - 3 * DAY, REF(5), DL_RETENTION, DLS_OPEN, 0);
+}
+
+/* The list's rows as "case/kind/status/level", joined by spaces. */
+static void deadline_rows(const struct creply *r, char *out, size_t cap)
+{
+	const msgpack_object *dl = mp_get(r->result, "deadlines");
+	uint64_t prev = 0;
+
+	assert_ok(r);
+	assert_int_equal(r->result->via.map.size, 1);
+	assert_true(dl && dl->type == MSGPACK_OBJECT_ARRAY);
+	out[0] = '\0';
+	for (uint32_t i = 0; i < dl->via.array.size; i++) {
+		const msgpack_object *d = &dl->via.array.ptr[i], *c = mp_get(d, "case"),
+				     *k = mp_get(d, "kind"), *s = mp_get(d, "status");
+		uint64_t due = mp_u64(d, "due_at");
+
+		assert_int_equal(d->via.map.size, 5);
+		assert_true(due >= prev); /* PROTOCOL.md: "in due order" */
+		prev = due;
+		snprintf(out + strlen(out), cap - strlen(out), "%s%.*s/%.*s/%.*s/%llu",
+			 i ? " " : "", (int)c->via.str.size, c->via.str.ptr, (int)k->via.str.size,
+			 k->via.str.ptr, (int)s->via.str.size, s->via.str.ptr,
+			 (unsigned long long)mp_u64(d, "level"));
+	}
+}
+
+static void assert_deadlines(void **state, int nargs, const struct carg *args, const char *want)
+{
+	char rows[1024];
+	struct creply r;
+
+	ctl_call(ENV(state), "deadlines.list", nargs, args, &r);
+	deadline_rows(&r, rows, sizeof(rows));
+	assert_string_equal(rows, want);
+	creply_release(&r);
+}
+
+#define DL_A REF(2) "/psd_assessment/breached/3"
+#define DL_B REF(1) "/manager_review/breached/0"
+#define DL_C REF(3) "/interview/open/0"
+#define DL_D REF(1) "/vetting_review/open/0"
+#define DL_E REF(4) "/annual_review/open/0"
+
+static void test_deadlines_list_gives_live_deadlines_in_due_order(void **state)
+{
+	fill_deadlines(state);
+	assert_deadlines(state, -1, NULL, DL_A " " DL_B " " DL_C " " DL_D " " DL_E);
+}
+
+static void test_deadlines_list_overdue_gives_those_due_before_now(void **state)
+{
+	struct carg a[] = {{"overdue", CA_BOOL, NULL, 1}};
+	struct carg no[] = {{"overdue", CA_BOOL, NULL, 0}};
+
+	fill_deadlines(state);
+	assert_deadlines(state, 1, a, DL_A " " DL_B);
+	assert_deadlines(state, 1, no, DL_A " " DL_B " " DL_C " " DL_D " " DL_E);
+}
+
+static void test_deadlines_list_before_gives_those_due_before_it(void **state)
+{
+	struct carg a[] = {CUINT("before", NOW_MS + DAY + 1)};
+	struct carg b[] = {CUINT("before", NOW_MS + DAY)};
+	struct carg c[] = {CUINT("before", 0)};
+	struct carg both[] = {CUINT("before", NOW_MS + DAY + 1), {"overdue", CA_BOOL, NULL, 1}};
+
+	fill_deadlines(state);
+	assert_deadlines(state, 1, a, DL_A " " DL_B " " DL_C " " DL_D);
+	assert_deadlines(state, 1, b, DL_A " " DL_B " " DL_C);
+	assert_deadlines(state, 1, c, "");
+	assert_deadlines(state, 2, both, DL_A " " DL_B);
+}
+
+static void test_deadlines_list_limit_gives_the_earliest(void **state)
+{
+	struct carg a[] = {CUINT("limit", 2)};
+	struct carg b[] = {CUINT("limit", 1000)};
+
+	fill_deadlines(state);
+	assert_deadlines(state, 1, a, DL_A " " DL_B);
+	assert_deadlines(state, 1, b, DL_A " " DL_B " " DL_C " " DL_D " " DL_E);
+}
+
+static void test_deadlines_list_of_an_empty_store_is_empty(void **state)
+{
+	assert_deadlines(state, -1, NULL, "");
+}
+
+static void test_deadlines_list_with_bad_arguments_is_invalid_field_naming_them(void **state)
+{
+	static const struct carg bad[] = {
+	    CUINT("limit", 0),         CUINT("limit", 1001), CSTR("limit", "10"),
+	    CSTR("overdue", "yes"),    CUINT("overdue", 1),  CSTR("before", "tomorrow"),
+	    CSTR("kind", "interview"),
+	};
+	static const char *const needles[] = {"args.limit",   "args.limit",   "args.limit",
+					      "args.overdue", "args.overdue", "args.before",
+					      "args.kind"};
+
+	assert_error_each(state, "deadlines.list", bad, sizeof(bad) / sizeof(bad[0]),
+			  "invalid_field", needles);
+}
+
+/* ---- notifications.since ---- */
+
+/* Five notifications in the outbox, as a batch writes them, and notify_seq in meta. */
+static void fill_outbox(void **state)
+{
+	struct wf_effects fx = {.n = 5};
+	static const char *const topics[] = {"case.opened", "case.state_changed",
+					     "deadline.reminder", "deadline.breached",
+					     "case.escalated"};
+	msgpack_sbuffer scratch;
+	MDB_txn *txn = NULL;
+	uint64_t seq = 0;
+
+	for (uint32_t i = 0; i < fx.n; i++)
+		fx.note[i] = (struct wf_note){.topic = topics[i],
+					      .state = WF_AWAITING_ASSESSMENT,
+					      .to = {{ROLE_PSD, {NULL, 0}}},
+					      .n_to = 1};
+	msgpack_sbuffer_init(&scratch);
+	assert_int_equal(store_begin(ST(state), false, &txn), 0);
+	assert_int_equal(outbox_append(ST(state), txn, &seq, NOW_MS, REF(1), &fx, &scratch), 0);
+	assert_int_equal(store_meta_put_u64(ST(state), txn, "notify_seq", seq), 0);
+	assert_int_equal(store_commit(&txn), 0);
+	msgpack_sbuffer_destroy(&scratch);
+}
+
+/* The seqs of the reply's notifications, joined by spaces; each map must be the stored one,
+ * byte for byte ("maps as published"). */
+static void since_seqs(void **state, const struct creply *r, char *out, size_t cap)
+{
+	const msgpack_object *n = mp_get(r->result, "notifications");
+	MDB_txn *txn = NULL;
+
+	assert_ok(r);
+	assert_true(n && n->type == MSGPACK_OBJECT_ARRAY);
+	assert_int_equal(store_begin(ST(state), true, &txn), 0);
+	out[0] = '\0';
+	for (uint32_t i = 0; i < n->via.array.size; i++) {
+		const msgpack_object *m = &n->via.array.ptr[i];
+		uint64_t seq = mp_u64(m, "seq");
+		msgpack_sbuffer again;
+		msgpack_packer pk;
+		uint8_t key[8];
+		MDB_val v;
+
+		store_be64(key, seq);
+		assert_int_equal(store_get(ST(state), txn, DB_OUTBOX, key, 8, &v), 0);
+		msgpack_sbuffer_init(&again);
+		msgpack_packer_init(&pk, &again, msgpack_sbuffer_write);
+		msgpack_pack_object(&pk, *m);
+		assert_int_equal(again.size, v.mv_size);
+		assert_memory_equal(again.data, v.mv_data, v.mv_size);
+		msgpack_sbuffer_destroy(&again);
+		snprintf(out + strlen(out), cap - strlen(out), "%s%llu", i ? " " : "",
+			 (unsigned long long)seq);
+	}
+	store_abort(&txn);
+}
+
+static void assert_since(void **state, int nargs, const struct carg *args, const char *want)
+{
+	char seqs[256];
+	struct creply r;
+
+	ctl_call(ENV(state), "notifications.since", nargs, args, &r);
+	since_seqs(state, &r, seqs, sizeof(seqs));
+	assert_string_equal(seqs, want);
+	assert_int_equal(mp_u64(r.result, "last_seq"), 5);
+	creply_release(&r);
+}
+
+/* PROTOCOL.md Notify: a subscriber that "starts late, asks the control socket for
+ * notifications.since and receives exactly the ones it missed". */
+static void test_notifications_since_gives_exactly_those_after_seq(void **state)
+{
+	struct carg s0[] = {CUINT("seq", 0)};
+	struct carg s3[] = {CUINT("seq", 3)};
+	struct carg s5[] = {CUINT("seq", 5)};
+	struct carg s9[] = {CUINT("seq", 99)};
+	struct carg smax[] = {CUINT("seq", UINT64_MAX)};
+
+	fill_outbox(state);
+	assert_since(state, 1, s0, "1 2 3 4 5");
+	assert_since(state, 1, s3, "4 5");
+	assert_since(state, 1, s5, "");
+	assert_since(state, 1, s9, "");
+	assert_since(state, 1, smax, "");
+}
+
+static void test_notifications_since_pages_by_limit(void **state)
+{
+	struct carg a[] = {CUINT("seq", 0), CUINT("limit", 2)};
+	struct carg b[] = {CUINT("seq", 2), CUINT("limit", 2)};
+	struct carg c[] = {CUINT("seq", 4), CUINT("limit", 2)};
+	struct carg d[] = {CUINT("seq", 0), CUINT("limit", 1000)};
+
+	fill_outbox(state);
+	assert_since(state, 2, a, "1 2");
+	assert_since(state, 2, b, "3 4");
+	assert_since(state, 2, c, "5");
+	assert_since(state, 2, d, "1 2 3 4 5");
+}
+
+static void test_notifications_since_carries_the_published_topic(void **state)
+{
+	struct carg a[] = {CUINT("seq", 3), CUINT("limit", 1)};
+	const msgpack_object *n;
+	struct creply r;
+
+	fill_outbox(state);
+	ctl_call(ENV(state), "notifications.since", 2, a, &r);
+	assert_ok(&r);
+	n = mp_get(r.result, "notifications");
+	assert_int_equal(n->via.array.size, 1);
+	assert_mp_str(&n->via.array.ptr[0], "topic", "deadline.breached");
+	assert_mp_str(&n->via.array.ptr[0], "case", REF(1));
+	creply_release(&r);
+}
+
+static void test_notifications_since_without_seq_is_missing_field(void **state)
+{
+	struct carg a[] = {CUINT("limit", 5)};
+	struct creply r;
+
+	ctl_call(ENV(state), "notifications.since", -1, NULL, &r);
+	assert_error(&r, "missing_field", "args.seq");
+	creply_release(&r);
+	ctl_call(ENV(state), "notifications.since", 1, a, &r);
+	assert_error(&r, "missing_field", "args.seq");
+	creply_release(&r);
+}
+
+static void test_notifications_since_with_bad_arguments_is_invalid_field(void **state)
+{
+	static const struct carg bad[] = {CSTR("seq", "3"), CUINT("from", 3)};
+	static const char *const needles[] = {"args.seq", "args.from"};
+	struct carg lim0[] = {CUINT("seq", 0), CUINT("limit", 0)};
+	struct carg lim_big[] = {CUINT("seq", 0), CUINT("limit", 1001)};
+	struct creply r;
+
+	assert_error_each(state, "notifications.since", bad, 2, "invalid_field", needles);
+	ctl_call(ENV(state), "notifications.since", 2, lim0, &r);
+	assert_error(&r, "invalid_field", "args.limit");
+	creply_release(&r);
+	ctl_call(ENV(state), "notifications.since", 2, lim_big, &r);
+	assert_error(&r, "invalid_field", "args.limit");
+	creply_release(&r);
+}
+
+/* A damaged outbox entry is an error, never a silent gap a subscriber cannot see. */
+static void test_notifications_since_over_a_damaged_entry_is_unavailable(void **state)
+{
+	struct carg a[] = {CUINT("seq", 0)};
+	uint8_t key[8];
+	MDB_txn *txn = NULL;
+	struct creply r;
+
+	fill_outbox(state);
+	store_be64(key, 3);
+	assert_int_equal(store_begin(ST(state), false, &txn), 0);
+	assert_int_equal(store_put(ST(state), txn, DB_OUTBOX, key, 8, "\xdd\xff\xff\xff\xff", 5),
+			 0);
+	assert_int_equal(store_commit(&txn), 0);
+	ctl_call(ENV(state), "notifications.since", 1, a, &r);
+	assert_error(&r, "unavailable", "after seq 2");
+	creply_release(&r);
+}
+
+/* ---- report.summary ---- */
+
+/* Four cases; three opened in 2026:
+ *   NA-2026-000001  self       closed              media, extremist
+ *       manager_review met on time; psd_assessment breached, then met
+ *   NA-2026-000002  referral   conditions_active   media
+ *       psd_assessment met on time; aa_determination live and past due; annual_review not
+ *       yet due; mitigation_response (a window) met
+ *   CR-2026-000001  anonymous  awaiting_assessment
+ *       psd_assessment cancelled
+ *   NA-2027-000001  self       awaiting_assessment (opened in 2027) */
+static void fill_report(void **state)
+{
+	struct parts p;
+	struct case_rec r;
+
+	parts_init(&p);
+	a_case(&r, "NA-2026-000001", KIND_NA, ORIGIN_SELF, WF_CLOSED, T2026 + DAY);
+	r.c.categories = p.media_extremist;
+	r.c.assessment = pstr("no_further_action");
+	r.c.risk = pstr("low");
+	r.c.closed_reason = pstr("no_further_action");
+	add_dl(&r, DL_MANAGER_REVIEW, DLS_MET, T2026 + 8 * DAY, T2026 + 8 * DAY, 0);
+	add_dl(&r, DL_PSD_ASSESSMENT, DLS_BREACHED, T2026 + 36 * DAY, T2026 + 37 * DAY, 0);
+	put_case(ST(state), &r);
+
+	a_case(&r, "NA-2026-000002", KIND_NA, ORIGIN_REFERRAL, WF_CONDITIONS_ACTIVE,
+	       T2026 + 2 * DAY);
+	r.c.categories = p.media;
+	r.c.assessment = pstr("mitigation");
+	r.c.risk = pstr("high");
+	r.c.aa_decision = pstr("conditions");
+	add_dl(&r, DL_PSD_ASSESSMENT, DLS_MET, T2026 + 30 * DAY, T2026 + 3 * DAY, 0);
+	add_dl(&r, DL_MITIGATION_RESPONSE, DLS_MET, T2026 + 20 * DAY, T2026 + 25 * DAY, 0);
+	add_dl(&r, DL_AA_DETERMINATION, DLS_OPEN, NOW_MS - HOUR, 0, 0);
+	add_dl(&r, DL_ANNUAL_REVIEW, DLS_OPEN, T2027, 0, 0);
+	put_case(ST(state), &r);
+
+	a_case(&r, "CR-2026-000001", KIND_CR, ORIGIN_ANONYMOUS, WF_AWAITING_ASSESSMENT,
+	       T2026 + 3 * DAY);
+	add_dl(&r, DL_PSD_ASSESSMENT, DLS_CANCELLED, T2026 + 31 * DAY, T2026 + 4 * DAY, 0);
+	put_case(ST(state), &r);
+
+	a_case(&r, "NA-2027-000001", KIND_NA, ORIGIN_SELF, WF_AWAITING_ASSESSMENT, T2027);
+	r.c.categories = p.media;
+	put_case(ST(state), &r);
+	parts_release(&p);
+}
+
+static void report(void **state, int nargs, const struct carg *args, struct creply *r)
+{
+	ctl_call(ENV(state), "report.summary", nargs, args, r);
+	assert_true(r->deferred); /* a walk over every case: never on the reactor thread */
+	assert_int_equal(r->job.kind, CTL_JOB_REPORT);
+	assert_ok(r);
+}
+
+static uint64_t count_at(const msgpack_object *m, const char *group, const char *key)
+{
+	const msgpack_object *g = mp_get(m, group);
+
+	assert_non_null(g);
+	return mp_get(g, key) ? mp_u64(g, key) : 0;
+}
+
+static void
+test_report_counts_cases_opened_in_the_window_by_kind_origin_category_state(void **state)
+{
+	struct carg a[] = {CUINT("from", T2026), CUINT("to", T2027)};
+	struct creply r;
+
+	fill_report(state);
+	report(state, 2, a, &r);
+	assert_int_equal(mp_u64(r.result, "from"), T2026);
+	assert_int_equal(mp_u64(r.result, "to"), T2027);
+	assert_int_equal(mp_u64(r.result, "cases"), 3);
+	assert_int_equal(count_at(r.result, "kind", "NA"), 2);
+	assert_int_equal(count_at(r.result, "kind", "CR"), 1);
+	assert_int_equal(count_at(r.result, "kind", "WR"), 0);
+	assert_int_equal(count_at(r.result, "origin", "self"), 1);
+	assert_int_equal(count_at(r.result, "origin", "referral"), 1);
+	assert_int_equal(count_at(r.result, "origin", "anonymous"), 1);
+	assert_int_equal(count_at(r.result, "category", "media"), 2);
+	assert_int_equal(count_at(r.result, "category", "extremist"), 1);
+	assert_int_equal(mp_get(r.result, "category")->via.map.size, 2);
+	assert_int_equal(count_at(r.result, "state", "closed"), 1);
+	assert_int_equal(count_at(r.result, "state", "conditions_active"), 1);
+	assert_int_equal(count_at(r.result, "state", "awaiting_assessment"), 1);
+	assert_int_equal(count_at(r.result, "state", "awaiting_interview"), 0);
+	assert_null(mp_get(mp_get(r.result, "state"), "none"));
+	creply_release(&r);
+}
+
+static void test_report_counts_outcomes_one_map_each(void **state)
+{
+	struct carg a[] = {CUINT("from", T2026), CUINT("to", T2027)};
+	const msgpack_object *o;
+	struct creply r;
+
+	fill_report(state);
+	report(state, 2, a, &r);
+	o = mp_get(r.result, "outcome");
+	assert_int_equal(count_at(o, "assessment", "no_further_action"), 1);
+	assert_int_equal(count_at(o, "assessment", "mitigation"), 1);
+	assert_int_equal(count_at(o, "risk", "high"), 1);
+	assert_int_equal(count_at(o, "aa_decision", "conditions"), 1);
+	assert_int_equal(count_at(o, "closed_reason", "no_further_action"), 1);
+	assert_int_equal(mp_get(o, "interview")->via.map.size, 0);
+	assert_int_equal(mp_get(o, "appeal")->via.map.size, 0);
+	assert_int_equal(mp_get(o, "review")->via.map.size, 0);
+	creply_release(&r);
+}
+
+static double share_of(const msgpack_object *k)
+{
+	const msgpack_object *s = mp_get(k, "share");
+
+	assert_non_null(s);
+	assert_true(s->type == MSGPACK_OBJECT_FLOAT64 || s->type == MSGPACK_OBJECT_FLOAT32);
+	return s->via.f64;
+}
+
+/* Issue 3: "the share of deadlines met on time, by kind". */
+static void test_report_gives_the_share_of_deadlines_met_on_time_by_kind(void **state)
+{
+	struct carg a[] = {CUINT("from", T2026), CUINT("to", T2027)};
+	const msgpack_object *dl, *k;
+	struct creply r;
+
+	fill_report(state);
+	report(state, 2, a, &r);
+	dl = mp_get(r.result, "deadlines");
+	assert_non_null(dl);
+	/* manager_review: met on its due day */
+	k = mp_get(dl, "manager_review");
+	assert_int_equal(mp_u64(k, "due"), 1);
+	assert_int_equal(mp_u64(k, "met_on_time"), 1);
+	assert_int_equal(mp_u64(k, "late"), 0);
+	assert_true(share_of(k) == 1.0);
+	/* psd_assessment: one late, one on time; the cancelled one counts nowhere */
+	k = mp_get(dl, "psd_assessment");
+	assert_int_equal(mp_u64(k, "due"), 2);
+	assert_int_equal(mp_u64(k, "met_on_time"), 1);
+	assert_int_equal(mp_u64(k, "late"), 1);
+	assert_int_equal(mp_u64(k, "open"), 0);
+	assert_true(share_of(k) == 0.5);
+	/* aa_determination: live and past due is late */
+	k = mp_get(dl, "aa_determination");
+	assert_int_equal(mp_u64(k, "late"), 1);
+	assert_true(share_of(k) == 0.0);
+	/* annual_review: not yet due, no share */
+	k = mp_get(dl, "annual_review");
+	assert_int_equal(mp_u64(k, "open"), 1);
+	assert_int_equal(mp_u64(k, "due"), 0);
+	assert_int_equal(mp_get(k, "share")->type, MSGPACK_OBJECT_NIL);
+	/* windows and retention are not obligations (WORKFLOW.md "Deadlines") */
+	assert_null(mp_get(dl, "mitigation_response"));
+	assert_null(mp_get(dl, "representations"));
+	assert_null(mp_get(dl, "appeal_window"));
+	assert_null(mp_get(dl, "retention"));
+	assert_non_null(mp_get(dl, "vetting_review"));
+	creply_release(&r);
+}
+
+static void test_report_without_a_window_counts_every_case(void **state)
+{
+	struct carg from[] = {CUINT("from", T2027)};
+	struct creply r;
+
+	fill_report(state);
+	report(state, -1, NULL, &r);
+	assert_int_equal(mp_u64(r.result, "cases"), 4);
+	assert_int_equal(mp_get(r.result, "to")->type, MSGPACK_OBJECT_NIL);
+	creply_release(&r);
+	report(state, 1, from, &r);
+	assert_int_equal(mp_u64(r.result, "cases"), 1);
+	assert_int_equal(count_at(r.result, "kind", "NA"), 1);
+	creply_release(&r);
+}
+
+static void test_report_of_an_empty_store_counts_nothing(void **state)
+{
+	struct creply r;
+
+	report(state, 0, NULL, &r);
+	assert_int_equal(mp_u64(r.result, "cases"), 0);
+	assert_int_equal(mp_get(mp_get(mp_get(r.result, "deadlines"), "interview"), "share")->type,
+			 MSGPACK_OBJECT_NIL);
+	creply_release(&r);
+}
+
+static void test_report_with_bad_arguments_is_invalid_field_naming_them(void **state)
+{
+	static const struct carg bad[] = {CSTR("from", "2026"), CSTR("to", "x"), CUINT("kind", 1)};
+	static const char *const needles[] = {"args.from", "args.to", "args.kind"};
+	struct carg empty[] = {CUINT("from", T2027), CUINT("to", T2027)};
+	struct carg backwards[] = {CUINT("from", T2027), CUINT("to", T2026)};
+	struct creply r;
+
+	assert_error_each(state, "report.summary", bad, 3, "invalid_field", needles);
+	ctl_call(ENV(state), "report.summary", 2, empty, &r);
+	assert_false(r.deferred);
+	assert_error(&r, "invalid_field", "args.to");
+	creply_release(&r);
+	ctl_call(ENV(state), "report.summary", 2, backwards, &r);
+	assert_error(&r, "invalid_field", "args.to");
+	creply_release(&r);
+}
+
+/* audit.reads is issue 4. */
+static void test_audit_reads_is_not_yet_a_command(void **state)
+{
+	struct carg a[] = {CSTR("case", REF(1))};
+	struct creply r;
+
+	ctl_call(ENV(state), "audit.reads", 1, a, &r);
+	assert_error(&r, "unknown_command", "audit.reads");
+	creply_release(&r);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -601,6 +1359,29 @@ int main(void)
 	    T(test_backup_to_a_new_directory_writes_a_data_mdb),
 	    T(test_backup_to_a_directory_already_holding_one_is_invalid_field),
 	    T(test_backup_without_a_path_is_missing_field),
+#define E(f) cmocka_unit_test_setup_teardown(f, setup_empty, teardown)
+	    E(test_status_reads_notify_seq_and_deadline_counters_from_meta),
+	    E(test_case_get_shows_deadlines_conditions_and_tasks),
+	    E(test_case_get_and_list_of_a_disposed_case_show_no_personal_data),
+	    E(test_deadlines_list_gives_live_deadlines_in_due_order),
+	    E(test_deadlines_list_overdue_gives_those_due_before_now),
+	    E(test_deadlines_list_before_gives_those_due_before_it),
+	    E(test_deadlines_list_limit_gives_the_earliest),
+	    E(test_deadlines_list_of_an_empty_store_is_empty),
+	    E(test_deadlines_list_with_bad_arguments_is_invalid_field_naming_them),
+	    E(test_notifications_since_gives_exactly_those_after_seq),
+	    E(test_notifications_since_pages_by_limit),
+	    E(test_notifications_since_carries_the_published_topic),
+	    E(test_notifications_since_without_seq_is_missing_field),
+	    E(test_notifications_since_with_bad_arguments_is_invalid_field),
+	    E(test_notifications_since_over_a_damaged_entry_is_unavailable),
+	    E(test_report_counts_cases_opened_in_the_window_by_kind_origin_category_state),
+	    E(test_report_counts_outcomes_one_map_each),
+	    E(test_report_gives_the_share_of_deadlines_met_on_time_by_kind),
+	    E(test_report_without_a_window_counts_every_case),
+	    E(test_report_of_an_empty_store_counts_nothing),
+	    E(test_report_with_bad_arguments_is_invalid_field_naming_them),
+	    E(test_audit_reads_is_not_yet_a_command),
 	};
 
 	return cmocka_run_group_tests_name("daemon/ctl", tests, NULL, NULL);
