@@ -365,6 +365,11 @@ static int apply_work(struct batch_ctx *b, const struct work_item *w)
 		if ((rc = put_case(b, &r, false)) < 0 ||
 		    (rc = after_step(b, &before, &r.c, &fx)) < 0)
 			goto out;
+	} else if (w->db == DB_TIMERS) {
+		rc = dlindex_replan(b->st, b->txn, &r.c, (enum dl_kind)w->kind, w->t, b->policy);
+		if (rc < 0)
+			goto out;
+		b->res.timers_added |= rc > 0;
 	}
 	caserec_release(&r);
 drop:

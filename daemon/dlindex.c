@@ -150,3 +150,23 @@ int dlindex_update(struct store *st, MDB_txn *txn, const struct wf_case *before,
 	}
 	return 0;
 }
+
+int dlindex_replan(struct store *st, MDB_txn *txn, const struct wf_case *c, enum dl_kind k,
+		   uint64_t t, const struct policy *p)
+{
+	const struct wf_deadline *live[DL_COUNT];
+	uint64_t next;
+	int r;
+
+	live_by_kind(c, live);
+	if ((unsigned)k >= DL_COUNT || k == DL_RETENTION || !live[k])
+		return 0;
+	next = wf_dl_next(live[k], p);
+	if (next == t)
+		return 0;
+	if ((r = del_key(st, txn, DB_TIMERS, t, c->ref, k)) < 0)
+		return r;
+	if (next != UINT64_MAX && (r = put_key(st, txn, DB_TIMERS, next, c->ref, k, "", 0)) < 0)
+		return r;
+	return 1;
+}

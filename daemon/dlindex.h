@@ -40,4 +40,11 @@ int dlindex_update(struct store *st, MDB_txn *txn, const struct wf_case *before,
 		   const struct wf_case *after, const struct policy *p, uint64_t queued_at,
 		   struct dlindex_delta *delta);
 
+/* The deadline worker handed over timer t of c's deadline kind k and the engine found nothing
+ * due (the policy changed since the timer was set: SIGHUP): moves the timer to the time the
+ * current policy gives. Returns 1 when it moved, 0 when there is nothing to move (no live
+ * deadline, or it would stay at t), or a negative errno. */
+int dlindex_replan(struct store *st, MDB_txn *txn, const struct wf_case *c, enum dl_kind k,
+		   uint64_t t, const struct policy *p);
+
 #endif
