@@ -108,6 +108,14 @@ static void pack_kv_u64(msgpack_packer *pk, const char *k, uint64_t v)
 	msgpack_pack_uint64(pk, v);
 }
 
+/* Appends bytes that already are MessagePack (rows packed apart, a stored notification). An
+ * empty sbuffer has no data pointer at all, and memcpy may not be given NULL. */
+static void pack_raw(msgpack_packer *pk, const void *bytes, size_t len)
+{
+	if (len)
+		pk->callback(pk->data, bytes, len);
+}
+
 static void pack_ok_header(msgpack_packer *pk)
 {
 	msgpack_pack_map(pk, 3);
@@ -301,7 +309,7 @@ static int cmd_case_list(struct ctl_req *q)
 	msgpack_pack_map(pk, 2);
 	proto_pack_cstr(pk, "cases");
 	msgpack_pack_array(pk, n);
-	pk->callback(pk->data, rows.data, rows.size);
+	pack_raw(pk, rows.data, rows.size);
 	proto_pack_cstr(pk, "next");
 	if (more == 1)
 		proto_pack_cstr(pk, last);
@@ -380,7 +388,7 @@ static int cmd_deadlines_list(struct ctl_req *q)
 	msgpack_pack_map(q->pk, 1);
 	proto_pack_cstr(q->pk, "deadlines");
 	msgpack_pack_array(q->pk, n);
-	q->pk->callback(q->pk->data, rows.data, rows.size);
+	pack_raw(q->pk, rows.data, rows.size);
 	msgpack_sbuffer_destroy(&rows);
 	return 0;
 }
@@ -415,7 +423,7 @@ static int cmd_notifications_since(struct ctl_req *q)
 			rc = -1;
 			break;
 		}
-		rpk.callback(rpk.data, v.mv_data, v.mv_size);
+		pack_raw(&rpk, v.mv_data, v.mv_size);
 	}
 	mdb_cursor_close(cur);
 	if (rc != 0 && rc != MDB_NOTFOUND) {
@@ -427,7 +435,7 @@ static int cmd_notifications_since(struct ctl_req *q)
 	msgpack_pack_map(q->pk, 2);
 	proto_pack_cstr(q->pk, "notifications");
 	msgpack_pack_array(q->pk, n);
-	q->pk->callback(q->pk->data, rows.data, rows.size);
+	pack_raw(q->pk, rows.data, rows.size);
 	pack_kv_u64(q->pk, "last_seq", last);
 	msgpack_sbuffer_destroy(&rows);
 	return 0;
@@ -600,7 +608,7 @@ int ctl_handle(const struct ctl_env *env, const uint8_t *bytes, size_t len, msgp
 		ctl_pack_error(pk, &err);
 	} else if (r == 0) {
 		pack_ok_header(pk);
-		pk->callback(pk->data, result.data, result.size);
+		pack_raw(pk, result.data, result.size);
 	}
 	msgpack_sbuffer_destroy(&result);
 	return r < 0 ? 0 : r;

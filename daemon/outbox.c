@@ -103,13 +103,13 @@ void outbox_pack(msgpack_packer *pk, uint64_t seq, uint64_t at, const char *case
 int outbox_append(struct store *st, MDB_txn *txn, uint64_t *seq, uint64_t at, const char *case_ref,
 		  const struct wf_effects *fx, msgpack_sbuffer *scratch)
 {
-	uint32_t n = fx->n < WF_NOTES_MAX ? fx->n : WF_NOTES_MAX;
 	msgpack_packer pk;
 	uint8_t key[8];
-	int r;
 
 	msgpack_packer_init(&pk, scratch, msgpack_sbuffer_write);
-	for (uint32_t i = 0; i < n; i++) {
+	for (uint32_t i = 0; i < fx->n && i < WF_NOTES_MAX; i++) {
+		int r;
+
 		scratch->size = 0;
 		outbox_pack(&pk, *seq + 1, at, case_ref, &fx->note[i]);
 		store_be64(key, *seq + 1);
