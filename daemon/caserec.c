@@ -110,7 +110,7 @@ static void pack_kv_time_or_nil(msgpack_packer *pk, const char *k, uint64_t t)
 		msgpack_pack_nil(pk);
 }
 
-/* A part as stored: nil when absent, or [] for the lists. */
+/* A part: nil when absent, or [] for a list the view always shows as one. */
 static void pack_kv_part(msgpack_packer *pk, const char *k, const msgpack_object *o, bool list)
 {
 	pack_key(pk, k);
