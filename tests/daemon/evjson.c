@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "dtest.h"
+#include "wfstate.h"
 
 #define JSON_TEXT_MAX 8192
 #define RUN_FIRES_MAX 4096 /* firings one walk_run_until may make */
@@ -311,4 +312,56 @@ const struct wf_deadline *walk_dl(const struct walk *w, enum dl_kind k)
 		if (w->c.dl[i].kind == k && (!last || w->c.dl[i].start >= last->start))
 			last = &w->c.dl[i];
 	return last;
+}
+
+/* ---- walking a case to a state ------------------------------------------------------------- */
+
+/* The main line of a case: each step's state is reached by the steps up to it. */
+const char *const walk_main_line[WALK_MAIN_LEN] = {
+    EV_DECL,                      /* awaiting_manager_review */
+    EV_MANAGER_REVIEWED,          /* awaiting_assessment */
+    EV_ASSESSED("interview"),     /* awaiting_interview */
+    EV_INTERVIEWED("mitigation"), /* awaiting_mitigation (SC: a vetting task) */
+    EV_PROPOSED,                  /* mitigation_proposed */
+    EV_DISPUTED,                  /* referred_to_aa */
+    EV_REPS,                      /* referred_to_aa, representations made */
+    EV_DETERMINED,                /* awaiting_service */
+    EV_SERVED,                    /* appeal_window */
+    EV_APPEALED,                  /* under_appeal */
+    EV_MET,                       /* awaiting_appeal_decision */
+    EV_DECIDED("confirmed"),      /* conditions_active */
+};
+
+/* How many main-line steps reach a state at its last point on the line. */
+static const size_t main_steps[WF_STATE_COUNT] = {
+    [WF_NONE] = 0,
+    [WF_AWAITING_MANAGER_REVIEW] = 1,
+    [WF_AWAITING_ASSESSMENT] = 2,
+    [WF_AWAITING_INTERVIEW] = 3,
+    [WF_AWAITING_MITIGATION] = 4,
+    [WF_MITIGATION_PROPOSED] = 5,
+    [WF_REFERRED_TO_AA] = 7,
+    [WF_AWAITING_SERVICE] = 8,
+    [WF_APPEAL_WINDOW] = 9,
+    [WF_UNDER_APPEAL] = 10,
+    [WF_AWAITING_APPEAL_DECISION] = 11,
+    [WF_CONDITIONS_ACTIVE] = 12,
+};
+
+/* A new case walked to state s, every event at the clock. awaiting_aa_approval is reached by
+ * agreeing to the proposal, closed by closing a new case. */
+void walk_to(struct walk *w, enum wf_state s)
+{
+	size_t n = s == WF_AWAITING_AA_APPROVAL ? main_steps[WF_MITIGATION_PROPOSED]
+		   : s == WF_CLOSED             ? 1
+						: main_steps[s];
+
+	walk_reset(w, w->now);
+	for (size_t i = 0; i < n; i++)
+		walk_ok(w, "%s", walk_main_line[i]);
+	if (s == WF_AWAITING_AA_APPROVAL)
+		walk_ok(w, EV_AGREED);
+	if (s == WF_CLOSED)
+		walk_ok(w, EV_CLOSED_BY_PSD);
+	assert_string_equal(wf_state_name(w->c.state), wf_state_name(s));
 }

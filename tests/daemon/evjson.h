@@ -85,4 +85,69 @@ const struct wf_recipient *note_to(const struct wf_note *n, enum proto_role r);
 /* The deadline of kind k opened last (live or done), or NULL. */
 const struct wf_deadline *walk_dl(const struct walk *w, enum dl_kind k);
 
+/* ---- the events of a case's main line ---------------------------------------------------- */
+
+/* The walks' people: the subject S100, their line manager LM1, and one of each other role. */
+#define EV_SUBJ  "'actor':{'id':'S100','role':'subject'}"
+#define EV_LM    "'actor':{'id':'LM1','role':'line_manager'}"
+#define EV_PSD   "'actor':{'id':'P1','role':'psd'}"
+#define EV_AA    "'actor':{'id':'AA1','role':'aa'}"
+#define EV_HEAD  "'actor':{'id':'H1','role':'head_of_psd'}"
+#define EV_VET   "'actor':{'id':'V1','role':'vetting'}"
+#define EV_CONDS "[{'code':'report_contact','text':'report any contact'}]"
+#define EV_CONDS2                                                                                  \
+	"[{'code':'no_contact','text':'no contact'},{'code':'posting_restriction','text':'not "    \
+	"in CID'}]"
+
+/* bodies and whole events */
+#define EV_DECL_BODY_WITH(vetting, cats, extra)                                                    \
+	"{'subject':{'id':'S100','vetting':'" vetting "','line_manager':'LM1'},"                   \
+	"'associate':{'name':'A N Other','kind':'person'},'relationship':'friend',"                \
+	"'categories':[" cats "],'circumstances':'met at school'" extra "}"
+#define EV_DECL_BODY   EV_DECL_BODY_WITH("SC", "'criminal_conviction'", "")
+#define EV_BYPASS_BODY EV_DECL_BODY_WITH("SC", "'criminal_conviction'", ",'bypass_manager':true")
+#define EV_DECL_WITH(vetting, cats, extra)                                                         \
+	"{'type':'declaration.submitted'," EV_SUBJ                                                 \
+	",'body':" EV_DECL_BODY_WITH(vetting, cats, extra) "}"
+#define EV_DECL EV_DECL_WITH("SC", "'criminal_conviction'", "")
+
+#define EV_REF_BODY_WITH(extra)                                                                    \
+	"{'subject':{'id':'S100'},'associate':{'name':'A N Other','kind':'group'},"                \
+	"'categories':['criminal_intelligence'],'circumstances':'seen together'" extra "}"
+#define EV_REF_BODY EV_REF_BODY_WITH("")
+
+#define EV_MANAGER_REVIEWED                                                                        \
+	"{'type':'manager.reviewed'," EV_LM ",'body':{'comments':'spoke to them'}}"
+#define EV_ASSESSED(outcome)                                                                       \
+	"{'type':'assessment.recorded'," EV_PSD ",'body':{'outcome':'" outcome "','risk':'medium'" \
+	"}}"
+#define EV_INTERVIEWED(outcome)                                                                    \
+	"{'type':'interview.recorded'," EV_PSD ",'body':{'outcome':'" outcome                      \
+	"','police_friend':true}}"
+#define EV_PROPOSED "{'type':'mitigation.proposed'," EV_PSD ",'body':{'conditions':" EV_CONDS "}}"
+#define EV_AGREED   "{'type':'mitigation.agreed'," EV_SUBJ ",'body':{}}"
+#define EV_DISPUTED "{'type':'mitigation.disputed'," EV_SUBJ ",'body':{'reason':'unfair'}}"
+#define EV_REPS                                                                                    \
+	"{'type':'representations.submitted'," EV_SUBJ ",'body':{'text':'t','police_friend':"      \
+	"false}}"
+#define EV_APPROVED "{'type':'aa.approved'," EV_AA ",'body':{}}"
+#define EV_DETERMINED                                                                              \
+	"{'type':'aa.determined'," EV_AA                                                           \
+	",'body':{'decision':'conditions','conditions':" EV_CONDS2 ",'reasons':'r'}}"
+#define EV_SERVED           "{'type':'determination.served'," EV_PSD ",'body':{}}"
+#define EV_APPEALED         "{'type':'appeal.lodged'," EV_SUBJ ",'body':{'grounds':'g'}}"
+#define EV_MET              "{'type':'strategy_meeting.held'," EV_HEAD ",'body':{}}"
+#define EV_DECIDED(outcome) "{'type':'appeal.decided'," EV_HEAD ",'body':{'outcome':'" outcome "'}}"
+#define EV_CLOSED_BY_PSD    "{'type':'case.closed'," EV_PSD ",'body':{'reason':'withdrawn'}}"
+
+/* A new case walked to state s along the main line (declaration, manager review, interview,
+ * mitigation proposed and disputed, representations, determination, service, appeal,
+ * strategy meeting, confirmed), each event at the clock, stopping at the last event that
+ * leaves it in s; awaiting_aa_approval is reached by agreeing to the proposal, closed by
+ * closing a new case. The subject is vetted SC, so a vetting task opens at the interview. */
+void walk_to(struct walk *w, enum wf_state s);
+/* The main line's events, in order. */
+#define WALK_MAIN_LEN 12
+extern const char *const walk_main_line[WALK_MAIN_LEN];
+
 #endif

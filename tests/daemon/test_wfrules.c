@@ -12,107 +12,6 @@
 
 #define T0 NOW_MS
 
-#define SUBJ  "'actor':{'id':'S100','role':'subject'}"
-#define LM    "'actor':{'id':'LM1','role':'line_manager'}"
-#define PSD   "'actor':{'id':'P1','role':'psd'}"
-#define AA    "'actor':{'id':'AA1','role':'aa'}"
-#define HEAD  "'actor':{'id':'H1','role':'head_of_psd'}"
-#define VET   "'actor':{'id':'V1','role':'vetting'}"
-#define CONDS "[{'code':'report_contact','text':'report any contact'}]"
-#define CONDS2                                                                                     \
-	"[{'code':'no_contact','text':'no contact'},{'code':'posting_restriction','text':'not "    \
-	"in CID'}]"
-
-/* ---- bodies ---------------------------------------------------------------------------------- */
-
-#define DECL_BODY_WITH(vetting, cats, extra)                                                       \
-	"{'subject':{'id':'S100','vetting':'" vetting "','line_manager':'LM1'},"                   \
-	"'associate':{'name':'A N Other','kind':'person'},'relationship':'friend',"                \
-	"'categories':[" cats "],'circumstances':'met at school'" extra "}"
-#define DECL_BODY   DECL_BODY_WITH("SC", "'criminal_conviction'", "")
-#define BYPASS_BODY DECL_BODY_WITH("SC", "'criminal_conviction'", ",'bypass_manager':true")
-#define DECL_WITH(vetting, cats, extra)                                                            \
-	"{'type':'declaration.submitted'," SUBJ ",'body':" DECL_BODY_WITH(vetting, cats, extra) "}"
-#define DECL DECL_WITH("SC", "'criminal_conviction'", "")
-
-#define REF_BODY_WITH(extra)                                                                       \
-	"{'subject':{'id':'S100'},'associate':{'name':'A N Other','kind':'group'},"                \
-	"'categories':['criminal_intelligence'],'circumstances':'seen together'" extra "}"
-#define REF_BODY REF_BODY_WITH("")
-
-#define MANAGER_REVIEWED "{'type':'manager.reviewed'," LM ",'body':{'comments':'spoke to them'}}"
-#define ASSESSED(outcome)                                                                          \
-	"{'type':'assessment.recorded'," PSD ",'body':{'outcome':'" outcome "','risk':'medium'}}"
-#define INTERVIEWED(outcome)                                                                       \
-	"{'type':'interview.recorded'," PSD ",'body':{'outcome':'" outcome                         \
-	"','police_friend':true}}"
-#define PROPOSED "{'type':'mitigation.proposed'," PSD ",'body':{'conditions':" CONDS "}}"
-#define AGREED   "{'type':'mitigation.agreed'," SUBJ ",'body':{}}"
-#define DISPUTED "{'type':'mitigation.disputed'," SUBJ ",'body':{'reason':'unfair'}}"
-#define REPS                                                                                       \
-	"{'type':'representations.submitted'," SUBJ ",'body':{'text':'t','police_friend':false}}"
-#define APPROVED "{'type':'aa.approved'," AA ",'body':{}}"
-#define DETERMINED                                                                                 \
-	"{'type':'aa.determined'," AA ",'body':{'decision':'conditions','conditions':" CONDS2      \
-	",'reasons':'r'}}"
-#define SERVED           "{'type':'determination.served'," PSD ",'body':{}}"
-#define APPEALED         "{'type':'appeal.lodged'," SUBJ ",'body':{'grounds':'g'}}"
-#define MET              "{'type':'strategy_meeting.held'," HEAD ",'body':{}}"
-#define DECIDED(outcome) "{'type':'appeal.decided'," HEAD ",'body':{'outcome':'" outcome "'}}"
-#define CLOSED_BY_PSD    "{'type':'case.closed'," PSD ",'body':{'reason':'withdrawn'}}"
-
-/* ---- walking a case to a state ------------------------------------------------------------- */
-
-/* The main line of a case: each step's state is reached by the steps up to it. */
-static const char *const main_line[] = {
-    DECL,                      /* awaiting_manager_review */
-    MANAGER_REVIEWED,          /* awaiting_assessment */
-    ASSESSED("interview"),     /* awaiting_interview */
-    INTERVIEWED("mitigation"), /* awaiting_mitigation (SC: a vetting task) */
-    PROPOSED,                  /* mitigation_proposed */
-    DISPUTED,                  /* referred_to_aa */
-    REPS,                      /* referred_to_aa, representations made */
-    DETERMINED,                /* awaiting_service */
-    SERVED,                    /* appeal_window */
-    APPEALED,                  /* under_appeal */
-    MET,                       /* awaiting_appeal_decision */
-    DECIDED("confirmed"),      /* conditions_active */
-};
-
-/* How many main-line steps reach a state at its last point on the line. */
-static const size_t main_steps[WF_STATE_COUNT] = {
-    [WF_NONE] = 0,
-    [WF_AWAITING_MANAGER_REVIEW] = 1,
-    [WF_AWAITING_ASSESSMENT] = 2,
-    [WF_AWAITING_INTERVIEW] = 3,
-    [WF_AWAITING_MITIGATION] = 4,
-    [WF_MITIGATION_PROPOSED] = 5,
-    [WF_REFERRED_TO_AA] = 7,
-    [WF_AWAITING_SERVICE] = 8,
-    [WF_APPEAL_WINDOW] = 9,
-    [WF_UNDER_APPEAL] = 10,
-    [WF_AWAITING_APPEAL_DECISION] = 11,
-    [WF_CONDITIONS_ACTIVE] = 12,
-};
-
-/* A new case walked to state s, every event at the clock. awaiting_aa_approval is reached by
- * agreeing to the proposal, closed by closing a new case. */
-static void walk_to(struct walk *w, enum wf_state s)
-{
-	size_t n = s == WF_AWAITING_AA_APPROVAL ? main_steps[WF_MITIGATION_PROPOSED]
-		   : s == WF_CLOSED             ? 1
-						: main_steps[s];
-
-	walk_reset(w, w->now);
-	for (size_t i = 0; i < n; i++)
-		walk_ok(w, "%s", main_line[i]);
-	if (s == WF_AWAITING_AA_APPROVAL)
-		walk_ok(w, AGREED);
-	if (s == WF_CLOSED)
-		walk_ok(w, CLOSED_BY_PSD);
-	assert_string_equal(wf_state_name(w->c.state), wf_state_name(s));
-}
-
 static struct walk *new_walk(void)
 {
 	struct walk *w = test_malloc(sizeof(*w));
@@ -204,13 +103,13 @@ static void assert_row(const struct row *r)
 	}
 
 /* WMP policy statements; P01c 3.5-3.15 */
-ROW_TEST(row_declaration_submitted_wmp_policy_statements, "declaration.submitted", DECL_BODY,
+ROW_TEST(row_declaration_submitted_wmp_policy_statements, "declaration.submitted", EV_DECL_BODY,
 	 R(SUBJECT), S(NONE), WF_AWAITING_MANAGER_REVIEW)
 /* P01 3.4 (when the line manager cannot be approached) */
-ROW_TEST(row_declaration_submitted_bypass_manager_p01_3_4, "declaration.submitted", BYPASS_BODY,
+ROW_TEST(row_declaration_submitted_bypass_manager_p01_3_4, "declaration.submitted", EV_BYPASS_BODY,
 	 R(SUBJECT), S(NONE), WF_AWAITING_ASSESSMENT)
 /* P01c 3.13; WMP "aware of ... another staff member" */
-ROW_TEST(row_referral_submitted_p01c_3_13, "referral.submitted", REF_BODY,
+ROW_TEST(row_referral_submitted_p01c_3_13, "referral.submitted", EV_REF_BODY,
 	 R(REPORTER) | R(LINE_MANAGER) | R(PSD), S(NONE), WF_AWAITING_ASSESSMENT)
 /* WMP "manager comments and any advice/mitigation should be recorded" */
 ROW_TEST(row_manager_reviewed_wmp_manager_comments, "manager.reviewed",
@@ -238,7 +137,7 @@ ROW_TEST(row_interview_recorded_mitigation_wmp_interviews, "interview.recorded",
 	 S(AWAITING_INTERVIEW), WF_AWAITING_MITIGATION)
 /* WMP managing the risk */
 ROW_TEST(row_mitigation_proposed_wmp_managing_the_risk, "mitigation.proposed",
-	 "{'conditions':" CONDS "}", R(PSD) | R(LINE_MANAGER), S(AWAITING_MITIGATION),
+	 "{'conditions':" EV_CONDS "}", R(PSD) | R(LINE_MANAGER), S(AWAITING_MITIGATION),
 	 WF_MITIGATION_PROPOSED)
 /* "all voluntary/agreed mitigation will require the approval of a PSD AA" */
 ROW_TEST(row_mitigation_agreed_needs_aa_approval, "mitigation.agreed", "{}", R(SUBJECT),
@@ -257,7 +156,7 @@ ROW_TEST(row_aa_determined_no_risk_aa_decides, "aa.determined",
 	 "{'decision':'no_risk','reasons':'r'}", R(AA), S(AWAITING_AA_APPROVAL) | S(REFERRED_TO_AA),
 	 WF_CLOSED)
 ROW_TEST(row_aa_determined_conditions_aa_decides, "aa.determined",
-	 "{'decision':'conditions','conditions':" CONDS ",'reasons':'r'}", R(AA),
+	 "{'decision':'conditions','conditions':" EV_CONDS ",'reasons':'r'}", R(AA),
 	 S(AWAITING_AA_APPROVAL) | S(REFERRED_TO_AA), WF_AWAITING_SERVICE)
 ROW_TEST(row_aa_determined_cease_aa_decides, "aa.determined",
 	 "{'decision':'cease','conditions':[{'code':'cease_association','text':'end it'}],"
@@ -280,8 +179,8 @@ ROW_TEST(row_appeal_decided_confirmed_uphold_confirm_or_vary, "appeal.decided",
 	 "{'outcome':'confirmed'}", R(HEAD_OF_PSD), S(AWAITING_APPEAL_DECISION),
 	 WF_CONDITIONS_ACTIVE)
 ROW_TEST(row_appeal_decided_varied_uphold_confirm_or_vary, "appeal.decided",
-	 "{'outcome':'varied','conditions':" CONDS "}", R(HEAD_OF_PSD), S(AWAITING_APPEAL_DECISION),
-	 WF_CONDITIONS_ACTIVE)
+	 "{'outcome':'varied','conditions':" EV_CONDS "}", R(HEAD_OF_PSD),
+	 S(AWAITING_APPEAL_DECISION), WF_CONDITIONS_ACTIVE)
 /* WMP misconduct; conditions apply during appeal */
 ROW_TEST(row_breach_reported_wmp_misconduct, "breach.reported", "{'details':'d'}",
 	 R(PSD) | R(LINE_MANAGER), WF_CONDITIONS_IN_FORCE, SAME)
@@ -293,7 +192,7 @@ ROW_TEST(row_review_completed_no_change_annual_review, "review.completed",
 	 "{'outcome':'no_change','representations_made':false}", R(AA), S(CONDITIONS_ACTIVE),
 	 WF_CONDITIONS_ACTIVE)
 ROW_TEST(row_review_completed_varied_right_of_appeal, "review.completed",
-	 "{'outcome':'varied','conditions':" CONDS ",'representations_made':true}", R(AA),
+	 "{'outcome':'varied','conditions':" EV_CONDS ",'representations_made':true}", R(AA),
 	 S(CONDITIONS_ACTIVE), WF_AWAITING_SERVICE)
 ROW_TEST(row_review_completed_removed_annual_review, "review.completed",
 	 "{'outcome':'removed','representations_made':false}", R(AA), S(CONDITIONS_ACTIVE),
@@ -350,7 +249,7 @@ static void wmp_declaration_opens_with_manager_review_due_in_7_days(void **state
 	const struct wf_note *n;
 
 	(void)state;
-	walk_ok(w, "{'type':'declaration.submitted','at':%llu," SUBJ ",'body':" DECL_BODY "}",
+	walk_ok(w, "{'type':'declaration.submitted','at':%llu," EV_SUBJ ",'body':" EV_DECL_BODY "}",
 		(unsigned long long)(T0 - MS_HOUR));
 	assert_int_equal(w->c.kind, KIND_NA);
 	assert_int_equal(w->c.origin, ORIGIN_SELF);
@@ -376,7 +275,7 @@ static void p01_3_4_bypass_manager_opens_psd_assessment(void **state)
 	struct walk *w = new_walk();
 
 	(void)state;
-	walk_ok(w, "{'type':'declaration.submitted'," SUBJ ",'body':" BYPASS_BODY "}");
+	walk_ok(w, "{'type':'declaration.submitted'," EV_SUBJ ",'body':" EV_BYPASS_BODY "}");
 	assert_string_equal(wf_state_name(w->c.state), "awaiting_assessment");
 	assert_dl(w, DL_PSD_ASSESSMENT, DLS_OPEN, T0, T0 + 28 * MS_DAY);
 	assert_null(walk_dl(w, DL_MANAGER_REVIEW));
@@ -390,7 +289,7 @@ static void p01c_3_13_referral_has_origin_referral(void **state)
 	struct walk *w = new_walk();
 
 	(void)state;
-	walk_ok(w, "{'type':'referral.submitted'," LM ",'body':" REF_BODY "}");
+	walk_ok(w, "{'type':'referral.submitted'," EV_LM ",'body':" EV_REF_BODY "}");
 	assert_int_equal(w->c.origin, ORIGIN_REFERRAL);
 	assert_str(w->c.subject_id, "S100");
 	assert_dl(w, DL_PSD_ASSESSMENT, DLS_OPEN, T0, T0 + 28 * MS_DAY);
@@ -404,15 +303,16 @@ static void p01c_3_13_anonymous_referral_names_no_reporter(void **state)
 	struct walk *w = new_walk();
 
 	(void)state;
-	walk_ok(w, "{'type':'referral.submitted','body':" REF_BODY_WITH(",'anonymous':true") "}");
+	walk_ok(w,
+		"{'type':'referral.submitted','body':" EV_REF_BODY_WITH(",'anonymous':true") "}");
 	assert_int_equal(w->c.origin, ORIGIN_ANONYMOUS);
 	assert_string_equal(wf_state_name(w->c.state), "awaiting_assessment");
 	for (uint32_t i = 0; i < w->fx.n; i++)
 		assert_null(note_to(&w->fx.note[i], ROLE_REPORTER));
 	/* with an actor, proto refuses it before the engine sees it */
 	walk_reset(w, T0);
-	assert_int_equal(walk_try(w, "{'type':'referral.submitted'," LM
-				     ",'body':" REF_BODY_WITH(",'anonymous':true") "}"),
+	assert_int_equal(walk_try(w, "{'type':'referral.submitted'," EV_LM
+				     ",'body':" EV_REF_BODY_WITH(",'anonymous':true") "}"),
 			 -1);
 	free_walk(w);
 }
@@ -424,7 +324,7 @@ static void declaration_whose_actor_is_not_its_subject_is_forbidden(void **state
 
 	(void)state;
 	assert_int_equal(walk_try(w, "{'type':'declaration.submitted','actor':{'id':'S2','role':"
-				     "'subject'},'body':" DECL_BODY "}"),
+				     "'subject'},'body':" EV_DECL_BODY "}"),
 			 -1);
 	assert_proto_err(&w->err, PROTO_FORBIDDEN, "actor.id");
 	assert_contains(w->err.message, "body.subject.id");
@@ -454,7 +354,7 @@ static void wmp_manager_review_meets_its_deadline_and_opens_assessment(void **st
 	(void)state;
 	walk_to(w, WF_AWAITING_MANAGER_REVIEW);
 	w->now = T0 + 2 * MS_DAY;
-	walk_ok(w, "{'type':'manager.reviewed','at':%llu," LM ",'body':{'comments':'c'}}",
+	walk_ok(w, "{'type':'manager.reviewed','at':%llu," EV_LM ",'body':{'comments':'c'}}",
 		(unsigned long long)(T0 + MS_DAY));
 	assert_int_equal(walk_dl(w, DL_MANAGER_REVIEW)->status, DLS_MET);
 	assert_int_equal(walk_dl(w, DL_MANAGER_REVIEW)->done_at, T0 + 2 * MS_DAY);
@@ -481,7 +381,7 @@ static void p01c_3_18_assessment_no_further_action_or_advice_closes(void **state
 		walk_to(w, WF_AWAITING_ASSESSMENT);
 		w->now = T0 + MS_DAY;
 		walk_ok(w,
-			"{'type':'assessment.recorded'," PSD
+			"{'type':'assessment.recorded'," EV_PSD
 			",'body':{'outcome':'%s','risk':'low'}}",
 			outcomes[i]);
 		assert_string_equal(wf_state_name(w->c.state), "closed");
@@ -522,7 +422,7 @@ static void p01c_3_18_assessment_mitigation_opens_mitigation_proposal(void **sta
 
 	(void)state;
 	walk_to(w, WF_AWAITING_ASSESSMENT);
-	walk_ok(w, ASSESSED("mitigation"));
+	walk_ok(w, EV_ASSESSED("mitigation"));
 	assert_string_equal(wf_state_name(w->c.state), "awaiting_mitigation");
 	assert_dl(w, DL_MITIGATION_PROPOSAL, DLS_OPEN, T0, T0 + 28 * MS_DAY);
 	free_walk(w);
@@ -536,14 +436,14 @@ static void wmp_interview_outcomes(void **state)
 
 	(void)state;
 	walk_to(w, WF_AWAITING_INTERVIEW);
-	walk_ok(w, INTERVIEWED("no_further_action"));
+	walk_ok(w, EV_INTERVIEWED("no_further_action"));
 	assert_string_equal(wf_state_name(w->c.state), "closed");
 	assert_str(w->c.closed_reason, "no_further_action");
 	assert_str(w->c.interview, "no_further_action");
 	assert_int_equal(walk_dl(w, DL_INTERVIEW)->status, DLS_MET);
 
 	walk_to(w, WF_AWAITING_INTERVIEW);
-	walk_ok(w, "{'type':'interview.recorded'," LM
+	walk_ok(w, "{'type':'interview.recorded'," EV_LM
 		   ",'body':{'outcome':'mitigation','police_friend':false}}");
 	assert_string_equal(wf_state_name(w->c.state), "awaiting_mitigation");
 	assert_str(w->c.interview, "mitigation");
@@ -591,7 +491,7 @@ static void wmp_disputed_mitigation_is_referred_to_the_aa(void **state)
 
 	(void)state;
 	walk_to(w, WF_MITIGATION_PROPOSED);
-	walk_ok(w, DISPUTED);
+	walk_ok(w, EV_DISPUTED);
 	assert_string_equal(wf_state_name(w->c.state), "referred_to_aa");
 	assert_true(w->c.flags & WFC_DISPUTED);
 	assert_true(w->c.flags & WFC_ESCALATE);
@@ -618,7 +518,7 @@ static void escalation_worker_assigns_an_aa_and_names_them(void **state)
 
 	(void)state;
 	walk_to(w, WF_MITIGATION_PROPOSED);
-	walk_ok(w, DISPUTED);
+	walk_ok(w, EV_DISPUTED);
 	assert_int_equal(wf_assign(&w->c, "AA2", T0, &w->fx), 1);
 	assert_string_equal(w->c.aa, "AA2");
 	assert_false(w->c.flags & WFC_ESCALATE);
@@ -631,7 +531,7 @@ static void escalation_worker_assigns_an_aa_and_names_them(void **state)
 	assert_string_equal(w->c.aa, "AA2");
 	/* an empty roster: the role alone */
 	walk_to(w, WF_MITIGATION_PROPOSED);
-	walk_ok(w, DISPUTED);
+	walk_ok(w, EV_DISPUTED);
 	assert_int_equal(wf_assign(&w->c, "", T0, &w->fx), 1);
 	assert_int_equal(note_to(walk_note(w, "case.escalated", 0), ROLE_AA)->id.len, 0);
 	/* not referred: nothing to do */
@@ -647,9 +547,9 @@ static void wmp_representations_in_the_window_are_recorded(void **state)
 
 	(void)state;
 	walk_to(w, WF_MITIGATION_PROPOSED);
-	walk_ok(w, DISPUTED);
+	walk_ok(w, EV_DISPUTED);
 	w->now = T0 + 14 * MS_DAY;
-	walk_ok(w, REPS);
+	walk_ok(w, EV_REPS);
 	assert_true(w->c.flags & WFC_REPS_MADE);
 	assert_int_equal(w->fx.n, 0);
 	free_walk(w);
@@ -662,18 +562,18 @@ static void wmp_representations_after_the_window_are_window_closed(void **state)
 
 	(void)state;
 	walk_to(w, WF_MITIGATION_PROPOSED);
-	walk_ok(w, DISPUTED);
+	walk_ok(w, EV_DISPUTED);
 	/* received in time but made after the window: judged by at */
 	w->now = T0 + 15 * MS_DAY;
 	assert_int_equal(walk_try(w,
-				  "{'type':'representations.submitted','at':%llu," SUBJ
+				  "{'type':'representations.submitted','at':%llu," EV_SUBJ
 				  ",'body':{'text':'t','police_friend':false}}",
 				  (unsigned long long)(T0 + 14 * MS_DAY + 1)),
 			 -1);
 	assert_proto_err(&w->err, PROTO_WINDOW_CLOSED, "representations window closed");
 	/* after the worker closed it */
 	walk_run_until(w, T0 + 15 * MS_DAY);
-	assert_int_equal(walk_try(w, REPS), -1);
+	assert_int_equal(walk_try(w, EV_REPS), -1);
 	assert_proto_err(&w->err, PROTO_WINDOW_CLOSED, "representations");
 	assert_false(w->c.flags & WFC_REPS_MADE);
 	free_walk(w);
@@ -688,7 +588,7 @@ static void aa_approval_imposes_the_agreed_conditions(void **state)
 
 	(void)state;
 	walk_to(w, WF_AWAITING_AA_APPROVAL);
-	walk_ok(w, APPROVED);
+	walk_ok(w, EV_APPROVED);
 	assert_string_equal(wf_state_name(w->c.state), "conditions_active");
 	assert_ptr_equal(w->c.conditions, w->c.proposed);
 	assert_false(w->c.has_review_period);
@@ -700,7 +600,7 @@ static void aa_approval_imposes_the_agreed_conditions(void **state)
 	assert_str(note_to(n, ROLE_LINE_MANAGER)->id, "LM1");
 
 	walk_to(w, WF_AWAITING_AA_APPROVAL);
-	walk_ok(w, "{'type':'aa.approved'," AA ",'body':{'conditions':" CONDS2
+	walk_ok(w, "{'type':'aa.approved'," EV_AA ",'body':{'conditions':" EV_CONDS2
 		   ",'review_period':'6mo'}}");
 	assert_ptr_not_equal(w->c.conditions, w->c.proposed);
 	assert_int_equal(w->c.conditions->via.array.size, 2);
@@ -717,7 +617,8 @@ static void aa_determination_no_risk_closes(void **state)
 
 	(void)state;
 	walk_to(w, WF_REFERRED_TO_AA);
-	walk_ok(w, "{'type':'aa.determined'," AA ",'body':{'decision':'no_risk','reasons':'r'}}");
+	walk_ok(w,
+		"{'type':'aa.determined'," EV_AA ",'body':{'decision':'no_risk','reasons':'r'}}");
 	assert_string_equal(wf_state_name(w->c.state), "closed");
 	assert_str(w->c.aa_decision, "no_risk");
 	assert_str(w->c.closed_reason, "no_risk");
@@ -748,15 +649,15 @@ static void aa_determination_while_representations_are_open_is_invalid_transitio
 
 	(void)state;
 	walk_to(w, WF_MITIGATION_PROPOSED);
-	walk_ok(w, DISPUTED);
+	walk_ok(w, EV_DISPUTED);
 	w->now = T0 + 13 * MS_DAY;
-	assert_int_equal(walk_try(w, DETERMINED), -1);
+	assert_int_equal(walk_try(w, EV_DETERMINED), -1);
 	assert_proto_err(&w->err, PROTO_INVALID_TRANSITION, "referred_to_aa");
 	assert_contains(w->err.message, "until 2026-02-24T00:00:00Z");
 	assert_contains(w->err.message, "no representations were made");
 	/* once the window has run out (even before the worker closed it) */
 	w->now = T0 + 14 * MS_DAY;
-	walk_ok(w, DETERMINED);
+	walk_ok(w, EV_DETERMINED);
 	assert_string_equal(wf_state_name(w->c.state), "awaiting_service");
 	/* the window is met as the case leaves */
 	assert_int_equal(walk_dl(w, DL_REPRESENTATIONS)->status, DLS_MET);
@@ -771,7 +672,7 @@ static void determination_served_opens_the_appeal_window_from_receipt(void **sta
 	(void)state;
 	walk_to(w, WF_AWAITING_SERVICE);
 	w->now = T0 + 3 * MS_DAY;
-	walk_ok(w, "{'type':'determination.served','at':%llu," PSD ",'body':{}}",
+	walk_ok(w, "{'type':'determination.served','at':%llu," EV_PSD ",'body':{}}",
 		(unsigned long long)(T0 + 2 * MS_DAY));
 	assert_int_equal(walk_dl(w, DL_SERVICE)->status, DLS_MET);
 	assert_dl(w, DL_APPEAL_WINDOW, DLS_OPEN, T0 + 2 * MS_DAY, T0 + 16 * MS_DAY);
@@ -786,7 +687,7 @@ static void wmp_appeals_14_days_accepted_on_day_14(void **state)
 	(void)state;
 	walk_to(w, WF_APPEAL_WINDOW);
 	w->now = T0 + 14 * MS_DAY;
-	walk_ok(w, APPEALED);
+	walk_ok(w, EV_APPEALED);
 	assert_string_equal(wf_state_name(w->c.state), "under_appeal");
 	assert_dl(w, DL_STRATEGY_MEETING, DLS_OPEN, T0 + 14 * MS_DAY, T0 + 42 * MS_DAY);
 	assert_int_equal(walk_dl(w, DL_APPEAL_WINDOW)->status, DLS_MET);
@@ -803,14 +704,14 @@ static void wmp_appeals_14_days_window_closed_on_day_15(void **state)
 	/* not yet closed by the worker: still judged by at */
 	w->now = T0 + 15 * MS_DAY;
 	assert_int_equal(
-	    walk_try(w, "{'type':'appeal.lodged','at':%llu," SUBJ ",'body':{'grounds':'g'}}",
+	    walk_try(w, "{'type':'appeal.lodged','at':%llu," EV_SUBJ ",'body':{'grounds':'g'}}",
 		     (unsigned long long)(T0 + 14 * MS_DAY + 1)),
 	    -1);
 	assert_proto_err(&w->err, PROTO_WINDOW_CLOSED, "appeal window closed at 2026-02-24");
 	/* after it closed (conditions_active): window_closed still, not invalid_transition */
 	walk_run_until(w, T0 + 15 * MS_DAY);
 	assert_string_equal(wf_state_name(w->c.state), "conditions_active");
-	assert_int_equal(walk_try(w, APPEALED), -1);
+	assert_int_equal(walk_try(w, EV_APPEALED), -1);
 	assert_proto_err(&w->err, PROTO_WINDOW_CLOSED, "appeal window");
 	free_walk(w);
 }
@@ -825,15 +726,15 @@ static void wmp_appeal_lodged_in_time_but_received_late_is_heard_once(void **sta
 	walk_run_until(w, T0 + 14 * MS_DAY);
 	assert_string_equal(wf_state_name(w->c.state), "conditions_active");
 	w->now = T0 + 15 * MS_DAY;
-	walk_ok(w, "{'type':'appeal.lodged','at':%llu," SUBJ ",'body':{'grounds':'g'}}",
+	walk_ok(w, "{'type':'appeal.lodged','at':%llu," EV_SUBJ ",'body':{'grounds':'g'}}",
 		(unsigned long long)(T0 + 13 * MS_DAY));
 	assert_string_equal(wf_state_name(w->c.state), "under_appeal");
 	/* the annual review that the window's closing opened is met as the case leaves */
 	assert_int_equal(walk_dl(w, DL_ANNUAL_REVIEW)->status, DLS_MET);
-	walk_ok(w, MET);
-	walk_ok(w, DECIDED("confirmed"));
+	walk_ok(w, EV_MET);
+	walk_ok(w, EV_DECIDED("confirmed"));
 	assert_int_equal(
-	    walk_try(w, "{'type':'appeal.lodged','at':%llu," SUBJ ",'body':{'grounds':'again'}}",
+	    walk_try(w, "{'type':'appeal.lodged','at':%llu," EV_SUBJ ",'body':{'grounds':'again'}}",
 		     (unsigned long long)(T0 + 13 * MS_DAY)),
 	    -1);
 	assert_proto_err(&w->err, PROTO_INVALID_TRANSITION, "conditions_active");
@@ -847,8 +748,8 @@ static void appeal_without_a_determination_is_invalid_transition(void **state)
 
 	(void)state;
 	walk_to(w, WF_AWAITING_AA_APPROVAL);
-	walk_ok(w, APPROVED);
-	assert_int_equal(walk_try(w, APPEALED), -1);
+	walk_ok(w, EV_APPROVED);
+	assert_int_equal(walk_try(w, EV_APPEALED), -1);
 	assert_proto_err(&w->err, PROTO_INVALID_TRANSITION, "conditions_active");
 	free_walk(w);
 }
@@ -873,7 +774,7 @@ static void appeal_upheld_closes(void **state)
 
 	(void)state;
 	walk_to(w, WF_AWAITING_APPEAL_DECISION);
-	walk_ok(w, DECIDED("upheld"));
+	walk_ok(w, EV_DECIDED("upheld"));
 	assert_string_equal(wf_state_name(w->c.state), "closed");
 	assert_str(w->c.appeal, "upheld");
 	assert_str(w->c.closed_reason, "appeal_upheld");
@@ -892,7 +793,7 @@ static void appeal_confirmed_keeps_the_conditions_and_starts_the_annual_review(v
 	(void)state;
 	walk_to(w, WF_AWAITING_APPEAL_DECISION);
 	before = w->c.conditions;
-	walk_ok(w, DECIDED("confirmed"));
+	walk_ok(w, EV_DECIDED("confirmed"));
 	assert_string_equal(wf_state_name(w->c.state), "conditions_active");
 	assert_ptr_equal(w->c.conditions, before);
 	assert_int_equal(walk_count(w, "conditions.imposed"), 0);
@@ -907,8 +808,8 @@ static void appeal_varied_imposes_the_new_conditions(void **state)
 
 	(void)state;
 	walk_to(w, WF_AWAITING_APPEAL_DECISION);
-	walk_ok(w, "{'type':'appeal.decided'," HEAD
-		   ",'body':{'outcome':'varied','conditions':" CONDS "}}");
+	walk_ok(w, "{'type':'appeal.decided'," EV_HEAD
+		   ",'body':{'outcome':'varied','conditions':" EV_CONDS "}}");
 	assert_int_equal(w->c.conditions->via.array.size, 1);
 	assert_str(w->c.appeal, "varied");
 	assert_int_equal(walk_count(w, "conditions.imposed"), 1);
@@ -926,7 +827,7 @@ static void wmp_breach_during_appeal_is_a_misconduct_referral(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(in_force) / sizeof(in_force[0]); i++) {
 		walk_to(w, in_force[i]);
-		walk_ok(w, "{'type':'breach.reported'," LM ",'body':{'details':'d'}}");
+		walk_ok(w, "{'type':'breach.reported'," EV_LM ",'body':{'details':'d'}}");
 		assert_int_equal(w->fx.n, 1);
 		assert_non_null(note_to(walk_note(w, "misconduct.referral", 0), ROLE_PSD));
 		assert_int_equal(w->c.state, in_force[i]);
@@ -942,11 +843,11 @@ static void review_requested_opens_a_review(void **state)
 	(void)state;
 	walk_to(w, WF_CONDITIONS_ACTIVE);
 	w->now = T0 + MS_DAY;
-	walk_ok(w, "{'type':'review.requested'," PSD ",'body':{'reason':'r'}}");
+	walk_ok(w, "{'type':'review.requested'," EV_PSD ",'body':{'reason':'r'}}");
 	assert_dl(w, DL_REVIEW, DLS_OPEN, T0 + MS_DAY, T0 + 29 * MS_DAY);
 	assert_int_equal(walk_dl(w, DL_ANNUAL_REVIEW)->status, DLS_OPEN);
 	/* a second request while one runs keeps it */
-	walk_ok(w, "{'type':'review.requested'," AA ",'body':{'reason':'again'}}");
+	walk_ok(w, "{'type':'review.requested'," EV_AA ",'body':{'reason':'again'}}");
 	assert_dl(w, DL_REVIEW, DLS_OPEN, T0 + MS_DAY, T0 + 29 * MS_DAY);
 	free_walk(w);
 }
@@ -960,9 +861,9 @@ static void annual_review_no_change_starts_the_next_one(void **state)
 
 	(void)state;
 	walk_to(w, WF_CONDITIONS_ACTIVE);
-	walk_ok(w, "{'type':'review.requested'," PSD ",'body':{'reason':'r'}}");
+	walk_ok(w, "{'type':'review.requested'," EV_PSD ",'body':{'reason':'r'}}");
 	walk_run_until(w, at);
-	walk_ok(w, "{'type':'review.completed'," AA
+	walk_ok(w, "{'type':'review.completed'," EV_AA
 		   ",'body':{'outcome':'no_change','representations_made':false}}");
 	assert_string_equal(wf_state_name(w->c.state), "conditions_active");
 	assert_str(w->c.review, "no_change");
@@ -984,15 +885,15 @@ static void annual_review_varied_gives_a_new_right_of_appeal(void **state)
 
 	(void)state;
 	walk_to(w, WF_CONDITIONS_ACTIVE);
-	walk_ok(w,
-		"{'type':'review.completed'," AA ",'body':{'outcome':'varied','conditions':" CONDS
-		",'representations_made':true}}");
+	walk_ok(w, "{'type':'review.completed'," EV_AA
+		   ",'body':{'outcome':'varied','conditions':" EV_CONDS
+		   ",'representations_made':true}}");
 	assert_string_equal(wf_state_name(w->c.state), "awaiting_service");
 	assert_int_equal(w->c.conditions->via.array.size, 1);
 	assert_int_equal(walk_dl(w, DL_ANNUAL_REVIEW)->status, DLS_MET);
 	assert_int_equal(walk_count(w, "conditions.imposed"), 1);
-	walk_ok(w, SERVED);
-	walk_ok(w, APPEALED);
+	walk_ok(w, EV_SERVED);
+	walk_ok(w, EV_APPEALED);
 	assert_string_equal(wf_state_name(w->c.state), "under_appeal");
 	free_walk(w);
 }
@@ -1003,7 +904,7 @@ static void annual_review_removed_closes(void **state)
 
 	(void)state;
 	walk_to(w, WF_CONDITIONS_ACTIVE);
-	walk_ok(w, "{'type':'review.completed'," AA
+	walk_ok(w, "{'type':'review.completed'," EV_AA
 		   ",'body':{'outcome':'removed','representations_made':false}}");
 	assert_string_equal(wf_state_name(w->c.state), "closed");
 	assert_str(w->c.closed_reason, "conditions_removed");
@@ -1020,14 +921,15 @@ static void vetting_reviewed_closes_the_task(void **state)
 	walk_to(w, WF_AWAITING_MITIGATION);
 	assert_int_equal(w->c.vetting.status, TASK_OPEN);
 	w->now = T0 + MS_DAY;
-	walk_ok(w, "{'type':'vetting.reviewed'," VET ",'body':{'outcome':'clearance_reviewed'}}");
+	walk_ok(w,
+		"{'type':'vetting.reviewed'," EV_VET ",'body':{'outcome':'clearance_reviewed'}}");
 	assert_int_equal(w->c.vetting.status, TASK_DONE);
 	assert_int_equal(w->c.vetting.done_at, T0 + MS_DAY);
 	assert_str(w->c.vetting.outcome, "clearance_reviewed");
 	assert_int_equal(walk_dl(w, DL_VETTING_REVIEW)->status, DLS_MET);
 	assert_string_equal(wf_state_name(w->c.state), "awaiting_mitigation");
 	/* no task now */
-	assert_int_equal(walk_try(w, "{'type':'vetting.reviewed'," VET
+	assert_int_equal(walk_try(w, "{'type':'vetting.reviewed'," EV_VET
 				     ",'body':{'outcome':'clearance_maintained'}}"),
 			 -1);
 	assert_proto_err(&w->err, PROTO_INVALID_TRANSITION, "no open vetting task");
@@ -1041,11 +943,12 @@ static void subject_updated_changes_who_is_told(void **state)
 
 	(void)state;
 	walk_to(w, WF_MITIGATION_PROPOSED);
-	walk_ok(w, "{'type':'subject.updated'," PSD ",'body':{'subject':{'line_manager':'LM2'}}}");
+	walk_ok(w,
+		"{'type':'subject.updated'," EV_PSD ",'body':{'subject':{'line_manager':'LM2'}}}");
 	assert_non_null(w->c.subject_update);
 	assert_int_equal(w->fx.n, 0);
-	walk_ok(w, AGREED);
-	walk_ok(w, APPROVED);
+	walk_ok(w, EV_AGREED);
+	walk_ok(w, EV_APPROVED);
 	assert_str(note_to(walk_note(w, "conditions.imposed", 0), ROLE_LINE_MANAGER)->id, "LM2");
 	free_walk(w);
 }
@@ -1058,20 +961,20 @@ static void deadline_extended_needs_a_live_deadline_and_a_later_due_time(void **
 	(void)state;
 	walk_to(w, WF_AWAITING_MANAGER_REVIEW);
 	assert_int_equal(walk_try(w,
-				  "{'type':'deadline.extended'," PSD
+				  "{'type':'deadline.extended'," EV_PSD
 				  ",'body':{'kind':'interview','due_at':%llu,'reason':'r'}}",
 				  (unsigned long long)(T0 + 30 * MS_DAY)),
 			 -1);
 	assert_proto_err(&w->err, PROTO_INVALID_TRANSITION, "awaiting_manager_review");
 	assert_contains(w->err.message, "interview");
 	assert_int_equal(walk_try(w,
-				  "{'type':'deadline.extended'," PSD
+				  "{'type':'deadline.extended'," EV_PSD
 				  ",'body':{'kind':'manager_review','due_at':%llu,'reason':'r'}}",
 				  (unsigned long long)(T0 + 7 * MS_DAY)),
 			 -1);
 	assert_proto_err(&w->err, PROTO_INVALID_FIELD, "body.due_at");
 	walk_ok(w,
-		"{'type':'deadline.extended'," PSD
+		"{'type':'deadline.extended'," EV_PSD
 		",'body':{'kind':'manager_review','due_at':%llu,'reason':'r'}}",
 		(unsigned long long)(T0 + 10 * MS_DAY));
 	assert_dl(w, DL_MANAGER_REVIEW, DLS_OPEN, T0, T0 + 10 * MS_DAY);
@@ -1088,7 +991,8 @@ static void case_closed_cancels_what_runs_and_starts_retention(void **state)
 		const struct wf_note *n;
 
 		walk_to(w, s);
-		walk_ok(w, "{'type':'case.closed'," PSD ",'body':{'reason':'association_ceased'}}");
+		walk_ok(w,
+			"{'type':'case.closed'," EV_PSD ",'body':{'reason':'association_ceased'}}");
 		assert_str(w->c.closed_reason, "association_ceased");
 		assert_int_equal(w->c.closed_at, T0);
 		for (uint32_t i = 0; i < w->c.n_dl; i++) {
@@ -1116,11 +1020,12 @@ static void p01c_3_10_extremist_category_is_a_prevent_referral(void **state)
 	struct walk *w = new_walk();
 
 	(void)state;
-	walk_ok(w, DECL_WITH("SC", "'media','extremist'", ""));
+	walk_ok(w, EV_DECL_WITH("SC", "'media','extremist'", ""));
 	assert_int_equal(walk_count(w, "prevent.referral"), 1);
 	assert_non_null(note_to(walk_note(w, "prevent.referral", 0), ROLE_PSD));
 	walk_reset(w, T0);
-	walk_ok(w, "{'type':'referral.submitted','body':" REF_BODY_WITH(",'anonymous':true") "}");
+	walk_ok(w,
+		"{'type':'referral.submitted','body':" EV_REF_BODY_WITH(",'anonymous':true") "}");
 	assert_int_equal(walk_count(w, "prevent.referral"), 0);
 	free_walk(w);
 }
@@ -1131,15 +1036,15 @@ static void p01c_3_15_vulnerable_victim_witness_is_a_misconduct_referral(void **
 	struct walk *w = new_walk();
 
 	(void)state;
-	walk_ok(w, DECL_WITH("SC", "'victim_witness_live_case'", ",'vulnerable':true"));
+	walk_ok(w, EV_DECL_WITH("SC", "'victim_witness_live_case'", ",'vulnerable':true"));
 	assert_true(w->c.flags & WFC_MISCONDUCT);
 	assert_int_equal(walk_count(w, "misconduct.referral"), 1);
 	walk_reset(w, T0);
-	walk_ok(w, DECL_WITH("SC", "'victim_witness_live_case'", ",'vulnerable':false"));
+	walk_ok(w, EV_DECL_WITH("SC", "'victim_witness_live_case'", ",'vulnerable':false"));
 	assert_false(w->c.flags & WFC_MISCONDUCT);
 	assert_int_equal(walk_count(w, "misconduct.referral"), 0);
 	walk_reset(w, T0);
-	walk_ok(w, DECL_WITH("SC", "'criminal_conviction'", ",'vulnerable':true"));
+	walk_ok(w, EV_DECL_WITH("SC", "'criminal_conviction'", ",'vulnerable':true"));
 	assert_int_equal(walk_count(w, "misconduct.referral"), 0);
 	free_walk(w);
 }
@@ -1153,7 +1058,7 @@ static void wmp_vetting_review_required_by_level_opens_a_task(void **state)
 
 	(void)state;
 	walk_to(w, WF_AWAITING_INTERVIEW);
-	walk_ok(w, INTERVIEWED("mitigation"));
+	walk_ok(w, EV_INTERVIEWED("mitigation"));
 	assert_int_equal(w->c.vetting.status, TASK_OPEN);
 	assert_false(w->c.vetting.optional);
 	assert_dl(w, DL_VETTING_REVIEW, DLS_OPEN, T0, T0 + 28 * MS_DAY);
@@ -1162,10 +1067,10 @@ static void wmp_vetting_review_required_by_level_opens_a_task(void **state)
 	assert_false(n->optional);
 	assert_non_null(note_to(n, ROLE_VETTING));
 	/* told once while the task is open: the AA's conditions say nothing new */
-	walk_ok(w, PROPOSED);
-	walk_ok(w, DISPUTED);
-	walk_ok(w, REPS);
-	walk_ok(w, DETERMINED);
+	walk_ok(w, EV_PROPOSED);
+	walk_ok(w, EV_DISPUTED);
+	walk_ok(w, EV_REPS);
+	walk_ok(w, EV_DETERMINED);
 	assert_int_equal(walk_count(w, "vetting.review_required"), 0);
 	free_walk(w);
 }
@@ -1177,18 +1082,18 @@ static void wmp_vetting_may_review_below_the_level_is_optional(void **state)
 	const struct wf_note *n;
 
 	(void)state;
-	walk_ok(w, DECL_WITH("NPPV2", "'criminal_conviction'", ",'bypass_manager':true"));
-	walk_ok(w, ASSESSED("mitigation"));
+	walk_ok(w, EV_DECL_WITH("NPPV2", "'criminal_conviction'", ",'bypass_manager':true"));
+	walk_ok(w, EV_ASSESSED("mitigation"));
 	assert_non_null(n = walk_note(w, "vetting.review_required", 0));
 	assert_true(n->optional);
 	assert_null(walk_dl(w, DL_VETTING_REVIEW));
 	assert_true(w->c.vetting.optional);
 	/* the level rises: the next identification makes it a required review */
-	walk_ok(w, "{'type':'subject.updated'," PSD ",'body':{'subject':{'vetting':'DV'}}}");
-	walk_ok(w, PROPOSED);
-	walk_ok(w, DISPUTED);
-	walk_ok(w, REPS);
-	walk_ok(w, "{'type':'aa.determined'," AA
+	walk_ok(w, "{'type':'subject.updated'," EV_PSD ",'body':{'subject':{'vetting':'DV'}}}");
+	walk_ok(w, EV_PROPOSED);
+	walk_ok(w, EV_DISPUTED);
+	walk_ok(w, EV_REPS);
+	walk_ok(w, "{'type':'aa.determined'," EV_AA
 		   ",'body':{'decision':'cease','conditions':[{'code':'cease_association','text':'"
 		   "end'}],'reasons':'r'}}");
 	assert_non_null(n = walk_note(w, "vetting.review_required", 0));
@@ -1206,8 +1111,8 @@ static void every_state_change_is_case_state_changed(void **state)
 
 	(void)state;
 	walk_reset(w, T0);
-	for (size_t i = 0; i < sizeof(main_line) / sizeof(main_line[0]); i++) {
-		walk_ok(w, "%s", main_line[i]);
+	for (size_t i = 0; i < WALK_MAIN_LEN; i++) {
+		walk_ok(w, "%s", walk_main_line[i]);
 		if (from == WF_NONE || from == w->c.state)
 			assert_int_equal(walk_count(w, "case.state_changed"), 0);
 		else
@@ -1224,8 +1129,8 @@ static void notifications_name_only_staff_ids(void **state)
 
 	(void)state;
 	walk_reset(w, T0);
-	for (size_t i = 0; i < sizeof(main_line) / sizeof(main_line[0]); i++) {
-		walk_ok(w, "%s", main_line[i]);
+	for (size_t i = 0; i < WALK_MAIN_LEN; i++) {
+		walk_ok(w, "%s", walk_main_line[i]);
 		for (uint32_t k = 0; k < w->fx.n; k++)
 			for (uint32_t j = 0; j < w->fx.note[k].n_to; j++) {
 				struct proto_str id = w->fx.note[k].to[j].id;
@@ -1249,7 +1154,7 @@ static void check_order_role_before_window_closed(void **state)
 	(void)state;
 	walk_to(w, WF_APPEAL_WINDOW);
 	w->now = T0 + 20 * MS_DAY;
-	assert_int_equal(walk_try(w, "{'type':'appeal.lodged'," PSD ",'body':{'grounds':'g'}}"),
+	assert_int_equal(walk_try(w, "{'type':'appeal.lodged'," EV_PSD ",'body':{'grounds':'g'}}"),
 			 -1);
 	assert_proto_err(&w->err, PROTO_FORBIDDEN, "psd");
 	free_walk(w);
@@ -1262,7 +1167,7 @@ static void check_order_role_before_state(void **state)
 	(void)state;
 	walk_to(w, WF_CLOSED);
 	assert_int_equal(walk_try(w, "{'type':'referral.submitted','actor':{'id':'X','role':'hr'},"
-				     "'body':" REF_BODY "}"),
+				     "'body':" EV_REF_BODY "}"),
 			 -1);
 	assert_proto_err(&w->err, PROTO_FORBIDDEN, "hr");
 	free_walk(w);
@@ -1276,7 +1181,7 @@ static void check_order_window_closed_before_invalid_transition(void **state)
 	walk_to(w, WF_APPEAL_WINDOW);
 	walk_run_until(w, T0 + 20 * MS_DAY);
 	assert_string_equal(wf_state_name(w->c.state), "conditions_active");
-	assert_int_equal(walk_try(w, APPEALED), -1);
+	assert_int_equal(walk_try(w, EV_APPEALED), -1);
 	assert_proto_err(&w->err, PROTO_WINDOW_CLOSED, NULL);
 	free_walk(w);
 }
@@ -1289,7 +1194,7 @@ static void rejected_event_leaves_no_notes(void **state)
 
 	(void)state;
 	walk_to(w, WF_AWAITING_MANAGER_REVIEW);
-	assert_int_equal(walk_try(w, APPROVED), -1);
+	assert_int_equal(walk_try(w, EV_APPROVED), -1);
 	assert_int_equal(w->fx.n, 0);
 	assert_string_equal(wf_state_name(w->c.state), "awaiting_manager_review");
 	free_walk(w);
