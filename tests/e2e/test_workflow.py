@@ -7,7 +7,7 @@ production defaults (days), so none falls due during a test unless its `at` says
 import unittest
 
 from harness import (AA_ROSTER, CONDITIONS, DAY_MS, VARIED_CONDITIONS, DaemonTestCase, Flow,
-                     SharedDaemonTestCase, anonymous_referral, case_ref, declaration,
+                     SharedDaemonTestCase, add_months, anonymous_referral, case_ref, declaration,
                      duration_ms, event, new_subject_id, now_ms, pack, production_due_ms,
                      production_duration_ms, referral, roles_of, subject)
 
@@ -49,14 +49,12 @@ def transitions(notes):
             if n["topic"] == "case.state_changed"]
 
 
-class Workflow(SharedDaemonTestCase):
-    daemon_settings = {"sections": WORKFLOW_SECTIONS}
-
-    # ---- helpers
+class CaseChecks:
+    """Assertions on case.get's deadlines and history, for the test classes below."""
 
     def assertDeadline(self, case, kind, start, status="open"):
-        """case has exactly one `kind` deadline in `status` (the last of that kind), due at
-        start + the production default."""
+        """case's latest `kind` deadline is in `status` and due at start + the production
+        default (WORKFLOW.md: a deadline "runs from the event's at")."""
         got = by_kind(case, kind)
         self.assertTrue(got, "no %s deadline in %r" % (kind, case["deadlines"]))
         last = got[-1]
@@ -76,6 +74,10 @@ class Workflow(SharedDaemonTestCase):
         hist = flow.case()["history"]
         self.assertEqual([(h["seq"], h["type"], h["at"]) for h in hist],
                          [(r["seq"], e["type"], e["at"]) for r, e in zip(flow.replies, flow.events)])
+
+
+class Workflow(CaseChecks, SharedDaemonTestCase):
+    daemon_settings = {"sections": WORKFLOW_SECTIONS}
 
     def open_case(self, **body):
         return Flow(self, self.d, declaration(at=now_ms(), **body))
@@ -379,15 +381,19 @@ class Workflow(SharedDaemonTestCase):
         self.assertHistory(f)
 
 
-class AppealWindow(DaemonTestCase):
+class Windows(CaseChecks, DaemonTestCase):
+    """Windows closed by `at`. Each case's history lies in the past, so that the day after a
+    window is not in the future. mitigation_response is made long enough that a backdated
+    proposal is not referred to the AA by the daemon before the test's next step (a deadline
+    already past when it opens runs out at once)."""
+
+    def daemon(self, name):
+        return self.new_daemon(name, sections=dict(WORKFLOW_SECTIONS,
+                                                   deadlines={"mitigation_response": "60d"}))
 
     def test_appeal_on_day_15_is_window_closed(self):
-        # WMP appeals: 14 days from receipt of the determination in writing. The case's
-        # history lies in the past so that day 15 is not in the future. mitigation_response
-        # is made long enough that the backdated proposal is not referred to the AA before the
-        # subject agrees (a deadline already past when it opens runs out at once).
-        d = self.new_daemon("day15", sections=dict(
-            WORKFLOW_SECTIONS, deadlines={"mitigation_response": "60d"}))
+        # WMP appeals: 14 days from receipt of the determination in writing
+        d = self.daemon("day15")
         window = production_duration_ms("deadlines", "appeal_window")
         served_at = now_ms() - window - 2 * DAY_MS
         t0 = served_at - 4 * DAY_MS
@@ -408,6 +414,90 @@ class AppealWindow(DaemonTestCase):
         got = f.case()
         self.assertNotIn("appeal.lodged", [h["type"] for h in got["history"]])
         self.assertEqual(got["conditions"], CONDITIONS)
+
+
+    def test_representations_after_their_window_are_window_closed(self):
+        # representations: "a window, not a breach: when it closes, the AA may determine";
+        # PROTOCOL.md window_closed: "an appeal or representations after its window"
+        d = self.daemon("reps")
+        window = production_duration_ms("deadlines", "representations")
+        disputed_at = now_ms() - window - DAY_MS
+        t0 = disputed_at - DAY_MS
+        f = Flow(self, d, declaration(at=t0, bypass_manager=True))
+        f.step("assessment.recorded", "awaiting_mitigation", at=t0)
+        f.step("mitigation.proposed", "mitigation_proposed", at=t0)
+        f.step("mitigation.disputed", "referred_to_aa", at=disputed_at)
+        esc = d.wait_note("case.escalated", f.ref)
+        aa = [r["id"] for r in esc["recipients"] if r["role"] == "aa"][0]
+        f.reject("representations.submitted", "window_closed")
+        self.assertEqual(d.notes_for(f.ref, "deadline.breached"), [], "a window is not a breach")
+        # none were made and the window is closed: the AA may determine
+        f.step("aa.determined", "awaiting_service", actor_id=aa)
+        reps = by_kind(f.case(), "representations")
+        self.assertEqual([(x["due_at"], x["status"]) for x in reps], [(disputed_at + window, "met")])
+
+
+class Outcomes(CaseChecks, SharedDaemonTestCase):
+    """The other branches of the decisions (WORKFLOW.md "goes to")."""
+    daemon_settings = {"sections": WORKFLOW_SECTIONS}
+
+    def decided(self):
+        f = Flow(self, self.d, declaration(at=now_ms(), bypass_manager=True))
+        for typ, after in ROUTE[:3]:
+            f.step(typ, after)
+        return f
+
+    def test_aa_approval_review_period_sets_the_annual_review(self):
+        # aa.approved: "review_period? (default annual_review)"
+        f = self.decided()
+        f.step("aa.approved", "conditions_active", review_period="6mo",
+               conditions=VARIED_CONDITIONS)
+        got = f.case()
+        self.assertEqual(got["conditions"], VARIED_CONDITIONS)
+        self.assertEqual(by_kind(got, "annual_review")[-1]["due_at"],
+                         add_months(f.events[-1]["at"], 6))
+
+    def test_aa_determines_no_risk_closes_and_cease_awaits_service(self):
+        # "the PSD AA will decide ...": no_risk -> closed, otherwise awaiting_service
+        f = self.decided()
+        f.step("aa.determined", "closed", decision="no_risk", conditions=None)
+        g = self.decided()
+        g.step("aa.determined", "awaiting_service", decision="cease",
+               conditions=[{"code": "cease_association", "text": "End the association."}])
+
+    def test_appeal_upheld_closes_and_confirmed_keeps_conditions(self):
+        # "uphold, confirm or vary"
+        for outcome, state, conditions in (("upheld", "closed", None),
+                                           ("confirmed", "conditions_active", CONDITIONS)):
+            f = self.decided()
+            for typ, after in ROUTE[3:7]:
+                f.step(typ, after)
+            f.step("appeal.decided", state, outcome=outcome, conditions=None)
+            if conditions is not None:
+                self.assertEqual(f.case()["conditions"], conditions)
+
+    def test_review_varied_gives_a_new_right_of_appeal_and_removed_closes(self):
+        # review.completed: "any variation ... right of appeal"
+        f = self.decided()
+        f.step("aa.approved", "conditions_active")
+        f.step("review.requested", "conditions_active")
+        self.assertDeadline(f.case(), "review", f.events[-1]["at"])
+        f.step("review.completed", "awaiting_service", outcome="varied",
+               conditions=VARIED_CONDITIONS, representations_made=True)
+        self.assertEqual([x["status"] for x in by_kind(f.case(), "review")], ["met"])
+        f.step("determination.served", "appeal_window")
+        self.assertEqual(f.case()["conditions"], VARIED_CONDITIONS)
+        g = self.decided()
+        g.step("aa.approved", "conditions_active")
+        g.step("review.completed", "closed", outcome="removed")
+
+    def test_subject_updated_keeps_the_id(self):
+        # subject.updated: "any subject fields but id"
+        f = Flow(self, self.d, declaration(at=now_ms()))
+        f.step("subject.updated", "awaiting_manager_review", subject={"rank": "DS"})
+        got = f.case()["subject"]
+        self.assertEqual((got["id"], got["rank"], got["name"]), (f.subject_id, "DS", "Pat Example"))
+        f.reject("subject.updated", "invalid_field", r"id|subject\.id", subject={"id": "X-1"})
 
 
 class Roster(DaemonTestCase):
