@@ -2,8 +2,8 @@
  * long it takes to say READY, and how late the breaches of deadlines that fall due together
  * reach a subscriber.
  *
- *   bench_deadlines -N NOTIFY_SOCKET -n EXPECTED -a DUE_FIRST_MS -z DUE_LAST_MS
- *                   [-R READY_TIMEOUT_S] [-g GRACE_S] NOTIFY_ENDPOINT
+ *   bench_deadlines {-N NOTIFY_SOCKET | -p DAEMON_PID} -n EXPECTED -a DUE_FIRST_MS
+ *                   -z DUE_LAST_MS [-R READY_TIMEOUT_S] [-g GRACE_S] NOTIFY_ENDPOINT
  *
  * It binds NOTIFY_SOCKET (an AF_UNIX datagram socket, systemd's Type=notify protocol) and
  * waits for READY=1 from a daemon started with NOTIFY_SOCKET set to it (run-bench starts the
@@ -12,7 +12,8 @@
  * endpoint and, for each `deadline.breached` whose deadline.due_at lies in
  * [DUE_FIRST_MS, DUE_LAST_MS], takes lateness = the time it was received - due_at. It stops
  * when EXPECTED distinct cases have been seen, when GRACE_S (30) have passed since
- * DUE_LAST_MS, or when the daemon (the sender of READY=1) has gone.
+ * DUE_LAST_MS, or when the daemon (the sender of READY=1) has gone. With -p instead of -N,
+ * the daemon is already running: it subscribes at once, and prints ready_at_us=0.
  *
  * Prints a human line and one RESULT line (bench_util.h): ready_at_us, received (breaches in
  * the window, counted once a case), duplicates (a case breached twice), others (breaches
@@ -43,11 +44,13 @@
 #define TOPIC_BREACHED "deadline.breached"
 #define REF_MAX        32 /* PROTOCOL.md case references: NA-2026-000001 and longer counters */
 #define DGRAM_MAX      4096
+#define SLICES         10  /* the window in tenths: the worst lateness of each is printed */
 #define POLL_MS        100 /* the longest a wait goes without checking the clock and the pid */
 
 struct opts {
 	const char *notify_socket, *endpoint;
 	uint64_t expected, due_first, due_last;
+	pid_t pid; /* -p: a daemon already running */
 	double ready_timeout_s, grace_s;
 };
 
@@ -195,7 +198,9 @@ struct tally {
 	uint64_t duplicates, others, early, notes, bad;
 	uint64_t seq_first, seq_last, seq_count; /* all topics: gaps = span - count */
 	uint64_t last_recv_ns;
-	struct bench_samples late; /* ns, first arrival of each case */
+	struct bench_samples late;  /* ns, first arrival of each case */
+	uint64_t slice_max[SLICES]; /* ns, the worst lateness by tenth of the window: where it
+				       was late (a cold start shows in the first) */
 };
 
 static bool key_is(const msgpack_object *k, const char *s)
@@ -273,8 +278,11 @@ static int take_note(struct tally *t, const struct opts *o, const char *topic, s
 	t->last_recv_ns = recv_ns;
 	if (recv_ns < due * 1000000ull)
 		t->early++;
-	if (bench_samples_add(&t->late,
-			      recv_ns > due * 1000000ull ? recv_ns - due * 1000000ull : 0) < 0)
+	uint64_t late = recv_ns > due * 1000000ull ? recv_ns - due * 1000000ull : 0;
+	size_t slice = (size_t)((due - o->due_first) * SLICES / (o->due_last - o->due_first + 1));
+	if (late > t->slice_max[slice])
+		t->slice_max[slice] = late;
+	if (bench_samples_add(&t->late, late) < 0)
 		rc = -1;
 out:
 	msgpack_unpacked_destroy(&up);
@@ -329,6 +337,21 @@ static int listen_breaches(void *sub, struct tally *t, const struct opts *o, pid
 
 /* ------------------------------------------------------------------------------------ */
 
+static void print_breaches(const struct opts *o, const struct tally *t, double p50, double p99,
+			   double max, double drained_ms, uint64_t gaps)
+{
+	printf("breaches due %" PRIu64 "..%" PRIu64 ": %zu of %" PRIu64
+	       " received, lateness p50 %.1f ms, p99 %.1f ms, max %.1f ms; last %.1f ms after the "
+	       "last due; duplicates %" PRIu64 ", outside the window %" PRIu64 ", early %" PRIu64
+	       ", seq gaps %" PRIu64 ", unreadable %" PRIu64 "\n",
+	       o->due_first, o->due_last, t->unique, o->expected, p50, p99, max, drained_ms,
+	       t->duplicates, t->others, t->early, gaps, t->bad);
+	printf("  worst lateness by tenth of the window (ms):");
+	for (int i = 0; i < SLICES; i++)
+		printf(" %.1f", (double)t->slice_max[i] / 1e6);
+	printf("\n");
+}
+
 static void report(const struct opts *o, uint64_t ready_ns, struct tally *t, int failed)
 {
 	bench_samples_sort(&t->late);
@@ -340,12 +363,8 @@ static void report(const struct opts *o, uint64_t ready_ns, struct tally *t, int
 				: 0;
 	uint64_t gaps = t->seq_count ? t->seq_last - t->seq_first + 1 - t->seq_count : 0;
 
-	printf("breaches due %" PRIu64 "..%" PRIu64 ": %zu of %" PRIu64
-	       " received, lateness p50 %.1f ms, p99 %.1f ms, max %.1f ms; last %.1f ms after the "
-	       "last due; duplicates %" PRIu64 ", outside the window %" PRIu64 ", early %" PRIu64
-	       ", seq gaps %" PRIu64 ", unreadable %" PRIu64 "\n",
-	       o->due_first, o->due_last, t->unique, o->expected, p50, p99, max, drained_ms,
-	       t->duplicates, t->others, t->early, gaps, t->bad);
+	if (o->expected)
+		print_breaches(o, t, p50, p99, max, drained_ms, gaps);
 	printf("RESULT ready_at_us=%" PRIu64 " expected=%" PRIu64
 	       " received=%zu duplicates=%" PRIu64 " others=%" PRIu64 " early=%" PRIu64
 	       " gaps=%" PRIu64 " bad=%" PRIu64 " notes=%" PRIu64
@@ -358,17 +377,23 @@ static int run(const struct opts *o)
 {
 	struct tally t = {0};
 	void *ctx = NULL, *sub = NULL;
-	int fd, failed = 1, zero = 0;
-	pid_t pid = 0;
+	int failed = 1, zero = 0;
+	pid_t pid = o->pid;
+	uint64_t ready = 0;
 
-	if (refset_init(&t.seen, o->expected) < 0 || (fd = notify_bind(o->notify_socket)) < 0)
+	if (refset_init(&t.seen, o->expected) < 0)
 		return 1;
-	uint64_t ready = wait_ready(fd, o, &pid);
-	close(fd); /* later STATUS= datagrams are the daemon's to lose */
-	if (!ready)
-		goto out;
-	printf("READY at %" PRIu64 " us from pid %ld\n", ready / 1000, (long)pid);
-	fflush(stdout);
+	if (o->notify_socket) {
+		int fd = notify_bind(o->notify_socket);
+		if (fd < 0)
+			goto out;
+		ready = wait_ready(fd, o, &pid);
+		close(fd); /* later STATUS= datagrams are the daemon's to lose */
+		if (!ready)
+			goto out;
+		printf("READY at %" PRIu64 " us from pid %ld\n", ready / 1000, (long)pid);
+		fflush(stdout);
+	}
 	if (o->expected == 0) {
 		failed = 0;
 		goto out;
@@ -386,7 +411,7 @@ static int run(const struct opts *o)
 	}
 	if (wall_ns() + (uint64_t)1e9 > o->due_first * 1000000ull)
 		fprintf(stderr,
-			"bench_deadlines: WARNING: READY came less than 1 s before the first "
+			"bench_deadlines: WARNING: subscribed less than 1 s before the first "
 			"deadline: the subscription may miss the first breaches\n");
 	if (listen_breaches(sub, &t, o, pid) < 0)
 		fprintf(stderr, "bench_deadlines: stopped listening: %s\n",
@@ -398,7 +423,8 @@ out:
 		zmq_close(sub);
 	if (ctx)
 		zmq_ctx_term(ctx);
-	unlink(o->notify_socket);
+	if (o->notify_socket)
+		unlink(o->notify_socket);
 	free(t.seen.ref);
 	bench_samples_free(&t.late);
 	return failed;
@@ -407,8 +433,8 @@ out:
 static void usage(const char *argv0)
 {
 	fprintf(stderr,
-		"usage: %s -N NOTIFY_SOCKET -n EXPECTED -a DUE_FIRST_MS -z DUE_LAST_MS "
-		"[-R READY_TIMEOUT_S] [-g GRACE_S] NOTIFY_ENDPOINT\n",
+		"usage: %s {-N NOTIFY_SOCKET | -p DAEMON_PID} -n EXPECTED -a DUE_FIRST_MS "
+		"-z DUE_LAST_MS [-R READY_TIMEOUT_S] [-g GRACE_S] NOTIFY_ENDPOINT\n",
 		argv0);
 	exit(2);
 }
@@ -418,10 +444,13 @@ int main(int argc, char **argv)
 	struct opts o = {.ready_timeout_s = 10, .grace_s = 30};
 	int ch;
 
-	while ((ch = getopt(argc, argv, "N:n:a:z:R:g:")) != -1) {
+	while ((ch = getopt(argc, argv, "N:p:n:a:z:R:g:")) != -1) {
 		switch (ch) {
 		case 'N':
 			o.notify_socket = optarg;
+			break;
+		case 'p':
+			o.pid = (pid_t)bench_arg_num("-p", optarg, 1, 1e9);
 			break;
 		case 'n':
 			o.expected = (uint64_t)bench_arg_num("-n", optarg, 0, 1e8);
@@ -442,7 +471,7 @@ int main(int argc, char **argv)
 			usage(argv[0]);
 		}
 	}
-	if (!o.notify_socket || optind != argc - 1 ||
+	if (!o.notify_socket == !o.pid || optind != argc - 1 ||
 	    (o.expected && (!o.due_first || o.due_last < o.due_first)))
 		usage(argv[0]);
 	o.endpoint = argv[optind];

@@ -1,7 +1,8 @@
 /* bench_fill: fills a store with open cases for the deadline benchmark (run-bench-deadlines),
  * straight through batch_apply, much faster than through the socket.
  *
- *   bench_fill [-n CASES] [-s DUE] [-b BATCH] [-L LEAD_S] [-w SPREAD_MS] [-u SUBJECTS] -c CONF
+ *   bench_fill [-n CASES] [-s DUE] [-k WINDOWS] [-G GAP_S] [-L LEAD_S] [-w SPREAD_MS]
+ *              [-b BATCH] [-u SUBJECTS] -c CONF
  *
  * CONF is the daemon's config for the benchmark: the store is [daemon] state_dir, opened
  * with sync off whatever [store] sync says (one flush at the end instead of one a batch:
@@ -9,18 +10,20 @@
  * [deadlines], as the daemon will.
  *
  * Every case is a `declaration.submitted`, which opens a manager_review deadline running
- * from the event's `at`. CASES - DUE of them have an `at` between 1 h and 5 d ago, so that
- * their deadlines and reminders lie days ahead. The last DUE of them (filled last, so that
- * their references are neighbours, as those of cases received in the same second are)
- * have `at` = T0 - [deadlines] manager_review, spread evenly over SPREAD_MS, where
- * T0 = the end of the fill + LEAD_S: they fall due together in one SPREAD_MS window, LEAD_S
- * after the fill. Their reminders are then past; the fill fires them (and anything else due)
- * as the daemon's deadline worker would, through batch_run, so that the daemon starts on a
- * store where nothing is due before T0.
+ * from the event's `at`. All but WINDOWS x DUE of them have an `at` between 1 h and 5 d
+ * ago, so that their deadlines and reminders lie days ahead. The last WINDOWS x DUE (filled
+ * last, DUE at a time, so that each window's references are neighbours, as those of cases
+ * received in the same second are) fall due together: window i (from 1) opens at
+ * T0 + (i - 1) x GAP_S, where T0 = the end of the fill + LEAD_S, and its DUE cases have
+ * `at` = their due time - [deadlines] manager_review, spread evenly over SPREAD_MS. Their
+ * reminders are then past; the fill fires them (and anything else due) as the daemon's
+ * deadline worker would, through batch_run, so that the daemon starts on a store where
+ * nothing is due before T0.
  *
  * Prints a human line and one `RESULT key=value ...` line (bench_util.h's convention):
- * cases, due_first_ms / due_last_ms (the due window), fill seconds and cases/s, the due
- * entries fired, and data.mdb's size. Exit 0, or 1 when anything was rejected or failed. */
+ * cases, wI_first_ms / wI_last_ms (window I's first and last due time), fill seconds and
+ * cases/s, the due entries fired, and data.mdb's size. Exit 0, or 1 when anything was
+ * rejected or failed. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -46,6 +49,7 @@
 #define OTHER_AT_MIN   HOUR_MS      /* the other cases' `at`: at least this long ago, */
 #define OTHER_AT_SPAN  (5 * DAY_MS) /* and at most this much longer ago */
 #define MAX_BATCH      65536
+#define MAX_WINDOWS    8
 #define MAX_REJECTIONS 5 /* printed in full; all are counted */
 #define CIRCUMSTANCES                                                                              \
 	"My brother-in-law was convicted in 2019 of handling stolen goods and was released "       \
@@ -58,8 +62,8 @@
 struct opts {
 	const char *conf;
 	uint64_t cases, due;
-	unsigned batch, subjects;
-	double lead_s;
+	unsigned windows, batch, subjects;
+	double lead_s, gap_s;
 	uint64_t spread_ms;
 };
 
@@ -232,7 +236,7 @@ static uint64_t other_at(void *arg, uint64_t k)
 	return now - OTHER_AT_MIN - mix64(k) % OTHER_AT_SPAN;
 }
 
-/* The cases that fall due together: at + manager_review spread over the window. */
+/* The cases of one window: at + manager_review spread over it. */
 struct due_plan {
 	uint64_t first_case, n;
 	uint64_t due_first, spread_ms, review_ms;
@@ -320,13 +324,13 @@ static void close_fill(struct fill *f)
 	policy_free(&f->policy);
 }
 
-/* Fills the others, then the cases that fall due together, placing their window LEAD_S
- * after the fill (whatever time the fill took). Returns 0 or -1. */
-static int fill_all(struct fill *f, struct due_plan *plan)
+/* Fills the others, then the windows' cases, placing the first window LEAD_S after the fill
+ * (whatever time the fill took). Returns 0 or -1. */
+static int fill_all(struct fill *f, struct due_plan plan[MAX_WINDOWS])
 {
 	const struct opts *o = f->o;
 	struct duration review = f->policy.due[DL_MANAGER_REVIEW];
-	uint64_t others = o->cases - o->due, started_ms = bench_wall_ms();
+	uint64_t others = o->cases - o->windows * o->due, started_ms = bench_wall_ms();
 
 	if (review.unit != DUR_MS) {
 		fprintf(stderr,
@@ -336,14 +340,20 @@ static int fill_all(struct fill *f, struct due_plan *plan)
 	}
 	if (fill_range(f, 0, others, other_at, &started_ms) < 0)
 		return -1;
-	*plan = (struct due_plan){
-	    .first_case = others,
-	    .n = o->due,
-	    .due_first = bench_wall_ms() + (uint64_t)(o->lead_s * 1000),
-	    .spread_ms = o->spread_ms,
-	    .review_ms = review.n,
-	};
-	return o->due && fill_range(f, others, o->cases, due_at, plan) < 0 ? -1 : 0;
+	uint64_t t0 = bench_wall_ms() + (uint64_t)(o->lead_s * 1000);
+	for (unsigned i = 0; o->due && i < o->windows; i++) {
+		plan[i] = (struct due_plan){
+		    .first_case = others + i * o->due,
+		    .n = o->due,
+		    .due_first = t0 + (uint64_t)(i * o->gap_s * 1000),
+		    .spread_ms = o->spread_ms,
+		    .review_ms = review.n,
+		};
+		if (fill_range(f, plan[i].first_case, plan[i].first_case + o->due, due_at,
+			       &plan[i]) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* Fires what the fill left due, then flushes the store once: the daemon's first fsync must
@@ -367,27 +377,28 @@ static int64_t settle_store(struct fill *f)
 	return fired;
 }
 
-static void report(const struct fill *f, const struct due_plan *plan, const char *state_dir,
-		   double fill_s, double total_s, int64_t fired)
+static void report(const struct fill *f, const struct due_plan plan[MAX_WINDOWS],
+		   const char *state_dir, double fill_s, double total_s, int64_t fired)
 {
 	const struct opts *o = f->o;
 	char path[PATH_MAX + 16];
 	struct stat sb;
-	uint64_t due_first = o->due ? plan->due_first : 0;
-	uint64_t due_last = o->due ? due_at_of(plan, o->cases - 1) : 0;
 
 	snprintf(path, sizeof(path), "%s/data.mdb", state_dir);
 	uint64_t bytes = stat(path, &sb) == 0 ? (uint64_t)sb.st_size : 0;
-	printf("fill: %" PRIu64 " cases (%" PRIu64 " due in %" PRIu64 " ms from %" PRIu64
-	       "), batches of %u, %.1f s (%.0f cases/s); %" PRId64
+	printf("fill: %" PRIu64 " cases (%u windows of %" PRIu64 " due in %" PRIu64
+	       " ms), batches of %u, %.1f s (%.0f cases/s); %" PRId64
 	       " due entries fired; %.1f s with the flush; data.mdb %.1f MiB\n",
-	       f->accepted, o->due, o->spread_ms, due_first, o->batch, fill_s,
+	       f->accepted, o->due ? o->windows : 0, o->due, o->spread_ms, o->batch, fill_s,
 	       (double)o->cases / fill_s, fired, total_s, (double)bytes / 1048576.0);
-	printf("RESULT cases=%" PRIu64 " rejected=%" PRIu64 " due=%" PRIu64 " due_first_ms=%" PRIu64
-	       " due_last_ms=%" PRIu64 " fill_s=%.2f cases_per_s=%.0f"
-	       " fired=%" PRId64 " total_s=%.2f store_bytes=%" PRIu64 "\n",
-	       f->accepted, f->rejected, o->due, due_first, due_last, fill_s,
-	       (double)o->cases / fill_s, fired, total_s, bytes);
+	printf("RESULT cases=%" PRIu64 " rejected=%" PRIu64 " due=%" PRIu64
+	       " fill_s=%.2f cases_per_s=%.0f fired=%" PRId64 " total_s=%.2f store_bytes=%" PRIu64,
+	       f->accepted, f->rejected, o->due, fill_s, (double)o->cases / fill_s, fired, total_s,
+	       bytes);
+	for (unsigned i = 0; o->due && i < o->windows; i++)
+		printf(" w%u_first_ms=%" PRIu64 " w%u_last_ms=%" PRIu64, i + 1, plan[i].due_first,
+		       i + 1, due_at_of(&plan[i], plan[i].first_case + o->due - 1));
+	printf("\n");
 }
 
 static int run(const struct opts *o)
@@ -395,7 +406,7 @@ static int run(const struct opts *o)
 	static struct config cfg; /* large */
 	char err[CONFIG_ERR_MAX];
 	struct fill f = {.o = o};
-	struct due_plan plan = {0};
+	struct due_plan plan[MAX_WINDOWS] = {{0}};
 	int rc = 1;
 
 	if (config_load(&cfg, o->conf, err) < 0) {
@@ -404,11 +415,11 @@ static int run(const struct opts *o)
 	}
 	if (open_fill(&f, &cfg) == 0) {
 		uint64_t t0 = bench_now_ns();
-		if (fill_all(&f, &plan) == 0) {
+		if (fill_all(&f, plan) == 0) {
 			double fill_s = (double)(bench_now_ns() - t0) / 1e9;
 			int64_t fired = settle_store(&f);
 			if (fired >= 0) {
-				report(&f, &plan, cfg.state_dir, fill_s,
+				report(&f, plan, cfg.state_dir, fill_s,
 				       (double)(bench_now_ns() - t0) / 1e9, fired);
 				rc = f.rejected ? 1 : 0;
 			}
@@ -422,8 +433,8 @@ static int run(const struct opts *o)
 static void usage(const char *argv0)
 {
 	fprintf(stderr,
-		"usage: %s [-n CASES] [-s DUE] [-b BATCH] [-L LEAD_S] [-w SPREAD_MS] "
-		"[-u SUBJECTS] -c CONF\n",
+		"usage: %s [-n CASES] [-s DUE] [-k WINDOWS] [-G GAP_S] [-L LEAD_S] "
+		"[-w SPREAD_MS] [-b BATCH] [-u SUBJECTS] -c CONF\n",
 		argv0);
 	exit(2);
 }
@@ -432,19 +443,27 @@ int main(int argc, char **argv)
 {
 	struct opts o = {.cases = 1000000,
 			 .due = 10000,
+			 .windows = 1,
+			 .gap_s = 30,
 			 .batch = 4096,
 			 .subjects = 50000,
 			 .lead_s = 25,
 			 .spread_ms = 1000};
 	int ch;
 
-	while ((ch = getopt(argc, argv, "n:s:b:L:w:u:c:")) != -1) {
+	while ((ch = getopt(argc, argv, "n:s:k:G:b:L:w:u:c:")) != -1) {
 		switch (ch) {
 		case 'n':
 			o.cases = (uint64_t)bench_arg_num("-n", optarg, 1, 1e8);
 			break;
 		case 's':
 			o.due = (uint64_t)bench_arg_num("-s", optarg, 0, 1e8);
+			break;
+		case 'k':
+			o.windows = (unsigned)bench_arg_num("-k", optarg, 1, MAX_WINDOWS);
+			break;
+		case 'G':
+			o.gap_s = bench_arg_num("-G", optarg, 0, 3600);
 			break;
 		case 'b':
 			o.batch = (unsigned)bench_arg_num("-b", optarg, 1, MAX_BATCH);
@@ -467,9 +486,11 @@ int main(int argc, char **argv)
 	}
 	if (!o.conf || optind != argc)
 		usage(argv[0]);
-	if (o.due > o.cases) {
-		fprintf(stderr, "bench_fill: -s %" PRIu64 " is more than -n %" PRIu64 "\n", o.due,
-			o.cases);
+	if (o.windows * o.due > o.cases) {
+		fprintf(stderr,
+			"bench_fill: -k %u windows of -s %" PRIu64 " are more than -n %" PRIu64
+			"\n",
+			o.windows, o.due, o.cases);
 		return 2;
 	}
 	return run(&o);
