@@ -266,6 +266,33 @@ class Deadlines(DaemonTestCase):
         for _, n in sub.received:
             self.assertEqual(by_seq.get(n["seq"]), n)
 
+    def test_deadlines_list_in_due_order_with_overdue_before_and_limit(self):
+        # PROTOCOL.md deadlines.list: `overdue`, `before`, `limit`, "in due order"; status
+        # deadlines_open and deadlines_overdue
+        d, sub = self.daemon("dlist", manager_review="1h", escalation_interval="1h")
+        hour, now = duration_ms("1h"), now_ms()
+        # due an hour after `at`: two overdue (breached at once), two not yet
+        ats = (now - 2 * hour, now - hour - 60000, now, now + 60000)
+        refs = [Flow(self, d, declaration(at=at)).ref for at in ats]
+        due = {ref: at + hour for ref, at in zip(refs, ats)}
+        for ref in refs[:2]:
+            sub.wait_for("deadline.breached", ref)
+
+        def mine(rows):
+            return [(x["case"], x["kind"], x["due_at"]) for x in rows if x["case"] in due]
+        every = d.deadlines()
+        self.assertEqual([x["due_at"] for x in every], sorted(x["due_at"] for x in every))
+        self.assertEqual(mine(every), [(r, "manager_review", due[r]) for r in refs])
+        self.assertEqual([x["level"] for x in every if x["case"] in refs[:2]], [0, 0])
+        overdue = d.deadlines(overdue=True)
+        self.assertEqual(mine(overdue), [(r, "manager_review", due[r]) for r in refs[:2]])
+        self.assertEqual([x["status"] for x in overdue], ["breached", "breached"])
+        before = d.deadlines(before=due[refs[2]] + 30000)
+        self.assertEqual(mine(before), [(r, "manager_review", due[r]) for r in refs[:3]])
+        self.assertEqual(mine(d.deadlines(limit=2)), mine(every)[:2])
+        st = d.status()
+        self.assertEqual((st["deadlines_open"], st["deadlines_overdue"]), (4, 2), st)
+
     def test_sighup_changes_new_deadlines_and_keeps_open_ones(self):
         # issue 3: "SIGHUP reloads [deadlines]; open deadlines keep the due time they were
         # given"
