@@ -204,6 +204,21 @@ class Notify(DaemonTestCase):
         note("a stalled subscriber, read at last, holds %d of %d notifications", got,
              d.status()["notify_seq"])
 
+    def test_topic_frame_lets_sub_filter_by_prefix(self):
+        # "the topic (a string such as deadline.breached, so that SUB prefix filters work)"
+        d = self.daemon("prefix", manager_review="1s", escalation_interval="1h")
+        everything = d.subscribe()
+        self.addCleanup(everything.close)
+        deadlines = d.subscribe(topics=("deadline.",))
+        self.addCleanup(deadlines.close)
+        f = self.opened(d, everything)
+        everything.wait_for("deadline.breached", f.ref)
+        got = deadlines.wait_for("deadline.breached", f.ref)
+        self.assertEqual(got, everything.notes(f.ref, "deadline.breached")[0])
+        # both saw everything up to the breach: the filtered one, its deadline topics alone
+        self.assertEqual(deadlines.notes(), [n for n in everything.notes()
+                                             if n["topic"].startswith("deadline.")])
+
     def test_status_notify_seq_is_the_last_seq(self):
         # status notify_seq; notifications.since last_seq
         d = self.daemon("status", manager_review="1s", escalation_interval="1h")

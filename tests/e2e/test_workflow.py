@@ -9,7 +9,7 @@ import unittest
 from harness import (AA_ROSTER, CONDITIONS, DAY_MS, VARIED_CONDITIONS, DaemonTestCase, Flow,
                      SharedDaemonTestCase, add_months, anonymous_referral, case_ref, declaration,
                      duration_ms, event, new_subject_id, now_ms, pack, production_due_ms,
-                     production_duration_ms, referral, roles_of, subject)
+                     production_duration_ms, referral, roles_of, scaled, subject)
 
 RETENTION = "400d"
 WORKFLOW_SECTIONS = {
@@ -507,14 +507,46 @@ class Roster(DaemonTestCase):
         d = self.new_daemon("roster", sections=WORKFLOW_SECTIONS)
         named = []
         for _ in AA_ROSTER:
-            f = Flow(self, d, declaration(at=now_ms(), bypass_manager=True))
-            for typ, after in (("assessment.recorded", "awaiting_mitigation"),
-                               ("mitigation.proposed", "mitigation_proposed"),
-                               ("mitigation.disputed", "referred_to_aa")):
-                f.step(typ, after)
+            f = disputed(self, d)
             esc = d.wait_note("case.escalated", f.ref)
             named += [r["id"] for r in esc["recipients"] if r["role"] == "aa"]
         self.assertEqual(sorted(named), sorted(AA_ROSTER))
+
+    def test_empty_roster_escalates_to_the_aa_role_alone(self):
+        # "the role alone when the roster is empty"
+        d = self.new_daemon("noroster", sections={"escalation": {"aa_roster": ""}})
+        f = disputed(self, d)
+        esc = d.wait_note("case.escalated", f.ref)
+        self.assertEqual([r for r in esc["recipients"] if r["role"] == "aa"],
+                         [{"role": "aa", "id": None}], esc)
+
+    def test_kill9_after_a_dispute_is_acknowledged_escalates_exactly_once(self):
+        # the escalation worker assigns after the commit that referred the case: a crash in
+        # between must neither lose the assignment nor make it twice
+        d = self.new_daemon("kill9esc", sections=WORKFLOW_SECTIONS)
+        refs = []
+        for _ in range(scaled(5, 3)):
+            refs.append(disputed(self, d).ref)
+            d.kill9()
+            d.start()
+        for ref in refs:
+            d.wait_note("case.escalated", ref)
+            self.assertEqual(d.case(ref)["state"], "referred_to_aa")
+        # a later assignment would be a second one: the last restart has settled when a new
+        # referral after it has been assigned
+        d.wait_note("case.escalated", disputed(self, d).ref)
+        for ref in refs:
+            self.assertEqual(len(d.notes_for(ref, "case.escalated")), 1, ref)
+
+
+def disputed(test, d):
+    """A new case whose mitigation the subject disputed (referred_to_aa)."""
+    f = Flow(test, d, declaration(at=now_ms(), bypass_manager=True))
+    for typ, after in (("assessment.recorded", "awaiting_mitigation"),
+                       ("mitigation.proposed", "mitigation_proposed"),
+                       ("mitigation.disputed", "referred_to_aa")):
+        f.step(typ, after)
+    return f
 
 
 if __name__ == "__main__":
