@@ -23,8 +23,18 @@ const char *wf_dl_status_name(enum dl_status s); /* "open", "met", "breached", "
 int wf_dl_status_parse(const char *s, size_t len);
 
 /* One deadline of a case. It is live (in the timer and due-order indexes) until done_at is
- * set: met or cancelled. A breached deadline keeps status breached after it is met (it was
- * late); a window that closes is met. */
+ * set: met or cancelled. A breached deadline keeps status breached after it is met or
+ * cancelled (it was late); a window that closes is met. A case has at most one live deadline
+ * of a kind. It opens when the case enters the state of its policy row (opens_on), from the
+ * event's `at`, due after policy->due[kind] (annual_review: the case's review_period when it
+ * has one); review opens on review.requested, vetting_review with a vetting task, retention
+ * on closing from `now`. It is met (done_at = now) when the case leaves that state; review
+ * by review.completed, vetting_review by vetting.reviewed. Closing, by any path, cancels
+ * every live one. Reminders: policy->reminders (longest first, none for a kind whose row
+ * says so), reminder i at cal_sub(due_at, reminders[i]); those at or before start are
+ * counted handled when it opens. deadline.extended moves due_at; an open deadline counts
+ * handled the reminders at or before now, so only those still ahead fire; a breached one
+ * stays breached with its level, and escalates on from breached_at. */
 struct wf_deadline {
 	enum dl_kind kind;
 	enum dl_status status;
@@ -64,11 +74,17 @@ struct wf_case {
 	uint32_t flags; /* enum wf_case_flag */
 	uint64_t opened_at, closed_at, disposed_at;
 	struct proto_str subject_id;
-	struct proto_str closed_reason; /* borrowed; len 0 while open */
+	/* borrowed; len 0 while open. case.closed: its body.reason; otherwise the closing row's:
+	 * "no_further_action" or "advice" (assessment), "no_further_action" (interview),
+	 * "no_risk" (aa.determined), "appeal_upheld", "conditions_removed" (review.completed) */
+	struct proto_str closed_reason;
 	/* outcomes, for the report: the last of each, borrowed strings, len 0 when none */
 	struct proto_str assessment, risk, interview, aa_decision, appeal, review;
 	bool has_review_period; /* the decision's review_period, else [deadlines] annual_review */
 	struct duration review_period;
+	/* Opened when a risk is identified (see wf_apply); an optional task (the level is not in
+	 * [vetting] review_required) has no deadline, and becomes mandatory when a later
+	 * identification finds the level now requires it. vetting.reviewed closes either. */
 	struct {
 		enum wf_task_status status;
 		bool optional; /* WMP "may review": emitted with no deadline */
@@ -90,8 +106,10 @@ struct wf_case {
 
 /* The live deadline of kind k, or NULL. */
 struct wf_deadline *wf_dl_find(struct wf_case *c, enum dl_kind k);
-/* When d next needs the deadline worker (a reminder, its due time, the next escalation), or
- * UINT64_MAX when never (done). */
+/* When d next needs the deadline worker, or UINT64_MAX when never (done): open, its next
+ * unhandled reminder, else its due time; breached and live, the next escalation
+ * (cal_add(breached_at, escalation_interval, level + 1)). Retention's is its due time, for
+ * the retention worker: wf_fire never fires it. */
 uint64_t wf_dl_next(const struct wf_deadline *d, const struct policy *p);
 
 /* ---- effects ------------------------------------------------------------------------ */
@@ -111,7 +129,13 @@ enum wf_detail {
 	DETAIL_OUTCOME,    /* {"outcome": str} (appeal.decided, case.closed reason) */
 };
 
-/* One notification (PROTOCOL.md "Notify"): references, states and roles, never contents. */
+/* One notification (PROTOCOL.md "Notify"): references, states and roles, never contents.
+ * Recipients are a table in wf.c, topic -> roles: the subject's id, the line manager's
+ * (subject.updated's first), the assigned AA's (nil until assigned), nil for other roles.
+ * Reminders and breaches go to the kind's owner, escalations to head_of_psd;
+ * case.state_changed and case.opened to the owners of the deadlines the new state opens
+ * (who must act now; psd when none, e.g. closed). A recipient id may point into the case
+ * (c->aa): pack the notes before c is moved or changed. */
 struct wf_note {
 	const char *topic;
 	enum wf_state state; /* the case's state after the change */
@@ -134,7 +158,23 @@ struct wf_effects {
 
 /* ---- the steps ---------------------------------------------------------------------- */
 
-/* Applies an intake event. For an opening event c is zeroed by the caller (state WF_NONE);
+/* Applies an intake event. Checks in PROTOCOL.md's order: forbidden (the actor's role; a
+ * declaration's actor.id must be body.subject.id; a subject's answer must come from the
+ * case's subject), window_closed (representations after the representations window or
+ * with `at` past its due; appeal.lodged with `at` past the last appeal window's due, in
+ * appeal_window or conditions_active), invalid_transition naming the state (also:
+ * aa.determined on a disputed case while the representations window is open at `at` and
+ * none were made; vetting.reviewed with no open vetting task; deadline.extended of a kind
+ * with no live deadline; an appeal in conditions_active unless it was lodged in time from a
+ * window not appealed yet), then invalid_field (deadline.extended's due_at not later than
+ * the current due). Notes: case.opened on opening (no case.state_changed), else
+ * case.state_changed on a real change (re-entering conditions_active after a review with no
+ * change renews the annual review, and says nothing), case.closed with its reason, and the
+ * side effects of WORKFLOW.md. Entering referred_to_aa sets WFC_DISPUTED | WFC_ESCALATE and
+ * clears WFC_REPS_MADE and aa; leaving it clears WFC_ESCALATE. fx is reset first. Fails
+ * with unavailable when WF_DL_MAX deadlines are all live (never in practice: a case has a
+ * handful live; the oldest done ones make room).
+ * For an opening event c is zeroed by the caller (state WF_NONE);
  * the caller gives it its reference after, once it is accepted. On success c is the new case and fx holds the notifications, including
  * those of deadlines that were already due when they opened (breached at once, windows
  * closed, stale reminders skipped). Returns 0, or -1 with err set (forbidden,
@@ -145,7 +185,11 @@ int wf_apply(struct wf_case *c, const struct proto_event *ev, uint64_t now,
 /* The deadline worker found c's deadline of kind k due at `now`: sends the reminder,
  * breach or escalation that is due (only the latest one: earlier ones are stale), or runs
  * its at-due action. Returns 1 when it changed c, 0 when nothing was due (a stale request:
- * the deadline was met, or already fired). */
+ * the deadline was met, or already fired). Breach: status breached, level 0, breached_at =
+ * now; escalation: level = the whole escalation_intervals since breached_at. At-due actions
+ * (met, no breach): mitigation_response refers the case to the AA as if disputed;
+ * representations closes, with no state change and no note (no topic says it); appeal_window
+ * moves the case to conditions_active (appeal.window_closed). fx is reset first. */
 int wf_fire(struct wf_case *c, enum dl_kind k, uint64_t now, const struct policy *p,
 	    struct wf_effects *fx);
 
