@@ -114,14 +114,20 @@ static bool body_is(const msgpack_object *body, const char *key, const char *is)
 	return false;
 }
 
-static const char *iso(uint64_t ms, char buf[ISO_MAX])
+/* A time as ISO 8601 UTC, for messages: iso(t).s lives to the end of the full expression. */
+struct iso_time {
+	char s[ISO_MAX];
+};
+
+static struct iso_time iso(uint64_t ms)
 {
+	struct iso_time r;
 	time_t t = (time_t)(ms / 1000);
 	struct tm tm;
 
-	if (!gmtime_r(&t, &tm) || strftime(buf, ISO_MAX, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, ISO_MAX, "%llu ms", (unsigned long long)ms);
-	return buf;
+	if (!gmtime_r(&t, &tm) || strftime(r.s, sizeof(r.s), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(r.s, sizeof(r.s), "%llu ms", (unsigned long long)ms);
+	return r;
 }
 
 /* ---- notifications --------------------------------------------------------------------- */
@@ -419,11 +425,12 @@ static struct wf_deadline *first_due(struct wfx *x)
  * the worker: its timer is already due. */
 static void settle(struct wfx *x)
 {
-	struct wf_deadline *d;
+	for (int i = 0; i < SETTLE_MAX && x->fx->n + FIRE_NOTES <= WF_NOTES_MAX; i++) {
+		struct wf_deadline *d = first_due(x);
 
-	for (int i = 0; i < SETTLE_MAX && x->fx->n + FIRE_NOTES <= WF_NOTES_MAX; i++)
-		if (!(d = first_due(x)) || fire(x, d->kind) == 0)
+		if (!d || fire(x, d->kind) == 0)
 			break;
+	}
 }
 
 /* ---- guards: run after the role, before the state ---------------------------------------- */
@@ -457,7 +464,6 @@ static int actor_is_case_subject(const struct wfx *x, struct proto_error *err)
 static int representations_window(const struct wfx *x, struct proto_error *err)
 {
 	const struct wf_deadline *d = wfdl_last(x->c, DL_REPRESENTATIONS);
-	char buf[ISO_MAX];
 
 	if (actor_is_case_subject(x, err) < 0)
 		return -1;
@@ -466,7 +472,7 @@ static int representations_window(const struct wfx *x, struct proto_error *err)
 	if (!d || !wf_dl_live(d) || x->ev->at > d->due_at)
 		return proto_fail(err, PROTO_WINDOW_CLOSED,
 				  "at: the representations window closed at %s",
-				  d ? iso(d->due_at, buf) : "the referral");
+				  d ? iso(d->due_at).s : "the referral");
 	return 0;
 }
 
@@ -475,7 +481,6 @@ static int representations_window(const struct wfx *x, struct proto_error *err)
 static int appeal_window(const struct wfx *x, struct proto_error *err)
 {
 	const struct wf_deadline *d = wfdl_last(x->c, DL_APPEAL_WINDOW);
-	char buf[ISO_MAX];
 
 	if (actor_is_case_subject(x, err) < 0)
 		return -1;
@@ -485,7 +490,7 @@ static int appeal_window(const struct wfx *x, struct proto_error *err)
 		return proto_fail(err, PROTO_WINDOW_CLOSED,
 				  "at: the appeal window closed at %s (WMP appeals: within the "
 				  "appeal window from receipt of the determination)",
-				  iso(d->due_at, buf));
+				  iso(d->due_at).s);
 	return 0;
 }
 
@@ -514,7 +519,6 @@ static int appeal_not_yet_lodged(const struct wfx *x, struct proto_error *err)
 static int representations_heard(const struct wfx *x, struct proto_error *err)
 {
 	const struct wf_deadline *d = wf_dl_find(x->c, DL_REPRESENTATIONS);
-	char buf[ISO_MAX];
 
 	if (x->c->state != WF_REFERRED_TO_AA || !(x->c->flags & WFC_DISPUTED) ||
 	    (x->c->flags & WFC_REPS_MADE) || !d || x->ev->at >= d->due_at)
@@ -522,7 +526,7 @@ static int representations_heard(const struct wfx *x, struct proto_error *err)
 	return proto_fail(err, PROTO_INVALID_TRANSITION,
 			  "type: aa.determined is not allowed while the case is %s and the "
 			  "representations window is open until %s; no representations were made",
-			  wf_state_name(x->c->state), iso(d->due_at, buf));
+			  wf_state_name(x->c->state), iso(d->due_at).s);
 }
 
 static int vetting_task_open(const struct wfx *x, struct proto_error *err)
@@ -542,7 +546,6 @@ static int deadline_extensible(const struct wfx *x, struct proto_error *err)
 	const msgpack_object *due = proto_map_get(x->ev->body, "due_at");
 	int k = kind.len ? policy_dl_parse(kind.ptr, kind.len) : -1;
 	const struct wf_deadline *d;
-	char buf[ISO_MAX];
 
 	if (k < 0)
 		return proto_fail(err, PROTO_INVALID_FIELD, "body.kind: not a deadline kind");
@@ -553,7 +556,7 @@ static int deadline_extensible(const struct wfx *x, struct proto_error *err)
 	if (!due || due->type != MSGPACK_OBJECT_POSITIVE_INTEGER || due->via.u64 <= d->due_at)
 		return proto_fail(err, PROTO_INVALID_FIELD,
 				  "body.due_at: must be later than the %s deadline's due time %s",
-				  config_dl_name(k), iso(d->due_at, buf));
+				  config_dl_name(k), iso(d->due_at).s);
 	return 0;
 }
 

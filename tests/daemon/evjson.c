@@ -19,29 +19,23 @@ static void pack_json(msgpack_packer *pk, json_t *j);
 
 static void pack_object(msgpack_packer *pk, json_t *j)
 {
-	const char *key;
-	json_t *v;
-
 	msgpack_pack_map(pk, json_object_size(j));
-	json_object_foreach(j, key, v)
-	{
-		proto_pack_cstr(pk, key);
-		pack_json(pk, v);
+	for (void *it = json_object_iter(j); it; it = json_object_iter_next(j, it)) {
+		proto_pack_cstr(pk, json_object_iter_key(it));
+		pack_json(pk, json_object_iter_value(it));
 	}
 }
 
 static void pack_json(msgpack_packer *pk, json_t *j)
 {
-	size_t i;
-	json_t *v;
-
 	switch (json_typeof(j)) {
 	case JSON_OBJECT:
 		pack_object(pk, j);
 		break;
 	case JSON_ARRAY:
 		msgpack_pack_array(pk, json_array_size(j));
-		json_array_foreach(j, i, v) pack_json(pk, v);
+		for (size_t i = 0; i < json_array_size(j); i++)
+			pack_json(pk, json_array_get(j, i));
 		break;
 	case JSON_STRING:
 		proto_pack_str(pk, json_string_value(j), json_string_length(j));
@@ -79,12 +73,12 @@ static bool opens_case(json_t *root)
 
 static void add_defaults(json_t *root, uint64_t now_ms, const char *case_ref)
 {
-	static unsigned long serial;
-	char id[32];
-
 	if (!json_object_get(root, "v"))
 		json_object_set_new(root, "v", json_integer(PROTO_VERSION));
 	if (!json_object_get(root, "id")) {
+		static unsigned long serial;
+		char id[32];
+
 		snprintf(id, sizeof(id), "evjson-%lu", ++serial);
 		json_object_set_new(root, "id", json_string(id));
 	}

@@ -218,8 +218,10 @@ static void assert_dl(const struct walk *w, enum dl_kind k, enum dl_status statu
 {
 	const struct wf_deadline *d = walk_dl(w, k);
 
-	if (!d)
+	if (!d) {
 		fail_msg("no %s deadline", config_dl_name(k));
+		return;
+	}
 	assert_string_equal(wf_dl_status_name(d->status), wf_dl_status_name(status));
 	assert_int_equal(d->start, start);
 	assert_int_equal(d->due_at, due);
