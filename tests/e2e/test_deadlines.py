@@ -13,8 +13,8 @@ import time
 import unittest
 
 from harness import (AA_ROSTER, DEADLINE_TOPICS, LINE_MANAGER, SCALE, DaemonTestCase, Flow,
-                     declaration, duration_ms, fast_sections, note, now_ms, pack, roles_of,
-                     scaled)
+                     declaration, duration_ms, fast_sections, note, note_line, now_ms, pack,
+                     roles_of, scaled)
 
 # how late a firing may be, in ms (the sanitizer build is slower): well under the 1 s
 # between the reminders, so a reminder sent at the other's time fails
@@ -157,10 +157,35 @@ class Deadlines(DaemonTestCase):
         self.assertEqual([(x["due_at"], x["status"]) for x in dl], [(new_due, "open")], dl)
         b = sub.wait_for("deadline.breached", f.ref, timeout=wait_s(new_due - now_ms()))
         self.assertEqual(b["deadline"]["due_at"], new_due, b)
+        # the reminder re-planned: 1 s before the new due time
+        r = sub.wait_for("deadline.reminder", f.ref, timeout=0,
+                         where=lambda n: n["deadline"]["due_at"] == new_due)
+        self.assertGreaterEqual(r["at"], new_due - 1000, r)
+        self.assertLess(r["seq"], b["seq"], "the reminder comes before the breach")
         self.assertGreaterEqual(b["at"], new_due, "breached before the new due time: %r" % (b,))
         breaches = sub.notes(f.ref, "deadline.breached")
         self.assertEqual(len(breaches), 1, breaches)
         self.assertSubMatchesOutbox(d, sub, f.ref)
+
+    def test_extending_a_breached_deadline_replans_its_breach(self):
+        # deadline.extended: "any open state with that deadline open ... reminders and breach
+        # re-planned": an extension granted after the breach stops the escalations until the
+        # new due time, when it is breached again
+        d, sub = self.daemon("extbreach", manager_review="1s", escalation_interval="2s")
+        f = Flow(self, d, declaration(at=now_ms()))
+        first = sub.wait_for("deadline.breached", f.ref, timeout=wait_s(1000))
+        new_due = now_ms() + 3000
+        f.step("deadline.extended", "awaiting_manager_review", kind="manager_review",
+               due_at=new_due)
+        extended_at = f.events[-1]["at"]
+        again = sub.wait_for("deadline.breached", f.ref, count=2, timeout=wait_s(3000))[1]
+        self.assertEqual(again["deadline"]["due_at"], new_due, again)
+        self.assertGreaterEqual(again["at"], new_due, again)
+        early = [note_line(n) for n in sub.notes(f.ref) if n["topic"] != "deadline.reminder"
+                 and n["topic"] in DEADLINE_TOPICS and extended_at <= n["at"] < new_due]
+        self.assertEqual(early, [], "escalated after the extension, before its new due time "
+                         "(first breach at %d, extended at %d, new due %d)" % (
+                             first["at"], extended_at, new_due))
 
     def test_deadline_already_past_is_breached_at_once_without_reminders(self):
         # "A deadline that is already past when it opens is breached at once, and its stale
@@ -302,12 +327,18 @@ class Deadlines(DaemonTestCase):
         a = Flow(self, d, declaration(at=at))
         pid = d.proc.pid
 
-        def new_case_due():
+        def new_case_due(duration="2h"):
             f = Flow(self, d, declaration(at=now_ms()))
             dl = d.case_deadlines(f.ref, "manager_review")
-            return dl[0]["due_at"] - f.events[0]["at"] == duration_ms("2h")
+            return dl[0]["due_at"] - f.events[0]["at"] == duration_ms(duration)
         d.reload(deadlines={"manager_review": "2h"})
         d.wait_until("a new case's manager_review due 2h after it opened", new_case_due)
+        self.assertEqual(d.proc.pid, pid)
+        # a file that does not parse is refused; the daemon goes on, and reloads the next one
+        d.reload(deadlines={"manager_review": "soon"})
+        d.reload(deadlines={"manager_review": "3h"})
+        d.wait_until("a new case's manager_review due 3h after it opened",
+                     lambda: new_case_due("3h"))
         self.assertEqual(d.proc.pid, pid)
         self.assertEqual([x["due_at"] for x in d.case_deadlines(a.ref, "manager_review")],
                          [at + duration_ms("1h")])
