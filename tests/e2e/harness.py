@@ -4,6 +4,12 @@ The tests talk to the daemon from outside, as another team's client would, so ev
 here follows ../shared/PROTOCOL.md and nothing else. Every receive is bounded (zmq.Poller);
 a test never hangs on a daemon that stopped answering, it fails with the daemon's log.
 
+For the workflow (../shared/WORKFLOW.md): Daemon(sections=...) adds config sections, and
+fast_sections() makes one whose [deadlines] are seconds; event() and Flow build and send the
+events of a case; Daemon.subscribe() is a checked SUB on the notify socket whose waits are
+bounded; Daemon.notifications(), notes_for(), wait_note() and wait_state() read the durable
+outbox and the case through the control socket.
+
 Environment:
   INTEGRITYD   the daemon binary (CMake sets it to the built target)
   E2E_TMP      where the per-daemon temporary directories go (default: the system temp dir)
@@ -604,12 +610,37 @@ def duration_ms(text):
     return int(m.group(1)) * _UNIT_MS[m.group(2)]
 
 
-def production_duration_ms(section, key):
-    """A duration as config/integrityd.conf (the production defaults) sets it, in ms."""
+def production_setting(section, key):
+    """A value of config/integrityd.conf, whose values are the daemon's defaults."""
     import configparser
     cp = configparser.ConfigParser(interpolation=None)
     cp.read(os.path.join(TOP, "config", "integrityd.conf"))
-    return duration_ms(cp[section][key])
+    return cp[section][key].strip()
+
+
+def production_duration_ms(section, key):
+    """A fixed duration of config/integrityd.conf (the production defaults), in ms."""
+    return duration_ms(production_setting(section, key))
+
+
+def add_months(ms, months):
+    """ms + a number of calendar months (UTC; the day clamped to the month's last)."""
+    import calendar
+    import datetime
+    secs, rem = divmod(ms, 1000)
+    epoch = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+    t = epoch + datetime.timedelta(seconds=secs)
+    y, m = divmod(t.month - 1 + months, 12)
+    year, month = t.year + y, m + 1
+    t = t.replace(year=year, month=month, day=min(t.day, calendar.monthrange(year, month)[1]))
+    return int((t - epoch).total_seconds()) * 1000 + rem
+
+
+def production_due_ms(kind, start):
+    """When a deadline of `kind` opened at `start` is due under the production defaults."""
+    text = production_setting("deadlines", kind)
+    m = re.match(r"^(\d+)mo$", text)
+    return add_months(start, int(m.group(1))) if m else start + duration_ms(text)
 
 
 def deadline_config(default="1h", reminders="2s,1s", escalation_interval="2s", **kinds):
