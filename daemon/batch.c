@@ -373,10 +373,12 @@ static int apply_work(struct batch_ctx *b, const struct work_item *w)
 	}
 	caserec_release(&r);
 drop:
-	/* An escalation is handed over once, whatever came of it. A timer or disposal entry that
-	 * is still there at the same time made no progress: drop it rather than have the worker
+	/* An escalation is handed over once, whatever came of it. A due timer or disposal entry
+	 * that is still there at the same time made no progress: drop it rather than have the worker
 	 * hand it over for ever (the engine keeps wf_dl_next and wf_fire in step, so this is a
 	 * guard, logged). */
+	if (w->db != DB_ESCALATIONS && w->t > b->now_ms)
+		return 0; /* handed over early (the clock stepped back): it stays for its time */
 	rc = store_del(b->st, b->txn, w->db, key, dlindex_key(key, w->t, w->ref, w->kind));
 	if (rc == 0 && w->db != DB_ESCALATIONS)
 		log_warn("batch: %s entry %s/%u at %llu made no progress; dropped",

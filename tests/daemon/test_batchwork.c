@@ -1,0 +1,288 @@
+/* batch with the workers' due entries (DESIGN.md "How data flows", step 5): each is applied
+ * in the write batch, at most once whatever the worker resends, with the notification in the
+ * same transaction; escalation picks the AA with the fewest open referrals; retention leaves
+ * a tombstone and a chain that still verifies. */
+#include <string.h>
+
+#include "caserec.h"
+#include "dlindex.h"
+#include "dtest.h"
+#include "evjson.h"
+#include "journal.h"
+
+#define DAY MS_DAY
+#define T0  NOW_MS
+
+struct fx {
+	struct dstore *d;
+	struct walk w; /* only for its policy */
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	void *ds;
+
+	if (dstore_setup(&ds, "batchwork", 1 << 20, 256 << 20) != 0)
+		return -1;
+	f->d = ds;
+	walk_init(&f->w, "[escalation]\naa_roster = AA1, AA2\n[retention]\nclosed_case = 30d\n",
+		  T0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	void *ds = f->d;
+
+	walk_free(&f->w);
+	free(f);
+	return dstore_teardown(&ds);
+}
+
+static uint64_t meta(struct fx *f, const char *name)
+{
+	MDB_txn *txn = NULL;
+	uint64_t v = 0;
+
+	assert_int_equal(store_begin(&f->d->st, true, &txn), 0);
+	assert_int_equal(store_meta_get_u64(&f->d->st, txn, name, &v), 0);
+	store_abort(&txn);
+	return v;
+}
+
+/* One event (JSON as evjson takes it) in its own batch at now; returns the item's outcome. */
+static struct batch_item apply_json(struct fx *f, uint64_t now, const char *ref, const char *json)
+{
+	struct evjson e;
+	struct proto_error err;
+	struct batch_item it = {0}, *items[1] = {&it};
+	struct batch_input in = {.items = items, .n = 1, .policy = &f->w.p, .now_ms = now};
+
+	if (evjson_decode(&e, now, ref, &err, "%s", json) < 0)
+		fail_msg("%s: %s", proto_err_code(err.code), err.message);
+	it.ev = e.ev;
+	assert_int_equal(batch_run(&f->d->st, &in, NULL), 0);
+	evjson_release(&e);
+	it.ev = (struct proto_event){0};
+	return it;
+}
+
+static void accepted(const struct batch_item *it)
+{
+	if (it->status != BATCH_ACCEPTED)
+		fail_msg("not accepted: %s: %s", proto_err_code(it->err.code), it->err.message);
+}
+
+static struct batch_result run_work(struct fx *f, uint64_t now, const struct work_item *w, size_t n)
+{
+	struct batch_input in = {.work = w, .n_work = n, .policy = &f->w.p, .now_ms = now};
+	struct batch_result res = {0};
+
+	assert_int_equal(batch_run(&f->d->st, &in, &res), 0);
+	return res;
+}
+
+/* The first entry of an index, as the worker would hand it over; false when empty. */
+static bool first_entry(struct fx *f, enum store_db db, struct work_item *ret)
+{
+	MDB_txn *txn = NULL;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	bool found;
+
+	assert_int_equal(store_begin(&f->d->st, true, &txn), 0);
+	assert_int_equal(mdb_cursor_open(txn, f->d->st.dbi[db], &cur), 0);
+	found = mdb_cursor_get(cur, &k, &v, MDB_FIRST) == 0;
+	if (found) {
+		ret->db = db;
+		assert_int_equal(
+		    dlindex_key_parse(k.mv_data, k.mv_size, &ret->t, ret->ref, &ret->kind), 0);
+	}
+	mdb_cursor_close(cur);
+	store_abort(&txn);
+	return found;
+}
+
+static void load(struct fx *f, const char *ref, struct case_rec *r, MDB_txn **txn)
+{
+	MDB_val v;
+
+	assert_int_equal(store_begin(&f->d->st, true, txn), 0);
+	assert_int_equal(store_get(&f->d->st, *txn, DB_CASES, ref, strlen(ref), &v), 0);
+	assert_int_equal(caserec_load(r, v.mv_data, v.mv_size), 0);
+}
+
+/* "Each reminder, breach and escalation is emitted exactly once, across crashes and
+ * restarts": a due timer handed over twice (a worker that resent after a crash) fires once. */
+static void test_a_due_timer_fires_once_however_often_it_is_handed_over(void **state)
+{
+	struct fx *f = *state;
+	struct work_item w;
+	struct batch_item it;
+	struct batch_result res;
+	uint64_t seq;
+
+	it = apply_json(f, T0, NULL, EV_DECL);
+	accepted(&it);
+	seq = meta(f, "notify_seq");
+	assert_int_equal(seq, 1); /* case.opened */
+	assert_true(first_entry(f, DB_TIMERS, &w));
+	assert_string_equal(w.ref, it.case_ref);
+	assert_int_equal(w.kind, DL_MANAGER_REVIEW);
+	/* the 1d reminder (the 7d one coincides with the opening and is skipped) */
+	assert_int_equal(w.t, T0 + 6 * DAY);
+	res = run_work(f, w.t, &w, 1);
+	assert_int_equal(res.fired, 1);
+	assert_int_equal(res.notes, 1);
+	assert_int_equal(meta(f, "notify_seq"), seq + 1);
+	res = run_work(f, w.t, &w, 1); /* resent */
+	assert_int_equal(res.fired, 0);
+	assert_int_equal(res.notes, 0);
+	assert_int_equal(meta(f, "notify_seq"), seq + 1);
+	/* the next timer is the breach at due */
+	assert_true(first_entry(f, DB_TIMERS, &w));
+	assert_int_equal(w.t, T0 + 7 * DAY);
+	res = run_work(f, w.t, &w, 1);
+	assert_int_equal(res.fired, 1);
+	assert_int_equal(meta(f, "deadlines_overdue"), 1);
+	assert_int_equal(meta(f, "deadlines_open"), 1);
+}
+
+/* SIGHUP: a timer planned under the old reminders finds nothing due under the new ones and
+ * moves to the time they give, rather than being lost or handed over for ever. Reminders are
+ * counted by position: the deadline has had its first (7d, skipped at opening), so the new
+ * list's second comes next. */
+static void test_a_timer_planned_under_an_old_policy_is_replanned(void **state)
+{
+	struct fx *f = *state;
+	struct work_item w, w2;
+	struct batch_result res;
+	struct walk other;
+	struct batch_item it = apply_json(f, T0, NULL, EV_DECL);
+
+	accepted(&it);
+	assert_true(first_entry(f, DB_TIMERS, &w));
+	assert_int_equal(w.t, T0 + 6 * DAY); /* reminders = 7d,1d */
+	walk_init(&other, "[deadlines]\nreminders = 3d,2h\n", T0);
+	{
+		struct batch_input in = {
+		    .work = &w, .n_work = 1, .policy = &other.p, .now_ms = w.t};
+
+		assert_int_equal(batch_run(&f->d->st, &in, &res), 0);
+	}
+	assert_int_equal(res.fired, 0);
+	assert_true(res.timers_added);
+	assert_true(first_entry(f, DB_TIMERS, &w2));
+	assert_int_equal(w2.t, T0 + 7 * DAY - 2 * MS_HOUR);
+	walk_free(&other);
+}
+
+/* WORKFLOW.md "Side effects": the escalation worker assigns "the one with the fewest open
+ * referrals"; a referral that moves on no longer counts. */
+static void test_escalation_assigns_the_aa_with_fewest_open_referrals(void **state)
+{
+	struct fx *f = *state;
+	const char *const path[] = {EV_MANAGER_REVIEWED, EV_ASSESSED("mitigation"), EV_PROPOSED,
+				    EV_DISPUTED};
+	char refs[3][PROTO_CASE_MAX + 1];
+	struct work_item w;
+	struct case_rec r;
+	MDB_txn *txn;
+
+	for (int i = 0; i < 3; i++) {
+		struct batch_item it = apply_json(f, T0, NULL, EV_DECL);
+
+		accepted(&it);
+		strcpy(refs[i], it.case_ref);
+		for (size_t j = 0; j < sizeof(path) / sizeof(path[0]); j++) {
+			it = apply_json(f, T0, refs[i], path[j]);
+			accepted(&it);
+		}
+		assert_true(first_entry(f, DB_ESCALATIONS, &w));
+		assert_string_equal(w.ref, refs[i]);
+		(void)run_work(f, T0, &w, 1);
+		assert_false(first_entry(f, DB_ESCALATIONS, &w));
+		load(f, refs[i], &r, &txn);
+		/* AA1, then AA2 (AA1 has one), then AA1 again after case 0 moved on */
+		assert_string_equal(r.c.aa, i == 1 ? "AA2" : "AA1");
+		caserec_release(&r);
+		store_abort(&txn);
+		if (i == 1) {
+			struct batch_item d = apply_json(f, T0 + 15 * DAY, refs[0],
+							 "{'type':'aa.determined'," EV_AA
+							 ",'body':{'decision':'no_risk',"
+							 "'reasons':'r'}}");
+			accepted(&d);
+		}
+	}
+	assert_int_equal(meta(f, "aa_open:AA1"), 1);
+	assert_int_equal(meta(f, "aa_open:AA2"), 1);
+}
+
+/* WORKFLOW.md "retention": the personal data goes, a tombstone and the journal hashes stay,
+ * and audit.verify still passes. */
+static void test_retention_leaves_a_tombstone_and_a_whole_chain(void **state)
+{
+	struct fx *f = *state;
+	struct batch_item it;
+	struct work_item w;
+	struct journal_entry e;
+	struct case_rec r;
+	MDB_txn *txn;
+	uint64_t entries, bad;
+	uint8_t head[JOURNAL_HASH];
+	char ref[PROTO_CASE_MAX + 1];
+
+	it = apply_json(f, T0, NULL, EV_DECL);
+	accepted(&it);
+	strcpy(ref, it.case_ref);
+	it = apply_json(f, T0, ref, EV_CLOSED_BY_PSD);
+	accepted(&it);
+	assert_true(first_entry(f, DB_DISPOSALS, &w));
+	assert_int_equal(w.t, T0 + 30 * DAY);
+	/* handed over early (a clock step): nothing happens */
+	assert_int_equal(run_work(f, T0 + DAY, &w, 1).fired, 0);
+	assert_true(first_entry(f, DB_DISPOSALS, &w));
+	assert_int_equal(w.t, T0 + 30 * DAY);
+	assert_int_equal(run_work(f, w.t, &w, 1).fired, 1);
+	assert_false(first_entry(f, DB_DISPOSALS, &w));
+	load(f, ref, &r, &txn);
+	assert_true(r.c.flags & WFC_DISPOSED);
+	assert_null(r.c.subject);
+	assert_null(r.c.associate);
+	assert_int_equal(r.c.subject_id.len, 0);
+	caserec_release(&r);
+	/* the journal keeps both entries' hashes but not their bytes */
+	for (uint64_t s = 1; s <= 2; s++) {
+		assert_int_equal(journal_read(&f->d->st, txn, s, &e), 0);
+		assert_null(e.bytes);
+	}
+	assert_int_equal(journal_verify(&f->d->st, txn, &entries, head, &bad), 0);
+	assert_int_equal(entries, 2);
+	assert_int_equal(bad, 0);
+	{
+		MDB_stat st;
+
+		/* the subject index no longer leads to it */
+		assert_int_equal(mdb_stat(txn, f->d->st.dbi[DB_BY_SUBJECT], &st), 0);
+		assert_int_equal(st.ms_entries, 0);
+	}
+	store_abort(&txn);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    T(test_a_due_timer_fires_once_however_often_it_is_handed_over),
+	    T(test_a_timer_planned_under_an_old_policy_is_replanned),
+	    T(test_escalation_assigns_the_aa_with_fewest_open_referrals),
+	    T(test_retention_leaves_a_tombstone_and_a_whole_chain),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
