@@ -54,7 +54,7 @@ static int print_one(struct printer *p, const json_t *n)
 static int since_page(struct cli *cli, uint64_t after, unsigned long limit, json_t **ret_result,
 		      json_t **ret_list, uint64_t *ret_last_seq)
 {
-	json_t *args, *result, *last;
+	json_t *args, *result = NULL, *last;
 	int code;
 
 	args = json_pack("{s:I, s:I}", "seq", (json_int_t)after, "limit", (json_int_t)limit);
@@ -116,7 +116,7 @@ static int print_since(struct cli *cli, struct printer *p, uint64_t upto, unsign
 	do {
 		uint64_t before = p->seen.last;
 		unsigned long limit = page;
-		json_t *result, *list;
+		json_t *result = NULL, *list = NULL;
 		int code;
 
 		if (upto != UINT64_MAX && upto - p->seen.last < limit)

@@ -256,8 +256,12 @@ static int set_path(struct parse_state *ps, const struct key *k, const char *val
 {
 	const char *slash = strrchr(ps->cfg->path, '/');
 	int dir_len = slash && value[0] && value[0] != '/' ? (int)(slash - ps->cfg->path) + 1 : 0;
-	int n =
-	    snprintf((char *)ps->cfg + k->offset, k->size, "%.*s%s", dir_len, ps->cfg->path, value);
+	char dir[PATH_MAX];
+	int n;
+
+	/* a copy: the destination is a field of the same struct as the path */
+	snprintf(dir, sizeof(dir), "%.*s", dir_len, ps->cfg->path);
+	n = snprintf((char *)ps->cfg + k->offset, k->size, "%s%s", dir, value);
 
 	if (n < 0 || (size_t)n >= k->size)
 		return fail(ps, k->section, k->name, "longer than %zu bytes", k->size - 1);
