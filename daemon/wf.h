@@ -32,9 +32,10 @@ int wf_dl_status_parse(const char *s, size_t len);
  * by review.completed, vetting_review by vetting.reviewed. Closing, by any path, cancels
  * every live one. Reminders: policy->reminders (longest first, none for a kind whose row
  * says so), reminder i at cal_sub(due_at, reminders[i]); those at or before start are
- * counted handled when it opens. deadline.extended moves due_at; an open deadline counts
- * handled the reminders at or before now, so only those still ahead fire; a breached one
- * stays breached with its level, and escalates on from breached_at. */
+ * counted handled when it opens. deadline.extended moves due_at and re-plans it ("reminders
+ * and breach re-planned"): it is open again (a breached one is no longer overdue, level 0),
+ * the reminders at or before now count handled so only those still ahead fire, and it
+ * breaches at its new due time. */
 struct wf_deadline {
 	enum dl_kind kind;
 	enum dl_status status;

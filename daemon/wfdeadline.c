@@ -213,7 +213,12 @@ enum wfdl_fired wfdl_fire(struct wf_deadline *d, uint64_t now, const struct poli
 
 void wfdl_extend(struct wf_deadline *d, uint64_t due_at, uint64_t now, const struct policy *p)
 {
+	/* WORKFLOW.md: "reminders and breach re-planned". A breached deadline given more time
+	 * (with a recorded reason) is open again: no longer overdue, breached at its new due
+	 * time if it is missed again, its escalations counted from that breach. */
 	d->due_at = due_at;
-	if (d->status == DLS_OPEN)
-		d->reminders = reminders_until(d, now, p);
+	d->status = DLS_OPEN;
+	d->level = 0;
+	d->breached_at = 0;
+	d->reminders = reminders_until(d, now, p);
 }

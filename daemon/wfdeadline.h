@@ -35,9 +35,9 @@ void wfdl_cancel(struct wf_deadline *d, uint64_t now);
  * reminders it passes over are counted as handled. */
 enum wfdl_fired wfdl_fire(struct wf_deadline *d, uint64_t now, const struct policy *p);
 
-/* Moves a live deadline's due time to due_at. An open one has its reminders re-planned:
- * those whose time is at or before now are marked handled, the later ones will fire. A
- * breached one stays breached, its level kept: escalations go on counting from its breach. */
+/* Moves a live deadline's due time to due_at and re-plans it: it is open again (a breached
+ * one is no longer overdue, its level back to 0), reminders whose time is at or before now
+ * are marked handled, the later ones will fire, and it breaches at the new due time. */
 void wfdl_extend(struct wf_deadline *d, uint64_t due_at, uint64_t now, const struct policy *p);
 
 /* The deadline of kind k opened last, live or done, or NULL. */

@@ -572,25 +572,34 @@ static void deadline_extended_replans_reminders_and_breach(void **state)
 	free_walk(w);
 }
 
-/* A breached deadline may be extended; it stays breached and escalates from its breach. */
-static void extending_a_breached_deadline_keeps_the_breach(void **state)
+/* deadline.extended: "reminders and breach re-planned". A breached deadline given more time
+ * is open again (no longer overdue), gets the reminders still ahead of its new due time, and
+ * breaches again only when that passes. */
+static void extending_a_breached_deadline_replans_its_breach(void **state)
 {
 	struct walk *w = new_walk("");
 	const struct wf_deadline *d;
-	uint64_t due = T0 + 28 * MS_DAY;
+	uint64_t due = T0 + 28 * MS_DAY, new_due = due + 60 * MS_DAY;
 
 	(void)state;
 	walk_to(w, WF_AWAITING_ASSESSMENT);
 	walk_run_until(w, due + 7 * MS_DAY);
+	assert_int_equal(live(w, DL_PSD_ASSESSMENT)->level, 1);
 	walk_ok(w,
 		"{'type':'deadline.extended'," EV_HEAD
 		",'body':{'kind':'psd_assessment','due_at':%llu,'reason':'r'}}",
-		ULL(due + 60 * MS_DAY));
+		ULL(new_due));
+	d = live(w, DL_PSD_ASSESSMENT);
+	assert_int_equal(d->status, DLS_OPEN);
+	assert_int_equal(d->level, 0);
+	assert_int_equal(d->due_at, new_due);
+	/* the 7-day reminder before the new due time comes next */
+	assert_int_equal(wf_dl_next(d, &w->p), new_due - 7 * MS_DAY);
+	walk_run_until(w, new_due);
 	d = live(w, DL_PSD_ASSESSMENT);
 	assert_int_equal(d->status, DLS_BREACHED);
-	assert_int_equal(d->level, 1);
-	assert_int_equal(d->due_at, due + 60 * MS_DAY);
-	assert_int_equal(wf_dl_next(d, &w->p), due + 14 * MS_DAY);
+	assert_int_equal(d->level, 0);
+	assert_int_equal(d->breached_at, new_due);
 	free_walk(w);
 }
 
@@ -716,7 +725,7 @@ int main(void)
 	    cmocka_unit_test(wmp_appeals_14_days_with_the_worker_running),
 	    cmocka_unit_test(already_past_window_closes_at_once),
 	    cmocka_unit_test(deadline_extended_replans_reminders_and_breach),
-	    cmocka_unit_test(extending_a_breached_deadline_keeps_the_breach),
+	    cmocka_unit_test(extending_a_breached_deadline_replans_its_breach),
 	    cmocka_unit_test(extending_the_appeal_window_moves_its_closing),
 	    cmocka_unit_test(closing_cancels_what_runs_and_opens_retention),
 	    cmocka_unit_test(retention_disposes_personal_data_at_its_due_time),
