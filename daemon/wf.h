@@ -131,7 +131,7 @@ enum wf_detail {
 };
 
 /* One notification (PROTOCOL.md "Notify"): references, states and roles, never contents.
- * Recipients are a table in wf.c, topic -> roles: the subject's id, the line manager's
+ * Recipients are a table in wfnotes.c, topic -> roles: the subject's id, the line manager's
  * (subject.updated's first), the assigned AA's (nil until assigned), nil for other roles.
  * Reminders and breaches go to the kind's owner, escalations to head_of_psd;
  * case.state_changed and case.opened to the owners of the deadlines the new state opens

@@ -1,0 +1,406 @@
+/* wfrules: WORKFLOW.md "Events on an NA case" as rows (event type, body condition, states,
+ * roles, next state), with the guards and checks a row runs before it applies and the
+ * actions that record its body in the case; and find_rule, which picks the row for an
+ * event. Part of the engine (see wf.h and wfint.h); wf.c's wf_apply drives a row. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "wfdeadline.h"
+#include "wfint.h"
+
+#define ISO_MAX 32
+
+static bool str_is(struct proto_str s, const msgpack_object *o)
+{
+	return o && o->type == MSGPACK_OBJECT_STR && o->via.str.size == s.len &&
+	       memcmp(o->via.str.ptr, s.ptr, s.len) == 0;
+}
+
+/* A time as ISO 8601 UTC, for messages: iso(t).s lives to the end of the full expression. */
+struct iso_time {
+	char s[ISO_MAX];
+};
+
+static struct iso_time iso(uint64_t ms)
+{
+	struct iso_time r;
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || strftime(r.s, sizeof(r.s), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(r.s, sizeof(r.s), "%llu ms", (unsigned long long)ms);
+	return r;
+}
+
+/* ---- guards: run after the role, before the state ---------------------------------------- */
+
+/* A declaration is the subject's own: the actor must be the declared subject. */
+static int actor_is_declared_subject(const struct wfx *x, struct proto_error *err)
+{
+	const msgpack_object *subject = proto_map_get(x->ev->body, "subject");
+
+	if (!subject || !str_is(x->ev->actor_id, proto_map_get(subject, "id")))
+		return proto_fail(err, PROTO_FORBIDDEN,
+				  "actor.id: a declaration must be made by its subject; actor.id "
+				  "differs from body.subject.id");
+	return 0;
+}
+
+/* The subject's own answers (agreeing, disputing, representations, an appeal) come from the
+ * case's subject, not from anyone holding the role. */
+static int actor_is_case_subject(const struct wfx *x, struct proto_error *err)
+{
+	struct proto_str id = x->c->subject_id;
+
+	if (x->ev->actor_id.len != id.len || memcmp(x->ev->actor_id.ptr, id.ptr, id.len) != 0)
+		return proto_fail(err, PROTO_FORBIDDEN,
+				  "actor.id: only the case's subject may send %s",
+				  x->ev->type->name);
+	return 0;
+}
+
+/* "the PSD AA will allow ... representations": within the representations window. */
+static int representations_window(const struct wfx *x, struct proto_error *err)
+{
+	const struct wf_deadline *d = wfdl_last(x->c, DL_REPRESENTATIONS);
+
+	if (actor_is_case_subject(x, err) < 0)
+		return -1;
+	if (x->c->state != WF_REFERRED_TO_AA)
+		return 0;
+	if (!d || !wf_dl_live(d) || x->ev->at > d->due_at)
+		return proto_fail(err, PROTO_WINDOW_CLOSED,
+				  "at: the representations window closed at %s",
+				  d ? iso(d->due_at).s : "the referral");
+	return 0;
+}
+
+/* WMP appeals: "within 14 days of receipt" of the determination, judged by the appeal's
+ * `at`, in appeal_window or after the window closed. */
+static int appeal_window(const struct wfx *x, struct proto_error *err)
+{
+	const struct wf_deadline *d = wfdl_last(x->c, DL_APPEAL_WINDOW);
+
+	if (actor_is_case_subject(x, err) < 0)
+		return -1;
+	if (!(WF_BIT(x->c->state) & (S(APPEAL_WINDOW) | S(CONDITIONS_ACTIVE))) || !d)
+		return 0;
+	if (x->ev->at > d->due_at)
+		return proto_fail(err, PROTO_WINDOW_CLOSED,
+				  "at: the appeal window closed at %s (WMP appeals: within the "
+				  "appeal window from receipt of the determination)",
+				  iso(d->due_at).s);
+	return 0;
+}
+
+/* ---- checks: run after the state, needing the case ----------------------------------------- */
+
+/* An appeal lodged in time but received after the window closed is still heard, once:
+ * conditions_active admits it only from a window whose determination has not been appealed. */
+static int appeal_not_yet_lodged(const struct wfx *x, struct proto_error *err)
+{
+	const struct wf_deadline *w = wfdl_last(x->c, DL_APPEAL_WINDOW);
+	const struct wf_deadline *m = wfdl_last(x->c, DL_STRATEGY_MEETING);
+
+	if (x->c->state != WF_CONDITIONS_ACTIVE)
+		return 0;
+	if (!w || (m && m->start >= w->start))
+		return proto_fail(err, PROTO_INVALID_TRANSITION,
+				  "type: appeal.lodged is not allowed while the case is %s: %s",
+				  wf_state_name(x->c->state),
+				  w ? "this determination was appealed already"
+				    : "no determination with a right of appeal");
+	return 0;
+}
+
+/* WORKFLOW.md "Deadlines", representations: "aa.determined on a disputed case is
+ * invalid_transition while it is open, unless representations were submitted". */
+static int representations_heard(const struct wfx *x, struct proto_error *err)
+{
+	const struct wf_deadline *d = wf_dl_find(x->c, DL_REPRESENTATIONS);
+
+	if (x->c->state != WF_REFERRED_TO_AA || !(x->c->flags & WFC_DISPUTED) ||
+	    (x->c->flags & WFC_REPS_MADE) || !d || x->ev->at >= d->due_at)
+		return 0;
+	return proto_fail(err, PROTO_INVALID_TRANSITION,
+			  "type: aa.determined is not allowed while the case is %s and the "
+			  "representations window is open until %s; no representations were made",
+			  wf_state_name(x->c->state), iso(d->due_at).s);
+}
+
+static int vetting_task_open(const struct wfx *x, struct proto_error *err)
+{
+	if (x->c->vetting.status == TASK_OPEN)
+		return 0;
+	return proto_fail(err, PROTO_INVALID_TRANSITION,
+			  "type: vetting.reviewed is not allowed while the case is %s: it has no "
+			  "open vetting task",
+			  wf_state_name(x->c->state));
+}
+
+/* "any open state with that deadline open"; "due_at (later than now due)". */
+static int deadline_extensible(const struct wfx *x, struct proto_error *err)
+{
+	struct proto_str kind = body_str(x, "kind");
+	const msgpack_object *due = proto_map_get(x->ev->body, "due_at");
+	int k = kind.len ? policy_dl_parse(kind.ptr, kind.len) : -1;
+	const struct wf_deadline *d;
+
+	if (k < 0)
+		return proto_fail(err, PROTO_INVALID_FIELD, "body.kind: not a deadline kind");
+	if (!(d = wf_dl_find(x->c, k)))
+		return proto_fail(err, PROTO_INVALID_TRANSITION,
+				  "body.kind: the case (%s) has no open %s deadline to extend",
+				  wf_state_name(x->c->state), config_dl_name(k));
+	if (!due || due->type != MSGPACK_OBJECT_POSITIVE_INTEGER || due->via.u64 <= d->due_at)
+		return proto_fail(err, PROTO_INVALID_FIELD,
+				  "body.due_at: must be later than the %s deadline's due time %s",
+				  config_dl_name(k), iso(d->due_at).s);
+	return 0;
+}
+
+/* ---- actions: what the body records in the case -------------------------------------------- */
+
+static void record_review_period(struct wfx *x)
+{
+	struct proto_str s = body_str(x, "review_period");
+
+	if (s.len && proto_duration_parse(s.ptr, s.len, &x->c->review_period) == 0)
+		x->c->has_review_period = true;
+}
+
+/* Conditions decided by the body, when it has them. */
+static void record_conditions(struct wfx *x)
+{
+	const msgpack_object *v = proto_map_get(x->ev->body, "conditions");
+
+	if (v)
+		x->c->conditions = v;
+}
+
+static void open_case(struct wfx *x)
+{
+	struct wf_case *c = x->c;
+
+	c->kind = x->ev->type->opens;
+	c->origin = x->rule->origin;
+	c->opened_at = x->ev->at;
+	c->subject = proto_map_get(x->ev->body, "subject");
+	c->subject_id =
+	    c->subject ? obj_str(proto_map_get(c->subject, "id")) : (struct proto_str){NULL, 0};
+	c->associate = proto_map_get(x->ev->body, "associate");
+	c->categories = proto_map_get(x->ev->body, "categories");
+	c->relationship = proto_map_get(x->ev->body, "relationship");
+}
+
+static void record_assessment(struct wfx *x)
+{
+	x->c->assessment = body_str(x, "outcome");
+	x->c->risk = body_str(x, "risk");
+}
+
+static void record_interview(struct wfx *x)
+{
+	x->c->interview = body_str(x, "outcome");
+}
+
+static void record_proposal(struct wfx *x)
+{
+	x->c->proposed = proto_map_get(x->ev->body, "conditions");
+}
+
+static void record_representations(struct wfx *x)
+{
+	x->c->flags |= WFC_REPS_MADE;
+}
+
+/* "conditions? (default: those agreed)" */
+static void record_approval(struct wfx *x)
+{
+	x->c->conditions = x->c->proposed;
+	record_conditions(x);
+	record_review_period(x);
+}
+
+static void record_determination(struct wfx *x)
+{
+	x->c->aa_decision = body_str(x, "decision");
+	record_conditions(x);
+	record_review_period(x);
+}
+
+static void record_appeal_decision(struct wfx *x)
+{
+	x->c->appeal = body_str(x, "outcome");
+	record_conditions(x);
+}
+
+static void open_review(struct wfx *x)
+{
+	open_kind(x, DL_REVIEW, x->ev->at);
+}
+
+static void record_review(struct wfx *x)
+{
+	x->c->review = body_str(x, "outcome");
+	meet_kind(x, DL_REVIEW);
+	record_conditions(x);
+}
+
+static void record_vetting_review(struct wfx *x)
+{
+	x->c->vetting.status = TASK_DONE;
+	x->c->vetting.done_at = x->now;
+	x->c->vetting.outcome = body_str(x, "outcome");
+	meet_kind(x, DL_VETTING_REVIEW);
+}
+
+static void record_subject_update(struct wfx *x)
+{
+	x->c->subject_update = proto_map_get(x->ev->body, "subject");
+}
+
+static void extend_deadline(struct wfx *x)
+{
+	struct proto_str kind = body_str(x, "kind");
+	struct wf_deadline *d = wf_dl_find(x->c, policy_dl_parse(kind.ptr, kind.len));
+	const msgpack_object *due = proto_map_get(x->ev->body, "due_at");
+
+	wfdl_extend(d, due->via.u64, x->now, x->p);
+}
+
+static void record_close_reason(struct wfx *x)
+{
+	x->c->closed_reason = body_str(x, "reason");
+}
+
+/* ---- the rules: WORKFLOW.md "Events on an NA case" -------------------------------------- */
+
+#define OPEN WF_OPEN_STATES
+
+/* Rows for one type run from the most specific `when` to the default. */
+static const struct wf_rule rules[] = {
+    /* Opening: WMP policy statements; P01c 3.5-3.15. bypass_manager: P01 3.4, when the line
+     * manager cannot be approached. */
+    {"declaration.submitted", "bypass_manager", NULL, S(NONE), R(SUBJECT), WF_AWAITING_ASSESSMENT,
+     ORIGIN_SELF, actor_is_declared_subject, NULL, open_case, NULL},
+    {"declaration.submitted", NULL, NULL, S(NONE), R(SUBJECT), WF_AWAITING_MANAGER_REVIEW,
+     ORIGIN_SELF, actor_is_declared_subject, NULL, open_case, NULL},
+    /* P01c 3.13; WMP "aware of ... another staff member"; P01 3.5 anonymous reporting */
+    {"referral.submitted", "anonymous", NULL, S(NONE), R(NONE), WF_AWAITING_ASSESSMENT,
+     ORIGIN_ANONYMOUS, NULL, NULL, open_case, NULL},
+    {"referral.submitted", NULL, NULL, S(NONE), R(REPORTER) | R(LINE_MANAGER) | R(PSD),
+     WF_AWAITING_ASSESSMENT, ORIGIN_REFERRAL, NULL, NULL, open_case, NULL},
+
+    /* WMP "manager comments and any advice/mitigation should be recorded" */
+    {"manager.reviewed", NULL, NULL, S(AWAITING_MANAGER_REVIEW), R(LINE_MANAGER),
+     WF_AWAITING_ASSESSMENT, 0, NULL, NULL, NULL, NULL},
+
+    /* P01c 3.18; WMP investigation */
+    {"assessment.recorded", "outcome", "no_further_action",
+     S(AWAITING_MANAGER_REVIEW) | S(AWAITING_ASSESSMENT), R(PSD), WF_CLOSED, 0, NULL, NULL,
+     record_assessment, "no_further_action"},
+    {"assessment.recorded", "outcome", "advice",
+     S(AWAITING_MANAGER_REVIEW) | S(AWAITING_ASSESSMENT), R(PSD), WF_CLOSED, 0, NULL, NULL,
+     record_assessment, "advice"},
+    {"assessment.recorded", "outcome", "interview",
+     S(AWAITING_MANAGER_REVIEW) | S(AWAITING_ASSESSMENT), R(PSD), WF_AWAITING_INTERVIEW, 0, NULL,
+     NULL, record_assessment, NULL},
+    {"assessment.recorded", "outcome", "mitigation",
+     S(AWAITING_MANAGER_REVIEW) | S(AWAITING_ASSESSMENT), R(PSD), WF_AWAITING_MITIGATION, 0, NULL,
+     NULL, record_assessment, NULL},
+
+    /* WMP interviews, police friend */
+    {"interview.recorded", "outcome", "no_further_action", S(AWAITING_INTERVIEW),
+     R(PSD) | R(LINE_MANAGER), WF_CLOSED, 0, NULL, NULL, record_interview, "no_further_action"},
+    {"interview.recorded", "outcome", "mitigation", S(AWAITING_INTERVIEW), R(PSD) | R(LINE_MANAGER),
+     WF_AWAITING_MITIGATION, 0, NULL, NULL, record_interview, NULL},
+
+    /* WMP managing the risk */
+    {"mitigation.proposed", NULL, NULL, S(AWAITING_MITIGATION), R(PSD) | R(LINE_MANAGER),
+     WF_MITIGATION_PROPOSED, 0, NULL, NULL, record_proposal, NULL},
+    /* "all voluntary/agreed mitigation will require the approval of a PSD AA" */
+    {"mitigation.agreed", NULL, NULL, S(MITIGATION_PROPOSED), R(SUBJECT), WF_AWAITING_AA_APPROVAL,
+     0, actor_is_case_subject, NULL, NULL, NULL},
+    /* "where mitigation cannot be agreed ... referred to a PSD AA" */
+    {"mitigation.disputed", NULL, NULL, S(MITIGATION_PROPOSED), R(SUBJECT), WF_REFERRED_TO_AA, 0,
+     actor_is_case_subject, NULL, NULL, NULL},
+    /* "the PSD AA will allow ... representations" */
+    {"representations.submitted", NULL, NULL, S(REFERRED_TO_AA), R(SUBJECT), WF_SAME, 0,
+     representations_window, NULL, record_representations, NULL},
+
+    /* AA approval */
+    {"aa.approved", NULL, NULL, S(AWAITING_AA_APPROVAL), R(AA), WF_CONDITIONS_ACTIVE, 0, NULL, NULL,
+     record_approval, NULL},
+    /* "the PSD AA will decide ..." */
+    {"aa.determined", "decision", "no_risk", S(AWAITING_AA_APPROVAL) | S(REFERRED_TO_AA), R(AA),
+     WF_CLOSED, 0, NULL, representations_heard, record_determination, "no_risk"},
+    {"aa.determined", "decision", "conditions|cease", S(AWAITING_AA_APPROVAL) | S(REFERRED_TO_AA),
+     R(AA), WF_AWAITING_SERVICE, 0, NULL, representations_heard, record_determination, NULL},
+    /* "conditions in writing, any relevant review period and the right to appeal" */
+    {"determination.served", NULL, NULL, S(AWAITING_SERVICE), R(PSD), WF_APPEAL_WINDOW, 0, NULL,
+     NULL, NULL, NULL},
+
+    /* WMP appeals: 14 days, in writing, says why */
+    {"appeal.lodged", NULL, NULL, S(APPEAL_WINDOW) | S(CONDITIONS_ACTIVE), R(SUBJECT),
+     WF_UNDER_APPEAL, 0, appeal_window, appeal_not_yet_lodged, NULL, NULL},
+    /* "within 28 days ... strategy meeting" */
+    {"strategy_meeting.held", NULL, NULL, S(UNDER_APPEAL), R(HEAD_OF_PSD),
+     WF_AWAITING_APPEAL_DECISION, 0, NULL, NULL, NULL, NULL},
+    /* "uphold, confirm or vary"; "within 14 days following the strategy meeting" */
+    {"appeal.decided", "outcome", "upheld", S(AWAITING_APPEAL_DECISION), R(HEAD_OF_PSD), WF_CLOSED,
+     0, NULL, NULL, record_appeal_decision, "appeal_upheld"},
+    {"appeal.decided", "outcome", "confirmed|varied", S(AWAITING_APPEAL_DECISION), R(HEAD_OF_PSD),
+     WF_CONDITIONS_ACTIVE, 0, NULL, NULL, record_appeal_decision, NULL},
+
+    /* WMP misconduct; "during the appeal period, the conditions must be adhered to" */
+    {"breach.reported", NULL, NULL, WF_CONDITIONS_IN_FORCE, R(PSD) | R(LINE_MANAGER), WF_SAME, 0,
+     NULL, NULL, NULL, NULL},
+
+    /* "significant change in circumstances" */
+    {"review.requested", NULL, NULL, S(CONDITIONS_ACTIVE), R(AA) | R(PSD), WF_SAME, 0, NULL, NULL,
+     open_review, NULL},
+    /* annual review; "any variation ... right of appeal" */
+    {"review.completed", "outcome", "no_change", S(CONDITIONS_ACTIVE), R(AA), WF_CONDITIONS_ACTIVE,
+     0, NULL, NULL, record_review, NULL},
+    {"review.completed", "outcome", "varied", S(CONDITIONS_ACTIVE), R(AA), WF_AWAITING_SERVICE, 0,
+     NULL, NULL, record_review, NULL},
+    {"review.completed", "outcome", "removed", S(CONDITIONS_ACTIVE), R(AA), WF_CLOSED, 0, NULL,
+     NULL, record_review, "conditions_removed"},
+
+    /* WMP vetting review by level */
+    {"vetting.reviewed", NULL, NULL, OPEN, R(VETTING), WF_SAME, 0, NULL, vetting_task_open,
+     record_vetting_review, NULL},
+    /* keeping records right */
+    {"subject.updated", NULL, NULL, OPEN, R(PSD), WF_SAME, 0, NULL, NULL, record_subject_update,
+     NULL},
+    /* a recorded reason for every extension */
+    {"deadline.extended", NULL, NULL, OPEN, R(PSD) | R(AA) | R(HEAD_OF_PSD), WF_SAME, 0, NULL,
+     deadline_extensible, extend_deadline, NULL},
+    {"case.closed", NULL, NULL, OPEN, R(PSD), WF_CLOSED, 0, NULL, NULL, record_close_reason, NULL},
+
+    {NULL, NULL, NULL, 0, 0, WF_NONE, 0, NULL, NULL, NULL, NULL},
+};
+
+/* ---- finding the row ------------------------------------------------------------------------ */
+
+const struct wf_rule *find_rule(const struct proto_event *ev, struct proto_error *err)
+{
+	const struct wf_rule *r, *any = NULL;
+
+	for (r = rules; r->type; r++) {
+		if (strcmp(r->type, ev->type->name) != 0)
+			continue;
+		any = r;
+		if (body_is(ev->body, r->when, r->is))
+			return r;
+	}
+	if (any)
+		proto_fail(err, PROTO_INVALID_FIELD, "body.%s: no rule of %s for this value",
+			   any->when, any->type);
+	else
+		proto_fail(err, PROTO_UNKNOWN_TYPE, "type: %s has no workflow rule",
+			   ev->type->name);
+	return NULL;
+}

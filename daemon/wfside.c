@@ -1,0 +1,106 @@
+/* wfside: WORKFLOW.md "Side effects" as rows (event types, body condition, effect), run by
+ * wf_apply after the event has moved the case. Part of the engine (see wf.h and wfint.h). */
+#include <string.h>
+
+#include "wfint.h"
+
+/* ---- side effects: WORKFLOW.md "Side effects" --------------------------------------------- */
+
+static void prevent_referral(struct wfx *x)
+{
+	notify(x, "prevent.referral");
+}
+
+static void misconduct_referral(struct wfx *x)
+{
+	notify(x, "misconduct.referral");
+}
+
+static void flag_misconduct(struct wfx *x)
+{
+	x->c->flags |= WFC_MISCONDUCT;
+	misconduct_referral(x);
+}
+
+/* Risk identified: a vetting task with its deadline when the subject's level is in [vetting]
+ * review_required, else an optional one with no deadline (WMP "may review"). A mandatory task
+ * already open is not told again; an optional one is made mandatory when the level now
+ * requires it. */
+static void risk_identified(struct wfx *x)
+{
+	struct wf_case *c = x->c;
+	bool required = policy_vetting_review(x->p, subject_str(c, "vetting"));
+	struct wf_note *n;
+
+	if (c->vetting.status == TASK_OPEN && (required ? !c->vetting.optional : true))
+		return;
+	c->vetting.status = TASK_OPEN;
+	c->vetting.optional = !required;
+	c->vetting.opened_at = x->ev->at;
+	c->vetting.done_at = 0;
+	c->vetting.outcome = (struct proto_str){NULL, 0};
+	if (required)
+		open_kind(x, DL_VETTING_REVIEW, x->ev->at);
+	if ((n = note(x, "vetting.review_required"))) {
+		n->detail = DETAIL_OPTIONAL;
+		n->optional = !required;
+		address(n, c);
+	}
+}
+
+static void appeal_lodged(struct wfx *x)
+{
+	notify(x, "appeal.lodged");
+}
+
+static void appeal_decided(struct wfx *x)
+{
+	notify_outcome(x, "appeal.decided", body_str(x, "outcome"));
+}
+
+static void conditions_imposed(struct wfx *x)
+{
+	notify(x, "conditions.imposed");
+}
+
+struct wf_side {
+	const char *types;     /* '|' between them */
+	const char *when, *is; /* a body condition (see body_is), or NULL */
+	const char *flag;      /* and a body flag that must be true, or NULL */
+	void (*effect)(struct wfx *);
+};
+
+#define OPENING "declaration.submitted|referral.submitted"
+
+/* Run in this order after the event has moved the case. */
+static const struct wf_side sides[] = {
+    /* P01b 3.3, P01c 3.10 */
+    {OPENING, "categories", "extremist", NULL, prevent_referral},
+    /* P01c 3.15: flagged for misconduct consideration */
+    {OPENING, "categories", "victim_witness_live_case", "vulnerable", flag_misconduct},
+    /* risk identified: WMP vetting review by level */
+    {"assessment.recorded|interview.recorded", "outcome", "mitigation", NULL, risk_identified},
+    {"aa.determined", "decision", "conditions|cease", NULL, risk_identified},
+    /* WMP misconduct */
+    {"breach.reported", NULL, NULL, NULL, misconduct_referral},
+    /* the appeal's course */
+    {"appeal.lodged", NULL, NULL, NULL, appeal_lodged},
+    {"appeal.decided", NULL, NULL, NULL, appeal_decided},
+    /* conditions set: approved, determined, varied on appeal or on review */
+    {"aa.approved", NULL, NULL, NULL, conditions_imposed},
+    {"aa.determined", "decision", "conditions|cease", NULL, conditions_imposed},
+    {"appeal.decided", "outcome", "varied", NULL, conditions_imposed},
+    {"review.completed", "outcome", "varied", NULL, conditions_imposed},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+void side_effects(struct wfx *x)
+{
+	const char *type = x->ev->type->name;
+
+	for (const struct wf_side *s = sides; s->types; s++)
+		if (list_has(s->types, type, strlen(type)) &&
+		    body_is(x->ev->body, s->when, s->is) &&
+		    (!s->flag || proto_flag(x->ev->body, s->flag)))
+			s->effect(x);
+}
