@@ -1,0 +1,177 @@
+/* ctlcase: the control commands case.get (one case as PROTOCOL.md shows it) and case.list
+ * (a page of cases in reference order, by state or subject). Part of ctl (see ctl.h and
+ * ctlint.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "caserec.h"
+#include "ctlint.h"
+#include "wf.h"
+
+static int load_case(struct ctl_req *q, struct proto_str ref, struct case_rec *ret)
+{
+	MDB_val v;
+	int r = store_get(q->env->st, q->txn, DB_CASES, ref.ptr, ref.len, &v);
+
+	if (r == -ENOENT)
+		return proto_fail(q->err, PROTO_UNKNOWN_CASE, "args.case: no case %.*s",
+				  (int)ref.len, ref.ptr);
+	if (r < 0 || caserec_load(ret, v.mv_data, v.mv_size) < 0)
+		return proto_fail(q->err, PROTO_UNAVAILABLE, "case %.*s could not be read",
+				  (int)ref.len, ref.ptr);
+	return 0;
+}
+
+int cmd_case_get(struct ctl_req *q)
+{
+	msgpack_packer *pk = q->pk;
+	struct proto_str ref = {0};
+	struct case_rec c;
+
+	ref = (struct proto_str){arg(q, "case")->via.str.ptr, arg(q, "case")->via.str.size};
+	if (load_case(q, ref, &c) < 0)
+		return -1;
+	caserec_pack_view(&c, pk);
+	caserec_release(&c);
+	return 0;
+}
+
+/* case.list walks `cases` in reference order, or `by_subject` for one subject. */
+struct list_walk {
+	struct ctl_req *q;
+	int state;                /* -1: any */
+	struct proto_str subject; /* len 0: any */
+	uint64_t limit;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+};
+
+static int list_options(struct ctl_req *q, struct list_walk *w)
+{
+	const msgpack_object *o;
+
+	w->state = -1;
+	if ((o = arg(q, "state")) &&
+	    (w->state = wf_state_parse(o->via.str.ptr, o->via.str.size)) < 0)
+		return proto_fail(q->err, PROTO_INVALID_FIELD, "args.state: not a case state");
+	if ((o = arg(q, "subject")))
+		w->subject = (struct proto_str){o->via.str.ptr, o->via.str.size};
+	return arg_limit(q, LIST_DEFAULT, LIST_MAX, &w->limit);
+}
+
+/* Positions the cursor on the first key after `after` (exclusive), within the subject. */
+static void list_start(struct list_walk *w)
+{
+	const msgpack_object *after = arg(w->q, "after");
+	uint8_t key[PROTO_ID_MAX + 1 + PROTO_CASE_MAX];
+	size_t n = 0;
+
+	if (w->subject.len) {
+		memcpy(key, w->subject.ptr, w->subject.len);
+		key[w->subject.len] = '\0';
+		n = w->subject.len + 1;
+	}
+	if (after) {
+		memcpy(key + n, after->via.str.ptr, after->via.str.size);
+		n += after->via.str.size;
+	}
+	w->k = (MDB_val){n, key};
+	w->rc = n ? mdb_cursor_get(w->cur, &w->k, &w->v, MDB_SET_RANGE)
+		  : mdb_cursor_get(w->cur, &w->k, &w->v, MDB_FIRST);
+	if (w->rc == 0 && after && w->k.mv_size == n && memcmp(w->k.mv_data, key, n) == 0)
+		w->rc = mdb_cursor_get(w->cur, &w->k, &w->v, MDB_NEXT);
+}
+
+/* The next case that matches the filters, loaded into c. Returns 1, 0 at the end, -1. */
+static int list_next(struct list_walk *w, struct case_rec *c)
+{
+	struct ctl_req *q = w->q;
+	struct proto_str ref;
+	MDB_val v;
+
+	for (; w->rc == 0; w->rc = mdb_cursor_get(w->cur, &w->k, &w->v, MDB_NEXT)) {
+		ref = (struct proto_str){w->k.mv_data, (uint32_t)w->k.mv_size};
+		if (w->subject.len) {
+			if (w->k.mv_size <= w->subject.len + 1 ||
+			    memcmp(w->k.mv_data, w->subject.ptr, w->subject.len) != 0 ||
+			    ((char *)w->k.mv_data)[w->subject.len] != '\0')
+				return 0;
+			ref.ptr += w->subject.len + 1;
+			ref.len -= w->subject.len + 1;
+			if (store_get(q->env->st, q->txn, DB_CASES, ref.ptr, ref.len, &v) < 0)
+				continue;
+		} else {
+			v = w->v;
+		}
+		if (caserec_load(c, v.mv_data, v.mv_size) < 0)
+			continue;
+		if (w->state < 0 || (int)c->c.state == w->state) {
+			w->rc = mdb_cursor_get(w->cur, &w->k, &w->v, MDB_NEXT);
+			return 1;
+		}
+		caserec_release(c);
+	}
+	if (w->rc != MDB_NOTFOUND)
+		return proto_fail(q->err, PROTO_UNAVAILABLE, "the store could not be read");
+	return 0;
+}
+
+int cmd_case_list(struct ctl_req *q)
+{
+	struct list_walk w = {.q = q};
+	msgpack_packer *pk = q->pk;
+	msgpack_sbuffer rows;
+	msgpack_packer rpk;
+	char last[PROTO_CASE_MAX + 1] = "";
+	struct case_rec c;
+	uint64_t n = 0;
+	int more = 0;
+
+	if (list_options(q, &w) < 0)
+		return -1;
+	if (mdb_cursor_open(q->txn, q->env->st->dbi[w.subject.len ? DB_BY_SUBJECT : DB_CASES],
+			    &w.cur) != 0)
+		return proto_fail(q->err, PROTO_UNAVAILABLE, "the store could not be read");
+	msgpack_sbuffer_init(&rows);
+	msgpack_packer_init(&rpk, &rows, msgpack_sbuffer_write);
+	list_start(&w);
+	while (n < w.limit && (more = list_next(&w, &c)) == 1) {
+		msgpack_pack_map(&rpk, 5);
+		proto_pack_cstr(&rpk, "case");
+		proto_pack_cstr(&rpk, c.c.ref);
+		proto_pack_cstr(&rpk, "kind");
+		proto_pack_cstr(&rpk, proto_kind_prefix(c.c.kind));
+		proto_pack_cstr(&rpk, "state");
+		proto_pack_cstr(&rpk, wf_state_name(c.c.state));
+		proto_pack_cstr(&rpk, "subject_id");
+		if (c.c.subject_id.len) /* a tombstone has none */
+			proto_pack_str(&rpk, c.c.subject_id.ptr, c.c.subject_id.len);
+		else
+			msgpack_pack_nil(&rpk);
+		pack_kv_u64(&rpk, "opened_at", c.c.opened_at);
+		snprintf(last, sizeof(last), "%s", c.c.ref);
+		caserec_release(&c);
+		n++;
+	}
+	/* A full page has a next page only if one more case matches. */
+	if (more >= 0 && n == w.limit && (more = list_next(&w, &c)) == 1)
+		caserec_release(&c);
+	mdb_cursor_close(w.cur);
+	if (more < 0) {
+		msgpack_sbuffer_destroy(&rows);
+		return -1;
+	}
+	msgpack_pack_map(pk, 2);
+	proto_pack_cstr(pk, "cases");
+	msgpack_pack_array(pk, n);
+	pack_raw(pk, rows.data, rows.size);
+	proto_pack_cstr(pk, "next");
+	if (more == 1)
+		proto_pack_cstr(pk, last);
+	else
+		msgpack_pack_nil(pk);
+	msgpack_sbuffer_destroy(&rows);
+	return 0;
+}

@@ -1,0 +1,80 @@
+/* ctldeadline: the control command deadlines.list, the live deadlines in due order from the
+ * `deadlines` index. Part of ctl (see ctl.h and ctlint.h). */
+#include "ctlint.h"
+#include "dlindex.h"
+#include "policy.h"
+#include "wf.h"
+
+/* deadlines.list walks `deadlines` (due_at|case|kind -> status, level) in due order. Both
+ * filters are bounds on due_at, so the walk stops at the first deadline past them. */
+#define DLX_VALUE_LEN 5 /* status (1 byte), level (u32 BE) */
+
+static uint64_t deadlines_bound(struct ctl_req *q)
+{
+	const msgpack_object *o;
+	uint64_t bound = UINT64_MAX;
+
+	if ((o = arg(q, "overdue")) && o->via.boolean)
+		bound = q->env->now_ms;
+	if ((o = arg(q, "before")) && o->via.u64 < bound)
+		bound = o->via.u64;
+	return bound;
+}
+
+static void pack_deadline_row(msgpack_packer *pk, const char *ref, unsigned kind, uint64_t due,
+			      const uint8_t *v)
+{
+	msgpack_pack_map(pk, 5);
+	proto_pack_cstr(pk, "case");
+	proto_pack_cstr(pk, ref);
+	proto_pack_cstr(pk, "kind");
+	proto_pack_cstr(pk, config_dl_name(kind));
+	pack_kv_u64(pk, "due_at", due);
+	proto_pack_cstr(pk, "status");
+	proto_pack_cstr(pk, wf_dl_status_name(v[0]));
+	pack_kv_u64(pk, "level", (uint64_t)v[1] << 24 | (uint64_t)v[2] << 16 | v[3] << 8 | v[4]);
+}
+
+int cmd_deadlines_list(struct ctl_req *q)
+{
+	uint64_t limit, bound = deadlines_bound(q), n = 0, due;
+	char ref[PROTO_CASE_MAX + 1];
+	msgpack_sbuffer rows;
+	msgpack_packer rpk;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	unsigned kind;
+	int rc;
+
+	if (arg_limit(q, LIST_DEFAULT, LIST_MAX, &limit) < 0)
+		return -1;
+	if (mdb_cursor_open(q->txn, q->env->st->dbi[DB_DEADLINES], &cur) != 0)
+		return proto_fail(q->err, PROTO_UNAVAILABLE, "the store could not be read");
+	msgpack_sbuffer_init(&rows);
+	msgpack_packer_init(&rpk, &rows, msgpack_sbuffer_write);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && n < limit;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		/* an entry that is not one is skipped, as case.list skips a damaged case */
+		if (dlindex_key_parse(k.mv_data, k.mv_size, &due, ref, &kind) < 0 ||
+		    kind == DLX_NO_KIND || v.mv_size < DLX_VALUE_LEN ||
+		    *(const uint8_t *)v.mv_data >= DLS_COUNT)
+			continue;
+		if (due >= bound)
+			break;
+		if (kind == DL_RETENTION) /* not an obligation; as in status's deadlines_open */
+			continue;
+		pack_deadline_row(&rpk, ref, kind, due, v.mv_data);
+		n++;
+	}
+	mdb_cursor_close(cur);
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		msgpack_sbuffer_destroy(&rows);
+		return proto_fail(q->err, PROTO_UNAVAILABLE, "the store could not be read");
+	}
+	msgpack_pack_map(q->pk, 1);
+	proto_pack_cstr(q->pk, "deadlines");
+	msgpack_pack_array(q->pk, n);
+	pack_raw(q->pk, rows.data, rows.size);
+	msgpack_sbuffer_destroy(&rows);
+	return 0;
+}

@@ -1,0 +1,54 @@
+/* ctlint: what the control commands' files share and nothing outside them uses (the
+ * interface is ctl.h). ctl.c dispatches a request to a command as a struct ctl_req and
+ * packs the reply's envelope around what the command packed. Not for other modules:
+ * include ctl.h. */
+#ifndef CTLINT_H
+#define CTLINT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <msgpack.h>
+
+#include "ctl.h"
+#include "proto.h"
+#include "store.h"
+
+#define LIST_DEFAULT 100 /* case.list, deadlines.list */
+#define LIST_MAX     1000
+
+struct ctl_req {
+	const struct ctl_env *env;
+	const msgpack_object *args; /* NULL when absent */
+	MDB_txn *txn;               /* a read transaction, open while the command runs */
+	msgpack_packer *pk;         /* packs the `result` value */
+	struct proto_error *err;
+	struct ctl_job *job; /* a deferred command */
+};
+
+/* ---- arguments and packing (ctl.c) ---------------------------------------------------- */
+
+/* args.name, or NULL when absent (its type is checked by the command's table). */
+const msgpack_object *arg(const struct ctl_req *q, const char *name);
+/* args.limit: 1 to max, else def. Returns 0, or -1 with q->err set. */
+int arg_limit(struct ctl_req *q, uint64_t def, uint64_t max, uint64_t *ret);
+void pack_kv_u64(msgpack_packer *pk, const char *k, uint64_t v);
+/* Appends bytes that already are MessagePack (rows packed apart, a stored notification). */
+void pack_raw(msgpack_packer *pk, const void *bytes, size_t len);
+/* A success reply's map up to the key `result`: its value is packed next. */
+void pack_ok_header(msgpack_packer *pk);
+
+/* ---- the commands: pack the result into q->pk; 0, CTL_DEFERRED, or -1 with q->err set -- */
+
+int cmd_case_get(struct ctl_req *q);            /* ctlcase.c */
+int cmd_case_list(struct ctl_req *q);           /* ctlcase.c */
+int cmd_deadlines_list(struct ctl_req *q);      /* ctldeadline.c */
+int cmd_notifications_since(struct ctl_req *q); /* ctlnotify.c */
+int cmd_report_summary(struct ctl_req *q);      /* ctlreport.c: fills q->job, CTL_DEFERRED */
+
+/* The report.summary job (ctlreport.c), for ctl_job_run: packs the whole reply, or returns
+ * -1 with err set. */
+int run_report(struct store *st, const struct ctl_job *job, msgpack_packer *pk,
+	       struct proto_error *err);
+
+#endif

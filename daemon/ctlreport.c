@@ -1,0 +1,248 @@
+/* ctlreport: the control command report.summary: its arguments on the reactor thread, and
+ * the job that walks every case and counts them (ctl_job_run, off the reactor thread).
+ * Part of ctl (see ctl.h and ctlint.h). */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "caserec.h"
+#include "ctlint.h"
+#include "policy.h"
+#include "wf.h"
+
+/* Only checks the arguments: the walk over every case runs off the reactor thread. */
+int cmd_report_summary(struct ctl_req *q)
+{
+	const msgpack_object *from = arg(q, "from"), *to = arg(q, "to");
+
+	q->job->kind = CTL_JOB_REPORT;
+	q->job->from = from ? from->via.u64 : 0;
+	q->job->to = to ? to->via.u64 : 0;
+	q->job->now_ms = q->env->now_ms;
+	if (to && q->job->to <= q->job->from)
+		return proto_fail(
+		    q->err, PROTO_INVALID_FIELD,
+		    "args.to: must be later than args.from (the window is [from, to))");
+	return CTL_DEFERRED;
+}
+
+/* ---- report.summary (on the job thread) ------------------------------------------ */
+
+/* Counts by a string value (a category, an outcome), keys copied out of the case records,
+ * which are released as the walk goes. Values are enums of WORKFLOW.md, so a few rows do. */
+#define TALLY_ROWS    32
+#define TALLY_KEY_MAX 47
+#define TALLY_OTHER   "(other)" /* past the rows, or too long to be a known value */
+
+struct tally {
+	struct {
+		char key[TALLY_KEY_MAX + 1];
+		uint64_t n;
+	} row[TALLY_ROWS];
+	size_t n;
+	uint64_t other;
+};
+
+static void tally_add(struct tally *t, struct proto_str s)
+{
+	size_t i;
+
+	if (s.len == 0)
+		return;
+	for (i = 0; i < t->n; i++)
+		if (proto_str_eq(s, t->row[i].key))
+			break;
+	if (i == t->n) {
+		if (i == TALLY_ROWS || s.len > TALLY_KEY_MAX || memchr(s.ptr, '\0', s.len)) {
+			t->other++;
+			return;
+		}
+		memcpy(t->row[i].key, s.ptr, s.len);
+		t->row[i].key[s.len] = '\0';
+		t->n++;
+	}
+	t->row[i].n++;
+}
+
+static void tally_pack(msgpack_packer *pk, const struct tally *t)
+{
+	msgpack_pack_map(pk, t->n + (t->other ? 1 : 0));
+	for (size_t i = 0; i < t->n; i++)
+		pack_kv_u64(pk, t->row[i].key, t->row[i].n);
+	if (t->other)
+		pack_kv_u64(pk, TALLY_OTHER, t->other);
+}
+
+/* The outcomes the report counts, one sub-map each: the last of each in the case. */
+static const struct {
+	const char *name;
+	size_t off; /* a struct proto_str in struct wf_case */
+} report_outcomes[] = {
+    {"assessment", offsetof(struct wf_case, assessment)},
+    {"risk", offsetof(struct wf_case, risk)},
+    {"interview", offsetof(struct wf_case, interview)},
+    {"aa_decision", offsetof(struct wf_case, aa_decision)},
+    {"appeal", offsetof(struct wf_case, appeal)},
+    {"review", offsetof(struct wf_case, review)},
+    {"closed_reason", offsetof(struct wf_case, closed_reason)},
+};
+#define N_OUTCOMES (sizeof(report_outcomes) / sizeof(report_outcomes[0]))
+
+/* How a deadline stands against its due time. */
+enum dl_standing { DLST_NONE, DLST_ON_TIME, DLST_LATE, DLST_OPEN };
+
+struct report {
+	uint64_t cases, unreadable;
+	uint64_t kind[KIND_COUNT], origin[ORIGIN_COUNT], state[WF_STATE_COUNT];
+	struct tally category, outcome[N_OUTCOMES];
+	uint64_t dl[DL_COUNT][DLST_OPEN + 1];
+};
+
+/* Only deadlines that someone must meet count: windows (mitigation_response,
+ * representations, appeal_window) and retention breach nobody (WORKFLOW.md "Deadlines"). */
+static bool dl_is_obligation(enum dl_kind k)
+{
+	return policy_dl_rule(k)->at_due == DLA_BREACH;
+}
+
+static enum dl_standing dl_standing(const struct wf_deadline *d, uint64_t now)
+{
+	if (d->status == DLS_CANCELLED)
+		return DLST_NONE;
+	if (d->status == DLS_BREACHED)
+		return DLST_LATE;
+	if (!wf_dl_live(d))
+		return d->done_at <= d->due_at ? DLST_ON_TIME : DLST_LATE;
+	return now >= d->due_at ? DLST_LATE : DLST_OPEN;
+}
+
+static void report_case(struct report *rp, const struct wf_case *c, uint64_t now)
+{
+	const msgpack_object *cat = c->categories;
+
+	rp->cases++;
+	rp->kind[(unsigned)c->kind < KIND_COUNT ? c->kind : KIND_NONE]++;
+	rp->origin[(unsigned)c->origin < ORIGIN_COUNT ? c->origin : ORIGIN_SELF]++;
+	rp->state[(unsigned)c->state < WF_STATE_COUNT ? c->state : WF_NONE]++;
+	for (uint32_t i = 0; cat && cat->type == MSGPACK_OBJECT_ARRAY && i < cat->via.array.size;
+	     i++)
+		if (cat->via.array.ptr[i].type == MSGPACK_OBJECT_STR)
+			tally_add(&rp->category,
+				  (struct proto_str){cat->via.array.ptr[i].via.str.ptr,
+						     cat->via.array.ptr[i].via.str.size});
+	for (size_t i = 0; i < N_OUTCOMES; i++)
+		tally_add(&rp->outcome[i],
+			  *(const struct proto_str *)((const char *)c + report_outcomes[i].off));
+	for (uint32_t i = 0; i < c->n_dl && i < WF_DL_MAX; i++)
+		if ((unsigned)c->dl[i].kind < DL_COUNT)
+			rp->dl[c->dl[i].kind][dl_standing(&c->dl[i], now)]++;
+}
+
+static int report_walk(struct store *st, const struct ctl_job *job, struct report *rp)
+{
+	MDB_txn *txn = NULL;
+	MDB_cursor *cur = NULL;
+	struct case_rec c;
+	MDB_val k, v;
+	int rc;
+
+	if (store_begin(st, true, &txn) < 0)
+		return -1;
+	if (mdb_cursor_open(txn, st->dbi[DB_CASES], &cur) != 0) {
+		store_abort(&txn);
+		return -1;
+	}
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (caserec_load(&c, v.mv_data, v.mv_size) < 0) {
+			rp->unreadable++;
+			continue;
+		}
+		if (c.c.opened_at >= job->from && (job->to == 0 || c.c.opened_at < job->to))
+			report_case(rp, &c.c, job->now_ms);
+		caserec_release(&c);
+	}
+	mdb_cursor_close(cur);
+	store_abort(&txn);
+	return rc == MDB_NOTFOUND ? 0 : -1;
+}
+
+static void pack_deadline_shares(msgpack_packer *pk, const struct report *rp)
+{
+	uint32_t n = 0;
+
+	for (int k = 0; k < DL_COUNT; k++)
+		n += dl_is_obligation(k);
+	msgpack_pack_map(pk, n);
+	for (int k = 0; k < DL_COUNT; k++) {
+		const uint64_t *d = rp->dl[k];
+		uint64_t due = d[DLST_ON_TIME] + d[DLST_LATE];
+
+		if (!dl_is_obligation(k))
+			continue;
+		proto_pack_cstr(pk, config_dl_name(k));
+		msgpack_pack_map(pk, 5);
+		pack_kv_u64(pk, "due", due);
+		pack_kv_u64(pk, "met_on_time", d[DLST_ON_TIME]);
+		pack_kv_u64(pk, "late", d[DLST_LATE]);
+		pack_kv_u64(pk, "open", d[DLST_OPEN]);
+		proto_pack_cstr(pk, "share");
+		if (due)
+			msgpack_pack_double(pk, (double)d[DLST_ON_TIME] / (double)due);
+		else
+			msgpack_pack_nil(pk);
+	}
+}
+
+static void pack_report(msgpack_packer *pk, const struct ctl_job *job, const struct report *rp)
+{
+	pack_ok_header(pk);
+	msgpack_pack_map(pk, 10);
+	pack_kv_u64(pk, "from", job->from);
+	proto_pack_cstr(pk, "to");
+	if (job->to)
+		msgpack_pack_uint64(pk, job->to);
+	else
+		msgpack_pack_nil(pk);
+	pack_kv_u64(pk, "cases", rp->cases);
+	pack_kv_u64(pk, "unreadable", rp->unreadable);
+	proto_pack_cstr(pk, "kind");
+	msgpack_pack_map(pk, KIND_COUNT - KIND_NA);
+	for (int i = KIND_NA; i < KIND_COUNT; i++)
+		pack_kv_u64(pk, proto_kind_prefix(i), rp->kind[i]);
+	proto_pack_cstr(pk, "origin");
+	msgpack_pack_map(pk, ORIGIN_COUNT);
+	for (int i = 0; i < ORIGIN_COUNT; i++)
+		pack_kv_u64(pk, wf_origin_name(i), rp->origin[i]);
+	proto_pack_cstr(pk, "category");
+	tally_pack(pk, &rp->category);
+	proto_pack_cstr(pk, "state");
+	msgpack_pack_map(pk, WF_STATE_COUNT - 1);
+	for (int i = WF_NONE + 1; i < WF_STATE_COUNT; i++)
+		pack_kv_u64(pk, wf_state_name(i), rp->state[i]);
+	proto_pack_cstr(pk, "outcome");
+	msgpack_pack_map(pk, N_OUTCOMES);
+	for (size_t i = 0; i < N_OUTCOMES; i++) {
+		proto_pack_cstr(pk, report_outcomes[i].name);
+		tally_pack(pk, &rp->outcome[i]);
+	}
+	proto_pack_cstr(pk, "deadlines");
+	pack_deadline_shares(pk, rp);
+}
+
+int run_report(struct store *st, const struct ctl_job *job, msgpack_packer *pk,
+	       struct proto_error *err)
+{
+	struct report *rp = calloc(1, sizeof(*rp));
+	int r;
+
+	if (!rp)
+		return proto_fail(err, PROTO_UNAVAILABLE, "report.summary: out of memory");
+	r = report_walk(st, job, rp);
+	if (r == 0)
+		pack_report(pk, job, rp);
+	free(rp);
+	if (r < 0)
+		return proto_fail(err, PROTO_UNAVAILABLE, "the cases could not be read");
+	return 0;
+}
