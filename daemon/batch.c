@@ -124,7 +124,9 @@ static int put_event_record(struct batch_ctx *b, const struct batch_item *it,
 
 /* ---- one case, one step ------------------------------------------------------------ */
 
-/* Loads the case ref into r. -ENOENT when there is none. */
+/* Loads the case ref into r. -ENOENT when there is none, -EBADMSG when its record cannot be
+ * read: that case is refused, the rest of the batch goes on (one damaged record must not stop
+ * intake or the workers). */
 static int load_case(struct batch_ctx *b, const char *ref, size_t rlen, struct case_rec *r)
 {
 	MDB_val v;
@@ -134,7 +136,7 @@ static int load_case(struct batch_ctx *b, const char *ref, size_t rlen, struct c
 		return rc;
 	if (caserec_load(r, v.mv_data, v.mv_size) < 0) {
 		log_error("batch: case %.*s: stored record unreadable", (int)rlen, ref);
-		return -EIO;
+		return -EBADMSG;
 	}
 	return 0;
 }
@@ -253,6 +255,14 @@ static int apply_event(struct batch_ctx *b, struct batch_item *it)
 			reject_unknown_case(it);
 			return 0;
 		}
+		if (rc == -EBADMSG) {
+			it->status = BATCH_REJECTED;
+			proto_fail(&it->err, PROTO_UNAVAILABLE,
+				   "case: the record of %.*s cannot be read; nothing was written "
+				   "(the operators have been told in the log)",
+				   (int)it->ev.case_ref.len, it->ev.case_ref.ptr);
+			return 0;
+		}
 		if (rc < 0)
 			return rc;
 		before = r.c;
@@ -330,12 +340,15 @@ static int apply_work(struct batch_ctx *b, const struct work_item *w)
 	struct wf_case before;
 	uint8_t key[DLX_KEY_MAX];
 	const char *aa;
+	bool loaded;
 	int changed = 0, rc;
 
 	rc = load_case(b, w->ref, strlen(w->ref), &r);
-	if (rc == -ENOENT) {
-		log_warn("batch: %s entry for case %s, which does not exist; dropped",
-			    w->db == DB_TIMERS ? "timer" : "worker", w->ref);
+	loaded = rc == 0;
+	if (rc == -ENOENT || rc == -EBADMSG) {
+		log_warn("batch: %s entry for case %s, which %s; dropped",
+			 w->db == DB_TIMERS ? "timer" : "worker", w->ref,
+			 rc == -ENOENT ? "does not exist" : "cannot be read");
 		goto drop;
 	}
 	if (rc < 0)
@@ -380,7 +393,7 @@ drop:
 	if (w->db != DB_ESCALATIONS && w->t > b->now_ms)
 		return 0; /* handed over early (the clock stepped back): it stays for its time */
 	rc = store_del(b->st, b->txn, w->db, key, dlindex_key(key, w->t, w->ref, w->kind));
-	if (rc == 0 && w->db != DB_ESCALATIONS)
+	if (rc == 0 && loaded && w->db != DB_ESCALATIONS)
 		log_warn("batch: %s entry %s/%u at %llu made no progress; dropped",
 			    w->db == DB_TIMERS ? "timer" : "disposal", w->ref, w->kind,
 			    (unsigned long long)w->t);

@@ -273,6 +273,43 @@ static void test_retention_leaves_a_tombstone_and_a_whole_chain(void **state)
 	store_abort(&txn);
 }
 
+/* One damaged case record refuses what touches that case and nothing else: an event on it is
+ * unavailable, its timer is dropped (logged), and the rest of the batch commits. */
+static void test_a_damaged_case_record_does_not_stop_the_batch(void **state)
+{
+	struct fx *f = *state;
+	struct work_item w = {
+	    .db = DB_TIMERS, .t = T0, .ref = "NA-2026-999999", .kind = DL_MANAGER_REVIEW};
+	struct evjson e1, e2;
+	struct proto_error err;
+	struct batch_item a = {0}, b = {0}, *items[2] = {&a, &b};
+	struct batch_input in = {
+	    .items = items, .n = 2, .work = &w, .n_work = 1, .policy = &f->w.p, .now_ms = T0};
+	struct batch_result res;
+	uint8_t key[DLX_KEY_MAX];
+	MDB_txn *txn = NULL;
+
+	assert_int_equal(store_begin(&f->d->st, false, &txn), 0);
+	assert_int_equal(store_put(&f->d->st, txn, DB_CASES, w.ref, strlen(w.ref), "\xc1junk", 5),
+			 0);
+	assert_int_equal(
+	    store_put(&f->d->st, txn, DB_TIMERS, key, dlindex_key(key, w.t, w.ref, w.kind), "", 0),
+	    0);
+	assert_int_equal(store_commit(&txn), 0);
+	assert_int_equal(evjson_decode(&e1, T0, NULL, &err, "%s", EV_DECL), 0);
+	assert_int_equal(evjson_decode(&e2, T0, w.ref, &err, "%s", EV_MANAGER_REVIEWED), 0);
+	a.ev = e1.ev;
+	b.ev = e2.ev;
+	assert_int_equal(batch_run(&f->d->st, &in, &res), 0);
+	accepted(&a);
+	assert_int_equal(b.status, BATCH_REJECTED);
+	assert_int_equal(b.err.code, PROTO_UNAVAILABLE);
+	assert_non_null(strstr(b.err.message, w.ref));
+	assert_false(first_entry(f, DB_TIMERS, &w) && strcmp(w.ref, "NA-2026-999999") == 0);
+	evjson_release(&e1);
+	evjson_release(&e2);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -282,6 +319,7 @@ int main(void)
 	    T(test_a_timer_planned_under_an_old_policy_is_replanned),
 	    T(test_escalation_assigns_the_aa_with_fewest_open_referrals),
 	    T(test_retention_leaves_a_tombstone_and_a_whole_chain),
+	    T(test_a_damaged_case_record_does_not_stop_the_batch),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
