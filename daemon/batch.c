@@ -19,8 +19,8 @@
 /* The meta counters a batch reads once and writes back once (see batch.h). */
 enum batch_counter { C_CASES_TOTAL, C_CASES_OPEN, C_NOTIFY_SEQ, C_DL_OPEN, C_DL_OVERDUE, C_COUNT };
 static const char *const counter_names[C_COUNT] = {
-    [C_CASES_TOTAL] = "cases_total",       [C_CASES_OPEN] = "cases_open",
-    [C_NOTIFY_SEQ] = "notify_seq",         [C_DL_OPEN] = "deadlines_open",
+    [C_CASES_TOTAL] = "cases_total",      [C_CASES_OPEN] = "cases_open",
+    [C_NOTIFY_SEQ] = "notify_seq",        [C_DL_OPEN] = "deadlines_open",
     [C_DL_OVERDUE] = "deadlines_overdue",
 };
 
@@ -107,7 +107,6 @@ static int save_counters(struct batch_ctx *b)
 	}
 	return 0;
 }
-
 
 static int put_event_record(struct batch_ctx *b, const struct batch_item *it,
 			    const uint8_t hash[JOURNAL_HASH])
@@ -229,8 +228,8 @@ static void hist_from_event(struct case_rec *r, const struct proto_event *ev, ui
 static void reject_unknown_case(struct batch_item *it)
 {
 	it->status = BATCH_REJECTED;
-	proto_fail(&it->err, PROTO_UNKNOWN_CASE, "case: no case %.*s",
-		   (int)it->ev.case_ref.len, it->ev.case_ref.ptr);
+	proto_fail(&it->err, PROTO_UNKNOWN_CASE, "case: no case %.*s", (int)it->ev.case_ref.len,
+		   it->ev.case_ref.ptr);
 }
 
 /* Returns 0 with the item's outcome set, or a negative errno that aborts the batch. */
@@ -320,11 +319,13 @@ static int dispose_data(struct batch_ctx *b, const struct case_rec *r, const str
 
 	if (r->history)
 		for (uint32_t i = 0; i < r->history->via.array.size; i++) {
-			const msgpack_object *seq = proto_map_get(&r->history->via.array.ptr[i], "seq");
+			const msgpack_object *seq =
+			    proto_map_get(&r->history->via.array.ptr[i], "seq");
 
 			if (!seq || seq->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
 				continue;
-			if ((rc = journal_dispose(b->st, b->txn, seq->via.u64)) < 0 && rc != -ENOENT)
+			if ((rc = journal_dispose(b->st, b->txn, seq->via.u64)) < 0 &&
+			    rc != -ENOENT)
 				return rc;
 		}
 	if (before->subject_id.len == 0)
@@ -379,7 +380,7 @@ static int apply_work(struct batch_ctx *b, const struct work_item *w)
 		    (rc = after_step(b, &before, &r.c, &fx)) < 0)
 			goto out;
 	} else if (w->db == DB_TIMERS) {
-		rc = dlindex_replan(b->st, b->txn, &r.c, (enum dl_kind)w->kind, w->t, b->policy);
+		rc = dlindex_replan(b->st, b->txn, &r.c, (enum dl_kind)w->kind, b->policy);
 		if (rc < 0)
 			goto out;
 		b->res.timers_added |= rc > 0;
@@ -387,19 +388,76 @@ static int apply_work(struct batch_ctx *b, const struct work_item *w)
 	caserec_release(&r);
 drop:
 	/* An escalation is handed over once, whatever came of it. A due timer or disposal entry
-	 * that is still there at the same time made no progress: drop it rather than have the worker
-	 * hand it over for ever (the engine keeps wf_dl_next and wf_fire in step, so this is a
-	 * guard, logged). */
+	 * that is still there at the same time made no progress: drop it rather than have the
+	 * worker hand it over for ever (the engine keeps wf_dl_next and wf_fire in step, so this is
+	 * a guard, logged). */
 	if (w->db != DB_ESCALATIONS && w->t > b->now_ms)
 		return 0; /* handed over early (the clock stepped back): it stays for its time */
 	rc = store_del(b->st, b->txn, w->db, key, dlindex_key(key, w->t, w->ref, w->kind));
 	if (rc == 0 && loaded && w->db != DB_ESCALATIONS)
 		log_warn("batch: %s entry %s/%u at %llu made no progress; dropped",
-			    w->db == DB_TIMERS ? "timer" : "disposal", w->ref, w->kind,
-			    (unsigned long long)w->t);
+			 w->db == DB_TIMERS ? "timer" : "disposal", w->ref, w->kind,
+			 (unsigned long long)w->t);
 	return rc == -ENOENT ? 0 : rc;
 out:
 	caserec_release(&r);
+	return rc;
+}
+
+/* ---- the replan pass ---------------------------------------------------------------- */
+
+/* Up to in->replan_max case_deadlines entries after in->replan_after: each live deadline's
+ * timer goes where the current policy puts it (dlindex_replan). A case with several kinds
+ * is loaded once per kind: the pass is rare and bounded per batch. */
+static int replan_some(struct batch_ctx *b, const struct batch_input *in)
+{
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	size_t n = 0;
+	int rc, mrc;
+
+	if ((rc = store_errno(mdb_cursor_open(b->txn, b->st->dbi[DB_CASE_DEADLINES], &cur))) < 0)
+		return rc;
+	k = (MDB_val){in->replan_after_len, (void *)in->replan_after};
+	mrc = in->replan_after_len ? mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)
+				   : mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	/* SET_RANGE lands on the key itself when it is still there: step past it */
+	if (mrc == 0 && in->replan_after_len && k.mv_size == in->replan_after_len &&
+	    memcmp(k.mv_data, in->replan_after, k.mv_size) == 0)
+		mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	for (; mrc == 0 && n < in->replan_max; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT), n++) {
+		struct case_rec r = {0};
+		enum dl_kind kind;
+		size_t rlen;
+
+		if (k.mv_size < 2 || k.mv_size > sizeof(b->res.replan_next))
+			continue;
+		rlen = k.mv_size - 1;
+		kind = ((const uint8_t *)k.mv_data)[rlen];
+		memcpy(b->res.replan_next, k.mv_data, k.mv_size);
+		b->res.replan_next_len = k.mv_size;
+		rc = load_case(b, (const char *)b->res.replan_next, rlen, &r);
+		if (rc == -ENOENT || rc == -EBADMSG)
+			continue;
+		if (rc < 0)
+			goto out;
+		/* the puts below may move the cursor's page: it is repositioned after */
+		rc = dlindex_replan(b->st, b->txn, &r.c, kind, b->policy);
+		caserec_release(&r);
+		if (rc < 0)
+			goto out;
+		if (rc > 0) {
+			b->res.replanned++;
+			b->res.timers_added = true;
+		}
+		k = (MDB_val){b->res.replan_next_len, b->res.replan_next};
+		if ((mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY)) != 0)
+			break;
+	}
+	b->res.replan_done = mrc == MDB_NOTFOUND;
+	rc = mrc == 0 || mrc == MDB_NOTFOUND ? 0 : store_errno(mrc);
+out:
+	mdb_cursor_close(cur);
 	return rc;
 }
 
@@ -430,6 +488,8 @@ static int apply_all(struct batch_ctx *b, const struct batch_input *in)
 	for (size_t i = 0; i < in->n_work; i++)
 		if ((r = apply_work(b, &in->work[i])) < 0)
 			goto fail;
+	if (in->replan_max && (r = replan_some(b, in)) < 0)
+		goto fail;
 	if ((r = journal_head_save(b->st, b->txn, &b->head)) < 0 || (r = save_counters(b)) < 0)
 		goto fail;
 	for (int i = 0; i < C_COUNT; i++)

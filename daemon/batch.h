@@ -40,6 +40,11 @@ struct batch_result {
 	uint64_t notes;       /* notifications written by this batch */
 	bool timers_added, escalations_added, disposals_added;
 	uint64_t fired;       /* work items that changed a case */
+	/* the replan pass (batch_input.replan): where it stands, and whether it is over */
+	uint8_t replan_next[PROTO_CASE_MAX + 1];
+	size_t replan_next_len;
+	bool replan_done;
+	uint64_t replanned; /* timers moved by this batch's share of the pass */
 };
 
 struct batch_input {
@@ -49,6 +54,12 @@ struct batch_input {
 	size_t n_work;
 	const struct policy *policy;
 	uint64_t now_ms;
+	/* The replan pass after SIGHUP: moves the timers of up to replan_max live deadlines
+	 * (case_deadlines keys after replan_after, replan_after_len bytes; 0 = from the start)
+	 * to the times the policy now gives. replan_max 0: no pass in this batch. */
+	const uint8_t *replan_after;
+	size_t replan_after_len;
+	size_t replan_max;
 };
 
 /* Applies and commits the input. Returns 0 when the transaction is durable (each item's

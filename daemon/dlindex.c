@@ -60,36 +60,51 @@ static int put_key(struct store *st, MDB_txn *txn, enum store_db db, uint64_t t,
 	return store_put(st, txn, db, key, klen, val, vlen);
 }
 
+static size_t case_key(uint8_t out[PROTO_CASE_MAX + 1], const char *ref, enum dl_kind k)
+{
+	size_t rlen = strlen(ref);
+
+	memcpy(out, ref, rlen);
+	out[rlen] = (uint8_t)k;
+	return rlen + 1;
+}
+
 /* deadlines: due order, with what deadlines.list shows without loading the case */
 static int due_index(struct store *st, MDB_txn *txn, const char *ref, enum dl_kind k,
 		     const struct wf_deadline *b, const struct wf_deadline *a)
 {
-	uint8_t val[5], ckey[PROTO_CASE_MAX + 1], due[8];
-	size_t rlen = strlen(ref);
+	uint8_t val[5];
 	int r;
 
 	if (b && (!a || a->due_at != b->due_at) &&
 	    (r = del_key(st, txn, DB_DEADLINES, b->due_at, ref, k)) < 0)
 		return r;
-	memcpy(ckey, ref, rlen);
-	ckey[rlen] = (uint8_t)k;
+	if (!a || (b && a->due_at == b->due_at && a->status == b->status && a->level == b->level))
+		return 0;
+	val[0] = (uint8_t)a->status;
+	val[1] = (uint8_t)(a->level >> 24);
+	val[2] = (uint8_t)(a->level >> 16);
+	val[3] = (uint8_t)(a->level >> 8);
+	val[4] = (uint8_t)a->level;
+	return put_key(st, txn, DB_DEADLINES, a->due_at, ref, k, val, sizeof(val));
+}
+
+/* case_deadlines: case|kind -> due_at | the timer's time, so that the timer can be found
+ * again whatever the policy has become since (dlindex_replan). */
+static int case_index(struct store *st, MDB_txn *txn, const char *ref, enum dl_kind k,
+		      const struct wf_deadline *a, uint64_t fire)
+{
+	uint8_t key[PROTO_CASE_MAX + 1], val[DLX_CASE_VAL];
+	size_t klen = case_key(key, ref, k);
+	int r;
+
 	if (!a) {
-		r = b ? store_del(st, txn, DB_CASE_DEADLINES, ckey, rlen + 1) : 0;
+		r = store_del(st, txn, DB_CASE_DEADLINES, key, klen);
 		return r == -ENOENT ? 0 : r;
 	}
-	if (!b || a->due_at != b->due_at || a->status != b->status || a->level != b->level) {
-		val[0] = (uint8_t)a->status;
-		val[1] = (uint8_t)(a->level >> 24);
-		val[2] = (uint8_t)(a->level >> 16);
-		val[3] = (uint8_t)(a->level >> 8);
-		val[4] = (uint8_t)a->level;
-		if ((r = put_key(st, txn, DB_DEADLINES, a->due_at, ref, k, val, sizeof(val))) < 0)
-			return r;
-	}
-	if (b && a->due_at == b->due_at)
-		return 0;
-	store_be64(due, a->due_at);
-	return store_put(st, txn, DB_CASE_DEADLINES, ckey, rlen + 1, due, sizeof(due));
+	store_be64(val, a->due_at);
+	store_be64(val + 8, fire);
+	return store_put(st, txn, DB_CASE_DEADLINES, key, klen, val, sizeof(val));
 }
 
 /* An index holding one time per live deadline: timers (its next firing) or disposals. */
@@ -140,6 +155,9 @@ int dlindex_update(struct store *st, MDB_txn *txn, const struct wf_case *before,
 		if ((r = due_index(st, txn, ref, k, b, a)) < 0 ||
 		    (r = time_index(st, txn, DB_TIMERS, ref, k, tb, ta, &delta->timers_added)) < 0)
 			return r;
+		if ((!a || !b || a->due_at != b->due_at || ta != tb) &&
+		    (r = case_index(st, txn, ref, k, a, ta)) < 0)
+			return r;
 		delta->open += (a != NULL) - (b != NULL);
 		delta->overdue += overdue(a) - overdue(b);
 	}
@@ -152,21 +170,29 @@ int dlindex_update(struct store *st, MDB_txn *txn, const struct wf_case *before,
 }
 
 int dlindex_replan(struct store *st, MDB_txn *txn, const struct wf_case *c, enum dl_kind k,
-		   uint64_t t, const struct policy *p)
+		   const struct policy *p)
 {
 	const struct wf_deadline *live[DL_COUNT];
-	uint64_t next;
+	uint8_t key[PROTO_CASE_MAX + 1];
+	uint64_t old, next;
+	bool added = false;
+	MDB_val v;
 	int r;
 
 	live_by_kind(c, live);
 	if ((unsigned)k >= DL_COUNT || k == DL_RETENTION || !live[k])
 		return 0;
+	r = store_get(st, txn, DB_CASE_DEADLINES, key, case_key(key, c->ref, k), &v);
+	if (r < 0)
+		return r == -ENOENT ? 0 : r;
+	if (v.mv_size != DLX_CASE_VAL)
+		return -EIO;
+	old = store_get_be64((const uint8_t *)v.mv_data + 8);
 	next = wf_dl_next(live[k], p);
-	if (next == t)
+	if (next == old)
 		return 0;
-	if ((r = del_key(st, txn, DB_TIMERS, t, c->ref, k)) < 0)
-		return r;
-	if (next != UINT64_MAX && (r = put_key(st, txn, DB_TIMERS, next, c->ref, k, "", 0)) < 0)
+	if ((r = time_index(st, txn, DB_TIMERS, c->ref, k, old, next, &added)) < 0 ||
+	    (r = case_index(st, txn, c->ref, k, live[k], next)) < 0)
 		return r;
 	return 1;
 }

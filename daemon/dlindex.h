@@ -3,7 +3,7 @@
  * byte. After the engine has changed a case, dlindex_update compares its deadlines with
  * those it had before and writes the difference:
  *   deadlines       due_at|case|kind  -> status (1 byte), level (u32 BE): live deadlines
- *   case_deadlines  case|kind         -> due_at (u64 BE)
+ *   case_deadlines  case|kind         -> due_at, fire_at (u64 BE each): where its timer is
  *   timers          fire_at|case|kind -> empty: when the deadline worker must next look
  *   disposals       due_at|case|kind  -> empty: the retention deadline, for the retention worker
  *   escalations     queued_at|case|0xff -> empty: WFC_ESCALATE set, not yet assigned */
@@ -20,6 +20,7 @@
 
 #define DLX_KEY_MAX 64
 #define DLX_NO_KIND 0xff /* the kind byte of an escalations key */
+#define DLX_CASE_VAL 16  /* case_deadlines value: due_at, fire_at */
 
 /* Builds t|ref|kind (kind DLX_NO_KIND for escalations); returns its length. */
 size_t dlindex_key(uint8_t out[DLX_KEY_MAX], uint64_t t, const char *ref, unsigned kind);
@@ -40,11 +41,11 @@ int dlindex_update(struct store *st, MDB_txn *txn, const struct wf_case *before,
 		   const struct wf_case *after, const struct policy *p, uint64_t queued_at,
 		   struct dlindex_delta *delta);
 
-/* The deadline worker handed over timer t of c's deadline kind k and the engine found nothing
- * due (the policy changed since the timer was set: SIGHUP): moves the timer to the time the
- * current policy gives. Returns 1 when it moved, 0 when there is nothing to move (no live
- * deadline, or it would stay at t), or a negative errno. */
+/* Moves the timer of c's live deadline of kind k to the time the policy p gives, if it is
+ * elsewhere: after SIGHUP changed the reminders or the escalation interval (the reactor's
+ * replan pass), or when the deadline worker handed over a timer the engine found nothing
+ * due for. Returns 1 when it moved, 0 when there is nothing to move, or a negative errno. */
 int dlindex_replan(struct store *st, MDB_txn *txn, const struct wf_case *c, enum dl_kind k,
-		   uint64_t t, const struct policy *p);
+		   const struct policy *p);
 
 #endif

@@ -17,7 +17,7 @@ enum store_db {
 	DB_CASES,          /* case reference -> the case (MessagePack) */
 	DB_BY_SUBJECT,     /* subject id \0 case reference -> empty */
 	DB_DEADLINES,      /* due_at (u64 BE) case kind -> status, level: live deadlines, due order */
-	DB_CASE_DEADLINES, /* case kind -> due_at: a case's live deadlines */
+	DB_CASE_DEADLINES, /* case kind -> due_at, fire_at: a case's live deadlines */
 	DB_OUTBOX,         /* notification seq (u64 BE) -> the notification */
 	DB_META,           /* name -> value: schema, counters, the chain head */
 	DB_TIMERS,         /* fire_at case kind -> empty: the deadline worker's next reminder,

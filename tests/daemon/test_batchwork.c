@@ -310,6 +310,73 @@ static void test_a_damaged_case_record_does_not_stop_the_batch(void **state)
 	evjson_release(&e2);
 }
 
+/* SIGHUP: the replan pass moves every live deadline's timer to where the new policy puts it,
+ * a bounded number a batch, resuming where the last batch stopped. */
+static void test_the_replan_pass_moves_every_timer_in_bounded_steps(void **state)
+{
+	struct fx *f = *state;
+	char refs[3][PROTO_CASE_MAX + 1];
+	struct walk other;
+	struct batch_result res = {0};
+	uint8_t after[PROTO_CASE_MAX + 1];
+	size_t after_len = 0, steps = 0, moved = 0;
+
+	for (int i = 0; i < 3; i++) {
+		struct batch_item it = apply_json(f, T0, NULL, EV_DECL);
+
+		accepted(&it);
+		strcpy(refs[i], it.case_ref);
+	}
+	walk_init(&other, "[deadlines]\nreminders = 3d,2h\n", T0);
+	do {
+		struct batch_input in = {.policy = &other.p,
+					 .now_ms = T0,
+					 .replan_after = after,
+					 .replan_after_len = after_len,
+					 .replan_max = 2};
+
+		assert_int_equal(batch_run(&f->d->st, &in, &res), 0);
+		memcpy(after, res.replan_next, res.replan_next_len);
+		after_len = res.replan_next_len;
+		moved += res.replanned;
+		steps++;
+	} while (!res.replan_done && steps < 10);
+	assert_true(res.replan_done);
+	assert_int_equal(steps, 2); /* 3 deadlines, 2 a batch */
+	assert_int_equal(moved, 3);
+	for (int i = 0; i < 3; i++) {
+		struct case_rec r;
+		MDB_txn *txn;
+		MDB_val v;
+		uint8_t key[DLX_KEY_MAX];
+		const struct wf_deadline *d = NULL;
+
+		load(f, refs[i], &r, &txn);
+		for (uint32_t j = 0; j < r.c.n_dl; j++)
+			if (r.c.dl[j].kind == DL_MANAGER_REVIEW)
+				d = &r.c.dl[j];
+		assert_non_null(d);
+		assert_int_equal(
+		    store_get(&f->d->st, txn, DB_TIMERS, key,
+			      dlindex_key(key, wf_dl_next(d, &other.p), refs[i], DL_MANAGER_REVIEW),
+			      &v),
+		    0);
+		assert_int_not_equal(wf_dl_next(d, &other.p), wf_dl_next(d, &f->w.p));
+		caserec_release(&r);
+		store_abort(&txn);
+	}
+	{
+		MDB_txn *txn;
+		MDB_stat st;
+
+		assert_int_equal(store_begin(&f->d->st, true, &txn), 0);
+		assert_int_equal(mdb_stat(txn, f->d->st.dbi[DB_TIMERS], &st), 0);
+		assert_int_equal(st.ms_entries, 3); /* moved, not copied */
+		store_abort(&txn);
+	}
+	walk_free(&other);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -320,6 +387,7 @@ int main(void)
 	    T(test_escalation_assigns_the_aa_with_fewest_open_referrals),
 	    T(test_retention_leaves_a_tombstone_and_a_whole_chain),
 	    T(test_a_damaged_case_record_does_not_stop_the_batch),
+	    T(test_the_replan_pass_moves_every_timer_in_bounded_steps),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

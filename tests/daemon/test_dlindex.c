@@ -110,7 +110,10 @@ static void test_opening_writes_due_case_and_timer_keys(void **state)
 	memcpy(ck, REF, strlen(REF));
 	ck[strlen(REF)] = DL_MANAGER_REVIEW;
 	assert_int_equal(store_get(&d->st, txn, DB_CASE_DEADLINES, ck, strlen(REF) + 1, &v), 0);
+	assert_int_equal(v.mv_size, DLX_CASE_VAL);
 	assert_int_equal(store_get_be64(v.mv_data), DUE7);
+	assert_int_equal(store_get_be64((uint8_t *)v.mv_data + 8),
+			 wf_dl_next(&c.dl[0], dtest_policy()));
 	assert_int_equal(count(&d->st, txn, DB_DEADLINES), 1);
 	assert_int_equal(count(&d->st, txn, DB_TIMERS), 1);
 	store_abort(&txn);
