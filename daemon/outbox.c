@@ -152,3 +152,66 @@ int outbox_topic(const void *bytes, size_t len, const char **ret, size_t *ret_le
 	msgpack_unpacked_destroy(&up);
 	return r;
 }
+
+/* The recipients array with every id nil. */
+static void pack_redacted(msgpack_packer *pk, const msgpack_object *recipients)
+{
+	if (recipients->type != MSGPACK_OBJECT_ARRAY) {
+		msgpack_pack_array(pk, 0);
+		return;
+	}
+	msgpack_pack_array(pk, recipients->via.array.size);
+	for (uint32_t i = 0; i < recipients->via.array.size; i++) {
+		const msgpack_object *role = proto_map_get(&recipients->via.array.ptr[i], "role");
+
+		msgpack_pack_map(pk, 2);
+		pack_key(pk, "role");
+		if (role && role->type == MSGPACK_OBJECT_STR)
+			proto_pack_str(pk, role->via.str.ptr, role->via.str.size);
+		else
+			msgpack_pack_nil(pk);
+		pack_key(pk, "id");
+		msgpack_pack_nil(pk);
+	}
+}
+
+int outbox_redact(struct store *st, MDB_txn *txn, uint64_t seq, msgpack_sbuffer *scratch)
+{
+	struct proto_error err;
+	msgpack_unpacked up;
+	msgpack_packer pk;
+	const msgpack_object *m;
+	uint8_t key[8];
+	MDB_val v;
+	size_t off = 0;
+	int r;
+
+	store_be64(key, seq);
+	if ((r = store_get(st, txn, DB_OUTBOX, key, sizeof(key), &v)) < 0)
+		return r;
+	if (proto_prescan(v.mv_data, v.mv_size, &stored_limits, &err) < 0)
+		return -EIO;
+	msgpack_unpacked_init(&up);
+	if (msgpack_unpack_next(&up, v.mv_data, v.mv_size, &off) != MSGPACK_UNPACK_SUCCESS ||
+	    up.data.type != MSGPACK_OBJECT_MAP) {
+		msgpack_unpacked_destroy(&up);
+		return -EIO;
+	}
+	m = &up.data;
+	scratch->size = 0;
+	msgpack_packer_init(&pk, scratch, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, m->via.map.size);
+	for (uint32_t i = 0; i < m->via.map.size; i++) {
+		const msgpack_object_kv *kv = &m->via.map.ptr[i];
+
+		msgpack_pack_object(&pk, kv->key);
+		if (kv->key.type == MSGPACK_OBJECT_STR && kv->key.via.str.size == 10 &&
+		    memcmp(kv->key.via.str.ptr, "recipients", 10) == 0)
+			pack_redacted(&pk, &kv->val);
+		else
+			msgpack_pack_object(&pk, kv->val);
+	}
+	/* packed before the put: the unpacked strings point into the old value's page */
+	msgpack_unpacked_destroy(&up);
+	return store_put(st, txn, DB_OUTBOX, key, sizeof(key), scratch->data, scratch->size);
+}

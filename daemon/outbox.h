@@ -26,4 +26,9 @@ int outbox_append(struct store *st, MDB_txn *txn, uint64_t *seq, uint64_t at,
  * Returns 0, or -1 when the bytes are not a notification. */
 int outbox_topic(const void *bytes, size_t len, const char **ret, size_t *ret_len);
 
+/* Retention: rewrites notification seq with every recipient's id nil (roles, references and
+ * states stay), so that a disposed case leaves no staff id in the outbox. Such an entry is
+ * no longer byte for byte what was published. Returns 0, -ENOENT, or a negative errno. */
+int outbox_redact(struct store *st, MDB_txn *txn, uint64_t seq, msgpack_sbuffer *scratch);
+
 #endif

@@ -69,7 +69,10 @@ out:
 
 int store_open(struct store *st, const char *dir, uint64_t map_size, uint64_t map_max, bool sync)
 {
-	unsigned flags = MDB_NOTLS | (sync ? 0 : MDB_NOSYNC);
+	/* MDB_NORDAHEAD: the store is read at random (a case, a deadline); the kernel's readahead
+	 * would pull megabytes around each page and evict what the daemon uses (make bench:
+	 * p99 deadline lateness on a cold 1M-case store, 784 ms with readahead, 20 ms without) */
+	unsigned flags = MDB_NOTLS | MDB_NORDAHEAD | (sync ? 0 : MDB_NOSYNC);
 	int dead, r;
 
 	char lock[PATH_MAX];
