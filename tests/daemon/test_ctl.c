@@ -37,7 +37,7 @@ static int setup(void **state)
 
 	assert_non_null(f);
 	s[3].bypass_manager = true;
-	dstore_open(&f->d, "ctl", 4 << 20, 4 << 20);
+	dstore_open(&f->d, "ctl", 4 << 20, 256 << 20);
 	assert_int_equal(dtest_apply(&f->d.st, s, 5, NOW_MS, out), 0);
 	for (int i = 0; i < 5; i++)
 		assert_int_equal(out[i].status, BATCH_ACCEPTED);
@@ -1325,6 +1325,43 @@ static void test_audit_reads_is_not_yet_a_command(void **state)
 	creply_release(&r);
 }
 
+/* A state filter that matches few of many cases answers in bounded reads: partial pages
+ * whose `next` says where to go on, until nil; following them gives every match once. */
+static void test_case_list_with_a_rare_state_reads_a_bounded_number_a_call(void **state)
+{
+	enum { N = 4500, CHUNK = 500 };
+	struct fixture *f = *state;
+	static char ids[N][16];
+	struct ev_spec *s = calloc(CHUNK, sizeof(*s));
+	char refs[256], next[PROTO_CASE_MAX + 4] = "", all[1024] = "";
+	int pages = 0;
+
+	assert_non_null(s);
+	for (int i = 0; i < N; i += CHUNK) {
+		for (int j = 0; j < CHUNK; j++) {
+			snprintf(ids[i + j], sizeof(ids[0]), "bulk-%d", i + j);
+			s[j] = decl(ids[i + j], "S50");
+			s[j].bypass_manager = i + j == N - 1; /* the last one awaits assessment */
+		}
+		assert_int_equal(dtest_apply(&f->d.st, s, CHUNK, NOW_MS, NULL), 0);
+	}
+	free(s);
+	do {
+		struct carg a[2] = {CSTR("state", "awaiting_assessment"), CSTR("after", next)};
+		struct creply r;
+
+		ctl_call(ENV(state), "case.list", pages ? 2 : 1, a, &r);
+		page(&r, refs, sizeof(refs), next);
+		creply_release(&r);
+		if (refs[0])
+			snprintf(all + strlen(all), sizeof(all) - strlen(all), "%s%s",
+				 all[0] ? " " : "", refs);
+		pages++;
+	} while (strcmp(next, "nil") != 0 && pages < 10);
+	assert_string_equal(all, REF(2) " " REF(4) " " REF(5) " NA-2026-004505");
+	assert_true(pages >= 2); /* 4505 cases, 4096 read a call */
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1340,6 +1377,7 @@ int main(void)
 	    T(test_case_get_with_a_non_string_case_is_invalid_field),
 	    T(test_case_get_with_an_overlong_case_is_invalid_field),
 	    T(test_case_list_gives_every_case_in_reference_order),
+	    T(test_case_list_with_a_rare_state_reads_a_bounded_number_a_call),
 	    T(test_case_list_rows_carry_case_kind_state_subject_and_opened_at),
 	    T(test_case_list_pages_of_2_2_1_chain_through_next),
 	    T(test_case_list_exactly_full_last_page_has_next_nil),
