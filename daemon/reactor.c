@@ -17,6 +17,7 @@
 
 #include "batch.h"
 #include "ctl.h"
+#include "jobs.h"
 #include "log.h"
 #include "policy.h"
 #include "proto.h"
@@ -58,6 +59,7 @@ struct reactor {
 	uint64_t fired;   /* worker entries that changed a case */
 	uint64_t reject_log_sec, reject_log_n, reject_log_dropped;
 	struct job *job;           /* the running backup or audit.verify, or NULL */
+	struct request job_q;      /* its control request's route, kept for the reply */
 	int job_efd;               /* its completion arrives here */
 	struct request *reqs;      /* batch_max slots */
 	struct batch_item **items; /* items[i] = &reqs[i].item, for batch_apply */
@@ -178,87 +180,33 @@ static void send_reply(void *sock, struct request *q, const msgpack_sbuffer *out
 	zmq_send(sock, out->data, out->size, ZMQ_DONTWAIT);
 }
 
-/* ---- slow control commands, off the reactor thread ------------------------------ */
+/* ---- slow control commands, off the reactor thread (jobs.h) ---------------------- */
 
-/* nginx's thread pool pattern: the thread does the slow part (a copy or a walk of the whole
- * store) into its own buffer and posts a completion on an eventfd; the reactor sends the
- * reply. The thread never touches a socket. One job at a time. */
-struct job {
-	pthread_t thread;
-	struct store *st;
-	int efd; /* the reactor's eventfd */
-	struct ctl_job job;
-	msgpack_sbuffer out; /* the whole reply, written by the thread */
-	struct request q;    /* the control request's route, kept for the reply */
-};
-
-static void *job_main(void *arg)
+/* Starts the deferred command of request q; q's route moves to R->job_q, for the reply.
+ * Returns 0, or -1 with err set. */
+static int control_defer(struct reactor *R, struct request *q, const struct ctl_job *job,
+			 struct proto_error *err)
 {
-	struct job *j = arg;
-	msgpack_packer pk;
-	uint64_t one = 1;
-
-	msgpack_packer_init(&pk, &j->out, msgpack_sbuffer_write);
-	ctl_job_run(j->st, &j->job, &pk);
-	/* an eventfd write of 1 cannot block or fail short of a bad fd */
-	if (write(j->efd, &one, sizeof(one)) != sizeof(one))
-		abort();
-	return NULL;
-}
-
-/* Starts job for request q (moved into it). Returns 0, or -1 with err set. */
-static int job_start(struct reactor *R, struct request *q, const struct ctl_job *job,
-		     struct proto_error *err)
-{
-	struct job *j;
-
-	if (R->job)
-		return proto_fail(err, PROTO_UNAVAILABLE,
-				  "a backup or audit.verify is already running; retry when it has "
-				  "finished");
-	j = calloc(1, sizeof(*j));
-	if (!j)
-		return proto_fail(err, PROTO_UNAVAILABLE, "out of memory");
-	j->st = &R->st;
-	j->efd = R->job_efd;
-	j->job = *job;
-	msgpack_sbuffer_init(&j->out);
-	/* LMDB may not resize the map while the job's read transaction is open */
-	R->st.grow_blocked = true;
-	if (pthread_create(&j->thread, NULL, job_main, j) != 0) {
-		R->st.grow_blocked = false;
-		free(j);
-		return proto_fail(err, PROTO_UNAVAILABLE, "could not start a thread for it");
-	}
-	j->q = *q; /* the route frames move to the job */
+	if (job_start(&R->job, &R->st, R->job_efd, job, err) < 0)
+		return -1;
+	R->job_q = *q; /* the route frames move to the job */
 	q->nroute = q->npayload = 0;
-	R->job = j;
 	return 0;
 }
 
 /* Waits for the job's thread (at once when the eventfd has spoken), answers its request and
  * frees it. */
-static void job_complete(struct reactor *R)
+static void control_job_done(struct reactor *R)
 {
-	struct job *j = R->job;
+	struct ctl_job job;
+	msgpack_sbuffer out;
 
-	pthread_join(j->thread, NULL);
-	R->st.grow_blocked = false;
-	send_reply(R->control, &j->q, &j->out);
-	if (j->job.kind == CTL_JOB_BACKUP)
-		log_info("backup to %s finished", j->job.path);
-	request_close(&j->q);
-	msgpack_sbuffer_destroy(&j->out);
-	free(j);
-	R->job = NULL;
-}
-
-static void job_finish(struct reactor *R)
-{
-	uint64_t n;
-
-	if (read(R->job_efd, &n, sizeof(n)) == sizeof(n) && R->job)
-		job_complete(R);
+	job_complete(&R->job, &job, &out);
+	send_reply(R->control, &R->job_q, &out);
+	if (job.kind == CTL_JOB_BACKUP)
+		log_info("backup to %s finished", job.path);
+	request_close(&R->job_q);
+	msgpack_sbuffer_destroy(&out);
 }
 
 /* ---- intake ---------------------------------------------------------------------- */
@@ -437,7 +385,7 @@ static void control_cycle(struct reactor *R)
 			env.now_ms = now_ms();
 			if (ctl_handle(&env, zmq_msg_data(&q.payload), zmq_msg_size(&q.payload),
 				       &pk, &job) == CTL_DEFERRED &&
-			    job_start(R, &q, &job, &err) < 0)
+			    control_defer(R, &q, &job, &err) < 0)
 				ctl_pack_error(&pk, &err);
 		}
 		if (R->out.size)
@@ -607,7 +555,7 @@ static void reactor_close(struct reactor *R)
 
 	/* a backup in progress finishes (its copy stays whole) and is answered */
 	if (R->job)
-		job_complete(R);
+		control_job_done(R);
 	/* acks already queued get a moment to leave */
 	if (R->intake)
 		zmq_setsockopt(R->intake, ZMQ_LINGER, &linger, sizeof(linger));
@@ -654,10 +602,8 @@ int reactor_run(const struct config *cfg)
 	log_notice("integrityd %s ready: state %s", INTEGRITYD_VERSION, cfg->state_dir);
 	while (!R.stopping) {
 		zmq_pollitem_t items[] = {
-		    {R.intake, 0, ZMQ_POLLIN, 0},
-		    {R.control, 0, ZMQ_POLLIN, 0},
-		    {NULL, R.sigfd, ZMQ_POLLIN, 0},
-		    {NULL, R.job_efd, ZMQ_POLLIN, 0},
+		    {R.intake, 0, ZMQ_POLLIN, 0},    {R.control, 0, ZMQ_POLLIN, 0},
+		    {NULL, R.sigfd, ZMQ_POLLIN, 0},  {NULL, R.job_efd, ZMQ_POLLIN, 0},
 		    {NULL, R.ws.efd, ZMQ_POLLIN, 0},
 		};
 		if (zmq_poll(items, 5, poll_timeout(&R)) < 0 && zmq_errno() != EINTR) {
@@ -670,8 +616,8 @@ int reactor_run(const struct config *cfg)
 			control_cycle(&R);
 		if (items[2].revents & ZMQ_POLLIN)
 			on_signal(&R);
-		if (items[3].revents & ZMQ_POLLIN)
-			job_finish(&R);
+		if (items[3].revents & ZMQ_POLLIN && job_finish(R.job_efd) && R.job)
+			control_job_done(&R);
 		notify_status(&R, now_ms());
 	}
 	/* SIGTERM: what libzmq already holds for us is committed and acknowledged */
