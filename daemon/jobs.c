@@ -35,7 +35,8 @@ int job_start(struct job **ret_job, struct store *st, int efd, const struct ctl_
 
 	if (*ret_job)
 		return proto_fail(err, PROTO_UNAVAILABLE,
-				  "a backup or audit.verify is already running; retry when it has "
+				  "a backup, audit.verify or report.summary is already running; "
+				  "retry when it has "
 				  "finished");
 	j = calloc(1, sizeof(*j));
 	if (!j)

@@ -30,6 +30,7 @@
 #define STOP_LINGER_MS   2000 /* time given to queued acks when stopping */
 #define MAXMSG_FACTOR    4    /* frames this many times max_message_bytes cut the peer off */
 #define REJECT_LOG_PER_S 100  /* rejections logged a second; the rest are counted */
+#define REPLAN_PER_BATCH 256  /* live deadlines the SIGHUP replan pass visits a batch */
 
 /* One request read from a ROUTER socket: its route and its single payload frame. */
 struct request {
@@ -57,6 +58,12 @@ struct reactor {
 	struct ctl_counters counters;
 	uint64_t commits; /* write transactions: accepted / commits is the mean batch */
 	uint64_t fired;   /* worker entries that changed a case */
+	struct {          /* the replan pass after SIGHUP (batch.h) */
+		bool active;
+		uint8_t after[PROTO_CASE_MAX + 1];
+		size_t after_len;
+		uint64_t moved;
+	} replan;
 	uint64_t reject_log_sec, reject_log_n, reject_log_dropped;
 	struct job *job;           /* the running backup or audit.verify, or NULL */
 	struct request job_q;      /* its control request's route, kept for the reply */
@@ -299,6 +306,20 @@ static void intake_answer(struct reactor *R, struct request *q, int batch_rc)
 	}
 }
 
+/* The replan pass goes on where this batch left it, or ends. */
+static void replan_advance(struct reactor *R, const struct batch_result *res)
+{
+	memcpy(R->replan.after, res->replan_next, res->replan_next_len);
+	R->replan.after_len = res->replan_next_len;
+	R->replan.moved += res->replanned;
+	if (!res->replan_done)
+		return;
+	R->replan.active = false;
+	log_notice("SIGHUP: %llu deadline timers moved to the new reminders and escalation "
+		   "interval",
+		   (unsigned long long)R->replan.moved);
+}
+
 /* Group commit: every request waiting now (up to batch_max) and the entries the workers
  * handed over, in one transaction; then the acks, and the workers and the notifier hear of
  * the commit. */
@@ -330,7 +351,12 @@ static void write_cycle(struct reactor *R, bool read_intake)
 		in.work = R->ws.items;
 		in.n_work = R->ws.n;
 	}
-	if (n == 0 && in.n_work == 0)
+	if (R->replan.active) {
+		in.replan_after = R->replan.after;
+		in.replan_after_len = R->replan.after_len;
+		in.replan_max = REPLAN_PER_BATCH;
+	}
+	if (n == 0 && in.n_work == 0 && in.replan_max == 0)
 		return;
 	in.n = n;
 	r = batch_run(&R->st, &in, &res);
@@ -338,6 +364,8 @@ static void write_cycle(struct reactor *R, bool read_intake)
 		R->commits++;
 		R->fired += res.fired;
 		workset_committed(&R->ws, &res);
+		if (in.replan_max)
+			replan_advance(R, &res);
 	} else if (in.n_work) {
 		workset_failed(&R->ws, now);
 	}
@@ -428,6 +456,11 @@ static void reload_policy(struct reactor *R)
 	}
 	policy_free(&R->policy);
 	R->policy = p;
+	/* timers already set follow the new reminders and interval: a pass over every live
+	 * deadline, a bounded share a batch, moves them (due times stay as they were) */
+	R->replan.active = true;
+	R->replan.after_len = 0;
+	R->replan.moved = 0;
 	log_notice("SIGHUP: policy reloaded from %s", R->cfg->path);
 }
 
@@ -586,6 +619,8 @@ static long poll_timeout(const struct reactor *R)
 {
 	long t = STATUS_EVERY_MS;
 
+	if (R->replan.active)
+		return 0; /* the pass goes on between whatever else arrives */
 	if (R->watchdog_ms && (long)(R->watchdog_ms / 2) < t)
 		t = (long)(R->watchdog_ms / 2);
 	return t;
@@ -610,7 +645,7 @@ int reactor_run(const struct config *cfg)
 			log_error("zmq_poll: %s", zmq_strerror(zmq_errno()));
 			goto out;
 		}
-		if ((items[0].revents | items[4].revents) & ZMQ_POLLIN || R.ws.n)
+		if ((items[0].revents | items[4].revents) & ZMQ_POLLIN || R.ws.n || R.replan.active)
 			write_cycle(&R, items[0].revents & ZMQ_POLLIN);
 		if (items[1].revents & ZMQ_POLLIN)
 			control_cycle(&R);

@@ -343,6 +343,20 @@ class Deadlines(DaemonTestCase):
         self.assertEqual([x["due_at"] for x in d.case_deadlines(a.ref, "manager_review")],
                          [at + duration_ms("1h")])
 
+    def test_sighup_moves_timers_already_set_to_the_new_interval(self):
+        # SIGHUP: deadlines already open keep their due time; what they do next follows the
+        # new settings. A breach escalating every hour escalates every second after a reload
+        # that says so (the replan pass moves its timer), not an hour later.
+        d, sub = self.daemon("replan", manager_review="1s", escalation_interval="1h")
+        f = Flow(self, d, declaration(at=now_ms()))
+        breach = sub.wait_for("deadline.breached", f.ref, timeout=wait_s(1000 + 4000))
+        d.reload(deadlines={"manager_review": "1s", "escalation_interval": "1s"})
+        up = sub.wait_for("deadline.escalated", f.ref, timeout=wait_s(2000 + 4000),
+                          where=lambda n: n["deadline"]["level"] >= 1)
+        self.assertEqual(up["deadline"]["due_at"], breach["deadline"]["due_at"])
+        self.assertLess(up["at"] - breach["at"], 60 * 1000)
+        d.wait_until("the replan pass logged", lambda: "deadline timers moved" in d.log())
+
 
 if __name__ == "__main__":
     unittest.main()
