@@ -261,9 +261,9 @@ static int ld_unit(void *p, const msgpack_object *v)
 static const struct entry deadline_entries[] = {
     {"kind", ld_dl_kind, offsetof(struct wf_deadline, kind)},
     {"status", ld_dl_status, offsetof(struct wf_deadline, status)},
-    {"reminders", ld_u32, offsetof(struct wf_deadline, reminders)},
     {"level", ld_u32, offsetof(struct wf_deadline, level)},
     {"start", ld_u64, offsetof(struct wf_deadline, start)},
+    {"reminded_until", ld_u64, offsetof(struct wf_deadline, reminded_until)},
     {"due_at", ld_u64, offsetof(struct wf_deadline, due_at)},
     {"breached_at", ld_u64, offsetof(struct wf_deadline, breached_at)},
     {"done_at", ld_u64, offsetof(struct wf_deadline, done_at)},
@@ -276,10 +276,18 @@ static int ld_deadlines(void *p, const msgpack_object *v)
 	if (v->type != MSGPACK_OBJECT_ARRAY || v->via.array.size > WF_DL_MAX)
 		return -EIO;
 	for (uint32_t i = 0; i < v->via.array.size; i++) {
-		memset(&c->dl[i], 0, sizeof(c->dl[i]));
-		if (load_map(&c->dl[i], &v->via.array.ptr[i], deadline_entries,
-			     N(deadline_entries)) < 0)
+		struct wf_deadline *d = &c->dl[i];
+
+		memset(d, 0, sizeof(*d));
+		if (load_map(d, &v->via.array.ptr[i], deadline_entries, N(deadline_entries)) < 0)
 			return -EIO;
+		/* Records before reminded_until counted reminders by their place in the list
+		 * ("reminders", now ignored): they load as reminded_until = start, as if none
+		 * had been handled, because a count cannot be turned into a time without the
+		 * policy it was counted under. The next firing of such an open deadline sends
+		 * only the latest reminder already due, so at most that one may go twice. */
+		if (d->reminded_until < d->start)
+			d->reminded_until = d->start;
 	}
 	c->n_dl = v->via.array.size;
 	return 0;

@@ -30,18 +30,21 @@ int wf_dl_status_parse(const char *s, size_t len);
  * has one); review opens on review.requested, vetting_review with a vetting task, retention
  * on closing from `now`. It is met (done_at = now) when the case leaves that state; review
  * by review.completed, vetting_review by vetting.reviewed. Closing, by any path, cancels
- * every live one. Reminders: policy->reminders (longest first, none for a kind whose row
- * says so), reminder i at cal_sub(due_at, reminders[i]); those at or before start are
- * counted handled when it opens. deadline.extended moves due_at and re-plans it ("reminders
- * and breach re-planned"): it is open again (a breached one is no longer overdue, level 0),
- * the reminders at or before now count handled so only those still ahead fire, and it
- * breaches at its new due time. */
+ * every live one. Reminders: policy->reminders (none for a kind whose row says so), each at
+ * cal_sub(due_at, offset), before due_at. They are tracked by time, not by their place in
+ * the list, so that a SIGHUP that changes the offsets never sends one twice: those at or
+ * before reminded_until are handled (sent, or skipped as stale). It opens with
+ * reminded_until = start (a reminder at or before its opening is skipped); a reminder sets
+ * it to the time of the latest reminder it handled. deadline.extended moves due_at and
+ * re-plans it ("reminders and breach re-planned"): it is open again (a breached one is no
+ * longer overdue, level 0), reminded_until = now so only the reminders still ahead fire,
+ * and it breaches at its new due time. */
 struct wf_deadline {
 	enum dl_kind kind;
 	enum dl_status status;
-	uint32_t reminders;   /* reminder offsets handled so far (sent, or skipped as stale) */
-	uint32_t level;       /* once breached: 0 = the breach, +1 for each escalation */
-	uint64_t start;       /* the `at` it runs from */
+	uint32_t level;          /* once breached: 0 = the breach, +1 for each escalation */
+	uint64_t start;          /* the `at` it runs from */
+	uint64_t reminded_until; /* reminders at or before this time are handled */
 	uint64_t due_at;
 	uint64_t breached_at; /* when the breach was emitted; escalations count from it */
 	uint64_t done_at;     /* when it was met or cancelled; 0 while live */
@@ -58,11 +61,12 @@ enum wf_task_status { TASK_NONE, TASK_OPEN, TASK_DONE };
 #define WF_AA_ID_MAX POLICY_AA_NAME_MAX
 
 enum wf_case_flag {
-	WFC_REPS_MADE = 1u << 0,   /* representations submitted in the current referral to the AA */
-	WFC_MISCONDUCT = 1u << 1,  /* flagged for misconduct consideration (P01c 3.15) */
-	WFC_ESCALATE = 1u << 2,    /* referred to the AA, awaiting assignment by the worker */
-	WFC_DISPOSED = 1u << 3,    /* retention destroyed its personal data: a tombstone */
-	WFC_DISPUTED = 1u << 4,    /* mitigation disputed or unanswered: the AA must allow representations */
+	WFC_REPS_MADE = 1u << 0,  /* representations submitted in the current referral to the AA */
+	WFC_MISCONDUCT = 1u << 1, /* flagged for misconduct consideration (P01c 3.15) */
+	WFC_ESCALATE = 1u << 2,   /* referred to the AA, awaiting assignment by the worker */
+	WFC_DISPOSED = 1u << 3,   /* retention destroyed its personal data: a tombstone */
+	WFC_DISPUTED =
+	    1u << 4, /* mitigation disputed or unanswered: the AA must allow representations */
 };
 
 /* A case as the engine sees it. Scalars are the engine's; msgpack parts are borrowed, from
@@ -107,8 +111,9 @@ struct wf_case {
 
 /* The live deadline of kind k, or NULL. */
 struct wf_deadline *wf_dl_find(struct wf_case *c, enum dl_kind k);
-/* When d next needs the deadline worker, or UINT64_MAX when never (done): open, its next
- * unhandled reminder, else its due time; breached and live, the next escalation
+/* When d next needs the deadline worker, or UINT64_MAX when never (done): open, the earliest
+ * reminder under the current policy after reminded_until (and after start), else its due
+ * time; breached and live, the next escalation
  * (cal_add(breached_at, escalation_interval, level + 1)). Retention's is its due time, for
  * the retention worker: wf_fire never fires it. */
 uint64_t wf_dl_next(const struct wf_deadline *d, const struct policy *p);
@@ -148,8 +153,8 @@ struct wf_note {
 	uint32_t level;
 	enum wf_detail detail;
 	enum wf_state from_state, to_state; /* DETAIL_TRANSITION */
-	bool optional;           /* DETAIL_OPTIONAL */
-	struct proto_str outcome; /* DETAIL_OUTCOME */
+	bool optional;                      /* DETAIL_OPTIONAL */
+	struct proto_str outcome;           /* DETAIL_OUTCOME */
 };
 
 struct wf_effects {
@@ -176,12 +181,12 @@ struct wf_effects {
  * with unavailable when WF_DL_MAX deadlines are all live (never in practice: a case has a
  * handful live; the oldest done ones make room).
  * For an opening event c is zeroed by the caller (state WF_NONE);
- * the caller gives it its reference after, once it is accepted. On success c is the new case and fx holds the notifications, including
- * those of deadlines that were already due when they opened (breached at once, windows
- * closed, stale reminders skipped). Returns 0, or -1 with err set (forbidden,
- * window_closed, invalid_transition, invalid_field) and c and fx unspecified. */
-int wf_apply(struct wf_case *c, const struct proto_event *ev, uint64_t now,
-	     const struct policy *p, struct wf_effects *fx, struct proto_error *err);
+ * the caller gives it its reference after, once it is accepted. On success c is the new case and fx
+ * holds the notifications, including those of deadlines that were already due when they opened
+ * (breached at once, windows closed, stale reminders skipped). Returns 0, or -1 with err set
+ * (forbidden, window_closed, invalid_transition, invalid_field) and c and fx unspecified. */
+int wf_apply(struct wf_case *c, const struct proto_event *ev, uint64_t now, const struct policy *p,
+	     struct wf_effects *fx, struct proto_error *err);
 
 /* The deadline worker found c's deadline of kind k due at `now`: sends the reminder,
  * breach or escalation that is due (only the latest one: earlier ones are stale), or runs

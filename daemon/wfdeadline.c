@@ -59,26 +59,45 @@ static uint64_t reminder_at(const struct wf_deadline *d, size_t i, const struct 
 	return cal_sub(&p->cal, d->due_at, p->reminders[i], 1);
 }
 
-/* The number of leading reminders whose time is at or before t (handled by then). */
-static uint32_t reminders_until(const struct wf_deadline *d, uint64_t t, const struct policy *p)
+/* The earliest reminder of d after `after` (and after its start), before its due time;
+ * UINT64_MAX when none. Searched over the current policy's offsets, so a SIGHUP that changes
+ * them can neither bring back one already handled nor lose one still ahead. */
+static uint64_t reminder_after(const struct wf_deadline *d, uint64_t after, const struct policy *p)
 {
-	size_t i, n = n_reminders(d, p);
+	uint64_t best = UINT64_MAX;
 
-	for (i = 0; i < n && reminder_at(d, i, p) <= t; i++)
-		;
-	return (uint32_t)i;
+	if (after < d->start)
+		after = d->start;
+	for (size_t i = 0; i < n_reminders(d, p); i++) {
+		uint64_t t = reminder_at(d, i, p);
+
+		if (t > after && t < d->due_at && t < best)
+			best = t;
+	}
+	return best;
+}
+
+/* The latest reminder of d not yet handled whose time is at or before now, or 0 when none. */
+static uint64_t reminder_due(const struct wf_deadline *d, uint64_t now, const struct policy *p)
+{
+	uint64_t latest = 0;
+
+	for (size_t i = 0; i < n_reminders(d, p); i++) {
+		uint64_t t = reminder_at(d, i, p);
+
+		if (t > d->reminded_until && t > d->start && t < d->due_at && t <= now &&
+		    t > latest)
+			latest = t;
+	}
+	return latest;
 }
 
 /* The time of d's next unhandled reminder, or its due time when none comes before it. */
 static uint64_t next_reminder_or_due(const struct wf_deadline *d, const struct policy *p)
 {
-	if (d->reminders < n_reminders(d, p)) {
-		uint64_t t = reminder_at(d, d->reminders, p);
+	uint64_t t = reminder_after(d, d->reminded_until, p);
 
-		if (t < d->due_at)
-			return t;
-	}
-	return d->due_at;
+	return t < d->due_at ? t : d->due_at;
 }
 
 /* ---- escalations ------------------------------------------------------------------- */
@@ -157,8 +176,8 @@ struct wf_deadline *wfdl_open(struct wf_case *c, enum dl_kind k, uint64_t start,
 	    .status = DLS_OPEN,
 	    .start = start,
 	    .due_at = cal_add(&p->cal, start, dur, 1),
+	    .reminded_until = start,
 	};
-	d->reminders = reminders_until(d, start, p);
 	return d;
 }
 
@@ -183,10 +202,11 @@ void wfdl_cancel(struct wf_deadline *d, uint64_t now)
 /* An open deadline at now: its due time, else the latest reminder that has come. */
 static enum wfdl_fired fire_open(struct wf_deadline *d, uint64_t now, const struct policy *p)
 {
-	uint32_t handled;
+	uint64_t t;
 
 	if (d->due_at <= now) {
-		d->reminders = (uint32_t)n_reminders(d, p); /* any left are stale */
+		if ((t = reminder_due(d, d->due_at, p)))
+			d->reminded_until = t; /* any left are stale */
 		if (policy_dl_rule(d->kind)->at_due != DLA_BREACH)
 			return WFDL_AT_DUE;
 		d->status = DLS_BREACHED;
@@ -194,10 +214,9 @@ static enum wfdl_fired fire_open(struct wf_deadline *d, uint64_t now, const stru
 		d->breached_at = now;
 		return WFDL_BREACH;
 	}
-	handled = reminders_until(d, now, p);
-	if (handled <= d->reminders)
+	if (!(t = reminder_due(d, now, p)))
 		return WFDL_NOTHING;
-	d->reminders = handled;
+	d->reminded_until = t;
 	return WFDL_REMINDER;
 }
 
@@ -211,7 +230,7 @@ enum wfdl_fired wfdl_fire(struct wf_deadline *d, uint64_t now, const struct poli
 	return WFDL_ESCALATION;
 }
 
-void wfdl_extend(struct wf_deadline *d, uint64_t due_at, uint64_t now, const struct policy *p)
+void wfdl_extend(struct wf_deadline *d, uint64_t due_at, uint64_t now)
 {
 	/* WORKFLOW.md: "reminders and breach re-planned". A breached deadline given more time
 	 * (with a recorded reason) is open again: no longer overdue, breached at its new due
@@ -220,5 +239,5 @@ void wfdl_extend(struct wf_deadline *d, uint64_t due_at, uint64_t now, const str
 	d->status = DLS_OPEN;
 	d->level = 0;
 	d->breached_at = 0;
-	d->reminders = reminders_until(d, now, p);
+	d->reminded_until = now;
 }

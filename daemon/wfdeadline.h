@@ -19,8 +19,9 @@ enum wfdl_fired {
 	WFDL_AT_DUE,     /* at due, any other action: the caller runs it and meets the deadline */
 };
 
-/* Opens a deadline of kind k on c, running from start and due at start + dur; reminders whose
- * time is at or before start are skipped (they would coincide with its opening). A live
+/* Opens a deadline of kind k on c, running from start and due at start + dur, with
+ * reminded_until = start: reminders whose time is at or before start are skipped (they would
+ * coincide with its opening). A live
  * deadline of kind k is kept as it is and returned. Room is made by dropping the oldest done
  * deadline; NULL when all WF_DL_MAX are live. */
 struct wf_deadline *wfdl_open(struct wf_case *c, enum dl_kind k, uint64_t start,
@@ -32,13 +33,13 @@ void wfdl_meet(struct wf_deadline *d, uint64_t now);
 void wfdl_cancel(struct wf_deadline *d, uint64_t now);
 
 /* Fires what is due at now: see enum wfdl_fired. Only the latest due action is taken; the
- * reminders it passes over are counted as handled. */
+ * reminders it passes over are counted as handled (reminded_until moves to the latest). */
 enum wfdl_fired wfdl_fire(struct wf_deadline *d, uint64_t now, const struct policy *p);
 
 /* Moves a live deadline's due time to due_at and re-plans it: it is open again (a breached
- * one is no longer overdue, its level back to 0), reminders whose time is at or before now
- * are marked handled, the later ones will fire, and it breaches at the new due time. */
-void wfdl_extend(struct wf_deadline *d, uint64_t due_at, uint64_t now, const struct policy *p);
+ * one is no longer overdue, its level back to 0), reminded_until = now (the reminders still
+ * ahead will fire), and it breaches at the new due time. */
+void wfdl_extend(struct wf_deadline *d, uint64_t due_at, uint64_t now);
 
 /* The deadline of kind k opened last, live or done, or NULL. */
 const struct wf_deadline *wfdl_last(const struct wf_case *c, enum dl_kind k);

@@ -267,7 +267,7 @@ static void extend_deadline(struct wfx *x)
 	struct wf_deadline *d = wf_dl_find(x->c, policy_dl_parse(kind.ptr, kind.len));
 	const msgpack_object *due = proto_map_get(x->ev->body, "due_at");
 
-	wfdl_extend(d, due->via.u64, x->now, x->p);
+	wfdl_extend(d, due->via.u64, x->now);
 }
 
 static void record_close_reason(struct wfx *x)

@@ -144,18 +144,34 @@ void evjson_release(struct evjson *e)
 
 /* ---- walks ---------------------------------------------------------------------------------- */
 
-void walk_init(struct walk *w, const char *config_text, uint64_t now)
+/* The policy of a config text, as the daemon builds it at start and on SIGHUP. */
+static void load_policy(struct policy *p, const char *config_text)
 {
 	char dir[PATH_MAX], path[PATH_MAX], err[CONFIG_ERR_MAX];
 	struct config cfg;
 
-	memset(w, 0, sizeof(*w));
 	dtest_fresh_dir("walk", dir);
 	dtest_write_file(dir, "integrityd.conf", config_text, path);
-	if (config_load(&cfg, path, err) < 0 || policy_load(&w->p, &cfg, err) < 0)
+	if (config_load(&cfg, path, err) < 0 || policy_load(p, &cfg, err) < 0)
 		fail_msg("walk: config: %s", err);
 	dtest_rmrf(dir);
+}
+
+void walk_init(struct walk *w, const char *config_text, uint64_t now)
+{
+	memset(w, 0, sizeof(*w));
+	load_policy(&w->p, config_text);
 	walk_reset(w, now);
+}
+
+void walk_reload(struct walk *w, const char *config_text)
+{
+	struct policy np;
+
+	memset(&np, 0, sizeof(np));
+	load_policy(&np, config_text);
+	policy_free(&w->p);
+	w->p = np;
 }
 
 void walk_reset(struct walk *w, uint64_t now)

@@ -58,6 +58,8 @@ struct walk {
  * ref WALK_REF), the clock at now. */
 void walk_init(struct walk *w, const char *config_text, uint64_t now);
 void walk_free(struct walk *w);
+/* Replaces the policy by the config text's, as SIGHUP does; the case and the clock stay. */
+void walk_reload(struct walk *w, const char *config_text);
 /* Starts a new case (state none, ref WALK_REF) on the same policy, the clock at now. */
 void walk_reset(struct walk *w, uint64_t now);
 

@@ -153,8 +153,8 @@ static void test_a_due_timer_fires_once_however_often_it_is_handed_over(void **s
 
 /* SIGHUP: a timer planned under the old reminders finds nothing due under the new ones and
  * moves to the time they give, rather than being lost or handed over for ever. Reminders are
- * counted by position: the deadline has had its first (7d, skipped at opening), so the new
- * list's second comes next. */
+ * handled by time: at the old 1d reminder's time the new list has none due, its first (12h)
+ * comes next. */
 static void test_a_timer_planned_under_an_old_policy_is_replanned(void **state)
 {
 	struct fx *f = *state;
@@ -166,7 +166,7 @@ static void test_a_timer_planned_under_an_old_policy_is_replanned(void **state)
 	accepted(&it);
 	assert_true(first_entry(f, DB_TIMERS, &w));
 	assert_int_equal(w.t, T0 + 6 * DAY); /* reminders = 7d,1d */
-	walk_init(&other, "[deadlines]\nreminders = 3d,2h\n", T0);
+	walk_init(&other, "[deadlines]\nreminders = 12h,2h\n", T0);
 	{
 		struct batch_input in = {
 		    .work = &w, .n_work = 1, .policy = &other.p, .now_ms = w.t};
@@ -176,7 +176,7 @@ static void test_a_timer_planned_under_an_old_policy_is_replanned(void **state)
 	assert_int_equal(res.fired, 0);
 	assert_true(res.timers_added);
 	assert_true(first_entry(f, DB_TIMERS, &w2));
-	assert_int_equal(w2.t, T0 + 7 * DAY - 2 * MS_HOUR);
+	assert_int_equal(w2.t, T0 + 7 * DAY - 12 * MS_HOUR);
 	walk_free(&other);
 }
 
@@ -327,7 +327,7 @@ static void test_the_replan_pass_moves_every_timer_in_bounded_steps(void **state
 		accepted(&it);
 		strcpy(refs[i], it.case_ref);
 	}
-	walk_init(&other, "[deadlines]\nreminders = 3d,2h\n", T0);
+	walk_init(&other, "[deadlines]\nreminders = 12h,2h\n", T0);
 	do {
 		struct batch_input in = {.policy = &other.p,
 					 .now_ms = T0,

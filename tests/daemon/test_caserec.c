@@ -119,13 +119,30 @@ static void full_case(struct case_rec *r, const struct parts *p)
 	c->relationship = p->relationship;
 	c->conditions = p->conditions;
 	c->proposed = p->proposed;
-	c->dl[0] = (struct wf_deadline){DL_ANNUAL_REVIEW, DLS_OPEN, 1, 0, T2026 + 10, T2027, 0, 0};
-	c->dl[1] = (struct wf_deadline){DL_VETTING_REVIEW, DLS_BREACHED, 2,          3,
-					T2026 + 20,        T2026 + 21,   T2026 + 22, 0};
-	c->dl[2] = (struct wf_deadline){DL_PSD_ASSESSMENT, DLS_MET,    2, 0,
-					T2026 + 30,        T2026 + 31, 0, T2026 + 32};
-	c->dl[3] = (struct wf_deadline){
-	    DL_MITIGATION_RESPONSE, DLS_CANCELLED, 0, 0, T2026 + 40, T2026 + 41, 0, T2026 + 42};
+	c->dl[0] = (struct wf_deadline){.kind = DL_ANNUAL_REVIEW,
+					.status = DLS_OPEN,
+					.start = T2026 + 10,
+					.reminded_until = T2026 + 11,
+					.due_at = T2027};
+	c->dl[1] = (struct wf_deadline){.kind = DL_VETTING_REVIEW,
+					.status = DLS_BREACHED,
+					.level = 3,
+					.start = T2026 + 20,
+					.reminded_until = T2026 + 23,
+					.due_at = T2026 + 21,
+					.breached_at = T2026 + 22};
+	c->dl[2] = (struct wf_deadline){.kind = DL_PSD_ASSESSMENT,
+					.status = DLS_MET,
+					.start = T2026 + 30,
+					.reminded_until = T2026 + 33,
+					.due_at = T2026 + 31,
+					.done_at = T2026 + 32};
+	c->dl[3] = (struct wf_deadline){.kind = DL_MITIGATION_RESPONSE,
+					.status = DLS_CANCELLED,
+					.start = T2026 + 40,
+					.reminded_until = T2026 + 40,
+					.due_at = T2026 + 41,
+					.done_at = T2026 + 42};
 	c->n_dl = 4;
 	r->has_added = true;
 	r->added = (struct case_hist){.seq = 7,
@@ -623,6 +640,53 @@ static void test_a_deadline_of_an_unknown_kind_or_status_is_eio(void **state)
 	}
 }
 
+/* A deadline stored before reminded_until, with the count of reminders handled (the
+ * policy's list may have changed since, so the count is no time): it loads as reminded
+ * from its start, its other entries as they were; packing it again writes the new entry. */
+static void test_a_deadline_stored_with_a_reminder_count_loads_reminded_from_its_start(void **state)
+{
+	struct case_rec got;
+	msgpack_sbuffer b, b2;
+	msgpack_packer pk;
+	const struct wf_deadline *d;
+
+	(void)state;
+	msgpack_sbuffer_init(&b);
+	msgpack_packer_init(&pk, &b, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, 1);
+	proto_pack_cstr(&pk, "deadlines");
+	msgpack_pack_array(&pk, 1);
+	msgpack_pack_map(&pk, 8);
+	kv(&pk, "kind", "psd_assessment");
+	kv(&pk, "status", "open");
+	proto_pack_cstr(&pk, "reminders");
+	msgpack_pack_uint64(&pk, 1);
+	proto_pack_cstr(&pk, "level");
+	msgpack_pack_uint64(&pk, 0);
+	proto_pack_cstr(&pk, "start");
+	msgpack_pack_uint64(&pk, T2026 + 1);
+	proto_pack_cstr(&pk, "due_at");
+	msgpack_pack_uint64(&pk, T2026 + 100);
+	proto_pack_cstr(&pk, "breached_at");
+	msgpack_pack_uint64(&pk, 0);
+	proto_pack_cstr(&pk, "done_at");
+	msgpack_pack_uint64(&pk, 0);
+	assert_int_equal(caserec_load(&got, b.data, b.size), 0);
+	assert_int_equal(got.c.n_dl, 1);
+	d = &got.c.dl[0];
+	assert_int_equal(d->kind, DL_PSD_ASSESSMENT);
+	assert_int_equal(d->status, DLS_OPEN);
+	assert_int_equal(d->start, T2026 + 1);
+	assert_int_equal(d->due_at, T2026 + 100);
+	assert_int_equal(d->reminded_until, T2026 + 1);
+	pack(&got, &b2);
+	assert_true(has_bytes(&b2, "reminded_until"));
+	assert_false(has_bytes(&b2, "reminders"));
+	caserec_release(&got);
+	msgpack_sbuffer_destroy(&b);
+	msgpack_sbuffer_destroy(&b2);
+}
+
 static void test_more_deadlines_than_a_case_keeps_is_eio(void **state)
 {
 	struct case_rec got;
@@ -842,6 +906,8 @@ int main(void)
 	    cmocka_unit_test(test_a_record_with_any_byte_changed_loads_or_is_eio),
 	    cmocka_unit_test(test_entries_of_the_wrong_kind_are_eio),
 	    cmocka_unit_test(test_a_deadline_of_an_unknown_kind_or_status_is_eio),
+	    cmocka_unit_test(
+		test_a_deadline_stored_with_a_reminder_count_loads_reminded_from_its_start),
 	    cmocka_unit_test(test_more_deadlines_than_a_case_keeps_is_eio),
 	    cmocka_unit_test(test_retention_disposed_case_packs_no_personal_data),
 	    cmocka_unit_test(test_retention_strips_actor_ids_from_stored_history),

@@ -160,7 +160,7 @@ static void test_breach_counts_overdue_and_moves_the_timer(void **state)
 	after = before;
 	after.dl[0].status = DLS_BREACHED;
 	after.dl[0].breached_at = DUE7;
-	after.dl[0].reminders = (uint32_t)dtest_policy()->n_reminders;
+	after.dl[0].reminded_until = DUE7 - DAY; /* the 1-day reminder was sent */
 	delta = update(&d->st, &before, &after);
 	assert_int_equal(delta.open, 0);
 	assert_int_equal(delta.overdue, 1);

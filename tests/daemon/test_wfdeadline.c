@@ -168,7 +168,7 @@ static void reminders_go_7_days_and_1_day_before_due_to_the_owner(void **state)
 	w->now = due - MS_DAY;
 	assert_int_equal(walk_fire(w, DL_PSD_ASSESSMENT), 1);
 	assert_one_note(w, "deadline.reminder", DL_PSD_ASSESSMENT, 0);
-	assert_int_equal(d->reminders, 2);
+	assert_int_equal(d->reminded_until, due - MS_DAY);
 	assert_int_equal(wf_dl_next(d, &w->p), due);
 	assert_int_equal(d->status, DLS_OPEN);
 	free_walk(w);
@@ -184,7 +184,7 @@ static void reminder_at_the_opening_is_skipped(void **state)
 	(void)state;
 	walk_to(w, WF_AWAITING_MANAGER_REVIEW);
 	d = live(w, DL_MANAGER_REVIEW);
-	assert_int_equal(d->reminders, 1);
+	assert_int_equal(d->reminded_until, T0);
 	assert_int_equal(wf_dl_next(d, &w->p), T0 + 6 * MS_DAY);
 	assert_int_equal(walk_run_until(w, T0 + 6 * MS_DAY), 1);
 	assert_one_note(w, "deadline.reminder", DL_MANAGER_REVIEW, 0);
@@ -229,7 +229,36 @@ static void after_downtime_only_the_latest_reminder_is_sent(void **state)
 	w->now = due - MS_DAY / 2;
 	assert_int_equal(walk_fire(w, DL_PSD_ASSESSMENT), 1);
 	assert_one_note(w, "deadline.reminder", DL_PSD_ASSESSMENT, 0);
-	assert_int_equal(d->reminders, 2);
+	assert_int_equal(d->reminded_until, due - MS_DAY);
+	assert_int_equal(wf_dl_next(d, &w->p), due);
+	free_walk(w);
+}
+
+/* "Each reminder, breach and escalation is sent exactly once, across restarts", and SIGHUP
+ * reloads [deadlines] (issue 3): reminders are handled by their time, not by their place in
+ * the list, so a reload that adds offsets neither re-sends the 7-day reminder nor sends the
+ * new 14-day one, whose time has passed; the 1-day reminder still comes. */
+static void reminder_is_sent_exactly_once_when_sighup_changes_the_reminders(void **state)
+{
+	struct walk *w = new_walk("[deadlines]\nreminders = 7d, 1d\n");
+	const struct wf_deadline *d;
+	uint64_t due = T0 + 28 * MS_DAY;
+
+	(void)state;
+	walk_to(w, WF_AWAITING_ASSESSMENT);
+	assert_int_equal(walk_run_until(w, due - 7 * MS_DAY), 1);
+	assert_one_note(w, "deadline.reminder", DL_PSD_ASSESSMENT, 0);
+
+	walk_reload(w, "[deadlines]\nreminders = 14d, 7d, 1d\n");
+	d = live(w, DL_PSD_ASSESSMENT);
+	assert_int_equal(wf_dl_next(d, &w->p), due - MS_DAY);
+	w->now = due - 7 * MS_DAY + MS_HOUR;
+	assert_int_equal(walk_fire(w, DL_PSD_ASSESSMENT), 0);
+	assert_int_equal(w->fx.n, 0);
+	assert_int_equal(walk_run_until(w, due - MS_DAY - 1), 0);
+
+	assert_int_equal(walk_run_until(w, due - MS_DAY), 1);
+	assert_one_note(w, "deadline.reminder", DL_PSD_ASSESSMENT, 0);
 	assert_int_equal(wf_dl_next(d, &w->p), due);
 	free_walk(w);
 }
@@ -350,7 +379,7 @@ static void already_past_deadline_is_breached_at_once_with_reminders_skipped(voi
 	assert_int_equal(d->status, DLS_BREACHED);
 	assert_int_equal(d->breached_at, T0);
 	assert_int_equal(d->level, 0);
-	assert_int_equal(d->reminders, 2);
+	assert_int_equal(d->reminded_until, d->due_at - MS_DAY);
 	assert_int_equal(walk_count(w, "deadline.reminder"), 0);
 	assert_int_equal(walk_count(w, "deadline.breached"), 1);
 	assert_int_equal(walk_count(w, "deadline.escalated"), 0);
@@ -372,7 +401,7 @@ static void partly_past_deadline_sends_its_latest_due_reminder_at_once(void **st
 	d = live(w, DL_PSD_ASSESSMENT);
 	assert_int_equal(d->status, DLS_OPEN);
 	assert_int_equal(walk_count(w, "deadline.reminder"), 1);
-	assert_int_equal(d->reminders, 1);
+	assert_int_equal(d->reminded_until, T0 - 4 * MS_DAY);
 	assert_int_equal(wf_dl_next(d, &w->p), T0 + 2 * MS_DAY);
 	free_walk(w);
 }
@@ -544,14 +573,14 @@ static void deadline_extended_replans_reminders_and_breach(void **state)
 	walk_to(w, WF_AWAITING_ASSESSMENT);
 	walk_run_until(w, due - MS_DAY); /* both reminders sent */
 	d = live(w, DL_PSD_ASSESSMENT);
-	assert_int_equal(d->reminders, 2);
+	assert_int_equal(d->reminded_until, due - MS_DAY);
 	walk_ok(w,
 		"{'type':'deadline.extended'," EV_PSD
 		",'body':{'kind':'psd_assessment','due_at':%llu,'reason':'sick leave'}}",
 		ULL(later));
 	d = live(w, DL_PSD_ASSESSMENT);
 	assert_int_equal(d->due_at, later);
-	assert_int_equal(d->reminders, 0);
+	assert_int_equal(d->reminded_until, w->now);
 	assert_int_equal(wf_dl_next(d, &w->p), later - 7 * MS_DAY);
 	assert_int_equal(walk_run_until(w, later), 3);
 	assert_int_equal(walk_count(w, "deadline.reminder"), 2);
@@ -567,7 +596,7 @@ static void deadline_extended_replans_reminders_and_breach(void **state)
 		",'body':{'kind':'psd_assessment','due_at':%llu,'reason':'r'}}",
 		ULL(T0 + 30 * MS_DAY));
 	d = live(w, DL_PSD_ASSESSMENT);
-	assert_int_equal(d->reminders, 1);
+	assert_int_equal(d->reminded_until, T0 + 25 * MS_DAY);
 	assert_int_equal(wf_dl_next(d, &w->p), T0 + 29 * MS_DAY);
 	free_walk(w);
 }
@@ -657,7 +686,7 @@ static void retention_disposes_personal_data_at_its_due_time(void **state)
 	walk_to(w, WF_CLOSED);
 	d = live(w, DL_RETENTION);
 	due = d->due_at;
-	assert_int_equal(d->reminders, 0);
+	assert_int_equal(d->reminded_until, d->start);
 	assert_int_equal(wf_dl_next(d, &w->p), due); /* no reminders */
 	w->now = due;
 	assert_int_equal(walk_fire(w, DL_RETENTION), 0);
@@ -711,6 +740,7 @@ int main(void)
 	    cmocka_unit_test(reminder_at_the_opening_is_skipped),
 	    cmocka_unit_test(each_reminder_breach_and_escalation_is_sent_once),
 	    cmocka_unit_test(after_downtime_only_the_latest_reminder_is_sent),
+	    cmocka_unit_test(reminder_is_sent_exactly_once_when_sighup_changes_the_reminders),
 	    cmocka_unit_test(breach_at_due_time_goes_to_the_owner),
 	    cmocka_unit_test(escalations_every_interval_one_level_up_to_head_of_psd),
 	    cmocka_unit_test(escalation_after_a_gap_sends_only_the_latest_level),
