@@ -225,12 +225,13 @@ static void pack_history(const struct case_rec *r, msgpack_packer *pk)
 
 static void pack_stored_deadline(const struct wf_deadline *d, msgpack_packer *pk)
 {
-	msgpack_pack_map(pk, 8);
+	msgpack_pack_map(pk, 9);
 	pack_kv_cstr(pk, "kind", config_dl_name(d->kind));
 	pack_kv_cstr(pk, "status", wf_dl_status_name(d->status));
 	pack_kv_u64(pk, "level", d->level);
 	pack_kv_u64(pk, "start", d->start);
 	pack_kv_u64(pk, "reminded_until", d->reminded_until);
+	pack_kv_u64(pk, "opened_at", d->opened_at);
 	pack_kv_u64(pk, "due_at", d->due_at);
 	pack_kv_u64(pk, "breached_at", d->breached_at);
 	pack_kv_u64(pk, "done_at", d->done_at);

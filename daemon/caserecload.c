@@ -264,6 +264,7 @@ static const struct entry deadline_entries[] = {
     {"level", ld_u32, offsetof(struct wf_deadline, level)},
     {"start", ld_u64, offsetof(struct wf_deadline, start)},
     {"reminded_until", ld_u64, offsetof(struct wf_deadline, reminded_until)},
+    {"opened_at", ld_u64, offsetof(struct wf_deadline, opened_at)}, /* 0 in older records */
     {"due_at", ld_u64, offsetof(struct wf_deadline, due_at)},
     {"breached_at", ld_u64, offsetof(struct wf_deadline, breached_at)},
     {"done_at", ld_u64, offsetof(struct wf_deadline, done_at)},

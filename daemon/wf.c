@@ -88,7 +88,7 @@ void open_kind(struct wfx *x, enum dl_kind k, uint64_t start)
 
 	if (k == DL_ANNUAL_REVIEW && x->c->has_review_period)
 		dur = x->c->review_period;
-	if (!wfdl_open(x->c, k, start, dur, x->p))
+	if (!wfdl_open(x->c, k, start, dur, x->now, x->p))
 		x->full = true;
 }
 

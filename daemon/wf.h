@@ -45,8 +45,9 @@ struct wf_deadline {
 	uint32_t level;          /* once breached: 0 = the breach, +1 for each escalation */
 	uint64_t start;          /* the `at` it runs from */
 	uint64_t reminded_until; /* reminders at or before this time are handled */
+	uint64_t opened_at;      /* the engine's now when it opened or was extended; 0: unknown */
 	uint64_t due_at;
-	uint64_t breached_at; /* when the breach was emitted; escalations count from it */
+	uint64_t breached_at; /* max(due_at, opened_at); escalations count from it */
 	uint64_t done_at;     /* when it was met or cancelled; 0 while live */
 };
 static inline bool wf_dl_live(const struct wf_deadline *d)
@@ -191,8 +192,11 @@ int wf_apply(struct wf_case *c, const struct proto_event *ev, uint64_t now, cons
 /* The deadline worker found c's deadline of kind k due at `now`: sends the reminder,
  * breach or escalation that is due (only the latest one: earlier ones are stale), or runs
  * its at-due action. Returns 1 when it changed c, 0 when nothing was due (a stale request:
- * the deadline was met, or already fired). Breach: status breached, level 0, breached_at =
- * now; escalation: level = the whole escalation_intervals since breached_at. At-due actions
+ * the deadline was met, or already fired). Breach: status breached, breached_at = its due
+ * time, or its opening when it was already past then (WORKFLOW.md: only such a deadline
+ * "counts its escalations from that breach"); fired late (the daemon was down), it sends
+ * only the level reached by now (deadline.escalated when that is above 0). Escalation:
+ * level = the whole escalation_intervals since breached_at. At-due actions
  * (met, no breach): mitigation_response refers the case to the AA as if disputed;
  * representations closes, with no state change and no note (no topic says it); appeal_window
  * moves the case to conditions_active (appeal.window_closed). fx is reset first. */

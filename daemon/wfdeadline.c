@@ -162,7 +162,7 @@ static bool make_room(struct wf_case *c)
 }
 
 struct wf_deadline *wfdl_open(struct wf_case *c, enum dl_kind k, uint64_t start,
-			      struct duration dur, const struct policy *p)
+			      struct duration dur, uint64_t now, const struct policy *p)
 {
 	struct wf_deadline *d = wf_dl_find(c, k);
 
@@ -177,6 +177,7 @@ struct wf_deadline *wfdl_open(struct wf_case *c, enum dl_kind k, uint64_t start,
 	    .start = start,
 	    .due_at = cal_add(&p->cal, start, dur, 1),
 	    .reminded_until = start,
+	    .opened_at = now,
 	};
 	return d;
 }
@@ -209,10 +210,12 @@ static enum wfdl_fired fire_open(struct wf_deadline *d, uint64_t now, const stru
 			d->reminded_until = t; /* any left are stale */
 		if (policy_dl_rule(d->kind)->at_due != DLA_BREACH)
 			return WFDL_AT_DUE;
+		/* WORKFLOW.md: only "a deadline that is already past when it opens" counts its
+		 * escalations from that (late) breach; one fired late counts from its due time */
 		d->status = DLS_BREACHED;
-		d->level = 0;
-		d->breached_at = now;
-		return WFDL_BREACH;
+		d->breached_at = d->due_at > d->opened_at ? d->due_at : d->opened_at;
+		d->level = escalates(p) ? level_at(d, 0, now, p) : 0;
+		return d->level ? WFDL_ESCALATION : WFDL_BREACH;
 	}
 	if (!(t = reminder_due(d, now, p)))
 		return WFDL_NOTHING;
@@ -240,4 +243,5 @@ void wfdl_extend(struct wf_deadline *d, uint64_t due_at, uint64_t now)
 	d->level = 0;
 	d->breached_at = 0;
 	d->reminded_until = now;
+	d->opened_at = now;
 }

@@ -123,24 +123,28 @@ static void full_case(struct case_rec *r, const struct parts *p)
 					.status = DLS_OPEN,
 					.start = T2026 + 10,
 					.reminded_until = T2026 + 11,
+					.opened_at = T2026 + 12,
 					.due_at = T2027};
 	c->dl[1] = (struct wf_deadline){.kind = DL_VETTING_REVIEW,
 					.status = DLS_BREACHED,
 					.level = 3,
 					.start = T2026 + 20,
 					.reminded_until = T2026 + 23,
+					.opened_at = T2026 + 24,
 					.due_at = T2026 + 21,
 					.breached_at = T2026 + 22};
 	c->dl[2] = (struct wf_deadline){.kind = DL_PSD_ASSESSMENT,
 					.status = DLS_MET,
 					.start = T2026 + 30,
 					.reminded_until = T2026 + 33,
+					.opened_at = T2026 + 34,
 					.due_at = T2026 + 31,
 					.done_at = T2026 + 32};
 	c->dl[3] = (struct wf_deadline){.kind = DL_MITIGATION_RESPONSE,
 					.status = DLS_CANCELLED,
 					.start = T2026 + 40,
 					.reminded_until = T2026 + 40,
+					.opened_at = T2026 + 43,
 					.due_at = T2026 + 41,
 					.done_at = T2026 + 42};
 	c->n_dl = 4;
@@ -679,6 +683,7 @@ static void test_a_deadline_stored_with_a_reminder_count_loads_reminded_from_its
 	assert_int_equal(d->start, T2026 + 1);
 	assert_int_equal(d->due_at, T2026 + 100);
 	assert_int_equal(d->reminded_until, T2026 + 1);
+	assert_int_equal(d->opened_at, 0); /* not recorded then: breaches count from due_at */
 	pack(&got, &b2);
 	assert_true(has_bytes(&b2, "reminded_until"));
 	assert_false(has_bytes(&b2, "reminders"));

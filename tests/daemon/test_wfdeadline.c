@@ -344,22 +344,42 @@ static void escalation_after_a_gap_sends_only_the_latest_level(void **state)
 	free_walk(w);
 }
 
-/* The breach at due time is late when the worker was down: escalations count from the
- * breach as sent. */
-static void escalations_count_from_the_breach_not_the_due_time(void **state)
+/* "A deadline that is already past when it opens ... its escalations count from that
+ * breach, not from the due time": only such a deadline. One that fell due while the daemon
+ * was down counts from its due time: manager_review due on day 7, fired on day 17 with
+ * escalation_interval 7d, sends level 1 alone (the latest only), and level 2 comes on day
+ * 21. */
+static void escalations_count_from_the_due_time_when_the_breach_fires_late(void **state)
 {
-	struct walk *w = new_walk("");
+	struct walk *w = new_walk("[deadlines]\nescalation_interval = 7d\n");
 	const struct wf_deadline *d;
-	uint64_t due = T0 + 28 * MS_DAY;
+	uint64_t due = T0 + 7 * MS_DAY;
 
 	(void)state;
-	walk_to(w, WF_AWAITING_ASSESSMENT);
-	d = live(w, DL_PSD_ASSESSMENT);
-	w->now = due + 10 * MS_DAY;
-	assert_int_equal(walk_fire(w, DL_PSD_ASSESSMENT), 1);
-	assert_one_note(w, "deadline.breached", DL_PSD_ASSESSMENT, 0);
-	assert_int_equal(d->breached_at, due + 10 * MS_DAY);
-	assert_int_equal(wf_dl_next(d, &w->p), due + 17 * MS_DAY);
+	walk_to(w, WF_AWAITING_MANAGER_REVIEW);
+	d = live(w, DL_MANAGER_REVIEW);
+	assert_int_equal(d->due_at, due);
+	assert_int_equal(d->opened_at, T0);
+	w->now = T0 + 17 * MS_DAY;
+	assert_int_equal(walk_fire(w, DL_MANAGER_REVIEW), 1);
+	assert_one_note(w, "deadline.escalated", DL_MANAGER_REVIEW, 1);
+	assert_int_equal(w->fx.note[0].to[0].role, ROLE_HEAD_OF_PSD);
+	assert_int_equal(d->status, DLS_BREACHED);
+	assert_int_equal(d->breached_at, due);
+	assert_int_equal(wf_dl_next(d, &w->p), T0 + 21 * MS_DAY);
+	assert_int_equal(walk_fire(w, DL_MANAGER_REVIEW), 0);
+	w->now = T0 + 21 * MS_DAY;
+	assert_int_equal(walk_fire(w, DL_MANAGER_REVIEW), 1);
+	assert_one_note(w, "deadline.escalated", DL_MANAGER_REVIEW, 2);
+
+	/* late, but less than an interval: the breach itself, to the owner */
+	walk_to(w, WF_AWAITING_MANAGER_REVIEW);
+	d = live(w, DL_MANAGER_REVIEW);
+	w->now = d->due_at + 3 * MS_DAY;
+	assert_int_equal(walk_fire(w, DL_MANAGER_REVIEW), 1);
+	assert_one_note(w, "deadline.breached", DL_MANAGER_REVIEW, 0);
+	assert_int_equal(d->breached_at, d->due_at);
+	assert_int_equal(wf_dl_next(d, &w->p), d->due_at + 7 * MS_DAY);
 	free_walk(w);
 }
 
@@ -744,7 +764,7 @@ int main(void)
 	    cmocka_unit_test(breach_at_due_time_goes_to_the_owner),
 	    cmocka_unit_test(escalations_every_interval_one_level_up_to_head_of_psd),
 	    cmocka_unit_test(escalation_after_a_gap_sends_only_the_latest_level),
-	    cmocka_unit_test(escalations_count_from_the_breach_not_the_due_time),
+	    cmocka_unit_test(escalations_count_from_the_due_time_when_the_breach_fires_late),
 	    cmocka_unit_test(already_past_deadline_is_breached_at_once_with_reminders_skipped),
 	    cmocka_unit_test(partly_past_deadline_sends_its_latest_due_reminder_at_once),
 	    cmocka_unit_test(met_deadline_does_not_fire),
