@@ -171,7 +171,9 @@ struct wf_effects {
  * with `at` past its due; appeal.lodged with `at` past the last appeal window's due, in
  * appeal_window or conditions_active), invalid_transition naming the state (also:
  * aa.determined on a disputed case while the representations window is open at `at` and
- * none were made; vetting.reviewed with no open vetting task; deadline.extended of a kind
+ * none were made; mitigation.agreed or mitigation.disputed with `at` at or after the
+ * mitigation_response deadline's due time, even before the worker has fired it;
+ * vetting.reviewed with no open vetting task; deadline.extended of a kind
  * with no live deadline; an appeal in conditions_active unless it was lodged in time from a
  * window not appealed yet), then invalid_field (deadline.extended's due_at not later than
  * the current due). Notes: case.opened on opening (no case.state_changed), else

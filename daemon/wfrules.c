@@ -114,6 +114,21 @@ static int appeal_not_yet_lodged(const struct wfx *x, struct proto_error *err)
 	return 0;
 }
 
+/* mitigation_response: "NOT a breach: mitigation is taken as not agreed, and the case is
+ * referred to the AA as if disputed". Judged by the answer's at, so the outcome does not
+ * depend on whether the deadline worker has fired yet. */
+static int mitigation_answered_in_time(const struct wfx *x, struct proto_error *err)
+{
+	const struct wf_deadline *d = wf_dl_find(x->c, DL_MITIGATION_RESPONSE);
+
+	if (!d || x->ev->at < d->due_at)
+		return 0;
+	return proto_fail(err, PROTO_INVALID_TRANSITION,
+			  "type: %s is not allowed while the case is %s: the time to answer the "
+			  "proposed mitigation ran out at %s; the case is referred to the AA",
+			  x->ev->type->name, wf_state_name(x->c->state), iso(d->due_at).s);
+}
+
 /* WORKFLOW.md "Deadlines", representations: "aa.determined on a disputed case is
  * invalid_transition while it is open, unless representations were submitted". */
 static int representations_heard(const struct wfx *x, struct proto_error *err)
@@ -322,10 +337,10 @@ static const struct wf_rule rules[] = {
      WF_MITIGATION_PROPOSED, 0, NULL, NULL, record_proposal, NULL},
     /* "all voluntary/agreed mitigation will require the approval of a PSD AA" */
     {"mitigation.agreed", NULL, NULL, S(MITIGATION_PROPOSED), R(SUBJECT), WF_AWAITING_AA_APPROVAL,
-     0, actor_is_case_subject, NULL, NULL, NULL},
+     0, actor_is_case_subject, mitigation_answered_in_time, NULL, NULL},
     /* "where mitigation cannot be agreed ... referred to a PSD AA" */
     {"mitigation.disputed", NULL, NULL, S(MITIGATION_PROPOSED), R(SUBJECT), WF_REFERRED_TO_AA, 0,
-     actor_is_case_subject, NULL, NULL, NULL},
+     actor_is_case_subject, mitigation_answered_in_time, NULL, NULL},
     /* "the PSD AA will allow ... representations" */
     {"representations.submitted", NULL, NULL, S(REFERRED_TO_AA), R(SUBJECT), WF_SAME, 0,
      representations_window, NULL, record_representations, NULL},

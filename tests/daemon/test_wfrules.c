@@ -511,6 +511,45 @@ static void wmp_disputed_mitigation_is_referred_to_the_aa(void **state)
 	free_walk(w);
 }
 
+/* The subject's answers to proposed mitigation, at a given time. */
+#define EV_AGREED_AT   "{'type':'mitigation.agreed','at':%llu," EV_SUBJ ",'body':{}}"
+#define EV_DISPUTED_AT "{'type':'mitigation.disputed','at':%llu," EV_SUBJ ",'body':{'reason':'u'}}"
+
+static int answer_at(struct walk *w, bool agree, uint64_t at)
+{
+	return agree ? walk_try(w, EV_AGREED_AT, (unsigned long long)at)
+		     : walk_try(w, EV_DISPUTED_AT, (unsigned long long)at);
+}
+
+/* mitigation_response: "NOT a breach: mitigation is taken as not agreed, and the case is
+ * referred to the AA as if disputed". An answer is judged by its at, not by whether the
+ * worker has fired yet: at or after the due time it is invalid_transition; just before, it is
+ * heard even when it arrives late. */
+static void wmp_mitigation_answered_after_14_days_is_invalid_transition(void **state)
+{
+	struct walk *w = new_walk();
+	uint64_t due = T0 + 14 * MS_DAY;
+
+	(void)state;
+	for (int agree = 0; agree <= 1; agree++) {
+		w->now = T0;
+		walk_to(w, WF_MITIGATION_PROPOSED);
+		w->now = due + MS_DAY; /* the worker has not fired yet */
+		assert_int_equal(answer_at(w, agree, due), -1);
+		assert_proto_err(&w->err, PROTO_INVALID_TRANSITION,
+				 "the time to answer the proposed mitigation ran out at "
+				 "2026-02-24T00:00:00Z; the case is referred to the AA");
+		assert_int_equal(answer_at(w, agree, due + 1), -1);
+		assert_proto_err(&w->err, PROTO_INVALID_TRANSITION, "ran out");
+		assert_string_equal(wf_state_name(w->c.state), "mitigation_proposed");
+		/* answered in time, received late: heard */
+		assert_proto_ok(answer_at(w, agree, due - 1), &w->err);
+		assert_string_equal(wf_state_name(w->c.state),
+				    agree ? "awaiting_aa_approval" : "referred_to_aa");
+	}
+	free_walk(w);
+}
+
 /* Escalation (WORKFLOW.md "Side effects"): the worker assigns an AA; case.escalated names
  * them; the AA's later notifications carry their id. */
 static void escalation_worker_assigns_an_aa_and_names_them(void **state)
@@ -1302,6 +1341,7 @@ int main(void)
 	    cmocka_unit_test(wmp_mitigation_proposed_waits_14_days_for_the_subject),
 	    cmocka_unit_test(wmp_agreed_mitigation_awaits_aa_approval_for_14_days),
 	    cmocka_unit_test(wmp_disputed_mitigation_is_referred_to_the_aa),
+	    cmocka_unit_test(wmp_mitigation_answered_after_14_days_is_invalid_transition),
 	    cmocka_unit_test(escalation_worker_assigns_an_aa_and_names_them),
 	    cmocka_unit_test(wmp_representations_in_the_window_are_recorded),
 	    cmocka_unit_test(wmp_representations_after_the_window_are_window_closed),
