@@ -117,6 +117,12 @@ static void leave_referred(struct wfx *x)
 	x->c->flags &= ~(uint32_t)WFC_ESCALATE;
 }
 
+/* A determination served: a new right of appeal, not yet used (WMP appeals). */
+static void enter_appeal_window(struct wfx *x)
+{
+	x->c->flags &= ~(uint32_t)WFC_APPEALED;
+}
+
 /* Closed, by any path: what is still running is cancelled (a breached one stays breached),
  * and the retention clock starts ([retention] closed_case). */
 static void enter_closed(struct wfx *x)
@@ -129,6 +135,7 @@ static void enter_closed(struct wfx *x)
 
 static void (*const on_enter[WF_STATE_COUNT])(struct wfx *) = {
     [WF_REFERRED_TO_AA] = enter_referred,
+    [WF_APPEAL_WINDOW] = enter_appeal_window,
     [WF_CLOSED] = enter_closed,
 };
 static void (*const on_leave[WF_STATE_COUNT])(struct wfx *) = {

@@ -66,8 +66,12 @@ enum wf_case_flag {
 	WFC_MISCONDUCT = 1u << 1, /* flagged for misconduct consideration (P01c 3.15) */
 	WFC_ESCALATE = 1u << 2,   /* referred to the AA, awaiting assignment by the worker */
 	WFC_DISPOSED = 1u << 3,   /* retention destroyed its personal data: a tombstone */
-	WFC_DISPUTED =
-	    1u << 4, /* mitigation disputed or unanswered: the AA must allow representations */
+	/* mitigation disputed or unanswered: the AA must allow representations */
+	WFC_DISPUTED = 1u << 4,
+	/* The determination with the current right of appeal has been appealed: set by
+	 * appeal.lodged, cleared when a determination is served (entering appeal_window). It
+	 * marks the appeal by the order of events, not by the times they carry. */
+	WFC_APPEALED = 1u << 5,
 };
 
 /* A case as the engine sees it. Scalars are the engine's; msgpack parts are borrowed, from
@@ -174,14 +178,15 @@ struct wf_effects {
  * none were made; mitigation.agreed or mitigation.disputed with `at` at or after the
  * mitigation_response deadline's due time, even before the worker has fired it;
  * vetting.reviewed with no open vetting task; deadline.extended of a kind
- * with no live deadline; an appeal in conditions_active unless it was lodged in time from a
- * window not appealed yet), then invalid_field (deadline.extended's due_at not later than
- * the current due). Notes: case.opened on opening (no case.state_changed), else
- * case.state_changed on a real change (re-entering conditions_active after a review with no
- * change renews the annual review, and says nothing), case.closed with its reason, and the
- * side effects of WORKFLOW.md. Entering referred_to_aa sets WFC_DISPUTED | WFC_ESCALATE and
- * clears WFC_REPS_MADE and aa; leaving it clears WFC_ESCALATE. fx is reset first. Fails
- * with unavailable when WF_DL_MAX deadlines are all live (never in practice: a case has a
+ * with no live deadline; appeal.lodged with `at` before the last appeal window's start, when
+ * the determination was served; appeal.lodged when WFC_APPEALED says that determination
+ * was appealed already, or in conditions_active with no appeal window), then invalid_field
+ * (deadline.extended's due_at not later than the current due). Notes: case.opened on opening (no
+ * case.state_changed), else case.state_changed on a real change (re-entering conditions_active
+ * after a review with no change renews the annual review, and says nothing), case.closed with its
+ * reason, and the side effects of WORKFLOW.md. Entering referred_to_aa sets WFC_DISPUTED |
+ * WFC_ESCALATE and clears WFC_REPS_MADE and aa; leaving it clears WFC_ESCALATE. fx is reset first.
+ * Fails with unavailable when WF_DL_MAX deadlines are all live (never in practice: a case has a
  * handful live; the oldest done ones make room).
  * For an opening event c is zeroed by the caller (state WF_NONE);
  * the caller gives it its reference after, once it is accepted. On success c is the new case and fx

@@ -96,22 +96,29 @@ static int appeal_window(const struct wfx *x, struct proto_error *err)
 
 /* ---- checks: run after the state, needing the case ----------------------------------------- */
 
-/* An appeal lodged in time but received after the window closed is still heard, once:
- * conditions_active admits it only from a window whose determination has not been appealed. */
-static int appeal_not_yet_lodged(const struct wfx *x, struct proto_error *err)
+/* WMP appeals: "within 14 days of receipt" of the determination, so not before it was
+ * served (the last appeal window's start); and once per determination: an appeal lodged in
+ * time but received after the window closed is still heard, in conditions_active, unless
+ * that determination was appealed already (WFC_APPEALED). */
+static int appeal_allowed(const struct wfx *x, struct proto_error *err)
 {
 	const struct wf_deadline *w = wfdl_last(x->c, DL_APPEAL_WINDOW);
-	const struct wf_deadline *m = wfdl_last(x->c, DL_STRATEGY_MEETING);
+	const char *why = NULL;
 
-	if (x->c->state != WF_CONDITIONS_ACTIVE)
-		return 0;
-	if (!w || (m && m->start >= w->start))
+	if (w && x->ev->at < w->start)
 		return proto_fail(err, PROTO_INVALID_TRANSITION,
-				  "type: appeal.lodged is not allowed while the case is %s: %s",
-				  wf_state_name(x->c->state),
-				  w ? "this determination was appealed already"
-				    : "no determination with a right of appeal");
-	return 0;
+				  "at: the determination was served at %s; an appeal cannot be "
+				  "lodged before it",
+				  iso(w->start).s);
+	if (x->c->flags & WFC_APPEALED)
+		why = "this determination was appealed already";
+	else if (!w)
+		why = "no determination with a right of appeal";
+	if (!why)
+		return 0;
+	return proto_fail(err, PROTO_INVALID_TRANSITION,
+			  "type: appeal.lodged is not allowed while the case is %s: %s",
+			  wf_state_name(x->c->state), why);
 }
 
 /* mitigation_response: "NOT a breach: mitigation is taken as not agreed, and the case is
@@ -251,6 +258,11 @@ static void record_appeal_decision(struct wfx *x)
 	record_conditions(x);
 }
 
+static void record_appeal(struct wfx *x)
+{
+	x->c->flags |= WFC_APPEALED;
+}
+
 static void open_review(struct wfx *x)
 {
 	open_kind(x, DL_REVIEW, x->ev->at);
@@ -359,7 +371,7 @@ static const struct wf_rule rules[] = {
 
     /* WMP appeals: 14 days, in writing, says why */
     {"appeal.lodged", NULL, NULL, S(APPEAL_WINDOW) | S(CONDITIONS_ACTIVE), R(SUBJECT),
-     WF_UNDER_APPEAL, 0, appeal_window, appeal_not_yet_lodged, NULL, NULL},
+     WF_UNDER_APPEAL, 0, appeal_window, appeal_allowed, record_appeal, NULL},
     /* "within 28 days ... strategy meeting" */
     {"strategy_meeting.held", NULL, NULL, S(UNDER_APPEAL), R(HEAD_OF_PSD),
      WF_AWAITING_APPEAL_DECISION, 0, NULL, NULL, NULL, NULL},

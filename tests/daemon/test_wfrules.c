@@ -782,6 +782,63 @@ static void wmp_appeal_lodged_in_time_but_received_late_is_heard_once(void **sta
 	free_walk(w);
 }
 
+#define EV_APPEAL_AT "{'type':'appeal.lodged','at':%llu," EV_SUBJ ",'body':{'grounds':'g'}}"
+
+/* WMP appeals: "within 14 days of receipt" of the determination: an appeal with at before it
+ * was served (the appeal window's start) is invalid_transition, in the window or after it
+ * closed. */
+static void wmp_appeal_before_the_determination_was_served_is_invalid_transition(void **state)
+{
+	struct walk *w = new_walk();
+	uint64_t served = T0 + 2 * MS_DAY;
+
+	(void)state;
+	walk_to(w, WF_AWAITING_SERVICE);
+	w->now = served + MS_DAY;
+	walk_ok(w, "{'type':'determination.served','at':%llu," EV_PSD ",'body':{}}",
+		(unsigned long long)served);
+	assert_int_equal(walk_try(w, EV_APPEAL_AT, (unsigned long long)(served - 1)), -1);
+	assert_proto_err(&w->err, PROTO_INVALID_TRANSITION, "served at 2026-02-12T00:00:00Z");
+	assert_string_equal(wf_state_name(w->c.state), "appeal_window");
+	walk_run_until(w, served + 14 * MS_DAY);
+	assert_string_equal(wf_state_name(w->c.state), "conditions_active");
+	assert_int_equal(walk_try(w, EV_APPEAL_AT, (unsigned long long)(served - 1)), -1);
+	assert_proto_err(&w->err, PROTO_INVALID_TRANSITION, "served at");
+	/* at its start: in time */
+	walk_ok(w, EV_APPEAL_AT, (unsigned long long)served);
+	assert_string_equal(wf_state_name(w->c.state), "under_appeal");
+	free_walk(w);
+}
+
+/* WMP appeals: one appeal per determination. The appeal marks its determination appealed
+ * (WFC_APPEALED) whatever the times the events carry; a new determination (a varied review,
+ * served again) brings a new right of appeal, even when every event has the same at. */
+static void wmp_each_determination_is_appealed_once(void **state)
+{
+	struct walk *w = new_walk();
+
+	(void)state;
+	walk_to(w, WF_CONDITIONS_ACTIVE); /* appealed, meeting, confirmed: all at T0 */
+	assert_true(w->c.flags & WFC_APPEALED);
+	assert_int_equal(walk_try(w, EV_APPEAL_AT, (unsigned long long)T0), -1);
+	assert_proto_err(&w->err, PROTO_INVALID_TRANSITION, "appealed already");
+	walk_ok(w, "{'type':'review.completed'," EV_AA
+		   ",'body':{'outcome':'varied','conditions':" EV_CONDS
+		   ",'representations_made':false}}");
+	walk_ok(w, EV_SERVED); /* the same at as the first determination's */
+	assert_false(w->c.flags & WFC_APPEALED);
+	walk_run_until(w, T0 + 14 * MS_DAY);
+	assert_string_equal(wf_state_name(w->c.state), "conditions_active");
+	/* lodged in time, received after the window closed: heard, once */
+	walk_ok(w, EV_APPEAL_AT, (unsigned long long)(T0 + 13 * MS_DAY));
+	assert_string_equal(wf_state_name(w->c.state), "under_appeal");
+	walk_ok(w, EV_MET);
+	walk_ok(w, EV_DECIDED("confirmed"));
+	assert_int_equal(walk_try(w, EV_APPEAL_AT, (unsigned long long)(T0 + 13 * MS_DAY)), -1);
+	assert_proto_err(&w->err, PROTO_INVALID_TRANSITION, "appealed already");
+	free_walk(w);
+}
+
 /* An approved (agreed) case has no right of appeal to lodge. */
 static void appeal_without_a_determination_is_invalid_transition(void **state)
 {
@@ -1353,6 +1410,8 @@ int main(void)
 	    cmocka_unit_test(wmp_appeals_14_days_accepted_on_day_14),
 	    cmocka_unit_test(wmp_appeals_14_days_window_closed_on_day_15),
 	    cmocka_unit_test(wmp_appeal_lodged_in_time_but_received_late_is_heard_once),
+	    cmocka_unit_test(wmp_appeal_before_the_determination_was_served_is_invalid_transition),
+	    cmocka_unit_test(wmp_each_determination_is_appealed_once),
 	    cmocka_unit_test(appeal_without_a_determination_is_invalid_transition),
 	    cmocka_unit_test(strategy_meeting_opens_14_days_for_the_decision),
 	    cmocka_unit_test(appeal_upheld_closes),
