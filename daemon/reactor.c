@@ -21,25 +21,16 @@
 #include "log.h"
 #include "policy.h"
 #include "proto.h"
+#include "router.h"
 #include "store.h"
 #include "workset.h"
 
-#define ROUTE_MAX        8    /* frames of a reply route (identity, proxies, delimiter) */
 #define CTL_PER_CYCLE    64   /* control requests answered per cycle, so intake never waits */
 #define STATUS_EVERY_MS  1000 /* STATUS= refresh */
 #define STOP_LINGER_MS   2000 /* time given to queued acks when stopping */
 #define MAXMSG_FACTOR    4    /* frames this many times max_message_bytes cut the peer off */
 #define REJECT_LOG_PER_S 100  /* rejections logged a second; the rest are counted */
 #define REPLAN_PER_BATCH 256  /* live deadlines the SIGHUP replan pass visits a batch */
-
-/* One request read from a ROUTER socket: its route and its single payload frame. */
-struct request {
-	zmq_msg_t route[ROUTE_MAX];
-	int nroute;
-	zmq_msg_t payload;
-	int npayload; /* payload frames seen; more than one is malformed */
-	struct batch_item item;
-};
 
 struct reactor {
 	const struct config *cfg;
@@ -81,112 +72,6 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* ---- sockets --------------------------------------------------------------------- */
-
-static int bind_all(void *sock, const char *list, const char *what)
-{
-	char buf[CONFIG_ENDPOINTS_MAX], *save = NULL, *ep;
-
-	snprintf(buf, sizeof(buf), "%s", list);
-	for (ep = strtok_r(buf, ", ", &save); ep; ep = strtok_r(NULL, ", ", &save)) {
-		if (zmq_bind(sock, ep) < 0) {
-			log_error("%s: cannot bind %s: %s", what, ep, zmq_strerror(zmq_errno()));
-			return -1;
-		}
-		log_info("%s: listening on %s", what, ep);
-	}
-	return 0;
-}
-
-static void *open_socket(struct reactor *R, int type, const char *list, const char *what)
-{
-	int64_t maxmsg = (int64_t)R->cfg->max_message_bytes * MAXMSG_FACTOR;
-	int zero = 0;
-	void *s = zmq_socket(R->zctx, type);
-
-	if (!s)
-		return NULL;
-	zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof(zero));
-	if (type == ZMQ_ROUTER)
-		zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg));
-	if (bind_all(s, list, what) < 0) {
-		zmq_close(s);
-		return NULL;
-	}
-	return s;
-}
-
-static void request_close(struct request *q)
-{
-	for (int i = 0; i < q->nroute; i++)
-		zmq_msg_close(&q->route[i]);
-	q->nroute = 0;
-	if (q->npayload)
-		zmq_msg_close(&q->payload);
-	q->npayload = 0;
-}
-
-/* Reads one whole multipart message. The route is the frames up to and including the first
- * empty one, or the identity frame alone when there is none (PROTOCOL.md "Sockets"); the
- * rest is the payload, which must be one frame. Returns 1, 0 when none is waiting, -1 when
- * the message was dropped (its route is too long to answer). */
-static int request_recv(void *sock, struct request *q)
-{
-	zmq_msg_t f[ROUTE_MAX + 1];
-	int n = 0, total = 0, delim = -1, more, flags = ZMQ_DONTWAIT;
-
-	do {
-		zmq_msg_t m;
-
-		zmq_msg_init(&m);
-		if (zmq_msg_recv(&m, sock, flags) < 0) {
-			zmq_msg_close(&m);
-			while (n > 0)
-				zmq_msg_close(&f[--n]);
-			return (zmq_errno() == EAGAIN && flags) ? 0 : -1;
-		}
-		flags = 0; /* the rest of a multipart message is already here */
-		more = zmq_msg_more(&m);
-		if (delim < 0 && total > 0 && zmq_msg_size(&m) == 0)
-			delim = total;
-		total++;
-		if (n < ROUTE_MAX + 1)
-			f[n++] = m;
-		else
-			zmq_msg_close(&m); /* counted, not kept: the request is malformed */
-	} while (more);
-
-	q->nroute = delim < 0 ? 1 : delim + 1;
-	if (q->nroute > ROUTE_MAX) {
-		while (n > 0)
-			zmq_msg_close(&f[--n]);
-		q->nroute = 0;
-		return -1;
-	}
-	memcpy(q->route, f, q->nroute * sizeof(f[0]));
-	q->npayload = total - q->nroute;
-	if (q->npayload > 0)
-		q->payload = f[q->nroute];
-	for (int i = q->nroute + 1; i < n; i++)
-		zmq_msg_close(&f[i]);
-	return 1;
-}
-
-static void send_reply(void *sock, struct request *q, const msgpack_sbuffer *out)
-{
-	for (int i = 0; i < q->nroute; i++) {
-		zmq_msg_t m;
-
-		zmq_msg_init(&m);
-		zmq_msg_copy(&m, &q->route[i]);
-		if (zmq_msg_send(&m, sock, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
-			zmq_msg_close(&m);
-			return; /* the peer is gone or stuck: ROUTER drops the rest */
-		}
-	}
-	zmq_send(sock, out->data, out->size, ZMQ_DONTWAIT);
-}
-
 /* ---- slow control commands, off the reactor thread (jobs.h) ---------------------- */
 
 /* Starts the deferred command of request q; q's route moves to R->job_q, for the reply.
@@ -209,7 +94,7 @@ static void control_job_done(struct reactor *R)
 	msgpack_sbuffer out;
 
 	job_complete(&R->job, &job, &out);
-	send_reply(R->control, &R->job_q, &out);
+	router_send(R->control, &R->job_q, &out);
 	if (job.kind == CTL_JOB_BACKUP)
 		log_info("backup to %s finished", job.path);
 	request_close(&R->job_q);
@@ -226,7 +111,7 @@ static void reply_intake(struct reactor *R, struct request *q, const char *id, c
 	R->out.size = 0;
 	msgpack_packer_init(&pk, &R->out, msgpack_sbuffer_write);
 	proto_reply_pack(&pk, id, status, case_ref, seq, err);
-	send_reply(R->intake, q, &R->out);
+	router_send(R->intake, q, &R->out);
 }
 
 static void reject(struct reactor *R, struct request *q, const char *id,
@@ -336,7 +221,7 @@ static void write_cycle(struct reactor *R, bool read_intake)
 	for (size_t reads = 0; read_intake && reads < R->cfg->batch_max; reads++) {
 		struct request *q = &R->reqs[n];
 
-		r = request_recv(R->intake, q);
+		r = router_recv(R->intake, q);
 		if (r == 0)
 			break;
 		if (r < 0)
@@ -396,7 +281,7 @@ static void control_cycle(struct reactor *R)
 	int r;
 
 	for (int i = 0; i < CTL_PER_CYCLE; i++) {
-		r = request_recv(R->control, &q);
+		r = router_recv(R->control, &q);
 		if (r == 0)
 			return;
 		if (r < 0)
@@ -417,7 +302,7 @@ static void control_cycle(struct reactor *R)
 				ctl_pack_error(&pk, &err);
 		}
 		if (R->out.size)
-			send_reply(R->control, &q, &R->out);
+			router_send(R->control, &q, &R->out);
 		request_close(&q);
 	}
 }
@@ -527,6 +412,7 @@ static int start_workers(struct reactor *R)
 static int reactor_open(struct reactor *R, const struct config *cfg)
 {
 	char err[CONFIG_ERR_MAX];
+	int64_t maxmsg;
 	uint64_t usec = 0;
 	int r;
 
@@ -569,8 +455,11 @@ static int reactor_open(struct reactor *R, const struct config *cfg)
 	R->zctx = zmq_ctx_new();
 	if (!R->zctx)
 		return log_errno(LOG_ERR, -errno, "zmq_ctx_new");
-	if (!(R->intake = open_socket(R, ZMQ_ROUTER, cfg->intake_endpoint, "intake")) ||
-	    !(R->control = open_socket(R, ZMQ_ROUTER, cfg->control_endpoint, "control")))
+	maxmsg = (int64_t)cfg->max_message_bytes * MAXMSG_FACTOR;
+	if (!(R->intake =
+		  router_open(R->zctx, ZMQ_ROUTER, cfg->intake_endpoint, "intake", maxmsg)) ||
+	    !(R->control =
+		  router_open(R->zctx, ZMQ_ROUTER, cfg->control_endpoint, "control", maxmsg)))
 		return -EADDRNOTAVAIL;
 	if ((r = start_workers(R)) < 0)
 		return r;

@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "router.h"
 #include "outbox.h"
 
 /* Notifications queued per subscriber before PUB drops (ZMQ_SNDHWM): a burst of breaches
@@ -26,34 +27,7 @@
 /* After a store error the thread waits this long before reading again (not a spin). */
 #define NOTIFY_RETRY_MS 1000
 
-#define ENDPOINT_SEPS ", \t" /* an endpoint list: comma-separated, blanks trimmed */
-
 /* ---- the socket ---------------------------------------------------------------------- */
-
-static int bind_all(void *sock, const char *list, char *err, size_t errlen)
-{
-	char buf[CONFIG_ENDPOINTS_MAX], *save = NULL, *ep;
-	int n = 0;
-
-	if (snprintf(buf, sizeof(buf), "%s", list) >= (int)sizeof(buf)) {
-		snprintf(err, errlen, "endpoint list longer than %d bytes",
-			 CONFIG_ENDPOINTS_MAX - 1);
-		return -1;
-	}
-	for (ep = strtok_r(buf, ENDPOINT_SEPS, &save); ep;
-	     ep = strtok_r(NULL, ENDPOINT_SEPS, &save), n++) {
-		if (zmq_bind(sock, ep) < 0) {
-			snprintf(err, errlen, "cannot bind %s: %s", ep, zmq_strerror(zmq_errno()));
-			return -1;
-		}
-		log_info("notify: publishing on %s", ep);
-	}
-	if (n == 0) {
-		snprintf(err, errlen, "no endpoint to bind");
-		return -1;
-	}
-	return 0;
-}
 
 static void *open_pub(struct notifier *n, char *err, size_t errlen)
 {
@@ -71,7 +45,7 @@ static void *open_pub(struct notifier *n, char *err, size_t errlen)
 		zmq_close(s);
 		return NULL;
 	}
-	if (bind_all(s, n->endpoints, err, errlen) < 0) {
+	if (router_bind(s, n->endpoints, "notify", err, errlen) < 0) {
 		zmq_close(s);
 		return NULL;
 	}

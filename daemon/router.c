@@ -1,0 +1,123 @@
+#include "router.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "log.h"
+
+#define ENDPOINT_SEPS ", \t" /* an endpoint list: comma-separated, blanks trimmed */
+
+int router_bind(void *sock, const char *list, const char *what, char *err, size_t errlen)
+{
+	char buf[CONFIG_ENDPOINTS_MAX], *save = NULL, *ep;
+	int n = 0;
+
+	if (snprintf(buf, sizeof(buf), "%s", list) >= (int)sizeof(buf)) {
+		snprintf(err, errlen, "endpoint list longer than %d bytes",
+			 CONFIG_ENDPOINTS_MAX - 1);
+		return -1;
+	}
+	for (ep = strtok_r(buf, ENDPOINT_SEPS, &save); ep;
+	     ep = strtok_r(NULL, ENDPOINT_SEPS, &save), n++) {
+		if (zmq_bind(sock, ep) < 0) {
+			snprintf(err, errlen, "cannot bind %s: %s", ep, zmq_strerror(zmq_errno()));
+			return -1;
+		}
+		log_info("%s: listening on %s", what, ep);
+	}
+	if (n == 0) {
+		snprintf(err, errlen, "no endpoint to bind");
+		return -1;
+	}
+	return 0;
+}
+
+void *router_open(void *zctx, int type, const char *list, const char *what, int64_t maxmsg)
+{
+	char err[256];
+	int zero = 0;
+	void *s = zmq_socket(zctx, type);
+
+	if (!s) {
+		log_error("%s: zmq_socket: %s", what, zmq_strerror(zmq_errno()));
+		return NULL;
+	}
+	zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof(zero));
+	if (type == ZMQ_ROUTER)
+		zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg));
+	if (router_bind(s, list, what, err, sizeof(err)) < 0) {
+		log_error("%s: %s", what, err);
+		zmq_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+void request_close(struct request *q)
+{
+	for (int i = 0; i < q->nroute; i++)
+		zmq_msg_close(&q->route[i]);
+	q->nroute = 0;
+	if (q->npayload)
+		zmq_msg_close(&q->payload);
+	q->npayload = 0;
+}
+
+int router_recv(void *sock, struct request *q)
+{
+	zmq_msg_t f[ROUTER_ROUTE_MAX + 1];
+	int n = 0, total = 0, delim = -1, more, flags = ZMQ_DONTWAIT;
+
+	do {
+		zmq_msg_t m;
+
+		zmq_msg_init(&m);
+		if (zmq_msg_recv(&m, sock, flags) < 0) {
+			zmq_msg_close(&m);
+			while (n > 0)
+				zmq_msg_close(&f[--n]);
+			return (zmq_errno() == EAGAIN && flags) ? 0 : -1;
+		}
+		flags = 0; /* the rest of a multipart message is already here */
+		more = zmq_msg_more(&m);
+		if (delim < 0 && total > 0 && zmq_msg_size(&m) == 0)
+			delim = total;
+		total++;
+		if (n < ROUTER_ROUTE_MAX + 1)
+			f[n++] = m;
+		else
+			zmq_msg_close(&m); /* counted, not kept: the request is malformed */
+	} while (more);
+
+	q->nroute = delim < 0 ? 1 : delim + 1;
+	if (q->nroute > ROUTER_ROUTE_MAX) {
+		while (n > 0)
+			zmq_msg_close(&f[--n]);
+		q->nroute = 0;
+		return -1;
+	}
+	memcpy(q->route, f, q->nroute * sizeof(f[0]));
+	q->npayload = total - q->nroute;
+	if (q->npayload > 0)
+		q->payload = f[q->nroute];
+	for (int i = q->nroute + 1; i < n; i++)
+		zmq_msg_close(&f[i]);
+	return 1;
+}
+
+void router_send(void *sock, struct request *q, const msgpack_sbuffer *out)
+{
+	for (int i = 0; i < q->nroute; i++) {
+		zmq_msg_t m;
+
+		zmq_msg_init(&m);
+		zmq_msg_copy(&m, &q->route[i]);
+		if (zmq_msg_send(&m, sock, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
+			zmq_msg_close(&m);
+			return; /* the peer is gone or stuck: ROUTER drops the rest */
+		}
+	}
+	zmq_send(sock, out->data, out->size, ZMQ_DONTWAIT);
+}

@@ -1,0 +1,44 @@
+/* router: the daemon's side of a ZeroMQ socket (PROTOCOL.md "Sockets"). Binds a
+ * comma-separated endpoint list; on ROUTER sockets reads one request (its route and its one
+ * payload frame) and answers on the same route, so REQ and DEALER clients both work. */
+#ifndef ROUTER_H
+#define ROUTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <msgpack.h>
+#include <zmq.h>
+
+#include "batch.h"
+
+#define ROUTER_ROUTE_MAX 8 /* frames of a reply route (identity, proxies, delimiter) */
+
+/* One request read from a ROUTER socket: its route and its single payload frame, and the
+ * intake event decoded from it (intake only). */
+struct request {
+	zmq_msg_t route[ROUTER_ROUTE_MAX];
+	int nroute;
+	zmq_msg_t payload;
+	int npayload; /* payload frames seen; more than one is malformed */
+	struct batch_item item;
+};
+
+/* Binds sock to every endpoint of list (comma-separated, blanks trimmed), logging each as
+ * "WHAT: listening on EP". Returns 0, or -1 with err set (a bad endpoint, or none). */
+int router_bind(void *sock, const char *list, const char *what, char *err, size_t errlen);
+
+/* A socket of type (ZMQ_ROUTER or ZMQ_PUB) bound to list, linger 0; on a ROUTER, a frame
+ * over maxmsg bytes cuts the peer off. NULL on failure (logged). */
+void *router_open(void *zctx, int type, const char *list, const char *what, int64_t maxmsg);
+
+/* Reads one whole multipart message. The route is the frames up to and including the first
+ * empty one, or the identity frame alone when there is none; the rest is the payload, which
+ * must be one frame. Returns 1, 0 when none is waiting, -1 when the message was dropped (its
+ * route is too long to answer). */
+int router_recv(void *sock, struct request *q);
+/* Sends out on q's route, never blocking: a peer gone or stuck loses its reply. */
+void router_send(void *sock, struct request *q, const msgpack_sbuffer *out);
+void request_close(struct request *q);
+
+#endif
