@@ -23,7 +23,6 @@
  * none early; 1 otherwise. With -n 0 it only waits for READY=1 (a restart's time to READY),
  * and exits 0 when it came. */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
@@ -39,6 +38,7 @@
 #include <msgpack.h>
 #include <zmq.h>
 
+#include "bench_msgpack.h"
 #include "bench_util.h"
 
 #define TOPIC_BREACHED "deadline.breached"
@@ -53,13 +53,6 @@ struct opts {
 	pid_t pid; /* -p: a daemon already running */
 	double ready_timeout_s, grace_s;
 };
-
-static uint64_t wall_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static bool daemon_gone(pid_t pid)
 {
@@ -141,7 +134,7 @@ static uint64_t wait_ready(int fd, const struct opts *o, pid_t *ret_pid)
 			continue;
 		pid_t pid = 0;
 		ssize_t n = recv_dgram(fd, buf, &pid);
-		uint64_t at = wall_ns();
+		uint64_t at = bench_wall_ns();
 		if (n >= 0 && has_ready(buf)) {
 			*ret_pid = pid;
 			return at;
@@ -203,26 +196,9 @@ struct tally {
 				       was late (a cold start shows in the first) */
 };
 
-static bool key_is(const msgpack_object *k, const char *s)
-{
-	size_t n = strlen(s);
-	return k->type == MSGPACK_OBJECT_STR && k->via.str.size == n &&
-	       memcmp(k->via.str.ptr, s, n) == 0;
-}
-
-static const msgpack_object *map_get(const msgpack_object *map, const char *key)
-{
-	if (!map || map->type != MSGPACK_OBJECT_MAP)
-		return NULL;
-	for (uint32_t i = 0; i < map->via.map.size; i++)
-		if (key_is(&map->via.map.ptr[i].key, key))
-			return &map->via.map.ptr[i].val;
-	return NULL;
-}
-
 static bool get_u64(const msgpack_object *map, const char *key, uint64_t *ret)
 {
-	const msgpack_object *o = map_get(map, key);
+	const msgpack_object *o = bench_map_get(map, key);
 	if (!o || o->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
 		return false;
 	*ret = o->via.u64;
@@ -256,9 +232,9 @@ static int take_note(struct tally *t, const struct opts *o, const char *topic, s
 	rc = 0;
 	if (tlen != strlen(TOPIC_BREACHED) || memcmp(topic, TOPIC_BREACHED, tlen) != 0)
 		goto out;
-	const msgpack_object *ref = map_get(&up.data, "case");
+	const msgpack_object *ref = bench_map_get(&up.data, "case");
 	rc = -1;
-	if (!get_u64(map_get(&up.data, "deadline"), "due_at", &due) || !ref ||
+	if (!get_u64(bench_map_get(&up.data, "deadline"), "due_at", &due) || !ref ||
 	    ref->type != MSGPACK_OBJECT_STR || ref->via.str.size > REF_MAX)
 		goto out;
 	rc = 0;
@@ -301,7 +277,7 @@ static int drain(void *sub, struct tally *t, const struct opts *o)
 			zmq_msg_close(&body);
 			return zmq_errno() == EAGAIN ? 0 : -1;
 		}
-		uint64_t at = wall_ns();
+		uint64_t at = bench_wall_ns();
 		if (!zmq_msg_more(&topic) || zmq_msg_recv(&body, sub, 0) < 0 ||
 		    zmq_msg_more(&body) ||
 		    take_note(t, o, zmq_msg_data(&topic), zmq_msg_size(&topic), zmq_msg_data(&body),
@@ -320,7 +296,7 @@ static int listen_breaches(void *sub, struct tally *t, const struct opts *o, pid
 {
 	uint64_t until = o->due_last * 1000000ull + (uint64_t)(o->grace_s * 1e9);
 
-	while (t->unique < o->expected && wall_ns() < until) {
+	while (t->unique < o->expected && bench_wall_ns() < until) {
 		zmq_pollitem_t item = {.socket = sub, .events = ZMQ_POLLIN};
 		if (zmq_poll(&item, 1, POLL_MS) < 0 && zmq_errno() != EINTR)
 			return -1;
@@ -409,7 +385,7 @@ static int run(const struct opts *o)
 			zmq_strerror(zmq_errno()));
 		goto out;
 	}
-	if (wall_ns() + (uint64_t)1e9 > o->due_first * 1000000ull)
+	if (bench_wall_ns() + (uint64_t)1e9 > o->due_first * 1000000ull)
 		fprintf(stderr,
 			"bench_deadlines: WARNING: subscribed less than 1 s before the first "
 			"deadline: the subscription may miss the first breaches\n");
@@ -442,38 +418,21 @@ static void usage(const char *argv0)
 int main(int argc, char **argv)
 {
 	struct opts o = {.ready_timeout_s = 10, .grace_s = 30};
-	int ch;
+	const struct bench_opt opts[] = {
+	    {.ch = 'N', .s = &o.notify_socket},
+	    {.ch = 'p', .min = 1, .max = 1e9, .i = &o.pid},
+	    {.ch = 'n', .min = 0, .max = 1e8, .u64 = &o.expected},
+	    {.ch = 'a', .min = 1, .max = 1e15, .u64 = &o.due_first},
+	    {.ch = 'z', .min = 1, .max = 1e15, .u64 = &o.due_last},
+	    {.ch = 'R', .min = 0.1, .max = 3600, .d = &o.ready_timeout_s},
+	    {.ch = 'g', .min = 0.1, .max = 3600, .d = &o.grace_s},
+	    {0},
+	};
+	int first = bench_opts_parse(argc, argv, opts, usage);
 
-	while ((ch = getopt(argc, argv, "N:p:n:a:z:R:g:")) != -1) {
-		switch (ch) {
-		case 'N':
-			o.notify_socket = optarg;
-			break;
-		case 'p':
-			o.pid = (pid_t)bench_arg_num("-p", optarg, 1, 1e9);
-			break;
-		case 'n':
-			o.expected = (uint64_t)bench_arg_num("-n", optarg, 0, 1e8);
-			break;
-		case 'a':
-			o.due_first = (uint64_t)bench_arg_num("-a", optarg, 1, 1e15);
-			break;
-		case 'z':
-			o.due_last = (uint64_t)bench_arg_num("-z", optarg, 1, 1e15);
-			break;
-		case 'R':
-			o.ready_timeout_s = bench_arg_num("-R", optarg, 0.1, 3600);
-			break;
-		case 'g':
-			o.grace_s = bench_arg_num("-g", optarg, 0.1, 3600);
-			break;
-		default:
-			usage(argv[0]);
-		}
-	}
-	if (!o.notify_socket == !o.pid || optind != argc - 1 ||
+	if (!o.notify_socket == !o.pid || first != argc - 1 ||
 	    (o.expected && (!o.due_first || o.due_last < o.due_first)))
 		usage(argv[0]);
-	o.endpoint = argv[optind];
+	o.endpoint = argv[first];
 	return run(&o);
 }

@@ -25,7 +25,6 @@
  * cases/s, the due entries fired, and data.mdb's size. Exit 0, or 1 when anything was
  * rejected or failed. */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +41,7 @@
 #include "store.h"
 #include "worker.h"
 
+#include "bench_msgpack.h"
 #include "bench_util.h"
 
 #define HOUR_MS        3600000ull
@@ -51,13 +51,6 @@
 #define MAX_BATCH      65536
 #define MAX_WINDOWS    8
 #define MAX_REJECTIONS 5 /* printed in full; all are counted */
-#define CIRCUMSTANCES                                                                              \
-	"My brother-in-law was convicted in 2019 of handling stolen goods and was released "       \
-	"on licence last year. I see him at family events several times a year, mostly at "        \
-	"my parents' house, and we have no financial dealings. He knows where I work and "         \
-	"has asked about it in general terms but never about any case or person. I have "          \
-	"not discussed police business with him and will not. I am declaring this so that "        \
-	"my line manager and PSD can decide whether any advice or condition is needed."
 
 struct opts {
 	const char *conf;
@@ -84,76 +77,16 @@ struct fill {
 	uint64_t accepted, rejected;
 };
 
-/* splitmix64's finaliser: a well-spread 64-bit value from a counter */
-static uint64_t mix64(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ull;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
-}
-
 /* ------------------------------------------------------------------------------------
  * The events: bench_intake's declaration, with the `at` chosen */
 
-static void pack_str(msgpack_packer *pk, const char *s)
-{
-	size_t n = strlen(s);
-	msgpack_pack_str(pk, n);
-	msgpack_pack_str_body(pk, s, n);
-}
-
 static void encode_event(msgpack_sbuffer *sb, uint64_t case_no, unsigned subject_no, uint64_t at)
 {
-	char id[64], subj[32], lm[32], assoc[48];
+	char id[64];
 
 	/* ids in no order, like UUIDs: they land all over the idempotency index */
-	snprintf(id, sizeof(id), "%016" PRIx64 ".fill-%" PRIu64, mix64(case_no), case_no);
-	snprintf(subj, sizeof(subj), "S%06u", subject_no);
-	snprintf(lm, sizeof(lm), "LM%05u", subject_no % 700);
-	snprintf(assoc, sizeof(assoc), "Associate Person %" PRIu64, case_no);
-
-	msgpack_sbuffer_clear(sb);
-	msgpack_packer pk;
-	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
-	msgpack_pack_map(&pk, 6);
-	pack_str(&pk, "v");
-	msgpack_pack_uint32(&pk, 1);
-	pack_str(&pk, "id");
-	pack_str(&pk, id);
-	pack_str(&pk, "type");
-	pack_str(&pk, "declaration.submitted");
-	pack_str(&pk, "at");
-	msgpack_pack_uint64(&pk, at);
-	pack_str(&pk, "actor");
-	msgpack_pack_map(&pk, 2);
-	pack_str(&pk, "id");
-	pack_str(&pk, subj);
-	pack_str(&pk, "role");
-	pack_str(&pk, "subject");
-	pack_str(&pk, "body");
-	msgpack_pack_map(&pk, 5);
-	pack_str(&pk, "subject");
-	msgpack_pack_map(&pk, 3);
-	pack_str(&pk, "id");
-	pack_str(&pk, subj);
-	pack_str(&pk, "vetting");
-	pack_str(&pk, "SC");
-	pack_str(&pk, "line_manager");
-	pack_str(&pk, lm);
-	pack_str(&pk, "associate");
-	msgpack_pack_map(&pk, 2);
-	pack_str(&pk, "name");
-	pack_str(&pk, assoc);
-	pack_str(&pk, "kind");
-	pack_str(&pk, "person");
-	pack_str(&pk, "relationship");
-	pack_str(&pk, "friend");
-	pack_str(&pk, "categories");
-	msgpack_pack_array(&pk, 1);
-	pack_str(&pk, "criminal_conviction");
-	pack_str(&pk, "circumstances");
-	pack_str(&pk, CIRCUMSTANCES);
+	snprintf(id, sizeof(id), "%016" PRIx64 ".fill-%" PRIu64, bench_mix64(case_no), case_no);
+	bench_encode_declaration(sb, id, subject_no, case_no, at);
 }
 
 /* ------------------------------------------------------------------------------------
@@ -182,7 +115,7 @@ static int apply_batch(struct fill *f, uint64_t first, size_t n,
 		struct slot *s = &f->slots[i];
 		uint64_t k = first + i;
 
-		encode_event(&s->buf, k, (unsigned)(mix64(k ^ 0x5eed) % f->o->subjects),
+		encode_event(&s->buf, k, (unsigned)(bench_mix64(k ^ 0x5eed) % f->o->subjects),
 			     at_of(arg, k));
 		memset(&s->item, 0, sizeof(s->item));
 		if (proto_event_decode(&s->item.ev, (const uint8_t *)s->buf.data, s->buf.size, now,
@@ -233,7 +166,7 @@ static uint64_t other_at(void *arg, uint64_t k)
 {
 	uint64_t now = *(const uint64_t *)arg;
 
-	return now - OTHER_AT_MIN - mix64(k) % OTHER_AT_SPAN;
+	return now - OTHER_AT_MIN - bench_mix64(k) % OTHER_AT_SPAN;
 }
 
 /* The cases of one window: at + manager_review spread over it. */
@@ -449,42 +382,20 @@ int main(int argc, char **argv)
 			 .subjects = 50000,
 			 .lead_s = 25,
 			 .spread_ms = 1000};
-	int ch;
+	const struct bench_opt opts[] = {
+	    {.ch = 'n', .min = 1, .max = 1e8, .u64 = &o.cases},
+	    {.ch = 's', .min = 0, .max = 1e8, .u64 = &o.due},
+	    {.ch = 'k', .min = 1, .max = MAX_WINDOWS, .u = &o.windows},
+	    {.ch = 'G', .min = 0, .max = 3600, .d = &o.gap_s},
+	    {.ch = 'b', .min = 1, .max = MAX_BATCH, .u = &o.batch},
+	    {.ch = 'L', .min = 0, .max = 3600, .d = &o.lead_s},
+	    {.ch = 'w', .min = 1, .max = 3600000, .u64 = &o.spread_ms},
+	    {.ch = 'u', .min = 1, .max = 999999, .u = &o.subjects},
+	    {.ch = 'c', .s = &o.conf},
+	    {0},
+	};
 
-	while ((ch = getopt(argc, argv, "n:s:k:G:b:L:w:u:c:")) != -1) {
-		switch (ch) {
-		case 'n':
-			o.cases = (uint64_t)bench_arg_num("-n", optarg, 1, 1e8);
-			break;
-		case 's':
-			o.due = (uint64_t)bench_arg_num("-s", optarg, 0, 1e8);
-			break;
-		case 'k':
-			o.windows = (unsigned)bench_arg_num("-k", optarg, 1, MAX_WINDOWS);
-			break;
-		case 'G':
-			o.gap_s = bench_arg_num("-G", optarg, 0, 3600);
-			break;
-		case 'b':
-			o.batch = (unsigned)bench_arg_num("-b", optarg, 1, MAX_BATCH);
-			break;
-		case 'L':
-			o.lead_s = bench_arg_num("-L", optarg, 0, 3600);
-			break;
-		case 'w':
-			o.spread_ms = (uint64_t)bench_arg_num("-w", optarg, 1, 3600000);
-			break;
-		case 'u':
-			o.subjects = (unsigned)bench_arg_num("-u", optarg, 1, 999999);
-			break;
-		case 'c':
-			o.conf = optarg;
-			break;
-		default:
-			usage(argv[0]);
-		}
-	}
-	if (!o.conf || optind != argc)
+	if (bench_opts_parse(argc, argv, opts, usage) != argc || !o.conf)
 		usage(argv[0]);
 	if (o.windows * o.due > o.cases) {
 		fprintf(stderr,

@@ -23,7 +23,6 @@
  * --status: sends {"v":1,"cmd":"status"} on the control socket and prints the result map
  * flattened to `key.sub=value` on one RESULT line; exit 0 on an ok reply, 1 otherwise.
  * run-bench uses it to wait for the daemon and to read its counters. */
-#include <getopt.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -35,6 +34,7 @@
 #include <msgpack.h>
 #include <zmq.h>
 
+#include "bench_msgpack.h"
 #include "bench_util.h"
 
 #define MAX_CLIENTS  4096
@@ -43,13 +43,6 @@
 #define SUBJECTS     5000
 #define MAX_REPORTED 5  /* rejections printed in full; the rest are counted */
 #define ID_HEAD      17 /* "%016x." before PREFIX in an unordered id */
-#define CIRCUMSTANCES                                                                              \
-	"My brother-in-law was convicted in 2019 of handling stolen goods and was released "       \
-	"on licence last year. I see him at family events several times a year, mostly at "        \
-	"my parents' house, and we have no financial dealings. He knows where I work and "         \
-	"has asked about it in general terms but never about any case or person. I have "          \
-	"not discussed police business with him and will not. I am declaring this so that "        \
-	"my line manager and PSD can decide whether any advice or condition is needed."
 
 struct slot {
 	uint64_t ctr;
@@ -89,89 +82,12 @@ static pthread_mutex_t report_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned reported;
 
 /* ------------------------------------------------------------------------------------
- * Encoding an event */
-
-static void pack_str(msgpack_packer *pk, const char *s)
-{
-	size_t n = strlen(s);
-	msgpack_pack_str(pk, n);
-	msgpack_pack_str_body(pk, s, n);
-}
-
-static void encode_event(msgpack_sbuffer *sb, const char *id, unsigned subject_no)
-{
-	char subj[32], lm[32], assoc[48];
-	snprintf(subj, sizeof(subj), "S%06u", subject_no);
-	snprintf(lm, sizeof(lm), "LM%05u", subject_no % 700);
-	snprintf(assoc, sizeof(assoc), "Associate Person %u", subject_no);
-
-	msgpack_sbuffer_clear(sb);
-	msgpack_packer pk;
-	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
-	msgpack_pack_map(&pk, 6);
-	pack_str(&pk, "v");
-	msgpack_pack_uint32(&pk, 1);
-	pack_str(&pk, "id");
-	pack_str(&pk, id);
-	pack_str(&pk, "type");
-	pack_str(&pk, "declaration.submitted");
-	pack_str(&pk, "at");
-	msgpack_pack_uint64(&pk, bench_wall_ms());
-	pack_str(&pk, "actor");
-	msgpack_pack_map(&pk, 2);
-	pack_str(&pk, "id");
-	pack_str(&pk, subj);
-	pack_str(&pk, "role");
-	pack_str(&pk, "subject");
-	pack_str(&pk, "body");
-	msgpack_pack_map(&pk, 5);
-	pack_str(&pk, "subject");
-	msgpack_pack_map(&pk, 3);
-	pack_str(&pk, "id");
-	pack_str(&pk, subj);
-	pack_str(&pk, "vetting");
-	pack_str(&pk, "SC");
-	pack_str(&pk, "line_manager");
-	pack_str(&pk, lm);
-	pack_str(&pk, "associate");
-	msgpack_pack_map(&pk, 2);
-	pack_str(&pk, "name");
-	pack_str(&pk, assoc);
-	pack_str(&pk, "kind");
-	pack_str(&pk, "person");
-	pack_str(&pk, "relationship");
-	pack_str(&pk, "friend");
-	pack_str(&pk, "categories");
-	msgpack_pack_array(&pk, 1);
-	pack_str(&pk, "criminal_conviction");
-	pack_str(&pk, "circumstances");
-	pack_str(&pk, CIRCUMSTANCES);
-}
-
-/* ------------------------------------------------------------------------------------
  * Reading a reply */
-
-static bool key_is(const msgpack_object *k, const char *s)
-{
-	size_t n = strlen(s);
-	return k->type == MSGPACK_OBJECT_STR && k->via.str.size == n &&
-	       memcmp(k->via.str.ptr, s, n) == 0;
-}
-
-static const msgpack_object *map_get(const msgpack_object *map, const char *key)
-{
-	if (map->type != MSGPACK_OBJECT_MAP)
-		return NULL;
-	for (uint32_t i = 0; i < map->via.map.size; i++)
-		if (key_is(&map->via.map.ptr[i].key, key))
-			return &map->via.map.ptr[i].val;
-	return NULL;
-}
 
 /* Copies a string field into buf (NUL-terminated, cut to fit); "" when absent. */
 static void str_field(const msgpack_object *map, const char *key, char *buf, size_t size)
 {
-	const msgpack_object *o = map_get(map, key);
+	const msgpack_object *o = bench_map_get(map, key);
 	buf[0] = 0;
 	if (o && o->type == MSGPACK_OBJECT_STR) {
 		size_t n = o->via.str.size < size - 1 ? o->via.str.size : size - 1;
@@ -260,7 +176,7 @@ static int handle_reply(struct worker *w, struct client *c, const char *data, si
 		w->duplicate++;
 	} else {
 		w->rejected++;
-		const msgpack_object *err = map_get(&up.data, "error");
+		const msgpack_object *err = bench_map_get(&up.data, "error");
 		char code[64] = "", msg[512] = "";
 		if (err) {
 			str_field(err, "code", code, sizeof(code));
@@ -286,15 +202,6 @@ static int handle_reply(struct worker *w, struct client *c, const char *data, si
 	return 0;
 }
 
-/* splitmix64's finaliser: a well-spread 64-bit value from a counter */
-static uint64_t mix64(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ull;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
-}
-
 static int send_one(struct worker *w, struct client *c, msgpack_sbuffer *sb)
 {
 	struct slot *s = NULL;
@@ -311,8 +218,10 @@ static int send_one(struct worker *w, struct client *c, msgpack_sbuffer *sb)
 		snprintf(id, sizeof(id), "%s-%u-%" PRIu64, w->o->prefix, c->index, ctr);
 	else
 		snprintf(id, sizeof(id), "%016" PRIx64 ".%s-%u-%" PRIu64,
-			 mix64(((uint64_t)c->index << 40) ^ ctr), w->o->prefix, c->index, ctr);
-	encode_event(sb, id, (unsigned)((ctr * 7919 + c->index) % SUBJECTS));
+			 bench_mix64(((uint64_t)c->index << 40) ^ ctr), w->o->prefix, c->index,
+			 ctr);
+	unsigned subject_no = (unsigned)((ctr * 7919 + c->index) % SUBJECTS);
+	bench_encode_declaration(sb, id, subject_no, subject_no, bench_wall_ms());
 	uint64_t t = bench_now_ns();
 	if (zmq_send(c->sock, sb->data, sb->size, ZMQ_DONTWAIT) < 0) {
 		if (zmq_errno() == EAGAIN)
@@ -541,10 +450,10 @@ static int run_status(const char *endpoint, int timeout_ms)
 	msgpack_packer pk;
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
 	msgpack_pack_map(&pk, 2);
-	pack_str(&pk, "v");
+	bench_pack_str(&pk, "v");
 	msgpack_pack_uint32(&pk, 1);
-	pack_str(&pk, "cmd");
-	pack_str(&pk, "status");
+	bench_pack_str(&pk, "cmd");
+	bench_pack_str(&pk, "status");
 	int sent = zmq_send(sock, sb.data, sb.size, 0);
 	msgpack_sbuffer_destroy(&sb);
 	if (sent < 0)
@@ -562,8 +471,8 @@ static int run_status(const char *endpoint, int timeout_ms)
 		size_t off = 0;
 		if (msgpack_unpack_next(&up, zmq_msg_data(&msg), (size_t)size, &off) ==
 		    MSGPACK_UNPACK_SUCCESS) {
-			const msgpack_object *ok = map_get(&up.data, "ok");
-			const msgpack_object *res = map_get(&up.data, "result");
+			const msgpack_object *ok = bench_map_get(&up.data, "ok");
+			const msgpack_object *res = bench_map_get(&up.data, "result");
 			if (ok && ok->type == MSGPACK_OBJECT_BOOLEAN && ok->via.boolean && res) {
 				printf("RESULT");
 				print_flat("", res);
@@ -603,45 +512,23 @@ int main(int argc, char **argv)
 	    .prefix = prefix, .clients = 1, .window = 1, .threads = 1, .seconds = 3, .warmup = 1};
 	bool status = false;
 	int timeout_ms = 1000;
-	static const struct option longopts[] = {{"status", no_argument, NULL, 's'},
-						 {NULL, 0, NULL, 0}};
-	int ch;
-	while ((ch = getopt_long(argc, argv, "c:w:d:W:T:p:t:S", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			o.clients = (unsigned)bench_arg_num("-c", optarg, 1, MAX_CLIENTS);
-			break;
-		case 'w':
-			o.window = (unsigned)bench_arg_num("-w", optarg, 1, MAX_WINDOW);
-			break;
-		case 'd':
-			o.seconds = bench_arg_num("-d", optarg, 0.1, 3600);
-			break;
-		case 'W':
-			o.warmup = bench_arg_num("-W", optarg, 0, 3600);
-			break;
-		case 'T':
-			o.threads = (unsigned)bench_arg_num("-T", optarg, 1, 64);
-			break;
-		case 'p':
-			o.prefix = optarg;
-			break;
-		case 't':
-			timeout_ms = (int)bench_arg_num("-t", optarg, 1, 600000);
-			break;
-		case 's':
-			status = true;
-			break;
-		case 'S':
-			o.ordered_ids = true;
-			break;
-		default:
-			usage(argv[0]);
-		}
-	}
-	if (optind != argc - 1)
+	const struct bench_opt opts[] = {
+	    {.ch = 'c', .min = 1, .max = MAX_CLIENTS, .u = &o.clients},
+	    {.ch = 'w', .min = 1, .max = MAX_WINDOW, .u = &o.window},
+	    {.ch = 'd', .min = 0.1, .max = 3600, .d = &o.seconds},
+	    {.ch = 'W', .min = 0, .max = 3600, .d = &o.warmup},
+	    {.ch = 'T', .min = 1, .max = 64, .u = &o.threads},
+	    {.ch = 'p', .s = &o.prefix},
+	    {.ch = 't', .min = 1, .max = 600000, .i = &timeout_ms},
+	    {.ch = 's', .long_name = "status", .flag = &status},
+	    {.ch = 'S', .flag = &o.ordered_ids},
+	    {0},
+	};
+	int first = bench_opts_parse(argc, argv, opts, usage);
+
+	if (first != argc - 1)
 		usage(argv[0]);
-	o.endpoint = argv[optind];
+	o.endpoint = argv[first];
 	if (status)
 		return run_status(o.endpoint, timeout_ms);
 	if (o.threads > o.clients)

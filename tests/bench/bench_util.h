@@ -1,11 +1,15 @@
-/* bench_util: what the three benchmark programs share: a monotonic clock, a growable array
- * of latency samples with percentiles, and the one output convention run-bench parses: a
- * human line on stdout and one `RESULT key=value ...` line. Header-only (static inline),
- * since each program is one file. */
+/* bench_util: what the benchmark programs share: the clocks, a well-spread hash of a counter,
+ * a growable array of latency samples with percentiles, options parsed from a table of rows,
+ * and the one output convention run-bench parses: a human line on stdout and one
+ * `RESULT key=value ...` line. Header-only (static inline), since each program is one file;
+ * what needs MessagePack is in bench_msgpack.h. */
 #ifndef BENCH_UTIL_H
 #define BENCH_UTIL_H
 
+#include <assert.h>
 #include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,11 +23,26 @@ static inline uint64_t bench_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static inline uint64_t bench_wall_ms(void)
+static inline uint64_t bench_wall_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000ull + (uint64_t)ts.tv_nsec / 1000000ull;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static inline uint64_t bench_wall_ms(void)
+{
+	return bench_wall_ns() / 1000000ull;
+}
+
+/* splitmix64's finaliser: a well-spread 64-bit value from a counter (ids in no order, as
+ * UUIDs are). */
+static inline uint64_t bench_mix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ull;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
 }
 
 /* Latency samples in nanoseconds. */
@@ -103,6 +122,87 @@ static inline double bench_arg_num(const char *name, const char *text, double mi
 		exit(2);
 	}
 	return d;
+}
+
+/* One command-line option as a row: its letter, and where its value goes (exactly one of
+ * the pointers set). A number is checked by bench_arg_num against [min, max] and cast to
+ * the pointer's type; a flag takes no argument. A row with long_name is that long option
+ * only (--status), its letter being getopt_long's value for it. */
+struct bench_opt {
+	int ch;
+	const char *long_name;
+	double min, max;
+	unsigned *u;
+	uint64_t *u64;
+	int *i;
+	double *d;
+	const char **s;
+	bool *flag;
+};
+
+#define BENCH_OPTS_MAX 16
+
+static inline void bench_opt_set(const struct bench_opt *opt, const char *arg)
+{
+	char name[72];
+
+	if (opt->flag) {
+		*opt->flag = true;
+		return;
+	}
+	if (opt->s) {
+		*opt->s = arg;
+		return;
+	}
+	if (opt->long_name)
+		snprintf(name, sizeof(name), "--%s", opt->long_name);
+	else
+		snprintf(name, sizeof(name), "-%c", opt->ch);
+	double v = bench_arg_num(name, arg, opt->min, opt->max);
+	if (opt->u)
+		*opt->u = (unsigned)v;
+	else if (opt->u64)
+		*opt->u64 = (uint64_t)v;
+	else if (opt->i)
+		*opt->i = (int)v;
+	else if (opt->d)
+		*opt->d = v;
+}
+
+/* Parses argv's options by the rows of tab (ended by a row with ch 0); an option not among
+ * them calls usage(argv[0]), which must not return. Returns optind: the first operand. */
+static inline int bench_opts_parse(int argc, char **argv, const struct bench_opt *tab,
+				   void (*usage)(const char *))
+{
+	char shorts[2 * BENCH_OPTS_MAX + 1];
+	struct option longs[BENCH_OPTS_MAX + 1];
+	size_t ns = 0, nl = 0;
+	int ch;
+
+	for (const struct bench_opt *o = tab; o->ch; o++) {
+		assert(nl < BENCH_OPTS_MAX && ns + 2 < sizeof(shorts));
+		if (o->long_name) {
+			longs[nl++] = (struct option){
+			    o->long_name, o->flag ? no_argument : required_argument, NULL, o->ch};
+			continue;
+		}
+		shorts[ns++] = (char)o->ch;
+		if (!o->flag)
+			shorts[ns++] = ':';
+	}
+	shorts[ns] = '\0';
+	longs[nl] = (struct option){NULL, 0, NULL, 0};
+	while ((ch = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+		const struct bench_opt *o = tab;
+
+		while (o->ch && o->ch != ch)
+			o++;
+		if (!o->ch)
+			usage(argv[0]);
+		else
+			bench_opt_set(o, optarg);
+	}
+	return optind;
 }
 
 #endif
