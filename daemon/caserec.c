@@ -24,13 +24,14 @@ const char *const task_names[] = {
     [TASK_NONE] = "none",
     [TASK_OPEN] = "open",
     [TASK_DONE] = "done",
+    [TASK_CANCELLED] = "cancelled",
 };
-static_assert(sizeof(task_names) / sizeof(task_names[0]) == TASK_DONE + 1,
+static_assert(sizeof(task_names) / sizeof(task_names[0]) == TASK_COUNT,
 	      "every enum wf_task_status has a stored name");
 
 static const char *task_name(enum wf_task_status t)
 {
-	return (unsigned)t <= TASK_DONE ? task_names[t] : task_names[TASK_NONE];
+	return (unsigned)t < TASK_COUNT ? task_names[t] : task_names[TASK_NONE];
 }
 
 /* ---- packing helpers ------------------------------------------------------------- */
@@ -331,7 +332,7 @@ static void pack_view_deadlines(const struct wf_case *c, msgpack_packer *pk)
 static void pack_view_tasks(const struct wf_case *c, msgpack_packer *pk)
 {
 	pack_key(pk, "tasks");
-	if (c->vetting.status != TASK_OPEN && c->vetting.status != TASK_DONE) {
+	if (c->vetting.status == TASK_NONE || (unsigned)c->vetting.status >= TASK_COUNT) {
 		msgpack_pack_array(pk, 0);
 		return;
 	}

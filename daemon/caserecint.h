@@ -10,6 +10,6 @@
 /* enum dur_unit's stored names (a review_period's unit) */
 extern const char *const unit_names[DUR_Y + 1];
 /* enum wf_task_status's stored names (the vetting task's status) */
-extern const char *const task_names[TASK_DONE + 1];
+extern const char *const task_names[TASK_COUNT];
 
 #endif

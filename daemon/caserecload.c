@@ -212,7 +212,7 @@ static int dl_status_index(struct proto_str s)
 
 static int task_index(struct proto_str s)
 {
-	return name_index(s, task_names, TASK_DONE + 1);
+	return name_index(s, task_names, TASK_COUNT);
 }
 
 static int unit_index(struct proto_str s)

@@ -124,11 +124,15 @@ static void enter_appeal_window(struct wfx *x)
 }
 
 /* Closed, by any path: what is still running is cancelled (a breached one stays breached),
- * and the retention clock starts ([retention] closed_case). */
+ * an open vetting task with it, and the retention clock starts ([retention] closed_case). */
 static void enter_closed(struct wfx *x)
 {
 	for (uint32_t i = 0; i < x->c->n_dl; i++)
 		wfdl_cancel(&x->c->dl[i], x->now);
+	if (x->c->vetting.status == TASK_OPEN) {
+		x->c->vetting.status = TASK_CANCELLED;
+		x->c->vetting.done_at = x->now;
+	}
 	x->c->closed_at = x->now;
 	open_kind(x, DL_RETENTION, x->now);
 }

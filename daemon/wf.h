@@ -55,8 +55,9 @@ static inline bool wf_dl_live(const struct wf_deadline *d)
 	return d->done_at == 0;
 }
 
-/* The vetting task (WORKFLOW.md "Side effects": risk identified). */
-enum wf_task_status { TASK_NONE, TASK_OPEN, TASK_DONE };
+/* The vetting task (WORKFLOW.md "Side effects": risk identified). Done by vetting.reviewed;
+ * cancelled when the case closes, by any path, while it is open. */
+enum wf_task_status { TASK_NONE, TASK_OPEN, TASK_DONE, TASK_CANCELLED, TASK_COUNT };
 
 #define WF_DL_MAX    32 /* deadlines kept in a case record; the oldest done ones go first */
 #define WF_AA_ID_MAX POLICY_AA_NAME_MAX
@@ -94,7 +95,8 @@ struct wf_case {
 	struct duration review_period;
 	/* Opened when a risk is identified (see wf_apply); an optional task (the level is not in
 	 * [vetting] review_required) has no deadline, and becomes mandatory when a later
-	 * identification finds the level now requires it. vetting.reviewed closes either. */
+	 * identification finds the level now requires it. vetting.reviewed closes either (done);
+	 * closing the case cancels an open one (cancelled, done_at = the closing). */
 	struct {
 		enum wf_task_status status;
 		bool optional; /* WMP "may review": emitted with no deadline */

@@ -298,6 +298,27 @@ static void test_subject_update_is_stored_merged_over_the_subject(void **state)
 	parts_release(&p);
 }
 
+/* A cancelled vetting task (the case closed while it was open) is stored and loads as such. */
+static void test_a_cancelled_vetting_task_round_trips(void **state)
+{
+	struct parts p;
+	struct case_rec r, got;
+	msgpack_sbuffer b;
+
+	(void)state;
+	parts_init(&p);
+	full_case(&r, &p);
+	r.c.vetting.status = TASK_CANCELLED;
+	pack(&r, &b);
+	assert_true(has_bytes(&b, "cancelled"));
+	assert_int_equal(caserec_load(&got, b.data, b.size), 0);
+	assert_int_equal(got.c.vetting.status, TASK_CANCELLED);
+	assert_int_equal(got.c.vetting.done_at, T2026 + 5);
+	caserec_release(&got);
+	msgpack_sbuffer_destroy(&b);
+	parts_release(&p);
+}
+
 static void test_review_period_in_each_unit_round_trips(void **state)
 {
 	static const struct duration d[] = {
@@ -883,6 +904,18 @@ static void test_view_tasks_show_the_vetting_review(void **state)
 	msgpack_unpacked_destroy(&up);
 	msgpack_sbuffer_destroy(&b);
 
+	/* closed while it was open (WORKFLOW.md "Deadlines": closing cancels what runs) */
+	r.c.vetting.status = TASK_CANCELLED;
+	r.c.vetting.outcome = (struct proto_str){NULL, 0};
+	pack_view(&r, &b, &up);
+	t = mp_get(&up.data, "tasks");
+	assert_int_equal(t->via.array.size, 1);
+	assert_mp_str(&t->via.array.ptr[0], "status", "cancelled");
+	assert_int_equal(mp_get(&t->via.array.ptr[0], "outcome")->type, MSGPACK_OBJECT_NIL);
+	assert_int_equal(mp_u64(&t->via.array.ptr[0], "done_at"), T2026 + 5);
+	msgpack_unpacked_destroy(&up);
+	msgpack_sbuffer_destroy(&b);
+
 	r.c.vetting.status = TASK_NONE;
 	r.c.conditions = NULL;
 	pack_view(&r, &b, &up);
@@ -900,6 +933,7 @@ int main(void)
 	    cmocka_unit_test(test_every_case_field_round_trips),
 	    cmocka_unit_test(test_a_loaded_record_packs_to_the_same_bytes),
 	    cmocka_unit_test(test_subject_update_is_stored_merged_over_the_subject),
+	    cmocka_unit_test(test_a_cancelled_vetting_task_round_trips),
 	    cmocka_unit_test(test_review_period_in_each_unit_round_trips),
 	    cmocka_unit_test(test_a_loaded_view_outlives_the_bytes_it_was_loaded_from),
 	    cmocka_unit_test(test_a_new_case_with_nothing_set_round_trips_as_zero),

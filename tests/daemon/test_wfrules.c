@@ -1109,6 +1109,46 @@ static void case_closed_cancels_what_runs_and_starts_retention(void **state)
 	free_walk(w);
 }
 
+/* WORKFLOW.md "Deadlines": closing cancels what runs; the vetting task ("any open state with
+ * an open vetting task") is cancelled with it, by every path to closed. */
+static void closing_by_any_path_cancels_an_open_vetting_task(void **state)
+{
+	static const struct {
+		enum wf_state from;
+		const char *event;
+	} paths[] = {
+	    {WF_REFERRED_TO_AA, EV_CLOSED_BY_PSD},
+	    {WF_AWAITING_AA_APPROVAL,
+	     "{'type':'aa.determined'," EV_AA ",'body':{'decision':'no_risk','reasons':'r'}}"},
+	    {WF_AWAITING_APPEAL_DECISION, EV_DECIDED("upheld")},
+	    {WF_CONDITIONS_ACTIVE, "{'type':'review.completed'," EV_AA
+				   ",'body':{'outcome':'removed','representations_made':false}}"},
+	};
+	struct walk *w = new_walk();
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		w->now = T0;
+		walk_to(w, paths[i].from);
+		assert_int_equal(w->c.vetting.status, TASK_OPEN);
+		w->now = T0 + MS_DAY;
+		walk_ok(w, "%s", paths[i].event);
+		assert_string_equal(wf_state_name(w->c.state), "closed");
+		assert_int_equal(w->c.vetting.status, TASK_CANCELLED);
+		assert_int_equal(w->c.vetting.done_at, T0 + MS_DAY);
+		assert_int_equal(w->c.vetting.outcome.len, 0);
+		assert_false(wf_dl_live(walk_dl(w, DL_VETTING_REVIEW)));
+	}
+	/* a task already done stays done */
+	w->now = T0;
+	walk_to(w, WF_REFERRED_TO_AA);
+	walk_ok(w,
+		"{'type':'vetting.reviewed'," EV_VET ",'body':{'outcome':'clearance_maintained'}}");
+	walk_ok(w, EV_CLOSED_BY_PSD);
+	assert_int_equal(w->c.vetting.status, TASK_DONE);
+	free_walk(w);
+}
+
 /* ---- side effects ------------------------------------------------------------------------------
  */
 
@@ -1426,6 +1466,7 @@ int main(void)
 	    cmocka_unit_test(subject_updated_changes_who_is_told),
 	    cmocka_unit_test(deadline_extended_needs_a_live_deadline_and_a_later_due_time),
 	    cmocka_unit_test(case_closed_cancels_what_runs_and_starts_retention),
+	    cmocka_unit_test(closing_by_any_path_cancels_an_open_vetting_task),
 	    /* side effects */
 	    cmocka_unit_test(p01c_3_10_extremist_category_is_a_prevent_referral),
 	    cmocka_unit_test(p01c_3_15_vulnerable_victim_witness_is_a_misconduct_referral),
