@@ -224,14 +224,20 @@ struct column {
 	enum cell_fmt fmt;
 };
 
-/* An array of maps as a table, one column per entry of cols (ended by a NULL header). */
-static void show_rows(FILE *out, const json_t *rows, const struct column *cols, const char *indent)
+/* An array of maps as a table, one column per entry of cols (ended by a NULL header); none
+ * (or not an array): the line `empty`. */
+static void show_rows(FILE *out, const json_t *rows, const struct column *cols, const char *indent,
+		      const char *empty)
 {
 	struct table t = {0};
 	char *cells[TABLE_MAXCOLS];
 	const json_t *row;
 	size_t i;
 
+	if (json_array_size(rows) == 0) {
+		fprintf(out, "%s%s\n", indent, empty);
+		return;
+	}
 	while (cols[t.ncols].header && t.ncols < TABLE_MAXCOLS)
 		t.ncols++;
 	for (size_t c = 0; c < t.ncols; c++)
@@ -325,11 +331,7 @@ void show_cases(FILE *out, const json_t *cases)
 	    {"OPENED", "opened_at", CELL_TIME}, {NULL, NULL, CELL_TEXT},
 	};
 
-	if (json_array_size(cases) == 0) {
-		fputs("no cases\n", out);
-		return;
-	}
-	show_rows(out, cases, cols, "");
+	show_rows(out, cases, cols, "", "no cases");
 }
 
 static void show_field(FILE *out, const char *label, const json_t *v, enum cell_fmt fmt)
@@ -364,10 +366,7 @@ static void show_list(FILE *out, const char *label, const json_t *list)
 static void show_table(FILE *out, const char *title, const json_t *rows, const struct column *cols)
 {
 	fprintf(out, "\n%s\n", title);
-	if (json_array_size(rows) == 0)
-		fputs("  (none)\n", out);
-	else
-		show_rows(out, rows, cols, "  ");
+	show_rows(out, rows, cols, "  ", "(none)");
 }
 
 static void show_section(FILE *out, const char *label, const json_t *v)
@@ -492,11 +491,7 @@ void show_reads(FILE *out, const json_t *reads)
 	    {NULL, NULL, CELL_TEXT},
 	};
 
-	if (json_array_size(reads) == 0) {
-		fputs("no reads\n", out);
-		return;
-	}
-	show_rows(out, reads, cols, "");
+	show_rows(out, reads, cols, "", "no reads");
 }
 
 bool show_audit(FILE *out, const json_t *result)
@@ -558,11 +553,7 @@ void show_deadlines(FILE *out, const json_t *deadlines)
 	    {"LEVEL", "level", CELL_TEXT}, {NULL, NULL, CELL_TEXT},
 	};
 
-	if (json_array_size(deadlines) == 0) {
-		fputs("no deadlines\n", out);
-		return;
-	}
-	show_rows(out, deadlines, cols, "");
+	show_rows(out, deadlines, cols, "", "no deadlines");
 }
 
 /* Besides the _at keys, a summary's own bounds (report.summary's from and to) are times. */
