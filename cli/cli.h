@@ -5,6 +5,7 @@
 #ifndef CLI_CLI_H
 #define CLI_CLI_H
 
+#include <getopt.h>
 #include <stdbool.h>
 
 #include <jansson.h>
@@ -41,6 +42,15 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* A decimal number 0..max, digits only. Returns 0 or -EINVAL. */
 int cli_parse_uint(const char *s, unsigned long max, unsigned long *ret);
+
+/* A command's options by getopt_long's table, argv[0] being the command: each long option's
+ * val is its short letter too (taking an argument when the long one does). Each option goes
+ * to on_opt(ctx, val, its argument), which returns an exit code; the first that is not
+ * EXIT_OK ends the parse. An unknown option is a usage error naming cmd. Options end at the
+ * first operand: with ret_first NULL the command takes none and one is a usage error, else
+ * *ret_first is its index. Returns an exit code (logged). */
+int cli_parse_opts(const char *cmd, const struct option *opts, int argc, char **argv,
+		   int (*on_opt)(void *ctx, int opt, const char *arg), void *ctx, int *ret_first);
 
 /* The endpoint to use for one socket: the option, else the config file's, else PROTOCOL.md's
  * default. Returns an exit code. */

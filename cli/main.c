@@ -1,6 +1,7 @@
 /* integrityctl: the operator's command line for integrityd. Parses the arguments, finds the
  * endpoints, runs one command and maps the outcome to the exit codes of usage(). This is the
  * top layer: it is the one place that logs, once per failure. */
+#include <assert.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -27,6 +28,7 @@
 
 #define DEFAULT_TIMEOUT_MS 5000
 #define MAX_TIMEOUT_MS     86400000
+#define MAX_CMD_OPTS       16 /* the options of one command */
 /* The defaults of config/integrityd.conf (PROTOCOL.md "Sockets"), used when the default
  * config file does not exist. */
 #define DEFAULT_INTAKE  "ipc:///run/integrityd/intake.sock"
@@ -131,6 +133,34 @@ int cli_parse_uint(const char *s, unsigned long max, unsigned long *ret)
 		return -EINVAL;
 	*ret = v;
 	return 0;
+}
+
+int cli_parse_opts(const char *cmd, const struct option *opts, int argc, char **argv,
+		   int (*on_opt)(void *ctx, int opt, const char *arg), void *ctx, int *ret_first)
+{
+	char shorts[2 * MAX_CMD_OPTS + 2] = "+"; /* '+': options end at the first operand */
+	size_t n = 1;
+	int code = EXIT_OK, o;
+
+	for (const struct option *opt = opts; opt->name; opt++) {
+		assert(n + 2 < sizeof(shorts));
+		shorts[n++] = (char)opt->val;
+		if (opt->has_arg == required_argument)
+			shorts[n++] = ':';
+	}
+	shorts[n] = '\0';
+	optind = 0;
+	opterr = 0;
+	while (code == EXIT_OK && (o = getopt_long(argc, argv, shorts, opts, NULL)) != -1)
+		code = o == '?' ? cli_usage_error("%s: unknown option '%s'", cmd, argv[optind - 1])
+				: on_opt(ctx, o, optarg);
+	if (code != EXIT_OK)
+		return code;
+	if (!ret_first && optind != argc)
+		return cli_usage_error("%s: unexpected argument '%s'", cmd, argv[optind]);
+	if (ret_first)
+		*ret_first = optind;
+	return EXIT_OK;
 }
 
 static uint64_t wall_now_ms(void)
@@ -298,28 +328,55 @@ int cli_call(struct cli *cli, const char *cmd, const json_t *args, json_t **ret_
 
 /* ---------------------------------------------------------------- commands */
 
-static int cmd_status(struct cli *cli, int argc, char **argv)
+/* One control command whose result is printed: as JSON with --json, else by show, given the
+ * result's member `field`, or the whole result when field is NULL. Returns an exit code. */
+static int call_show(struct cli *cli, const char *cmd, const json_t *args, const char *field,
+		     void (*show)(FILE *out, const json_t *v))
 {
 	json_t *result;
 	int code;
 
-	(void)argv;
-	if (argc != 1)
-		return cli_usage_error("status takes no arguments");
-	code = cli_call(cli, "status", NULL, &result);
+	code = cli_call(cli, cmd, args, &result);
 	if (code != EXIT_OK)
 		return code;
 	if (cli->json)
 		show_json(stdout, result);
 	else
-		show_status(stdout, result);
+		show(stdout, field ? json_object_get(result, field) : result);
 	json_decref(result);
 	return EXIT_OK;
 }
 
+/* A command whose options (on_opt) make the args of one control command, its result shown as
+ * call_show does. Returns an exit code. */
+static int opts_call_show(struct cli *cli, int argc, char **argv, const struct option *opts,
+			  int (*on_opt)(void *args, int opt, const char *arg), const char *cmd,
+			  const char *field, void (*show)(FILE *out, const json_t *v))
+{
+	json_t *args;
+	int code;
+
+	args = json_object();
+	if (!args)
+		return cli_fail(EXIT_FAILED, "out of memory");
+	code = cli_parse_opts(argv[0], opts, argc, argv, on_opt, args, NULL);
+	if (code == EXIT_OK)
+		code = call_show(cli, cmd, args, field, show);
+	json_decref(args);
+	return code;
+}
+
+static int cmd_status(struct cli *cli, int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 1)
+		return cli_usage_error("status takes no arguments");
+	return call_show(cli, "status", NULL, NULL, show_status);
+}
+
 static int cmd_case(struct cli *cli, int argc, char **argv)
 {
-	json_t *args, *result;
+	json_t *args;
 	bool reads;
 	int code;
 
@@ -329,17 +386,40 @@ static int cmd_case(struct cli *cli, int argc, char **argv)
 	args = json_pack("{s:s}", "case", argv[2]);
 	if (!args)
 		return cli_usage_error("case: the reference must be UTF-8");
-	code = cli_call(cli, reads ? "audit.reads" : "case.get", args, &result);
-	json_decref(args);
-	if (code != EXIT_OK)
-		return code;
-	if (cli->json)
-		show_json(stdout, result);
-	else if (reads)
-		show_reads(stdout, json_object_get(result, "reads"));
+	if (reads)
+		code = call_show(cli, "audit.reads", args, "reads", show_reads);
 	else
-		show_case(stdout, result);
-	json_decref(result);
+		code = call_show(cli, "case.get", args, NULL, show_case);
+	json_decref(args);
+	return code;
+}
+
+struct cases_opts {
+	json_t *args;
+	bool every; /* --all */
+};
+
+static int cases_opt(void *ctx, int opt, const char *arg)
+{
+	struct cases_opts *c = ctx;
+	unsigned long limit;
+
+	switch (opt) {
+	case 's':
+		json_object_set_new(c->args, "state", json_string(arg));
+		break;
+	case 'u':
+		json_object_set_new(c->args, "subject", json_string(arg));
+		break;
+	case 'n':
+		if (cli_parse_uint(arg, 1000, &limit) < 0 || limit == 0)
+			return cli_usage_error("cases: --limit takes a number from 1 to 1000");
+		json_object_set_new(c->args, "limit", json_integer((json_int_t)limit));
+		break;
+	case 'a':
+		c->every = true;
+		break;
+	}
 	return EXIT_OK;
 }
 
@@ -352,56 +432,26 @@ static int cmd_cases(struct cli *cli, int argc, char **argv)
 	    {"all", no_argument, NULL, 'a'},
 	    {NULL, 0, NULL, 0},
 	};
-	json_t *args, *all, *result = NULL, *next;
-	unsigned long limit = 0;
-	bool every = false;
-	int code = EXIT_OK, o;
+	struct cases_opts c = {.args = json_object()};
+	json_t *args = c.args, *all, *result = NULL, *next;
+	int code;
 
-	args = json_object();
 	all = json_array();
 	if (!args || !all) {
 		json_decref(args);
 		json_decref(all);
 		return cli_fail(EXIT_FAILED, "out of memory");
 	}
-	optind = 0;
-	opterr = 0;
-	while ((o = getopt_long(argc, argv, "+s:u:n:a", opts, NULL)) != -1) {
-		switch (o) {
-		case 's':
-			json_object_set_new(args, "state", json_string(optarg));
-			break;
-		case 'u':
-			json_object_set_new(args, "subject", json_string(optarg));
-			break;
-		case 'n':
-			if (cli_parse_uint(optarg, 1000, &limit) < 0 || limit == 0)
-				code =
-				    cli_usage_error("cases: --limit takes a number from 1 to 1000");
-			else
-				json_object_set_new(args, "limit", json_integer((json_int_t)limit));
-			break;
-		case 'a':
-			every = true;
-			break;
-		default:
-			code = cli_usage_error("cases: unknown option '%s'", argv[optind - 1]);
-		}
-		if (code != EXIT_OK)
-			goto out;
-	}
-	if (optind != argc) {
-		code = cli_usage_error("cases: unexpected argument '%s'", argv[optind]);
+	code = cli_parse_opts("cases", opts, argc, argv, cases_opt, &c, NULL);
+	if (code != EXIT_OK)
 		goto out;
-	}
-
 	for (;;) {
 		code = cli_call(cli, "case.list", args, &result);
 		if (code != EXIT_OK)
 			goto out;
 		json_array_extend(all, json_object_get(result, "cases"));
 		next = json_object_get(result, "next");
-		if (!every || !json_is_string(next))
+		if (!c.every || !json_is_string(next))
 			break;
 		json_object_set(args, "after", next);
 		json_decref(result);
@@ -409,15 +459,15 @@ static int cmd_cases(struct cli *cli, int argc, char **argv)
 	}
 	if (cli->json) {
 		/* With --all, one result as if it had been one page. */
-		if (every) {
+		if (c.every) {
 			json_object_set(result, "cases", all);
 			json_object_set_new(result, "next", json_null());
 		}
 		show_json(stdout, result);
 	} else {
 		show_cases(stdout, all);
-		if (!every && json_is_string(json_object_get(result, "next")))
-			printf("(more: --all lists every page)\n");
+		if (!c.every && json_is_string(json_object_get(result, "next")))
+			printf("(more: --all lists c.every page)\n");
 	}
 out:
 	json_decref(result);
@@ -426,17 +476,35 @@ out:
 	return code;
 }
 
-/* A TIME option into args[key] as ms. Returns an exit code. */
-static int time_arg(json_t *args, const char *cmd, const char *opt, const char *key,
-		    const char *value)
+/* The TIME option --key into args[key] as ms. Returns an exit code. */
+static int time_arg(json_t *args, const char *cmd, const char *key, const char *value)
 {
 	uint64_t ms;
 
 	if (clitime_parse(value, &ms) < 0)
 		return cli_usage_error("%s: --%s takes ISO-8601 UTC (2026-03-01T09:30:00Z) or ms, "
 				       "not '%s'",
-				       cmd, opt, value);
+				       cmd, key, value);
 	json_object_set_new(args, key, json_integer((json_int_t)ms));
+	return EXIT_OK;
+}
+
+static int deadlines_opt(void *args, int opt, const char *arg)
+{
+	unsigned long limit;
+
+	switch (opt) {
+	case 'o':
+		json_object_set_new(args, "overdue", json_true());
+		break;
+	case 'b':
+		return time_arg(args, "deadlines", "before", arg);
+	case 'n':
+		if (cli_parse_uint(arg, UINT32_MAX, &limit) < 0 || limit == 0)
+			return cli_usage_error("deadlines: --limit takes a number from 1");
+		json_object_set_new(args, "limit", json_integer((json_int_t)limit));
+		break;
+	}
 	return EXIT_OK;
 }
 
@@ -448,46 +516,14 @@ static int cmd_deadlines(struct cli *cli, int argc, char **argv)
 	    {"limit", required_argument, NULL, 'n'},
 	    {NULL, 0, NULL, 0},
 	};
-	json_t *args, *result;
-	unsigned long limit;
-	int code = EXIT_OK, o;
 
-	args = json_object();
-	if (!args)
-		return cli_fail(EXIT_FAILED, "out of memory");
-	optind = 0;
-	opterr = 0;
-	while (code == EXIT_OK && (o = getopt_long(argc, argv, "+ob:n:", opts, NULL)) != -1) {
-		switch (o) {
-		case 'o':
-			json_object_set_new(args, "overdue", json_true());
-			break;
-		case 'b':
-			code = time_arg(args, "deadlines", "before", "before", optarg);
-			break;
-		case 'n':
-			if (cli_parse_uint(optarg, UINT32_MAX, &limit) < 0 || limit == 0)
-				code = cli_usage_error("deadlines: --limit takes a number from 1");
-			else
-				json_object_set_new(args, "limit", json_integer((json_int_t)limit));
-			break;
-		default:
-			code = cli_usage_error("deadlines: unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (code == EXIT_OK && optind != argc)
-		code = cli_usage_error("deadlines: unexpected argument '%s'", argv[optind]);
-	if (code == EXIT_OK)
-		code = cli_call(cli, "deadlines.list", args, &result);
-	json_decref(args);
-	if (code != EXIT_OK)
-		return code;
-	if (cli->json)
-		show_json(stdout, result);
-	else
-		show_deadlines(stdout, json_object_get(result, "deadlines"));
-	json_decref(result);
-	return EXIT_OK;
+	return opts_call_show(cli, argc, argv, opts, deadlines_opt, "deadlines.list", "deadlines",
+			      show_deadlines);
+}
+
+static int report_opt(void *args, int opt, const char *arg)
+{
+	return time_arg(args, "report", opt == 'f' ? "from" : "to", arg);
 }
 
 static int cmd_report(struct cli *cli, int argc, char **argv)
@@ -497,39 +533,8 @@ static int cmd_report(struct cli *cli, int argc, char **argv)
 	    {"to", required_argument, NULL, 't'},
 	    {NULL, 0, NULL, 0},
 	};
-	json_t *args, *result;
-	int code = EXIT_OK, o;
 
-	args = json_object();
-	if (!args)
-		return cli_fail(EXIT_FAILED, "out of memory");
-	optind = 0;
-	opterr = 0;
-	while (code == EXIT_OK && (o = getopt_long(argc, argv, "+f:t:", opts, NULL)) != -1) {
-		switch (o) {
-		case 'f':
-			code = time_arg(args, "report", "from", "from", optarg);
-			break;
-		case 't':
-			code = time_arg(args, "report", "to", "to", optarg);
-			break;
-		default:
-			code = cli_usage_error("report: unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (code == EXIT_OK && optind != argc)
-		code = cli_usage_error("report: unexpected argument '%s'", argv[optind]);
-	if (code == EXIT_OK)
-		code = cli_call(cli, "report.summary", args, &result);
-	json_decref(args);
-	if (code != EXIT_OK)
-		return code;
-	if (cli->json)
-		show_json(stdout, result);
-	else
-		show_tree(stdout, result);
-	json_decref(result);
-	return EXIT_OK;
+	return opts_call_show(cli, argc, argv, opts, report_opt, "report.summary", NULL, show_tree);
 }
 
 static int cmd_audit(struct cli *cli, int argc, char **argv)
@@ -556,7 +561,7 @@ static int cmd_audit(struct cli *cli, int argc, char **argv)
 
 static int cmd_backup(struct cli *cli, int argc, char **argv)
 {
-	json_t *args, *result;
+	json_t *args;
 	int code;
 
 	if (argc != 2)
@@ -564,21 +569,14 @@ static int cmd_backup(struct cli *cli, int argc, char **argv)
 	args = json_pack("{s:s}", "path", argv[1]);
 	if (!args)
 		return cli_usage_error("backup: the path must be UTF-8");
-	code = cli_call(cli, "backup", args, &result);
+	code = call_show(cli, "backup", args, NULL, show_backup);
 	json_decref(args);
-	if (code != EXIT_OK)
-		return code;
-	if (cli->json)
-		show_json(stdout, result);
-	else
-		show_backup(stdout, result);
-	json_decref(result);
-	return EXIT_OK;
+	return code;
 }
 
 static int cmd_raw(struct cli *cli, int argc, char **argv)
 {
-	json_t *args = NULL, *result;
+	json_t *args = NULL;
 	json_error_t jerr;
 	int code;
 
@@ -593,13 +591,10 @@ static int cmd_raw(struct cli *cli, int argc, char **argv)
 			return cli_usage_error("raw: JSON-ARGS must be a JSON object");
 		}
 	}
-	code = cli_call(cli, argv[1], args, &result);
+	/* JSON either way: show_json is also the human view */
+	code = call_show(cli, argv[1], args, NULL, show_json);
 	json_decref(args);
-	if (code != EXIT_OK)
-		return code;
-	show_json(stdout, result);
-	json_decref(result);
-	return EXIT_OK;
+	return code;
 }
 
 static int cmd_submit(struct cli *cli, int argc, char **argv)

@@ -140,6 +140,33 @@ static int print_since(struct cli *cli, struct printer *p, uint64_t upto, unsign
 
 /* ---------------------------------------------------------------- replay */
 
+struct replay_opts {
+	unsigned long since, limit;
+	bool have_since, all;
+};
+
+static int replay_opt(void *ctx, int opt, const char *arg)
+{
+	struct replay_opts *r = ctx;
+
+	switch (opt) {
+	case 's':
+		if (cli_parse_uint(arg, ULONG_MAX, &r->since) < 0)
+			return cli_usage_error("replay: --since takes a seq (0 for all)");
+		r->have_since = true;
+		break;
+	case 'n':
+		if (cli_parse_uint(arg, REPLAY_LIMIT_MAX, &r->limit) < 0 || r->limit == 0)
+			return cli_usage_error("replay: --limit takes a number from 1 to %d",
+					       REPLAY_LIMIT_MAX);
+		break;
+	case 'a':
+		r->all = true;
+		break;
+	}
+	return EXIT_OK;
+}
+
 int cmd_replay(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -149,39 +176,18 @@ int cmd_replay(struct cli *cli, int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	struct printer p = {.json = cli->json, .seen = {.known = true}};
-	unsigned long since = 0, limit = WATCH_PAGE;
-	bool have_since = false, all = false, pending;
+	struct replay_opts r = {.limit = WATCH_PAGE};
+	bool pending;
 	uint64_t last_seq;
-	int code, o;
+	int code;
 
-	optind = 0;
-	opterr = 0;
-	while ((o = getopt_long(argc, argv, "+s:n:a", opts, NULL)) != -1) {
-		switch (o) {
-		case 's':
-			if (cli_parse_uint(optarg, ULONG_MAX, &since) < 0)
-				return cli_usage_error("replay: --since takes a seq (0 for all)");
-			have_since = true;
-			break;
-		case 'n':
-			if (cli_parse_uint(optarg, REPLAY_LIMIT_MAX, &limit) < 0 || limit == 0)
-				return cli_usage_error(
-				    "replay: --limit takes a number from 1 to %d",
-				    REPLAY_LIMIT_MAX);
-			break;
-		case 'a':
-			all = true;
-			break;
-		default:
-			return cli_usage_error("replay: unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind != argc)
-		return cli_usage_error("replay: unexpected argument '%s'", argv[optind]);
-	if (!have_since)
+	code = cli_parse_opts("replay", opts, argc, argv, replay_opt, &r, NULL);
+	if (code != EXIT_OK)
+		return code;
+	if (!r.have_since)
 		return cli_usage_error("usage: replay --since SEQ [--limit N] [--all]");
-	p.seen.last = since;
-	code = print_since(cli, &p, UINT64_MAX, limit, all, &pending, &last_seq);
+	p.seen.last = r.since;
+	code = print_since(cli, &p, UINT64_MAX, r.limit, r.all, &pending, &last_seq);
 	if (code == EXIT_OK && pending)
 		fprintf(stderr,
 			"integrityctl: replay: more up to seq %" PRIu64
@@ -309,6 +315,29 @@ static int watch_loop(struct watch *w, struct notifsub *sub, int stop_fd)
 	}
 }
 
+static int watch_opt(void *ctx, int opt, const char *arg)
+{
+	struct watch *w = ctx;
+	unsigned long v;
+
+	switch (opt) {
+	case 'n':
+		if (cli_parse_uint(arg, ULONG_MAX, &v) < 0 || v == 0)
+			return cli_usage_error("watch: --count takes a number from 1");
+		w->p.count = v;
+		break;
+	case 'f':
+		w->fill = true;
+		break;
+	case 's':
+		if (cli_parse_uint(arg, ULONG_MAX, &v) < 0)
+			return cli_usage_error("watch: --since takes a seq");
+		notif_mark(&w->p.seen, v);
+		break;
+	}
+	return EXIT_OK;
+}
+
 int cmd_watch(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -321,32 +350,13 @@ int cmd_watch(struct cli *cli, int argc, char **argv)
 	const struct ctlclient_curve *use;
 	struct ctlclient_curve curve;
 	struct notifsub *sub = NULL;
-	unsigned long v;
-	int code, o, r, stop_fd;
+	int code, first, r, stop_fd;
 
-	optind = 0;
-	opterr = 0;
-	while ((o = getopt_long(argc, argv, "+n:fs:", opts, NULL)) != -1) {
-		switch (o) {
-		case 'n':
-			if (cli_parse_uint(optarg, ULONG_MAX, &v) < 0 || v == 0)
-				return cli_usage_error("watch: --count takes a number from 1");
-			w.p.count = v;
-			break;
-		case 'f':
-			w.fill = true;
-			break;
-		case 's':
-			if (cli_parse_uint(optarg, ULONG_MAX, &v) < 0)
-				return cli_usage_error("watch: --since takes a seq");
-			notif_mark(&w.p.seen, v);
-			break;
-		default:
-			return cli_usage_error("watch: unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	w.p.topics = argv + optind;
-	w.p.ntopics = (size_t)(argc - optind);
+	code = cli_parse_opts("watch", opts, argc, argv, watch_opt, &w, &first);
+	if (code != EXIT_OK)
+		return code;
+	w.p.topics = argv + first;
+	w.p.ntopics = (size_t)(argc - first);
 
 	code = cli_endpoint(cli, CLI_NOTIFY, &w.endpoint);
 	if (code != EXIT_OK)
