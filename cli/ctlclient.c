@@ -10,18 +10,13 @@
 #include <zmq.h>
 
 #include "mpjson.h"
+#include "zsock.h"
 
 struct ctlclient {
 	void *ctx;
 	void *sock;
 	char *endpoint;
 };
-
-/* A zmq failure as a negative errno; zmq sets errno to its own codes or to system ones. */
-static int zmq_err(void)
-{
-	return errno > 0 ? -errno : -EIO;
-}
 
 int64_t ctlclient_now_ms(void)
 {
@@ -35,50 +30,24 @@ void ctlclient_destroy(struct ctlclient **c)
 {
 	if (!c || !*c)
 		return;
-	if ((*c)->sock)
-		zmq_close((*c)->sock);
-	if ((*c)->ctx)
-		zmq_ctx_term((*c)->ctx);
+	zsock_close(&(*c)->ctx, &(*c)->sock);
 	free((*c)->endpoint);
 	free(*c);
 	*c = NULL;
 }
 
-static int set_curve(void *sock, const struct ctlclient_curve *curve)
-{
-	if (zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, curve->server_public, 40) < 0 ||
-	    zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, curve->public, 40) < 0 ||
-	    zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, curve->secret, 40) < 0)
-		return zmq_err();
-	return 0;
-}
-
 int ctlclient_new(const char *endpoint, const struct ctlclient_curve *curve, struct ctlclient **ret)
 {
 	struct ctlclient *c;
-	int linger = 0;
 	int r;
 
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
 	c->endpoint = strdup(endpoint);
-	c->ctx = zmq_ctx_new();
-	if (!c->endpoint || !c->ctx) {
-		ctlclient_destroy(&c);
-		return -ENOMEM;
-	}
-	c->sock = zmq_socket(c->ctx, ZMQ_DEALER);
-	if (!c->sock) {
-		r = zmq_err();
-		ctlclient_destroy(&c);
-		return r;
-	}
-	r = zmq_setsockopt(c->sock, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ? zmq_err() : 0;
-	if (r == 0 && curve)
-		r = set_curve(c->sock, curve);
+	r = c->endpoint ? zsock_open(ZMQ_DEALER, curve, &c->ctx, &c->sock) : -ENOMEM;
 	if (r == 0 && zmq_connect(c->sock, endpoint) < 0)
-		r = zmq_err();
+		r = zsock_err();
 	if (r < 0) {
 		ctlclient_destroy(&c);
 		return r;
@@ -108,7 +77,7 @@ int ctlclient_wait(struct ctlclient *c, int events, int64_t deadline_ms, int *re
 		if (zmq_poll(&item, 1, (long)left) >= 0)
 			break;
 		if (errno != EINTR)
-			return zmq_err();
+			return zsock_err();
 	}
 	*ret_ready = 0;
 	if (item.revents & ZMQ_POLLIN)
@@ -123,43 +92,46 @@ int ctlclient_send(struct ctlclient *c, const void *buf, size_t len)
 	/* The delimiter and the payload go as one atomic message: once the first frame is
 	 * queued, the second is too. */
 	if (zmq_send(c->sock, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
-		return zmq_err();
+		return zsock_err();
 	if (zmq_send(c->sock, buf, len, ZMQ_DONTWAIT) < 0)
-		return zmq_err();
+		return zsock_err();
 	return 0;
+}
+
+/* What ctlclient_recv has read of one reply. */
+struct reply_frames {
+	int payloads;
+	json_t *reply; /* the first payload, decoded */
+};
+
+/* Skips the empty delimiter frames of the route; exactly one payload must follow. */
+static int reply_frame(void *arg, int index, const void *data, size_t size, bool more)
+{
+	struct reply_frames *f = arg;
+	int r;
+
+	(void)index;
+	if (size == 0 && (more || f->payloads > 0))
+		return 0;
+	if (f->payloads++ > 0)
+		return 0;
+	r = mpjson_decode(data, size, &f->reply);
+	return r == 0 || r == -ENOMEM ? r : -EBADMSG;
 }
 
 int ctlclient_recv(struct ctlclient *c, json_t **ret_reply)
 {
-	zmq_msg_t msg;
-	int payloads = 0, more, r = 0;
-	json_t *reply = NULL;
+	struct reply_frames f = {0};
+	int r;
 
-	/* Skip the empty delimiter frames of the route; exactly one payload must follow. */
-	do {
-		zmq_msg_init(&msg);
-		if (zmq_msg_recv(&msg, c->sock, ZMQ_DONTWAIT) < 0) {
-			r = zmq_err();
-			zmq_msg_close(&msg);
-			json_decref(reply);
-			return r;
-		}
-		more = zmq_msg_more(&msg);
-		if (zmq_msg_size(&msg) > 0 || (!more && payloads == 0)) {
-			payloads++;
-			if (payloads == 1 && r == 0)
-				r = mpjson_decode(zmq_msg_data(&msg), zmq_msg_size(&msg), &reply);
-		}
-		zmq_msg_close(&msg);
-	} while (more);
-
-	if (r == 0 && (payloads != 1 || !json_is_object(reply)))
+	r = zsock_recv_message(c->sock, reply_frame, &f);
+	if (r == 0 && (f.payloads != 1 || !json_is_object(f.reply)))
 		r = -EBADMSG;
 	if (r < 0) {
-		json_decref(reply);
-		return r == -ENOMEM ? r : -EBADMSG;
+		json_decref(f.reply);
+		return r;
 	}
-	*ret_reply = reply;
+	*ret_reply = f.reply;
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <zmq.h>
 
 #include "mpjson.h"
+#include "zsock.h"
 
 #define NOTIFY_FRAMES 2 /* the topic, then the map */
 
@@ -16,41 +17,24 @@ struct notifsub {
 	void *sock;
 };
 
-static int zmq_err(void)
-{
-	return errno > 0 ? -errno : -EIO;
-}
-
 void notifsub_destroy(struct notifsub **s)
 {
 	if (!s || !*s)
 		return;
-	if ((*s)->sock)
-		zmq_close((*s)->sock);
-	if ((*s)->ctx)
-		zmq_ctx_term((*s)->ctx);
+	zsock_close(&(*s)->ctx, &(*s)->sock);
 	free(*s);
 	*s = NULL;
 }
 
-static int setup(void *sock, const char *endpoint, const struct ctlclient_curve *curve,
-		 char *const *topics, size_t n)
+static int subscribe(void *sock, const char *endpoint, char *const *topics, size_t n)
 {
-	int linger = 0;
-
-	if (zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof(linger)) < 0)
-		return zmq_err();
-	if (curve && (zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, curve->server_public, 40) < 0 ||
-		      zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, curve->public, 40) < 0 ||
-		      zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, curve->secret, 40) < 0))
-		return zmq_err();
 	if (n == 0 && zmq_setsockopt(sock, ZMQ_SUBSCRIBE, "", 0) < 0)
-		return zmq_err();
+		return zsock_err();
 	for (size_t i = 0; i < n; i++)
 		if (zmq_setsockopt(sock, ZMQ_SUBSCRIBE, topics[i], strlen(topics[i])) < 0)
-			return zmq_err();
+			return zsock_err();
 	if (zmq_connect(sock, endpoint) < 0)
-		return zmq_err();
+		return zsock_err();
 	return 0;
 }
 
@@ -63,13 +47,9 @@ int notifsub_new(const char *endpoint, const struct ctlclient_curve *curve, char
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	s->ctx = zmq_ctx_new();
-	if (!s->ctx) {
-		notifsub_destroy(&s);
-		return -ENOMEM;
-	}
-	s->sock = zmq_socket(s->ctx, ZMQ_SUB);
-	r = s->sock ? setup(s->sock, endpoint, curve, topics, n) : zmq_err();
+	r = zsock_open(ZMQ_SUB, curve, &s->ctx, &s->sock);
+	if (r == 0)
+		r = subscribe(s->sock, endpoint, topics, n);
 	if (r < 0) {
 		notifsub_destroy(&s);
 		return r;
@@ -78,42 +58,50 @@ int notifsub_new(const char *endpoint, const struct ctlclient_curve *curve, char
 	return 0;
 }
 
-/* Reads every frame of one message: frame 1 the topic, frame 2 the map. */
+/* What read_message has read of one notification. */
+struct note_frames {
+	int frames;
+	char topic[256];
+	json_t *map;
+};
+
+/* Frame 1 the topic, frame 2 the map. */
+static int note_frame(void *arg, int index, const void *data, size_t size, bool more)
+{
+	struct note_frames *f = arg;
+	int r;
+
+	(void)more;
+	f->frames++;
+	if (index == 0) {
+		if (size >= sizeof(f->topic))
+			return -EBADMSG;
+		memcpy(f->topic, data, size);
+		return 0;
+	}
+	if (index != NOTIFY_FRAMES - 1)
+		return 0;
+	r = mpjson_decode(data, size, &f->map);
+	return r == 0 || r == -ENOMEM ? r : -EBADMSG;
+}
+
+/* Reads every frame of one message. */
 static int read_message(struct notifsub *s, json_t **ret)
 {
-	char topic[256] = "";
-	json_t *map = NULL;
-	int frames = 0, more, r = 0;
-	zmq_msg_t msg;
+	struct note_frames f = {0};
+	const char *topic;
+	int r;
 
-	do {
-		zmq_msg_init(&msg);
-		if (zmq_msg_recv(&msg, s->sock, ZMQ_DONTWAIT) < 0) {
-			r = zmq_err();
-			zmq_msg_close(&msg);
-			json_decref(map);
-			return r;
-		}
-		more = zmq_msg_more(&msg);
-		frames++;
-		if (frames == 1 && zmq_msg_size(&msg) < sizeof(topic))
-			memcpy(topic, zmq_msg_data(&msg), zmq_msg_size(&msg));
-		else if (frames == 1)
-			r = -EBADMSG;
-		else if (frames == NOTIFY_FRAMES && r == 0)
-			r = mpjson_decode(zmq_msg_data(&msg), zmq_msg_size(&msg), &map);
-		zmq_msg_close(&msg);
-	} while (more);
-
-	if (r == 0 && (frames != NOTIFY_FRAMES || !json_is_object(map) ||
-		       !json_is_string(json_object_get(map, "topic")) ||
-		       strcmp(json_string_value(json_object_get(map, "topic")), topic) != 0))
+	r = zsock_recv_message(s->sock, note_frame, &f);
+	topic = json_string_value(json_object_get(f.map, "topic"));
+	if (r == 0 && (f.frames != NOTIFY_FRAMES || !json_is_object(f.map) || !topic ||
+		       strcmp(topic, f.topic) != 0))
 		r = -EBADMSG;
 	if (r < 0) {
-		json_decref(map);
-		return r == -ENOMEM ? r : -EBADMSG;
+		json_decref(f.map);
+		return r;
 	}
-	*ret = map;
+	*ret = f.map;
 	return 0;
 }
 
@@ -139,7 +127,7 @@ int notifsub_recv(struct notifsub *s, int stop_fd, int64_t deadline_ms, json_t *
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
-			return zmq_err();
+			return zsock_err();
 		if (nitems == 2 && (items[1].revents & ZMQ_POLLIN))
 			return -ECANCELED;
 		if (items[0].revents & ZMQ_POLLIN) {
