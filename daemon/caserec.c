@@ -262,9 +262,44 @@ static void pack_review_period(const struct wf_case *c, msgpack_packer *pk)
 	pack_kv_cstr(pk, "unit", unit_names[c->review_period.unit]);
 }
 
-/* Entries every stored record has; a record that is not disposed adds its personal data. */
+/* ---- notes ------------------------------------------------------------------------------ */
+
+static uint32_t n_added_notes(const struct case_rec *r)
+{
+	return r->n_added_notes < WF_NOTES_MAX ? r->n_added_notes : WF_NOTES_MAX;
+}
+
+static void pack_notes(const struct case_rec *r, msgpack_packer *pk)
+{
+	uint32_t n = r->notes ? r->notes->via.array.size : 0;
+
+	pack_key(pk, "notes");
+	msgpack_pack_array(pk, n + n_added_notes(r));
+	for (uint32_t i = 0; i < n; i++)
+		msgpack_pack_object(pk, r->notes->via.array.ptr[i]);
+	for (uint32_t i = 0; i < n_added_notes(r); i++)
+		msgpack_pack_uint64(pk, r->added_notes[i]);
+}
+
+int caserec_notes_each(const struct case_rec *r, int (*fn)(uint64_t seq, void *arg), void *arg)
+{
+	uint32_t n = r->notes ? r->notes->via.array.size : 0;
+	int rc;
+
+	/* the load checked that every stored one is a uint */
+	for (uint32_t i = 0; i < n; i++)
+		if ((rc = fn(r->notes->via.array.ptr[i].via.u64, arg)) != 0)
+			return rc;
+	for (uint32_t i = 0; i < n_added_notes(r); i++)
+		if ((rc = fn(r->added_notes[i], arg)) != 0)
+			return rc;
+	return 0;
+}
+
+/* Entries every stored record has; a record that is not disposed adds its personal data and
+ * its notes. */
 #define STORED_ENTRIES   19
-#define PERSONAL_ENTRIES 8
+#define PERSONAL_ENTRIES 9
 
 void caserec_pack(const struct case_rec *r, msgpack_packer *pk)
 {
@@ -308,6 +343,7 @@ void caserec_pack(const struct case_rec *r, msgpack_packer *pk)
 	pack_kv_part(pk, "relationship", c->relationship, false);
 	pack_kv_part(pk, "conditions", c->conditions, false);
 	pack_kv_part(pk, "proposed", c->proposed, false);
+	pack_notes(r, pk);
 }
 
 /* ---- the case.get view ------------------------------------------------------------------ */

@@ -28,18 +28,29 @@ struct case_rec {
 	const msgpack_object *history; /* the stored entries (an array), NULL when none */
 	struct case_hist added;        /* one entry this step appends, when has_added */
 	bool has_added;
+	/* The outbox seqs the case's notifications were written under (for retention, which
+	 * redacts them): the stored ones (an array of uints, NULL when none) and those the batch
+	 * appends this step. A disposed case keeps none. */
+	const msgpack_object *notes;
+	uint64_t added_notes[WF_NOTES_MAX];
+	uint32_t n_added_notes;
 	msgpack_unpacked unpacked; /* owns the parts of a loaded record */
 	bool loaded;
 };
 
 /* Packs the record (the stored form). A disposed case packs no personal data: no parts, no
- * subject id, history entries without actors. */
+ * subject id, history entries without actors, no notes. Otherwise `notes` is the stored seqs
+ * then the added ones (at most WF_NOTES_MAX of them). */
 void caserec_pack(const struct case_rec *r, msgpack_packer *pk);
 
 /* Loads a stored record; the view borrows from its own copy of the tree. Release it after.
  * Returns 0 or -EIO for a record it cannot read. */
 int caserec_load(struct case_rec *r, const void *bytes, size_t len);
 void caserec_release(struct case_rec *r);
+
+/* Calls fn with each outbox seq of the case's notifications, the stored ones then the
+ * added ones, in order. Returns 0, or the first nonzero value fn returns (it stops there). */
+int caserec_notes_each(const struct case_rec *r, int (*fn)(uint64_t seq, void *arg), void *arg);
 
 /* Packs the case as PROTOCOL.md's case.get shows it: case, kind, origin, state, opened_at,
  * subject, associate, categories, relationship, conditions, deadlines [{kind, due_at,

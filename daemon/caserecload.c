@@ -334,6 +334,18 @@ static int ld_history(void *p, const msgpack_object *v)
 	return 0;
 }
 
+/* The outbox seqs of the case's notifications: an array of uints; [] is none. */
+static int ld_notes(void *p, const msgpack_object *v)
+{
+	if (v->type != MSGPACK_OBJECT_ARRAY)
+		return -EIO;
+	for (uint32_t i = 0; i < v->via.array.size; i++)
+		if (v->via.array.ptr[i].type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+			return -EIO;
+	*(const msgpack_object **)p = v->via.array.size ? v : NULL;
+	return 0;
+}
+
 /* The stored record's entries. Records of the first format (before deadlines) have a subset
  * of these, and "tasks", which was always empty; they load with the rest zero. */
 #define CASE(f) offsetof(struct case_rec, c.f)
@@ -365,6 +377,7 @@ static const struct entry case_entries[] = {
     {"conditions", ld_list_part, CASE(conditions)},
     {"proposed", ld_list_part, CASE(proposed)},
     {"history", ld_history, offsetof(struct case_rec, history)},
+    {"notes", ld_notes, offsetof(struct case_rec, notes)},
 };
 
 /* msgpack_unpack_next leaves strings pointing into the bytes it was given (LMDB's pages, gone

@@ -620,7 +620,8 @@ static void test_entries_of_the_wrong_kind_are_eio(void **state)
 	    {"origin", "who"},    {"opened_at", "1"},       {"flags", "1"},
 	    {"subject_id", NULL}, {"deadlines", "[]"},      {"history", "[]"},
 	    {"vetting", "open"},  {"review_period", "6mo"}, {"aa", NULL},
-	    {"assessment", NULL}, {"case", NULL},
+	    {"assessment", NULL}, {"case", NULL},           {"notes", "7"},
+	    {"notes", NULL},
 	};
 	struct case_rec got;
 	msgpack_sbuffer b;
@@ -729,6 +730,98 @@ static void test_more_deadlines_than_a_case_keeps_is_eio(void **state)
 		msgpack_pack_map(&pk, 0);
 	assert_int_equal(caserec_load(&got, b.data, b.size), -EIO);
 	msgpack_sbuffer_destroy(&b);
+}
+
+/* ---- notes: the outbox seqs of the case's notifications (for retention) ---- */
+
+struct seqs {
+	uint64_t seq[8];
+	size_t n;
+	size_t stop_at; /* fn returns 7 when it has seen this many; 0: never */
+};
+
+static int collect(uint64_t seq, void *arg)
+{
+	struct seqs *s = arg;
+
+	s->seq[s->n++] = seq;
+	return s->stop_at && s->n == s->stop_at ? 7 : 0;
+}
+
+/* The notes a step adds are stored after those already stored, and read back in order. */
+static void test_notes_are_the_stored_seqs_then_the_added_ones(void **state)
+{
+	struct parts p;
+	struct case_rec r, got, again;
+	msgpack_sbuffer b, b2;
+	struct seqs seen = {.n = 0};
+
+	(void)state;
+	parts_init(&p);
+	full_case(&r, &p);
+	assert_int_equal(caserec_notes_each(&r, collect, &seen), 0);
+	assert_int_equal(seen.n, 0);
+	r.added_notes[0] = 5;
+	r.added_notes[1] = 9;
+	r.n_added_notes = 2;
+	pack(&r, &b);
+	assert_int_equal(caserec_load(&got, b.data, b.size), 0);
+	assert_non_null(got.notes);
+	assert_int_equal(got.n_added_notes, 0);
+	got.added_notes[0] = 12;
+	got.n_added_notes = 1;
+	assert_int_equal(caserec_notes_each(&got, collect, &seen), 0);
+	assert_int_equal(seen.n, 3);
+	assert_int_equal(seen.seq[0], 5);
+	assert_int_equal(seen.seq[1], 9);
+	assert_int_equal(seen.seq[2], 12);
+	/* stored again: all three, in order */
+	pack(&got, &b2);
+	assert_int_equal(caserec_load(&again, b2.data, b2.size), 0);
+	seen = (struct seqs){.n = 0, .stop_at = 2};
+	assert_int_equal(caserec_notes_each(&again, collect, &seen), 7); /* fn stopped it */
+	assert_int_equal(seen.n, 2);
+	seen = (struct seqs){.n = 0};
+	assert_int_equal(caserec_notes_each(&again, collect, &seen), 0);
+	assert_int_equal(seen.n, 3);
+	assert_int_equal(seen.seq[2], 12);
+	caserec_release(&again);
+	caserec_release(&got);
+	msgpack_sbuffer_destroy(&b2);
+	msgpack_sbuffer_destroy(&b);
+	parts_release(&p);
+}
+
+/* A disposed case keeps no notes (retention has redacted them); a record from before notes
+ * has none. */
+static void test_a_disposed_case_packs_no_notes(void **state)
+{
+	struct parts p;
+	struct case_rec r, got;
+	msgpack_sbuffer b;
+	struct seqs seen = {.n = 0};
+
+	(void)state;
+	parts_init(&p);
+	full_case(&r, &p);
+	r.added_notes[0] = 5;
+	r.n_added_notes = 1;
+	r.c.flags |= WFC_DISPOSED;
+	pack(&r, &b);
+	assert_false(has_bytes(&b, "notes"));
+	assert_int_equal(caserec_load(&got, b.data, b.size), 0);
+	assert_null(got.notes);
+	assert_int_equal(caserec_notes_each(&got, collect, &seen), 0);
+	assert_int_equal(seen.n, 0);
+	caserec_release(&got);
+	msgpack_sbuffer_destroy(&b);
+
+	pack_first_format(&b);
+	assert_int_equal(caserec_load(&got, b.data, b.size), 0);
+	assert_null(got.notes);
+	caserec_release(&got);
+	msgpack_sbuffer_destroy(&b);
+	parts_release(&p);
 }
 
 /* ---- retention ---- */
@@ -948,6 +1041,8 @@ int main(void)
 	    cmocka_unit_test(
 		test_a_deadline_stored_with_a_reminder_count_loads_reminded_from_its_start),
 	    cmocka_unit_test(test_more_deadlines_than_a_case_keeps_is_eio),
+	    cmocka_unit_test(test_notes_are_the_stored_seqs_then_the_added_ones),
+	    cmocka_unit_test(test_a_disposed_case_packs_no_notes),
 	    cmocka_unit_test(test_retention_disposed_case_packs_no_personal_data),
 	    cmocka_unit_test(test_retention_strips_actor_ids_from_stored_history),
 	    cmocka_unit_test(test_view_has_protocol_md_case_get_keys),
