@@ -214,8 +214,10 @@ static enum wfdl_fired fire_open(struct wf_deadline *d, uint64_t now, const stru
 		 * escalations from that (late) breach; one fired late counts from its due time */
 		d->status = DLS_BREACHED;
 		d->breached_at = d->due_at > d->opened_at ? d->due_at : d->opened_at;
-		d->level = escalates(p) ? level_at(d, 0, now, p) : 0;
-		return d->level ? WFDL_ESCALATION : WFDL_BREACH;
+		/* the owner is told of the breach even when it fires late; the escalation level
+		 * reached meanwhile is due at once after it (wf_dl_next), latest only */
+		d->level = 0;
+		return WFDL_BREACH;
 	}
 	if (!(t = reminder_due(d, now, p)))
 		return WFDL_NOTHING;

@@ -361,11 +361,15 @@ static void escalations_count_from_the_due_time_when_the_breach_fires_late(void 
 	assert_int_equal(d->due_at, due);
 	assert_int_equal(d->opened_at, T0);
 	w->now = T0 + 17 * MS_DAY;
+	/* the owner hears of the breach, then head_of_psd of the level reached (latest only) */
+	assert_int_equal(walk_fire(w, DL_MANAGER_REVIEW), 1);
+	assert_one_note(w, "deadline.breached", DL_MANAGER_REVIEW, 0);
+	assert_int_equal(d->status, DLS_BREACHED);
+	assert_int_equal(d->breached_at, due);
+	assert_int_equal(wf_dl_next(d, &w->p), due + 7 * MS_DAY);
 	assert_int_equal(walk_fire(w, DL_MANAGER_REVIEW), 1);
 	assert_one_note(w, "deadline.escalated", DL_MANAGER_REVIEW, 1);
 	assert_int_equal(w->fx.note[0].to[0].role, ROLE_HEAD_OF_PSD);
-	assert_int_equal(d->status, DLS_BREACHED);
-	assert_int_equal(d->breached_at, due);
 	assert_int_equal(wf_dl_next(d, &w->p), T0 + 21 * MS_DAY);
 	assert_int_equal(walk_fire(w, DL_MANAGER_REVIEW), 0);
 	w->now = T0 + 21 * MS_DAY;
