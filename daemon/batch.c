@@ -179,16 +179,29 @@ static int aa_counter_add(struct batch_ctx *b, const char *aa, int64_t d)
 	return store_meta_put_u64(b->st, b->txn, name, d < 0 && n == 0 ? 0 : n + (uint64_t)d);
 }
 
-/* Everything a step changed besides the record: indexes, outbox, counters. before is NULL
- * for a new case. */
-static int after_step(struct batch_ctx *b, const struct wf_case *before, const struct wf_case *c,
+/* Writes what a step changed: its notifications to the outbox (their seqs kept in the case,
+ * for retention), the record, the deadline indexes, the counters. before is NULL for a new
+ * case. */
+static int write_step(struct batch_ctx *b, const struct wf_case *before, struct case_rec *r,
 		      const struct wf_effects *fx)
 {
+	const struct wf_case *c = &r->c;
 	struct dlindex_delta d = {0};
-	int r;
+	uint64_t first = b->ctrs[C_NOTIFY_SEQ] + 1;
+	int rc;
 
-	if ((r = dlindex_update(b->st, b->txn, before, c, b->policy, b->now_ms, &d)) < 0)
-		return r;
+	/* the notes borrow from the case (the AA's id): packed before anything moves it */
+	if ((rc = outbox_append(b->st, b->txn, &b->ctrs[C_NOTIFY_SEQ], b->now_ms, c->ref, fx,
+				&b->notes)) < 0)
+		return rc;
+	b->res.notes += fx->n;
+	r->n_added_notes = 0;
+	for (uint64_t seq = first; seq <= b->ctrs[C_NOTIFY_SEQ] && r->n_added_notes < WF_NOTES_MAX;
+	     seq++)
+		r->added_notes[r->n_added_notes++] = seq;
+	if ((rc = put_case(b, r, !before)) < 0 ||
+	    (rc = dlindex_update(b->st, b->txn, before, c, b->policy, b->now_ms, &d)) < 0)
+		return rc;
 	b->ctrs[C_DL_OPEN] += (uint64_t)d.open;
 	b->ctrs[C_DL_OVERDUE] += (uint64_t)d.overdue;
 	b->res.timers_added |= d.timers_added;
@@ -202,11 +215,9 @@ static int after_step(struct batch_ctx *b, const struct wf_case *before, const s
 		b->ctrs[C_CASES_OPEN]--;
 	/* "the one with the fewest open referrals": an AA's count falls when the case moves on */
 	if (before && before->state == WF_REFERRED_TO_AA && before->aa[0] &&
-	    c->state != WF_REFERRED_TO_AA && (r = aa_counter_add(b, before->aa, -1)) < 0)
-		return r;
-	r = outbox_append(b->st, b->txn, &b->ctrs[C_NOTIFY_SEQ], b->now_ms, c->ref, fx, &b->notes);
-	b->res.notes += fx->n;
-	return r;
+	    c->state != WF_REFERRED_TO_AA && (rc = aa_counter_add(b, before->aa, -1)) < 0)
+		return rc;
+	return 0;
 }
 
 /* ---- intake events ----------------------------------------------------------------- */
@@ -279,8 +290,8 @@ static int apply_event(struct batch_ctx *b, struct batch_item *it)
 	it->seq = b->head.seq;
 	memcpy(it->case_ref, r.c.ref, sizeof(r.c.ref));
 	hist_from_event(&r, &it->ev, it->seq, b->now_ms);
-	if ((rc = put_case(b, &r, opens)) < 0 || (rc = put_event_record(b, it, hash)) < 0 ||
-	    (rc = after_step(b, opens ? NULL : &before, &r.c, &fx)) < 0)
+	if ((rc = put_event_record(b, it, hash)) < 0 ||
+	    (rc = write_step(b, opens ? NULL : &before, &r, &fx)) < 0)
 		goto out;
 	it->status = BATCH_ACCEPTED;
 out:
@@ -311,7 +322,16 @@ static int pick_aa(struct batch_ctx *b, const char **ret)
 	return 0;
 }
 
-/* Retention: the journal entries of the case lose their bytes, the subject index its key. */
+static int redact_note(uint64_t seq, void *arg)
+{
+	struct batch_ctx *b = arg;
+	int rc = outbox_redact(b->st, b->txn, seq, &b->notes);
+
+	return rc == -ENOENT ? 0 : rc;
+}
+
+/* Retention: the journal entries of the case lose their bytes, its notifications their
+ * recipients' ids, the subject index its key. */
 static int dispose_data(struct batch_ctx *b, const struct case_rec *r, const struct wf_case *before)
 {
 	uint8_t key[SUBJECT_KEY_MAX];
@@ -328,6 +348,9 @@ static int dispose_data(struct batch_ctx *b, const struct case_rec *r, const str
 			    rc != -ENOENT)
 				return rc;
 		}
+	/* the case's notifications keep their references and roles, not the staff ids */
+	if ((rc = caserec_notes_each(r, redact_note, b)) < 0)
+		return rc;
 	if (before->subject_id.len == 0)
 		return 0;
 	rc = store_del(b->st, b->txn, DB_BY_SUBJECT, key, (size_t)subject_key(before, key));
@@ -376,8 +399,7 @@ static int apply_work(struct batch_ctx *b, const struct work_item *w)
 	}
 	if (changed) {
 		b->res.fired++;
-		if ((rc = put_case(b, &r, false)) < 0 ||
-		    (rc = after_step(b, &before, &r.c, &fx)) < 0)
+		if ((rc = write_step(b, &before, &r, &fx)) < 0)
 			goto out;
 	} else if (w->db == DB_TIMERS) {
 		rc = dlindex_replan(b->st, b->txn, &r.c, (enum dl_kind)w->kind, b->policy);

@@ -264,6 +264,22 @@ static void test_retention_leaves_a_tombstone_and_a_whole_chain(void **state)
 	assert_int_equal(entries, 2);
 	assert_int_equal(bad, 0);
 	{
+		MDB_cursor *cur;
+		MDB_val k, ov;
+		int n = 0;
+
+		/* its notifications keep their references and roles, not the staff ids */
+		assert_int_equal(mdb_cursor_open(txn, f->d->st.dbi[DB_OUTBOX], &cur), 0);
+		while (mdb_cursor_get(cur, &k, &ov, n ? MDB_NEXT : MDB_FIRST) == 0) {
+			n++;
+			assert_null(memmem(ov.mv_data, ov.mv_size, "S100", 4));
+			assert_null(memmem(ov.mv_data, ov.mv_size, "LM1", 3));
+			assert_non_null(memmem(ov.mv_data, ov.mv_size, ref, strlen(ref)));
+		}
+		mdb_cursor_close(cur);
+		assert_true(n >= 3); /* opened, closed, disposed */
+	}
+	{
 		MDB_stat st;
 
 		/* the subject index no longer leads to it */
