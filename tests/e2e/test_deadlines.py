@@ -227,6 +227,13 @@ class Deadlines(DaemonTestCase):
                          ev["body"]["associate"]["details"], ev["body"]["circumstances"]):
             self.assertNotIn(personal.encode(), packed, "case.get after disposal: %r" % (got,))
         self.assertEqual(d.result("case.list", subject=sid)["cases"], [])
+        # its notifications keep references and roles; the staff ids in them are gone
+        notes = d.notes_for(f.ref)
+        self.assertGreaterEqual(len(notes), 3, notes)
+        for note in notes:
+            self.assertNotIn(sid.encode(), pack(note), note)
+            self.assertNotIn(ev["body"]["subject"]["line_manager"].encode(), pack(note), note)
+            self.assertTrue(all(r["id"] is None for r in note["recipients"]), note)
         v = d.result("audit.verify")
         self.assertEqual((v["ok"], v["first_bad_seq"]), (True, None), v)
         self.assertEqual(len(sub.notes(f.ref, "retention.disposed")), 1)
