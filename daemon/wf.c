@@ -17,30 +17,30 @@
 
 /* ---- small readers ------------------------------------------------------------------- */
 
-struct proto_str obj_str(const msgpack_object *o)
+struct proto_str wfx_obj_str(const msgpack_object *o)
 {
 	if (!o || o->type != MSGPACK_OBJECT_STR)
 		return (struct proto_str){NULL, 0};
 	return (struct proto_str){o->via.str.ptr, o->via.str.size};
 }
 
-struct proto_str body_str(const struct wfx *x, const char *key)
+struct proto_str wfx_body_str(const struct wfx *x, const char *key)
 {
-	return obj_str(proto_map_get(x->ev->body, key));
+	return wfx_obj_str(proto_map_get(x->ev->body, key));
 }
 
 /* A field of the subject as it now stands: subject.updated's fields over the original. */
-struct proto_str subject_str(const struct wf_case *c, const char *key)
+struct proto_str wfx_subject_str(const struct wf_case *c, const char *key)
 {
 	const msgpack_object *v = c->subject_update ? proto_map_get(c->subject_update, key) : NULL;
 
 	if (!v && c->subject)
 		v = proto_map_get(c->subject, key);
-	return obj_str(v);
+	return wfx_obj_str(v);
 }
 
 /* Whether s is one of the names of list ("a|b|c"). */
-bool list_has(const char *list, const char *s, size_t len)
+bool wfx_list_has(const char *list, const char *s, size_t len)
 {
 	for (const char *p = list; *p;) {
 		const char *end = strchr(p, '|');
@@ -57,7 +57,7 @@ bool list_has(const char *list, const char *s, size_t len)
 
 /* A row's body condition: body.key is (a string), or holds (an array of strings), one of the
  * names of `is`; with `is` NULL, body.key is a flag that is true. No key: always. */
-bool body_is(const msgpack_object *body, const char *key, const char *is)
+bool wfx_body_is(const msgpack_object *body, const char *key, const char *is)
 {
 	const msgpack_object *v;
 
@@ -68,13 +68,13 @@ bool body_is(const msgpack_object *body, const char *key, const char *is)
 	if (!(v = proto_map_get(body, key)))
 		return false;
 	if (v->type == MSGPACK_OBJECT_STR)
-		return list_has(is, v->via.str.ptr, v->via.str.size);
+		return wfx_list_has(is, v->via.str.ptr, v->via.str.size);
 	if (v->type == MSGPACK_OBJECT_ARRAY)
 		for (uint32_t i = 0; i < v->via.array.size; i++) {
 			const msgpack_object *e = &v->via.array.ptr[i];
 
 			if (e->type == MSGPACK_OBJECT_STR &&
-			    list_has(is, e->via.str.ptr, e->via.str.size))
+			    wfx_list_has(is, e->via.str.ptr, e->via.str.size))
 				return true;
 		}
 	return false;
@@ -82,7 +82,7 @@ bool body_is(const msgpack_object *body, const char *key, const char *is)
 
 /* ---- deadlines of states --------------------------------------------------------------- */
 
-void open_kind(struct wfx *x, enum dl_kind k, uint64_t start)
+void wfx_open_kind(struct wfx *x, enum dl_kind k, uint64_t start)
 {
 	struct duration dur = x->p->due[k];
 
@@ -92,7 +92,7 @@ void open_kind(struct wfx *x, enum dl_kind k, uint64_t start)
 		x->full = true;
 }
 
-void meet_kind(struct wfx *x, enum dl_kind k)
+void wfx_meet_kind(struct wfx *x, enum dl_kind k)
 {
 	struct wf_deadline *d = wf_dl_find(x->c, k);
 
@@ -134,7 +134,7 @@ static void enter_closed(struct wfx *x)
 		x->c->vetting.done_at = x->now;
 	}
 	x->c->closed_at = x->now;
-	open_kind(x, DL_RETENTION, x->now);
+	wfx_open_kind(x, DL_RETENTION, x->now);
 }
 
 static void (*const on_enter[WF_STATE_COUNT])(struct wfx *) = {
@@ -165,17 +165,17 @@ static void transition(struct wfx *x, enum wf_state to, uint64_t start)
 		on_enter[to](x);
 	for (int k = 0; k < DL_COUNT; k++)
 		if (policy_dl_rule(k)->opens_on == to && to != WF_CLOSED)
-			open_kind(x, k, start);
+			wfx_open_kind(x, k, start);
 	if (from == WF_NONE) {
-		notify(x, "case.opened");
-	} else if (from != to && (n = note(x, "case.state_changed"))) {
+		wfx_notify(x, "case.opened");
+	} else if (from != to && (n = wfx_note(x, "case.state_changed"))) {
 		n->detail = DETAIL_TRANSITION;
 		n->from_state = from;
 		n->to_state = to;
-		address(n, c);
+		wfx_address(n, c);
 	}
 	if (to == WF_CLOSED)
-		notify_outcome(x, "case.closed", c->closed_reason);
+		wfx_notify_outcome(x, "case.closed", c->closed_reason);
 }
 
 /* ---- what falls due -------------------------------------------------------------------- */
@@ -207,7 +207,7 @@ static void at_due(struct wfx *x, enum dl_action action)
 		if (r->next != WF_SAME)
 			transition(x, r->next, x->now);
 		if (r->topic)
-			notify(x, r->topic);
+			wfx_notify(x, r->topic);
 		return;
 	}
 }
@@ -224,13 +224,13 @@ static int fire(struct wfx *x, enum dl_kind k)
 	case WFDL_NOTHING:
 		return 0;
 	case WFDL_REMINDER:
-		notify_deadline(x, "deadline.reminder", d);
+		wfx_notify_deadline(x, "deadline.reminder", d);
 		break;
 	case WFDL_BREACH:
-		notify_deadline(x, "deadline.breached", d);
+		wfx_notify_deadline(x, "deadline.breached", d);
 		break;
 	case WFDL_ESCALATION:
-		notify_deadline(x, "deadline.escalated", d);
+		wfx_notify_deadline(x, "deadline.escalated", d);
 		break;
 	case WFDL_AT_DUE:
 		wfdl_meet(d, x->now);
@@ -300,7 +300,7 @@ int wf_apply(struct wf_case *c, const struct proto_event *ev, uint64_t now, cons
 	struct wfx x = {.c = c, .ev = ev, .now = now, .p = p, .fx = fx};
 
 	fx->n = 0;
-	if (!(x.rule = find_rule(ev, err)) || check_rule(&x, err) < 0)
+	if (!(x.rule = wfx_find_rule(ev, err)) || check_rule(&x, err) < 0)
 		return -1;
 	if (x.rule->act)
 		x.rule->act(&x);
@@ -309,7 +309,7 @@ int wf_apply(struct wf_case *c, const struct proto_event *ev, uint64_t now, cons
 		    (struct proto_str){x.rule->closes, (uint32_t)strlen(x.rule->closes)};
 	if (x.rule->next != WF_SAME)
 		transition(&x, x.rule->next, ev->at);
-	side_effects(&x);
+	wfx_side_effects(&x);
 	settle(&x);
 	if (x.full)
 		return proto_fail(err, PROTO_UNAVAILABLE,
@@ -337,7 +337,7 @@ int wf_assign(struct wf_case *c, const char *aa, uint64_t now, struct wf_effects
 		return 0;
 	snprintf(c->aa, sizeof(c->aa), "%s", aa);
 	c->flags &= ~(uint32_t)WFC_ESCALATE;
-	notify(&x, "case.escalated");
+	wfx_notify(&x, "case.escalated");
 	return 1;
 }
 
@@ -355,6 +355,6 @@ int wf_dispose(struct wf_case *c, uint64_t now, const struct policy *p, struct w
 	c->flags |= WFC_DISPOSED;
 	c->disposed_at = now;
 	wfdl_meet(d, now);
-	notify(&x, "retention.disposed");
+	wfx_notify(&x, "retention.disposed");
 	return 1;
 }

@@ -1,7 +1,7 @@
 /* wfint: what the engine's files share and nothing outside them uses (the interface is wf.h).
  * A step (struct wfx) carries the case, the input and the effects through a row of
- * wfrules.c or wfside.c; wf.c drives it, wfnotes.c builds its notifications. Not for
- * other modules: include wf.h. */
+ * wfrules.c or wfside.c; wf.c drives it, wfnotes.c builds its notifications. Its functions are
+ * wfx_*, so nm tells them from wf.h's wf_*. Not for other modules: include wf.h. */
 #ifndef WFINT_H
 #define WFINT_H
 
@@ -24,7 +24,7 @@ struct wfx;
 
 struct wf_rule {
 	const char *type;
-	const char *when, *is; /* the body condition of the row (see body_is), or NULL */
+	const char *when, *is; /* the body condition of the row (see wfx_body_is), or NULL */
 	uint32_t states;       /* states the event is allowed in */
 	uint32_t roles;        /* actor roles allowed; R(NONE) admits no actor */
 	enum wf_state next;    /* or WF_SAME */
@@ -49,46 +49,46 @@ struct wfx {
 /* ---- small readers (wf.c) ------------------------------------------------------------ */
 
 /* A string object as a proto_str; {NULL, 0} when o is absent or not a string. */
-struct proto_str obj_str(const msgpack_object *o);
-/* body.key of the event being applied, as obj_str reads it. */
-struct proto_str body_str(const struct wfx *x, const char *key);
+struct proto_str wfx_obj_str(const msgpack_object *o);
+/* body.key of the event being applied, as wfx_obj_str reads it. */
+struct proto_str wfx_body_str(const struct wfx *x, const char *key);
 /* A field of the subject as it now stands: subject.updated's fields over the original. */
-struct proto_str subject_str(const struct wf_case *c, const char *key);
+struct proto_str wfx_subject_str(const struct wf_case *c, const char *key);
 /* Whether s is one of the names of list ("a|b|c"). */
-bool list_has(const char *list, const char *s, size_t len);
+bool wfx_list_has(const char *list, const char *s, size_t len);
 /* A row's body condition: body.key is (a string), or holds (an array of strings), one of the
  * names of `is`; with `is` NULL, body.key is a flag that is true. No key: always. */
-bool body_is(const msgpack_object *body, const char *key, const char *is);
+bool wfx_body_is(const msgpack_object *body, const char *key, const char *is);
 
 /* ---- deadlines of states (wf.c) ------------------------------------------------------- */
 
 /* Opens the deadline of kind k from start, due after policy->due[k] (annual_review: the
  * case's review_period when it has one); x->full when the case has no room. */
-void open_kind(struct wfx *x, enum dl_kind k, uint64_t start);
+void wfx_open_kind(struct wfx *x, enum dl_kind k, uint64_t start);
 /* Meets the live deadline of kind k, if any, at x->now. */
-void meet_kind(struct wfx *x, enum dl_kind k);
+void wfx_meet_kind(struct wfx *x, enum dl_kind k);
 
 /* ---- notifications (wfnotes.c) -------------------------------------------------------- */
 
 /* Fills n's recipients from the topics table, for the case as it now is. */
-void address(struct wf_note *n, const struct wf_case *c);
+void wfx_address(struct wf_note *n, const struct wf_case *c);
 /* A new note on the case as it now is, not yet addressed; NULL (and the step fails) when fx
  * is full. */
-struct wf_note *note(struct wfx *x, const char *topic);
+struct wf_note *wfx_note(struct wfx *x, const char *topic);
 /* A note of topic, addressed. */
-void notify(struct wfx *x, const char *topic);
+void wfx_notify(struct wfx *x, const char *topic);
 /* A note of topic about deadline d (kind, due_at, level), addressed. */
-void notify_deadline(struct wfx *x, const char *topic, const struct wf_deadline *d);
+void wfx_notify_deadline(struct wfx *x, const char *topic, const struct wf_deadline *d);
 /* A note of topic with detail.outcome when outcome is not empty, addressed. */
-void notify_outcome(struct wfx *x, const char *topic, struct proto_str outcome);
+void wfx_notify_outcome(struct wfx *x, const char *topic, struct proto_str outcome);
 
 /* ---- the rows (wfrules.c, wfside.c) --------------------------------------------------- */
 
 /* The row of WORKFLOW.md's events table for ev: its type, and the first `when` its body
  * meets. NULL with err set: unknown_type (no row of the type), invalid_field (no row for the
  * body's value). */
-const struct wf_rule *find_rule(const struct proto_event *ev, struct proto_error *err);
+const struct wf_rule *wfx_find_rule(const struct proto_event *ev, struct proto_error *err);
 /* Runs the side effects of the event being applied, after it has moved the case. */
-void side_effects(struct wfx *x);
+void wfx_side_effects(struct wfx *x);
 
 #endif

@@ -42,7 +42,7 @@ static struct proto_str role_id(const struct wf_case *c, enum proto_role r)
 	case ROLE_SUBJECT:
 		return c->subject_id;
 	case ROLE_LINE_MANAGER:
-		return subject_str(c, "line_manager");
+		return wfx_subject_str(c, "line_manager");
 	case ROLE_AA:
 		return (struct proto_str){c->aa, (uint32_t)strlen(c->aa)};
 	default:
@@ -60,7 +60,7 @@ static void add_to(struct wf_note *n, const struct wf_case *c, enum proto_role r
 	n->to[n->n_to++] = (struct wf_recipient){r, role_id(c, r)};
 }
 
-void address(struct wf_note *n, const struct wf_case *c)
+void wfx_address(struct wf_note *n, const struct wf_case *c)
 {
 	const struct topic_row *t;
 
@@ -81,7 +81,7 @@ void address(struct wf_note *n, const struct wf_case *c)
 }
 
 /* A new note on the case as it now is; NULL (and the step fails) when fx is full. */
-struct wf_note *note(struct wfx *x, const char *topic)
+struct wf_note *wfx_note(struct wfx *x, const char *topic)
 {
 	struct wf_note *n;
 
@@ -94,17 +94,17 @@ struct wf_note *note(struct wfx *x, const char *topic)
 	return n;
 }
 
-void notify(struct wfx *x, const char *topic)
+void wfx_notify(struct wfx *x, const char *topic)
 {
-	struct wf_note *n = note(x, topic);
+	struct wf_note *n = wfx_note(x, topic);
 
 	if (n)
-		address(n, x->c);
+		wfx_address(n, x->c);
 }
 
-void notify_deadline(struct wfx *x, const char *topic, const struct wf_deadline *d)
+void wfx_notify_deadline(struct wfx *x, const char *topic, const struct wf_deadline *d)
 {
-	struct wf_note *n = note(x, topic);
+	struct wf_note *n = wfx_note(x, topic);
 
 	if (!n)
 		return;
@@ -112,12 +112,12 @@ void notify_deadline(struct wfx *x, const char *topic, const struct wf_deadline 
 	n->dl_kind = d->kind;
 	n->due_at = d->due_at;
 	n->level = d->level;
-	address(n, x->c);
+	wfx_address(n, x->c);
 }
 
-void notify_outcome(struct wfx *x, const char *topic, struct proto_str outcome)
+void wfx_notify_outcome(struct wfx *x, const char *topic, struct proto_str outcome)
 {
-	struct wf_note *n = note(x, topic);
+	struct wf_note *n = wfx_note(x, topic);
 
 	if (!n)
 		return;
@@ -125,5 +125,5 @@ void notify_outcome(struct wfx *x, const char *topic, struct proto_str outcome)
 		n->detail = DETAIL_OUTCOME;
 		n->outcome = outcome;
 	}
-	address(n, x->c);
+	wfx_address(n, x->c);
 }

@@ -1,6 +1,6 @@
 /* wfrules: WORKFLOW.md "Events on an NA case" as rows (event type, body condition, states,
  * roles, next state), with the guards and checks a row runs before it applies and the
- * actions that record its body in the case; and find_rule, which picks the row for an
+ * actions that record its body in the case; and wfx_find_rule, which picks the row for an
  * event. Part of the engine (see wf.h and wfint.h); wf.c's wf_apply drives a row. */
 #include <stdio.h>
 #include <string.h>
@@ -164,7 +164,7 @@ static int vetting_task_open(const struct wfx *x, struct proto_error *err)
 /* "any open state with that deadline open"; "due_at (later than now due)". */
 static int deadline_extensible(const struct wfx *x, struct proto_error *err)
 {
-	struct proto_str kind = body_str(x, "kind");
+	struct proto_str kind = wfx_body_str(x, "kind");
 	const msgpack_object *due = proto_map_get(x->ev->body, "due_at");
 	int k = kind.len ? policy_dl_parse(kind.ptr, kind.len) : -1;
 	const struct wf_deadline *d;
@@ -186,7 +186,7 @@ static int deadline_extensible(const struct wfx *x, struct proto_error *err)
 
 static void record_review_period(struct wfx *x)
 {
-	struct proto_str s = body_str(x, "review_period");
+	struct proto_str s = wfx_body_str(x, "review_period");
 
 	if (s.len && proto_duration_parse(s.ptr, s.len, &x->c->review_period) == 0)
 		x->c->has_review_period = true;
@@ -210,7 +210,7 @@ static void open_case(struct wfx *x)
 	c->opened_at = x->ev->at;
 	c->subject = proto_map_get(x->ev->body, "subject");
 	c->subject_id =
-	    c->subject ? obj_str(proto_map_get(c->subject, "id")) : (struct proto_str){NULL, 0};
+	    c->subject ? wfx_obj_str(proto_map_get(c->subject, "id")) : (struct proto_str){NULL, 0};
 	c->associate = proto_map_get(x->ev->body, "associate");
 	c->categories = proto_map_get(x->ev->body, "categories");
 	c->relationship = proto_map_get(x->ev->body, "relationship");
@@ -218,13 +218,13 @@ static void open_case(struct wfx *x)
 
 static void record_assessment(struct wfx *x)
 {
-	x->c->assessment = body_str(x, "outcome");
-	x->c->risk = body_str(x, "risk");
+	x->c->assessment = wfx_body_str(x, "outcome");
+	x->c->risk = wfx_body_str(x, "risk");
 }
 
 static void record_interview(struct wfx *x)
 {
-	x->c->interview = body_str(x, "outcome");
+	x->c->interview = wfx_body_str(x, "outcome");
 }
 
 static void record_proposal(struct wfx *x)
@@ -247,14 +247,14 @@ static void record_approval(struct wfx *x)
 
 static void record_determination(struct wfx *x)
 {
-	x->c->aa_decision = body_str(x, "decision");
+	x->c->aa_decision = wfx_body_str(x, "decision");
 	record_conditions(x);
 	record_review_period(x);
 }
 
 static void record_appeal_decision(struct wfx *x)
 {
-	x->c->appeal = body_str(x, "outcome");
+	x->c->appeal = wfx_body_str(x, "outcome");
 	record_conditions(x);
 }
 
@@ -265,13 +265,13 @@ static void record_appeal(struct wfx *x)
 
 static void open_review(struct wfx *x)
 {
-	open_kind(x, DL_REVIEW, x->ev->at);
+	wfx_open_kind(x, DL_REVIEW, x->ev->at);
 }
 
 static void record_review(struct wfx *x)
 {
-	x->c->review = body_str(x, "outcome");
-	meet_kind(x, DL_REVIEW);
+	x->c->review = wfx_body_str(x, "outcome");
+	wfx_meet_kind(x, DL_REVIEW);
 	record_conditions(x);
 }
 
@@ -279,8 +279,8 @@ static void record_vetting_review(struct wfx *x)
 {
 	x->c->vetting.status = TASK_DONE;
 	x->c->vetting.done_at = x->now;
-	x->c->vetting.outcome = body_str(x, "outcome");
-	meet_kind(x, DL_VETTING_REVIEW);
+	x->c->vetting.outcome = wfx_body_str(x, "outcome");
+	wfx_meet_kind(x, DL_VETTING_REVIEW);
 }
 
 static void record_subject_update(struct wfx *x)
@@ -290,7 +290,7 @@ static void record_subject_update(struct wfx *x)
 
 static void extend_deadline(struct wfx *x)
 {
-	struct proto_str kind = body_str(x, "kind");
+	struct proto_str kind = wfx_body_str(x, "kind");
 	struct wf_deadline *d = wf_dl_find(x->c, policy_dl_parse(kind.ptr, kind.len));
 	const msgpack_object *due = proto_map_get(x->ev->body, "due_at");
 
@@ -299,7 +299,7 @@ static void extend_deadline(struct wfx *x)
 
 static void record_close_reason(struct wfx *x)
 {
-	x->c->closed_reason = body_str(x, "reason");
+	x->c->closed_reason = wfx_body_str(x, "reason");
 }
 
 /* ---- the rules: WORKFLOW.md "Events on an NA case" -------------------------------------- */
@@ -412,7 +412,7 @@ static const struct wf_rule rules[] = {
 
 /* ---- finding the row ------------------------------------------------------------------------ */
 
-const struct wf_rule *find_rule(const struct proto_event *ev, struct proto_error *err)
+const struct wf_rule *wfx_find_rule(const struct proto_event *ev, struct proto_error *err)
 {
 	const struct wf_rule *r, *any = NULL;
 
@@ -420,7 +420,7 @@ const struct wf_rule *find_rule(const struct proto_event *ev, struct proto_error
 		if (strcmp(r->type, ev->type->name) != 0)
 			continue;
 		any = r;
-		if (body_is(ev->body, r->when, r->is))
+		if (wfx_body_is(ev->body, r->when, r->is))
 			return r;
 	}
 	if (any)

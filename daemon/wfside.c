@@ -8,12 +8,12 @@
 
 static void prevent_referral(struct wfx *x)
 {
-	notify(x, "prevent.referral");
+	wfx_notify(x, "prevent.referral");
 }
 
 static void misconduct_referral(struct wfx *x)
 {
-	notify(x, "misconduct.referral");
+	wfx_notify(x, "misconduct.referral");
 }
 
 static void flag_misconduct(struct wfx *x)
@@ -29,7 +29,7 @@ static void flag_misconduct(struct wfx *x)
 static void risk_identified(struct wfx *x)
 {
 	struct wf_case *c = x->c;
-	bool required = policy_vetting_review(x->p, subject_str(c, "vetting"));
+	bool required = policy_vetting_review(x->p, wfx_subject_str(c, "vetting"));
 	struct wf_note *n;
 
 	if (c->vetting.status == TASK_OPEN && (required ? !c->vetting.optional : true))
@@ -40,32 +40,32 @@ static void risk_identified(struct wfx *x)
 	c->vetting.done_at = 0;
 	c->vetting.outcome = (struct proto_str){NULL, 0};
 	if (required)
-		open_kind(x, DL_VETTING_REVIEW, x->ev->at);
-	if ((n = note(x, "vetting.review_required"))) {
+		wfx_open_kind(x, DL_VETTING_REVIEW, x->ev->at);
+	if ((n = wfx_note(x, "vetting.review_required"))) {
 		n->detail = DETAIL_OPTIONAL;
 		n->optional = !required;
-		address(n, c);
+		wfx_address(n, c);
 	}
 }
 
 static void appeal_lodged(struct wfx *x)
 {
-	notify(x, "appeal.lodged");
+	wfx_notify(x, "appeal.lodged");
 }
 
 static void appeal_decided(struct wfx *x)
 {
-	notify_outcome(x, "appeal.decided", body_str(x, "outcome"));
+	wfx_notify_outcome(x, "appeal.decided", wfx_body_str(x, "outcome"));
 }
 
 static void conditions_imposed(struct wfx *x)
 {
-	notify(x, "conditions.imposed");
+	wfx_notify(x, "conditions.imposed");
 }
 
 struct wf_side {
 	const char *types;     /* '|' between them */
-	const char *when, *is; /* a body condition (see body_is), or NULL */
+	const char *when, *is; /* a body condition (see wfx_body_is), or NULL */
 	const char *flag;      /* and a body flag that must be true, or NULL */
 	void (*effect)(struct wfx *);
 };
@@ -94,13 +94,13 @@ static const struct wf_side sides[] = {
     {NULL, NULL, NULL, NULL, NULL},
 };
 
-void side_effects(struct wfx *x)
+void wfx_side_effects(struct wfx *x)
 {
 	const char *type = x->ev->type->name;
 
 	for (const struct wf_side *s = sides; s->types; s++)
-		if (list_has(s->types, type, strlen(type)) &&
-		    body_is(x->ev->body, s->when, s->is) &&
+		if (wfx_list_has(s->types, type, strlen(type)) &&
+		    wfx_body_is(x->ev->body, s->when, s->is) &&
 		    (!s->flag || proto_flag(x->ev->body, s->flag)))
 			s->effect(x);
 }
