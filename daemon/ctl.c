@@ -53,15 +53,15 @@ static const struct proto_field backup_args[] = {
     END,
 };
 
-const msgpack_object *arg(const struct ctl_req *q, const char *name)
+const msgpack_object *ctlx_arg(const struct ctl_req *q, const char *name)
 {
 	return q->args ? proto_map_get(q->args, name) : NULL;
 }
 
 /* args.limit: 1 to max, else def. */
-int arg_limit(struct ctl_req *q, uint64_t def, uint64_t max, uint64_t *ret)
+int ctlx_arg_limit(struct ctl_req *q, uint64_t def, uint64_t max, uint64_t *ret)
 {
-	const msgpack_object *o = arg(q, "limit");
+	const msgpack_object *o = ctlx_arg(q, "limit");
 
 	*ret = def;
 	if (!o)
@@ -73,7 +73,7 @@ int arg_limit(struct ctl_req *q, uint64_t def, uint64_t max, uint64_t *ret)
 	return 0;
 }
 
-void pack_kv_u64(msgpack_packer *pk, const char *k, uint64_t v)
+void ctlx_pack_kv_u64(msgpack_packer *pk, const char *k, uint64_t v)
 {
 	proto_pack_cstr(pk, k);
 	msgpack_pack_uint64(pk, v);
@@ -81,13 +81,13 @@ void pack_kv_u64(msgpack_packer *pk, const char *k, uint64_t v)
 
 /* Appends bytes that already are MessagePack (rows packed apart, a stored notification). An
  * empty sbuffer has no data pointer at all, and memcpy may not be given NULL. */
-void pack_raw(msgpack_packer *pk, const void *bytes, size_t len)
+void ctlx_pack_raw(msgpack_packer *pk, const void *bytes, size_t len)
 {
 	if (len)
 		pk->callback(pk->data, bytes, len);
 }
 
-void pack_ok_header(msgpack_packer *pk)
+void ctlx_pack_ok_header(msgpack_packer *pk)
 {
 	msgpack_pack_map(pk, 3);
 	proto_pack_cstr(pk, "v");
@@ -118,22 +118,22 @@ static int cmd_status(struct ctl_req *q)
 	msgpack_pack_map(pk, 10);
 	proto_pack_cstr(pk, "version");
 	proto_pack_cstr(pk, INTEGRITYD_VERSION);
-	pack_kv_u64(pk, "uptime_ms", e->now_ms - e->started_ms);
-	pack_kv_u64(pk, "journal_seq", head.seq);
-	pack_kv_u64(pk, "notify_seq", notify_seq);
-	pack_kv_u64(pk, "cases_total", total);
-	pack_kv_u64(pk, "cases_open", open);
-	pack_kv_u64(pk, "deadlines_open", dl_open);
-	pack_kv_u64(pk, "deadlines_overdue", dl_overdue);
+	ctlx_pack_kv_u64(pk, "uptime_ms", e->now_ms - e->started_ms);
+	ctlx_pack_kv_u64(pk, "journal_seq", head.seq);
+	ctlx_pack_kv_u64(pk, "notify_seq", notify_seq);
+	ctlx_pack_kv_u64(pk, "cases_total", total);
+	ctlx_pack_kv_u64(pk, "cases_open", open);
+	ctlx_pack_kv_u64(pk, "deadlines_open", dl_open);
+	ctlx_pack_kv_u64(pk, "deadlines_overdue", dl_overdue);
 	proto_pack_cstr(pk, "store");
 	msgpack_pack_map(pk, 2);
-	pack_kv_u64(pk, "map_bytes", map);
-	pack_kv_u64(pk, "used_bytes", used);
+	ctlx_pack_kv_u64(pk, "map_bytes", map);
+	ctlx_pack_kv_u64(pk, "used_bytes", used);
 	proto_pack_cstr(pk, "intake");
 	msgpack_pack_map(pk, 3);
-	pack_kv_u64(pk, "accepted", e->intake->accepted);
-	pack_kv_u64(pk, "duplicate", e->intake->duplicate);
-	pack_kv_u64(pk, "rejected", e->intake->rejected);
+	ctlx_pack_kv_u64(pk, "accepted", e->intake->accepted);
+	ctlx_pack_kv_u64(pk, "duplicate", e->intake->duplicate);
+	ctlx_pack_kv_u64(pk, "rejected", e->intake->rejected);
 	return 0;
 }
 
@@ -159,11 +159,11 @@ static int run_verify(struct store *st, msgpack_packer *pk, struct proto_error *
 		return proto_fail(err, PROTO_UNAVAILABLE, "the journal could not be read");
 	for (int i = 0; i < JOURNAL_HASH; i++)
 		snprintf(hex + 2 * i, 3, "%02x", head[i]);
-	pack_ok_header(pk);
+	ctlx_pack_ok_header(pk);
 	msgpack_pack_map(pk, 4);
 	proto_pack_cstr(pk, "ok");
 	bad ? msgpack_pack_false(pk) : msgpack_pack_true(pk);
-	pack_kv_u64(pk, "entries", entries);
+	ctlx_pack_kv_u64(pk, "entries", entries);
 	proto_pack_cstr(pk, "head");
 	proto_pack_cstr(pk, hex);
 	proto_pack_cstr(pk, "first_bad_seq");
@@ -177,7 +177,7 @@ static int run_verify(struct store *st, msgpack_packer *pk, struct proto_error *
 /* Only checks the arguments: the copy runs off the reactor thread (ctl_job_run). */
 static int cmd_backup(struct ctl_req *q)
 {
-	const msgpack_object *o = arg(q, "path");
+	const msgpack_object *o = ctlx_arg(q, "path");
 
 	if (memchr(o->via.str.ptr, '\0', o->via.str.size))
 		return proto_fail(q->err, PROTO_INVALID_FIELD, "args.path: not a usable path");
@@ -224,11 +224,11 @@ static const struct {
 	const struct proto_field *args;
 } commands[] = {
     {"status", cmd_status, no_args},
-    {"case.get", cmd_case_get, case_args},
-    {"case.list", cmd_case_list, list_args},
-    {"deadlines.list", cmd_deadlines_list, deadlines_args},
-    {"notifications.since", cmd_notifications_since, since_args},
-    {"report.summary", cmd_report_summary, report_args},
+    {"case.get", ctlx_cmd_case_get, case_args},
+    {"case.list", ctlx_cmd_case_list, list_args},
+    {"deadlines.list", ctlx_cmd_deadlines_list, deadlines_args},
+    {"notifications.since", ctlx_cmd_notifications_since, since_args},
+    {"report.summary", ctlx_cmd_report_summary, report_args},
     {"audit.verify", cmd_audit_verify, no_args},
     {"backup", cmd_backup, backup_args},
 };
@@ -287,8 +287,8 @@ int ctl_handle(const struct ctl_env *env, const uint8_t *bytes, size_t len, msgp
 	if (r < 0) {
 		ctl_pack_error(pk, &err);
 	} else if (r == 0) {
-		pack_ok_header(pk);
-		pack_raw(pk, result.data, result.size);
+		ctlx_pack_ok_header(pk);
+		ctlx_pack_raw(pk, result.data, result.size);
 	}
 	msgpack_sbuffer_destroy(&result);
 	return r < 0 ? 0 : r;
@@ -312,11 +312,11 @@ static int run_backup(struct store *st, const char *path, msgpack_packer *pk,
 	if (r < 0)
 		return proto_fail(err, PROTO_UNAVAILABLE, "backup to %s failed: %s", path,
 				  strerror(-r));
-	pack_ok_header(pk);
+	ctlx_pack_ok_header(pk);
 	msgpack_pack_map(pk, 2);
 	proto_pack_cstr(pk, "path");
 	proto_pack_cstr(pk, path);
-	pack_kv_u64(pk, "bytes", bytes);
+	ctlx_pack_kv_u64(pk, "bytes", bytes);
 	return 0;
 }
 
@@ -333,7 +333,7 @@ void ctl_job_run(struct store *st, const struct ctl_job *job, msgpack_packer *pk
 		r = run_verify(st, pk, &err);
 		break;
 	case CTL_JOB_REPORT:
-		r = run_report(st, job, pk, &err);
+		r = ctlx_run_report(st, job, pk, &err);
 		break;
 	default:
 		r = proto_fail(&err, PROTO_UNAVAILABLE, "not a deferred command");

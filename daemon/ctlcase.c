@@ -23,13 +23,14 @@ static int load_case(struct ctl_req *q, struct proto_str ref, struct case_rec *r
 	return 0;
 }
 
-int cmd_case_get(struct ctl_req *q)
+int ctlx_cmd_case_get(struct ctl_req *q)
 {
 	msgpack_packer *pk = q->pk;
 	struct proto_str ref = {0};
 	struct case_rec c;
 
-	ref = (struct proto_str){arg(q, "case")->via.str.ptr, arg(q, "case")->via.str.size};
+	ref =
+	    (struct proto_str){ctlx_arg(q, "case")->via.str.ptr, ctlx_arg(q, "case")->via.str.size};
 	if (load_case(q, ref, &c) < 0)
 		return -1;
 	caserec_pack_view(&c, pk);
@@ -60,18 +61,18 @@ static int list_options(struct ctl_req *q, struct list_walk *w)
 	const msgpack_object *o;
 
 	w->state = -1;
-	if ((o = arg(q, "state")) &&
+	if ((o = ctlx_arg(q, "state")) &&
 	    (w->state = wf_state_parse(o->via.str.ptr, o->via.str.size)) < 0)
 		return proto_fail(q->err, PROTO_INVALID_FIELD, "args.state: not a case state");
-	if ((o = arg(q, "subject")))
+	if ((o = ctlx_arg(q, "subject")))
 		w->subject = (struct proto_str){o->via.str.ptr, o->via.str.size};
-	return arg_limit(q, LIST_DEFAULT, LIST_MAX, &w->limit);
+	return ctlx_arg_limit(q, LIST_DEFAULT, LIST_MAX, &w->limit);
 }
 
 /* Positions the cursor on the first key after `after` (exclusive), within the subject. */
 static void list_start(struct list_walk *w)
 {
-	const msgpack_object *after = arg(w->q, "after");
+	const msgpack_object *after = ctlx_arg(w->q, "after");
 	uint8_t key[PROTO_ID_MAX + 1 + PROTO_CASE_MAX];
 	size_t n = 0;
 
@@ -132,7 +133,7 @@ static int list_next(struct list_walk *w, struct case_rec *c)
 	return 0;
 }
 
-int cmd_case_list(struct ctl_req *q)
+int ctlx_cmd_case_list(struct ctl_req *q)
 {
 	struct list_walk w = {.q = q};
 	msgpack_packer *pk = q->pk;
@@ -164,7 +165,7 @@ int cmd_case_list(struct ctl_req *q)
 			proto_pack_str(&rpk, c.c.subject_id.ptr, c.c.subject_id.len);
 		else
 			msgpack_pack_nil(&rpk);
-		pack_kv_u64(&rpk, "opened_at", c.c.opened_at);
+		ctlx_pack_kv_u64(&rpk, "opened_at", c.c.opened_at);
 		snprintf(last, sizeof(last), "%s", c.c.ref);
 		caserec_release(&c);
 		n++;
@@ -180,7 +181,7 @@ int cmd_case_list(struct ctl_req *q)
 	msgpack_pack_map(pk, 2);
 	proto_pack_cstr(pk, "cases");
 	msgpack_pack_array(pk, n);
-	pack_raw(pk, rows.data, rows.size);
+	ctlx_pack_raw(pk, rows.data, rows.size);
 	proto_pack_cstr(pk, "next");
 	if (more == 1)
 		proto_pack_cstr(pk, last);

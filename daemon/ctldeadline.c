@@ -14,9 +14,9 @@ static uint64_t deadlines_bound(struct ctl_req *q)
 	const msgpack_object *o;
 	uint64_t bound = UINT64_MAX;
 
-	if ((o = arg(q, "overdue")) && o->via.boolean)
+	if ((o = ctlx_arg(q, "overdue")) && o->via.boolean)
 		bound = q->env->now_ms;
-	if ((o = arg(q, "before")) && o->via.u64 < bound)
+	if ((o = ctlx_arg(q, "before")) && o->via.u64 < bound)
 		bound = o->via.u64;
 	return bound;
 }
@@ -29,13 +29,14 @@ static void pack_deadline_row(msgpack_packer *pk, const char *ref, unsigned kind
 	proto_pack_cstr(pk, ref);
 	proto_pack_cstr(pk, "kind");
 	proto_pack_cstr(pk, config_dl_name(kind));
-	pack_kv_u64(pk, "due_at", due);
+	ctlx_pack_kv_u64(pk, "due_at", due);
 	proto_pack_cstr(pk, "status");
 	proto_pack_cstr(pk, wf_dl_status_name(v[0]));
-	pack_kv_u64(pk, "level", (uint64_t)v[1] << 24 | (uint64_t)v[2] << 16 | v[3] << 8 | v[4]);
+	ctlx_pack_kv_u64(pk, "level",
+			 (uint64_t)v[1] << 24 | (uint64_t)v[2] << 16 | v[3] << 8 | v[4]);
 }
 
-int cmd_deadlines_list(struct ctl_req *q)
+int ctlx_cmd_deadlines_list(struct ctl_req *q)
 {
 	uint64_t limit, bound = deadlines_bound(q), n = 0, due;
 	char ref[PROTO_CASE_MAX + 1];
@@ -46,7 +47,7 @@ int cmd_deadlines_list(struct ctl_req *q)
 	unsigned kind;
 	int rc;
 
-	if (arg_limit(q, LIST_DEFAULT, LIST_MAX, &limit) < 0)
+	if (ctlx_arg_limit(q, LIST_DEFAULT, LIST_MAX, &limit) < 0)
 		return -1;
 	if (mdb_cursor_open(q->txn, q->env->st->dbi[DB_DEADLINES], &cur) != 0)
 		return proto_fail(q->err, PROTO_UNAVAILABLE, "the store could not be read");
@@ -74,7 +75,7 @@ int cmd_deadlines_list(struct ctl_req *q)
 	msgpack_pack_map(q->pk, 1);
 	proto_pack_cstr(q->pk, "deadlines");
 	msgpack_pack_array(q->pk, n);
-	pack_raw(q->pk, rows.data, rows.size);
+	ctlx_pack_raw(q->pk, rows.data, rows.size);
 	msgpack_sbuffer_destroy(&rows);
 	return 0;
 }

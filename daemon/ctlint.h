@@ -1,7 +1,7 @@
 /* ctlint: what the control commands' files share and nothing outside them uses (the
  * interface is ctl.h). ctl.c dispatches a request to a command as a struct ctl_req and
- * packs the reply's envelope around what the command packed. Not for other modules:
- * include ctl.h. */
+ * packs the reply's envelope around what the command packed. Its functions are
+ * ctlx_*, so nm tells them from ctl.h's ctl_*. Not for other modules: include ctl.h. */
 #ifndef CTLINT_H
 #define CTLINT_H
 
@@ -29,26 +29,26 @@ struct ctl_req {
 /* ---- arguments and packing (ctl.c) ---------------------------------------------------- */
 
 /* args.name, or NULL when absent (its type is checked by the command's table). */
-const msgpack_object *arg(const struct ctl_req *q, const char *name);
+const msgpack_object *ctlx_arg(const struct ctl_req *q, const char *name);
 /* args.limit: 1 to max, else def. Returns 0, or -1 with q->err set. */
-int arg_limit(struct ctl_req *q, uint64_t def, uint64_t max, uint64_t *ret);
-void pack_kv_u64(msgpack_packer *pk, const char *k, uint64_t v);
+int ctlx_arg_limit(struct ctl_req *q, uint64_t def, uint64_t max, uint64_t *ret);
+void ctlx_pack_kv_u64(msgpack_packer *pk, const char *k, uint64_t v);
 /* Appends bytes that already are MessagePack (rows packed apart, a stored notification). */
-void pack_raw(msgpack_packer *pk, const void *bytes, size_t len);
+void ctlx_pack_raw(msgpack_packer *pk, const void *bytes, size_t len);
 /* A success reply's map up to the key `result`: its value is packed next. */
-void pack_ok_header(msgpack_packer *pk);
+void ctlx_pack_ok_header(msgpack_packer *pk);
 
 /* ---- the commands: pack the result into q->pk; 0, CTL_DEFERRED, or -1 with q->err set -- */
 
-int cmd_case_get(struct ctl_req *q);            /* ctlcase.c */
-int cmd_case_list(struct ctl_req *q);           /* ctlcase.c */
-int cmd_deadlines_list(struct ctl_req *q);      /* ctldeadline.c */
-int cmd_notifications_since(struct ctl_req *q); /* ctlnotify.c */
-int cmd_report_summary(struct ctl_req *q);      /* ctlreport.c: fills q->job, CTL_DEFERRED */
+int ctlx_cmd_case_get(struct ctl_req *q);            /* ctlcase.c */
+int ctlx_cmd_case_list(struct ctl_req *q);           /* ctlcase.c */
+int ctlx_cmd_deadlines_list(struct ctl_req *q);      /* ctldeadline.c */
+int ctlx_cmd_notifications_since(struct ctl_req *q); /* ctlnotify.c */
+int ctlx_cmd_report_summary(struct ctl_req *q);      /* ctlreport.c: fills q->job, CTL_DEFERRED */
 
 /* The report.summary job (ctlreport.c), for ctl_job_run: packs the whole reply, or returns
  * -1 with err set. */
-int run_report(struct store *st, const struct ctl_job *job, msgpack_packer *pk,
-	       struct proto_error *err);
+int ctlx_run_report(struct store *st, const struct ctl_job *job, msgpack_packer *pk,
+		    struct proto_error *err);
 
 #endif

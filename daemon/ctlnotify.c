@@ -7,9 +7,9 @@
 #define NOTES_MAX     1000
 
 /* notifications.since: the stored maps, byte for byte as the notifier published them. */
-int cmd_notifications_since(struct ctl_req *q)
+int ctlx_cmd_notifications_since(struct ctl_req *q)
 {
-	uint64_t after = arg(q, "seq")->via.u64, limit, last, n = 0;
+	uint64_t after = ctlx_arg(q, "seq")->via.u64, limit, last, n = 0;
 	uint8_t key[8];
 	msgpack_sbuffer rows;
 	msgpack_packer rpk;
@@ -19,7 +19,7 @@ int cmd_notifications_since(struct ctl_req *q)
 	MDB_val k = {sizeof(key), key}, v;
 	int rc = MDB_NOTFOUND;
 
-	if (arg_limit(q, NOTES_DEFAULT, NOTES_MAX, &limit) < 0)
+	if (ctlx_arg_limit(q, NOTES_DEFAULT, NOTES_MAX, &limit) < 0)
 		return -1;
 	if (store_meta_get_u64(q->env->st, q->txn, "notify_seq", &last) < 0 ||
 	    mdb_cursor_open(q->txn, q->env->st->dbi[DB_OUTBOX], &cur) != 0)
@@ -36,7 +36,7 @@ int cmd_notifications_since(struct ctl_req *q)
 			rc = -1;
 			break;
 		}
-		pack_raw(&rpk, v.mv_data, v.mv_size);
+		ctlx_pack_raw(&rpk, v.mv_data, v.mv_size);
 	}
 	mdb_cursor_close(cur);
 	if (rc != 0 && rc != MDB_NOTFOUND) {
@@ -48,8 +48,8 @@ int cmd_notifications_since(struct ctl_req *q)
 	msgpack_pack_map(q->pk, 2);
 	proto_pack_cstr(q->pk, "notifications");
 	msgpack_pack_array(q->pk, n);
-	pack_raw(q->pk, rows.data, rows.size);
-	pack_kv_u64(q->pk, "last_seq", last);
+	ctlx_pack_raw(q->pk, rows.data, rows.size);
+	ctlx_pack_kv_u64(q->pk, "last_seq", last);
 	msgpack_sbuffer_destroy(&rows);
 	return 0;
 }
