@@ -11,27 +11,27 @@
 
 /* ---- names ----------------------------------------------------------------------- */
 
-const char *const unit_names[] = {
+const char *const caserec_unit_names[] = {
     [DUR_MS] = "ms",
     [DUR_WD] = "wd",
     [DUR_MO] = "mo",
     [DUR_Y] = "y",
 };
-static_assert(sizeof(unit_names) / sizeof(unit_names[0]) == DUR_Y + 1,
+static_assert(sizeof(caserec_unit_names) / sizeof(caserec_unit_names[0]) == DUR_Y + 1,
 	      "every enum dur_unit has a stored name");
 
-const char *const task_names[] = {
+const char *const caserec_task_names[] = {
     [TASK_NONE] = "none",
     [TASK_OPEN] = "open",
     [TASK_DONE] = "done",
     [TASK_CANCELLED] = "cancelled",
 };
-static_assert(sizeof(task_names) / sizeof(task_names[0]) == TASK_COUNT,
+static_assert(sizeof(caserec_task_names) / sizeof(caserec_task_names[0]) == TASK_COUNT,
 	      "every enum wf_task_status has a stored name");
 
 static const char *task_name(enum wf_task_status t)
 {
-	return (unsigned)t < TASK_COUNT ? task_names[t] : task_names[TASK_NONE];
+	return (unsigned)t < TASK_COUNT ? caserec_task_names[t] : caserec_task_names[TASK_NONE];
 }
 
 /* ---- packing helpers ------------------------------------------------------------- */
@@ -259,7 +259,7 @@ static void pack_review_period(const struct wf_case *c, msgpack_packer *pk)
 	}
 	msgpack_pack_map(pk, 2);
 	pack_kv_u64(pk, "n", c->review_period.n);
-	pack_kv_cstr(pk, "unit", unit_names[c->review_period.unit]);
+	pack_kv_cstr(pk, "unit", caserec_unit_names[c->review_period.unit]);
 }
 
 /* ---- notes ------------------------------------------------------------------------------ */

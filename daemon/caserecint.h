@@ -8,8 +8,8 @@
 #include "wf.h"
 
 /* enum dur_unit's stored names (a review_period's unit) */
-extern const char *const unit_names[DUR_Y + 1];
+extern const char *const caserec_unit_names[DUR_Y + 1];
 /* enum wf_task_status's stored names (the vetting task's status) */
-extern const char *const task_names[TASK_COUNT];
+extern const char *const caserec_task_names[TASK_COUNT];
 
 #endif

@@ -212,12 +212,12 @@ static int dl_status_index(struct proto_str s)
 
 static int task_index(struct proto_str s)
 {
-	return name_index(s, task_names, TASK_COUNT);
+	return name_index(s, caserec_task_names, TASK_COUNT);
 }
 
 static int unit_index(struct proto_str s)
 {
-	return name_index(s, unit_names, DUR_Y + 1);
+	return name_index(s, caserec_unit_names, DUR_Y + 1);
 }
 
 static_assert(sizeof(enum proto_kind) == sizeof(int) && sizeof(enum wf_origin) == sizeof(int) &&
