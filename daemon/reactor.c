@@ -97,7 +97,7 @@ static void control_job_done(struct reactor *R)
 	router_send(R->control, &R->job_q, &out);
 	if (job.kind == CTL_JOB_BACKUP)
 		log_info("backup to %s finished", job.path);
-	request_close(&R->job_q);
+	router_request_close(&R->job_q);
 	msgpack_sbuffer_destroy(&out);
 }
 
@@ -229,7 +229,7 @@ static void write_cycle(struct reactor *R, bool read_intake)
 		if (intake_decode(R, q, now))
 			n++;
 		else
-			request_close(q);
+			router_request_close(q);
 	}
 	workset_take(&R->ws);
 	if (workset_ready(&R->ws, now)) {
@@ -260,7 +260,7 @@ static void write_cycle(struct reactor *R, bool read_intake)
 	for (size_t i = 0; i < n; i++) {
 		intake_answer(R, &R->reqs[i], r);
 		proto_event_release(&R->reqs[i].item.ev);
-		request_close(&R->reqs[i]);
+		router_request_close(&R->reqs[i]);
 	}
 }
 
@@ -303,7 +303,7 @@ static void control_cycle(struct reactor *R)
 		}
 		if (R->out.size)
 			router_send(R->control, &q, &R->out);
-		request_close(&q);
+		router_request_close(&q);
 	}
 }
 

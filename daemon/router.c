@@ -55,7 +55,7 @@ void *router_open(void *zctx, int type, const char *list, const char *what, int6
 	return s;
 }
 
-void request_close(struct request *q)
+void router_request_close(struct request *q)
 {
 	for (int i = 0; i < q->nroute; i++)
 		zmq_msg_close(&q->route[i]);

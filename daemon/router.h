@@ -39,6 +39,6 @@ void *router_open(void *zctx, int type, const char *list, const char *what, int6
 int router_recv(void *sock, struct request *q);
 /* Sends out on q's route, never blocking: a peer gone or stuck loses its reply. */
 void router_send(void *sock, struct request *q, const msgpack_sbuffer *out);
-void request_close(struct request *q);
+void router_request_close(struct request *q);
 
 #endif
