@@ -1,7 +1,9 @@
 /* ctlint: what the control commands' files share and nothing outside them uses (the
  * interface is ctl.h). ctl.c dispatches a request to a command as a struct ctl_req and
  * packs the reply's envelope around what the command packed. Its functions are
- * ctlx_*, so nm tells them from ctl.h's ctl_*. Not for other modules: include ctl.h. */
+ * ctlx_*, so nm tells them from ctl.h's ctl_*. The layers: ctl.c dispatches to the command
+ * files, which stand on ctlreply.c and ctlenv.h; none calls back up into ctl.c. Not for
+ * other modules: include ctl.h. */
 #ifndef CTLINT_H
 #define CTLINT_H
 
@@ -10,7 +12,7 @@
 
 #include <msgpack.h>
 
-#include "ctl.h"
+#include "ctlenv.h"
 #include "proto.h"
 #include "store.h"
 
@@ -26,7 +28,7 @@ struct ctl_req {
 	struct ctl_job *job; /* a deferred command */
 };
 
-/* ---- arguments and packing (ctl.c) ---------------------------------------------------- */
+/* ---- arguments and packing (ctlreply.c) ------------------------------------------------ */
 
 /* args.name, or NULL when absent (its type is checked by the command's table). */
 const msgpack_object *ctlx_arg(const struct ctl_req *q, const char *name);
