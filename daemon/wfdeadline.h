@@ -1,14 +1,14 @@
 /* wfdeadline: one deadline's plan (WORKFLOW.md "Deadlines"): when it opens and falls due,
  * which reminder comes next, when it breaches and escalates, and how an extension re-plans
- * it. Part of the engine (wf_dl_* of wf.h live here too); wf.c turns what happens here into
- * notifications and state changes. Pure: no I/O, no clock, no allocation. */
+ * it. Part of the engine (wf_dl_* of wfcase.h live here too); wf.c turns what happens here
+ * into notifications and state changes. Pure: no I/O, no clock, no allocation. */
 #ifndef WFDEADLINE_H
 #define WFDEADLINE_H
 
 #include <stdint.h>
 
 #include "policy.h"
-#include "wf.h"
+#include "wfcase.h"
 
 /* What firing a deadline at `now` did to it. */
 enum wfdl_fired {

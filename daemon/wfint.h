@@ -1,7 +1,9 @@
 /* wfint: what the engine's files share and nothing outside them uses (the interface is wf.h).
  * A step (struct wfx) carries the case, the input and the effects through a row of
- * wfrules.c or wfside.c; wf.c drives it, wfnotes.c builds its notifications. Its functions are
- * wfx_*, so nm tells them from wf.h's wf_*. Not for other modules: include wf.h. */
+ * wfrules.c or wfside.c; wf.c drives it, wfnotes.c builds its notifications, wfx.c holds
+ * the small readers and deadline steps they all use. Its functions are wfx_*, so nm tells
+ * them from wf.h's wf_*. The layers, top down: wf.c; wfrules.c, wfside.c; wfnotes.c; wfx.c;
+ * wfdeadline.c; the data of wfcase.h. Not for other modules: include wf.h. */
 #ifndef WFINT_H
 #define WFINT_H
 
@@ -13,7 +15,7 @@
 
 #include "policy.h"
 #include "proto.h"
-#include "wf.h"
+#include "wfcase.h"
 
 #define WF_SAME WF_STATE_COUNT /* a row's next state: the case stays where it is */
 
@@ -46,7 +48,7 @@ struct wfx {
 	bool full; /* a note or a deadline had no room: the step fails */
 };
 
-/* ---- small readers (wf.c) ------------------------------------------------------------ */
+/* ---- small readers (wfx.c) ----------------------------------------------------------- */
 
 /* A string object as a proto_str; {NULL, 0} when o is absent or not a string. */
 struct proto_str wfx_obj_str(const msgpack_object *o);
@@ -60,7 +62,7 @@ bool wfx_list_has(const char *list, const char *s, size_t len);
  * names of `is`; with `is` NULL, body.key is a flag that is true. No key: always. */
 bool wfx_body_is(const msgpack_object *body, const char *key, const char *is);
 
-/* ---- deadlines of states (wf.c) ------------------------------------------------------- */
+/* ---- deadlines of states (wfx.c) ------------------------------------------------------ */
 
 /* Opens the deadline of kind k from start, due after policy->due[k] (annual_review: the
  * case's review_period when it has one); x->full when the case has no room. */

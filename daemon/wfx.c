@@ -1,0 +1,92 @@
+/* wfx: what every step of the engine shares (see wfint.h): the small readers of a body and
+ * a case, and opening and meeting a case's deadline of a kind. Below the rows (wfrules.c,
+ * wfside.c), the notes (wfnotes.c) and the drivers (wf.c); above wfdeadline.c. */
+#include <string.h>
+
+#include "wfdeadline.h"
+#include "wfint.h"
+
+/* ---- small readers ------------------------------------------------------------------- */
+
+struct proto_str wfx_obj_str(const msgpack_object *o)
+{
+	if (!o || o->type != MSGPACK_OBJECT_STR)
+		return (struct proto_str){NULL, 0};
+	return (struct proto_str){o->via.str.ptr, o->via.str.size};
+}
+
+struct proto_str wfx_body_str(const struct wfx *x, const char *key)
+{
+	return wfx_obj_str(proto_map_get(x->ev->body, key));
+}
+
+/* A field of the subject as it now stands: subject.updated's fields over the original. */
+struct proto_str wfx_subject_str(const struct wf_case *c, const char *key)
+{
+	const msgpack_object *v = c->subject_update ? proto_map_get(c->subject_update, key) : NULL;
+
+	if (!v && c->subject)
+		v = proto_map_get(c->subject, key);
+	return wfx_obj_str(v);
+}
+
+/* Whether s is one of the names of list ("a|b|c"). */
+bool wfx_list_has(const char *list, const char *s, size_t len)
+{
+	for (const char *p = list; *p;) {
+		const char *end = strchr(p, '|');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+
+		if (n == len && memcmp(p, s, len) == 0)
+			return true;
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	return false;
+}
+
+/* A row's body condition: body.key is (a string), or holds (an array of strings), one of the
+ * names of `is`; with `is` NULL, body.key is a flag that is true. No key: always. */
+bool wfx_body_is(const msgpack_object *body, const char *key, const char *is)
+{
+	const msgpack_object *v;
+
+	if (!key)
+		return true;
+	if (!is)
+		return proto_flag(body, key);
+	if (!(v = proto_map_get(body, key)))
+		return false;
+	if (v->type == MSGPACK_OBJECT_STR)
+		return wfx_list_has(is, v->via.str.ptr, v->via.str.size);
+	if (v->type == MSGPACK_OBJECT_ARRAY)
+		for (uint32_t i = 0; i < v->via.array.size; i++) {
+			const msgpack_object *e = &v->via.array.ptr[i];
+
+			if (e->type == MSGPACK_OBJECT_STR &&
+			    wfx_list_has(is, e->via.str.ptr, e->via.str.size))
+				return true;
+		}
+	return false;
+}
+
+/* ---- deadlines of states --------------------------------------------------------------- */
+
+void wfx_open_kind(struct wfx *x, enum dl_kind k, uint64_t start)
+{
+	struct duration dur = x->p->due[k];
+
+	if (k == DL_ANNUAL_REVIEW && x->c->has_review_period)
+		dur = x->c->review_period;
+	if (!wfdl_open(x->c, k, start, dur, x->now, x->p))
+		x->full = true;
+}
+
+void wfx_meet_kind(struct wfx *x, enum dl_kind k)
+{
+	struct wf_deadline *d = wf_dl_find(x->c, k);
+
+	if (d)
+		wfdl_meet(d, x->now);
+}
