@@ -20,8 +20,9 @@
 
 /* Referred to the AA (mitigation disputed, or unanswered): the AA must allow representations,
  * and the escalation worker is to assign one. */
-static void enter_referred(struct wfx *x)
+static void enter_referred(struct wfx *x, uint64_t start)
 {
+	(void)start;
 	x->c->flags |= WFC_DISPUTED | WFC_ESCALATE;
 	x->c->flags &= ~(uint32_t)WFC_REPS_MADE;
 	x->c->aa[0] = '\0';
@@ -34,14 +35,16 @@ static void leave_referred(struct wfx *x)
 }
 
 /* A determination served: a new right of appeal, not yet used (WMP appeals). */
-static void enter_appeal_window(struct wfx *x)
+static void enter_appeal_window(struct wfx *x, uint64_t start)
 {
+	(void)start;
 	x->c->flags &= ~(uint32_t)WFC_APPEALED;
 }
 
 /* Closed, by any path: what is still running is cancelled (a breached one stays breached),
- * an open vetting task with it, and the retention clock starts ([retention] closed_case). */
-static void enter_closed(struct wfx *x)
+ * an open vetting task with it. The retention clock then starts from the closing's `at`, as
+ * every deadline runs from the event that opens it ([retention] closed_case). */
+static void enter_closed(struct wfx *x, uint64_t start)
 {
 	for (uint32_t i = 0; i < x->c->n_dl; i++)
 		wfdl_cancel(&x->c->dl[i], x->now);
@@ -49,11 +52,10 @@ static void enter_closed(struct wfx *x)
 		x->c->vetting.status = TASK_CANCELLED;
 		x->c->vetting.done_at = x->now;
 	}
-	x->c->closed_at = x->now;
-	wfx_open_kind(x, DL_RETENTION, x->now);
+	x->c->closed_at = start;
 }
 
-static void (*const on_enter[WF_STATE_COUNT])(struct wfx *) = {
+static void (*const on_enter[WF_STATE_COUNT])(struct wfx *, uint64_t start) = {
     [WF_REFERRED_TO_AA] = enter_referred,
     [WF_APPEAL_WINDOW] = enter_appeal_window,
     [WF_CLOSED] = enter_closed,
@@ -78,9 +80,9 @@ static void transition(struct wfx *x, enum wf_state to, uint64_t start)
 		on_leave[from](x);
 	c->state = to;
 	if (on_enter[to])
-		on_enter[to](x);
+		on_enter[to](x, start);
 	for (int k = 0; k < DL_COUNT; k++)
-		if (policy_dl_rule(k)->opens_on == to && to != WF_CLOSED)
+		if (policy_dl_rule(k)->opens_on == to)
 			wfx_open_kind(x, k, start);
 	if (from == WF_NONE) {
 		wfx_notify(x, "case.opened");

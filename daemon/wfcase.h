@@ -26,8 +26,8 @@ int wf_dl_status_parse(const char *s, size_t len);
  * of a kind. It opens when the case enters the state of its policy row (opens_on), from the
  * event's `at`, due after policy->due[kind] (annual_review: the case's review_period when it
  * has one); review opens on review.requested, vetting_review with a vetting task, retention
- * on closing from `now`. It is met (done_at = now) when the case leaves that state; review
- * by review.completed, vetting_review by vetting.reviewed. Closing, by any path, cancels
+ * on closing, from the closing's `at`. It is met (done_at = now) when the case leaves that state;
+ * review by review.completed, vetting_review by vetting.reviewed. Closing, by any path, cancels
  * every live one. Reminders: policy->reminders (none for a kind whose row says so), each at
  * cal_sub(due_at, offset), before due_at. They are tracked by time, not by their place in
  * the list, so that a SIGHUP that changes the offsets never sends one twice: those at or

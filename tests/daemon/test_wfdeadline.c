@@ -698,6 +698,24 @@ static void closing_cancels_what_runs_and_opens_retention(void **state)
 	free_walk(w);
 }
 
+/* "A deadline ... runs from the event's at": a closing recorded a day late counts its
+ * retention from when the case was closed, not from when the daemon heard of it. */
+static void retention_runs_from_the_closing_at(void **state)
+{
+	struct walk *w = new_walk("");
+	uint64_t at = T0 + 39 * MS_DAY;
+
+	(void)state;
+	walk_to(w, WF_AWAITING_ASSESSMENT);
+	w->now = T0 + 40 * MS_DAY;
+	walk_ok(w, "{'type':'case.closed'," EV_PSD ",'at':%llu,'body':{'reason':'withdrawn'}}",
+		ULL(at));
+	assert_int_equal(live(w, DL_RETENTION)->start, at);
+	assert_int_equal(live(w, DL_RETENTION)->due_at, due_after(w, at, YEARS(6)));
+	assert_int_equal(w->c.closed_at, at);
+	free_walk(w);
+}
+
 /* The deadline worker leaves retention alone; the retention worker disposes at due time:
  * personal data goes, a tombstone stays. */
 static void retention_disposes_personal_data_at_its_due_time(void **state)
@@ -782,6 +800,7 @@ int main(void)
 	    cmocka_unit_test(extending_a_breached_deadline_replans_its_breach),
 	    cmocka_unit_test(extending_the_appeal_window_moves_its_closing),
 	    cmocka_unit_test(closing_cancels_what_runs_and_opens_retention),
+	    cmocka_unit_test(retention_runs_from_the_closing_at),
 	    cmocka_unit_test(retention_disposes_personal_data_at_its_due_time),
 	    cmocka_unit_test(the_record_keeps_at_most_wf_dl_max_deadlines),
 	};
