@@ -123,6 +123,25 @@ static int time_index(struct store *st, MDB_txn *txn, enum store_db db, const ch
 	return put_key(st, txn, db, ta, ref, k, "", 0);
 }
 
+/* The timer time case_deadlines holds for a live deadline; for a store written before it
+ * held one, the time the policy gives. */
+static int stored_fire(struct store *st, MDB_txn *txn, const char *ref, enum dl_kind k,
+		       const struct wf_deadline *d, const struct policy *p, uint64_t *ret)
+{
+	uint8_t key[PROTO_CASE_MAX + 1];
+	MDB_val v;
+	int r = store_get(st, txn, DB_CASE_DEADLINES, key, case_key(key, ref, k), &v);
+
+	if (r == 0 && v.mv_size == DLX_CASE_VAL) {
+		*ret = store_get_be64((const uint8_t *)v.mv_data + 8);
+		return 0;
+	}
+	if (r < 0 && r != -ENOENT)
+		return r;
+	*ret = wf_dl_next(d, p);
+	return 0;
+}
+
 static bool overdue(const struct wf_deadline *d)
 {
 	return d && d->status == DLS_BREACHED;
@@ -140,11 +159,13 @@ int dlindex_update(struct store *st, MDB_txn *txn, const struct wf_case *before,
 	live_by_kind(after, la);
 	for (int k = 0; k < DL_COUNT; k++) {
 		const struct wf_deadline *b = lb[k], *a = la[k];
-		uint64_t tb = b ? wf_dl_next(b, p) : UINT64_MAX;
-		uint64_t ta = a ? wf_dl_next(a, p) : UINT64_MAX;
+		uint64_t tb = UINT64_MAX, ta = a ? wf_dl_next(a, p) : UINT64_MAX;
 
 		if (!a && !b)
 			continue;
+		/* where its timer is now: set under whatever policy was in force then (SIGHUP) */
+		if (b && k != DL_RETENTION && (r = stored_fire(st, txn, ref, k, b, p, &tb)) < 0)
+			return r;
 		if (k == DL_RETENTION) {
 			r = time_index(st, txn, DB_DISPOSALS, ref, k, b ? b->due_at : UINT64_MAX,
 				       a ? a->due_at : UINT64_MAX, &delta->disposals_added);

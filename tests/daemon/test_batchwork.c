@@ -393,6 +393,43 @@ static void test_the_replan_pass_moves_every_timer_in_bounded_steps(void **state
 	walk_free(&other);
 }
 
+/* SIGHUP: an event on a case before the replan pass reaches it moves the timer from where it
+ * really is (case_deadlines), not from where the new policy would have put it: no timer is
+ * left behind. */
+static void test_an_event_after_a_reload_leaves_no_timer_behind(void **state)
+{
+	struct fx *f = *state;
+	struct batch_item it = apply_json(f, T0, NULL, EV_DECL), it2 = {0}, *items[1] = {&it2};
+	struct evjson e;
+	struct proto_error err;
+	struct walk other;
+	struct work_item w;
+	MDB_txn *txn = NULL;
+	MDB_stat st;
+
+	accepted(&it);
+	walk_init(&other, "[deadlines]\nreminders = 3d,2h\n", T0);
+	assert_int_equal(evjson_decode(&e, T0 + DAY, it.case_ref, &err, "%s", EV_MANAGER_REVIEWED),
+			 0);
+	it2.ev = e.ev;
+	{
+		struct batch_input in = {
+		    .items = items, .n = 1, .policy = &other.p, .now_ms = T0 + DAY};
+
+		assert_int_equal(batch_run(&f->d->st, &in, NULL), 0);
+	}
+	accepted(&it2);
+	evjson_release(&e);
+	/* one live deadline (psd_assessment), one timer, and it is not the old one */
+	assert_int_equal(store_begin(&f->d->st, true, &txn), 0);
+	assert_int_equal(mdb_stat(txn, f->d->st.dbi[DB_TIMERS], &st), 0);
+	assert_int_equal(st.ms_entries, 1);
+	store_abort(&txn);
+	assert_true(first_entry(f, DB_TIMERS, &w));
+	assert_int_equal(w.kind, DL_PSD_ASSESSMENT);
+	walk_free(&other);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -404,6 +441,7 @@ int main(void)
 	    T(test_retention_leaves_a_tombstone_and_a_whole_chain),
 	    T(test_a_damaged_case_record_does_not_stop_the_batch),
 	    T(test_the_replan_pass_moves_every_timer_in_bounded_steps),
+	    T(test_an_event_after_a_reload_leaves_no_timer_behind),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
