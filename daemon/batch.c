@@ -478,6 +478,9 @@ static int replan_some(struct batch_ctx *b, const struct batch_input *in)
 	}
 	b->res.replan_done = mrc == MDB_NOTFOUND;
 	rc = mrc == 0 || mrc == MDB_NOTFOUND ? 0 : store_errno(mrc);
+	/* the pass ended: every timer now stands where this policy puts it */
+	if (rc == 0 && b->res.replan_done)
+		rc = store_meta_put_u64(b->st, b->txn, "timer_policy", in->replan_fp);
 out:
 	mdb_cursor_close(cur);
 	return rc;

@@ -20,7 +20,9 @@
  *   deadlines_open                live deadlines, retention excluded
  *   deadlines_overdue             live deadlines that have been breached
  *   aa_open:NAME                  cases assigned to the AA NAME and still referred_to_aa
- *   ctr:NA:2026                   the last case reference number given, per kind and year */
+ *   ctr:NA:2026                   the last case reference number given, per kind and year
+ *   timer_policy                  policy_timer_fingerprint of the policy the timers were last
+ *                                 all placed under (a replan pass ended under it) */
 
 enum batch_status { BATCH_ACCEPTED, BATCH_DUPLICATE, BATCH_REJECTED };
 
@@ -60,6 +62,7 @@ struct batch_input {
 	const uint8_t *replan_after;
 	size_t replan_after_len;
 	size_t replan_max;
+	uint64_t replan_fp; /* written to meta timer_policy when the pass ends in this batch */
 };
 
 /* Applies and commits the input. Returns 0 when the transaction is durable (each item's

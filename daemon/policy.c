@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "bodyparts.h" /* proto_vetting_levels: the levels a subject's `vetting` may hold */
 
 /* ---- the rules: WORKFLOW.md "Deadlines", one row per kind, in its order ---------------- */
@@ -292,4 +294,37 @@ void policy_free(struct policy *p)
 {
 	cal_free(&p->cal);
 	*p = (struct policy){0};
+}
+
+static void fp_duration(crypto_generichash_state *h, struct duration d)
+{
+	uint8_t b[9];
+
+	for (int i = 0; i < 8; i++)
+		b[i] = (uint8_t)(d.n >> (8 * i));
+	b[8] = (uint8_t)d.unit;
+	crypto_generichash_update(h, b, sizeof(b));
+}
+
+uint64_t policy_timer_fingerprint(const struct policy *p)
+{
+	crypto_generichash_state h;
+	uint8_t out[8];
+	uint64_t fp = 0;
+
+	crypto_generichash_init(&h, NULL, 0, sizeof(out));
+	for (size_t i = 0; i < p->n_reminders; i++)
+		fp_duration(&h, p->reminders[i]);
+	fp_duration(&h, p->escalation_interval);
+	for (size_t i = 0; i < p->cal.n; i++) {
+		uint8_t b[4];
+
+		for (int j = 0; j < 4; j++)
+			b[j] = (uint8_t)((uint32_t)p->cal.holidays[i] >> (8 * j));
+		crypto_generichash_update(&h, b, sizeof(b));
+	}
+	crypto_generichash_final(&h, out, sizeof(out));
+	for (int i = 0; i < 8; i++)
+		fp = fp << 8 | out[i];
+	return fp | 1; /* never 0: a store that never recorded one reads 0 */
 }

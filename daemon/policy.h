@@ -66,4 +66,9 @@ void policy_free(struct policy *p);
  * identified; false for an unknown or absent level. */
 bool policy_vetting_review(const struct policy *p, struct proto_str level);
 
+/* A fingerprint of what places a live deadline's timers (the reminders, the escalation
+ * interval, the holiday calendar), so that a start can tell whether the timers in the store
+ * were set under other settings and must be replanned. Due times are stored, not in it. */
+uint64_t policy_timer_fingerprint(const struct policy *p);
+
 #endif

@@ -191,6 +191,21 @@ static void intake_answer(struct reactor *R, struct request *q, int batch_rc)
 	}
 }
 
+/* Timers already set follow the reminders, escalation interval and holidays now in force: a
+ * pass over every live deadline, a bounded share a batch, moves them (due times stay as they
+ * were). It starts at SIGHUP and at start-up when the store's timers were placed under other
+ * settings (meta timer_policy: a restart with an edited config, or a pass a crash cut
+ * short); it is idempotent, so a pass started again from the beginning is harmless. */
+static void replan_start(struct reactor *R, const char *why)
+{
+	R->replan.active = true;
+	R->replan.after_len = 0;
+	R->replan.moved = 0;
+	log_notice("%s: replanning the deadline timers under the reminders and escalation "
+		   "interval in force",
+		   why);
+}
+
 /* The replan pass goes on where this batch left it, or ends. */
 static void replan_advance(struct reactor *R, const struct batch_result *res)
 {
@@ -200,8 +215,8 @@ static void replan_advance(struct reactor *R, const struct batch_result *res)
 	if (!res->replan_done)
 		return;
 	R->replan.active = false;
-	log_notice("SIGHUP: %llu deadline timers moved to the new reminders and escalation "
-		   "interval",
+	log_notice("replan: %llu deadline timers moved to the reminders and escalation interval "
+		   "in force",
 		   (unsigned long long)R->replan.moved);
 }
 
@@ -240,6 +255,7 @@ static void write_cycle(struct reactor *R, bool read_intake)
 		in.replan_after = R->replan.after;
 		in.replan_after_len = R->replan.after_len;
 		in.replan_max = REPLAN_PER_BATCH;
+		in.replan_fp = policy_timer_fingerprint(&R->policy);
 	}
 	if (n == 0 && in.n_work == 0 && in.replan_max == 0)
 		return;
@@ -341,12 +357,8 @@ static void reload_policy(struct reactor *R)
 	}
 	policy_free(&R->policy);
 	R->policy = p;
-	/* timers already set follow the new reminders and interval: a pass over every live
-	 * deadline, a bounded share a batch, moves them (due times stay as they were) */
-	R->replan.active = true;
-	R->replan.after_len = 0;
-	R->replan.moved = 0;
 	log_notice("SIGHUP: policy reloaded from %s", R->cfg->path);
+	replan_start(R, "SIGHUP");
 }
 
 static void on_signal(struct reactor *R)
@@ -393,15 +405,18 @@ static int signals_open(void)
 static int start_workers(struct reactor *R)
 {
 	MDB_txn *txn = NULL;
-	uint64_t seq = 0;
+	uint64_t seq = 0, fp = 0;
 	int r;
 
 	if ((r = store_begin(&R->st, true, &txn)) < 0 ||
-	    (r = store_meta_get_u64(&R->st, txn, "notify_seq", &seq)) < 0) {
+	    (r = store_meta_get_u64(&R->st, txn, "notify_seq", &seq)) < 0 ||
+	    (r = store_meta_get_u64(&R->st, txn, "timer_policy", &fp)) < 0) {
 		store_abort(&txn);
-		return log_errno(LOG_ERR, r, "store: reading notify_seq");
+		return log_errno(LOG_ERR, r, "store: reading notify_seq and timer_policy");
 	}
 	store_abort(&txn);
+	if (fp != policy_timer_fingerprint(&R->policy))
+		replan_start(R, "start");
 	R->ws_started = true;
 	if (workset_start(&R->ws, &R->st, R->zctx, R->cfg->notify_endpoint, seq,
 			  R->cfg->batch_max) < 0)

@@ -364,6 +364,22 @@ class Deadlines(DaemonTestCase):
         self.assertLess(up["at"] - breach["at"], 60 * 1000)
         d.wait_until("the replan pass logged", lambda: "deadline timers moved" in d.log())
 
+    def test_restart_with_an_edited_interval_moves_timers_already_set(self):
+        # The same as a reload, across a restart: the store knows which settings its timers
+        # were placed under (meta timer_policy), and a start under others replans them.
+        d, sub = self.daemon("replan-restart", manager_review="1s", escalation_interval="1h")
+        f = Flow(self, d, declaration(at=now_ms()))
+        breach = sub.wait_for("deadline.breached", f.ref, timeout=wait_s(1000 + 4000))
+        d.sigterm()
+        d.sections["deadlines"]["escalation_interval"] = "1s"
+        d.write_config()
+        d.start()
+        d.wait_until("an escalation after the restart",
+                     lambda: [n for n in d.notes_for(f.ref) if n["topic"] == "deadline.escalated"])
+        up = [n for n in d.notes_for(f.ref) if n["topic"] == "deadline.escalated"][0]
+        self.assertEqual(up["deadline"]["due_at"], breach["deadline"]["due_at"])
+        self.assertLess(up["at"] - breach["at"], 60 * 1000)
+
 
 if __name__ == "__main__":
     unittest.main()
