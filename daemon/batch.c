@@ -179,6 +179,14 @@ static int aa_counter_add(struct batch_ctx *b, const char *aa, int64_t d)
 	return store_meta_put_u64(b->st, b->txn, name, d < 0 && n == 0 ? 0 : n + (uint64_t)d);
 }
 
+static bool names_someone(const struct wf_note *n)
+{
+	for (uint32_t i = 0; i < n->n_to && i < WF_TO_MAX; i++)
+		if (n->to[i].id.len)
+			return true;
+	return false;
+}
+
 /* Writes what a step changed: its notifications to the outbox (their seqs kept in the case,
  * for retention), the record, the deadline indexes, the counters. before is NULL for a new
  * case. */
@@ -195,10 +203,12 @@ static int write_step(struct batch_ctx *b, const struct wf_case *before, struct 
 				&b->notes)) < 0)
 		return rc;
 	b->res.notes += fx->n;
+	/* only those naming someone: retention has nothing to take from the others, and a case
+	 * escalating for years must not carry every seq */
 	r->n_added_notes = 0;
-	for (uint64_t seq = first; seq <= b->ctrs[C_NOTIFY_SEQ] && r->n_added_notes < WF_NOTES_MAX;
-	     seq++)
-		r->added_notes[r->n_added_notes++] = seq;
+	for (uint32_t i = 0; i < fx->n && i < WF_NOTES_MAX; i++)
+		if (names_someone(&fx->note[i]))
+			r->added_notes[r->n_added_notes++] = first + i;
 	if ((rc = put_case(b, r, !before)) < 0 ||
 	    (rc = dlindex_update(b->st, b->txn, before, c, b->policy, b->now_ms, &d)) < 0)
 		return rc;

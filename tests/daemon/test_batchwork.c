@@ -115,6 +115,28 @@ static void load(struct fx *f, const char *ref, struct case_rec *r, MDB_txn **tx
 	assert_int_equal(caserec_load(r, v.mv_data, v.mv_size), 0);
 }
 
+static int count_note(uint64_t seq, void *arg)
+{
+	(void)seq;
+	++*(unsigned *)arg;
+	return 0;
+}
+
+static void load(struct fx *f, const char *ref, struct case_rec *r, MDB_txn **txn);
+
+static unsigned notes_kept(struct fx *f, const char *ref)
+{
+	struct case_rec r;
+	MDB_txn *txn;
+	unsigned n = 0;
+
+	load(f, ref, &r, &txn);
+	assert_int_equal(caserec_notes_each(&r, count_note, &n), 0);
+	caserec_release(&r);
+	store_abort(&txn);
+	return n;
+}
+
 /* "Each reminder, breach and escalation is emitted exactly once, across crashes and
  * restarts": a due timer handed over twice (a worker that resent after a crash) fires once. */
 static void test_a_due_timer_fires_once_however_often_it_is_handed_over(void **state)
@@ -149,6 +171,17 @@ static void test_a_due_timer_fires_once_however_often_it_is_handed_over(void **s
 	assert_int_equal(res.fired, 1);
 	assert_int_equal(meta(f, "deadlines_overdue"), 1);
 	assert_int_equal(meta(f, "deadlines_open"), 1);
+	/* the case keeps the seqs of notes naming someone (retention redacts them): the breach
+	 * names the line manager; an escalation, to head_of_psd by role alone, adds none */
+	{
+		unsigned kept = notes_kept(f, it.case_ref);
+
+		assert_true(kept >= 2); /* case.opened, the reminder, the breach */
+		assert_true(first_entry(f, DB_TIMERS, &w));
+		assert_int_equal(run_work(f, w.t, &w, 1).fired, 1);
+		assert_int_equal(meta(f, "notify_seq"), seq + 3);
+		assert_int_equal(notes_kept(f, it.case_ref), kept);
+	}
 }
 
 /* SIGHUP: a timer planned under the old reminders finds nothing due under the new ones and
