@@ -15,8 +15,10 @@ enum wfdl_fired {
 	WFDL_NOTHING,    /* nothing was due */
 	WFDL_REMINDER,   /* the latest reminder whose time has come (earlier ones skipped) */
 	WFDL_BREACH,     /* at due, DLA_BREACH: status breached, level 0, breached_at set */
-	WFDL_ESCALATION, /* level raised to the whole intervals elapsed since breached_at (also a
-			  * breach fired so late that a level is already reached) */
+	WFDL_ESCALATION, /* level raised to the whole intervals elapsed since breached_at: only
+			  * the latest level reached is sent. A breach fired so late that a level is
+			  * already reached is WFDL_BREACH first; the escalation is due at once
+			  * after */
 	WFDL_AT_DUE,     /* at due, any other action: the caller runs it and meets the deadline */
 };
 
