@@ -19,19 +19,20 @@
 /* ---- entering and leaving states --------------------------------------------------------- */
 
 /* Referred to the AA (mitigation disputed, or unanswered): the AA must allow representations,
- * and the escalation worker is to assign one. */
+ * and the escalation worker is to assign one. A referral for want of an answer is marked by
+ * the at-due row that makes it (WFC_UNANSWERED), after this. */
 static void enter_referred(struct wfx *x, uint64_t start)
 {
 	(void)start;
 	x->c->flags |= WFC_DISPUTED | WFC_ESCALATE;
-	x->c->flags &= ~(uint32_t)WFC_REPS_MADE;
+	x->c->flags &= ~(uint32_t)(WFC_REPS_MADE | WFC_UNANSWERED);
 	x->c->aa[0] = '\0';
 }
 
-/* A case that left the AA no longer waits for an assignment. */
+/* A case that left the AA no longer waits for an assignment, nor for a late answer. */
 static void leave_referred(struct wfx *x)
 {
-	x->c->flags &= ~(uint32_t)WFC_ESCALATE;
+	x->c->flags &= ~(uint32_t)(WFC_ESCALATE | WFC_UNANSWERED);
 }
 
 /* A determination served: a new right of appeal, not yet used (WMP appeals). */
@@ -104,15 +105,16 @@ static const struct at_due_row {
 	uint32_t states;    /* the case must be in one of them (it is: the deadline is live) */
 	enum wf_state next; /* or WF_SAME */
 	const char *topic;  /* emitted after the change, or NULL */
+	uint32_t flags;     /* enum wf_case_flag: set on the case after the change */
 } at_due_rows[] = {
     /* "NOT a breach: mitigation is taken as not agreed, and the case is referred to the AA as
-     * if disputed" */
-    {DLA_REFER_AA, S(MITIGATION_PROPOSED), WF_REFERRED_TO_AA, NULL},
+     * if disputed"; not a dispute, so an answer dated in time may still come (wfrules.c) */
+    {DLA_REFER_AA, S(MITIGATION_PROPOSED), WF_REFERRED_TO_AA, NULL, WFC_UNANSWERED},
     /* "a window, not a breach: when it closes, the AA may determine". No topic of
      * PROTOCOL.md says it, so nothing is sent: the AA's own deadline runs on. */
-    {DLA_WINDOW, S(REFERRED_TO_AA), WF_SAME, NULL},
+    {DLA_WINDOW, S(REFERRED_TO_AA), WF_SAME, NULL, 0},
     /* "when it closes, the case goes to conditions_active (appeal.window_closed)" */
-    {DLA_APPEAL_CLOSES, S(APPEAL_WINDOW), WF_CONDITIONS_ACTIVE, "appeal.window_closed"},
+    {DLA_APPEAL_CLOSES, S(APPEAL_WINDOW), WF_CONDITIONS_ACTIVE, "appeal.window_closed", 0},
 };
 
 static void at_due(struct wfx *x, enum dl_action action)
@@ -124,6 +126,7 @@ static void at_due(struct wfx *x, enum dl_action action)
 			continue;
 		if (r->next != WF_SAME)
 			transition(x, r->next, x->now);
+		x->c->flags |= r->flags;
 		if (r->topic)
 			wfx_notify(x, r->topic);
 		return;
@@ -218,7 +221,7 @@ int wf_apply(struct wf_case *c, const struct proto_event *ev, uint64_t now, cons
 	struct wfx x = {.c = c, .ev = ev, .now = now, .p = p, .fx = fx};
 
 	fx->n = 0;
-	if (!(x.rule = wfx_find_rule(ev, err)) || check_rule(&x, err) < 0)
+	if (!(x.rule = wfx_find_rule(ev, c->state, err)) || check_rule(&x, err) < 0)
 		return -1;
 	if (x.rule->act)
 		x.rule->act(&x);

@@ -23,7 +23,11 @@
  * appeal_window or conditions_active), invalid_transition naming the state (also:
  * aa.determined on a disputed case while the representations window is open at `at` and
  * none were made; mitigation.agreed or mitigation.disputed with `at` at or after the
- * mitigation_response deadline's due time, even before the worker has fired it;
+ * mitigation_response deadline's due time, even before the worker has fired it, and in
+ * referred_to_aa unless the worker referred the case because that deadline ran out
+ * (WFC_UNANSWERED), `at` is before its due time and no representations were made: then
+ * mitigation.agreed withdraws the referral (its deadlines cancelled) and goes to
+ * awaiting_aa_approval, and mitigation.disputed is recorded with no change of state;
  * vetting.reviewed with no open vetting task; deadline.extended of a kind
  * with no live deadline; appeal.lodged with `at` before the last appeal window's start, when
  * the determination was served; appeal.lodged when WFC_APPEALED says that determination
@@ -32,7 +36,8 @@
  * case.state_changed), else case.state_changed on a real change (re-entering conditions_active
  * after a review with no change renews the annual review, and says nothing), case.closed with its
  * reason, and the side effects of WORKFLOW.md. Entering referred_to_aa sets WFC_DISPUTED |
- * WFC_ESCALATE and clears WFC_REPS_MADE and aa; leaving it clears WFC_ESCALATE. fx is reset first.
+ * WFC_ESCALATE and clears WFC_REPS_MADE, WFC_UNANSWERED and aa; leaving it clears WFC_ESCALATE
+ * and WFC_UNANSWERED. fx is reset first.
  * Fails with unavailable when WF_DL_MAX deadlines are all live (never in practice: a case has a
  * handful live; the oldest done ones make room).
  * For an opening event c is zeroed by the caller (state WF_NONE);
@@ -44,16 +49,20 @@ int wf_apply(struct wf_case *c, const struct proto_event *ev, uint64_t now, cons
 	     struct wf_effects *fx, struct proto_error *err);
 
 /* The deadline worker found c's deadline of kind k due at `now`: sends the reminder,
- * breach or escalation that is due (only the latest one: earlier ones are stale), or runs
- * its at-due action. Returns 1 when it changed c, 0 when nothing was due (a stale request:
- * the deadline was met, or already fired). Breach: status breached, breached_at = its due
- * time, or its opening when it was already past then (WORKFLOW.md: only such a deadline
- * "counts its escalations from that breach"); fired late (the daemon was down), it sends
- * only the level reached by now (deadline.escalated when that is above 0). Escalation:
- * level = the whole escalation_intervals since breached_at. At-due actions
- * (met, no breach): mitigation_response refers the case to the AA as if disputed;
- * representations closes, with no state change and no note (no topic says it); appeal_window
- * moves the case to conditions_active (appeal.window_closed). fx is reset first. */
+ * breach or escalation that is due, or runs its at-due action. Latest only (see wfcase.h):
+ * after downtime, the reminders and escalation levels whose time passed while the daemon
+ * was down are not sent one by one; only the latest due action is, each at most once.
+ * Returns 1 when it changed c, 0 when nothing was due (a stale request: the deadline was
+ * met, or already fired). Breach: status breached, level 0, breached_at = its due time, or
+ * its opening when it was already past then (WORKFLOW.md: only such a deadline "counts its
+ * escalations from that breach"); fired late (the daemon was down), it is still
+ * deadline.breached to its owner, and the escalation level reached meanwhile is due at
+ * once after it (the next wf_fire). Escalation: level = the whole escalation_intervals
+ * since breached_at (deadline.escalated, that level only). At-due actions (met, no
+ * breach): mitigation_response refers the case to the AA as if disputed, marked
+ * WFC_UNANSWERED; representations closes, with no state change and no note (no topic says
+ * it); appeal_window moves the case to conditions_active (appeal.window_closed). fx is
+ * reset first. */
 int wf_fire(struct wf_case *c, enum dl_kind k, uint64_t now, const struct policy *p,
 	    struct wf_effects *fx);
 

@@ -36,7 +36,13 @@ int wf_dl_status_parse(const char *s, size_t len);
  * it to the time of the latest reminder it handled. deadline.extended moves due_at and
  * re-plans it ("reminders and breach re-planned"): it is open again (a breached one is no
  * longer overdue, level 0), reminded_until = now so only the reminders still ahead fire,
- * and it breaches at its new due time. */
+ * and it breaches at its new due time.
+ * Latest only: each reminder, breach and escalation is sent at most once, and only the latest
+ * one due is sent. After downtime, the reminders and escalation levels whose time passed
+ * while the daemon was down are not sent one by one: of the reminders only the latest due is
+ * sent (none when the due time has passed too: the breach, or a window's at-due action, is
+ * then the latest), the others counted as handled; a breach fired late still goes to its
+ * owner, then only the escalation level reached by now follows at once, not each one before. */
 struct wf_deadline {
 	enum dl_kind kind;
 	enum dl_status status;
@@ -71,6 +77,11 @@ enum wf_case_flag {
 	 * appeal.lodged, cleared when a determination is served (entering appeal_window). It
 	 * marks the appeal by the order of events, not by the times they carry. */
 	WFC_APPEALED = 1u << 5,
+	/* Referred to the AA because mitigation_response ran out, not by a dispute: an answer
+	 * dated before that due time may still be heard (wfrules.c). Set by that at-due action
+	 * once the case is in referred_to_aa (entering clears it); cleared on leaving, and by a
+	 * dispute so heard. */
+	WFC_UNANSWERED = 1u << 6,
 };
 
 /* A case as the engine sees it. Scalars are the engine's; msgpack parts are borrowed, from

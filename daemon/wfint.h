@@ -69,6 +69,9 @@ bool wfx_body_is(const msgpack_object *body, const char *key, const char *is);
 void wfx_open_kind(struct wfx *x, enum dl_kind k, uint64_t start);
 /* Meets the live deadline of kind k, if any, at x->now. */
 void wfx_meet_kind(struct wfx *x, enum dl_kind k);
+/* Cancels, at x->now, the live deadlines that state s opened (their policy row's opens_on):
+ * for a row that withdraws what s asked for, so that leaving s does not meet them. */
+void wfx_cancel_state(struct wfx *x, enum wf_state s);
 
 /* ---- notifications (wfnotes.c) -------------------------------------------------------- */
 
@@ -86,10 +89,12 @@ void wfx_notify_outcome(struct wfx *x, const char *topic, struct proto_str outco
 
 /* ---- the rows (wfrules.c, wfside.c) --------------------------------------------------- */
 
-/* The row of WORKFLOW.md's events table for ev: its type, and the first `when` its body
- * meets. NULL with err set: unknown_type (no row of the type), invalid_field (no row for the
- * body's value). */
-const struct wf_rule *wfx_find_rule(const struct proto_event *ev, struct proto_error *err);
+/* The row of WORKFLOW.md's events table for ev on a case in `state`: the first of its type
+ * whose `when` the body meets and whose states hold `state`; when none holds it, the first
+ * whose `when` the body meets (the driver then refuses it, naming the state). NULL with err
+ * set: unknown_type (no row of the type), invalid_field (no row for the body's value). */
+const struct wf_rule *wfx_find_rule(const struct proto_event *ev, enum wf_state state,
+				    struct proto_error *err);
 /* Runs the side effects of the event being applied, after it has moved the case. */
 void wfx_side_effects(struct wfx *x);
 

@@ -121,6 +121,24 @@ static int appeal_allowed(const struct wfx *x, struct proto_error *err)
 			  wf_state_name(x->c->state), why);
 }
 
+/* invalid_transition for the event being applied, naming the state and why. */
+static int refused_because(const struct wfx *x, struct proto_error *err, const char *why)
+{
+	return proto_fail(err, PROTO_INVALID_TRANSITION,
+			  "type: %s is not allowed while the case is %s: %s", x->ev->type->name,
+			  wf_state_name(x->c->state), why);
+}
+
+/* An answer to the proposed mitigation dated at or after d's due time. */
+static int mitigation_ran_out(const struct wfx *x, const struct wf_deadline *d,
+			      struct proto_error *err)
+{
+	return proto_fail(err, PROTO_INVALID_TRANSITION,
+			  "type: %s is not allowed while the case is %s: the time to answer the "
+			  "proposed mitigation ran out at %s; the case is referred to the AA",
+			  x->ev->type->name, wf_state_name(x->c->state), iso(d->due_at).s);
+}
+
 /* mitigation_response: "NOT a breach: mitigation is taken as not agreed, and the case is
  * referred to the AA as if disputed". Judged by the answer's at, so the outcome does not
  * depend on whether the deadline worker has fired yet. */
@@ -130,10 +148,29 @@ static int mitigation_answered_in_time(const struct wfx *x, struct proto_error *
 
 	if (!d || x->ev->at < d->due_at)
 		return 0;
-	return proto_fail(err, PROTO_INVALID_TRANSITION,
-			  "type: %s is not allowed while the case is %s: the time to answer the "
-			  "proposed mitigation ran out at %s; the case is referred to the AA",
-			  x->ev->type->name, wf_state_name(x->c->state), iso(d->due_at).s);
+	return mitigation_ran_out(x, d, err);
+}
+
+/* mitigation_response, once the worker has fired it: still judged by the answer's at. The
+ * case was referred because the time ran out (WFC_UNANSWERED), not by a dispute; an answer
+ * dated before that due time is heard though it arrives after the referral, as an appeal
+ * lodged in time is after its window closed, so long as nothing has happened on the AA side
+ * since: no representations (WFC_REPS_MADE), no determination (it would have moved the case
+ * on). An AA already assigned is no bar. */
+static int mitigation_answered_in_time_after_referral(const struct wfx *x, struct proto_error *err)
+{
+	const struct wf_deadline *d = wfdl_last(x->c, DL_MITIGATION_RESPONSE);
+
+	if (!(x->c->flags & WFC_UNANSWERED) || !d)
+		return refused_because(x, err,
+				       "the proposed mitigation was disputed; the case is referred "
+				       "to the AA");
+	if (x->ev->at >= d->due_at)
+		return mitigation_ran_out(x, d, err);
+	if (x->c->flags & WFC_REPS_MADE)
+		return refused_because(x, err,
+				       "representations were made to the AA since the referral");
+	return 0;
 }
 
 /* WORKFLOW.md "Deadlines", representations: "aa.determined on a disputed case is
@@ -237,6 +274,23 @@ static void record_representations(struct wfx *x)
 	x->c->flags |= WFC_REPS_MADE;
 }
 
+/* Agreed in time, after the worker referred the case for want of an answer: the referral is
+ * withdrawn. What it opened is cancelled, not met (the AA did not act); leaving
+ * referred_to_aa clears WFC_ESCALATE and WFC_UNANSWERED. An AA already assigned stays. */
+static void withdraw_referral(struct wfx *x)
+{
+	wfx_cancel_state(x, WF_REFERRED_TO_AA);
+	x->c->flags &= ~(uint32_t)WFC_DISPUTED;
+}
+
+/* Disputed in time, after the worker referred the case for want of an answer: the case is
+ * referred already; the dispute (its reason is the event's, in the journal) now stands as
+ * the referral's cause, and no later answer is heard. */
+static void record_late_dispute(struct wfx *x)
+{
+	x->c->flags &= ~(uint32_t)WFC_UNANSWERED;
+}
+
 /* "conditions? (default: those agreed)" */
 static void record_approval(struct wfx *x)
 {
@@ -306,7 +360,8 @@ static void record_close_reason(struct wfx *x)
 
 #define OPEN WF_OPEN_STATES
 
-/* Rows for one type run from the most specific `when` to the default. */
+/* Rows for one type run from the most specific `when` to the default; rows of one type and
+ * body for different states (the answers to mitigation) are told apart by the case's state. */
 static const struct wf_rule rules[] = {
     /* Opening: WMP policy statements; P01c 3.5-3.15. bypass_manager: P01 3.4, when the line
      * manager cannot be approached. */
@@ -350,9 +405,15 @@ static const struct wf_rule rules[] = {
     /* "all voluntary/agreed mitigation will require the approval of a PSD AA" */
     {"mitigation.agreed", NULL, NULL, S(MITIGATION_PROPOSED), R(SUBJECT), WF_AWAITING_AA_APPROVAL,
      0, actor_is_case_subject, mitigation_answered_in_time, NULL, NULL},
+    /* mitigation_response: agreed in time, received after the worker referred the case */
+    {"mitigation.agreed", NULL, NULL, S(REFERRED_TO_AA), R(SUBJECT), WF_AWAITING_AA_APPROVAL, 0,
+     actor_is_case_subject, mitigation_answered_in_time_after_referral, withdraw_referral, NULL},
     /* "where mitigation cannot be agreed ... referred to a PSD AA" */
     {"mitigation.disputed", NULL, NULL, S(MITIGATION_PROPOSED), R(SUBJECT), WF_REFERRED_TO_AA, 0,
      actor_is_case_subject, mitigation_answered_in_time, NULL, NULL},
+    /* mitigation_response: disputed in time, received after the worker referred the case */
+    {"mitigation.disputed", NULL, NULL, S(REFERRED_TO_AA), R(SUBJECT), WF_SAME, 0,
+     actor_is_case_subject, mitigation_answered_in_time_after_referral, record_late_dispute, NULL},
     /* "the PSD AA will allow ... representations" */
     {"representations.submitted", NULL, NULL, S(REFERRED_TO_AA), R(SUBJECT), WF_SAME, 0,
      representations_window, NULL, record_representations, NULL},
@@ -412,17 +473,24 @@ static const struct wf_rule rules[] = {
 
 /* ---- finding the row ------------------------------------------------------------------------ */
 
-const struct wf_rule *wfx_find_rule(const struct proto_event *ev, struct proto_error *err)
+const struct wf_rule *wfx_find_rule(const struct proto_event *ev, enum wf_state state,
+				    struct proto_error *err)
 {
-	const struct wf_rule *r, *any = NULL;
+	const struct wf_rule *r, *any = NULL, *met = NULL;
 
 	for (r = rules; r->type; r++) {
 		if (strcmp(r->type, ev->type->name) != 0)
 			continue;
 		any = r;
-		if (wfx_body_is(ev->body, r->when, r->is))
+		if (!wfx_body_is(ev->body, r->when, r->is))
+			continue;
+		if (r->states & WF_BIT(state))
 			return r;
+		if (!met)
+			met = r;
 	}
+	if (met)
+		return met;
 	if (any)
 		proto_fail(err, PROTO_INVALID_FIELD, "body.%s: no rule of %s for this value",
 			   any->when, any->type);

@@ -90,3 +90,10 @@ void wfx_meet_kind(struct wfx *x, enum dl_kind k)
 	if (d)
 		wfdl_meet(d, x->now);
 }
+
+void wfx_cancel_state(struct wfx *x, enum wf_state s)
+{
+	for (uint32_t i = 0; i < x->c->n_dl; i++)
+		if (policy_dl_rule(x->c->dl[i].kind)->opens_on == s)
+			wfdl_cancel(&x->c->dl[i], x->now);
+}

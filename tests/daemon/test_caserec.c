@@ -93,7 +93,7 @@ static void full_case(struct case_rec *r, const struct parts *p)
 	c->kind = KIND_NA;
 	c->origin = ORIGIN_REFERRAL;
 	c->state = WF_CONDITIONS_ACTIVE;
-	c->flags = WFC_REPS_MADE | WFC_MISCONDUCT | WFC_DISPUTED;
+	c->flags = WFC_REPS_MADE | WFC_MISCONDUCT | WFC_DISPUTED | WFC_UNANSWERED;
 	c->opened_at = T2026 + 1;
 	c->closed_at = T2026 + 2;
 	c->disposed_at = T2026 + 3;
@@ -209,7 +209,7 @@ static void test_every_case_field_round_trips(void **state)
 	assert_int_equal(c->kind, KIND_NA);
 	assert_int_equal(c->origin, ORIGIN_REFERRAL);
 	assert_int_equal(c->state, WF_CONDITIONS_ACTIVE);
-	assert_int_equal(c->flags, WFC_REPS_MADE | WFC_MISCONDUCT | WFC_DISPUTED);
+	assert_int_equal(c->flags, WFC_REPS_MADE | WFC_MISCONDUCT | WFC_DISPUTED | WFC_UNANSWERED);
 	assert_int_equal(c->opened_at, T2026 + 1);
 	assert_int_equal(c->closed_at, T2026 + 2);
 	assert_int_equal(c->disposed_at, T2026 + 3);

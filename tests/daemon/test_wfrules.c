@@ -550,6 +550,143 @@ static void wmp_mitigation_answered_after_14_days_is_invalid_transition(void **s
 	free_walk(w);
 }
 
+/* A case whose mitigation_response ran out: the worker fired it at its due time (referred to
+ * the AA as if disputed) and assigned AA2; the clock is then a day later. Returns the due. */
+static uint64_t referred_unanswered(struct walk *w)
+{
+	uint64_t due = T0 + 14 * MS_DAY;
+
+	w->now = T0;
+	walk_to(w, WF_MITIGATION_PROPOSED);
+	walk_run_until(w, due);
+	assert_string_equal(wf_state_name(w->c.state), "referred_to_aa");
+	assert_true(w->c.flags & WFC_UNANSWERED);
+	assert_int_equal(wf_assign(&w->c, "AA2", due, &w->fx), 1);
+	w->now = due + MS_DAY;
+	return due;
+}
+
+/* mitigation_response, after the worker fired it: an agreement dated before the due time
+ * is heard as it would have been before the firing (the outcome depends on at, not on when
+ * the worker ran): awaiting_aa_approval with aa_approval open from the agreement, the
+ * referral's deadlines cancelled (not met: the AA did not act), no longer escalated. */
+static void
+mitigation_response_agreed_in_time_received_after_referral_awaits_aa_approval(void **state)
+{
+	struct walk *w = new_walk();
+	uint64_t due = referred_unanswered(w);
+	const struct wf_note *n;
+
+	(void)state;
+	assert_proto_ok(answer_at(w, true, due - 1), &w->err);
+	assert_string_equal(wf_state_name(w->c.state), "awaiting_aa_approval");
+	assert_dl(w, DL_AA_APPROVAL, DLS_OPEN, due - 1, due - 1 + 14 * MS_DAY);
+	assert_dl(w, DL_REPRESENTATIONS, DLS_CANCELLED, due, due + 14 * MS_DAY);
+	assert_dl(w, DL_AA_DETERMINATION, DLS_CANCELLED, due, due + 28 * MS_DAY);
+	assert_int_equal(walk_dl(w, DL_REPRESENTATIONS)->done_at, w->now);
+	assert_int_equal(walk_dl(w, DL_MITIGATION_RESPONSE)->status, DLS_MET);
+	assert_false(w->c.flags & (WFC_ESCALATE | WFC_DISPUTED | WFC_UNANSWERED));
+	assert_non_null(n = walk_note(w, "case.state_changed", 0));
+	assert_string_equal(wf_state_name(n->from_state), "referred_to_aa");
+	assert_string_equal(wf_state_name(n->to_state), "awaiting_aa_approval");
+	/* the AA already named approves */
+	assert_str(note_to(n, ROLE_AA)->id, "AA2");
+	assert_int_equal(wf_assign(&w->c, "AA1", w->now, &w->fx), 0);
+	free_walk(w);
+}
+
+/* mitigation_response, after the worker fired it: a dispute dated before the due time is
+ * heard with no change of state (the case is referred already; its reason is now on
+ * record), and says nothing; it is the referral's cause from then on, so no later answer is
+ * heard. */
+static void mitigation_response_disputed_in_time_received_after_referral_is_recorded(void **state)
+{
+	struct walk *w = new_walk();
+	uint64_t due = referred_unanswered(w);
+
+	(void)state;
+	assert_proto_ok(answer_at(w, false, due - 1), &w->err);
+	assert_string_equal(wf_state_name(w->c.state), "referred_to_aa");
+	assert_int_equal(w->fx.n, 0);
+	assert_dl(w, DL_REPRESENTATIONS, DLS_OPEN, due, due + 14 * MS_DAY);
+	assert_dl(w, DL_AA_DETERMINATION, DLS_OPEN, due, due + 28 * MS_DAY);
+	assert_true(w->c.flags & WFC_DISPUTED);
+	assert_false(w->c.flags & WFC_UNANSWERED);
+	assert_string_equal(w->c.aa, "AA2");
+	for (int agree = 0; agree <= 1; agree++) {
+		assert_int_equal(answer_at(w, agree, due - 1), -1);
+		assert_proto_err(&w->err, PROTO_INVALID_TRANSITION,
+				 "referred_to_aa: the proposed mitigation was disputed");
+	}
+	free_walk(w);
+}
+
+/* mitigation_response, after the worker fired it: an answer dated at or after the due time is
+ * still invalid_transition, agreed or disputed, and changes nothing. */
+static void mitigation_response_answered_late_after_referral_is_invalid_transition(void **state)
+{
+	struct walk *w = new_walk();
+
+	(void)state;
+	for (int agree = 0; agree <= 1; agree++) {
+		uint64_t due = referred_unanswered(w);
+
+		assert_int_equal(answer_at(w, agree, due), -1);
+		assert_proto_err(&w->err, PROTO_INVALID_TRANSITION,
+				 "not allowed while the case is referred_to_aa: the time to answer "
+				 "the proposed mitigation ran out at 2026-02-24T00:00:00Z");
+		assert_int_equal(answer_at(w, agree, due + 1), -1);
+		assert_proto_err(&w->err, PROTO_INVALID_TRANSITION, "ran out");
+		assert_string_equal(wf_state_name(w->c.state), "referred_to_aa");
+		assert_true(w->c.flags & WFC_UNANSWERED);
+		assert_int_equal(walk_dl(w, DL_REPRESENTATIONS)->status, DLS_OPEN);
+	}
+	free_walk(w);
+}
+
+/* mitigation_response, after the worker fired it: once representations were made, the AA's
+ * side has moved on, and an answer dated in time is no longer heard. */
+static void
+mitigation_response_answered_in_time_after_representations_is_invalid_transition(void **state)
+{
+	struct walk *w = new_walk();
+	uint64_t due = referred_unanswered(w);
+
+	(void)state;
+	walk_ok(w, EV_REPS);
+	for (int agree = 0; agree <= 1; agree++) {
+		assert_int_equal(answer_at(w, agree, due - 1), -1);
+		assert_proto_err(&w->err, PROTO_INVALID_TRANSITION,
+				 "referred_to_aa: representations were made");
+	}
+	assert_string_equal(wf_state_name(w->c.state), "referred_to_aa");
+	free_walk(w);
+}
+
+/* "where mitigation cannot be agreed ... referred to a PSD AA": a case referred by a real
+ * dispute is not withdrawn by a later agreement, even one dated before mitigation_response
+ * would have run out; nor is it disputed twice. */
+static void wmp_disputed_referral_refuses_mitigation_agreed(void **state)
+{
+	struct walk *w = new_walk();
+
+	(void)state;
+	walk_to(w, WF_MITIGATION_PROPOSED);
+	w->now = T0 + MS_DAY;
+	walk_ok(w, EV_DISPUTED);
+	assert_false(w->c.flags & WFC_UNANSWERED);
+	w->now = T0 + 2 * MS_DAY;
+	for (int agree = 1; agree >= 0; agree--) {
+		assert_int_equal(answer_at(w, agree, w->now), -1);
+		assert_proto_err(&w->err, PROTO_INVALID_TRANSITION,
+				 "not allowed while the case is referred_to_aa: the proposed "
+				 "mitigation was disputed");
+	}
+	assert_string_equal(wf_state_name(w->c.state), "referred_to_aa");
+	assert_int_equal(walk_dl(w, DL_REPRESENTATIONS)->status, DLS_OPEN);
+	free_walk(w);
+}
+
 /* Escalation (WORKFLOW.md "Side effects"): the worker assigns an AA; case.escalated names
  * them; the AA's later notifications carry their id. */
 static void escalation_worker_assigns_an_aa_and_names_them(void **state)
@@ -1439,6 +1576,15 @@ int main(void)
 	    cmocka_unit_test(wmp_agreed_mitigation_awaits_aa_approval_for_14_days),
 	    cmocka_unit_test(wmp_disputed_mitigation_is_referred_to_the_aa),
 	    cmocka_unit_test(wmp_mitigation_answered_after_14_days_is_invalid_transition),
+	    cmocka_unit_test(
+		mitigation_response_agreed_in_time_received_after_referral_awaits_aa_approval),
+	    cmocka_unit_test(
+		mitigation_response_disputed_in_time_received_after_referral_is_recorded),
+	    cmocka_unit_test(
+		mitigation_response_answered_late_after_referral_is_invalid_transition),
+	    cmocka_unit_test(
+		mitigation_response_answered_in_time_after_representations_is_invalid_transition),
+	    cmocka_unit_test(wmp_disputed_referral_refuses_mitigation_agreed),
 	    cmocka_unit_test(escalation_worker_assigns_an_aa_and_names_them),
 	    cmocka_unit_test(wmp_representations_in_the_window_are_recorded),
 	    cmocka_unit_test(wmp_representations_after_the_window_are_window_closed),
