@@ -36,23 +36,6 @@ static const char *task_name(enum wf_task_status t)
 
 /* ---- packing helpers ------------------------------------------------------------- */
 
-static void pack_key(msgpack_packer *pk, const char *k)
-{
-	proto_pack_cstr(pk, k);
-}
-
-static void pack_kv_u64(msgpack_packer *pk, const char *k, uint64_t v)
-{
-	pack_key(pk, k);
-	msgpack_pack_uint64(pk, v);
-}
-
-static void pack_kv_cstr(msgpack_packer *pk, const char *k, const char *v)
-{
-	pack_key(pk, k);
-	proto_pack_cstr(pk, v);
-}
-
 /* A string, or nil when it is empty. */
 static void pack_str_or_nil(msgpack_packer *pk, struct proto_str s)
 {
@@ -64,14 +47,14 @@ static void pack_str_or_nil(msgpack_packer *pk, struct proto_str s)
 
 static void pack_kv_str_or_nil(msgpack_packer *pk, const char *k, struct proto_str s)
 {
-	pack_key(pk, k);
+	proto_pack_cstr(pk, k);
 	pack_str_or_nil(pk, s);
 }
 
 /* A time, or nil when it is 0 (not yet). */
 static void pack_kv_time_or_nil(msgpack_packer *pk, const char *k, uint64_t t)
 {
-	pack_key(pk, k);
+	proto_pack_cstr(pk, k);
 	if (t)
 		msgpack_pack_uint64(pk, t);
 	else
@@ -81,7 +64,7 @@ static void pack_kv_time_or_nil(msgpack_packer *pk, const char *k, uint64_t t)
 /* A part: nil when absent, or [] for a list the view always shows as one. */
 static void pack_kv_part(msgpack_packer *pk, const char *k, const msgpack_object *o, bool list)
 {
-	pack_key(pk, k);
+	proto_pack_cstr(pk, k);
 	if (o)
 		msgpack_pack_object(pk, *o);
 	else if (list)
@@ -154,23 +137,23 @@ static void pack_actor(msgpack_packer *pk, enum proto_role role, struct proto_st
 		return;
 	}
 	msgpack_pack_map(pk, 2);
-	pack_key(pk, "id");
+	proto_pack_cstr(pk, "id");
 	if (anon)
 		msgpack_pack_nil(pk);
 	else
 		proto_pack_str(pk, id.ptr, id.len);
-	pack_kv_cstr(pk, "role", proto_role_name(role));
+	proto_pack_kv_cstr(pk, "role", proto_role_name(role));
 }
 
 static void pack_hist(const struct case_hist *h, bool drop_actor_id, msgpack_packer *pk)
 {
 	msgpack_pack_map(pk, 5);
-	pack_kv_u64(pk, "seq", h->seq);
-	pack_key(pk, "type");
+	proto_pack_kv_u64(pk, "seq", h->seq);
+	proto_pack_cstr(pk, "type");
 	proto_pack_str(pk, h->type.ptr, h->type.len);
-	pack_kv_u64(pk, "at", h->at);
-	pack_kv_u64(pk, "received_at", h->received_at);
-	pack_key(pk, "actor");
+	proto_pack_kv_u64(pk, "at", h->at);
+	proto_pack_kv_u64(pk, "received_at", h->received_at);
+	proto_pack_cstr(pk, "actor");
 	pack_actor(pk, h->role, h->actor_id, drop_actor_id);
 }
 
@@ -195,9 +178,9 @@ static void pack_stored_hist_without_id(const msgpack_object *e, msgpack_packer 
 		}
 		role = proto_map_get(v, "role");
 		msgpack_pack_map(pk, 2);
-		pack_key(pk, "id");
+		proto_pack_cstr(pk, "id");
 		msgpack_pack_nil(pk);
-		pack_key(pk, "role");
+		proto_pack_cstr(pk, "role");
 		if (role)
 			msgpack_pack_object(pk, *role);
 		else
@@ -210,7 +193,7 @@ static void pack_history(const struct case_rec *r, msgpack_packer *pk)
 	uint32_t n = r->history ? r->history->via.array.size : 0;
 	bool anon = disposed(&r->c);
 
-	pack_key(pk, "history");
+	proto_pack_cstr(pk, "history");
 	msgpack_pack_array(pk, n + (r->has_added ? 1 : 0));
 	for (uint32_t i = 0; i < n; i++) {
 		if (anon)
@@ -227,39 +210,39 @@ static void pack_history(const struct case_rec *r, msgpack_packer *pk)
 static void pack_stored_deadline(const struct wf_deadline *d, msgpack_packer *pk)
 {
 	msgpack_pack_map(pk, 9);
-	pack_kv_cstr(pk, "kind", config_dl_name(d->kind));
-	pack_kv_cstr(pk, "status", wf_dl_status_name(d->status));
-	pack_kv_u64(pk, "level", d->level);
-	pack_kv_u64(pk, "start", d->start);
-	pack_kv_u64(pk, "reminded_until", d->reminded_until);
-	pack_kv_u64(pk, "opened_at", d->opened_at);
-	pack_kv_u64(pk, "due_at", d->due_at);
-	pack_kv_u64(pk, "breached_at", d->breached_at);
-	pack_kv_u64(pk, "done_at", d->done_at);
+	proto_pack_kv_cstr(pk, "kind", config_dl_name(d->kind));
+	proto_pack_kv_cstr(pk, "status", wf_dl_status_name(d->status));
+	proto_pack_kv_u64(pk, "level", d->level);
+	proto_pack_kv_u64(pk, "start", d->start);
+	proto_pack_kv_u64(pk, "reminded_until", d->reminded_until);
+	proto_pack_kv_u64(pk, "opened_at", d->opened_at);
+	proto_pack_kv_u64(pk, "due_at", d->due_at);
+	proto_pack_kv_u64(pk, "breached_at", d->breached_at);
+	proto_pack_kv_u64(pk, "done_at", d->done_at);
 }
 
 static void pack_stored_vetting(const struct wf_case *c, msgpack_packer *pk)
 {
-	pack_key(pk, "vetting");
+	proto_pack_cstr(pk, "vetting");
 	msgpack_pack_map(pk, 5);
-	pack_kv_cstr(pk, "status", task_name(c->vetting.status));
-	pack_key(pk, "optional");
+	proto_pack_kv_cstr(pk, "status", task_name(c->vetting.status));
+	proto_pack_cstr(pk, "optional");
 	c->vetting.optional ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
-	pack_kv_u64(pk, "opened_at", c->vetting.opened_at);
-	pack_kv_u64(pk, "done_at", c->vetting.done_at);
+	proto_pack_kv_u64(pk, "opened_at", c->vetting.opened_at);
+	proto_pack_kv_u64(pk, "done_at", c->vetting.done_at);
 	pack_kv_str_or_nil(pk, "outcome", c->vetting.outcome);
 }
 
 static void pack_review_period(const struct wf_case *c, msgpack_packer *pk)
 {
-	pack_key(pk, "review_period");
+	proto_pack_cstr(pk, "review_period");
 	if (!c->has_review_period || c->review_period.unit > DUR_Y) {
 		msgpack_pack_nil(pk);
 		return;
 	}
 	msgpack_pack_map(pk, 2);
-	pack_kv_u64(pk, "n", c->review_period.n);
-	pack_kv_cstr(pk, "unit", caserec_unit_names[c->review_period.unit]);
+	proto_pack_kv_u64(pk, "n", c->review_period.n);
+	proto_pack_kv_cstr(pk, "unit", caserec_unit_names[c->review_period.unit]);
 }
 
 /* ---- notes ------------------------------------------------------------------------------ */
@@ -273,7 +256,7 @@ static void pack_notes(const struct case_rec *r, msgpack_packer *pk)
 {
 	uint32_t n = r->notes ? r->notes->via.array.size : 0;
 
-	pack_key(pk, "notes");
+	proto_pack_cstr(pk, "notes");
 	msgpack_pack_array(pk, n + n_added_notes(r));
 	for (uint32_t i = 0; i < n; i++)
 		msgpack_pack_object(pk, r->notes->via.array.ptr[i]);
@@ -307,14 +290,14 @@ void caserec_pack(const struct case_rec *r, msgpack_packer *pk)
 	uint32_t n_dl = n_deadlines(c);
 
 	msgpack_pack_map(pk, STORED_ENTRIES + (disposed(c) ? 0 : PERSONAL_ENTRIES));
-	pack_kv_cstr(pk, "case", c->ref);
-	pack_kv_cstr(pk, "kind", proto_kind_prefix(c->kind));
-	pack_kv_cstr(pk, "origin", wf_origin_name(c->origin));
-	pack_kv_cstr(pk, "state", wf_state_name(c->state));
-	pack_kv_u64(pk, "flags", c->flags);
-	pack_kv_u64(pk, "opened_at", c->opened_at);
-	pack_kv_u64(pk, "closed_at", c->closed_at);
-	pack_kv_u64(pk, "disposed_at", c->disposed_at);
+	proto_pack_kv_cstr(pk, "case", c->ref);
+	proto_pack_kv_cstr(pk, "kind", proto_kind_prefix(c->kind));
+	proto_pack_kv_cstr(pk, "origin", wf_origin_name(c->origin));
+	proto_pack_kv_cstr(pk, "state", wf_state_name(c->state));
+	proto_pack_kv_u64(pk, "flags", c->flags);
+	proto_pack_kv_u64(pk, "opened_at", c->opened_at);
+	proto_pack_kv_u64(pk, "closed_at", c->closed_at);
+	proto_pack_kv_u64(pk, "disposed_at", c->disposed_at);
 	pack_kv_str_or_nil(pk, "closed_reason", c->closed_reason);
 	pack_kv_str_or_nil(pk, "assessment", c->assessment);
 	pack_kv_str_or_nil(pk, "risk", c->risk);
@@ -324,7 +307,7 @@ void caserec_pack(const struct case_rec *r, msgpack_packer *pk)
 	pack_kv_str_or_nil(pk, "review", c->review);
 	pack_review_period(c, pk);
 	pack_stored_vetting(c, pk);
-	pack_key(pk, "deadlines");
+	proto_pack_cstr(pk, "deadlines");
 	msgpack_pack_array(pk, n_dl);
 	for (uint32_t i = 0; i < n_dl; i++)
 		pack_stored_deadline(&c->dl[i], pk);
@@ -332,10 +315,10 @@ void caserec_pack(const struct case_rec *r, msgpack_packer *pk)
 	/* a tombstone keeps neither personal data nor who handled it */
 	if (disposed(c))
 		return;
-	pack_kv_cstr(pk, "aa", c->aa);
-	pack_key(pk, "subject_id");
+	proto_pack_kv_cstr(pk, "aa", c->aa);
+	proto_pack_cstr(pk, "subject_id");
 	proto_pack_str(pk, c->subject_id.ptr, c->subject_id.len);
-	pack_key(pk, "subject");
+	proto_pack_cstr(pk, "subject");
 	caserec_pack_subject(c, pk);
 	/* stored as they are: nil when absent, so that absent loads as NULL again */
 	pack_kv_part(pk, "associate", c->associate, false);
@@ -352,34 +335,34 @@ static void pack_view_deadlines(const struct wf_case *c, msgpack_packer *pk)
 {
 	uint32_t n_dl = n_deadlines(c);
 
-	pack_key(pk, "deadlines");
+	proto_pack_cstr(pk, "deadlines");
 	msgpack_pack_array(pk, n_dl);
 	for (uint32_t i = 0; i < n_dl; i++) {
 		const struct wf_deadline *d = &c->dl[i];
 
 		msgpack_pack_map(pk, 4);
-		pack_kv_cstr(pk, "kind", config_dl_name(d->kind));
-		pack_kv_u64(pk, "due_at", d->due_at);
-		pack_kv_cstr(pk, "status", wf_dl_status_name(d->status));
-		pack_kv_u64(pk, "level", d->level);
+		proto_pack_kv_cstr(pk, "kind", config_dl_name(d->kind));
+		proto_pack_kv_u64(pk, "due_at", d->due_at);
+		proto_pack_kv_cstr(pk, "status", wf_dl_status_name(d->status));
+		proto_pack_kv_u64(pk, "level", d->level);
 	}
 }
 
 static void pack_view_tasks(const struct wf_case *c, msgpack_packer *pk)
 {
-	pack_key(pk, "tasks");
+	proto_pack_cstr(pk, "tasks");
 	if (c->vetting.status == TASK_NONE || (unsigned)c->vetting.status >= TASK_COUNT) {
 		msgpack_pack_array(pk, 0);
 		return;
 	}
 	msgpack_pack_array(pk, 1);
 	msgpack_pack_map(pk, 6);
-	pack_kv_cstr(pk, "kind", config_dl_name(DL_VETTING_REVIEW));
-	pack_kv_cstr(pk, "status", task_name(c->vetting.status));
-	pack_key(pk, "optional");
+	proto_pack_kv_cstr(pk, "kind", config_dl_name(DL_VETTING_REVIEW));
+	proto_pack_kv_cstr(pk, "status", task_name(c->vetting.status));
+	proto_pack_cstr(pk, "optional");
 	c->vetting.optional ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
 	pack_kv_str_or_nil(pk, "outcome", c->vetting.outcome);
-	pack_kv_u64(pk, "opened_at", c->vetting.opened_at);
+	proto_pack_kv_u64(pk, "opened_at", c->vetting.opened_at);
 	pack_kv_time_or_nil(pk, "done_at", c->vetting.done_at);
 }
 
@@ -391,12 +374,12 @@ void caserec_pack_view(const struct case_rec *r, msgpack_packer *pk)
 	bool keep = !disposed(c);
 
 	msgpack_pack_map(pk, VIEW_ENTRIES);
-	pack_kv_cstr(pk, "case", c->ref);
-	pack_kv_cstr(pk, "kind", proto_kind_prefix(c->kind));
-	pack_kv_cstr(pk, "origin", wf_origin_name(c->origin));
-	pack_kv_cstr(pk, "state", wf_state_name(c->state));
-	pack_kv_u64(pk, "opened_at", c->opened_at);
-	pack_key(pk, "subject");
+	proto_pack_kv_cstr(pk, "case", c->ref);
+	proto_pack_kv_cstr(pk, "kind", proto_kind_prefix(c->kind));
+	proto_pack_kv_cstr(pk, "origin", wf_origin_name(c->origin));
+	proto_pack_kv_cstr(pk, "state", wf_state_name(c->state));
+	proto_pack_kv_u64(pk, "opened_at", c->opened_at);
+	proto_pack_cstr(pk, "subject");
 	if (keep)
 		caserec_pack_subject(c, pk);
 	else
@@ -409,7 +392,7 @@ void caserec_pack_view(const struct case_rec *r, msgpack_packer *pk)
 	pack_view_tasks(c, pk);
 	pack_history(r, pk);
 	pack_kv_str_or_nil(pk, "closed_reason", c->closed_reason);
-	pack_key(pk, "aa");
+	proto_pack_cstr(pk, "aa");
 	if (keep && c->aa[0])
 		proto_pack_cstr(pk, c->aa);
 	else

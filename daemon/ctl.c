@@ -74,22 +74,22 @@ static int cmd_status(struct ctl_req *q)
 	msgpack_pack_map(pk, 10);
 	proto_pack_cstr(pk, "version");
 	proto_pack_cstr(pk, INTEGRITYD_VERSION);
-	ctlx_pack_kv_u64(pk, "uptime_ms", e->now_ms - e->started_ms);
-	ctlx_pack_kv_u64(pk, "journal_seq", head.seq);
-	ctlx_pack_kv_u64(pk, "notify_seq", notify_seq);
-	ctlx_pack_kv_u64(pk, "cases_total", total);
-	ctlx_pack_kv_u64(pk, "cases_open", open);
-	ctlx_pack_kv_u64(pk, "deadlines_open", dl_open);
-	ctlx_pack_kv_u64(pk, "deadlines_overdue", dl_overdue);
+	proto_pack_kv_u64(pk, "uptime_ms", e->now_ms - e->started_ms);
+	proto_pack_kv_u64(pk, "journal_seq", head.seq);
+	proto_pack_kv_u64(pk, "notify_seq", notify_seq);
+	proto_pack_kv_u64(pk, "cases_total", total);
+	proto_pack_kv_u64(pk, "cases_open", open);
+	proto_pack_kv_u64(pk, "deadlines_open", dl_open);
+	proto_pack_kv_u64(pk, "deadlines_overdue", dl_overdue);
 	proto_pack_cstr(pk, "store");
 	msgpack_pack_map(pk, 2);
-	ctlx_pack_kv_u64(pk, "map_bytes", map);
-	ctlx_pack_kv_u64(pk, "used_bytes", used);
+	proto_pack_kv_u64(pk, "map_bytes", map);
+	proto_pack_kv_u64(pk, "used_bytes", used);
 	proto_pack_cstr(pk, "intake");
 	msgpack_pack_map(pk, 3);
-	ctlx_pack_kv_u64(pk, "accepted", e->intake->accepted);
-	ctlx_pack_kv_u64(pk, "duplicate", e->intake->duplicate);
-	ctlx_pack_kv_u64(pk, "rejected", e->intake->rejected);
+	proto_pack_kv_u64(pk, "accepted", e->intake->accepted);
+	proto_pack_kv_u64(pk, "duplicate", e->intake->duplicate);
+	proto_pack_kv_u64(pk, "rejected", e->intake->rejected);
 	return 0;
 }
 
@@ -119,7 +119,7 @@ static int run_verify(struct store *st, msgpack_packer *pk, struct proto_error *
 	msgpack_pack_map(pk, 4);
 	proto_pack_cstr(pk, "ok");
 	bad ? msgpack_pack_false(pk) : msgpack_pack_true(pk);
-	ctlx_pack_kv_u64(pk, "entries", entries);
+	proto_pack_kv_u64(pk, "entries", entries);
 	proto_pack_cstr(pk, "head");
 	proto_pack_cstr(pk, hex);
 	proto_pack_cstr(pk, "first_bad_seq");
@@ -272,7 +272,7 @@ static int run_backup(struct store *st, const char *path, msgpack_packer *pk,
 	msgpack_pack_map(pk, 2);
 	proto_pack_cstr(pk, "path");
 	proto_pack_cstr(pk, path);
-	ctlx_pack_kv_u64(pk, "bytes", bytes);
+	proto_pack_kv_u64(pk, "bytes", bytes);
 	return 0;
 }
 

@@ -165,7 +165,7 @@ int ctlx_cmd_case_list(struct ctl_req *q)
 			proto_pack_str(&rpk, c.c.subject_id.ptr, c.c.subject_id.len);
 		else
 			msgpack_pack_nil(&rpk);
-		ctlx_pack_kv_u64(&rpk, "opened_at", c.c.opened_at);
+		proto_pack_kv_u64(&rpk, "opened_at", c.c.opened_at);
 		snprintf(last, sizeof(last), "%s", c.c.ref);
 		caserec_release(&c);
 		n++;

@@ -29,11 +29,11 @@ static void pack_deadline_row(msgpack_packer *pk, const char *ref, unsigned kind
 	proto_pack_cstr(pk, ref);
 	proto_pack_cstr(pk, "kind");
 	proto_pack_cstr(pk, config_dl_name(kind));
-	ctlx_pack_kv_u64(pk, "due_at", due);
+	proto_pack_kv_u64(pk, "due_at", due);
 	proto_pack_cstr(pk, "status");
 	proto_pack_cstr(pk, wf_dl_status_name(v[0]));
-	ctlx_pack_kv_u64(pk, "level",
-			 (uint64_t)v[1] << 24 | (uint64_t)v[2] << 16 | v[3] << 8 | v[4]);
+	proto_pack_kv_u64(pk, "level",
+			  (uint64_t)v[1] << 24 | (uint64_t)v[2] << 16 | v[3] << 8 | v[4]);
 }
 
 int ctlx_cmd_deadlines_list(struct ctl_req *q)

@@ -34,7 +34,6 @@ struct ctl_req {
 const msgpack_object *ctlx_arg(const struct ctl_req *q, const char *name);
 /* args.limit: 1 to max, else def. Returns 0, or -1 with q->err set. */
 int ctlx_arg_limit(struct ctl_req *q, uint64_t def, uint64_t max, uint64_t *ret);
-void ctlx_pack_kv_u64(msgpack_packer *pk, const char *k, uint64_t v);
 /* Appends bytes that already are MessagePack (rows packed apart, a stored notification). */
 void ctlx_pack_raw(msgpack_packer *pk, const void *bytes, size_t len);
 /* A success reply's map up to the key `result`: its value is packed next. */

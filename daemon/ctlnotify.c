@@ -49,7 +49,7 @@ int ctlx_cmd_notifications_since(struct ctl_req *q)
 	proto_pack_cstr(q->pk, "notifications");
 	msgpack_pack_array(q->pk, n);
 	ctlx_pack_raw(q->pk, rows.data, rows.size);
-	ctlx_pack_kv_u64(q->pk, "last_seq", last);
+	proto_pack_kv_u64(q->pk, "last_seq", last);
 	msgpack_sbuffer_destroy(&rows);
 	return 0;
 }

@@ -22,12 +22,6 @@ int ctlx_arg_limit(struct ctl_req *q, uint64_t def, uint64_t max, uint64_t *ret)
 	return 0;
 }
 
-void ctlx_pack_kv_u64(msgpack_packer *pk, const char *k, uint64_t v)
-{
-	proto_pack_cstr(pk, k);
-	msgpack_pack_uint64(pk, v);
-}
-
 /* Appends bytes that already are MessagePack (rows packed apart, a stored notification). An
  * empty sbuffer has no data pointer at all, and memcpy may not be given NULL. */
 void ctlx_pack_raw(msgpack_packer *pk, const void *bytes, size_t len)

@@ -68,9 +68,9 @@ static void tally_pack(msgpack_packer *pk, const struct tally *t)
 {
 	msgpack_pack_map(pk, t->n + (t->other ? 1 : 0));
 	for (size_t i = 0; i < t->n; i++)
-		ctlx_pack_kv_u64(pk, t->row[i].key, t->row[i].n);
+		proto_pack_kv_u64(pk, t->row[i].key, t->row[i].n);
 	if (t->other)
-		ctlx_pack_kv_u64(pk, TALLY_OTHER, t->other);
+		proto_pack_kv_u64(pk, TALLY_OTHER, t->other);
 }
 
 /* The outcomes the report counts, one sub-map each: the last of each in the case. */
@@ -182,10 +182,10 @@ static void pack_deadline_shares(msgpack_packer *pk, const struct report *rp)
 			continue;
 		proto_pack_cstr(pk, config_dl_name(k));
 		msgpack_pack_map(pk, 5);
-		ctlx_pack_kv_u64(pk, "due", due);
-		ctlx_pack_kv_u64(pk, "met_on_time", d[DLST_ON_TIME]);
-		ctlx_pack_kv_u64(pk, "late", d[DLST_LATE]);
-		ctlx_pack_kv_u64(pk, "open", d[DLST_OPEN]);
+		proto_pack_kv_u64(pk, "due", due);
+		proto_pack_kv_u64(pk, "met_on_time", d[DLST_ON_TIME]);
+		proto_pack_kv_u64(pk, "late", d[DLST_LATE]);
+		proto_pack_kv_u64(pk, "open", d[DLST_OPEN]);
 		proto_pack_cstr(pk, "share");
 		if (due)
 			msgpack_pack_double(pk, (double)d[DLST_ON_TIME] / (double)due);
@@ -198,28 +198,28 @@ static void pack_report(msgpack_packer *pk, const struct ctl_job *job, const str
 {
 	ctlx_pack_ok_header(pk);
 	msgpack_pack_map(pk, 10);
-	ctlx_pack_kv_u64(pk, "from", job->from);
+	proto_pack_kv_u64(pk, "from", job->from);
 	proto_pack_cstr(pk, "to");
 	if (job->to)
 		msgpack_pack_uint64(pk, job->to);
 	else
 		msgpack_pack_nil(pk);
-	ctlx_pack_kv_u64(pk, "cases", rp->cases);
-	ctlx_pack_kv_u64(pk, "unreadable", rp->unreadable);
+	proto_pack_kv_u64(pk, "cases", rp->cases);
+	proto_pack_kv_u64(pk, "unreadable", rp->unreadable);
 	proto_pack_cstr(pk, "kind");
 	msgpack_pack_map(pk, KIND_COUNT - KIND_NA);
 	for (int i = KIND_NA; i < KIND_COUNT; i++)
-		ctlx_pack_kv_u64(pk, proto_kind_prefix(i), rp->kind[i]);
+		proto_pack_kv_u64(pk, proto_kind_prefix(i), rp->kind[i]);
 	proto_pack_cstr(pk, "origin");
 	msgpack_pack_map(pk, ORIGIN_COUNT);
 	for (int i = 0; i < ORIGIN_COUNT; i++)
-		ctlx_pack_kv_u64(pk, wf_origin_name(i), rp->origin[i]);
+		proto_pack_kv_u64(pk, wf_origin_name(i), rp->origin[i]);
 	proto_pack_cstr(pk, "category");
 	tally_pack(pk, &rp->category);
 	proto_pack_cstr(pk, "state");
 	msgpack_pack_map(pk, WF_STATE_COUNT - 1);
 	for (int i = WF_NONE + 1; i < WF_STATE_COUNT; i++)
-		ctlx_pack_kv_u64(pk, wf_state_name(i), rp->state[i]);
+		proto_pack_kv_u64(pk, wf_state_name(i), rp->state[i]);
 	proto_pack_cstr(pk, "outcome");
 	msgpack_pack_map(pk, N_OUTCOMES);
 	for (size_t i = 0; i < N_OUTCOMES; i++) {

@@ -7,36 +7,19 @@
 #include "prescan.h"
 #include "proto_limits.h"
 
-static void pack_key(msgpack_packer *pk, const char *k)
-{
-	proto_pack_cstr(pk, k);
-}
-
-static void pack_kv_u64(msgpack_packer *pk, const char *k, uint64_t v)
-{
-	pack_key(pk, k);
-	msgpack_pack_uint64(pk, v);
-}
-
-static void pack_kv_cstr(msgpack_packer *pk, const char *k, const char *v)
-{
-	pack_key(pk, k);
-	proto_pack_cstr(pk, v);
-}
-
 /* [{"role": str, "id": str or nil}] */
 static void pack_recipients(msgpack_packer *pk, const struct wf_note *n)
 {
 	uint32_t count = n->n_to < WF_TO_MAX ? n->n_to : WF_TO_MAX;
 
-	pack_key(pk, "recipients");
+	proto_pack_cstr(pk, "recipients");
 	msgpack_pack_array(pk, count);
 	for (uint32_t i = 0; i < count; i++) {
 		const struct wf_recipient *to = &n->to[i];
 
 		msgpack_pack_map(pk, 2);
-		pack_kv_cstr(pk, "role", proto_role_name(to->role));
-		pack_key(pk, "id");
+		proto_pack_kv_cstr(pk, "role", proto_role_name(to->role));
+		proto_pack_cstr(pk, "id");
 		if (to->id.len)
 			proto_pack_str(pk, to->id.ptr, to->id.len);
 		else
@@ -47,31 +30,31 @@ static void pack_recipients(msgpack_packer *pk, const struct wf_note *n)
 /* {"kind", "due_at", "level"}: on deadline topics only */
 static void pack_deadline(msgpack_packer *pk, const struct wf_note *n)
 {
-	pack_key(pk, "deadline");
+	proto_pack_cstr(pk, "deadline");
 	msgpack_pack_map(pk, 3);
-	pack_kv_cstr(pk, "kind", config_dl_name(n->dl_kind));
-	pack_kv_u64(pk, "due_at", n->due_at);
-	pack_kv_u64(pk, "level", n->level);
+	proto_pack_kv_cstr(pk, "kind", config_dl_name(n->dl_kind));
+	proto_pack_kv_u64(pk, "due_at", n->due_at);
+	proto_pack_kv_u64(pk, "level", n->level);
 }
 
 /* Topic-specific and small; {} when the topic has nothing to add. */
 static void pack_detail(msgpack_packer *pk, const struct wf_note *n)
 {
-	pack_key(pk, "detail");
+	proto_pack_cstr(pk, "detail");
 	switch (n->detail) {
 	case DETAIL_TRANSITION:
 		msgpack_pack_map(pk, 2);
-		pack_kv_cstr(pk, "from", wf_state_name(n->from_state));
-		pack_kv_cstr(pk, "to", wf_state_name(n->to_state));
+		proto_pack_kv_cstr(pk, "from", wf_state_name(n->from_state));
+		proto_pack_kv_cstr(pk, "to", wf_state_name(n->to_state));
 		break;
 	case DETAIL_OPTIONAL:
 		msgpack_pack_map(pk, 1);
-		pack_key(pk, "optional");
+		proto_pack_cstr(pk, "optional");
 		n->optional ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
 		break;
 	case DETAIL_OUTCOME:
 		msgpack_pack_map(pk, 1);
-		pack_key(pk, "outcome");
+		proto_pack_cstr(pk, "outcome");
 		proto_pack_str(pk, n->outcome.ptr, n->outcome.len);
 		break;
 	case DETAIL_NONE:
@@ -88,12 +71,12 @@ void outbox_pack(msgpack_packer *pk, uint64_t seq, uint64_t at, const char *case
 		 const struct wf_note *note)
 {
 	msgpack_pack_map(pk, NOTE_ENTRIES + (note->has_deadline ? 1 : 0));
-	pack_kv_u64(pk, "v", PROTO_VERSION);
-	pack_kv_u64(pk, "seq", seq);
-	pack_kv_cstr(pk, "topic", note->topic);
-	pack_kv_u64(pk, "at", at);
-	pack_kv_cstr(pk, "case", case_ref);
-	pack_kv_cstr(pk, "state", wf_state_name(note->state));
+	proto_pack_kv_u64(pk, "v", PROTO_VERSION);
+	proto_pack_kv_u64(pk, "seq", seq);
+	proto_pack_kv_cstr(pk, "topic", note->topic);
+	proto_pack_kv_u64(pk, "at", at);
+	proto_pack_kv_cstr(pk, "case", case_ref);
+	proto_pack_kv_cstr(pk, "state", wf_state_name(note->state));
 	pack_recipients(pk, note);
 	if (note->has_deadline)
 		pack_deadline(pk, note);
@@ -165,12 +148,12 @@ static void pack_redacted(msgpack_packer *pk, const msgpack_object *recipients)
 		const msgpack_object *role = proto_map_get(&recipients->via.array.ptr[i], "role");
 
 		msgpack_pack_map(pk, 2);
-		pack_key(pk, "role");
+		proto_pack_cstr(pk, "role");
 		if (role && role->type == MSGPACK_OBJECT_STR)
 			proto_pack_str(pk, role->via.str.ptr, role->via.str.size);
 		else
 			msgpack_pack_nil(pk);
-		pack_key(pk, "id");
+		proto_pack_cstr(pk, "id");
 		msgpack_pack_nil(pk);
 	}
 }

@@ -198,6 +198,9 @@ bool proto_flag(const msgpack_object *map, const char *key);
 /* Packs a string given as pointer and length / as a C string. */
 void proto_pack_str(msgpack_packer *pk, const char *s, size_t len);
 void proto_pack_cstr(msgpack_packer *pk, const char *s);
+/* Packs one map entry: the key, then an unsigned integer / a C string (nil when NULL). */
+void proto_pack_kv_u64(msgpack_packer *pk, const char *key, uint64_t v);
+void proto_pack_kv_cstr(msgpack_packer *pk, const char *key, const char *v);
 
 /* Intake reply. status: "accepted", "duplicate" or "rejected". id may be NULL or "" (packed
  * as nil). case_ref and seq are packed when case_ref is non-NULL; err when status is

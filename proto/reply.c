@@ -19,6 +19,18 @@ void proto_pack_cstr(msgpack_packer *pk, const char *s)
 	proto_pack_str(pk, s, strlen(s));
 }
 
+void proto_pack_kv_u64(msgpack_packer *pk, const char *key, uint64_t v)
+{
+	proto_pack_cstr(pk, key);
+	msgpack_pack_uint64(pk, v);
+}
+
+void proto_pack_kv_cstr(msgpack_packer *pk, const char *key, const char *v)
+{
+	proto_pack_cstr(pk, key);
+	proto_pack_cstr(pk, v);
+}
+
 static void pack_key(msgpack_packer *pk, const char *key)
 {
 	proto_pack_cstr(pk, key);
