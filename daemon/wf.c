@@ -35,6 +35,17 @@ static void leave_referred(struct wfx *x)
 	x->c->flags &= ~(uint32_t)(WFC_ESCALATE | WFC_UNANSWERED);
 }
 
+/* A review can be completed only in conditions_active (review.completed): a case that leaves
+ * it another way (a late-received appeal) cancels the review it asked for, rather than have
+ * it breach where nobody may complete it. */
+static void leave_conditions_active(struct wfx *x)
+{
+	struct wf_deadline *d = wf_dl_find(x->c, DL_REVIEW);
+
+	if (d)
+		wfdl_cancel(d, x->now);
+}
+
 /* A determination served: a new right of appeal, not yet used (WMP appeals). */
 static void enter_appeal_window(struct wfx *x, uint64_t start)
 {
@@ -63,6 +74,7 @@ static void (*const on_enter[WF_STATE_COUNT])(struct wfx *, uint64_t start) = {
 };
 static void (*const on_leave[WF_STATE_COUNT])(struct wfx *) = {
     [WF_REFERRED_TO_AA] = leave_referred,
+    [WF_CONDITIONS_ACTIVE] = leave_conditions_active,
 };
 
 /* Moves the case to `to`: the deadlines bound to the state it leaves are met, those of the

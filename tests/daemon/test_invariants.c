@@ -429,11 +429,10 @@ static void check_case_state(struct sim *s, const struct wf_case *c, const bool 
 			INV(live[k], "%s: in %s without its %s deadline", c->ref, st,
 			    config_dl_name(k));
 	}
-	/* review.requested opens it in conditions_active; a late-received appeal may take the
-	 * case to under_appeal with the review still live (reported to the lead: it cannot be
-	 * completed there, so it breaches and escalates) */
-	INV(!live[DL_REVIEW] || (WF_BIT(c->state) & WF_CONDITIONS_IN_FORCE),
-	    "%s: review live in %s", c->ref, st);
+	/* review.requested opens it in conditions_active, the only state review.completed may
+	 * meet it in: leaving another way cancels it */
+	INV(!live[DL_REVIEW] || c->state == WF_CONDITIONS_ACTIVE, "%s: review live in %s", c->ref,
+	    st);
 	INV(live[DL_VETTING_REVIEW] == (c->vetting.status == TASK_OPEN && !c->vetting.optional),
 	    "%s: vetting_review %slive, task status %d%s", c->ref,
 	    live[DL_VETTING_REVIEW] ? "" : "not ", c->vetting.status,

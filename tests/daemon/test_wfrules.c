@@ -919,6 +919,28 @@ static void wmp_appeal_lodged_in_time_but_received_late_is_heard_once(void **sta
 	free_walk(w);
 }
 
+/* A review asked for in conditions_active can only be completed there: a late-received
+ * appeal that takes the case to under_appeal cancels it rather than let it breach where no
+ * one may complete it. */
+static void review_requested_then_a_late_appeal_cancels_the_review(void **state)
+{
+	struct walk *w = new_walk();
+
+	(void)state;
+	walk_to(w, WF_APPEAL_WINDOW);
+	walk_run_until(w, T0 + 14 * MS_DAY);
+	w->now = T0 + 14 * MS_DAY + MS_HOUR;
+	walk_ok(w, "{'type':'review.requested'," EV_AA ",'body':{'reason':'new facts'}}");
+	assert_int_equal(walk_dl(w, DL_REVIEW)->status, DLS_OPEN);
+	w->now = T0 + 15 * MS_DAY;
+	walk_ok(w, "{'type':'appeal.lodged','at':%llu," EV_SUBJ ",'body':{'grounds':'g'}}",
+		(unsigned long long)(T0 + 13 * MS_DAY));
+	assert_string_equal(wf_state_name(w->c.state), "under_appeal");
+	assert_int_equal(walk_dl(w, DL_REVIEW)->status, DLS_CANCELLED);
+	assert_false(wf_dl_live(walk_dl(w, DL_REVIEW)));
+	free_walk(w);
+}
+
 #define EV_APPEAL_AT "{'type':'appeal.lodged','at':%llu," EV_SUBJ ",'body':{'grounds':'g'}}"
 
 /* WMP appeals: "within 14 days of receipt" of the determination: an appeal with at before it
@@ -1596,6 +1618,7 @@ int main(void)
 	    cmocka_unit_test(wmp_appeals_14_days_accepted_on_day_14),
 	    cmocka_unit_test(wmp_appeals_14_days_window_closed_on_day_15),
 	    cmocka_unit_test(wmp_appeal_lodged_in_time_but_received_late_is_heard_once),
+	    cmocka_unit_test(review_requested_then_a_late_appeal_cancels_the_review),
 	    cmocka_unit_test(wmp_appeal_before_the_determination_was_served_is_invalid_transition),
 	    cmocka_unit_test(wmp_each_determination_is_appealed_once),
 	    cmocka_unit_test(appeal_without_a_determination_is_invalid_transition),
