@@ -8,58 +8,13 @@
 #include <jansson.h>
 
 #include "dtest.h"
+#include "jsonpack.h"
 #include "wfstate.h"
 
 #define JSON_TEXT_MAX 8192
 #define RUN_FIRES_MAX 4096 /* firings one walk_run_until may make */
 
 /* ---- JSON -> MessagePack ------------------------------------------------------------------- */
-
-static void pack_json(msgpack_packer *pk, json_t *j);
-
-static void pack_object(msgpack_packer *pk, json_t *j)
-{
-	msgpack_pack_map(pk, json_object_size(j));
-	for (void *it = json_object_iter(j); it; it = json_object_iter_next(j, it)) {
-		proto_pack_cstr(pk, json_object_iter_key(it));
-		pack_json(pk, json_object_iter_value(it));
-	}
-}
-
-static void pack_json(msgpack_packer *pk, json_t *j)
-{
-	switch (json_typeof(j)) {
-	case JSON_OBJECT:
-		pack_object(pk, j);
-		break;
-	case JSON_ARRAY:
-		msgpack_pack_array(pk, json_array_size(j));
-		for (size_t i = 0; i < json_array_size(j); i++)
-			pack_json(pk, json_array_get(j, i));
-		break;
-	case JSON_STRING:
-		proto_pack_str(pk, json_string_value(j), json_string_length(j));
-		break;
-	case JSON_INTEGER:
-		if (json_integer_value(j) >= 0)
-			msgpack_pack_uint64(pk, (uint64_t)json_integer_value(j));
-		else
-			msgpack_pack_int64(pk, json_integer_value(j));
-		break;
-	case JSON_REAL:
-		msgpack_pack_double(pk, json_real_value(j));
-		break;
-	case JSON_TRUE:
-		msgpack_pack_true(pk);
-		break;
-	case JSON_FALSE:
-		msgpack_pack_false(pk);
-		break;
-	case JSON_NULL:
-		msgpack_pack_nil(pk);
-		break;
-	}
-}
 
 /* Whether the type named in the event opens a case (then it takes no "case"). */
 static bool opens_case(json_t *root)
@@ -113,7 +68,7 @@ int evjson_decodev(struct evjson *e, uint64_t now_ms, const char *case_ref, stru
 	add_defaults(root, now_ms, case_ref);
 	msgpack_sbuffer_init(&e->buf);
 	msgpack_packer_init(&pk, &e->buf, msgpack_sbuffer_write);
-	pack_json(&pk, root);
+	jsonpack(&pk, root);
 	json_decref(root);
 	memset(err, 0, sizeof(*err));
 	r = proto_event_decode(&e->ev, (const uint8_t *)e->buf.data, e->buf.size, now_ms, &lim, id,
