@@ -116,6 +116,9 @@ struct parse_state {
 	char *err;
 	int line;     /* the line inih is handling now */
 	int err_line; /* the line of err, 0 when none */
+	/* where settings checked against each other once the file is read were set */
+	int ep_line[3]; /* [intake], [notify], [control] endpoint */
+	int sec_line;   /* the last [security] key */
 };
 
 enum key_type {
@@ -129,7 +132,8 @@ enum key_type {
 	K_PATH,     /* a file name; relative to the config file's directory */
 	K_SYNC,
 	K_UINT,
-	K_UNSUPPORTED
+	K_CRED,     /* a file name; a bare name is in $CREDENTIALS_DIRECTORY (LoadCredential=) */
+	K_MODE,     /* a file mode in octal, at most 0777 */
 };
 
 struct key {
@@ -177,10 +181,20 @@ static const struct key keys[] = {
     KEY("escalation", "aa_roster", K_STR, aa_roster),
     KEY("retention", "closed_case", K_DEADLINE, deadline[DL_RETENTION]),
     KEY("vetting", "review_required", K_STR, vetting_review_required),
-    KEY("security", "curve_public_key", K_UNSUPPORTED, curve_public_key),
-    KEY("security", "curve_secret_key", K_UNSUPPORTED, curve_secret_key),
-    KEY("security", "clients", K_UNSUPPORTED, clients),
-    KEY("security", "seal_key", K_UNSUPPORTED, seal_key),
+    KEY("intake", "owner", K_STR, intake_perm.owner),
+    KEY("intake", "group", K_STR, intake_perm.group),
+    KEY("intake", "mode", K_MODE, intake_perm.mode),
+    KEY("notify", "owner", K_STR, notify_perm.owner),
+    KEY("notify", "group", K_STR, notify_perm.group),
+    KEY("notify", "mode", K_MODE, notify_perm.mode),
+    KEY("control", "owner", K_STR, control_perm.owner),
+    KEY("control", "group", K_STR, control_perm.group),
+    KEY("control", "mode", K_MODE, control_perm.mode),
+    KEY("security", "curve_public_key", K_CRED, curve_public_key),
+    KEY("security", "curve_secret_key", K_CRED, curve_secret_key),
+    KEY("security", "clients", K_CRED, clients),
+    KEY("security", "seal_key", K_CRED, seal_key),
+    KEY("security", "seal_key_previous", K_CRED, seal_key_previous),
 };
 
 static int fail(struct parse_state *ps, const char *section, const char *name, const char *fmt, ...)
@@ -201,13 +215,12 @@ static int fail(struct parse_state *ps, const char *section, const char *name, c
 	return 0;
 }
 
-/* Without CURVE (PROTOCOL.md "Security settings") tcp:// may only listen on loopback. */
+/* Only ipc:// and tcp://; without CURVE keys (PROTOCOL.md "Security settings") tcp:// may
+ * only listen on loopback, which check_tcp_loopback decides once the whole file is read. */
 static int check_endpoints(struct parse_state *ps, const struct key *k, const char *list)
 {
-	static const char *const loopback[] = {"tcp://127.", "tcp://localhost:", "tcp://[::1]:"};
 	char buf[CONFIG_ENDPOINTS_MAX], *save = NULL, *ep;
 	int n = 0;
-	bool ok;
 
 	snprintf(buf, sizeof(buf), "%s", list);
 	for (ep = strtok_r(buf, ", ", &save); ep; ep = strtok_r(NULL, ", ", &save), n++) {
@@ -216,18 +229,32 @@ static int check_endpoints(struct parse_state *ps, const struct key *k, const ch
 		if (strncmp(ep, "tcp://", 6) != 0)
 			return fail(ps, k->section, k->name,
 				    "'%s': only ipc:// and tcp:// endpoints are supported", ep);
-		ok = false;
-		for (size_t i = 0; i < sizeof(loopback) / sizeof(loopback[0]); i++)
-			ok |= strncmp(ep, loopback[i], strlen(loopback[i])) == 0;
-		if (!ok)
-			return fail(ps, k->section, k->name,
-				    "'%s' is not on loopback; without CURVE keys a tcp:// endpoint "
-				    "may only listen on 127.0.0.0/8 or [::1]",
-				    ep);
 	}
 	if (n == 0)
 		return fail(ps, k->section, k->name, "needs at least one endpoint");
 	return 1;
+}
+
+/* The first tcp:// endpoint of list not on loopback, copied into ret; false when none. */
+static bool find_public_tcp(const char *list, char *ret, size_t retlen)
+{
+	static const char *const loopback[] = {"tcp://127.", "tcp://localhost:", "tcp://[::1]:"};
+	char buf[CONFIG_ENDPOINTS_MAX], *save = NULL, *ep;
+	bool ok;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (ep = strtok_r(buf, ", ", &save); ep; ep = strtok_r(NULL, ", ", &save)) {
+		if (strncmp(ep, "tcp://", 6) != 0)
+			continue;
+		ok = false;
+		for (size_t i = 0; i < sizeof(loopback) / sizeof(loopback[0]); i++)
+			ok |= strncmp(ep, loopback[i], strlen(loopback[i])) == 0;
+		if (!ok) {
+			snprintf(ret, retlen, "%s", ep);
+			return true;
+		}
+	}
+	return false;
 }
 
 static int set_durations(struct parse_state *ps, const struct key *k, const char *value)
@@ -263,6 +290,28 @@ static int set_path(struct parse_state *ps, const struct key *k, const char *val
 	snprintf(dir, sizeof(dir), "%.*s", dir_len, ps->cfg->path);
 	n = snprintf((char *)ps->cfg + k->offset, k->size, "%s%s", dir, value);
 
+	if (n < 0 || (size_t)n >= k->size)
+		return fail(ps, k->section, k->name, "longer than %zu bytes", k->size - 1);
+	return 1;
+}
+
+/* systemd's LoadCredential= puts credentials in $CREDENTIALS_DIRECTORY; a bare name (no '/')
+ * is looked up there, anything else is a path as for K_PATH. */
+static int set_cred(struct parse_state *ps, const struct key *k, const char *value)
+{
+	const char *dir = getenv("CREDENTIALS_DIRECTORY");
+	int n;
+
+	if (!*value)
+		return fail(ps, k->section, k->name, "needs a file name");
+	if (strchr(value, '/'))
+		return set_path(ps, k, value);
+	if (!dir || !*dir)
+		return fail(ps, k->section, k->name,
+			    "'%s' is a bare credential name but $CREDENTIALS_DIRECTORY is not set "
+			    "(LoadCredential= in the unit); give a path instead",
+			    value);
+	n = snprintf((char *)ps->cfg + k->offset, k->size, "%s/%s", dir, value);
 	if (n < 0 || (size_t)n >= k->size)
 		return fail(ps, k->section, k->name, "longer than %zu bytes", k->size - 1);
 	return 1;
@@ -304,7 +353,12 @@ static int set_key(struct parse_state *ps, const struct key *k, const char *valu
 		if (k->type == K_ENDPOINTS && !*value)
 			return fail(ps, k->section, k->name, "needs at least one endpoint");
 		strcpy(field, value);
-		return k->type == K_ENDPOINTS ? check_endpoints(ps, k, value) : 1;
+		if (k->type != K_ENDPOINTS)
+			return 1;
+		ps->ep_line[field == ps->cfg->intake_endpoint   ? 0
+			    : field == ps->cfg->notify_endpoint ? 1
+								: 2] = ps->line;
+		return check_endpoints(ps, k, value);
 	case K_SIZE:
 		if (config_parse_size(value, field) < 0)
 			return fail(ps, k->section, k->name,
@@ -337,10 +391,21 @@ static int set_key(struct parse_state *ps, const struct key *k, const char *valu
 		return set_deadline(ps, k, value, field);
 	case K_PATH:
 		return set_path(ps, k, value);
-	case K_UNSUPPORTED:
-		return fail(ps, k->section, k->name,
-			    "not supported by this version (no CURVE, clients or sealing yet); "
-			    "remove it rather than run unprotected");
+	case K_CRED:
+		ps->sec_line = ps->line;
+		return set_cred(ps, k, value);
+	case K_MODE: {
+		char *end;
+		unsigned long m;
+
+		errno = 0;
+		m = strtoul(value, &end, 8);
+		if (!*value || *end || errno || m > 0777 || strspn(value, "01234567") != strlen(value))
+			return fail(ps, k->section, k->name,
+				    "'%s' is not a file mode (octal, 0 to 0777, e.g. 0660)", value);
+		*(int *)field = (int)m;
+		return 1;
+	}
 	case K_SYNC:
 		if (strcmp(value, "full") == 0)
 			*(enum store_sync *)field = SYNC_FULL;
@@ -388,6 +453,7 @@ static void set_defaults(struct config *cfg)
 	cfg->n_reminders = 2;
 	cfg->escalation_interval = (struct duration){7 * MS_PER_DAY, DUR_MS};
 	strcpy(cfg->vetting_review_required, "MV,SC,DV");
+	cfg->intake_perm.mode = cfg->notify_perm.mode = cfg->control_perm.mode = -1;
 }
 
 static const char *const sections[] = {"daemon",  "intake",    "notify",     "control",
@@ -434,6 +500,43 @@ static char *read_line(char *str, int num, void *stream)
 	return str;
 }
 
+/* The settings that depend on each other (PROTOCOL.md "Security settings"), once the whole
+ * file is read: both CURVE keys or neither; without them, tcp:// on loopback only; a
+ * retiring seal key only beside a current one. Returns 0, or -1 with the error set. */
+static int check_security(struct parse_state *ps)
+{
+	static const char *const sec[] = {"intake", "notify", "control"};
+	const struct config *cfg = ps->cfg;
+	const char *lists[] = {cfg->intake_endpoint, cfg->notify_endpoint, cfg->control_endpoint};
+	char ep[CONFIG_ENDPOINTS_MAX];
+
+	ps->line = ps->sec_line;
+	if (!*cfg->curve_public_key != !*cfg->curve_secret_key)
+		return fail(ps, "security",
+			    *cfg->curve_public_key ? "curve_secret_key" : "curve_public_key",
+			    "missing: set both curve_public_key and curve_secret_key, or "
+			    "neither"),
+		       -1;
+	if (*cfg->seal_key_previous && !*cfg->seal_key)
+		return fail(ps, "security", "seal_key_previous",
+			    "set only beside seal_key (the key that replaces it)"),
+		       -1;
+	if (*cfg->curve_secret_key)
+		return 0;
+	for (int i = 0; i < 3; i++) {
+		if (!find_public_tcp(lists[i], ep, sizeof(ep)))
+			continue;
+		ps->line = ps->ep_line[i];
+		return fail(ps, sec[i], "endpoint",
+			    "'%.200s' is not on loopback; without CURVE keys ([security] "
+			    "curve_secret_key) a tcp:// endpoint may only listen on 127.0.0.0/8 "
+			    "or [::1]",
+			    ep),
+		       -1;
+	}
+	return 0;
+}
+
 int config_load(struct config *cfg, const char *path, char errbuf[CONFIG_ERR_MAX])
 {
 	struct parse_state ps = {.cfg = cfg, .err = errbuf};
@@ -466,6 +569,11 @@ int config_load(struct config *cfg, const char *path, char errbuf[CONFIG_ERR_MAX
 	}
 	if (line != 0) {
 		snprintf(errbuf, CONFIG_ERR_MAX, "%.200s: cannot be read", path);
+		return -1;
+	}
+	if (check_security(&ps) < 0) {
+		snprintf(msg, sizeof(msg), "%s", errbuf);
+		snprintf(errbuf, CONFIG_ERR_MAX, "%.200s:%d: %.300s", path, ps.err_line, msg);
 		return -1;
 	}
 	/* a ceiling below the start is no ceiling: the map simply does not grow */

@@ -41,6 +41,16 @@ const char *config_dl_name(enum dl_kind k);
 
 enum store_sync { SYNC_FULL, SYNC_NONE };
 
+#define CONFIG_NAME_MAX 64 /* a user or group name */
+
+/* Who owns an ipc:// socket file and who may open it ([intake], [notify], [control] owner,
+ * group, mode). Empty names leave the owner or group as created; mode -1 leaves the mode. */
+struct sock_perm {
+	char owner[CONFIG_NAME_MAX]; /* a user name or a number */
+	char group[CONFIG_NAME_MAX]; /* a group name or a number */
+	int mode;                    /* 0 to 0777, or -1 */
+};
+
 struct config {
 	char path[PATH_MAX];
 	/* [daemon] */
@@ -50,9 +60,12 @@ struct config {
 	uint64_t max_message_bytes;
 	uint64_t clock_skew_ms;
 	uint64_t batch_max; /* events applied in one write transaction */
+	struct sock_perm intake_perm;
 	/* [notify], [control] */
 	char notify_endpoint[CONFIG_ENDPOINTS_MAX];
+	struct sock_perm notify_perm;
 	char control_endpoint[CONFIG_ENDPOINTS_MAX];
+	struct sock_perm control_perm;
 	/* [store] */
 	uint64_t map_size; /* initial LMDB map */
 	uint64_t map_max;  /* ceiling the map may grow to */
@@ -68,11 +81,13 @@ struct config {
 	/* [retention] closed_case is deadline[DL_RETENTION] */
 	/* [vetting] */
 	char vetting_review_required[128];
-	/* [security] */
+	/* [security]: file names, resolved (a bare name is in $CREDENTIALS_DIRECTORY); "" =
+	 * not set. curve_public_key and curve_secret_key are both set or neither. */
 	char curve_public_key[PATH_MAX];
 	char curve_secret_key[PATH_MAX];
 	char clients[PATH_MAX];
 	char seal_key[PATH_MAX];
+	char seal_key_previous[PATH_MAX]; /* during a rotation: the key being retired */
 };
 
 /* Fills cfg with the defaults, then the file's settings. Returns 0, or -1 with errbuf set to

@@ -540,34 +540,77 @@ static void test_sync_other_value_is_rejected(void **state)
 	assert_load_fails("[store]\nsync = Full\n", 2, "[store] sync");
 }
 
-/* ---- [security] (PROTOCOL.md "Security settings"): not supported yet ---- */
+/* ---- [security] (PROTOCOL.md "Security settings") ---- */
 
-static void test_security_keys_are_rejected_until_supported(void **state)
+static void test_security_paths_and_credentials(void **state)
 {
-	static const char *const keys[] = {"curve_public_key", "curve_secret_key", "clients",
-					   "seal_key"};
-	char text[256], err[CONFIG_ERR_MAX], path[PATH_MAX];
 	struct config c;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		snprintf(text, sizeof(text), "[security]\n%s = /etc/integrityd/x\n", keys[i]);
-		if (load_text(text, &c, err, path) != -1)
-			fail_msg("[security] %s was accepted", keys[i]);
-		assert_contains(err, path);
-		assert_contains(err, "[security]");
-	}
+	setenv("CREDENTIALS_DIRECTORY", "/run/credentials/integrityd.service", 1);
+	assert_load_ok("[security]\ncurve_public_key = /etc/integrityd/curve.pub\n"
+		       "curve_secret_key = curve.key\nclients = /etc/integrityd/clients.conf\n"
+		       "seal_key = seal.key\nseal_key_previous = /etc/old.key\n",
+		       &c);
+	assert_string_equal(c.curve_public_key, "/etc/integrityd/curve.pub");
+	assert_string_equal(c.curve_secret_key, "/run/credentials/integrityd.service/curve.key");
+	assert_string_equal(c.seal_key, "/run/credentials/integrityd.service/seal.key");
+	assert_string_equal(c.seal_key_previous, "/etc/old.key");
+	unsetenv("CREDENTIALS_DIRECTORY");
 }
 
-/* PROTOCOL.md: --check-config fails "with a message naming the file, line and key".
- * BUG (daemon/config.c check()): the [security] error is raised after parsing, so it names
- * neither the line nor the key. Expected "FILE:2: [security] seal_key"; got "FILE: [security]:
- * CURVE keys, clients and seal_key are not supported ...". */
-static void test_security_key_error_names_line_and_key(void **state)
+static void test_bare_credential_name_needs_credentials_directory(void **state)
 {
 	(void)state;
-	assert_load_fails("[security]\nseal_key = /etc/integrityd/seal.key\n", 2,
-			  "[security] seal_key");
+	unsetenv("CREDENTIALS_DIRECTORY");
+	assert_load_fails("[security]\nseal_key = seal.key\n", 2, "$CREDENTIALS_DIRECTORY");
+	assert_load_fails("[security]\nseal_key = seal.key\n", 2, "[security] seal_key");
+}
+
+static void test_curve_keys_come_in_pairs(void **state)
+{
+	(void)state;
+	assert_load_fails("[security]\n\ncurve_secret_key = /k\n", 3,
+			  "[security] curve_public_key");
+	assert_load_fails("[security]\ncurve_public_key = /k\n", 2, "[security] curve_secret_key");
+	assert_load_fails("[security]\nseal_key_previous = /k\n", 2,
+			  "[security] seal_key_previous");
+}
+
+/* With CURVE keys, tcp:// may listen anywhere, whichever section comes first. */
+static void test_tcp_off_loopback_with_curve_keys_is_accepted(void **state)
+{
+	struct config c;
+
+	(void)state;
+	assert_load_ok("[intake]\nendpoint = tcp://0.0.0.0:7441\n[security]\n"
+		       "curve_public_key = /k.pub\ncurve_secret_key = /k\n",
+		       &c);
+	assert_load_ok("[security]\ncurve_public_key = /k.pub\ncurve_secret_key = /k\n"
+		       "[control]\nendpoint = tcp://10.1.2.3:7442\n",
+		       &c);
+}
+
+static void test_socket_owner_group_mode(void **state)
+{
+	struct config c;
+
+	(void)state;
+	assert_load_ok("", &c);
+	assert_int_equal(c.intake_perm.mode, -1);
+	assert_int_equal(c.control_perm.mode, -1);
+	assert_load_ok("[intake]\nowner = integrityd\ngroup = integrity-intake\nmode = 0660\n"
+		       "[control]\ngroup = 1001\nmode = 660\n[notify]\nmode = 0666\n",
+		       &c);
+	assert_string_equal(c.intake_perm.owner, "integrityd");
+	assert_string_equal(c.intake_perm.group, "integrity-intake");
+	assert_int_equal(c.intake_perm.mode, 0660);
+	assert_string_equal(c.control_perm.group, "1001");
+	assert_int_equal(c.control_perm.mode, 0660);
+	assert_int_equal(c.notify_perm.mode, 0666);
+	assert_load_fails("[intake]\nmode = 0868\n", 2, "[intake] mode");
+	assert_load_fails("[control]\nmode = 01777\n", 2, "[control] mode");
+	assert_load_fails("[notify]\nmode = rw\n", 2, "[notify] mode");
 }
 
 static void test_missing_file_names_the_file(void **state)
@@ -621,8 +664,11 @@ int main(void)
 	    cmocka_unit_test(test_numbers_out_of_range_name_their_line_and_range),
 	    cmocka_unit_test(test_sync_full_and_none_parse),
 	    cmocka_unit_test(test_sync_other_value_is_rejected),
-	    cmocka_unit_test(test_security_keys_are_rejected_until_supported),
-	    cmocka_unit_test(test_security_key_error_names_line_and_key),
+	    cmocka_unit_test(test_security_paths_and_credentials),
+	    cmocka_unit_test(test_bare_credential_name_needs_credentials_directory),
+	    cmocka_unit_test(test_curve_keys_come_in_pairs),
+	    cmocka_unit_test(test_tcp_off_loopback_with_curve_keys_is_accepted),
+	    cmocka_unit_test(test_socket_owner_group_mode),
 	    cmocka_unit_test(test_missing_file_names_the_file),
 	};
 
