@@ -69,6 +69,7 @@ int router_recv(void *sock, struct request *q)
 {
 	zmq_msg_t f[ROUTER_ROUTE_MAX + 1];
 	int n = 0, total = 0, delim = -1, more, flags = ZMQ_DONTWAIT;
+	const char *user;
 
 	do {
 		zmq_msg_t m;
@@ -102,6 +103,8 @@ int router_recv(void *sock, struct request *q)
 	q->npayload = total - q->nroute;
 	if (q->npayload > 0)
 		q->payload = f[q->nroute];
+	user = zmq_msg_gets(&f[0], "User-Id");
+	snprintf(q->client, sizeof(q->client), "%s", user ? user : "");
 	for (int i = q->nroute + 1; i < n; i++)
 		zmq_msg_close(&f[i]);
 	return 1;

@@ -11,6 +11,7 @@
 #include <zmq.h>
 
 #include "batch.h"
+#include "clients.h"
 
 #define ROUTER_ROUTE_MAX 8 /* frames of a reply route (identity, proxies, delimiter) */
 
@@ -21,6 +22,8 @@ struct request {
 	int nroute;
 	zmq_msg_t payload;
 	int npayload; /* payload frames seen; more than one is malformed */
+	/* who sent it: the User-Id the ZAP handler (zap.h) gave the connection, "" when none */
+	char client[CLIENTS_NAME_MAX + 1];
 	struct batch_item item;
 };
 
