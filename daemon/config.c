@@ -521,6 +521,11 @@ static int check_security(struct parse_state *ps)
 		return fail(ps, "security", "seal_key_previous",
 			    "set only beside seal_key (the key that replaces it)"),
 		       -1;
+	if (*cfg->curve_secret_key && !*cfg->clients)
+		return fail(ps, "security", "clients",
+			    "missing: with CURVE keys, the clients file names the keys that may "
+			    "connect (none may without it)"),
+		       -1;
 	if (*cfg->curve_secret_key)
 		return 0;
 	for (int i = 0; i < 3; i++) {

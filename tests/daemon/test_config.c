@@ -575,6 +575,8 @@ static void test_curve_keys_come_in_pairs(void **state)
 	assert_load_fails("[security]\ncurve_public_key = /k\n", 2, "[security] curve_secret_key");
 	assert_load_fails("[security]\nseal_key_previous = /k\n", 2,
 			  "[security] seal_key_previous");
+	assert_load_fails("[security]\ncurve_public_key = /k.pub\ncurve_secret_key = /k\n", 3,
+			  "[security] clients");
 }
 
 /* With CURVE keys, tcp:// may listen anywhere, whichever section comes first. */
@@ -584,10 +586,10 @@ static void test_tcp_off_loopback_with_curve_keys_is_accepted(void **state)
 
 	(void)state;
 	assert_load_ok("[intake]\nendpoint = tcp://0.0.0.0:7441\n[security]\n"
-		       "curve_public_key = /k.pub\ncurve_secret_key = /k\n",
+		       "curve_public_key = /k.pub\ncurve_secret_key = /k\nclients = /c\n",
 		       &c);
 	assert_load_ok("[security]\ncurve_public_key = /k.pub\ncurve_secret_key = /k\n"
-		       "[control]\nendpoint = tcp://10.1.2.3:7442\n",
+		       "clients = /c\n[control]\nendpoint = tcp://10.1.2.3:7442\n",
 		       &c);
 }
 
