@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "anon.h"
 #include "caserec.h"
 #include "dlindex.h"
 #include "journal.h"
@@ -38,17 +39,38 @@ struct batch_ctx {
 		bool loaded; /* read from meta in this transaction */
 	} ctr[KIND_COUNT];
 	msgpack_sbuffer buf, notes;
+	msgpack_sbuffer redacted; /* an anonymous referral's journal bytes (kept_bytes) */
 };
+
+/* The idempotency index key of an event: its id, or for an anonymous one the id's hash
+ * (anon.h). */
+struct event_key {
+	const void *ptr;
+	size_t len;
+	uint8_t anon[ANON_KEY_LEN];
+};
+
+static void event_key(const struct batch_item *it, bool anon, struct event_key *ret)
+{
+	if (!anon) {
+		ret->ptr = it->ev.id.ptr;
+		ret->len = it->ev.id.len;
+		return;
+	}
+	anon_event_key(&it->ev, ret->anon);
+	ret->ptr = ret->anon;
+	ret->len = sizeof(ret->anon);
+}
 
 /* The same id seen before: byte-identical is a duplicate, anything else a conflict. */
 static int check_idempotency(struct batch_ctx *b, struct batch_item *it,
-			     const uint8_t hash[JOURNAL_HASH])
+			     const struct event_key *key, const uint8_t hash[JOURNAL_HASH])
 {
 	MDB_val v;
 	size_t rlen;
 	int r;
 
-	r = store_get(b->st, b->txn, DB_EVENTS, it->ev.id.ptr, it->ev.id.len, &v);
+	r = store_get(b->st, b->txn, DB_EVENTS, key->ptr, key->len, &v);
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
@@ -109,7 +131,7 @@ static int save_counters(struct batch_ctx *b)
 }
 
 static int put_event_record(struct batch_ctx *b, const struct batch_item *it,
-			    const uint8_t hash[JOURNAL_HASH])
+			    const struct event_key *key, const uint8_t hash[JOURNAL_HASH])
 {
 	uint8_t v[EVREC_HDR + PROTO_CASE_MAX];
 	size_t rlen = strlen(it->case_ref);
@@ -117,8 +139,7 @@ static int put_event_record(struct batch_ctx *b, const struct batch_item *it,
 	store_be64(v, it->seq);
 	memcpy(v + 8, hash, JOURNAL_HASH);
 	memcpy(v + EVREC_HDR, it->case_ref, rlen);
-	return store_put(b->st, b->txn, DB_EVENTS, it->ev.id.ptr, it->ev.id.len, v,
-			 EVREC_HDR + rlen);
+	return store_put(b->st, b->txn, DB_EVENTS, key->ptr, key->len, v, EVREC_HDR + rlen);
 }
 
 /* ---- one case, one step ------------------------------------------------------------ */
@@ -253,18 +274,39 @@ static void reject_unknown_case(struct batch_item *it)
 		   it->ev.case_ref.ptr);
 }
 
-/* Returns 0 with the item's outcome set, or a negative errno that aborts the batch. */
-static int apply_event(struct batch_ctx *b, struct batch_item *it)
+/* What the journal keeps of an event: its bytes as received, or an anonymous referral's
+ * redacted (anon_redact, in b->redacted); its hash is the idempotency hash, so a resend (redacted
+ * alike) is still a duplicate, and the chain covers what is kept. */
+static void kept_bytes(struct batch_ctx *b, const struct proto_event *ev, bool anon,
+		       struct proto_str *ret)
+{
+	if (!anon) {
+		*ret = (struct proto_str){(const char *)ev->bytes, (uint32_t)ev->len};
+		return;
+	}
+	b->redacted.size = 0;
+	anon_redact(ev, &b->redacted);
+	*ret = (struct proto_str){b->redacted.data, (uint32_t)b->redacted.size};
+}
+
+/* Applies one event at time now (the batch's, or an anonymous referral's day). Returns 0
+ * with the item's outcome set, or a negative errno that aborts the batch. */
+static int apply_event_at(struct batch_ctx *b, struct batch_item *it, bool anon)
 {
 	const bool opens = it->ev.type->opens != KIND_NONE;
+	struct proto_event ev = it->ev; /* an anonymous referral's `at` is its day */
+	struct proto_str kept;
 	uint8_t hash[JOURNAL_HASH];
+	struct event_key key;
 	struct case_rec r = {0};
 	struct wf_case before = {0};
 	struct wf_effects fx = {0};
 	int rc;
 
-	journal_hash(it->ev.bytes, it->ev.len, hash);
-	rc = check_idempotency(b, it, hash);
+	kept_bytes(b, &it->ev, anon, &kept);
+	journal_hash((const uint8_t *)kept.ptr, kept.len, hash);
+	event_key(it, anon, &key);
+	rc = check_idempotency(b, it, &key, hash);
 	if (rc != 0)
 		return rc < 0 ? rc : 0;
 	if (!opens) {
@@ -287,25 +329,43 @@ static int apply_event(struct batch_ctx *b, struct batch_item *it)
 			return rc;
 		before = r.c;
 	}
-	if (wf_apply(&r.c, &it->ev, b->now_ms, b->policy, &fx, &it->err) < 0) {
+	if (anon)
+		ev.at = anon_day(ev.at);
+	if (wf_apply(&r.c, &ev, b->now_ms, b->policy, &fx, &it->err) < 0) {
 		it->status = BATCH_REJECTED;
 		caserec_release(&r);
 		return 0;
 	}
 	if (opens && (rc = next_case_ref(b, it->ev.type->opens, r.c.ref)) < 0)
 		goto out;
-	if ((rc = journal_append(b->st, b->txn, &b->head, b->now_ms, it->ev.bytes, it->ev.len,
-				 hash)) < 0)
+	if ((rc = journal_append(b->st, b->txn, &b->head, b->now_ms, (const uint8_t *)kept.ptr,
+				 kept.len, hash)) < 0)
 		goto out;
 	it->seq = b->head.seq;
 	memcpy(it->case_ref, r.c.ref, sizeof(r.c.ref));
-	hist_from_event(&r, &it->ev, it->seq, b->now_ms);
-	if ((rc = put_event_record(b, it, hash)) < 0 ||
+	hist_from_event(&r, &ev, it->seq, b->now_ms);
+	if ((rc = put_event_record(b, it, &key, hash)) < 0 ||
 	    (rc = write_step(b, opens ? NULL : &before, &r, &fx)) < 0)
 		goto out;
 	it->status = BATCH_ACCEPTED;
 out:
 	caserec_release(&r);
+	return rc;
+}
+
+/* An anonymous referral is applied as if the batch ran at the start of the day: every time
+ * it leaves in the store (history, deadlines, notifications, the journal's received time)
+ * is then a day, never the moment it was sent (anon.h). */
+static int apply_event(struct batch_ctx *b, struct batch_item *it)
+{
+	const uint64_t now = b->now_ms;
+	const bool anon = anon_is(&it->ev);
+	int rc;
+
+	if (anon)
+		b->now_ms = anon_day(now);
+	rc = apply_event_at(b, it, anon);
+	b->now_ms = now;
 	return rc;
 }
 
@@ -548,6 +608,7 @@ int batch_run(struct store *st, const struct batch_input *in, struct batch_resul
 	b.year = tm.tm_year + 1900;
 	msgpack_sbuffer_init(&b.buf);
 	msgpack_sbuffer_init(&b.notes);
+	msgpack_sbuffer_init(&b.redacted);
 	/* A full map aborts the whole transaction; grow it and run the batch again. */
 	while ((r = apply_all(&b, in)) == -ENOSPC) {
 		int g = store_grow(st);
@@ -558,6 +619,7 @@ int batch_run(struct store *st, const struct batch_input *in, struct batch_resul
 	}
 	msgpack_sbuffer_destroy(&b.buf);
 	msgpack_sbuffer_destroy(&b.notes);
+	msgpack_sbuffer_destroy(&b.redacted);
 	if (r == 0 && ret)
 		*ret = b.res;
 	return r;

@@ -57,6 +57,8 @@ struct proto_limits {
 #define PROTO_DEFAULT_MAX_ITEMS 4096
 
 /* Durations keep their unit: working days, months and years have no fixed length. */
+#define PROTO_MS_PER_DAY UINT64_C(86400000) /* a UTC day: times are ms since the epoch */
+
 enum dur_unit { DUR_MS, DUR_WD, DUR_MO, DUR_Y };
 struct duration {
 	uint64_t n; /* milliseconds for DUR_MS, else a count of the unit */

@@ -1,0 +1,39 @@
+/* anon: what the store keeps of an anonymous referral (PROTOCOL.md "An anonymous
+ * referral's history shows no actor, and nothing in the store can tell who sent it"; P01 3.5,
+ * P01c 3.13). Such an event carries no actor (proto checks that). Beyond that, the store
+ * keeps no identity and no time finer than the day of the reporter's sending:
+ *   - its times (the event's `at`, its received time, the case's opened_at and history, the
+ *     deadlines it opens, its notifications' `at`) are taken at the start of their UTC day;
+ *   - its id, which a form may build from the sender or the clock (a UUIDv7 holds the
+ *     millisecond), is kept only as a hash: in the idempotency index and in the journal.
+ * The journal keeps the event re-packed with those two fields replaced (anon_redact); the
+ * idempotency hash stays that of the bytes as received, so a resend is still a duplicate. */
+#ifndef ANON_H
+#define ANON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <msgpack.h>
+
+#include "proto.h"
+
+#define ANON_KEY_LEN   33 /* ANON_KEY_TAG then BLAKE2b-256 of the id */
+#define ANON_KEY_TAG   0  /* a byte no id may hold ([A-Za-z0-9._:-]): no clash with an id */
+#define ANON_ID_PREFIX "anon:"
+
+/* True for an event whose type's anonymous flag is set in its body. */
+bool anon_is(const struct proto_event *ev);
+
+/* The start of the UTC day holding ms. */
+uint64_t anon_day(uint64_t ms);
+
+/* The idempotency index key of an anonymous event: ANON_KEY_TAG, then the id's hash. */
+void anon_event_key(const struct proto_event *ev, uint8_t ret[ANON_KEY_LEN]);
+
+/* The event as the journal keeps it: the same map, with `id` replaced by ANON_ID_PREFIX and
+ * the hex of the id's hash (a valid id still) and `at` by its day. Appends to out. */
+void anon_redact(const struct proto_event *ev, msgpack_sbuffer *out);
+
+#endif
