@@ -10,6 +10,11 @@ events of a case; Daemon.subscribe() is a checked SUB on the notify socket whose
 bounded; Daemon.notifications(), notes_for(), wait_note() and wait_state() read the durable
 outbox and the case through the control socket.
 
+For clients and roles (PROTOCOL.md "Security settings", issue 4): Daemon.set_clients() writes
+a clients file and names it in [security]; ipc_client() is the section for this process's
+own uid; Daemon.reads() is audit.reads; journal_entries() and flip_journal_byte() read and
+damage a stopped store's journal with python3-lmdb, for audit.verify.
+
 Environment:
   INTEGRITYD   the daemon binary (CMake sets it to the built target)
   E2E_TMP      where the per-daemon temporary directories go (default: the system temp dir)
@@ -24,6 +29,7 @@ import random
 import re
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -385,6 +391,9 @@ class Daemon:
                 r = self.control("status", timeout=0.25)
                 if r.get("ok"):
                     return r["result"]
+                # a client without the read right is answered too: the daemon is up
+                if (r.get("error") or {}).get("code") == "forbidden":
+                    return None
             except ReplyTimeout:
                 pass
             if time.monotonic() > deadline:
@@ -515,6 +524,24 @@ class Daemon:
     def status(self):
         return self.result("status")
 
+    def reads(self, ref):
+        """audit.reads: [{at, client, cmd}] of case ref, oldest first."""
+        return self.result("audit.reads", case=ref)["reads"]
+
+    def set_clients(self, clients):
+        """Writes a clients file for {name: {key: value}} beside the config (mode 0600) and
+        names it in [security] clients; None goes back to no clients file. The daemon reads
+        it when it starts: restart() it."""
+        path = os.path.join(self.dir, "clients.conf")
+        if clients is None:
+            self.sections.get("security", {}).pop("clients", None)
+        else:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(render_sections(clients))
+            self.sections.setdefault("security", {})["clients"] = path
+        self.write_config()
+
     def case(self, ref):
         return self.result("case.get", case=ref)
 
@@ -600,6 +627,61 @@ DEADLINE_KINDS = ("manager_review", "psd_assessment", "interview", "mitigation_p
                   "service", "appeal_window", "strategy_meeting", "appeal_decision",
                   "annual_review", "review", "vetting_review")
 AA_ROSTER = ("AA1", "AA2")
+
+
+# --------------------------------------------------------------------------------------------
+# Clients and the journal (issue 4)
+
+# The daemon's source has the ZAP handler that names ipc clients by uid (the clients of
+# PROTOCOL.md "Security settings" are enforced only with it).
+HAVE_ZAP = os.path.exists(os.path.join(TOP, "daemon", "zap.c"))
+# What the daemon calls this process on ipc with no clients file: "uid:N" with the ZAP
+# handler, "" (no name) without it.
+IPC_CLIENT_NAME = "uid:%d" % os.getuid() if HAVE_ZAP else ""
+
+
+def ipc_client(role, types=None):
+    """A clients file section for this process's own uid on ipc:// with role (intake,
+    operator, admin), and for an intake client the event types it may send."""
+    sec = {"uid": os.getuid(), "role": role}
+    if types:
+        sec["types"] = ", ".join(types)
+    return sec
+
+
+JOURNAL_HDR = 8 + 32 + 32  # received_at, bytes hash, link (daemon/journal.c)
+
+
+def _journal_db(state_dir, write):
+    import lmdb  # python3-lmdb, only for the tests that damage a store
+    env = lmdb.open(state_dir, max_dbs=32, subdir=True, readonly=not write, lock=write)
+    return env, env.open_db(b"journal", create=False)
+
+
+def journal_entries(state_dir):
+    """[(seq, received_at, bytes or None)] of the store at state_dir (no daemon on it);
+    bytes are None where retention took them."""
+    env, db = _journal_db(state_dir, False)
+    try:
+        with env.begin(db=db) as txn:
+            return [(struct.unpack(">Q", k)[0], struct.unpack(">Q", v[:8])[0],
+                     bytes(v[JOURNAL_HDR:]) or None) for k, v in txn.cursor()]
+    finally:
+        env.close()
+
+
+def flip_journal_byte(state_dir, seq, offset=0):
+    """Flips one bit of byte `offset` of journal entry seq's bytes (past the entry's header),
+    in the store at state_dir, with no daemon on it."""
+    env, db = _journal_db(state_dir, True)
+    try:
+        with env.begin(db=db, write=True) as txn:
+            key = struct.pack(">Q", seq)
+            v = bytearray(txn.get(key))
+            v[JOURNAL_HDR + offset] ^= 0x01
+            txn.put(key, bytes(v))
+    finally:
+        env.close()
 
 
 def duration_ms(text):
@@ -1160,6 +1242,17 @@ class DaemonTestCase(unittest.TestCase):
                              "error message does not name %s: %r%s" % (
                                  field, reply, " (%s)" % msg if msg else ""))
         self.assertNotIn("seq", reply)
+        return reply
+
+    def assertForbidden(self, reply, *needles):
+        """A control or intake reply that is `forbidden`, its message containing needles."""
+        err = reply.get("error") or {}
+        self.assertEqual(err.get("code"), "forbidden", reply)
+        self.assertNotEqual(reply.get("ok"), True, reply)
+        if "status" in reply:  # intake
+            self.assertEqual(reply["status"], "rejected", reply)
+        for n in needles:
+            self.assertIn(n, err.get("message", ""), reply)
         return reply
 
 
