@@ -9,6 +9,7 @@
 #include "log.h"
 #include "policy.h"
 #include "reactor.h"
+#include "security.h"
 
 static void usage(FILE *f)
 {
@@ -58,13 +59,20 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (check) {
-		static struct policy p; /* the holiday file and the lists are checked too */
+		static struct policy p;     /* the holiday file and the lists are checked too */
+		static struct security sec; /* and the key files and the clients file */
+		char serr[SECURITY_ERR_MAX];
 
 		if (policy_load(&p, &cfg, err) < 0) {
 			log_error("config: %s", err);
 			return 1;
 		}
 		policy_free(&p);
+		if (security_load(&sec, &cfg, serr) < 0) {
+			log_error("config: %s", serr);
+			return 1;
+		}
+		security_free(&sec);
 		printf("%s: ok\n", path);
 		return 0;
 	}

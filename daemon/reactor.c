@@ -25,8 +25,10 @@
 #include "proto.h"
 #include "readlog.h"
 #include "router.h"
+#include "security.h"
 #include "store.h"
 #include "workset.h"
+#include "zap.h"
 
 #define CTL_PER_CYCLE    64   /* control requests answered per cycle, so intake never waits */
 #define STATUS_EVERY_MS  1000 /* STATUS= refresh */
@@ -53,6 +55,8 @@ struct reactor {
 	bool ws_started;
 	struct proto_limits limits;
 	void *zctx, *intake, *control;
+	struct security sec; /* CURVE keys and clients file, read once at start */
+	struct zap zap;      /* decides who may connect; started before any socket */
 	int sigfd;
 	bool stopping;
 	uint64_t started_ms;
@@ -95,8 +99,7 @@ static uint64_t now_ms(void)
  * file. */
 static const struct client *reactor_client(const struct reactor *R, const char *name)
 {
-	(void)R;
-	return clients_resolve(NULL, name);
+	return clients_resolve(security_clients(&R->sec), name);
 }
 
 static const char *client_label(const char *name)
@@ -575,16 +578,32 @@ static int start_workers(struct reactor *R)
 	if (fp != policy_timer_fingerprint(&R->policy))
 		replan_start(R, "start");
 	R->ws_started = true;
-	if (workset_start(&R->ws, &R->st, R->zctx, R->cfg->notify_endpoint, seq,
-			  R->cfg->batch_max) < 0)
+	if (workset_start(&R->ws, &R->st, R->zctx, R->cfg->notify_endpoint, &R->sec,
+			  &R->cfg->notify_perm, seq, R->cfg->batch_max) < 0)
 		return -EADDRNOTAVAIL;
 	return 0;
 }
 
+/* A ROUTER bound to list under the [security] settings and perm; NULL on failure (logged). */
+static void *open_router(struct reactor *R, const char *list, const char *what,
+			 const struct sock_perm *perm)
+{
+	const struct router_opts o = {
+	    .sec = &R->sec,
+	    .perm = perm,
+	    .maxmsg = (int64_t)R->cfg->max_message_bytes * MAXMSG_FACTOR,
+	};
+	char err[SECURITY_ERR_MAX];
+	void *s = router_open(R->zctx, ZMQ_ROUTER, list, what, &o, err, sizeof(err));
+
+	if (!s)
+		log_error("%s: %s", what, err);
+	return s;
+}
+
 static int reactor_open(struct reactor *R, const struct config *cfg)
 {
-	char err[CONFIG_ERR_MAX];
-	int64_t maxmsg;
+	char err[SECURITY_ERR_MAX];
 	uint64_t usec = 0;
 	int r;
 
@@ -615,6 +634,10 @@ static int reactor_open(struct reactor *R, const struct config *cfg)
 		return -EINVAL;
 	}
 	R->policy_loaded = true;
+	if (security_load(&R->sec, cfg, err) < 0) {
+		log_error("config: %s", err);
+		return -EINVAL;
+	}
 	r = store_open(&R->st, cfg->state_dir, cfg->map_size, cfg->map_max, cfg->sync == SYNC_FULL);
 	if (r == -EBUSY)
 		return log_errno(LOG_ERR, r, "store %s: another integrityd is running on it",
@@ -627,11 +650,13 @@ static int reactor_open(struct reactor *R, const struct config *cfg)
 	R->zctx = zmq_ctx_new();
 	if (!R->zctx)
 		return log_errno(LOG_ERR, -errno, "zmq_ctx_new");
-	maxmsg = (int64_t)cfg->max_message_bytes * MAXMSG_FACTOR;
-	if (!(R->intake =
-		  router_open(R->zctx, ZMQ_ROUTER, cfg->intake_endpoint, "intake", maxmsg)) ||
-	    !(R->control =
-		  router_open(R->zctx, ZMQ_ROUTER, cfg->control_endpoint, "control", maxmsg)))
+	/* first: no socket may exist before the handler that decides who connects */
+	if (zap_start(&R->zap, R->zctx, security_clients(&R->sec), err, sizeof(err)) < 0) {
+		log_error("%s", err);
+		return -EADDRNOTAVAIL;
+	}
+	if (!(R->intake = open_router(R, cfg->intake_endpoint, "intake", &cfg->intake_perm)) ||
+	    !(R->control = open_router(R, cfg->control_endpoint, "control", &cfg->control_perm)))
 		return -EADDRNOTAVAIL;
 	if ((r = start_workers(R)) < 0)
 		return r;
@@ -662,6 +687,7 @@ static void reactor_close(struct reactor *R)
 	/* the notifier publishes what is committed, then every thread stops */
 	if (R->ws_started)
 		workset_stop(&R->ws);
+	zap_stop(&R->zap); /* after every socket that asks it */
 	if (R->policy_loaded)
 		policy_free(&R->policy);
 	if (R->job_efd >= 0)
@@ -678,6 +704,7 @@ static void reactor_close(struct reactor *R)
 	free(R->reqs);
 	free(R->items);
 	msgpack_sbuffer_destroy(&R->out);
+	security_free(&R->sec);
 }
 
 static long poll_timeout(const struct reactor *R)

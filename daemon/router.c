@@ -5,11 +5,12 @@
 #include <string.h>
 
 #include "config.h"
-#include "log.h"
+#include "zap.h"
 
 #define ENDPOINT_SEPS ", \t" /* an endpoint list: comma-separated, blanks trimmed */
 
-int router_bind(void *sock, const char *list, const char *what, char *err, size_t errlen)
+int router_bind(void *sock, const char *list, const char *what, const struct router_opts *o,
+		char *err, size_t errlen)
 {
 	char buf[CONFIG_ENDPOINTS_MAX], *save = NULL, *ep;
 	int n = 0;
@@ -20,13 +21,9 @@ int router_bind(void *sock, const char *list, const char *what, char *err, size_
 		return -1;
 	}
 	for (ep = strtok_r(buf, ENDPOINT_SEPS, &save); ep;
-	     ep = strtok_r(NULL, ENDPOINT_SEPS, &save), n++) {
-		if (zmq_bind(sock, ep) < 0) {
-			snprintf(err, errlen, "cannot bind %s: %s", ep, zmq_strerror(zmq_errno()));
+	     ep = strtok_r(NULL, ENDPOINT_SEPS, &save), n++)
+		if (security_bind(sock, ep, what, o->sec, o->perm, err, errlen) < 0)
 			return -1;
-		}
-		log_info("%s: listening on %s", what, ep);
-	}
 	if (n == 0) {
 		snprintf(err, errlen, "no endpoint to bind");
 		return -1;
@@ -34,21 +31,32 @@ int router_bind(void *sock, const char *list, const char *what, char *err, size_
 	return 0;
 }
 
-void *router_open(void *zctx, int type, const char *list, const char *what, int64_t maxmsg)
+void *router_open(void *zctx, int type, const char *list, const char *what,
+		  const struct router_opts *o, char *err, size_t errlen)
 {
-	char err[256];
 	int zero = 0;
-	void *s = zmq_socket(zctx, type);
+	void *s;
 
-	if (!s) {
-		log_error("%s: zmq_socket: %s", what, zmq_strerror(zmq_errno()));
+	if (!zap_bound(zctx)) {
+		snprintf(err, errlen,
+			 "no ZAP handler is running: refusing to open a socket any client "
+			 "could connect to");
 		return NULL;
 	}
-	zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof(zero));
-	if (type == ZMQ_ROUTER)
-		zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg));
-	if (router_bind(s, list, what, err, sizeof(err)) < 0) {
-		log_error("%s: %s", what, err);
+	s = zmq_socket(zctx, type);
+	if (!s) {
+		snprintf(err, errlen, "zmq_socket: %s", zmq_strerror(zmq_errno()));
+		return NULL;
+	}
+	/* before the binds: libzmq copies the options at each bind */
+	if (zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof(zero)) < 0 ||
+	    (o->maxmsg && zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &o->maxmsg, sizeof(o->maxmsg)) < 0) ||
+	    (o->sndhwm && zmq_setsockopt(s, ZMQ_SNDHWM, &o->sndhwm, sizeof(o->sndhwm)) < 0)) {
+		snprintf(err, errlen, "socket options: %s", zmq_strerror(zmq_errno()));
+		zmq_close(s);
+		return NULL;
+	}
+	if (router_bind(s, list, what, o, err, errlen) < 0) {
 		zmq_close(s);
 		return NULL;
 	}
@@ -103,7 +111,12 @@ int router_recv(void *sock, struct request *q)
 	q->npayload = total - q->nroute;
 	if (q->npayload > 0)
 		q->payload = f[q->nroute];
-	user = zmq_msg_gets(&f[0], "User-Id");
+	/* the connection's metadata is on every frame but the identity frame that ROUTER
+	 * makes when zmq_poll has already prefetched the message (libzmq 4.3): look at the
+	 * data frames too */
+	user = NULL;
+	for (int i = 0; i < n && !user; i++)
+		user = zmq_msg_gets(&f[i], "User-Id");
 	snprintf(q->client, sizeof(q->client), "%s", user ? user : "");
 	for (int i = q->nroute + 1; i < n; i++)
 		zmq_msg_close(&f[i]);

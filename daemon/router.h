@@ -12,6 +12,7 @@
 
 #include "batch.h"
 #include "clients.h"
+#include "security.h"
 
 #define ROUTER_ROUTE_MAX 8 /* frames of a reply route (identity, proxies, delimiter) */
 
@@ -27,13 +28,25 @@ struct request {
 	struct batch_item item;
 };
 
-/* Binds sock to every endpoint of list (comma-separated, blanks trimmed), logging each as
- * "WHAT: listening on EP". Returns 0, or -1 with err set (a bad endpoint, or none). */
-int router_bind(void *sock, const char *list, const char *what, char *err, size_t errlen);
+/* How a socket is opened: its security (security.h) and its limits. */
+struct router_opts {
+	const struct security *sec;   /* CURVE keys for tcp://; NULL: none */
+	const struct sock_perm *perm; /* ipc:// owner, group, mode; NULL: as created */
+	int64_t maxmsg;               /* ROUTER: a frame over this cuts the peer off; 0: none */
+	int sndhwm;                   /* messages queued per peer; 0: libzmq's default */
+};
 
-/* A socket of type (ZMQ_ROUTER or ZMQ_PUB) bound to list, linger 0; on a ROUTER, a frame
- * over maxmsg bytes cuts the peer off. NULL on failure (logged). */
-void *router_open(void *zctx, int type, const char *list, const char *what, int64_t maxmsg);
+/* Binds sock to every endpoint of list (comma-separated, blanks trimmed) with
+ * security_bind, logging each as "WHAT: listening on EP". Returns 0, or -1 with err set (a
+ * bad endpoint, a bad [WHAT] owner/group/mode, or none). */
+int router_bind(void *sock, const char *list, const char *what, const struct router_opts *o,
+		char *err, size_t errlen);
+
+/* A socket of type (ZMQ_ROUTER or ZMQ_PUB) bound to list, linger 0. Refused unless a ZAP
+ * handler is bound in zctx (zap.h): without one libzmq would let any CURVE key in. NULL on
+ * failure, with err set. */
+void *router_open(void *zctx, int type, const char *list, const char *what,
+		  const struct router_opts *o, char *err, size_t errlen);
 
 /* Reads one whole multipart message. The route is the frames up to and including the first
  * empty one, or the identity frame alone when there is none; the rest is the payload, which

@@ -17,7 +17,8 @@ static const struct {
 };
 
 int workset_start(struct workset *ws, struct store *st, void *zctx, const char *notify_endpoints,
-		  uint64_t notify_seq, size_t post_max)
+		  const struct security *sec, const struct sock_perm *perm, uint64_t notify_seq,
+		  size_t post_max)
 {
 	char err[256];
 	int r;
@@ -28,6 +29,8 @@ int workset_start(struct workset *ws, struct store *st, void *zctx, const char *
 		return log_errno(LOG_ERR, -errno, "workers: eventfd");
 	ws->nt.zctx = zctx;
 	ws->nt.endpoints = notify_endpoints;
+	ws->nt.sec = sec;
+	ws->nt.perm = perm;
 	ws->nt.st = st;
 	if (notifier_start(&ws->nt, err, sizeof(err), notify_seq) < 0) {
 		log_error("notify: %s", err);

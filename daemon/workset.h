@@ -30,11 +30,12 @@ struct workset {
 	uint64_t hold_until; /* after a failed batch */
 };
 
-/* Starts the notifier (binding [notify] endpoint) and the workers. notify_seq is the
- * outbox's last seq at start. post_max bounds each worker's hand-over. Returns 0 or -1
- * (logged). */
+/* Starts the notifier (binding [notify] endpoint under sec and perm, router.h) and the
+ * workers. notify_seq is the outbox's last seq at start. post_max bounds each worker's
+ * hand-over. Returns 0 or -1 (logged). */
 int workset_start(struct workset *ws, struct store *st, void *zctx, const char *notify_endpoints,
-		  uint64_t notify_seq, size_t post_max);
+		  const struct security *sec, const struct sock_perm *perm, uint64_t notify_seq,
+		  size_t post_max);
 /* Publishes what is committed and stops every thread. Safe after a failed start. */
 void workset_stop(struct workset *ws);
 

@@ -31,25 +31,10 @@
 
 static void *open_pub(struct notifier *n, char *err, size_t errlen)
 {
-	int hwm = NOTIFY_SNDHWM, zero = 0;
-	void *s = zmq_socket(n->zctx, ZMQ_PUB);
+	/* LINGER 0 (router_open): stopping never waits for an absent subscriber */
+	const struct router_opts o = {.sec = n->sec, .perm = n->perm, .sndhwm = NOTIFY_SNDHWM};
 
-	if (!s) {
-		snprintf(err, errlen, "cannot make a PUB socket: %s", zmq_strerror(zmq_errno()));
-		return NULL;
-	}
-	/* LINGER 0: stopping never waits for an absent subscriber */
-	if (zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof(hwm)) < 0 ||
-	    zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof(zero)) < 0) {
-		snprintf(err, errlen, "socket options: %s", zmq_strerror(zmq_errno()));
-		zmq_close(s);
-		return NULL;
-	}
-	if (router_bind(s, n->endpoints, "notify", err, errlen) < 0) {
-		zmq_close(s);
-		return NULL;
-	}
-	return s;
+	return router_open(n->zctx, ZMQ_PUB, n->endpoints, "notify", &o, err, errlen);
 }
 
 /* ---- publishing ---------------------------------------------------------------------- */

@@ -10,11 +10,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "security.h"
 #include "store.h"
 
 struct notifier {
 	void *zctx;
-	const char *endpoints; /* comma-separated, as [notify] endpoint */
+	const char *endpoints;        /* comma-separated, as [notify] endpoint */
+	const struct security *sec;   /* CURVE keys for tcp:// (router.h); NULL: none */
+	const struct sock_perm *perm; /* [notify] owner, group, mode; NULL: as created */
 	struct store *st;
 	/* shared with the reactor, under mu */
 	pthread_mutex_t mu;

@@ -10,6 +10,7 @@
 
 #include "dtest.h"
 #include "notifier.h"
+#include "zap.h"
 
 #define MAP          (1u << 22)
 #define WAIT_CAP_MS  5000 /* the longest any test waits for a notification */
@@ -26,16 +27,20 @@ struct nt {
 	struct notifier n;
 	uint64_t seq; /* the last seq written to the outbox */
 	void *subs[2];
+	struct zap zap; /* router_open refuses to bind without one */
 };
 
 static int setup(void **state)
 {
 	struct nt *t = calloc(1, sizeof(*t));
+	char err[256];
 
 	assert_non_null(t);
 	dstore_open(&t->d, "notifier", MAP, MAP);
 	t->zctx = zmq_ctx_new();
 	assert_non_null(t->zctx);
+	if (zap_start(&t->zap, t->zctx, NULL, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
 	t->n = (struct notifier){.zctx = t->zctx, .endpoints = EP, .st = &t->d.st};
 	*state = t;
 	return 0;
@@ -49,6 +54,7 @@ static int teardown(void **state)
 	for (size_t i = 0; i < 2; i++)
 		if (t->subs[i])
 			zmq_close(t->subs[i]);
+	zap_stop(&t->zap);
 	zmq_ctx_term(t->zctx);
 	dstore_close(&t->d);
 	free(t);

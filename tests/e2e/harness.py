@@ -198,9 +198,15 @@ def recv_frames(sock, timeout=None):
     return sock.recv_multipart(zmq.NOBLOCK)
 
 
-def new_socket(kind, endpoint):
+def new_socket(kind, endpoint, curve=None):
+    """curve: (server public key, (client public, client secret)), Z85 str, for tcp://."""
     s = CTX.socket(kind)
     s.setsockopt(zmq.LINGER, 0)
+    if curve is not None:
+        server, (pub, sec) = curve
+        s.curve_serverkey = server.encode()
+        s.curve_publickey = pub.encode()
+        s.curve_secretkey = sec.encode()
     s.setsockopt(zmq.SNDHWM, 100000)
     s.setsockopt(zmq.RCVHWM, 100000)
     s.connect(endpoint)
@@ -211,10 +217,10 @@ class IntakeClient:
     """An intake client. kind "req" (one request at a time) or "dealer" (pipelined); a
     DEALER sends an empty delimiter frame before the payload unless delimiter=False."""
 
-    def __init__(self, endpoint, kind="dealer", delimiter=True):
+    def __init__(self, endpoint, kind="dealer", delimiter=True, curve=None):
         self.kind = kind
         self.delimiter = delimiter and kind == "dealer"
-        self.sock = new_socket(zmq.REQ if kind == "req" else zmq.DEALER, endpoint)
+        self.sock = new_socket(zmq.REQ if kind == "req" else zmq.DEALER, endpoint, curve)
 
     def close(self):
         if self.sock is not None:
@@ -273,6 +279,54 @@ class IntakeClient:
             inflight.discard(rid)
             replies[rid] = r
         return replies
+
+
+# --------------------------------------------------------------------------------------------
+# Security (proto/SPEC.md "Security: transport and clients")
+
+def curve_keypair():
+    """A new CURVE key pair as Z85 text: (public, secret)."""
+    pub, sec = zmq.curve_keypair()
+    return pub.decode(), sec.decode()
+
+
+def write_file(path, text, mode):
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, mode)
+    return path
+
+
+def write_clients(path, clients, mode=0o644):
+    """A clients file from {name: {key: value}}, e.g. {"forms": {"curve_key": pub,
+    "role": "intake", "types": "declaration.submitted"}}."""
+    return write_file(path, render_sections(clients), mode)
+
+
+def free_tcp_port():
+    """A loopback port nobody listens on now (the daemon binds it next)."""
+    s = CTX.socket(zmq.ROUTER)
+    try:
+        return s.bind_to_random_port("tcp://127.0.0.1")
+    finally:
+        s.close(0)
+
+
+def secure_sections(directory, clients, server=None):
+    """[security] with a fresh server key pair written to directory (secret 0600) and the
+    clients file; returns (sections, server public key)."""
+    pub, sec = server or curve_keypair()
+    write_file(os.path.join(directory, "curve.pub"), pub + "\n", 0o644)
+    write_file(os.path.join(directory, "curve.key"), sec + "\n", 0o600)
+    write_clients(os.path.join(directory, "clients.conf"), clients)
+    return {"security": {"curve_public_key": os.path.join(directory, "curve.pub"),
+                         "curve_secret_key": os.path.join(directory, "curve.key"),
+                         "clients": os.path.join(directory, "clients.conf")}}, pub
+
+
+def recv_nothing(sock, timeout):
+    """True when nothing arrives on sock within timeout seconds."""
+    return not sock.poll(int(timeout * 1000))
 
 
 # --------------------------------------------------------------------------------------------
@@ -344,6 +398,10 @@ class Daemon:
         self.keep_on_failure = True  # DaemonTestCase keeps the directory of a failed test
         self.exit_codes = []
         self._ctl = None
+        # more endpoints per socket in the config ({"intake": ["tcp://..."]}), and how the
+        # harness's own control calls connect: (endpoint, curve) with curve as new_socket's
+        self.extra_endpoints = {"intake": [], "notify": [], "control": []}
+        self.control_via = None
         self.write_config()
         if start:
             self.start()
@@ -353,9 +411,12 @@ class Daemon:
     def config_text(self, **settings):
         s = dict(self.settings)
         s.update(settings)
-        return CONFIG_TEMPLATE.format(state_dir=self.state_dir, intake=self.intake_endpoint,
-                                      notify=self.notify_endpoint,
-                                      control=self.control_endpoint,
+        def ep(name, first):
+            return ", ".join([first] + self.extra_endpoints[name])
+        return CONFIG_TEMPLATE.format(state_dir=self.state_dir,
+                                      intake=ep("intake", self.intake_endpoint),
+                                      notify=ep("notify", self.notify_endpoint),
+                                      control=ep("control", self.control_endpoint),
                                       **s) + render_sections(self.sections)
 
     def write_config(self):
@@ -492,7 +553,8 @@ class Daemon:
     def control_frames(self, frames, timeout=None):
         """Sends payload frames (normally one) on the control socket; returns the reply map."""
         if self._ctl is None:
-            self._ctl = new_socket(zmq.DEALER, self.control_endpoint)
+            ep, curve = self.control_via or (self.control_endpoint, None)
+            self._ctl = new_socket(zmq.DEALER, ep, curve)
         try:
             self._ctl.send_multipart([b""] + list(frames))
             frames = recv_frames(self._ctl, timeout)
@@ -536,9 +598,7 @@ class Daemon:
         if clients is None:
             self.sections.get("security", {}).pop("clients", None)
         else:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w") as f:
-                f.write(render_sections(clients))
+            write_clients(path, clients, 0o600)
             self.sections.setdefault("security", {})["clients"] = path
         self.write_config()
 
@@ -632,12 +692,8 @@ AA_ROSTER = ("AA1", "AA2")
 # --------------------------------------------------------------------------------------------
 # Clients and the journal (issue 4)
 
-# The daemon's source has the ZAP handler that names ipc clients by uid (the clients of
-# PROTOCOL.md "Security settings" are enforced only with it).
-HAVE_ZAP = os.path.exists(os.path.join(TOP, "daemon", "zap.c"))
-# What the daemon calls this process on ipc with no clients file: "uid:N" with the ZAP
-# handler, "" (no name) without it.
-IPC_CLIENT_NAME = "uid:%d" % os.getuid() if HAVE_ZAP else ""
+# What the ZAP handler calls this process on ipc with no clients file.
+IPC_CLIENT_NAME = "uid:%d" % os.getuid()
 
 
 def ipc_client(role, types=None):

@@ -9,7 +9,7 @@ harness's."""
 import os
 import unittest
 
-from harness import (HAVE_ZAP, DaemonTestCase, declaration, referral)
+from harness import DaemonTestCase, declaration, referral
 
 ME = "me-by-uid"  # this process's section in the clients file
 
@@ -21,8 +21,6 @@ READS = [("status", {}), ("case.get", {"case": "NA-1999-000001"}), ("case.list",
 ADMIN = [("backup", {"path": "/nonexistent-dir-for-the-roles-test/b"}), ("reload", {})]
 
 
-@unittest.skipUnless(HAVE_ZAP, "the ZAP handler that names ipc clients (daemon/zap.c) is not "
-                     "in this tree")
 class Roles(DaemonTestCase):
 
     def setUp(self):
