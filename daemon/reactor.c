@@ -447,8 +447,9 @@ static void control_cycle(struct reactor *R)
 			env.client = reactor_client(R, q.client);
 			r = ctl_handle(&env, zmq_msg_data(&q.payload), zmq_msg_size(&q.payload),
 				       &pk, &job, &R->pending[R->n_pending].rd);
-			/* one job at a time, counting one held until its record commits */
-			if (r & CTL_DEFERRED && R->pending_job) {
+			/* one job at a time, counting one held until its record commits: a
+			 * report.summary is refused before it is recorded, not after */
+			if (r & CTL_DEFERRED && (R->pending_job || R->job)) {
 				proto_fail(&err, PROTO_UNAVAILABLE,
 					   "a backup, audit.verify or report.summary is already "
 					   "running; retry when it has finished");
