@@ -9,7 +9,7 @@ harness's."""
 import os
 import unittest
 
-from harness import DaemonTestCase, declaration, referral
+from harness import DaemonTestCase, declaration, ipc_client, referral
 
 ME = "me-by-uid"  # this process's section in the clients file
 
@@ -32,8 +32,7 @@ class Roles(DaemonTestCase):
             self.ref = self.assertAccepted(c.request(self.decl))["case"]
 
     def as_role(self, role, types=None):
-        self.d.set_clients({ME: {"uid": os.getuid(), "role": role,
-                                 **({"types": ", ".join(types)} if types else {})}})
+        self.d.set_clients({ME: ipc_client(role, types)})
         self.assertEqual(self.d.restart(), 0, self.d.log_tail())
 
     def assertLogged(self, *needles):
