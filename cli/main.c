@@ -63,7 +63,10 @@ static void usage(FILE *out)
 	    "  report [--from TIME] [--to TIME]\n"
 	    "                             management summary of the cases opened in [from, to)\n"
 	    "  audit verify               check the journal's hash chain\n"
-	    "  backup PATH                write a consistent copy of the store to PATH\n"
+	    "  audit reads REF            who read a case: at, client, cmd, oldest first\n"
+	    "                             (the same as case reads REF)\n"
+	    "  backup PATH                write a consistent copy of the store to PATH (admin)\n"
+	    "  reload                     reload the deadline settings, as SIGHUP does (admin)\n"
 	    "  submit FILE.json|-         send an event, or a JSON array of events, to intake;\n"
 	    "                             adds v=1, a random id and at=now when missing\n"
 	    "  raw CMD [JSON-ARGS]        any control command, result printed as JSON\n"
@@ -374,22 +377,32 @@ static int cmd_status(struct cli *cli, int argc, char **argv)
 	return call_show(cli, "status", NULL, NULL, show_status);
 }
 
+/* audit.reads {case}: the journaled reads of one case as a table. */
+static int call_reads(struct cli *cli, const char *what, const char *ref)
+{
+	json_t *args = json_pack("{s:s}", "case", ref);
+	int code;
+
+	if (!args)
+		return cli_usage_error("%s: the reference must be UTF-8", what);
+	code = call_show(cli, "audit.reads", args, "reads", show_reads);
+	json_decref(args);
+	return code;
+}
+
 static int cmd_case(struct cli *cli, int argc, char **argv)
 {
 	json_t *args;
-	bool reads;
 	int code;
 
 	if (argc != 3 || (strcmp(argv[1], "show") != 0 && strcmp(argv[1], "reads") != 0))
 		return cli_usage_error("usage: case show REF | case reads REF");
-	reads = strcmp(argv[1], "reads") == 0;
+	if (strcmp(argv[1], "reads") == 0)
+		return call_reads(cli, "case", argv[2]);
 	args = json_pack("{s:s}", "case", argv[2]);
 	if (!args)
 		return cli_usage_error("case: the reference must be UTF-8");
-	if (reads)
-		code = call_show(cli, "audit.reads", args, "reads", show_reads);
-	else
-		code = call_show(cli, "case.get", args, NULL, show_case);
+	code = call_show(cli, "case.get", args, NULL, show_case);
 	json_decref(args);
 	return code;
 }
@@ -543,8 +556,10 @@ static int cmd_audit(struct cli *cli, int argc, char **argv)
 	bool ok;
 	int code;
 
+	if (argc == 3 && strcmp(argv[1], "reads") == 0)
+		return call_reads(cli, "audit reads", argv[2]);
 	if (argc != 2 || strcmp(argv[1], "verify") != 0)
-		return cli_usage_error("usage: audit verify");
+		return cli_usage_error("usage: audit verify | audit reads REF");
 	code = cli_call(cli, "audit.verify", NULL, &result);
 	if (code != EXIT_OK)
 		return code;
@@ -572,6 +587,14 @@ static int cmd_backup(struct cli *cli, int argc, char **argv)
 	code = call_show(cli, "backup", args, NULL, show_backup);
 	json_decref(args);
 	return code;
+}
+
+static int cmd_reload(struct cli *cli, int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 1)
+		return cli_usage_error("reload takes no arguments");
+	return call_show(cli, "reload", NULL, NULL, show_reload);
 }
 
 static int cmd_raw(struct cli *cli, int argc, char **argv)
@@ -704,13 +727,11 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"status", cmd_status}, {"case", cmd_case},
-    {"cases", cmd_cases},   {"deadlines", cmd_deadlines},
-    {"replay", cmd_replay}, {"watch", cmd_watch},
-    {"report", cmd_report}, {"audit", cmd_audit},
-    {"backup", cmd_backup}, {"submit", cmd_submit},
-    {"raw", cmd_raw},       {"keygen", cmd_keygen},
-    {NULL, NULL},
+    {"status", cmd_status},       {"case", cmd_case},     {"cases", cmd_cases},
+    {"deadlines", cmd_deadlines}, {"replay", cmd_replay}, {"watch", cmd_watch},
+    {"report", cmd_report},       {"audit", cmd_audit},   {"backup", cmd_backup},
+    {"submit", cmd_submit},       {"raw", cmd_raw},       {"keygen", cmd_keygen},
+    {"reload", cmd_reload},       {NULL, NULL},
 };
 
 int main(int argc, char **argv)

@@ -518,6 +518,13 @@ void show_backup(FILE *out, const json_t *result)
 	show_field(out, "bytes", json_object_get(result, "bytes"), CELL_TEXT);
 }
 
+void show_reload(FILE *out, const json_t *result)
+{
+	fputs(json_is_true(json_object_get(result, "reloaded")) ? "policy reloaded\n"
+								: "policy not reloaded\n",
+	      out);
+}
+
 bool show_intake_reply(FILE *out, FILE *err, const json_t *reply)
 {
 	const char *status = json_string_value(json_object_get(reply, "status"));

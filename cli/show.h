@@ -31,6 +31,8 @@ void show_case(FILE *out, const json_t *c);
 void show_cases(FILE *out, const json_t *cases);
 void show_backup(FILE *out, const json_t *result);
 void show_reads(FILE *out, const json_t *reads);
+/* reload's answer: "policy reloaded". */
+void show_reload(FILE *out, const json_t *result);
 
 /* deadlines.list's rows as a table: case, kind, due, status, level. */
 void show_deadlines(FILE *out, const json_t *deadlines);

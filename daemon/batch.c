@@ -585,6 +585,9 @@ static int apply_all(struct batch_ctx *b, const struct batch_input *in)
 			goto fail;
 	if (in->replan_max && (r = replan_some(b, in)) < 0)
 		goto fail;
+	for (size_t i = 0; i < in->n_reads; i++)
+		if ((r = readlog_append(b->st, b->txn, &b->head, b->now_ms, &in->reads[i])) < 0)
+			goto fail;
 	if ((r = journal_head_save(b->st, b->txn, &b->head)) < 0 || (r = save_counters(b)) < 0)
 		goto fail;
 	for (int i = 0; i < C_COUNT; i++)

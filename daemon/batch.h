@@ -1,8 +1,9 @@
 /* batch: the write side of group commit. What the reactor gathered in one cycle (intake
- * events, and the due entries the workers handed over) is applied in ONE LMDB write
- * transaction (idempotency check, workflow step, journal append, case record, deadline
- * indexes, outbox) and made durable by ONE commit; only then may the caller send replies and
- * publish. Nothing of a batch is visible or acknowledged unless all of it committed. */
+ * events, the due entries the workers handed over, and the records of control reads) is
+ * applied in ONE LMDB write transaction (idempotency check, workflow step, journal append,
+ * case record, deadline indexes, outbox, reads index) and made durable by ONE commit; only
+ * then may the caller send replies and publish. Nothing of a batch is visible or acknowledged
+ * unless all of it committed. */
 #ifndef BATCH_H
 #define BATCH_H
 
@@ -11,6 +12,7 @@
 
 #include "policy.h"
 #include "proto.h"
+#include "readlog.h"
 #include "store.h"
 #include "worker.h"
 
@@ -54,6 +56,10 @@ struct batch_input {
 	size_t n;
 	const struct work_item *work; /* due entries from the workers */
 	size_t n_work;
+	/* records of control reads (readlog.h), journaled after the events; each one's seq is
+	 * set */
+	struct readlog_rec *reads;
+	size_t n_reads;
 	const struct policy *policy;
 	uint64_t now_ms;
 	/* The replan pass after SIGHUP: moves the timers of up to replan_max live deadlines

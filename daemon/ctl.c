@@ -1,8 +1,9 @@
-/* ctl: the control commands' dispatch (one row a command, its arguments checked by a table),
- * the replies' envelope and errors, status, and the deferred commands audit.verify and
- * backup. The other commands have a file each: ctlcase.c (case.get, case.list),
- * ctldeadline.c (deadlines.list), ctlnotify.c (notifications.since), ctlreport.c
- * (report.summary); what they share is ctlint.h, its helpers ctlreply.c. See ctl.h. */
+/* ctl: the control commands' dispatch (one row a command: its arguments checked by a table,
+ * the right it needs, whether it is an audited read), the replies' envelope and errors, the
+ * read records, status, reload, and the deferred commands audit.verify and backup. The
+ * other commands have a file each: ctlcase.c (case.get, case.list), ctldeadline.c
+ * (deadlines.list), ctlnotify.c (notifications.since), ctlreport.c (report.summary),
+ * ctlaudit.c (audit.reads); what they share is ctlint.h, its helpers ctlreply.c. See ctl.h. */
 #include "ctl.h"
 
 #include <errno.h>
@@ -11,6 +12,10 @@
 
 #include "ctlint.h"
 #include "journal.h"
+#include "log.h"
+
+#define READ_TYPE      "audit.read" /* a read record's type: no intake event has it */
+#define CLIENT_UNNAMED "(unnamed)"  /* a connection the ZAP handler gave no name */
 
 /* ---- arguments ------------------------------------------------------------------- */
 
@@ -147,6 +152,23 @@ static int cmd_backup(struct ctl_req *q)
 	return CTL_DEFERRED;
 }
 
+/* SIGHUP's work on request; the reactor does it (env->reload), so ctl stays pure. */
+static int cmd_reload(struct ctl_req *q)
+{
+	char err[CONFIG_ERR_MAX];
+
+	if (!q->env->reload)
+		return proto_fail(q->err, PROTO_UNAVAILABLE, "reload is not available here");
+	if (q->env->reload(q->env->reload_arg, q->env->client_name ? q->env->client_name : "",
+			   err) < 0)
+		return proto_fail(q->err, PROTO_UNAVAILABLE,
+				  "reload: %s; the policy in force is unchanged", err);
+	msgpack_pack_map(q->pk, 1);
+	proto_pack_cstr(q->pk, "reloaded");
+	msgpack_pack_true(q->pk);
+	return 0;
+}
+
 /* ---- dispatch -------------------------------------------------------------------- */
 
 /* The commands of PROTOCOL.md "Control: operators", one row each; results as the page says.
@@ -173,21 +195,111 @@ static int cmd_backup(struct ctl_req *q)
  *                    live past it; open = live and not yet due; due = met_on_time + late;
  *                    share = met_on_time / due (a float), nil when due is 0; cancelled
  *                    deadlines count nowhere.
- *   audit.reads is issue 4: unknown_command until then. */
+ *   audit.reads      (audited itself) {"reads": [{"at", "client", "cmd"}]} in journal order,
+ *                    from the read records' journal entries; unknown_case when there is no
+ *                    such case and no read of one.
+ *   reload           (admin) {"reloaded": true}, or unavailable naming the problem.
+ * Rights (clients.h): every command needs CTL_READ but backup and reload, CTL_ADMIN; they are
+ * checked before the arguments, so a client without them learns nothing of a command's
+ * shape. Audited reads are journaled before they are answered (proto/SPEC.md "Read
+ * auditing"); notifications.since is not (it replays what PUB published to every
+ * subscriber), nor are status, audit.verify and backup (no case references; a backup is
+ * logged). */
 static const struct {
 	const char *name;
 	int (*fn)(struct ctl_req *);
 	const struct proto_field *args;
+	enum ctl_right need;
+	bool audited;
 } commands[] = {
-    {"status", cmd_status, no_args},
-    {"case.get", ctlx_cmd_case_get, case_args},
-    {"case.list", ctlx_cmd_case_list, list_args},
-    {"deadlines.list", ctlx_cmd_deadlines_list, deadlines_args},
-    {"notifications.since", ctlx_cmd_notifications_since, since_args},
-    {"report.summary", ctlx_cmd_report_summary, report_args},
-    {"audit.verify", cmd_audit_verify, no_args},
-    {"backup", cmd_backup, backup_args},
+    {"status", cmd_status, no_args, CTL_READ, false},
+    {"case.get", ctlx_cmd_case_get, case_args, CTL_READ, true},
+    {"case.list", ctlx_cmd_case_list, list_args, CTL_READ, true},
+    {"deadlines.list", ctlx_cmd_deadlines_list, deadlines_args, CTL_READ, true},
+    {"notifications.since", ctlx_cmd_notifications_since, since_args, CTL_READ, false},
+    {"report.summary", ctlx_cmd_report_summary, report_args, CTL_READ, true},
+    {"audit.verify", cmd_audit_verify, no_args, CTL_READ, false},
+    {"audit.reads", ctlx_cmd_audit_reads, case_args, CTL_READ, true},
+    {"backup", cmd_backup, backup_args, CTL_ADMIN, false},
+    {"reload", cmd_reload, no_args, CTL_ADMIN, false},
 };
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const char *client_name(const struct ctl_env *env)
+{
+	return env->client_name && env->client_name[0] ? env->client_name : CLIENT_UNNAMED;
+}
+
+/* The client may use command i, or err is `forbidden` naming the client, its role and the
+ * command, and the refusal is logged. */
+static int check_rights(const struct ctl_env *env, size_t i, struct proto_error *err)
+{
+	const struct client *cl = env->client;
+
+	if (cl && client_may_control(cl, commands[i].need))
+		return 0;
+	if (cl)
+		proto_fail(err, PROTO_FORBIDDEN, "client %s (%s) may not use %s", client_name(env),
+			   client_role_name(cl->role), commands[i].name);
+	else
+		proto_fail(err, PROTO_FORBIDDEN,
+			   "client %s is not in the clients file and may not use %s",
+			   client_name(env), commands[i].name);
+	log_notice("control: forbidden: %s", err->message);
+	return -1;
+}
+
+void ctl_read_init(struct ctl_read *rd)
+{
+	msgpack_sbuffer_init(&rd->entry);
+	msgpack_sbuffer_init(&rd->refs);
+	rd->ncases = 0;
+}
+
+void ctl_read_destroy(struct ctl_read *rd)
+{
+	msgpack_sbuffer_destroy(&rd->entry);
+	msgpack_sbuffer_destroy(&rd->refs);
+}
+
+/* The journal entry of an answered read (proto/SPEC.md "Read auditing"): the args as asked
+ * (checked against the command's table, so only its keys), the cases as answered. */
+static void pack_read_record(const struct ctl_env *env, size_t i, const msgpack_object *args,
+			     struct ctl_read *rd)
+{
+	msgpack_packer pk;
+	size_t off, n;
+
+	rd->entry.size = 0;
+	msgpack_packer_init(&pk, &rd->entry, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, 7);
+	proto_pack_kv_cstr(&pk, "type", READ_TYPE);
+	proto_pack_kv_u64(&pk, "at", env->now_ms);
+	proto_pack_kv_cstr(&pk, "client", env->client_name ? env->client_name : "");
+	proto_pack_kv_cstr(&pk, "role", client_role_name(env->client->role));
+	proto_pack_kv_cstr(&pk, "cmd", commands[i].name);
+	proto_pack_cstr(&pk, "args");
+	if (args)
+		msgpack_pack_object(&pk, *args);
+	else
+		msgpack_pack_map(&pk, 0);
+	proto_pack_cstr(&pk, "cases");
+	msgpack_pack_array(&pk, rd->ncases);
+	for (off = 0; off < rd->refs.size; off += n + 1) {
+		n = strlen(rd->refs.data + off);
+		proto_pack_str(&pk, rd->refs.data + off, n);
+	}
+}
+
+void ctl_pack_unrecorded(msgpack_packer *pk)
+{
+	struct proto_error err;
+
+	proto_fail(&err, PROTO_UNAVAILABLE,
+		   "the read could not be recorded in the journal, so it is not answered; retry "
+		   "later");
+	ctl_pack_error(pk, &err);
+}
 
 void ctl_pack_error(msgpack_packer *pk, const struct proto_error *err)
 {
@@ -205,7 +317,7 @@ void ctl_pack_error(msgpack_packer *pk, const struct proto_error *err)
 }
 
 int ctl_handle(const struct ctl_env *env, const uint8_t *bytes, size_t len, msgpack_packer *pk,
-	       struct ctl_job *ret_job)
+	       struct ctl_job *ret_job, struct ctl_read *ret_read)
 {
 	struct proto_error err = {0};
 	struct proto_ctl req;
@@ -215,21 +327,27 @@ int ctl_handle(const struct ctl_env *env, const uint8_t *bytes, size_t len, msgp
 	size_t i;
 	int r;
 
+	ret_read->refs.size = ret_read->entry.size = 0;
+	ret_read->ncases = 0;
+
 	if (proto_ctl_decode(&req, bytes, len, env->limits, &err) < 0) {
 		ctl_pack_error(pk, &err);
 		return 0;
 	}
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (i = 0; i < N_COMMANDS; i++)
 		if (proto_str_eq(req.cmd, commands[i].name))
 			break;
-	if (i == sizeof(commands) / sizeof(commands[0])) {
+	if (i == N_COMMANDS)
 		proto_fail(&err, PROTO_UNKNOWN_COMMAND, "cmd: %.*s is not a command",
 			   (int)(req.cmd.len > 64 ? 64 : req.cmd.len), req.cmd.ptr);
+	if (i == N_COMMANDS || check_rights(env, i, &err) < 0) {
 		proto_ctl_release(&req);
 		ctl_pack_error(pk, &err);
 		return 0;
 	}
 	q.args = req.args;
+	if (commands[i].audited)
+		q.rd = ret_read;
 	msgpack_sbuffer_init(&result);
 	msgpack_packer_init(&rpk, &result, msgpack_sbuffer_write);
 	r = store_begin(env->st, true, &q.txn);
@@ -239,10 +357,14 @@ int ctl_handle(const struct ctl_env *env, const uint8_t *bytes, size_t len, msgp
 		r = proto_ctl_args_check(q.args, commands[i].args, &err) < 0 ? -1
 									     : commands[i].fn(&q);
 	store_abort(&q.txn);
+	if (r >= 0 && commands[i].audited) {
+		pack_read_record(env, i, q.args, ret_read);
+		r |= CTL_RECORD;
+	}
 	proto_ctl_release(&req);
 	if (r < 0) {
 		ctl_pack_error(pk, &err);
-	} else if (r == 0) {
+	} else if (!(r & CTL_DEFERRED)) {
 		ctlx_pack_ok_header(pk);
 		ctlx_pack_raw(pk, result.data, result.size);
 	}

@@ -34,6 +34,7 @@ int ctlx_cmd_case_get(struct ctl_req *q)
 	if (load_case(q, ref, &c) < 0)
 		return -1;
 	caserec_pack_view(&c, pk);
+	ctlx_saw_case(q, c.c.ref, strlen(c.c.ref));
 	caserec_release(&c);
 	return 0;
 }
@@ -167,6 +168,7 @@ int ctlx_cmd_case_list(struct ctl_req *q)
 			msgpack_pack_nil(&rpk);
 		proto_pack_kv_u64(&rpk, "opened_at", c.c.opened_at);
 		snprintf(last, sizeof(last), "%s", c.c.ref);
+		ctlx_saw_case(q, c.c.ref, strlen(c.c.ref));
 		caserec_release(&c);
 		n++;
 	}

@@ -1,5 +1,7 @@
 /* ctldeadline: the control command deadlines.list, the live deadlines in due order from the
  * `deadlines` index. Part of ctl (see ctl.h and ctlint.h). */
+#include <string.h>
+
 #include "ctlint.h"
 #include "dlindex.h"
 #include "policy.h"
@@ -65,6 +67,7 @@ int ctlx_cmd_deadlines_list(struct ctl_req *q)
 		if (kind == DL_RETENTION) /* not an obligation; as in status's deadlines_open */
 			continue;
 		pack_deadline_row(&rpk, ref, kind, due, v.mv_data);
+		ctlx_saw_case(q, ref, strlen(ref));
 		n++;
 	}
 	mdb_cursor_close(cur);

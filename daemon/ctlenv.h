@@ -1,11 +1,16 @@
-/* ctlenv: what a control command is given (struct ctl_env) and the deferred job it may hand
- * back (struct ctl_job, CTL_DEFERRED). Below both ctl.c's dispatch and the command files;
- * users include ctl.h, which includes this. */
+/* ctlenv: what a control command is given (struct ctl_env), the deferred job it may hand
+ * back (struct ctl_job, CTL_DEFERRED) and the read record it may ask to be journaled first
+ * (struct ctl_read, CTL_RECORD). Below both ctl.c's dispatch and the command files; users
+ * include ctl.h, which includes this. */
 #ifndef CTLENV_H
 #define CTLENV_H
 
 #include <stdint.h>
 
+#include <msgpack.h>
+
+#include "clients.h"
+#include "config.h"
 #include "proto.h"
 #include "store.h"
 
@@ -20,10 +25,19 @@ struct ctl_env {
 	uint64_t now_ms;
 	uint64_t started_ms;
 	const struct ctl_counters *intake;
+	/* who asks: the name the ZAP handler gave the connection ("" when none), and its entry
+	 * (clients_resolve; NULL when the name is not in the clients file: it may do nothing) */
+	const char *client_name;
+	const struct client *client;
+	/* `reload` (admin): does what SIGHUP does, for the client named who; 0, or -1 with err
+	 * naming the problem and the policy in force unchanged. NULL: reload is unavailable. */
+	int (*reload)(void *arg, const char *who, char err[CONFIG_ERR_MAX]);
+	void *reload_arg;
 };
 
 #define CTL_PATH_MAX 4096
-#define CTL_DEFERRED 1
+#define CTL_DEFERRED 1 /* a job to run off the reactor thread: nothing packed */
+#define CTL_RECORD   2 /* (a flag) a read to journal before the reply, or the job, goes out */
 
 /* A command too slow for the reactor thread (a copy or a walk of the whole store). */
 enum ctl_job_kind { CTL_JOB_BACKUP, CTL_JOB_VERIFY, CTL_JOB_REPORT };
@@ -32,6 +46,17 @@ struct ctl_job {
 	char path[CTL_PATH_MAX]; /* CTL_JOB_BACKUP */
 	uint64_t from, to;       /* CTL_JOB_REPORT: cases opened in [from, to); to 0 = no bound */
 	uint64_t now_ms;         /* CTL_JOB_REPORT: for deadlines not yet met */
+};
+
+/* A control read that must be journaled before it is answered (proto/SPEC.md "Read
+ * auditing"): the journal entry, a MessagePack map {"type": "audit.read", "at", "client",
+ * "role", "cmd", "args", "cases"}, and the case references the reply returned, each
+ * NUL-terminated, in reply order and each once, for the `reads` index. The caller owns the
+ * buffers (ctl_read_init, ctl_read_destroy); ctl_handle empties and fills them. */
+struct ctl_read {
+	msgpack_sbuffer entry;
+	msgpack_sbuffer refs;
+	uint32_t ncases;
 };
 
 #endif

@@ -26,6 +26,7 @@ struct ctl_req {
 	msgpack_packer *pk;         /* packs the `result` value */
 	struct proto_error *err;
 	struct ctl_job *job; /* a deferred command */
+	struct ctl_read *rd; /* an audited command notes the cases it returns here */
 };
 
 /* ---- arguments and packing (ctlreply.c) ------------------------------------------------ */
@@ -38,6 +39,9 @@ int ctlx_arg_limit(struct ctl_req *q, uint64_t def, uint64_t max, uint64_t *ret)
 void ctlx_pack_raw(msgpack_packer *pk, const void *bytes, size_t len);
 /* A success reply's map up to the key `result`: its value is packed next. */
 void ctlx_pack_ok_header(msgpack_packer *pk);
+/* An audited command returned case ref (len bytes): it joins the read record's cases, once
+ * (proto/SPEC.md "Read auditing"). A reference that could not be a key is left out. */
+void ctlx_saw_case(struct ctl_req *q, const char *ref, size_t len);
 
 /* ---- the commands: pack the result into q->pk; 0, CTL_DEFERRED, or -1 with q->err set -- */
 
@@ -46,6 +50,7 @@ int ctlx_cmd_case_list(struct ctl_req *q);           /* ctlcase.c */
 int ctlx_cmd_deadlines_list(struct ctl_req *q);      /* ctldeadline.c */
 int ctlx_cmd_notifications_since(struct ctl_req *q); /* ctlnotify.c */
 int ctlx_cmd_report_summary(struct ctl_req *q);      /* ctlreport.c: fills q->job, CTL_DEFERRED */
+int ctlx_cmd_audit_reads(struct ctl_req *q);         /* ctlaudit.c */
 
 /* The report.summary job (ctlreport.c), for ctl_job_run: packs the whole reply, or returns
  * -1 with err set. */

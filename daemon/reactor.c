@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,11 +17,13 @@
 #include <zmq.h>
 
 #include "batch.h"
+#include "clients.h"
 #include "ctl.h"
 #include "jobs.h"
 #include "log.h"
 #include "policy.h"
 #include "proto.h"
+#include "readlog.h"
 #include "router.h"
 #include "security.h"
 #include "store.h"
@@ -33,6 +36,15 @@
 #define MAXMSG_FACTOR    4    /* frames this many times max_message_bytes cut the peer off */
 #define REJECT_LOG_PER_S 100  /* rejections logged a second; the rest are counted */
 #define REPLAN_PER_BATCH 256  /* live deadlines the SIGHUP replan pass visits a batch */
+#define CLIENT_UNNAMED   "(unnamed)" /* a connection the ZAP handler gave no name */
+
+/* An audited control read, answered but held until its record is committed (ctl.h). */
+struct pending_read {
+	struct request q;      /* its route */
+	msgpack_sbuffer reply; /* sent after the commit; empty for a job */
+	struct ctl_read rd;
+	bool deferred; /* its job (reactor.pending_job) starts after the commit */
+};
 
 struct reactor {
 	const struct config *cfg;
@@ -65,6 +77,13 @@ struct reactor {
 	int job_efd;               /* its completion arrives here */
 	struct request *reqs;      /* batch_max slots */
 	struct batch_item **items; /* items[i] = &reqs[i].item, for batch_apply */
+	/* audited control reads held until their records commit (buffers kept from cycle to
+	 * cycle), their records for batch_run, and the job one of them may start */
+	struct pending_read pending[CTL_PER_CYCLE];
+	struct readlog_rec reads[CTL_PER_CYCLE];
+	size_t n_pending;
+	bool pending_job;
+	struct ctl_job pending_cmd;
 	msgpack_sbuffer out;
 };
 
@@ -76,6 +95,18 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* The client a request came from (clients.h); NULL when its name is not in the clients
+ * file. */
+static const struct client *reactor_client(const struct reactor *R, const char *name)
+{
+	return clients_resolve(security_clients(&R->sec), name);
+}
+
+static const char *client_label(const char *name)
+{
+	return name[0] ? name : CLIENT_UNNAMED;
+}
+
 /* ---- slow control commands, off the reactor thread (jobs.h) ---------------------- */
 
 /* Starts the deferred command of request q; q's route moves to R->job_q, for the reply.
@@ -85,6 +116,8 @@ static int control_defer(struct reactor *R, struct request *q, const struct ctl_
 {
 	if (job_start(&R->job, &R->st, R->job_efd, job, err) < 0)
 		return -1;
+	if (job->kind == CTL_JOB_BACKUP)
+		log_notice("backup to %s started by client %s", job->path, client_label(q->client));
 	R->job_q = *q; /* the route frames move to the job */
 	q->nroute = q->npayload = 0;
 	return 0;
@@ -133,11 +166,29 @@ static void reject(struct reactor *R, struct request *q, const char *id,
 		R->reject_log_n = R->reject_log_dropped = 0;
 	}
 	if (R->reject_log_n++ < REJECT_LOG_PER_S)
-		log_notice("intake: rejected %s: %s: %s", id && *id ? id : "(no id)",
-			   proto_err_code(err->code), err->message);
+		log_notice("intake: rejected %s from client %s: %s: %s", id && *id ? id : "(no id)",
+			   client_label(q->client), proto_err_code(err->code), err->message);
 	else
 		R->reject_log_dropped++;
 	reply_intake(R, q, id, "rejected", NULL, 0, err);
+}
+
+/* The client that sent q may send its event's type, or err is `forbidden` naming the client
+ * and the type. */
+static int intake_may_send(const struct reactor *R, const struct request *q,
+			   struct proto_error *err)
+{
+	const struct client *cl = reactor_client(R, q->client);
+	const char *type = q->item.ev.type->name;
+
+	if (!cl)
+		return proto_fail(err, PROTO_FORBIDDEN,
+				  "client %s is not in the clients file and may not send %s",
+				  client_label(q->client), type);
+	if (!client_may_send(cl, q->item.ev.type))
+		return proto_fail(err, PROTO_FORBIDDEN, "client %s (%s) may not send %s",
+				  client_label(q->client), client_role_name(cl->role), type);
+	return 0;
 }
 
 /* Decodes a received request. Returns 1 when it joins the batch; otherwise it was answered. */
@@ -157,6 +208,12 @@ static int intake_decode(struct reactor *R, struct request *q, uint64_t now)
 	if (proto_event_decode(&q->item.ev, zmq_msg_data(&q->payload), zmq_msg_size(&q->payload),
 			       now, &R->limits, id, &err) < 0) {
 		reject(R, q, id, &err);
+		return 0;
+	}
+	/* PROTOCOL.md's order: after the body, before duplicate */
+	if (intake_may_send(R, q, &err) < 0) {
+		reject(R, q, id, &err);
+		proto_event_release(&q->item.ev);
 		return 0;
 	}
 	return 1;
@@ -224,9 +281,11 @@ static void replan_advance(struct reactor *R, const struct batch_result *res)
 		   (unsigned long long)R->replan.moved);
 }
 
-/* Group commit: every request waiting now (up to batch_max) and the entries the workers
- * handed over, in one transaction; then the acks, and the workers and the notifier hear of
- * the commit. */
+static void control_answer_reads(struct reactor *R, int batch_rc);
+
+/* Group commit: every request waiting now (up to batch_max), the entries the workers handed
+ * over and the records of the control reads held, in one transaction; then the acks and the
+ * held replies, and the workers and the notifier hear of the commit. */
 static void write_cycle(struct reactor *R, bool read_intake)
 {
 	uint64_t now = now_ms();
@@ -261,7 +320,19 @@ static void write_cycle(struct reactor *R, bool read_intake)
 		in.replan_max = REPLAN_PER_BATCH;
 		in.replan_fp = policy_timer_fingerprint(&R->policy);
 	}
-	if (n == 0 && in.n_work == 0 && in.replan_max == 0)
+	for (size_t i = 0; i < R->n_pending; i++) {
+		const struct ctl_read *rd = &R->pending[i].rd;
+
+		R->reads[i] = (struct readlog_rec){
+		    .entry = (const uint8_t *)rd->entry.data,
+		    .len = rd->entry.size,
+		    .refs = rd->refs.data,
+		    .refs_len = rd->refs.size,
+		};
+	}
+	in.reads = R->reads;
+	in.n_reads = R->n_pending;
+	if (n == 0 && in.n_work == 0 && in.replan_max == 0 && in.n_reads == 0)
 		return;
 	in.n = n;
 	r = batch_run(&R->st, &in, &res);
@@ -275,16 +346,70 @@ static void write_cycle(struct reactor *R, bool read_intake)
 		workset_failed(&R->ws, now);
 	}
 	if (r < 0 && r != -ENOSPC && r != -EBUSY)
-		log_errno(LOG_ERR, r, "batch of %zu events and %zu due entries not written", n,
-			  in.n_work);
+		log_errno(LOG_ERR, r,
+			  "batch of %zu events, %zu due entries and %zu read records not written",
+			  n, in.n_work, in.n_reads);
 	for (size_t i = 0; i < n; i++) {
 		intake_answer(R, &R->reqs[i], r);
 		proto_event_release(&R->reqs[i].item.ev);
 		router_request_close(&R->reqs[i]);
 	}
+	control_answer_reads(R, r);
 }
 
 /* ---- control --------------------------------------------------------------------- */
+
+/* Held replies go out once their records are committed; a read that could not be recorded
+ * is not answered but refused (ctl.h). A held report.summary starts its job now. */
+static void control_answer_reads(struct reactor *R, int batch_rc)
+{
+	struct proto_error err = {0};
+	msgpack_packer pk;
+
+	if (batch_rc < 0 && R->n_pending)
+		log_warn("control: %zu reads refused: their records could not be journaled",
+			 R->n_pending);
+	for (size_t i = 0; i < R->n_pending; i++) {
+		struct pending_read *p = &R->pending[i];
+
+		R->out.size = 0;
+		msgpack_packer_init(&pk, &R->out, msgpack_sbuffer_write);
+		if (batch_rc < 0)
+			ctl_pack_unrecorded(&pk);
+		else if (p->deferred && control_defer(R, &p->q, &R->pending_cmd, &err) < 0)
+			ctl_pack_error(&pk, &err);
+		if (R->out.size)
+			router_send(R->control, &p->q, &R->out);
+		else if (!p->deferred)
+			router_send(R->control, &p->q, &p->reply);
+		router_request_close(&p->q);
+	}
+	R->n_pending = 0;
+	R->pending_job = false;
+}
+
+/* Holds the reply of q (packed in R->out, or to come from job) until its read record, in
+ * R->pending[R->n_pending].rd, is committed; q's route moves there. */
+static void control_hold(struct reactor *R, struct request *q, const struct ctl_job *job,
+			 bool deferred)
+{
+	struct pending_read *p = &R->pending[R->n_pending++];
+
+	p->q = *q; /* the route frames move to the pending read */
+	q->nroute = q->npayload = 0;
+	p->deferred = deferred;
+	p->reply.size = 0;
+	if (deferred) {
+		R->pending_cmd = *job;
+		R->pending_job = true;
+	} else {
+		msgpack_sbuffer_write(&p->reply, R->out.data, R->out.size);
+		R->out.size = 0;
+	}
+}
+
+/* `reload` on the control socket: SIGHUP's work, answered. */
+static int reload_request(void *arg, const char *who, char err[CONFIG_ERR_MAX]);
 
 static void control_cycle(struct reactor *R)
 {
@@ -293,6 +418,8 @@ static void control_cycle(struct reactor *R)
 	    .limits = &R->limits,
 	    .started_ms = R->started_ms,
 	    .intake = &R->counters,
+	    .reload = reload_request,
+	    .reload_arg = R,
 	};
 	struct proto_error err = {0};
 	struct ctl_job job;
@@ -303,7 +430,7 @@ static void control_cycle(struct reactor *R)
 	for (int i = 0; i < CTL_PER_CYCLE; i++) {
 		r = router_recv(R->control, &q);
 		if (r == 0)
-			return;
+			break;
 		if (r < 0)
 			continue;
 		R->out.size = 0;
@@ -316,15 +443,30 @@ static void control_cycle(struct reactor *R)
 			ctl_pack_error(&pk, &err);
 		} else {
 			env.now_ms = now_ms();
-			if (ctl_handle(&env, zmq_msg_data(&q.payload), zmq_msg_size(&q.payload),
-				       &pk, &job) == CTL_DEFERRED &&
-			    control_defer(R, &q, &job, &err) < 0)
+			env.client_name = q.client;
+			env.client = reactor_client(R, q.client);
+			r = ctl_handle(&env, zmq_msg_data(&q.payload), zmq_msg_size(&q.payload),
+				       &pk, &job, &R->pending[R->n_pending].rd);
+			/* one job at a time, counting one held until its record commits: a
+			 * report.summary is refused before it is recorded, not after */
+			if (r & CTL_DEFERRED && (R->pending_job || R->job)) {
+				proto_fail(&err, PROTO_UNAVAILABLE,
+					   "a backup, audit.verify or report.summary is already "
+					   "running; retry when it has finished");
 				ctl_pack_error(&pk, &err);
+			} else if (r & CTL_RECORD) {
+				control_hold(R, &q, &job, r & CTL_DEFERRED);
+			} else if (r == CTL_DEFERRED && control_defer(R, &q, &job, &err) < 0) {
+				ctl_pack_error(&pk, &err);
+			}
 		}
 		if (R->out.size)
 			router_send(R->control, &q, &R->out);
 		router_request_close(&q);
 	}
+	/* the held reads are journaled with whatever intake is waiting, then answered */
+	if (R->n_pending)
+		write_cycle(R, true);
 }
 
 /* ---- systemd and signals --------------------------------------------------------- */
@@ -345,24 +487,39 @@ static void notify_status(struct reactor *R, uint64_t now)
 	}
 }
 
-/* SIGHUP: the policy sections of the config file again ([deadlines], [escalation],
- * [retention], [vetting]). Deadlines already open keep the due time they were given; what
- * they do next (reminders, escalations) follows the new settings. A bad file changes
- * nothing. */
-static void reload_policy(struct reactor *R)
+/* SIGHUP and `reload`: the policy sections of the config file again ([deadlines],
+ * [escalation], [retention], [vetting]). Deadlines already open keep the due time they were
+ * given; what they do next (reminders, escalations) follows the new settings. A bad file
+ * changes nothing: returns -1 with err naming the file, line and key. */
+static int policy_reload(struct reactor *R, const char *why, char err[CONFIG_ERR_MAX])
 {
 	static struct config cfg; /* large: not on the stack */
-	char err[CONFIG_ERR_MAX];
 	struct policy p;
 
 	if (config_load(&cfg, R->cfg->path, err) < 0 || policy_load(&p, &cfg, err) < 0) {
-		log_error("SIGHUP: %s; the policy in force is unchanged", err);
-		return;
+		log_error("%s: %s; the policy in force is unchanged", why, err);
+		return -1;
 	}
 	policy_free(&R->policy);
 	R->policy = p;
-	log_notice("SIGHUP: policy reloaded from %s", R->cfg->path);
-	replan_start(R, "SIGHUP");
+	log_notice("%s: policy reloaded from %s", why, R->cfg->path);
+	replan_start(R, why);
+	return 0;
+}
+
+static void reload_policy(struct reactor *R)
+{
+	char err[CONFIG_ERR_MAX];
+
+	policy_reload(R, "SIGHUP", err);
+}
+
+static int reload_request(void *arg, const char *who, char err[CONFIG_ERR_MAX])
+{
+	char why[CLIENTS_NAME_MAX + 32];
+
+	snprintf(why, sizeof(why), "reload by client %s", client_label(who));
+	return policy_reload(arg, why, err);
 }
 
 static void on_signal(struct reactor *R)
@@ -541,6 +698,10 @@ static void reactor_close(struct reactor *R)
 	store_close(&R->st);
 	if (R->sigfd >= 0)
 		close(R->sigfd);
+	for (size_t i = 0; i < CTL_PER_CYCLE; i++) {
+		msgpack_sbuffer_destroy(&R->pending[i].reply);
+		ctl_read_destroy(&R->pending[i].rd);
+	}
 	free(R->reqs);
 	free(R->items);
 	msgpack_sbuffer_destroy(&R->out);

@@ -19,7 +19,7 @@ static const char *const db_names[DB_COUNT] = {
     [DB_DEADLINES] = "deadlines", [DB_CASE_DEADLINES] = "case_deadlines",
     [DB_OUTBOX] = "outbox",       [DB_META] = "meta",
     [DB_TIMERS] = "timers",       [DB_ESCALATIONS] = "escalations",
-    [DB_DISPOSALS] = "disposals",
+    [DB_DISPOSALS] = "disposals", [DB_READS] = "reads",
 };
 _Static_assert(sizeof(db_names) / sizeof(db_names[0]) == DB_COUNT, "db_names");
 

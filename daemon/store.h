@@ -24,6 +24,7 @@ enum store_db {
 			      breach or escalation of each live deadline */
 	DB_ESCALATIONS,    /* queued_at case -> empty: referred to the AA, not yet assigned */
 	DB_DISPOSALS,      /* due_at case kind -> empty: closed cases' retention due times */
+	DB_READS,          /* case \0 seq (u64 BE) -> empty: journaled reads of it (readlog.h) */
 	DB_COUNT
 };
 

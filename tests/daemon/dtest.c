@@ -299,7 +299,9 @@ void ctl_call(const struct ctl_env *env, const char *cmd, int nargs, const struc
 	msgpack_sbuffer req, rep;
 	msgpack_packer pk, rpk;
 	const msgpack_object *ok, *err;
+	struct ctl_read rd;
 	size_t off = 0;
+	int r;
 
 	msgpack_sbuffer_init(&req);
 	msgpack_packer_init(&pk, &req, msgpack_sbuffer_write);
@@ -325,8 +327,25 @@ void ctl_call(const struct ctl_env *env, const char *cmd, int nargs, const struc
 	msgpack_sbuffer_init(&rep);
 	msgpack_packer_init(&rpk, &rep, msgpack_sbuffer_write);
 	memset(ret, 0, sizeof(*ret));
+	ctl_read_init(&rd);
+	r = ctl_handle(env, (const uint8_t *)req.data, req.size, &rpk, &ret->job, &rd);
+	/* a read is journaled before it is answered */
+	if (r & CTL_RECORD) {
+		struct readlog_rec rec = {(const uint8_t *)rd.entry.data, rd.entry.size,
+					  rd.refs.data, rd.refs.size, 0};
+		struct batch_input in = {
+		    .reads = &rec, .n_reads = 1, .policy = dtest_policy(), .now_ms = env->now_ms};
+
+		assert_true(rd.entry.size > 0);
+		assert_int_equal(batch_run(env->st, &in, NULL), 0);
+		ret->recorded = true;
+		ret->read_seq = rec.seq;
+	} else {
+		assert_int_equal(rd.entry.size, 0);
+	}
+	ctl_read_destroy(&rd);
 	/* a deferred command (backup, audit.verify) runs here as the reactor's thread runs it */
-	if (ctl_handle(env, (const uint8_t *)req.data, req.size, &rpk, &ret->job) == CTL_DEFERRED) {
+	if (r & CTL_DEFERRED) {
 		assert_int_equal(rep.size, 0); /* nothing packed yet */
 		ret->deferred = true;
 		ctl_job_run(env->st, &ret->job, &rpk);

@@ -94,7 +94,8 @@ struct ev_spec anon_referral(const char *id, const char *subject);
 /* The policy of an empty config file (WORKFLOW.md's defaults), loaded once. */
 const struct policy *dtest_policy(void);
 
-/* Applies the specs as one batch at now_ms (under dtest_policy()); outcomes are copied to ret (may be NULL). */
+/* Applies the specs as one batch at now_ms (under dtest_policy()); outcomes are copied to ret (may
+ * be NULL). */
 int dtest_apply(struct store *st, const struct ev_spec *specs, size_t n, uint64_t now_ms,
 		struct batch_item *ret);
 
@@ -134,10 +135,13 @@ struct creply {
 	char message[PROTO_ERRMSG + 1];
 	bool deferred; /* ctl_handle returned CTL_DEFERRED; ctl_job_run answered */
 	struct ctl_job job;
+	bool recorded;     /* CTL_RECORD: the read's record was committed before the reply */
+	uint64_t read_seq; /* its journal seq */
 };
 
 /* Packs {"v":1,"cmd":cmd,"args":{...}} (args omitted when nargs < 0), runs ctl_handle and,
- * when it defers (backup), ctl_backup_run into the same reply. */
+ * as the reactor does: when it asks, commits the read record (batch_run at env->now_ms under
+ * dtest_policy()), then, when it defers (backup), runs ctl_job_run into the same reply. */
 void ctl_call(const struct ctl_env *env, const char *cmd, int nargs, const struct carg *args,
 	      struct creply *ret);
 void creply_release(struct creply *r);

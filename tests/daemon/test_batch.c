@@ -8,6 +8,7 @@
 
 #include "caserec.h"
 #include "journal.h"
+#include "readlog.h"
 
 static int setup(void **state)
 {
@@ -415,6 +416,98 @@ static void test_accepted_events_are_journaled_as_received(void **state)
 	msgpack_sbuffer_destroy(&bytes);
 }
 
+/* ---- read records (readlog.h) ---- */
+
+/* A read record as ctl would make it: bytes that are not an event's, two cases. */
+static struct readlog_rec read_rec(msgpack_sbuffer *buf, const char *client)
+{
+	static const char refs[] = "NA-2026-000001\0NA-2026-000002";
+	msgpack_packer pk;
+
+	msgpack_sbuffer_init(buf);
+	msgpack_packer_init(&pk, buf, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, 4);
+	proto_pack_kv_cstr(&pk, "type", READLOG_TYPE);
+	proto_pack_kv_u64(&pk, "at", NOW_MS);
+	proto_pack_kv_cstr(&pk, "client", client);
+	proto_pack_kv_cstr(&pk, "cmd", "case.list");
+	return (struct readlog_rec){(const uint8_t *)buf->data, buf->size, refs, sizeof(refs), 0};
+}
+
+static void test_read_records_join_the_chain_after_the_events_of_their_batch(void **state)
+{
+	struct dstore *d = *state;
+	struct ev_spec s[2] = {decl("ev-1", "S1"), decl("ev-2", "S2")};
+	struct tev t[2];
+	struct batch_item *items[2] = {&t[0].item, &t[1].item};
+	msgpack_sbuffer b1, b2;
+	struct readlog_rec rec[2] = {read_rec(&b1, "ops-a"), read_rec(&b2, "ops-b")};
+	struct batch_input in = {.items = items,
+				 .n = 2,
+				 .reads = rec,
+				 .n_reads = 2,
+				 .policy = dtest_policy(),
+				 .now_ms = NOW_MS};
+	struct readlog_row row;
+	struct journal_entry e;
+	MDB_txn *txn = NULL;
+	uint64_t entries, bad;
+	uint8_t head[JOURNAL_HASH], key[READLOG_KEY_MAX];
+
+	for (int i = 0; i < 2; i++)
+		tev_init(&t[i], &s[i], NOW_MS);
+	assert_int_equal(batch_run(&d->st, &in, NULL), 0);
+	assert_accepted(&t[0].item, "NA-2026-000001", 1);
+	assert_accepted(&t[1].item, "NA-2026-000002", 2);
+	assert_int_equal(rec[0].seq, 3);
+	assert_int_equal(rec[1].seq, 4);
+	assert_int_equal(store_begin(&d->st, true, &txn), 0);
+	assert_int_equal(journal_read(&d->st, txn, 4, &e), 0);
+	assert_int_equal(e.len, b2.size);
+	assert_memory_equal(e.bytes, b2.data, b2.size);
+	assert_int_equal(readlog_decode(e.bytes, e.len, &row), 0);
+	assert_string_equal(row.client, "ops-b");
+	assert_string_equal(row.cmd, "case.list");
+	assert_int_equal(row.at, NOW_MS);
+	/* an event is not a read record */
+	assert_int_equal(journal_read(&d->st, txn, 1, &e), 0);
+	assert_int_equal(readlog_decode(e.bytes, e.len, &row), -EBADMSG);
+	assert_int_equal(journal_verify(&d->st, txn, &entries, head, &bad), 0);
+	assert_int_equal(entries, 4);
+	assert_int_equal(bad, 0);
+	store_abort(&txn);
+	for (uint64_t seq = 3; seq <= 4; seq++) {
+		assert_true(exists(&d->st, DB_READS, key,
+				   readlog_key(key, "NA-2026-000001", 14, seq, false)));
+		assert_true(exists(&d->st, DB_READS, key,
+				   readlog_key(key, "NA-2026-000002", 14, seq, false)));
+	}
+	assert_false(
+	    exists(&d->st, DB_READS, key, readlog_key(key, "NA-2026-000001", 14, 1, false)));
+	for (int i = 0; i < 2; i++)
+		tev_release(&t[i]);
+	msgpack_sbuffer_destroy(&b1);
+	msgpack_sbuffer_destroy(&b2);
+}
+
+/* A batch of read records alone commits them, as the reactor's control cycle does. */
+static void test_a_batch_of_read_records_alone_is_written(void **state)
+{
+	struct dstore *d = *state;
+	msgpack_sbuffer b;
+	struct readlog_rec rec = read_rec(&b, "ops-a");
+	struct batch_input in = {
+	    .reads = &rec, .n_reads = 1, .policy = dtest_policy(), .now_ms = NOW_MS};
+	uint8_t key[READLOG_KEY_MAX];
+
+	assert_int_equal(batch_run(&d->st, &in, NULL), 0);
+	assert_int_equal(rec.seq, 1);
+	assert_int_equal(head_of(&d->st).seq, 1);
+	assert_true(
+	    exists(&d->st, DB_READS, key, readlog_key(key, "NA-2026-000002", 14, 1, false)));
+	msgpack_sbuffer_destroy(&b);
+}
+
 /* ---- a full map ---- */
 
 static char big_text[4001];
@@ -535,6 +628,8 @@ int main(void)
 	    T(test_anonymous_referral_is_accepted_with_no_actor_in_its_history),
 	    T(test_case_is_indexed_by_its_subject),
 	    T(test_accepted_events_are_journaled_as_received),
+	    T(test_read_records_join_the_chain_after_the_events_of_their_batch),
+	    T(test_a_batch_of_read_records_alone_is_written),
 	    cmocka_unit_test(test_full_map_at_its_ceiling_is_enospc_and_writes_nothing),
 	    cmocka_unit_test(test_full_map_below_its_ceiling_grows_and_accepts),
 	    cmocka_unit_test(test_full_map_while_growth_is_blocked_is_ebusy_and_writes_nothing),

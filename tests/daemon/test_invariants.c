@@ -23,6 +23,7 @@
 #include "dtest.h"
 #include "evjson.h"
 #include "journal.h"
+#include "readlog.h"
 #include "worker.h"
 
 #define SEEDS_DEFAULT     5
@@ -143,7 +144,7 @@ struct coverage {
 	uint32_t kinds_live;  /* bit per dl_kind seen live */
 	uint32_t states_seen; /* bit per state */
 	unsigned reminders, breaches, escalations, windows_closed, referred, disposed;
-	unsigned accepted, rejected, duplicates, decode_failed, fired, replans;
+	unsigned accepted, rejected, duplicates, decode_failed, fired, replans, reads;
 	unsigned type_accepted[E_COUNT], type_rejected[E_COUNT];
 };
 
@@ -159,6 +160,7 @@ struct sim {
 	size_t n_resend, resend_next;
 	/* the replan pass after a swap */
 	bool replan_pending, replan_ended;
+	uint64_t n_reads; /* read records committed (readlog.h) */
 	uint8_t replan_after[PROTO_CASE_MAX + 1];
 	size_t replan_after_len;
 	struct coverage cov;
@@ -648,8 +650,27 @@ static void check_journal(struct sim *s, struct view *v)
 			    ref);
 	}
 	mdb_cursor_close(cur);
-	INV(events == head.seq, "%" PRIu64 " events recorded, journal head %" PRIu64, events,
-	    head.seq);
+	/* every read record keeps its bytes, the case's disposal notwithstanding: who looked
+	 * at a case outlives the case's personal data */
+	assert_int_equal(mdb_cursor_open(v->txn, s->d.st.dbi[DB_READS], &cur), 0);
+	for (int rc = mdb_cursor_get(cur, &k, &val, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &val, MDB_NEXT)) {
+		struct journal_entry je;
+		struct readlog_row row;
+		uint64_t seq;
+
+		INV(k.mv_size > 9 && ((const char *)k.mv_data)[k.mv_size - 9] == '\0',
+		    "reads key of %zu bytes", k.mv_size);
+		seq = store_get_be64((const uint8_t *)k.mv_data + k.mv_size - 8);
+		INV(journal_read(&s->d.st, v->txn, seq, &je) == 0 &&
+			readlog_decode(je.bytes, je.len, &row) == 0,
+		    "reads key of %s: journal %" PRIu64 " is not a whole read record",
+		    (const char *)k.mv_data, seq);
+	}
+	mdb_cursor_close(cur);
+	INV(events + s->n_reads == head.seq,
+	    "%" PRIu64 " events and %" PRIu64 " reads recorded, journal head %" PRIu64, events,
+	    s->n_reads, head.seq);
 	INV(journal_verify(&s->d.st, v->txn, &entries, hash, &bad) == 0, "journal_verify failed");
 	INV(bad == 0 && entries == head.seq, "chain broken at %" PRIu64 " (%" PRIu64 " entries)",
 	    bad, entries);
@@ -1002,11 +1023,33 @@ static void run_batch(struct sim *s, struct pending_ev *ev, size_t n_ev,
 	struct batch_input in = {
 	    .work = work, .n_work = n_work, .policy = policy(s), .now_ms = s->now};
 	struct batch_result res = {0};
+	msgpack_sbuffer rbuf;
+	msgpack_packer pk;
+	struct readlog_rec rec = {0};
+	const char *ref;
 
 	for (size_t i = 0; i < n_ev; i++)
 		items[i] = &ev[i].it;
 	in.items = items;
 	in.n = n_ev;
+	/* an operator reads a case in the same batch, as the reactor's control cycle may */
+	msgpack_sbuffer_init(&rbuf);
+	if (s->n_cases && chance(s, 30)) {
+		ref = s->cases[pick(s, s->n_cases)].ref;
+		msgpack_packer_init(&pk, &rbuf, msgpack_sbuffer_write);
+		msgpack_pack_map(&pk, 5);
+		proto_pack_kv_cstr(&pk, "type", READLOG_TYPE);
+		proto_pack_kv_u64(&pk, "at", s->now);
+		proto_pack_kv_cstr(&pk, "client", "sim");
+		proto_pack_kv_cstr(&pk, "cmd", "case.get");
+		proto_pack_cstr(&pk, "cases");
+		msgpack_pack_array(&pk, 1);
+		proto_pack_cstr(&pk, ref);
+		rec = (struct readlog_rec){(const uint8_t *)rbuf.data, rbuf.size, ref,
+					   strlen(ref) + 1, 0};
+		in.reads = &rec;
+		in.n_reads = 1;
+	}
 	if (s->replan_pending) {
 		in.replan_after = s->replan_after;
 		in.replan_after_len = s->replan_after_len;
@@ -1014,6 +1057,9 @@ static void run_batch(struct sim *s, struct pending_ev *ev, size_t n_ev,
 		in.replan_fp = policy_timer_fingerprint(policy(s));
 	}
 	INV(batch_run(&s->d.st, &in, &res) == 0, "batch_run failed");
+	msgpack_sbuffer_destroy(&rbuf);
+	s->n_reads += in.n_reads;
+	s->cov.reads += (unsigned)in.n_reads;
 	s->cov.fired += res.fired;
 	if (in.replan_max) {
 		memcpy(s->replan_after, res.replan_next, res.replan_next_len);
@@ -1219,6 +1265,7 @@ static void run_seed(struct sim *s, uint64_t seed, int steps)
 	s->now = INV_YEAR_START + 40 * MS_DAY + pick(s, 10 * MS_DAY);
 	s->cur = 0;
 	s->n_cases = s->n_resend = s->resend_next = 0;
+	s->n_reads = 0;
 	s->cases_max =
 	    steps <= STEPS_DEFAULT ? CASES_MAX : (size_t)steps * CASES_MAX / STEPS_DEFAULT;
 	if (s->cases_max > CASES_CAP)
@@ -1267,10 +1314,10 @@ static void test_store_invariants_hold_under_random_events_workers_and_sighup(vo
 			run_seed(s, seed, steps);
 	}
 	print_message("invariants: %u accepted, %u rejected, %u duplicates, %u refused by proto, "
-		      "%u fired, %u reloads; %u reminders, %u breaches, %u escalations, %u "
-		      "windows closed, %u referred, %u disposed; kinds live %#x, states %#x\n",
+		      "%u fired, %u reloads, %u reads; %u reminders, %u breaches, %u escalations, "
+		      "%u windows closed, %u referred, %u disposed; kinds live %#x, states %#x\n",
 		      s->cov.accepted, s->cov.rejected, s->cov.duplicates, s->cov.decode_failed,
-		      s->cov.fired, s->cov.replans, s->cov.reminders, s->cov.breaches,
+		      s->cov.fired, s->cov.replans, s->cov.reads, s->cov.reminders, s->cov.breaches,
 		      s->cov.escalations, s->cov.windows_closed, s->cov.referred, s->cov.disposed,
 		      s->cov.kinds_live, s->cov.states_seen);
 	for (int k = 0; k < E_COUNT; k++)
@@ -1282,7 +1329,7 @@ static void test_store_invariants_hold_under_random_events_workers_and_sighup(vo
 		assert_int_equal(s->cov.states_seen, ((1u << WF_STATE_COUNT) - 1) & ~1u);
 		assert_true(s->cov.reminders && s->cov.breaches && s->cov.escalations &&
 			    s->cov.windows_closed && s->cov.referred && s->cov.disposed &&
-			    s->cov.duplicates && s->cov.replans);
+			    s->cov.duplicates && s->cov.replans && s->cov.reads);
 	}
 	for (size_t i = 0; i < N_POLICIES; i++)
 		walk_free(&s->pol[i]);

@@ -10,6 +10,11 @@ events of a case; Daemon.subscribe() is a checked SUB on the notify socket whose
 bounded; Daemon.notifications(), notes_for(), wait_note() and wait_state() read the durable
 outbox and the case through the control socket.
 
+For clients and roles (PROTOCOL.md "Security settings", issue 4): Daemon.set_clients() writes
+a clients file and names it in [security]; ipc_client() is the section for this process's
+own uid; Daemon.reads() is audit.reads; journal_entries() and flip_journal_byte() read and
+damage a stopped store's journal with python3-lmdb, for audit.verify.
+
 Environment:
   INTEGRITYD   the daemon binary (CMake sets it to the built target)
   E2E_TMP      where the per-daemon temporary directories go (default: the system temp dir)
@@ -24,6 +29,7 @@ import random
 import re
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -353,6 +359,10 @@ DEFAULTS = {
 }
 
 
+# The control commands whose answers are journaled (proto/SPEC.md "Read auditing").
+JOURNALED_READS = {"case.get", "case.list", "deadlines.list", "report.summary", "audit.reads"}
+
+
 class DaemonError(AssertionError):
     pass
 
@@ -396,6 +406,9 @@ class Daemon:
         # harness's own control calls connect: (endpoint, curve) with curve as new_socket's
         self.extra_endpoints = {"intake": [], "notify": [], "control": []}
         self.control_via = None
+        # control reads this object made that the daemon journaled (proto/SPEC.md "Read
+        # auditing"): the journal holds them beside the events
+        self.journaled_reads = 0
         self.write_config()
         if start:
             self.start()
@@ -446,6 +459,9 @@ class Daemon:
                 r = self.control("status", timeout=0.25)
                 if r.get("ok"):
                     return r["result"]
+                # a client without the read right is answered too: the daemon is up
+                if (r.get("error") or {}).get("code") == "forbidden":
+                    return None
             except ReplyTimeout:
                 pass
             if time.monotonic() > deadline:
@@ -565,7 +581,10 @@ class Daemon:
         req = {"v": 1, "cmd": cmd}
         if args:
             req["args"] = args
-        return self.control_raw(pack(req), timeout)
+        reply = self.control_raw(pack(req), timeout)
+        if cmd in JOURNALED_READS and reply.get("ok") is True:
+            self.journaled_reads += 1
+        return reply
 
     def result(self, cmd, **args):
         """The result of a control command that must succeed."""
@@ -576,6 +595,22 @@ class Daemon:
 
     def status(self):
         return self.result("status")
+
+    def reads(self, ref):
+        """audit.reads: [{at, client, cmd}] of case ref, oldest first."""
+        return self.result("audit.reads", case=ref)["reads"]
+
+    def set_clients(self, clients):
+        """Writes a clients file for {name: {key: value}} beside the config (mode 0600) and
+        names it in [security] clients; None goes back to no clients file. The daemon reads
+        it when it starts: restart() it."""
+        path = os.path.join(self.dir, "clients.conf")
+        if clients is None:
+            self.sections.get("security", {}).pop("clients", None)
+        else:
+            write_clients(path, clients, 0o600)
+            self.sections.setdefault("security", {})["clients"] = path
+        self.write_config()
 
     def case(self, ref):
         return self.result("case.get", case=ref)
@@ -662,6 +697,57 @@ DEADLINE_KINDS = ("manager_review", "psd_assessment", "interview", "mitigation_p
                   "service", "appeal_window", "strategy_meeting", "appeal_decision",
                   "annual_review", "review", "vetting_review")
 AA_ROSTER = ("AA1", "AA2")
+
+
+# --------------------------------------------------------------------------------------------
+# Clients and the journal (issue 4)
+
+# What the ZAP handler calls this process on ipc with no clients file.
+IPC_CLIENT_NAME = "uid:%d" % os.getuid()
+
+
+def ipc_client(role, types=None):
+    """A clients file section for this process's own uid on ipc:// with role (intake,
+    operator, admin), and for an intake client the event types it may send."""
+    sec = {"uid": os.getuid(), "role": role}
+    if types:
+        sec["types"] = ", ".join(types)
+    return sec
+
+
+JOURNAL_HDR = 8 + 32 + 32  # received_at, bytes hash, link (daemon/journal.c)
+
+
+def _journal_db(state_dir, write):
+    import lmdb  # python3-lmdb, only for the tests that damage a store
+    env = lmdb.open(state_dir, max_dbs=32, subdir=True, readonly=not write, lock=write)
+    return env, env.open_db(b"journal", create=False)
+
+
+def journal_entries(state_dir):
+    """[(seq, received_at, bytes or None)] of the store at state_dir (no daemon on it);
+    bytes are None where retention took them."""
+    env, db = _journal_db(state_dir, False)
+    try:
+        with env.begin(db=db) as txn:
+            return [(struct.unpack(">Q", k)[0], struct.unpack(">Q", v[:8])[0],
+                     bytes(v[JOURNAL_HDR:]) or None) for k, v in txn.cursor()]
+    finally:
+        env.close()
+
+
+def flip_journal_byte(state_dir, seq, offset=0):
+    """Flips one bit of byte `offset` of journal entry seq's bytes (past the entry's header),
+    in the store at state_dir, with no daemon on it."""
+    env, db = _journal_db(state_dir, True)
+    try:
+        with env.begin(db=db, write=True) as txn:
+            key = struct.pack(">Q", seq)
+            v = bytearray(txn.get(key))
+            v[JOURNAL_HDR + offset] ^= 0x01
+            txn.put(key, bytes(v))
+    finally:
+        env.close()
 
 
 def duration_ms(text):
@@ -1180,9 +1266,11 @@ class DaemonTestCase(unittest.TestCase):
     def check_store(self, d, stored):
         st = d.status()
         seqs = sorted(seq for _, seq in stored.values())
-        # every event we ever sent is stored exactly once, seqs 1..n with no gap or repeat
-        self.assertEqual(st["journal_seq"], len(stored), st)
-        self.assertEqual(seqs, list(range(1, len(stored) + 1)))
+        # every event we ever sent is stored exactly once: the journal is they and the reads
+        # the test made, each seq once
+        self.assertEqual(st["journal_seq"], len(stored) + d.journaled_reads, st)
+        self.assertEqual(len(set(seqs)), len(seqs))
+        self.assertTrue(not seqs or (seqs[0] >= 1 and seqs[-1] <= st["journal_seq"]), seqs[-1:])
         self.assertEqual(len({case for case, _ in stored.values()}), len(stored))
         self.assertEqual(st["cases_total"], len(stored), st)
         v = d.result("audit.verify")
@@ -1222,6 +1310,17 @@ class DaemonTestCase(unittest.TestCase):
                              "error message does not name %s: %r%s" % (
                                  field, reply, " (%s)" % msg if msg else ""))
         self.assertNotIn("seq", reply)
+        return reply
+
+    def assertForbidden(self, reply, *needles):
+        """A control or intake reply that is `forbidden`, its message containing needles."""
+        err = reply.get("error") or {}
+        self.assertEqual(err.get("code"), "forbidden", reply)
+        self.assertNotEqual(reply.get("ok"), True, reply)
+        if "status" in reply:  # intake
+            self.assertEqual(reply["status"], "rejected", reply)
+        for n in needles:
+            self.assertIn(n, err.get("message", ""), reply)
         return reply
 
 

@@ -1,0 +1,144 @@
+"""Read auditing (issue 4, PROTOCOL.md audit.reads, proto/SPEC.md "Read auditing"): every
+case.get, case.list, deadlines.list, report.summary and audit.reads is journaled before it
+is answered, and audit.reads (and `integrityctl audit reads`) lists exactly the reads of a
+case, oldest first, with who asked; and audit.verify finds a single flipped byte in the
+journal of a copied store, a read record's as well as an event's."""
+
+import json
+import os
+import shutil
+import subprocess
+import unittest
+
+from harness import (IPC_CLIENT_NAME, DaemonTestCase, declaration, flip_journal_byte,
+                     journal_entries, new_subject_id, now_ms, referral, unpack)
+from test_cli import CLI
+
+
+class AuditReads(DaemonTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.d = self.new_daemon()
+        s1, s2 = new_subject_id(), new_subject_id()
+        with self.d.intake_req() as c:
+            self.ref1 = self.assertAccepted(c.request(declaration(subject_id=s1)))["case"]
+            self.ref2 = self.assertAccepted(c.request(declaration(subject_id=s1)))["case"]
+            self.ref3 = self.assertAccepted(c.request(referral(subject_id=s2)))["case"]
+        self.s1 = s1
+
+    def journal_seq(self):
+        return self.d.status()["journal_seq"]  # status is not journaled
+
+    def assertReads(self, ref, cmds, t0, t1):
+        rows = self.d.reads(ref)
+        self.assertEqual([r["cmd"] for r in rows], cmds, rows)
+        for r in rows:
+            self.assertEqual(set(r), {"at", "client", "cmd"}, r)
+            self.assertEqual(r["client"], IPC_CLIENT_NAME, r)
+            self.assertTrue(t0 <= r["at"] <= t1, (t0, r, t1))
+        return rows
+
+    def test_audit_reads_lists_every_read_of_the_case_in_order(self):
+        j0, t0 = self.journal_seq(), now_ms()
+        self.d.case(self.ref1)                                  # 1: ref1
+        self.d.result("case.list", subject=self.s1)            # 2: ref1, ref2
+        self.d.result("case.list", limit=1000)                 # 3: all
+        self.d.deadlines()                                     # 4: all three open cases
+        self.d.result("report.summary")                        # 5: no case
+        self.d.case(self.ref3)                                 # 6: ref3
+        # not journaled: no case data, or what PUB published anyway, or refused
+        self.d.result("notifications.since", seq=0)
+        self.d.result("audit.verify")
+        self.assertEqual(self.d.control("case.get", case="NA-1999-000001")["error"]["code"],
+                         "unknown_case")
+        t1 = now_ms()
+        self.assertEqual(self.journal_seq(), j0 + 6)
+        self.assertReads(self.ref1, ["case.get", "case.list", "case.list", "deadlines.list"],
+                         t0, t1)
+        self.assertReads(self.ref2, ["case.list", "case.list", "deadlines.list"], t0, t1)
+        self.assertReads(self.ref3, ["case.list", "deadlines.list", "case.get"], t0, t1)
+        # each audit.reads was a read of its case too
+        self.assertEqual(self.journal_seq(), j0 + 9)
+        self.assertReads(self.ref1, ["case.get", "case.list", "case.list", "deadlines.list",
+                                     "audit.reads"], t0, now_ms())
+
+    def test_audit_reads_of_an_unknown_case_is_unknown_case(self):
+        r = self.d.control("audit.reads", case="NA-1999-000001")
+        self.assertEqual(r["error"]["code"], "unknown_case", r)
+        self.assertIn("NA-1999-000001", r["error"]["message"])
+        r = self.d.control("audit.reads")
+        self.assertEqual(r["error"]["code"], "missing_field", r)
+
+    def test_integrityctl_audit_reads_prints_them(self):
+        if not os.access(CLI, os.X_OK):
+            self.skipTest("integrityctl not built at %s" % CLI)
+        self.d.case(self.ref2)
+        self.d.result("case.list", subject=self.s1)
+        argv = [CLI, "-c", self.d.config_path, "--timeout", "10000"]
+        p = subprocess.run(argv + ["audit", "reads", self.ref2], capture_output=True,
+                           text=True, timeout=40)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        lines = p.stdout.splitlines()
+        self.assertEqual(lines[0].split(), ["AT", "CLIENT", "CMD"], p.stdout)
+        self.assertEqual([l.split()[-1] for l in lines[1:]], ["case.get", "case.list"],
+                         p.stdout)
+        # --json: the daemon's rows; this call follows the one above, itself a read
+        p = subprocess.run(argv + ["--json", "audit", "reads", self.ref2], capture_output=True,
+                           text=True, timeout=40)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rows = json.loads(p.stdout)["reads"]
+        self.assertEqual([r["cmd"] for r in rows], ["case.get", "case.list", "audit.reads"])
+        self.assertEqual({r["client"] for r in rows}, {IPC_CLIENT_NAME})
+        # an unknown case: the daemon's error, exit 1
+        p = subprocess.run(argv + ["audit", "reads", "NA-1999-000001"], capture_output=True,
+                           text=True, timeout=40)
+        self.assertEqual(p.returncode, 1, p.stdout)
+        self.assertIn("unknown_case", p.stderr)
+
+
+class AuditVerifyOfACopy(DaemonTestCase):
+
+    def restored(self, name, data):
+        d = self.new_daemon(name, start=False)
+        shutil.copyfile(data, os.path.join(d.state_dir, "data.mdb"))
+        return d
+
+    def test_a_flipped_byte_in_a_copied_journal_is_found_at_its_seq(self):
+        d = self.new_daemon()
+        with d.intake_req() as c:
+            refs = [self.assertAccepted(c.request(declaration()))["case"] for _ in range(3)]
+        for ref in refs:
+            d.case(ref)
+        with d.intake_req() as c:
+            self.assertAccepted(c.request(declaration()))
+        st = d.status()
+        path = os.path.join(d.dir, "backup")
+        d.result("backup", path=path)
+        data = os.path.join(path, "data.mdb")
+
+        entries = journal_entries(path)
+        self.assertEqual([e[0] for e in entries], list(range(1, st["journal_seq"] + 1)))
+        reads = [seq for seq, _, b in entries if b and unpack(b).get("type") == "audit.read"]
+        events = [seq for seq, _, b in entries if b and "id" in unpack(b)]
+        self.assertEqual(len(reads), 3, entries)
+        self.assertEqual(len(events), 4, entries)
+
+        whole = self.restored("whole", data)
+        whole.start()
+        v = whole.result("audit.verify")
+        self.assertEqual((v["ok"], v["entries"], v["first_bad_seq"]),
+                         (True, st["journal_seq"], None), v)
+
+        # one bit of one byte inside the second read record; then inside an event
+        for name, seq in (("readbad", reads[1]), ("eventbad", events[2])):
+            bad = self.restored(name, data)
+            flip_journal_byte(bad.state_dir, seq, offset=5)
+            bad.start()
+            v = bad.result("audit.verify")
+            self.assertEqual((v["ok"], v["first_bad_seq"], v["entries"]),
+                             (False, seq, seq - 1), (name, v))
+
+
+if __name__ == "__main__":
+    unittest.main()
