@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "proto.h"
+#include "reseal.h"
 #include "store.h"
 
 struct ctl_counters {
@@ -20,6 +21,9 @@ struct ctl_env {
 	uint64_t now_ms;
 	uint64_t started_ms;
 	const struct ctl_counters *intake;
+	/* the reseal pass: shown by status; the reseal command sets requested (the reactor
+	 * starts the pass after the cycle). NULL: no pass can run here. */
+	struct reseal_progress *reseal;
 };
 
 #define CTL_PATH_MAX 4096
