@@ -108,11 +108,12 @@ static int decide(const struct seal *s, struct reseal_meta *m, bool has_values,
 		if (m->pending && !m->pending_plain && memcmp(m->old, cur, SEAL_ID_BYTES) != 0 &&
 		    memcmp(m->old, prev, SEAL_ID_BYTES) != 0) {
 			seal_id_hex(m->old, c);
-			snprintf(err, RESEAL_ERR_MAX,
-				 "values may still be sealed under key id %s (an earlier reseal did "
-				 "not finish): rotate again only after `integrityctl reseal` under "
-				 "that key and its successor, key id %s",
-				 c, b);
+			snprintf(
+			    err, RESEAL_ERR_MAX,
+			    "values may still be sealed under key id %s (an earlier reseal did "
+			    "not finish): rotate again only after `integrityctl reseal` under "
+			    "that key and its successor, key id %s",
+			    c, b);
 			return -1;
 		}
 		memcpy(m->key, cur, SEAL_ID_BYTES);
@@ -160,8 +161,7 @@ int reseal_start_check(struct store *st, char err[RESEAL_ERR_MAX])
 	return 0;
 store_failed:
 	store_abort(&txn);
-	snprintf(err, RESEAL_ERR_MAX, "store: reading or recording the seal key: %s",
-		 strerror(-r));
+	snprintf(err, RESEAL_ERR_MAX, "store: reading or recording the seal key: %s", strerror(-r));
 	return -1;
 }
 
@@ -204,7 +204,8 @@ static int reseal_one(struct store *st, MDB_txn *txn, const struct reseal_cursor
 		if (r == -EBADMSG || r == -EKEYREJECTED)
 			log_error("reseal: case %.*s %s; left as it is", (int)at->after_len,
 				  (const char *)at->after,
-				  r == -EBADMSG ? "cannot be read" : "is under a key this daemon lacks");
+				  r == -EBADMSG ? "cannot be read"
+						: "is under a key this daemon lacks");
 	} else {
 		uint64_t seq = store_get_be64(at->after);
 

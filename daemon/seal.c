@@ -48,8 +48,9 @@ int seal_new(struct seal **ret, const uint8_t cur[SEAL_KEY_BYTES], const uint8_t
 		return -ENOMEM;
 	}
 	if (prev && sodium_memcmp(cur, prev, SEAL_KEY_BYTES) == 0) {
-		snprintf(err, KEYFILE_ERR_MAX,
-			 "seal_key_previous is the same key as seal_key: a rotation needs a new key");
+		snprintf(
+		    err, KEYFILE_ERR_MAX,
+		    "seal_key_previous is the same key as seal_key: a rotation needs a new key");
 		return -EINVAL;
 	}
 	/* guarded pages, kept out of swap and core dumps, read-only once set */
@@ -157,8 +158,8 @@ int seal_check(const uint8_t *blob, size_t len)
 	return memcmp(h, blob + OFF_HASH, SEAL_HASH) == 0 ? 0 : -EBADMSG;
 }
 
-int seal_open(const struct seal *s, const void *ad, size_t adlen, const uint8_t *blob,
-	      size_t len, uint8_t *out, size_t *ret_len)
+int seal_open(const struct seal *s, const void *ad, size_t adlen, const uint8_t *blob, size_t len,
+	      uint8_t *out, size_t *ret_len)
 {
 	const struct seal_key *k;
 	unsigned long long n;
@@ -168,8 +169,8 @@ int seal_open(const struct seal *s, const void *ad, size_t adlen, const uint8_t 
 	if (!s || !(k = key_of(s, blob + OFF_ID)))
 		return -EKEYREJECTED;
 	if (crypto_aead_xchacha20poly1305_ietf_decrypt(out, &n, NULL, blob + SEAL_HDR,
-						       len - SEAL_HDR, ad, adlen,
-						       blob + OFF_NONCE, k->key) != 0)
+						       len - SEAL_HDR, ad, adlen, blob + OFF_NONCE,
+						       k->key) != 0)
 		return -EBADMSG;
 	*ret_len = (size_t)n;
 	return 0;

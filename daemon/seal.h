@@ -61,8 +61,8 @@ void seal_data(const struct seal *s, const void *ad, size_t adlen, const void *p
 /* Opens a blob sealed for ad into out, which holds len - SEAL_OVERHEAD bytes; *ret_len is
  * that length. Returns 0; -EBADMSG when it is not a whole blob, is damaged, or was sealed for
  * another place or altered; -EKEYREJECTED when the sealer has no key with its id. */
-int seal_open(const struct seal *s, const void *ad, size_t adlen, const uint8_t *blob,
-	      size_t len, uint8_t *out, size_t *ret_len);
+int seal_open(const struct seal *s, const void *ad, size_t adlen, const uint8_t *blob, size_t len,
+	      uint8_t *out, size_t *ret_len);
 
 /* Whether bytes are a sealed value (its first byte; a plain value is MessagePack). */
 static inline bool seal_is_sealed(const void *bytes, size_t len)
