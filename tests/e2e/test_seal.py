@@ -117,6 +117,11 @@ class SealTest(DaemonTestCase):
     def set_keys(self, d, cur, prev=None):
         d.sections["security"] = {"seal_key": cur, "seal_key_previous": prev}
 
+    def offline_verify(self, d):
+        d.write_config()
+        return subprocess.run([BINARY, "--config", d.config_path, "--verify"],
+                              capture_output=True, text=True, timeout=60)
+
     def verify_ok(self, d):
         v = d.result("audit.verify")
         self.assertTrue(v["ok"], v)
@@ -225,8 +230,18 @@ class SealTest(DaemonTestCase):
         self.assertEqual(len(at), 1, "entry 3 not found in the copy")
         data[at[0] + 2 * HASH_LEN + 60] ^= 0x01  # one bit of the ciphertext
         c = self.new_daemon("copy", start=False)
+        # without the key, and without a daemon: integrityd --verify on the copy
+        shutil.copy(copy, os.path.join(c.state_dir, "data.mdb"))
+        p = self.offline_verify(c)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("ok=true entries=5 ", p.stdout)
         with open(os.path.join(c.state_dir, "data.mdb"), "wb") as f:
             f.write(data)
+        p = self.offline_verify(c)
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertIn("ok=false entries=2 ", p.stdout)
+        self.assertIn("first_bad_seq=3 keys=none", p.stdout)
+        # and audit.verify of a daemon started on the copy, which has the key
         self.set_keys(c, key)
         c.start()
         v = c.result("audit.verify")
