@@ -319,6 +319,14 @@ static void write_cycle(struct reactor *R, bool read_intake)
 	} else if (in.n_work) {
 		workset_failed(&R->ws, now);
 	}
+	/* a pass that cannot write (sealed values are larger: the map may be at its ceiling)
+	 * must not make every batch fail with it: it stops, and is run again later */
+	if (r < 0 && in.reseal_max) {
+		R->reseal.running = false;
+		log_errno(LOG_ERR, r,
+			  "reseal: stopped; run `integrityctl reseal` again once the "
+			  "store can grow");
+	}
 	if (r < 0 && r != -ENOSPC && r != -EBUSY)
 		log_errno(LOG_ERR, r, "batch of %zu events and %zu due entries not written", n,
 			  in.n_work);
