@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -67,6 +68,8 @@ static void usage(FILE *out)
 	    "                             (the same as case reads REF)\n"
 	    "  backup PATH                write a consistent copy of the store to PATH (admin)\n"
 	    "  reload                     reload the deadline settings, as SIGHUP does (admin)\n"
+	    "  reseal                     seal every value again under [security] seal_key (after\n"
+	    "                             a key rotation) and wait until it is done (admin)\n"
 	    "  submit FILE.json|-         send an event, or a JSON array of events, to intake;\n"
 	    "                             adds v=1, a random id and at=now when missing\n"
 	    "  raw CMD [JSON-ARGS]        any control command, result printed as JSON\n"
@@ -597,6 +600,51 @@ static int cmd_reload(struct cli *cli, int argc, char **argv)
 	return call_show(cli, "reload", NULL, NULL, show_reload);
 }
 
+#define RESEAL_POLL_MS 250 /* how often reseal asks status how the pass stands */
+
+/* reseal: starts the pass (or joins the one running) and waits, asking status, until it is
+ * over; then says whether every value is under the current key. */
+static int cmd_reseal(struct cli *cli, int argc, char **argv)
+{
+	const json_t *seal, *pass = NULL, *pending;
+	json_t *result;
+	int code;
+
+	(void)argv;
+	if (argc != 1)
+		return cli_usage_error("reseal takes no arguments");
+	if ((code = cli_call(cli, "reseal", NULL, &result)) != EXIT_OK)
+		return code;
+	json_decref(result);
+	for (;;) {
+		if ((code = cli_call(cli, "status", NULL, &result)) != EXIT_OK)
+			return code;
+		seal = json_object_get(result, "seal");
+		pass = json_object_get(seal, "reseal");
+		if (!json_is_true(json_object_get(pass, "running")))
+			break;
+		json_decref(result);
+		usleep(RESEAL_POLL_MS * 1000);
+	}
+	pending = json_object_get(seal, "pending");
+	if (cli->json)
+		show_json(stdout, seal);
+	else
+		printf("resealed %lld case records and %lld journal entries; %lld could not be; "
+		       "%s\n",
+		       (long long)json_integer_value(json_object_get(pass, "cases")),
+		       (long long)json_integer_value(json_object_get(pass, "entries")),
+		       (long long)json_integer_value(json_object_get(pass, "failed")),
+		       json_is_null(pending) ? "every value is under the current key"
+					     : "some are not under the current key yet");
+	code = json_is_null(pending) ? EXIT_OK : EXIT_FAILED;
+	json_decref(result);
+	if (code != EXIT_OK)
+		return cli_fail(code, "reseal: values remain under another key or plain (the "
+				      "daemon's log names them); keep seal_key_previous");
+	return EXIT_OK;
+}
+
 static int cmd_raw(struct cli *cli, int argc, char **argv)
 {
 	json_t *args = NULL;
@@ -731,7 +779,7 @@ static const struct command commands[] = {
     {"deadlines", cmd_deadlines}, {"replay", cmd_replay}, {"watch", cmd_watch},
     {"report", cmd_report},       {"audit", cmd_audit},   {"backup", cmd_backup},
     {"submit", cmd_submit},       {"raw", cmd_raw},       {"keygen", cmd_keygen},
-    {"reload", cmd_reload},       {NULL, NULL},
+    {"reload", cmd_reload},       {"reseal", cmd_reseal}, {NULL, NULL},
 };
 
 int main(int argc, char **argv)

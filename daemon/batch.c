@@ -6,6 +6,8 @@
 #include <time.h>
 
 #include "anon.h"
+#include <sodium.h>
+
 #include "caserec.h"
 #include "dlindex.h"
 #include "journal.h"
@@ -40,6 +42,7 @@ struct batch_ctx {
 	} ctr[KIND_COUNT];
 	msgpack_sbuffer buf, notes;
 	msgpack_sbuffer redacted; /* an anonymous referral's journal bytes (kept_bytes) */
+	struct seal_buf plain;    /* the reseal pass's opened values; wiped at the end */
 };
 
 /* The idempotency index key of an event: its id, or for an anonymous one the id's hash
@@ -149,16 +152,15 @@ static int put_event_record(struct batch_ctx *b, const struct batch_item *it,
  * intake or the workers). */
 static int load_case(struct batch_ctx *b, const char *ref, size_t rlen, struct case_rec *r)
 {
-	MDB_val v;
-	int rc;
+	int rc = caserec_get(b->st, b->txn, ref, rlen, r);
 
-	if ((rc = store_get(b->st, b->txn, DB_CASES, ref, rlen, &v)) < 0)
-		return rc;
-	if (caserec_load(r, v.mv_data, v.mv_size) < 0) {
-		log_error("batch: case %.*s: stored record unreadable", (int)rlen, ref);
+	if (rc == -EIO || rc == -EKEYREJECTED) {
+		log_error("batch: case %.*s: stored record %s", (int)rlen, ref,
+			  rc == -EIO ? "unreadable"
+				     : "sealed under a key this daemon does not hold");
 		return -EBADMSG;
 	}
-	return 0;
+	return rc;
 }
 
 static int subject_key(const struct wf_case *c, uint8_t key[SUBJECT_KEY_MAX])
@@ -181,8 +183,7 @@ static int put_case(struct batch_ctx *b, const struct case_rec *r, bool opened)
 	b->buf.size = 0;
 	msgpack_packer_init(&pk, &b->buf, msgpack_sbuffer_write);
 	caserec_pack(r, &pk);
-	rc = store_put(b->st, b->txn, DB_CASES, r->c.ref, strlen(r->c.ref), b->buf.data,
-		       b->buf.size);
+	rc = caserec_put(b->st, b->txn, r->c.ref, strlen(r->c.ref), b->buf.data, b->buf.size);
 	if (rc < 0 || !opened)
 		return rc;
 	return store_put(b->st, b->txn, DB_BY_SUBJECT, key, (size_t)subject_key(&r->c, key), "", 0);
@@ -588,6 +589,10 @@ static int apply_all(struct batch_ctx *b, const struct batch_input *in)
 	for (size_t i = 0; i < in->n_reads; i++)
 		if ((r = readlog_append(b->st, b->txn, &b->head, b->now_ms, &in->reads[i])) < 0)
 			goto fail;
+	if (in->reseal_max && b->st->seal &&
+	    (r = reseal_some(b->st, b->txn, &in->reseal_from, in->reseal_max, in->reseal_failed,
+			     &b->plain, &b->res.reseal)) < 0)
+		goto fail;
 	if ((r = journal_head_save(b->st, b->txn, &b->head)) < 0 || (r = save_counters(b)) < 0)
 		goto fail;
 	for (int i = 0; i < C_COUNT; i++)
@@ -620,9 +625,15 @@ int batch_run(struct store *st, const struct batch_input *in, struct batch_resul
 			break;
 		}
 	}
+	/* the buffers held plain case records and events: wiped, not just freed */
+	if (b.buf.data)
+		sodium_memzero(b.buf.data, b.buf.alloc);
+	if (b.redacted.data)
+		sodium_memzero(b.redacted.data, b.redacted.alloc);
 	msgpack_sbuffer_destroy(&b.buf);
 	msgpack_sbuffer_destroy(&b.notes);
 	msgpack_sbuffer_destroy(&b.redacted);
+	seal_buf_free(&b.plain);
 	if (r == 0 && ret)
 		*ret = b.res;
 	return r;

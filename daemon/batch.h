@@ -13,6 +13,7 @@
 #include "policy.h"
 #include "proto.h"
 #include "readlog.h"
+#include "reseal.h"
 #include "store.h"
 #include "worker.h"
 
@@ -49,6 +50,7 @@ struct batch_result {
 	size_t replan_next_len;
 	bool replan_done;
 	uint64_t replanned; /* timers moved by this batch's share of the pass */
+	struct reseal_step reseal; /* the reseal pass's share (batch_input.reseal_max) */
 };
 
 struct batch_input {
@@ -69,6 +71,12 @@ struct batch_input {
 	size_t replan_after_len;
 	size_t replan_max;
 	uint64_t replan_fp; /* written to meta timer_policy when the pass ends in this batch */
+	/* The reseal pass (reseal.h): up to reseal_max values after reseal_from sealed again
+	 * under the store's current key; reseal_failed is what the pass's earlier batches could
+	 * not. reseal_max 0, or no sealer: no pass in this batch. */
+	struct reseal_cursor reseal_from;
+	size_t reseal_max;
+	uint64_t reseal_failed;
 };
 
 /* Applies and commits the input. Returns 0 when the transaction is durable (each item's

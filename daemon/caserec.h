@@ -12,6 +12,8 @@
 #include <msgpack.h>
 
 #include "proto.h"
+#include "seal.h"
+#include "store.h"
 #include "wf.h"
 
 struct case_hist {
@@ -47,6 +49,32 @@ void caserec_pack(const struct case_rec *r, msgpack_packer *pk);
  * Returns 0 or -EIO for a record it cannot read. */
 int caserec_load(struct case_rec *r, const void *bytes, size_t len);
 void caserec_release(struct case_rec *r);
+
+/* ---- at rest: the `cases` database, sealed when the store has a sealer (store.seal) ---- */
+
+/* What a sealed record is sealed for: 'C' | its reference, so it opens under no other. */
+#define CASEREC_AD_MAX (1 + PROTO_CASE_MAX)
+
+/* caserec_load of a stored value, sealed or plain (a record written before sealing was
+ * turned on). Returns 0; -EIO when it cannot be read (damaged, or sealed for another case);
+ * -EKEYREJECTED when s (may be NULL) has no key for it; -ENOMEM. */
+int caserec_open(struct case_rec *r, const struct seal *s, const char *ref, size_t rlen,
+		 const void *bytes, size_t len);
+
+/* Reads case ref from the store: store_get then caserec_open (-ENOENT when there is none). */
+int caserec_get(struct store *st, MDB_txn *txn, const char *ref, size_t rlen, struct case_rec *r);
+
+/* Writes a packed record (caserec_pack's bytes) as case ref, sealed when the store has a
+ * sealer. */
+int caserec_put(struct store *st, MDB_txn *txn, const char *ref, size_t rlen, const void *rec,
+		size_t len);
+
+/* The reseal pass: writes case ref again sealed under the current key (store.seal, not NULL)
+ * if it is plain or under another key. Returns 1 when it wrote, 0 when it was current, or a
+ * negative errno: -EBADMSG unreadable (left as it is), -EKEYREJECTED no key opens it,
+ * -ENOMEM, -ENOENT, or a store error. */
+int caserec_reseal(struct store *st, MDB_txn *txn, const char *ref, size_t rlen,
+		   struct seal_buf *buf);
 
 /* Calls fn with each outbox seq of the case's notifications, the stored ones then the
  * added ones, in order. Returns 0, or the first nonzero value fn returns (it stops there). */

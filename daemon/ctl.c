@@ -13,6 +13,7 @@
 #include "ctlint.h"
 #include "journal.h"
 #include "log.h"
+#include "reseal.h"
 
 #define READ_TYPE      "audit.read" /* a read record's type: no intake event has it */
 #define CLIENT_UNNAMED "(unnamed)"  /* a connection the ZAP handler gave no name */
@@ -60,10 +61,14 @@ static const struct proto_field backup_args[] = {
 
 /* ---- commands -------------------------------------------------------------------- */
 
+static void pack_seal(msgpack_packer *pk, const struct reseal_meta *m,
+		      const struct reseal_progress *p);
+
 static int cmd_status(struct ctl_req *q)
 {
 	const struct ctl_env *e = q->env;
 	struct journal_head head;
+	struct reseal_meta sm;
 	uint64_t total, open, notify_seq, dl_open, dl_overdue, map, used;
 	msgpack_packer *pk = q->pk;
 
@@ -74,9 +79,9 @@ static int cmd_status(struct ctl_req *q)
 	    store_meta_get_u64(e->st, q->txn, "notify_seq", &notify_seq) < 0 ||
 	    store_meta_get_u64(e->st, q->txn, "deadlines_open", &dl_open) < 0 ||
 	    store_meta_get_u64(e->st, q->txn, "deadlines_overdue", &dl_overdue) < 0 ||
-	    store_usage(e->st, &map, &used) < 0)
+	    reseal_meta_read(e->st, q->txn, &sm) < 0 || store_usage(e->st, &map, &used) < 0)
 		return proto_fail(q->err, PROTO_UNAVAILABLE, "the store could not be read");
-	msgpack_pack_map(pk, 10);
+	msgpack_pack_map(pk, 11);
 	proto_pack_cstr(pk, "version");
 	proto_pack_cstr(pk, INTEGRITYD_VERSION);
 	proto_pack_kv_u64(pk, "uptime_ms", e->now_ms - e->started_ms);
@@ -95,6 +100,75 @@ static int cmd_status(struct ctl_req *q)
 	proto_pack_kv_u64(pk, "accepted", e->intake->accepted);
 	proto_pack_kv_u64(pk, "duplicate", e->intake->duplicate);
 	proto_pack_kv_u64(pk, "rejected", e->intake->rejected);
+	proto_pack_cstr(pk, "seal");
+	pack_seal(pk, &sm, e->reseal);
+	return 0;
+}
+
+static void pack_key_id(msgpack_packer *pk, bool set, const uint8_t id[SEAL_ID_BYTES])
+{
+	char hex[2 * SEAL_ID_BYTES + 1];
+
+	if (!set) {
+		msgpack_pack_nil(pk);
+		return;
+	}
+	seal_id_hex(id, hex);
+	proto_pack_cstr(pk, hex);
+}
+
+static void pack_progress(msgpack_packer *pk, const struct reseal_progress *p)
+{
+	static const struct reseal_progress none;
+
+	if (!p)
+		p = &none;
+	msgpack_pack_map(pk, 4);
+	proto_pack_cstr(pk, "running");
+	p->running || p->requested ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+	proto_pack_kv_u64(pk, "cases", p->cases);
+	proto_pack_kv_u64(pk, "entries", p->entries);
+	proto_pack_kv_u64(pk, "failed", p->failed);
+}
+
+/* status's seal: {"key_id": the key new values are sealed under (nil: not sealed),
+ * "pending": nil when every value is under key_id, else the key id some may still be under,
+ * or "plain", "reseal": {"running", "cases", "entries", "failed"}} */
+static void pack_seal(msgpack_packer *pk, const struct reseal_meta *m,
+		      const struct reseal_progress *p)
+{
+	msgpack_pack_map(pk, 3);
+	proto_pack_cstr(pk, "key_id");
+	pack_key_id(pk, m->sealed, m->key);
+	proto_pack_cstr(pk, "pending");
+	if (m->pending_plain)
+		proto_pack_cstr(pk, "plain");
+	else
+		pack_key_id(pk, m->pending, m->old);
+	proto_pack_cstr(pk, "reseal");
+	pack_progress(pk, p);
+}
+
+/* Starts the reseal pass (the reactor runs it, a bounded share a batch) and answers at once:
+ * {"started": bool (false: one was running already), "reseal": progress}. Admin only. */
+static int cmd_reseal(struct ctl_req *q)
+{
+	struct reseal_progress *p = q->env->reseal;
+	bool started;
+
+	if (!p || !q->env->st->seal)
+		return proto_fail(q->err, PROTO_UNAVAILABLE,
+				  "no [security] seal_key is set: there is no key to seal with");
+	started = !p->running && !p->requested;
+	if (started) {
+		p->requested = true;
+		p->cases = p->entries = p->failed = 0;
+	}
+	msgpack_pack_map(q->pk, 2);
+	proto_pack_cstr(q->pk, "started");
+	started ? msgpack_pack_true(q->pk) : msgpack_pack_false(q->pk);
+	proto_pack_cstr(q->pk, "reseal");
+	pack_progress(q->pk, p);
 	return 0;
 }
 
@@ -199,9 +273,12 @@ static int cmd_reload(struct ctl_req *q)
  *                    from the read records' journal entries; unknown_case when there is no
  *                    such case and no read of one.
  *   reload           (admin) {"reloaded": true}, or unavailable naming the problem.
- * Rights (clients.h): every command needs CTL_READ but backup and reload, CTL_ADMIN; they are
- * checked before the arguments, so a client without them learns nothing of a command's
- * shape. Audited reads are journaled before they are answered (proto/SPEC.md "Read
+ *   reseal           (admin) seals every case record and journal entry not under the
+ *                    current seal key again under it, in the reactor's write batches; answers
+ *                    at once, status's seal.reseal shows the progress.
+ * Rights (clients.h): every command needs CTL_READ but backup, reload and reseal, CTL_ADMIN;
+ * they are checked before the arguments, so a client without them learns nothing of a
+ * command's shape. Audited reads are journaled before they are answered (proto/SPEC.md "Read
  * auditing"); notifications.since is not (it replays what PUB published to every
  * subscriber), nor are status, audit.verify and backup (no case references; a backup is
  * logged). */
@@ -222,6 +299,7 @@ static const struct {
     {"audit.reads", ctlx_cmd_audit_reads, case_args, CTL_READ, true},
     {"backup", cmd_backup, backup_args, CTL_ADMIN, false},
     {"reload", cmd_reload, no_args, CTL_ADMIN, false},
+    {"reseal", cmd_reseal, no_args, CTL_ADMIN, false},
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -11,13 +11,16 @@
 
 static int load_case(struct ctl_req *q, struct proto_str ref, struct case_rec *ret)
 {
-	MDB_val v;
-	int r = store_get(q->env->st, q->txn, DB_CASES, ref.ptr, ref.len, &v);
+	int r = caserec_get(q->env->st, q->txn, ref.ptr, ref.len, ret);
 
 	if (r == -ENOENT)
 		return proto_fail(q->err, PROTO_UNKNOWN_CASE, "args.case: no case %.*s",
 				  (int)ref.len, ref.ptr);
-	if (r < 0 || caserec_load(ret, v.mv_data, v.mv_size) < 0)
+	if (r == -EKEYREJECTED)
+		return proto_fail(q->err, PROTO_UNAVAILABLE,
+				  "case %.*s is sealed under a key this daemon does not hold",
+				  (int)ref.len, ref.ptr);
+	if (r < 0)
 		return proto_fail(q->err, PROTO_UNAVAILABLE, "case %.*s could not be read",
 				  (int)ref.len, ref.ptr);
 	return 0;
@@ -121,7 +124,7 @@ static int list_next(struct list_walk *w, struct case_rec *c)
 			memcpy(w->last_seen, ref.ptr, ref.len);
 			w->last_seen[ref.len] = '\0';
 		}
-		if (caserec_load(c, v.mv_data, v.mv_size) < 0)
+		if (caserec_open(c, q->env->st->seal, ref.ptr, ref.len, v.mv_data, v.mv_size) < 0)
 			continue;
 		if (w->state < 0 || (int)c->c.state == w->state) {
 			w->rc = mdb_cursor_get(w->cur, &w->k, &w->v, MDB_NEXT);

@@ -12,6 +12,7 @@
 #include "clients.h"
 #include "config.h"
 #include "proto.h"
+#include "reseal.h"
 #include "store.h"
 
 struct ctl_counters {
@@ -33,6 +34,9 @@ struct ctl_env {
 	 * naming the problem and the policy in force unchanged. NULL: reload is unavailable. */
 	int (*reload)(void *arg, const char *who, char err[CONFIG_ERR_MAX]);
 	void *reload_arg;
+	/* the reseal pass: shown by status; the reseal command sets requested (the reactor
+	 * starts the pass after the cycle). NULL: no pass can run here. */
+	struct reseal_progress *reseal;
 };
 
 #define CTL_PATH_MAX 4096

@@ -154,7 +154,7 @@ static int report_walk(struct store *st, const struct ctl_job *job, struct repor
 	}
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (caserec_load(&c, v.mv_data, v.mv_size) < 0) {
+		if (caserec_open(&c, st->seal, k.mv_data, k.mv_size, v.mv_data, v.mv_size) < 0) {
 			rp->unreadable++;
 			continue;
 		}

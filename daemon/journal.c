@@ -5,8 +5,12 @@
 
 #include <sodium.h>
 
-/* entry value: received_at (8, BE) | bytes_hash (32) | link (32) | bytes */
+#include "seal.h"
+
+/* entry value: received_at (8, BE) | bytes_hash (32) | link (32) | bytes, the bytes sealed
+ * (seal.h) when the store has a sealer; bytes_hash is always the hash of the plain bytes */
 #define ENTRY_HDR (8 + 2 * JOURNAL_HASH)
+#define AD_TAG    'J' /* a sealed entry opens only as the journal's entry of its seq */
 
 void journal_hash(const uint8_t *bytes, size_t len, uint8_t out[JOURNAL_HASH])
 {
@@ -57,22 +61,46 @@ int journal_head_save(struct store *st, MDB_txn *txn, const struct journal_head 
 	return store_put(st, txn, DB_META, "chain_head", 10, v, sizeof(v));
 }
 
+void journal_seal_ad(uint64_t seq, uint8_t ret[JOURNAL_AD_LEN])
+{
+	ret[0] = AD_TAG;
+	store_be64(ret + 1, seq);
+}
+
+/* Writes an entry whose bytes are plain (len bytes), sealed when the store has a sealer. */
+static int entry_put(struct store *st, MDB_txn *txn, uint64_t seq, const uint8_t hdr[ENTRY_HDR],
+		     const uint8_t *bytes, size_t len)
+{
+	uint8_t key[8], ad[JOURNAL_AD_LEN], *v;
+	size_t vlen = ENTRY_HDR + (st->seal && len ? seal_len(len) : len);
+	int r;
+
+	store_be64(key, seq);
+	if ((r = store_reserve(st, txn, DB_JOURNAL, key, sizeof(key), vlen, (void **)&v)) < 0)
+		return r;
+	memcpy(v, hdr, ENTRY_HDR);
+	if (st->seal && len) {
+		journal_seal_ad(seq, ad);
+		seal_data(st->seal, ad, sizeof(ad), bytes, len, v + ENTRY_HDR);
+	} else {
+		memcpy(v + ENTRY_HDR, bytes, len);
+	}
+	return 0;
+}
+
 int journal_append(struct store *st, MDB_txn *txn, struct journal_head *head, uint64_t received_at,
 		   const uint8_t *bytes, size_t len, const uint8_t bytes_hash[JOURNAL_HASH])
 {
-	uint8_t key[8], link[JOURNAL_HASH], *v;
+	uint8_t hdr[ENTRY_HDR], link[JOURNAL_HASH];
 	uint64_t seq = head->seq + 1;
 	int r;
 
 	chain_link(head->link, seq, received_at, bytes_hash, link);
-	store_be64(key, seq);
-	r = store_reserve(st, txn, DB_JOURNAL, key, sizeof(key), ENTRY_HDR + len, (void **)&v);
-	if (r < 0)
+	store_be64(hdr, received_at);
+	memcpy(hdr + 8, bytes_hash, JOURNAL_HASH);
+	memcpy(hdr + 8 + JOURNAL_HASH, link, JOURNAL_HASH);
+	if ((r = entry_put(st, txn, seq, hdr, bytes, len)) < 0)
 		return r;
-	store_be64(v, received_at);
-	memcpy(v + 8, bytes_hash, JOURNAL_HASH);
-	memcpy(v + 8 + JOURNAL_HASH, link, JOURNAL_HASH);
-	memcpy(v + ENTRY_HDR, bytes, len);
 	head->seq = seq;
 	memcpy(head->link, link, JOURNAL_HASH);
 	return 0;
@@ -93,6 +121,59 @@ static int entry_decode(uint64_t seq, const MDB_val *v, struct journal_entry *re
 	return 0;
 }
 
+int journal_open(const struct seal *s, const struct journal_entry *e, struct seal_buf *buf,
+		 const uint8_t **ret, size_t *ret_len)
+{
+	uint8_t ad[JOURNAL_AD_LEN];
+	int r;
+
+	if (!e->bytes)
+		return -ENOENT;
+	if (!seal_is_sealed(e->bytes, e->len)) {
+		*ret = e->bytes;
+		*ret_len = e->len;
+		return 0;
+	}
+	if (e->len < SEAL_OVERHEAD)
+		return -EBADMSG;
+	if ((r = seal_buf_reserve(buf, e->len - SEAL_OVERHEAD)) < 0)
+		return r;
+	journal_seal_ad(e->seq, ad);
+	if ((r = seal_open(s, ad, sizeof(ad), e->bytes, e->len, buf->data, ret_len)) < 0)
+		return r;
+	*ret = buf->data;
+	return 0;
+}
+
+int journal_reseal(struct store *st, MDB_txn *txn, uint64_t seq, struct seal_buf *buf)
+{
+	uint8_t hdr[ENTRY_HDR], h[JOURNAL_HASH];
+	struct journal_entry e;
+	const uint8_t *plain;
+	size_t n;
+	int r;
+
+	if ((r = journal_read(st, txn, seq, &e)) < 0)
+		return r;
+	if (!e.bytes || !seal_stale(st->seal, e.bytes, e.len))
+		return 0;
+	if ((r = journal_open(st->seal, &e, buf, &plain, &n)) < 0)
+		return r;
+	/* never seal bytes that are not the ones the chain names: leave them for audit.verify */
+	journal_hash(plain, n, h);
+	if (memcmp(h, e.bytes_hash, JOURNAL_HASH) != 0)
+		return -EBADMSG;
+	if (plain == e.bytes) { /* plain bytes live in the map: copy them before the put */
+		if ((r = seal_buf_reserve(buf, n)) < 0)
+			return r;
+		memcpy(buf->data, plain, n);
+	}
+	memcpy(hdr, (const uint8_t *)e.bytes - ENTRY_HDR, ENTRY_HDR);
+	if ((r = entry_put(st, txn, seq, hdr, buf->data, n)) < 0)
+		return r;
+	return 1;
+}
+
 int journal_read(struct store *st, MDB_txn *txn, uint64_t seq, struct journal_entry *ret)
 {
 	uint8_t key[8];
@@ -106,9 +187,34 @@ int journal_read(struct store *st, MDB_txn *txn, uint64_t seq, struct journal_en
 	return entry_decode(seq, &v, ret);
 }
 
+/* Whether an entry's bytes are the ones its bytes_hash names. Plain bytes: their hash. A
+ * sealed blob: whole (the keyless check, so a copy is checked without the key), and, when the
+ * sealer holds its key, opening to bytes of that hash (a blob forged whole, or moved from
+ * another entry, fails there). */
+static bool content_ok(const struct seal *s, const struct journal_entry *e, struct seal_buf *buf)
+{
+	uint8_t h[JOURNAL_HASH];
+	size_t n;
+	int r;
+	const uint8_t *plain;
+
+	if (!seal_is_sealed(e->bytes, e->len)) {
+		journal_hash(e->bytes, e->len, h);
+		return memcmp(h, e->bytes_hash, JOURNAL_HASH) == 0;
+	}
+	r = journal_open(s, e, buf, &plain, &n);
+	if (r == -EKEYREJECTED || r == -ENOMEM)
+		return seal_check(e->bytes, e->len) == 0;
+	if (r < 0)
+		return false;
+	journal_hash(plain, n, h);
+	return memcmp(h, e->bytes_hash, JOURNAL_HASH) == 0;
+}
+
 int journal_verify(struct store *st, MDB_txn *txn, uint64_t *ret_entries,
 		   uint8_t ret_head[JOURNAL_HASH], uint64_t *ret_first_bad)
 {
+	struct seal_buf buf = {0};
 	uint8_t link[JOURNAL_HASH] = {0}, h[JOURNAL_HASH];
 	struct journal_entry e;
 	struct journal_head head;
@@ -131,12 +237,9 @@ int journal_verify(struct store *st, MDB_txn *txn, uint64_t *ret_entries,
 			*ret_first_bad = expect;
 			break;
 		}
-		if (e.bytes) {
-			journal_hash(e.bytes, e.len, h);
-			if (memcmp(h, e.bytes_hash, JOURNAL_HASH) != 0) {
-				*ret_first_bad = expect;
-				break;
-			}
+		if (e.bytes && !content_ok(st->seal, &e, &buf)) {
+			*ret_first_bad = expect;
+			break;
 		}
 		chain_link(link, expect, e.received_at, e.bytes_hash, h);
 		if (memcmp(h, e.link, JOURNAL_HASH) != 0) {
@@ -147,6 +250,7 @@ int journal_verify(struct store *st, MDB_txn *txn, uint64_t *ret_entries,
 		(*ret_entries)++;
 	}
 	mdb_cursor_close(cur);
+	seal_buf_free(&buf);
 	if (rc != 0 && rc != MDB_NOTFOUND && !*ret_first_bad)
 		return store_errno(rc);
 	/* entries cut off the end leave the chain whole but short of the recorded head */

@@ -1,7 +1,10 @@
 /* journal: every accepted event as received, in seq order, each entry linked to the one
  * before it by a BLAKE2b-256 hash chain, so that altering, removing or reordering an entry
  * is detected by journal_verify. An entry's link covers the hash of its bytes, not the bytes,
- * so personal data can later be destroyed while the chain still verifies. */
+ * so personal data can later be destroyed while the chain still verifies. With a sealer
+ * (store.seal) an entry's bytes are written sealed; the link still covers the hash of the
+ * plain bytes, so sealing them again under another key changes neither the chain nor the
+ * idempotency hash. */
 #ifndef JOURNAL_H
 #define JOURNAL_H
 
@@ -9,9 +12,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "seal.h"
 #include "store.h"
 
-#define JOURNAL_HASH 32
+#define JOURNAL_HASH   32
+#define JOURNAL_AD_LEN 9 /* what a sealed entry is sealed for: 'J' | seq (8, BE) */
 
 struct journal_head {
 	uint64_t seq;               /* last seq written; 0 for an empty journal */
@@ -41,9 +46,28 @@ int journal_append(struct store *st, MDB_txn *txn, struct journal_head *head, ui
  * chain still verifies. Disposing an entry twice is harmless. */
 int journal_dispose(struct store *st, MDB_txn *txn, uint64_t seq);
 
+/* ret->bytes are the stored bytes, sealed or not (journal_open gives the plain ones). */
 int journal_read(struct store *st, MDB_txn *txn, uint64_t seq, struct journal_entry *ret);
 
-/* Recomputes the chain from seq 1. ret_first_bad is 0 when the chain is whole. */
+/* The plain bytes of a read entry: its own bytes when they are plain, else opened into buf.
+ * Returns 0; -ENOENT when disposed; -EBADMSG damaged; -EKEYREJECTED when s (may be NULL)
+ * has no key for them; -ENOMEM. */
+int journal_open(const struct seal *s, const struct journal_entry *e, struct seal_buf *buf,
+		 const uint8_t **ret, size_t *ret_len);
+
+/* The reseal pass: seals entry seq's bytes under the sealer's current key (store.seal, not
+ * NULL) if they are plain or under another key. Returns 1 when it wrote, 0 when there was
+ * nothing to do (already current, or disposed), or a negative errno: -EBADMSG when the bytes
+ * are damaged or are not the ones the chain names (left as they are, for audit.verify),
+ * -EKEYREJECTED when no key opens them, -ENOENT, or a store error. */
+int journal_reseal(struct store *st, MDB_txn *txn, uint64_t seq, struct seal_buf *buf);
+
+/* The AD a sealed entry is sealed for. */
+void journal_seal_ad(uint64_t seq, uint8_t ret[JOURNAL_AD_LEN]);
+
+/* Recomputes the chain from seq 1. ret_first_bad is 0 when the chain is whole. Needs no key:
+ * a sealed entry's blob is checked by its own hash; when store.seal holds its key, it is also
+ * opened and its plain bytes checked against the entry's bytes hash. */
 int journal_verify(struct store *st, MDB_txn *txn, uint64_t *ret_entries,
 		   uint8_t ret_head[JOURNAL_HASH], uint64_t *ret_first_bad);
 

@@ -24,8 +24,10 @@
 #include "policy.h"
 #include "proto.h"
 #include "readlog.h"
+#include "reseal.h"
 #include "router.h"
 #include "security.h"
+#include "seal.h"
 #include "store.h"
 #include "workset.h"
 #include "zap.h"
@@ -36,6 +38,7 @@
 #define MAXMSG_FACTOR    4    /* frames this many times max_message_bytes cut the peer off */
 #define REJECT_LOG_PER_S 100  /* rejections logged a second; the rest are counted */
 #define REPLAN_PER_BATCH 256  /* live deadlines the SIGHUP replan pass visits a batch */
+#define RESEAL_PER_BATCH 256  /* values the reseal pass visits a batch */
 #define CLIENT_UNNAMED   "(unnamed)" /* a connection the ZAP handler gave no name */
 
 /* An audited control read, answered but held until its record is committed (ctl.h). */
@@ -71,6 +74,9 @@ struct reactor {
 		size_t after_len;
 		uint64_t moved;
 	} replan;
+	struct seal *seal; /* [security] seal_key (and _previous); NULL: nothing sealed */
+	struct reseal_progress reseal;
+	struct reseal_cursor reseal_at;
 	uint64_t reject_log_sec, reject_log_n, reject_log_dropped;
 	struct job *job;           /* the running backup or audit.verify, or NULL */
 	struct request job_q;      /* its control request's route, kept for the reply */
@@ -281,6 +287,38 @@ static void replan_advance(struct reactor *R, const struct batch_result *res)
 		   (unsigned long long)R->replan.moved);
 }
 
+/* The reseal pass (reseal.h), asked for by the reseal command: from the first case record
+ * to the last journal entry, a bounded share a batch, like the replan pass. */
+static void reseal_start(struct reactor *R)
+{
+	R->reseal.requested = false;
+	R->reseal.running = true;
+	R->reseal.cases = R->reseal.entries = R->reseal.failed = 0;
+	R->reseal_at = (struct reseal_cursor){.db = DB_CASES};
+	log_notice("reseal: sealing every case record and journal entry again under the current "
+		   "seal key");
+}
+
+static void reseal_advance(struct reactor *R, const struct reseal_step *step)
+{
+	R->reseal_at = step->next;
+	R->reseal.cases += step->cases;
+	R->reseal.entries += step->entries;
+	R->reseal.failed += step->failed;
+	if (!step->done)
+		return;
+	R->reseal.running = false;
+	if (R->reseal.failed)
+		log_error("reseal: finished, but %llu values could not be sealed again (logged "
+			  "above); the previous key is still needed",
+			  (unsigned long long)R->reseal.failed);
+	else
+		log_notice("reseal: finished: %llu case records and %llu journal entries sealed "
+			   "again; every value is under the current key",
+			   (unsigned long long)R->reseal.cases,
+			   (unsigned long long)R->reseal.entries);
+}
+
 static void control_answer_reads(struct reactor *R, int batch_rc);
 
 /* Group commit: every request waiting now (up to batch_max), the entries the workers handed
@@ -320,6 +358,11 @@ static void write_cycle(struct reactor *R, bool read_intake)
 		in.replan_max = REPLAN_PER_BATCH;
 		in.replan_fp = policy_timer_fingerprint(&R->policy);
 	}
+	if (R->reseal.running) {
+		in.reseal_from = R->reseal_at;
+		in.reseal_max = RESEAL_PER_BATCH;
+		in.reseal_failed = R->reseal.failed;
+	}
 	for (size_t i = 0; i < R->n_pending; i++) {
 		const struct ctl_read *rd = &R->pending[i].rd;
 
@@ -332,7 +375,7 @@ static void write_cycle(struct reactor *R, bool read_intake)
 	}
 	in.reads = R->reads;
 	in.n_reads = R->n_pending;
-	if (n == 0 && in.n_work == 0 && in.replan_max == 0 && in.n_reads == 0)
+	if (n == 0 && in.n_work == 0 && in.replan_max == 0 && in.reseal_max == 0 && in.n_reads == 0)
 		return;
 	in.n = n;
 	r = batch_run(&R->st, &in, &res);
@@ -342,8 +385,18 @@ static void write_cycle(struct reactor *R, bool read_intake)
 		workset_committed(&R->ws, &res);
 		if (in.replan_max)
 			replan_advance(R, &res);
+		if (in.reseal_max)
+			reseal_advance(R, &res.reseal);
 	} else if (in.n_work) {
 		workset_failed(&R->ws, now);
+	}
+	/* a pass that cannot write (sealed values are larger: the map may be at its ceiling)
+	 * must not make every batch fail with it: it stops, and is run again later */
+	if (r < 0 && in.reseal_max) {
+		R->reseal.running = false;
+		log_errno(LOG_ERR, r,
+			  "reseal: stopped; run `integrityctl reseal` again once the "
+			  "store can grow");
 	}
 	if (r < 0 && r != -ENOSPC && r != -EBUSY)
 		log_errno(LOG_ERR, r,
@@ -420,6 +473,7 @@ static void control_cycle(struct reactor *R)
 	    .intake = &R->counters,
 	    .reload = reload_request,
 	    .reload_arg = R,
+	    .reseal = &R->reseal,
 	};
 	struct proto_error err = {0};
 	struct ctl_job job;
@@ -463,6 +517,8 @@ static void control_cycle(struct reactor *R)
 		if (R->out.size)
 			router_send(R->control, &q, &R->out);
 		router_request_close(&q);
+		if (R->reseal.requested)
+			reseal_start(R);
 	}
 	/* the held reads are journaled with whatever intake is waiting, then answered */
 	if (R->n_pending)
@@ -602,9 +658,30 @@ static void *open_router(struct reactor *R, const char *list, const char *what,
 	return s;
 }
 
+/* Which key seals, and whether values wait for a reseal under another. */
+static void log_seal_state(struct reactor *R)
+{
+	char cur[2 * SEAL_ID_BYTES + 1], old[2 * SEAL_ID_BYTES + 1];
+	struct reseal_meta m = {0};
+	MDB_txn *txn = NULL;
+
+	if (store_begin(&R->st, true, &txn) == 0)
+		reseal_meta_read(&R->st, txn, &m);
+	store_abort(&txn);
+	seal_id_hex(m.key, cur);
+	seal_id_hex(m.old, old);
+	if (!m.pending)
+		log_notice("seal: values are sealed under key id %s", cur);
+	else
+		log_notice("seal: new values are sealed under key id %s; some may still be %s%s "
+			   "until `integrityctl reseal` has run",
+			   cur, m.pending_plain ? "plain" : "under key id ",
+			   m.pending_plain ? "" : old);
+}
+
 static int reactor_open(struct reactor *R, const struct config *cfg)
 {
-	char err[SECURITY_ERR_MAX];
+	char err[SECURITY_ERR_MAX], kerr[KEYFILE_ERR_MAX], rerr[RESEAL_ERR_MAX];
 	uint64_t usec = 0;
 	int r;
 
@@ -645,6 +722,18 @@ static int reactor_open(struct reactor *R, const struct config *cfg)
 				 cfg->state_dir);
 	if (r < 0)
 		return log_errno(LOG_ERR, r, "store %s", cfg->state_dir);
+	if (*cfg->seal_key &&
+	    seal_load(&R->seal, cfg->seal_key, cfg->seal_key_previous, kerr) < 0) {
+		log_error("[security] seal_key: %s", kerr);
+		return -EINVAL;
+	}
+	R->st.seal = R->seal;
+	if (reseal_start_check(&R->st, rerr) < 0) {
+		log_error("store %s: %s", cfg->state_dir, rerr);
+		return -EINVAL;
+	}
+	if (R->seal)
+		log_seal_state(R);
 	if (cfg->sync == SYNC_NONE)
 		log_warn("[store] sync = none: NOT DURABLE. Acknowledged events can be lost in a "
 			 "crash. For benchmarks only; never in service.");
@@ -696,6 +785,7 @@ static void reactor_close(struct reactor *R)
 	if (R->zctx)
 		zmq_ctx_term(R->zctx);
 	store_close(&R->st);
+	seal_free(&R->seal);
 	if (R->sigfd >= 0)
 		close(R->sigfd);
 	for (size_t i = 0; i < CTL_PER_CYCLE; i++) {
@@ -712,7 +802,7 @@ static long poll_timeout(const struct reactor *R)
 {
 	long t = STATUS_EVERY_MS;
 
-	if (R->replan.active)
+	if (R->replan.active || R->reseal.running)
 		return 0; /* the pass goes on between whatever else arrives */
 	if (R->watchdog_ms && (long)(R->watchdog_ms / 2) < t)
 		t = (long)(R->watchdog_ms / 2);
@@ -738,7 +828,8 @@ int reactor_run(const struct config *cfg)
 			log_error("zmq_poll: %s", zmq_strerror(zmq_errno()));
 			goto out;
 		}
-		if ((items[0].revents | items[4].revents) & ZMQ_POLLIN || R.ws.n || R.replan.active)
+		if ((items[0].revents | items[4].revents) & ZMQ_POLLIN || R.ws.n ||
+		    R.replan.active || R.reseal.running)
 			write_cycle(&R, items[0].revents & ZMQ_POLLIN);
 		if (items[1].revents & ZMQ_POLLIN)
 			control_cycle(&R);

@@ -11,6 +11,8 @@
 #include <lmdb.h>
 #include <pthread.h>
 
+struct seal;
+
 enum store_db {
 	DB_JOURNAL,        /* seq (u64 BE) -> journal entry */
 	DB_EVENTS,         /* event id -> seq, hash of its bytes, case reference */
@@ -36,6 +38,9 @@ struct store {
 	bool grow_blocked; /* a read transaction on another thread (a backup) is open */
 	pthread_rwlock_t grow_lock; /* workers' short read transactions (read) vs store_grow (write) */
 	int lock_fd;       /* flock on STATE_DIR/integrityd.lock: one daemon per store */
+	/* The keys caserec and journal seal what they write with and open what they read
+	 * with (seal.h); NULL: nothing is sealed. The store itself never looks at values. */
+	const struct seal *seal;
 };
 
 /* Opens (creating) the environment in dir, clears stale reader slots, checks the schema.

@@ -134,6 +134,7 @@ static const struct {
     {"audit.reads", 1, {CSTR("case", REF(1))}, false},
     {"backup", 1, {CSTR("path", "relative/so/refused/after/the/rights")}, true},
     {"reload", -1, {{0}}, true},
+    {"reseal", -1, {{0}}, true},
 };
 
 static const struct {

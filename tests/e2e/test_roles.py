@@ -18,7 +18,7 @@ READS = [("status", {}), ("case.get", {"case": "NA-1999-000001"}), ("case.list",
          ("deadlines.list", {}), ("notifications.since", {"seq": 0}),
          ("report.summary", {}), ("audit.verify", {}),
          ("audit.reads", {"case": "NA-1999-000001"})]
-ADMIN = [("backup", {"path": "/nonexistent-dir-for-the-roles-test/b"}), ("reload", {})]
+ADMIN = [("backup", {"path": "/nonexistent-dir-for-the-roles-test/b"}), ("reload", {}), ("reseal", {})]
 
 
 class Roles(DaemonTestCase):
@@ -87,6 +87,9 @@ class Roles(DaemonTestCase):
         self.assertEqual(self.d.result("reload"), {"reloaded": True})
         self.assertLogged("reload by client %s" % ME)
         self.assertEqual(self.d.case(self.ref)["case"], self.ref)
+        # reseal is an admin's too (with no seal_key it has nothing to do, but is not refused)
+        r = self.d.control("reseal")
+        self.assertNotEqual((r.get("error") or {}).get("code"), "forbidden", r)
         # a reload of a broken config changes nothing and says why
         with open(self.d.config_path, "a") as f:
             f.write("[deadlines]\nmanager_review = soon\n")
