@@ -7,11 +7,13 @@ The binary is $INTEGRITYCTL, else cli/integrityctl beside the daemon's build dir
 
 import os
 import re
+import shutil
 import subprocess
+import tempfile
 import time
 import unittest
 
-from harness import BINARY, DaemonTestCase, free_tcp_port, write_clients
+from harness import BINARY, TMP_ROOT, DaemonTestCase, free_tcp_port, write_clients
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
@@ -186,6 +188,36 @@ class CliOverCurve(DaemonTestCase):
                      "--client-key", self.server_pub_file, "status")
         self.assertEqual(p.returncode, 2, p.stderr)
         self.assertIn("public_key = Z85 and secret_key = Z85", p.stderr)
+
+
+class ExampleClientsFile(unittest.TestCase):
+    """config/clients.example.conf is a clients file the daemon loads (--check-config), and
+    a copy others may write is refused."""
+
+    def check(self, mode):
+        tmp = tempfile.mkdtemp(prefix="clients-ex-", dir=TMP_ROOT)
+        self.addCleanup(shutil.rmtree, tmp, True)
+        clients = os.path.join(tmp, "clients.conf")
+        shutil.copyfile(os.path.join(TOP, "config", "clients.example.conf"), clients)
+        os.chmod(clients, mode)
+        conf = os.path.join(tmp, "integrityd.conf")
+        with open(conf, "w") as f:
+            f.write("[daemon]\nstate_dir = %s\n[intake]\nendpoint = ipc://%s/i.sock\n"
+                    "[notify]\nendpoint = ipc://%s/n.sock\n[control]\n"
+                    "endpoint = ipc://%s/c.sock\n[security]\nclients = %s\n"
+                    % (tmp, tmp, tmp, tmp, clients))
+        return subprocess.run([BINARY, "--config", conf, "--check-config"],
+                              capture_output=True, text=True, timeout=30), clients
+
+    def test_example_loads(self):
+        p, _ = self.check(0o644)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertTrue(p.stdout.endswith(": ok\n"), p.stdout)
+
+    def test_example_writable_by_group_is_refused(self):
+        p, clients = self.check(0o664)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn("[security] clients: %s: mode 0664" % clients, p.stderr)
 
 
 if __name__ == "__main__":
