@@ -47,6 +47,7 @@ int keyfile_read(const char *path, bool secret, char *buf, size_t want_len,
 	if (n > 0 && tmp[n - 1] == '\n')
 		n--;
 	if ((size_t)n != want_len || memchr(tmp, '\0', (size_t)n)) {
+		explicit_bzero(tmp, sizeof(tmp)); /* a secret with a stray byte is still secret */
 		snprintf(err, KEYFILE_ERR_MAX,
 			 "%s: expected a key of %zu characters on one line, got %zd bytes", path,
 			 want_len, n);
