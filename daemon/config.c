@@ -132,8 +132,8 @@ enum key_type {
 	K_PATH,     /* a file name; relative to the config file's directory */
 	K_SYNC,
 	K_UINT,
-	K_CRED,     /* a file name; a bare name is in $CREDENTIALS_DIRECTORY (LoadCredential=) */
-	K_MODE,     /* a file mode in octal, at most 0777 */
+	K_CRED, /* a file name; a bare name is in $CREDENTIALS_DIRECTORY (LoadCredential=) */
+	K_MODE, /* a file mode in octal, at most 0777 */
 };
 
 struct key {
@@ -223,7 +223,8 @@ static int check_endpoints(struct parse_state *ps, const struct key *k, const ch
 	int n = 0;
 
 	snprintf(buf, sizeof(buf), "%s", list);
-	for (ep = strtok_r(buf, ", ", &save); ep; ep = strtok_r(NULL, ", ", &save), n++) {
+	for (ep = strtok_r(buf, CONFIG_ENDPOINT_SEPS, &save); ep;
+	     ep = strtok_r(NULL, CONFIG_ENDPOINT_SEPS, &save), n++) {
 		if (strncmp(ep, "ipc://", 6) == 0)
 			continue;
 		if (strncmp(ep, "tcp://", 6) != 0)
@@ -243,7 +244,8 @@ static bool find_public_tcp(const char *list, char *ret, size_t retlen)
 	bool ok;
 
 	snprintf(buf, sizeof(buf), "%s", list);
-	for (ep = strtok_r(buf, ", ", &save); ep; ep = strtok_r(NULL, ", ", &save)) {
+	for (ep = strtok_r(buf, CONFIG_ENDPOINT_SEPS, &save); ep;
+	     ep = strtok_r(NULL, CONFIG_ENDPOINT_SEPS, &save)) {
 		if (strncmp(ep, "tcp://", 6) != 0)
 			continue;
 		ok = false;
@@ -400,7 +402,8 @@ static int set_key(struct parse_state *ps, const struct key *k, const char *valu
 
 		errno = 0;
 		m = strtoul(value, &end, 8);
-		if (!*value || *end || errno || m > 0777 || strspn(value, "01234567") != strlen(value))
+		if (!*value || *end || errno || m > 0777 ||
+		    strspn(value, "01234567") != strlen(value))
 			return fail(ps, k->section, k->name,
 				    "'%s' is not a file mode (octal, 0 to 0777, e.g. 0660)", value);
 		*(int *)field = (int)m;

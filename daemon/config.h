@@ -12,6 +12,7 @@
 #include "proto.h"
 
 #define CONFIG_ENDPOINTS_MAX 1024 /* bytes of a comma-separated endpoint list */
+#define CONFIG_ENDPOINT_SEPS ", \t" /* between endpoints: the check and the bind split alike */
 #define CONFIG_ERR_MAX       512
 #define CONFIG_LIST_MAX      8 /* items of a duration list such as reminders */
 #define CONFIG_ROSTER_MAX    512

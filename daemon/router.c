@@ -7,8 +7,6 @@
 #include "config.h"
 #include "zap.h"
 
-#define ENDPOINT_SEPS ", \t" /* an endpoint list: comma-separated, blanks trimmed */
-
 int router_bind(void *sock, const char *list, const char *what, const struct router_opts *o,
 		char *err, size_t errlen)
 {
@@ -20,8 +18,8 @@ int router_bind(void *sock, const char *list, const char *what, const struct rou
 			 CONFIG_ENDPOINTS_MAX - 1);
 		return -1;
 	}
-	for (ep = strtok_r(buf, ENDPOINT_SEPS, &save); ep;
-	     ep = strtok_r(NULL, ENDPOINT_SEPS, &save), n++)
+	for (ep = strtok_r(buf, CONFIG_ENDPOINT_SEPS, &save); ep;
+	     ep = strtok_r(NULL, CONFIG_ENDPOINT_SEPS, &save), n++)
 		if (security_bind(sock, ep, what, o->sec, o->perm, err, errlen) < 0)
 			return -1;
 	if (n == 0) {

@@ -129,6 +129,17 @@ static void decide_ipc(const struct clients *c, const char *address, struct zap_
 	deny(ret, "uid %lu and gid %lu are not in the clients file", uid, gid);
 }
 
+/* 127.0.0.0/8 or ::1 (as libzmq gives a tcp peer's address, or IPv4-mapped). */
+static bool is_loopback(const char *address)
+{
+	static const char *const prefixes[] = {"127.", "::ffff:127."};
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (strncmp(address, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	return strcmp(address, "::1") == 0;
+}
+
 void zap_decide(const struct clients *c, const char *domain, const char *address,
 		const char *mechanism, const uint8_t *cred, size_t cred_len,
 		struct zap_verdict *ret)
@@ -156,6 +167,12 @@ void zap_decide(const struct clients *c, const char *domain, const char *address
 	}
 	if (c) {
 		deny(ret, "no CURVE key: the clients file cannot name this client");
+		return;
+	}
+	/* without CURVE, tcp:// listens on loopback only (config.c); a peer from elsewhere
+	 * means an endpoint got past that check, so it is refused here too */
+	if (!is_loopback(address)) {
+		deny(ret, "no CURVE key, and %.64s is not a loopback address", address);
 		return;
 	}
 	allow(ret, "tcp:", address);

@@ -455,6 +455,9 @@ static void test_tcp_endpoint_off_loopback_is_rejected(void **state)
 static void test_tcp_off_loopback_after_an_ipc_endpoint_is_rejected(void **state)
 {
 	(void)state;
+	/* a tab separates endpoints for the bind, so it does for the check (review) */
+	assert_load_fails("[control]\nendpoint = tcp://127.0.0.1:7441\ttcp://0.0.0.0:7442\n", 2,
+			  "[control] endpoint");
 	assert_load_fails("[intake]\nendpoint = ipc:///a.sock,tcp://10.0.0.1:7441\n", 2,
 			  "[intake] endpoint");
 }

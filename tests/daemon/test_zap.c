@@ -124,6 +124,27 @@ static void test_tcp_null_only_without_a_clients_file(void **state)
 	assert_int_equal(v.status, ZAP_DENIED);
 }
 
+/* Without CURVE a tcp endpoint listens on loopback only; should one get past the config
+ * check, a peer from elsewhere is still refused (review: a tab between endpoints once did). */
+static void test_tcp_null_only_from_loopback(void **state)
+{
+	static const char *const ok[] = {"127.0.0.1", "127.1.2.3", "::1", "::ffff:127.0.0.1"};
+	static const char *const bad[] = {"192.0.2.2", "10.0.0.1", "::2", "1270.0.0.1", ""};
+	struct zap_verdict v;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		decide(NULL, "control/tcp", ok[i], "NULL", NULL, &v);
+		if (v.status != ZAP_OK)
+			fail_msg("loopback peer %s refused", ok[i]);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		decide(NULL, "control/tcp", bad[i], "NULL", NULL, &v);
+		if (v.status != ZAP_DENIED)
+			fail_msg("NULL tcp peer %s admitted", bad[i]);
+	}
+}
+
 static void test_other_mechanisms_and_domains_are_refused(void **state)
 {
 	struct zap_verdict v;
@@ -257,6 +278,7 @@ int main(void)
 	    cmocka_unit_test(test_ipc_null_is_identified_by_peer_credentials),
 	    cmocka_unit_test(test_ipc_address_without_credentials_is_refused),
 	    cmocka_unit_test(test_tcp_null_only_without_a_clients_file),
+	    cmocka_unit_test(test_tcp_null_only_from_loopback),
 	    cmocka_unit_test(test_other_mechanisms_and_domains_are_refused),
 	    cmocka_unit_test(test_router_open_refuses_without_a_handler),
 	    cmocka_unit_test(test_handler_admits_known_keys_only_over_tcp),
