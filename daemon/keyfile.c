@@ -20,7 +20,8 @@ int keyfile_read(const char *path, bool secret, char *buf, size_t want_len,
 			 want_len);
 		return -1;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+			    O_NONBLOCK); /* a FIFO must not block the start */
 	if (fd < 0) {
 		snprintf(err, KEYFILE_ERR_MAX, "%s: %s", path, strerror(errno));
 		return -1;

@@ -230,11 +230,14 @@ int reseal_some(struct store *st, MDB_txn *txn, const struct reseal_cursor *from
 		uint64_t failed_before, struct seal_buf *buf, struct reseal_step *ret)
 {
 	struct reseal_cursor at = *from;
+	struct journal_head head; /* as committed before this batch: its own entries exist */
 	MDB_val v;
 	size_t n = 0;
 	int r = 0;
 
 	memset(ret, 0, sizeof(*ret));
+	if ((r = journal_head_load(st, txn, &head)) < 0)
+		return r;
 	ret->next = at;
 	while (n < max) {
 		if (at.db == DB_CASES) {
@@ -249,6 +252,16 @@ int reseal_some(struct store *st, MDB_txn *txn, const struct reseal_cursor *from
 			store_be64(at.after, at.after_len ? store_get_be64(at.after) + 1 : 1);
 			at.after_len = 8;
 			r = store_get(st, txn, DB_JOURNAL, at.after, 8, &v);
+		}
+		if (r == -ENOENT && at.db == DB_JOURNAL && store_get_be64(at.after) <= head.seq) {
+			/* a hole in the chain (damage): not the end; counted, so the pass
+			 * does not claim every value is under the current key (review) */
+			log_error("reseal: journal entry %llu is missing",
+				  (unsigned long long)store_get_be64(at.after));
+			ret->failed++;
+			ret->next = at;
+			n++;
+			continue;
 		}
 		if (r == -ENOENT) {
 			ret->done = true;

@@ -455,6 +455,30 @@ static void test_a_damaged_value_is_left_and_the_old_key_stays_needed(void **sta
 	assert_int_equal(verify_bad(d, NULL), 2);
 }
 
+/* a hole in the journal is not its end: the entries after it are still sealed again, and
+ * the old key stays needed (review: the pass once stopped at the first missing seq and
+ * declared every value current) */
+static void test_a_missing_entry_is_not_the_end_of_the_journal(void **state)
+{
+	struct dstore *d = *state;
+	struct reseal_step t;
+	MDB_txn *txn = NULL;
+	uint8_t key[8];
+
+	start_ok(d);
+	submit(d, 1, 3);
+	store_be64(key, 2);
+	assert_int_equal(store_begin(&d->st, false, &txn), 0);
+	assert_int_equal(store_del(&d->st, txn, DB_JOURNAL, key, 8), 0);
+	assert_int_equal(store_commit(&txn), 0);
+	use_keys(d, sealer(1, -1));
+	start_ok(d);
+	run_pass(d, &t);
+	assert_int_equal(t.entries, 2); /* 1 and 3 */
+	assert_int_equal(t.failed, 1);
+	assert_true(meta(d).pending);
+}
+
 /* retention's disposed entries have no bytes to seal */
 static void test_a_disposed_entry_is_skipped(void **state)
 {
@@ -491,6 +515,7 @@ int main(void)
 	    T(test_turning_sealing_on_reads_plain_records_and_the_pass_seals_them),
 	    T(test_a_damaged_value_is_left_and_the_old_key_stays_needed),
 	    T(test_a_disposed_entry_is_skipped),
+	    T(test_a_missing_entry_is_not_the_end_of_the_journal),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
