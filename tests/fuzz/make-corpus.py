@@ -251,7 +251,7 @@ class Walk:
 
     def run(self, days):
         self.now += days * DAY
-        self.out += struct.pack(">BI", OP_RUN, days * 86400)
+        self.out += struct.pack(">BH", OP_RUN, days * 24)
         return self
 
     def fire_due(self):
