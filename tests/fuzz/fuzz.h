@@ -32,6 +32,10 @@ static inline void fuzz_require(int cond, const char *what, const char *file, in
  * when it cannot be. */
 const struct policy *fuzz_policy(void);
 
+/* Another policy, as a SIGHUP would swap in: short deadlines, three reminders, a two-day
+ * escalation interval, an AA roster and the holiday calendar. */
+const struct policy *fuzz_policy_alt(void);
+
 /* The limits of an empty config file. */
 const struct proto_limits *fuzz_limits(void);
 

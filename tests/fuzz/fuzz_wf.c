@@ -11,6 +11,8 @@
  *   OP_FIRE     kind:u8: wf_fire of that kind at the clock, due or not (a stale request)
  *   OP_ASSIGN   which:u8: wf_assign of AA1 (odd) or of the role alone (even)
  *   OP_DISPOSE  wf_dispose at the clock
+ *   OP_POLICY   which:u8: the default policy (even) or fuzz_policy_alt (odd) from now on,
+ *               as a SIGHUP swaps it
  *
  * After each step that changed the case, it is stored and loaded back (caserec), as batch
  * does, and must come back the same. Invariants: the case's state is one WORKFLOW.md
@@ -26,7 +28,17 @@
 #include "fuzz.h"
 #include "wf.h"
 
-enum op { OP_EVENT, OP_JUMP, OP_RUN, OP_FIRE_DUE, OP_FIRE, OP_ASSIGN, OP_DISPOSE, OP_COUNT };
+enum op {
+	OP_EVENT,
+	OP_JUMP,
+	OP_RUN,
+	OP_FIRE_DUE,
+	OP_FIRE,
+	OP_ASSIGN,
+	OP_DISPOSE,
+	OP_POLICY,
+	OP_COUNT
+};
 
 #define STEPS_MAX 64 /* steps of one input */
 #define FIRES_MAX 64 /* fires at one instant: a case has a handful of deadlines live */
@@ -375,6 +387,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case OP_DISPOSE:
 			if (r.have)
 				step_other(&r, op, 0);
+			break;
+		case OP_POLICY:
+			if (!take_be(&r, 1, &v))
+				goto out;
+			r.pol = v & 1 ? fuzz_policy_alt() : fuzz_policy();
 			break;
 		default:
 			abort();

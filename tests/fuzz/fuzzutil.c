@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <msgpack.h>
 
@@ -13,19 +14,55 @@
 
 #define EMPTY_CONFIG "/dev/null"
 
+/* Short deadlines, several reminders, a roster and the holiday calendar, so that every
+ * kind falls due, reminds, breaches and escalates within a few weeks. */
+static const char alt_config[] =
+    "[deadlines]\nreminders = 3d,1d,2h\nescalation_interval = 2d\n"
+    "holidays = " FUZZ_SOURCE_DIR "/config/holidays-england-wales.txt\n"
+    "manager_review = 3d\npsd_assessment = 5d\ninterview = 4wd\nmitigation_proposal = 5d\n"
+    "mitigation_response = 3d\naa_approval = 4d\nrepresentations = 3d\n"
+    "aa_determination = 6d\nservice = 2wd\nappeal_window = 4d\nstrategy_meeting = 5d\n"
+    "appeal_decision = 4d\nannual_review = 1mo\nreview = 5d\nvetting_review = 6d\n"
+    "[escalation]\naa_roster = AA1, AA2\n[retention]\nclosed_case = 30d\n";
+
+static void load(struct policy *p, const char *path, const char *what)
+{
+	static struct config cfg; /* large: not on the stack */
+	char err[CONFIG_ERR_MAX];
+
+	if (config_load(&cfg, path, err) < 0 || policy_load(p, &cfg, err) < 0) {
+		fprintf(stderr, "fuzz: %s policy: %s\n", what, err);
+		abort();
+	}
+}
+
 const struct policy *fuzz_policy(void)
 {
 	static struct policy p;
-	static struct config cfg;
 	static bool loaded;
-	char err[CONFIG_ERR_MAX];
+
+	if (!loaded)
+		load(&p, EMPTY_CONFIG, "default");
+	loaded = true;
+	return &p;
+}
+
+const struct policy *fuzz_policy_alt(void)
+{
+	static struct policy p;
+	static bool loaded;
+	char path[] = "/tmp/fuzz-policy.XXXXXX";
+	int fd;
 
 	if (loaded)
 		return &p;
-	if (config_load(&cfg, EMPTY_CONFIG, err) < 0 || policy_load(&p, &cfg, err) < 0) {
-		fprintf(stderr, "fuzz: default policy: %s\n", err);
+	if ((fd = mkstemp(path)) < 0 || write(fd, alt_config, sizeof(alt_config) - 1) < 0) {
+		perror(path);
 		abort();
 	}
+	close(fd);
+	load(&p, path, "alternative");
+	unlink(path);
 	loaded = true;
 	return &p;
 }

@@ -180,7 +180,7 @@ def ctl_seeds():
 
 # ---- fuzz_wf: step lists (the ops of fuzz_wf.c) -----------------------------------------
 
-OP_EVENT, OP_JUMP, OP_RUN, OP_FIRE_DUE, OP_FIRE, OP_ASSIGN, OP_DISPOSE = range(7)
+OP_EVENT, OP_JUMP, OP_RUN, OP_FIRE_DUE, OP_FIRE, OP_ASSIGN, OP_DISPOSE, OP_POLICY = range(8)
 WF_NOW = AT + 600000  # fuzz_wf's clock starts at FUZZ_NOW_MS, 2026-01-01
 SUBJECT = {"id": "S1", "vetting": "SC", "line_manager": "LM1"}
 ACTORS = {
@@ -270,6 +270,10 @@ class Walk:
         self.out += bytes([OP_DISPOSE])
         return self
 
+    def policy(self, alt):
+        self.out += bytes([OP_POLICY, 1 if alt else 0])
+        return self
+
 
 def wf_seeds():
     mit = {"outcome": "mitigation", "risk": "high"}
@@ -317,6 +321,15 @@ def wf_seeds():
     w = Walk().ev("case.closed").fire_due().assign().dispose().open().fire(0).fire(4)
     w.ev("case.closed", case="XX-1").jump(0).fire_due()
     yield "walk-stray-steps", w.out
+    # the short policy: reminders, breaches and escalations within days, swapped back and
+    # forth as SIGHUP does, with working days over the holiday calendar
+    w = Walk().policy(True).open().run(2).ev("manager.reviewed").run(6).policy(False).run(1)
+    w.policy(True).ev("assessment.recorded", {"outcome": "interview", "risk": "low"}).run(30)
+    w.ev("interview.recorded").run(3).ev("mitigation.proposed").run(4).assign().run(4)
+    w.ev("aa.determined", {"decision": "conditions", "conditions": CONDITIONS, "reasons": "r"})
+    w.run(20).ev("determination.served").run(5).policy(False).fire_due().run(40).policy(True)
+    w.ev("case.closed").run(31)
+    yield "walk-short-policy", w.out
 
 
 def write(name, items):
