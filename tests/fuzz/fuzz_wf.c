@@ -15,11 +15,12 @@
  *               as a SIGHUP swaps it
  *
  * After each step that changed the case, it is stored and loaded back (caserec), as batch
- * does, and must come back the same. Invariants: the case's state is one WORKFLOW.md
- * allows, with the deadlines that state has and no others; deadlines' times are consistent;
- * effects stay within their arrays; a due timer always makes progress; wf_apply's errors
- * are those it documents, and never `unavailable` (an event that could never be accepted).
- * FUZZ_WF_TRACE=1 in the environment prints each event's outcome (to check a seed). */
+ * does, and must come back the same, its case.get view one MessagePack map. Invariants: the
+ * case's state is one WORKFLOW.md allows, with the deadlines that state has and no others;
+ * deadlines' times are consistent; effects stay within their arrays; a due timer always
+ * makes progress; wf_apply's errors are those it documents, and never `unavailable` (an
+ * event that could never be accepted). FUZZ_WF_TRACE=1 in the environment prints each
+ * event's outcome (to check a seed). */
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -212,6 +213,17 @@ static void trace(const struct run *r, const struct proto_event *ev, const struc
 			wf_state_name(r->rec.c.state), err ? err->message : "ok");
 }
 
+static void check_one_map(const char *bytes, size_t len)
+{
+	msgpack_unpacked up;
+	size_t off = 0;
+
+	msgpack_unpacked_init(&up);
+	require(msgpack_unpack_next(&up, bytes, len, &off) == MSGPACK_UNPACK_SUCCESS);
+	require(off == len && up.data.type == MSGPACK_OBJECT_MAP);
+	msgpack_unpacked_destroy(&up);
+}
+
 /* ---- steps ------------------------------------------------------------------------- */
 
 /* c (the stored case changed by a step) is checked, then stored and loaded back as the
@@ -230,6 +242,10 @@ static void commit(struct run *r, const struct wf_case *c, const struct wf_effec
 	caserec_pack(&out, &pk);
 	require(caserec_load(&next, buf.data, buf.size) == 0);
 	check_same(c, &next.c);
+	/* and case.get's view of it is one map */
+	buf.size = 0;
+	caserec_pack_view(&next, &pk);
+	check_one_map(buf.data, buf.size);
 	msgpack_sbuffer_destroy(&buf);
 	caserec_release(&r->rec);
 	r->rec = next;
