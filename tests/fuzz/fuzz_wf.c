@@ -87,7 +87,7 @@ static bool take_be(struct run *r, size_t n, uint64_t *ret)
 
 /* ---- invariants -------------------------------------------------------------------- */
 
-static void check_deadlines(const struct wf_case *c, bool live[DL_COUNT])
+static void check_deadlines(const struct wf_case *c, const struct policy *p, bool live[DL_COUNT])
 {
 	require(c->n_dl <= WF_DL_MAX);
 	for (uint32_t i = 0; i < c->n_dl; i++) {
@@ -102,23 +102,24 @@ static void check_deadlines(const struct wf_case *c, bool live[DL_COUNT])
 		require(!live[d->kind]);
 		live[d->kind] = true;
 		require(d->status == DLS_OPEN || d->status == DLS_BREACHED);
+		/* open: a reminder or the due time comes next; breached: an escalation after it */
 		if (d->status == DLS_OPEN)
-			require(d->level == 0);
+			require(d->level == 0 && wf_dl_next(d, p) <= d->due_at);
 		else
-			require(d->breached_at >= d->due_at);
+			require(d->breached_at >= d->due_at && wf_dl_next(d, p) > d->breached_at);
 	}
 }
 
 /* WORKFLOW.md "Deadlines": which kinds may and must be live in which state (as
  * tests/daemon/test_invariants.c checks them in the store). */
-static void check_case(const struct wf_case *c)
+static void check_case(const struct wf_case *c, const struct policy *p)
 {
 	bool live[DL_COUNT] = {0};
 
 	require(c->state > WF_NONE && c->state < WF_STATE_COUNT);
 	require((unsigned)c->origin < ORIGIN_COUNT && c->kind > KIND_NONE && c->kind < KIND_COUNT);
 	require(memchr(c->aa, '\0', sizeof(c->aa)) != NULL);
-	check_deadlines(c, live);
+	check_deadlines(c, p, live);
 	if (c->state == WF_CLOSED) {
 		for (int k = 0; k < DL_RETENTION; k++)
 			require(!live[k]);
@@ -235,7 +236,7 @@ static void commit(struct run *r, const struct wf_case *c, const struct wf_effec
 	msgpack_sbuffer buf;
 	msgpack_packer pk;
 
-	check_case(c);
+	check_case(c, r->pol);
 	check_effects(fx, c);
 	msgpack_sbuffer_init(&buf);
 	msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
