@@ -5,6 +5,7 @@
 #ifndef FUZZ_H
 #define FUZZ_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -39,8 +40,11 @@ const struct policy *fuzz_policy_alt(void);
 /* The limits of an empty config file. */
 const struct proto_limits *fuzz_limits(void);
 
-/* Whether the reply is exactly one MessagePack map holding "v": 1 and a boolean "ok", with
- * "result" when ok and "error" {"code", "message"} when not. */
-void fuzz_require_ctl_reply(const char *bytes, size_t len);
+/* Requires bytes to be exactly one MessagePack map. */
+void fuzz_require_map(const char *bytes, size_t len);
+
+/* Requires the reply to be exactly one MessagePack map holding "v": 1 and a boolean "ok",
+ * with "result" when ok and "error" {"code", "message"} when not; returns ok. */
+bool fuzz_require_ctl_reply(const char *bytes, size_t len);
 
 #endif

@@ -1,10 +1,14 @@
 /* fuzz_ctl: every input is a control request answered by ctl_handle, against a small store
  * made once in a temporary directory: cases in several states, with deadlines (some
  * overdue), notifications and history, written through batch_apply as the reactor writes
- * them. A deferred command's job runs too, but for backup, whose path is only checked (a
- * fuzzer must not write where its input says). Invariants: ctl_handle returns 0 or
- * CTL_DEFERRED, and every reply is exactly one MessagePack map {"v": 1, "ok": true,
- * "result"} or {"v": 1, "ok": false, "error": {"code", "message"}}. */
+ * them. Each input is asked twice: by a client of every role (no clients file) and by an
+ * operator. A deferred command's job runs too, but for backup, whose path is only checked (a
+ * fuzzer must not write where its input says); reads are not journaled (the store would
+ * grow with every input), their records only checked. Invariants: ctl_handle returns 0,
+ * CTL_DEFERRED, CTL_RECORD or both; every reply is exactly one MessagePack map {"v": 1,
+ * "ok": true, "result"} or {"v": 1, "ok": false, "error": {"code", "message"}}; a read's
+ * record is one map and its case references ncases NUL-terminated strings; an operator
+ * never gets an admin command done. */
 #include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
@@ -14,6 +18,7 @@
 #include <jansson.h>
 
 #include "batch.h"
+#include "clients.h"
 #include "ctl.h"
 #include "fuzz.h"
 #include "jsonpack.h"
@@ -75,7 +80,14 @@ static char dir[] = "/tmp/fuzz_ctl.XXXXXX";
 static struct store st;
 static bool opened;
 static struct ctl_counters counters = {.accepted = N_STEPS, .duplicate = 1, .rejected = 2};
+static struct reseal_progress reseal;
+static struct ctl_read rd;
+static const struct client ops_client = {
+    .name = "ops-desk", .role = CLIENT_OPERATOR, .has_uid = true};
 static struct ctl_env env;
+
+/* admin commands: an operator must never get one done */
+static const char *const admin_cmds[] = {"backup", "reload", "reseal", NULL};
 
 static void die(const char *what, const char *detail)
 {
@@ -89,8 +101,10 @@ static void cleanup(void)
 	struct dirent *e;
 	char path[PATH_MAX];
 
-	if (opened)
+	if (opened) {
 		store_close(&st);
+		ctl_read_destroy(&rd);
+	}
 	opened = false;
 	if ((d = opendir(dir)) == NULL)
 		return;
@@ -140,6 +154,15 @@ static void apply(const struct step *s)
 	msgpack_sbuffer_destroy(&buf);
 }
 
+/* SIGHUP's work is the reactor's: here a reload only succeeds */
+static int reload(void *arg, const char *who, char err[CONFIG_ERR_MAX])
+{
+	(void)arg;
+	require(who != NULL);
+	err[0] = '\0';
+	return 0;
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	int r;
@@ -152,13 +175,16 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if ((r = store_open(&st, dir, MAP_SIZE, MAP_MAX, false)) < 0)
 		die(dir, strerror(-r));
 	opened = true;
+	ctl_read_init(&rd);
 	for (size_t i = 0; i < N_STEPS; i++)
 		apply(&steps[i]);
 	env = (struct ctl_env){.st = &st,
 			       .limits = fuzz_limits(),
 			       .now_ms = CTL_NOW,
 			       .started_ms = FUZZ_NOW_MS,
-			       .intake = &counters};
+			       .intake = &counters,
+			       .reload = reload,
+			       .reseal = &reseal};
 	return 0;
 }
 
@@ -180,24 +206,71 @@ static void check_job(const struct ctl_job *job)
 	msgpack_sbuffer_destroy(&buf);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* The record of a read: one map, and ncases NUL-terminated references that fill refs. */
+static void check_read(const struct ctl_read *r)
+{
+	const char *p = r->refs.data, *end = p + r->refs.size;
+	uint32_t n = 0;
+
+	fuzz_require_map(r->entry.data, r->entry.size);
+	while (p < end) {
+		const char *nul = memchr(p, '\0', (size_t)(end - p));
+
+		require(nul != NULL && nul > p && nul - p <= PROTO_CASE_MAX);
+		p = nul + 1;
+		n++;
+	}
+	require(n == r->ncases);
+}
+
+static bool is_admin(const uint8_t *data, size_t size)
+{
+	struct proto_ctl req;
+	struct proto_error err;
+	bool admin = false;
+
+	if (proto_ctl_decode(&req, data, size, fuzz_limits(), &err) < 0)
+		return false;
+	for (int i = 0; admin_cmds[i]; i++)
+		admin |= proto_str_eq(req.cmd, admin_cmds[i]);
+	proto_ctl_release(&req);
+	return admin;
+}
+
+/* Asks as client; returns whether the command was done (an ok reply, or a job). */
+static bool ask(const struct client *client, const uint8_t *data, size_t size)
 {
 	struct ctl_job job;
 	msgpack_sbuffer buf;
 	msgpack_packer pk;
+	bool done;
 	int r;
 
-	memset(&job, 0xa5, sizeof(job)); /* a deferred command must fill what it uses */
+	memset(&job, 0xa5, sizeof(job)); /* as the reactor's: a command fills what it uses */
+	env.client = client;
+	env.client_name = client->name;
+	reseal = (struct reseal_progress){0};
 	msgpack_sbuffer_init(&buf);
 	msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
-	r = ctl_handle(&env, data, size, &pk, &job);
-	require(r == 0 || r == CTL_DEFERRED);
-	if (r == 0)
-		fuzz_require_ctl_reply(buf.data, buf.size);
-	else
+	r = ctl_handle(&env, data, size, &pk, &job, &rd);
+	require((r & ~(CTL_DEFERRED | CTL_RECORD)) == 0);
+	if (r & CTL_DEFERRED) {
 		require(buf.size == 0);
-	msgpack_sbuffer_destroy(&buf);
-	if (r == CTL_DEFERRED)
 		check_job(&job);
+		done = true;
+	} else {
+		done = fuzz_require_ctl_reply(buf.data, buf.size);
+	}
+	if (r & CTL_RECORD)
+		check_read(&rd);
+	msgpack_sbuffer_destroy(&buf);
+	return done;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	ask(clients_resolve(NULL, ""), data, size);
+	if (ask(&ops_client, data, size))
+		require(!is_admin(data, size));
 	return 0;
 }

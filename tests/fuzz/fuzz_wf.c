@@ -214,17 +214,6 @@ static void trace(const struct run *r, const struct proto_event *ev, const struc
 			wf_state_name(r->rec.c.state), err ? err->message : "ok");
 }
 
-static void check_one_map(const char *bytes, size_t len)
-{
-	msgpack_unpacked up;
-	size_t off = 0;
-
-	msgpack_unpacked_init(&up);
-	require(msgpack_unpack_next(&up, bytes, len, &off) == MSGPACK_UNPACK_SUCCESS);
-	require(off == len && up.data.type == MSGPACK_OBJECT_MAP);
-	msgpack_unpacked_destroy(&up);
-}
-
 /* ---- steps ------------------------------------------------------------------------- */
 
 /* c (the stored case changed by a step) is checked, then stored and loaded back as the
@@ -246,7 +235,7 @@ static void commit(struct run *r, const struct wf_case *c, const struct wf_effec
 	/* and case.get's view of it is one map */
 	buf.size = 0;
 	caserec_pack_view(&next, &pk);
-	check_one_map(buf.data, buf.size);
+	fuzz_require_map(buf.data, buf.size);
 	msgpack_sbuffer_destroy(&buf);
 	caserec_release(&r->rec);
 	r->rec = next;

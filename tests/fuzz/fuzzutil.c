@@ -95,8 +95,20 @@ static bool is_str(const msgpack_object *o)
 	       proto_utf8_valid(o->via.str.ptr, o->via.str.size);
 }
 
-void fuzz_require_ctl_reply(const char *bytes, size_t len)
+void fuzz_require_map(const char *bytes, size_t len)
 {
+	msgpack_unpacked up;
+	size_t off = 0;
+
+	msgpack_unpacked_init(&up);
+	require(msgpack_unpack_next(&up, bytes, len, &off) == MSGPACK_UNPACK_SUCCESS);
+	require(off == len && up.data.type == MSGPACK_OBJECT_MAP);
+	msgpack_unpacked_destroy(&up);
+}
+
+bool fuzz_require_ctl_reply(const char *bytes, size_t len)
+{
+	bool ret;
 	msgpack_unpacked up;
 	const msgpack_object *root, *v, *ok, *e;
 	size_t off = 0;
@@ -111,7 +123,8 @@ void fuzz_require_ctl_reply(const char *bytes, size_t len)
 		v->via.u64 == PROTO_VERSION);
 	ok = get(root, "ok");
 	require(ok != NULL && ok->type == MSGPACK_OBJECT_BOOLEAN);
-	if (ok->via.boolean) {
+	ret = ok->via.boolean;
+	if (ret) {
 		require(root->via.map.size == 3 && get(root, "result") != NULL);
 	} else {
 		e = get(root, "error");
@@ -120,4 +133,5 @@ void fuzz_require_ctl_reply(const char *bytes, size_t len)
 			is_str(get(e, "message")));
 	}
 	msgpack_unpacked_destroy(&up);
+	return ret;
 }
