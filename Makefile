@@ -53,9 +53,14 @@ test-asan: build-asan
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
 
+# Each libFuzzer target for FUZZ_SECONDS on a scratch copy of its corpus, one after the other
+# (tests/fuzz/run-fuzz.sh): prints the executions; a crash fails and says where its input is.
+FUZZ_TARGETS ?= fuzz_proto fuzz_ctl fuzz_wf
+FUZZ_SECONDS ?= 60
 fuzz: build-fuzz/Makefile
-	cmake --build build-fuzz -j $(JOBS) --target fuzz_proto
-	cd build-fuzz && ctest --output-on-failure -L fuzz
+	cmake --build build-fuzz -j $(JOBS) --target $(FUZZ_TARGETS)
+	cd build-fuzz && FUZZ_SECONDS=$(FUZZ_SECONDS) ctest --verbose -L fuzz \
+	  --timeout $$(( $(FUZZ_SECONDS) + 120 ))
 
 test: test-release test-asan fuzz
 

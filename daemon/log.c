@@ -8,6 +8,8 @@
 #define LOG_LEVEL LOG_INFO /* debug records are for a debugger's build */
 
 static void log_write(int prio, const char *suffix, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+static void log_write(int prio, const char *suffix, const char *fmt, va_list ap)
 {
 	char line[1024];
 	int n, m;

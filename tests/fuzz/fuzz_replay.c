@@ -1,6 +1,6 @@
 /* fuzz_replay: without libFuzzer, feeds every file of the corpus directories given on the
- * command line to LLVMFuzzerTestOneInput, so the seeds (and any crash reproducer added to
- * them) run in every ordinary build. */
+ * command line to LLVMFuzzerTestOneInput (after LLVMFuzzerInitialize, when the target has
+ * one), so the seeds and the kept crashing inputs run in every ordinary build. */
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -8,6 +8,8 @@
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* Optional, as for libFuzzer: weak, NULL when the target does not define it. */
+int LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));
 
 static int replay_file(const char *path)
 {
@@ -82,6 +84,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s CORPUS_DIR...\n", argv[0]);
 		return 2;
 	}
+	if (LLVMFuzzerInitialize && LLVMFuzzerInitialize(&argc, &argv) != 0)
+		return 1;
 	for (int i = 1; i < argc; i++)
 		if (replay_dir(argv[i], &count) == -1)
 			r = 1;

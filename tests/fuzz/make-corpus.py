@@ -1,15 +1,19 @@
 #!/usr/bin/python3
-"""Writes the seed corpus of fuzz_proto into tests/fuzz/corpus/ (Debian python3-msgpack).
+"""Writes the seed corpora of the fuzz targets into tests/fuzz/corpus-NAME/ (Debian
+python3-msgpack): corpus-proto (intake and control requests), corpus-ctl (control requests
+against fuzz_ctl's store), corpus-wf (step lists for fuzz_wf, see fuzz_wf.c).
 
 Run from anywhere: ./tests/fuzz/make-corpus.py. The files are committed; rerun after
 changing a seed. Seeds are valid requests of every shape plus a few broken ones, so the
-fuzzer starts from deep inside the validator rather than at the first byte check."""
+fuzzer starts from deep inside the validator rather than at the first byte check; the
+workflow's are walks along WORKFLOW.md's paths, with time moving and timers firing."""
 import os
 import struct
 
 import msgpack
 
-AT = 1767225000000  # 2026-01-01 minus ten minutes; the fuzzer's "now" is 2026-01-01
+AT = 1767225000000  # 2026-01-01 minus ten minutes; the fuzzers' "now" is 2026-01-01
+DAY = 86400000
 
 DECLARATION = {
     "v": 1, "id": "decl-0001", "type": "declaration.submitted", "at": AT,
@@ -131,12 +135,218 @@ def seeds():
     yield "bad-int-key", b"\x81\x01\x02"
 
 
-def main():
-    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
+# ---- fuzz_ctl: control requests; fuzz_ctl's store has NA-2026-000001 to 000004 ----------
+
+def ctl(cmd, args=None):
+    req = {"v": 1, "cmd": cmd}
+    if args is not None:
+        req["args"] = args
+    return pack(req)
+
+
+def ctl_seeds():
+    yield "status", ctl("status")
+    yield "status-empty-args", ctl("status", {})
+    for n in range(1, 5):
+        yield "case-get-%d" % n, ctl("case.get", {"case": "NA-2026-%06d" % n})
+    yield "case-get-unknown", ctl("case.get", {"case": "NA-2026-999999"})
+    yield "case-get-no-args", ctl("case.get")
+    yield "case-list", ctl("case.list")
+    yield "case-list-page", ctl("case.list", {"limit": 2, "after": "NA-2026-000001"})
+    yield "case-list-state", ctl("case.list", {"state": "conditions_active"})
+    yield "case-list-subject", ctl("case.list", {"subject": "S1", "limit": 1000})
+    yield "case-list-bad-state", ctl("case.list", {"state": "nonsense"})
+    yield "case-list-limit-0", ctl("case.list", {"limit": 0})
+    yield "deadlines-list", ctl("deadlines.list")
+    yield "deadlines-overdue", ctl("deadlines.list", {"overdue": True, "limit": 3})
+    yield "deadlines-before", ctl("deadlines.list", {"before": AT + 30 * DAY, "overdue": False})
+    yield "notifications-since-0", ctl("notifications.since", {"seq": 0})
+    yield "notifications-since-page", ctl("notifications.since", {"seq": 3, "limit": 2})
+    yield "notifications-since-none", ctl("notifications.since", {"seq": 2 ** 64 - 1})
+    yield "report-summary", ctl("report.summary")
+    yield "report-summary-range", ctl("report.summary", {"from": AT, "to": AT + 2 * DAY})
+    yield "report-summary-empty-range", ctl("report.summary", {"from": AT, "to": AT})
+    yield "audit-verify", ctl("audit.verify")
+    yield "audit-reads", ctl("audit.reads", {"case": "NA-2026-000001"})
+    yield "backup", ctl("backup", {"path": "/nonexistent/fuzz-backup"})
+    yield "backup-relative", ctl("backup", {"path": "backup"})
+    yield "backup-nul", ctl("backup", {"path": "/tmp/a\0b"})
+    yield "reload", ctl("reload")
+    yield "reseal", ctl("reseal")
+    yield "reseal-with-args", ctl("reseal", {"now": True})
+    yield "unknown-command", ctl("case.delete", {"case": "NA-2026-000001"})
+    yield "unknown-arg", ctl("case.get", {"case": "NA-2026-000001", "cas": 1})
+    yield "wrong-arg-type", ctl("deadlines.list", {"overdue": "yes", "before": -1})
+    yield "args-not-map", pack({"v": 1, "cmd": "status", "args": [1, 2]})
+    yield "bad-version", pack({"v": 2, "cmd": "status"})
+
+
+# ---- fuzz_wf: step lists (the ops of fuzz_wf.c) -----------------------------------------
+
+OP_EVENT, OP_JUMP, OP_RUN, OP_FIRE_DUE, OP_FIRE, OP_ASSIGN, OP_DISPOSE, OP_POLICY = range(8)
+WF_NOW = AT + 600000  # fuzz_wf's clock starts at FUZZ_NOW_MS, 2026-01-01
+SUBJECT = {"id": "S1", "vetting": "SC", "line_manager": "LM1"}
+ACTORS = {
+    "subject": {"id": "S1", "role": "subject"},
+    "line_manager": {"id": "LM1", "role": "line_manager"},
+    "psd": {"id": "P1", "role": "psd"},
+    "aa": {"id": "AA1", "role": "aa"},
+    "head_of_psd": {"id": "H1", "role": "head_of_psd"},
+    "vetting": {"id": "V1", "role": "vetting"},
+    "reporter": {"id": "R1", "role": "reporter"},
+}
+ROLE = {
+    "manager.reviewed": "line_manager", "assessment.recorded": "psd",
+    "interview.recorded": "psd", "mitigation.proposed": "psd", "mitigation.agreed": "subject",
+    "mitigation.disputed": "subject", "representations.submitted": "subject",
+    "aa.approved": "aa", "aa.determined": "aa", "determination.served": "psd",
+    "appeal.lodged": "subject", "strategy_meeting.held": "head_of_psd",
+    "appeal.decided": "head_of_psd", "breach.reported": "psd", "review.requested": "aa",
+    "review.completed": "aa", "vetting.reviewed": "vetting", "subject.updated": "psd",
+    "deadline.extended": "psd", "case.closed": "psd",
+}
+
+
+class Walk:
+    """Builds one fuzz_wf input: events dated at the walk's clock, time moving on."""
+
+    def __init__(self):
+        self.now = WF_NOW
+        self.out = b""
+        self.n = 0
+
+    def frame(self, ev):
+        self.n += 1
+        ev = dict(ev, v=1, id="w-%d" % self.n, at=ev.get("at", self.now - 1000))
+        b = pack(ev)
+        self.out += struct.pack(">BH", OP_EVENT, len(b)) + b
+        return self
+
+    def open(self, **extra):
+        body = {"subject": SUBJECT, "associate": {"name": "A N Other", "kind": "person"},
+                "relationship": "friend", "categories": ["criminal_conviction"],
+                "circumstances": "met at school"}
+        body.update(extra)
+        return self.frame({"type": "declaration.submitted", "actor": ACTORS["subject"],
+                           "body": body})
+
+    def referral(self, anonymous=False):
+        ev = {"type": "referral.submitted",
+              "body": {"subject": {"id": "S1", "vetting": "MV"},
+                       "associate": {"name": "Group X", "kind": "group"},
+                       "categories": ["extremist", "victim_witness_live_case"],
+                       "circumstances": "seen at a rally"}}
+        if anonymous:
+            ev["body"]["anonymous"] = True
+        else:
+            ev["actor"] = ACTORS["reporter"]
+        return self.frame(ev)
+
+    def ev(self, type_, body=None, **extra):
+        body = ON_CASE[type_] if body is None else body
+        return self.frame(dict({"type": type_, "case": "NA-2026-000001",
+                                "actor": ACTORS[ROLE[type_]], "body": body}, **extra))
+
+    def jump(self, days):
+        self.now += days * DAY
+        self.out += struct.pack(">BI", OP_JUMP, days * 86400)
+        return self
+
+    def run(self, days):
+        self.now += days * DAY
+        self.out += struct.pack(">BH", OP_RUN, days * 24)
+        return self
+
+    def fire_due(self):
+        self.out += bytes([OP_FIRE_DUE])
+        return self
+
+    def fire(self, kind):
+        self.out += bytes([OP_FIRE, kind])
+        return self
+
+    def assign(self, aa=True):
+        self.out += bytes([OP_ASSIGN, 1 if aa else 0])
+        return self
+
+    def dispose(self):
+        self.out += bytes([OP_DISPOSE])
+        return self
+
+    def policy(self, alt):
+        self.out += bytes([OP_POLICY, 1 if alt else 0])
+        return self
+
+
+def wf_seeds():
+    mit = {"outcome": "mitigation", "risk": "high"}
+    # disputed: the AA hears representations, determines; served, appealed, varied
+    w = Walk().open().run(2).ev("manager.reviewed").run(3).ev("assessment.recorded", mit)
+    w.run(5).ev("mitigation.proposed").run(1).ev("mitigation.disputed").assign()
+    w.ev("representations.submitted").run(15).ev("aa.determined", {
+        "decision": "conditions", "conditions": CONDITIONS, "reasons": "r"})
+    w.run(2).ev("determination.served").run(3).ev("appeal.lodged").run(10)
+    w.ev("strategy_meeting.held").run(5).ev("appeal.decided").run(30)
+    w.ev("breach.reported").ev("review.requested").run(10).ev("review.completed")
+    w.run(3).ev("determination.served").run(20).ev("case.closed").run(2200).dispose()
+    yield "walk-disputed-appealed", w.out
+    # agreed: approved, the annual review breached and escalated while down
+    w = Walk().open(bypass_manager=True).run(1)
+    w.ev("assessment.recorded", {"outcome": "interview", "risk": "medium"}).run(7)
+    w.ev("interview.recorded").run(2).ev("mitigation.proposed").run(3).ev("mitigation.agreed")
+    w.run(2).ev("aa.approved").jump(420).fire_due().fire_due().ev("vetting.reviewed")
+    w.ev("review.completed", {"outcome": "removed", "representations_made": False})
+    w.jump(2300).fire(15).dispose()
+    yield "walk-agreed-annual-review", w.out
+    # unanswered: mitigation_response runs out, referred to the AA, assigned, no risk
+    w = Walk().referral().run(1).ev("assessment.recorded", mit).run(1)
+    w.ev("mitigation.proposed").run(16).assign().ev("mitigation.agreed")
+    w.ev("aa.determined", {"decision": "no_risk", "reasons": "r"}).run(1)
+    yield "walk-unanswered", w.out
+    # anonymous: overdue while down, caught up late, extended, closed
+    w = Walk().referral(anonymous=True).jump(60).fire_due().fire(1)
+    w.ev("deadline.extended", {"kind": "psd_assessment", "due_at": w.now + 30 * DAY,
+                               "reason": "Sickness."})
+    w.run(40).ev("subject.updated").ev("case.closed").fire(15).dispose().jump(2200).dispose()
+    yield "walk-anonymous-overdue", w.out
+    # the appeal window closes; an appeal after it is window_closed; a new case replaces it
+    w = Walk().open().ev("assessment.recorded", mit).ev("mitigation.proposed")
+    w.ev("mitigation.agreed").ev("aa.determined", {
+        "decision": "cease", "conditions": CONDITIONS, "review_period": "10wd", "reasons": "r"})
+    w.ev("determination.served").run(15).ev("appeal.lodged").run(400).fire_due().open()
+    yield "walk-appeal-window-closes", w.out
+    # every event type on a fresh declaration, in WORKFLOW.md's order
+    w = Walk().open()
+    for type_ in ON_CASE:
+        w.ev(type_).run(1)
+    yield "walk-every-event", w.out
+    # events for no case, a case reference the walk never opened, timers for a fresh case
+    w = Walk().ev("case.closed").fire_due().assign().dispose().open().fire(0).fire(4)
+    w.ev("case.closed", case="XX-1").jump(0).fire_due()
+    yield "walk-stray-steps", w.out
+    # the short policy: reminders, breaches and escalations within days, swapped back and
+    # forth as SIGHUP does, with working days over the holiday calendar
+    w = Walk().policy(True).open().run(2).ev("manager.reviewed").run(6).policy(False).run(1)
+    w.policy(True).ev("assessment.recorded", {"outcome": "interview", "risk": "low"}).run(30)
+    w.ev("interview.recorded").run(3).ev("mitigation.proposed").run(4).assign().run(4)
+    w.ev("aa.determined", {"decision": "conditions", "conditions": CONDITIONS, "reasons": "r"})
+    w.run(20).ev("determination.served").run(5).policy(False).fire_due().run(40).policy(True)
+    w.ev("case.closed").run(31)
+    yield "walk-short-policy", w.out
+
+
+def write(name, items):
+    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus-" + name)
     os.makedirs(out, exist_ok=True)
-    for name, data in seeds():
-        with open(os.path.join(out, name), "wb") as f:
+    for fname, data in items:
+        with open(os.path.join(out, fname), "wb") as f:
             f.write(data)
+
+
+def main():
+    write("proto", seeds())
+    write("ctl", ctl_seeds())
+    write("wf", wf_seeds())
 
 
 if __name__ == "__main__":

@@ -1,12 +1,12 @@
 #!/bin/bash
 # check-unit.sh UNIT [MAX]: the unit keeps its hardening. Fails when
-# `systemd-analyze security --offline=yes` rates its overall exposure above MAX (default 2.0),
+# `systemd-analyze security --offline=yes` rates its overall exposure above MAX (default 1.5),
 # or when a directive the daemon's design relies on is missing. Skips (exit 77) where
 # systemd-analyze is not installed or too old for --offline (systemd < 252).
 set -euo pipefail
 
 unit=${1:?usage: check-unit.sh UNIT [MAX]}
-max=${2:-2.0}
+max=${2:-1.5}
 [ -r "$unit" ] || { echo "check-unit: cannot read $unit" >&2; exit 1; }
 
 fail=0
