@@ -97,6 +97,34 @@ class AuditReads(DaemonTestCase):
         self.assertIn("unknown_case", p.stderr)
 
 
+class AuditReadsSealed(DaemonTestCase):
+    """With [security] seal_key every journal entry is sealed, read records too: audit.reads
+    opens them before it shows them."""
+
+    def test_audit_reads_lists_the_reads_of_a_sealed_store(self):
+        d = self.new_daemon(start=False)
+        key = os.path.join(d.dir, "seal.key")
+        fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.write(fd, (os.urandom(32).hex() + "\n").encode())
+        os.close(fd)
+        d.sections["security"] = {"seal_key": key}
+        d.start()
+        self.assertIsNotNone(d.status()["seal"]["key_id"])
+        with d.intake_req() as c:
+            ref = self.assertAccepted(c.request(declaration()))["case"]
+        t0 = now_ms()
+        d.case(ref)
+        d.result("case.list", limit=10)
+        rows = d.reads(ref)
+        self.assertEqual([r["cmd"] for r in rows], ["case.get", "case.list"], rows)
+        self.assertEqual({r["client"] for r in rows}, {IPC_CLIENT_NAME})
+        self.assertTrue(all(t0 <= r["at"] <= now_ms() for r in rows), rows)
+        # the records are sealed in the journal (the event's entry is too)
+        d.sigterm()
+        entries = journal_entries(d.state_dir)
+        self.assertTrue(entries and all(b[0] == 0xC1 for _, _, b in entries if b), entries)
+
+
 class AuditVerifyOfACopy(DaemonTestCase):
 
     def restored(self, name, data):
