@@ -39,7 +39,6 @@
 #define REJECT_LOG_PER_S 100  /* rejections logged a second; the rest are counted */
 #define REPLAN_PER_BATCH 256  /* live deadlines the SIGHUP replan pass visits a batch */
 #define RESEAL_PER_BATCH 256  /* values the reseal pass visits a batch */
-#define CLIENT_UNNAMED   "(unnamed)" /* a connection the ZAP handler gave no name */
 
 /* An audited control read, answered but held until its record is committed (ctl.h). */
 struct pending_read {
