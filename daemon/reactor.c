@@ -40,12 +40,15 @@
 #define REPLAN_PER_BATCH 256  /* live deadlines the SIGHUP replan pass visits a batch */
 #define RESEAL_PER_BATCH 256  /* values the reseal pass visits a batch */
 
-/* An audited control read, answered but held until its record is committed (ctl.h). */
-struct pending_read {
+/* A control reply held until the end-of-cycle commit: an audited read's, until its record
+ * is committed (ctl.h), or any later reply of the same cycle, so that the replies go out in
+ * the order the requests came (control replies carry no id). */
+struct pending_reply {
 	struct request q;      /* its route */
 	msgpack_sbuffer reply; /* sent after the commit; empty for a job */
-	struct ctl_read rd;
-	bool deferred; /* its job (reactor.pending_job) starts after the commit */
+	struct ctl_read rd;    /* the read's record; unused when !record */
+	bool record;           /* an audited read: refused if its record is not committed */
+	bool deferred;         /* its job (reactor.pending_job) starts after the commit */
 };
 
 struct reactor {
@@ -82,9 +85,10 @@ struct reactor {
 	int job_efd;               /* its completion arrives here */
 	struct request *reqs;      /* batch_max slots */
 	struct batch_item **items; /* items[i] = &reqs[i].item, for batch_apply */
-	/* audited control reads held until their records commit (buffers kept from cycle to
-	 * cycle), their records for batch_run, and the job one of them may start */
-	struct pending_read pending[CTL_PER_CYCLE];
+	/* control replies held until the cycle's commit: audited reads until their records
+	 * commit, and every reply after the first of them (buffers kept from cycle to cycle);
+	 * the reads' records for batch_run, and the job one of them may start */
+	struct pending_reply pending[CTL_PER_CYCLE];
 	struct readlog_rec reads[CTL_PER_CYCLE];
 	size_t n_pending;
 	bool pending_job;
@@ -365,7 +369,9 @@ static void write_cycle(struct reactor *R, bool read_intake)
 	for (size_t i = 0; i < R->n_pending; i++) {
 		const struct ctl_read *rd = &R->pending[i].rd;
 
-		R->reads[i] = (struct readlog_rec){
+		if (!R->pending[i].record)
+			continue;
+		R->reads[in.n_reads++] = (struct readlog_rec){
 		    .entry = (const uint8_t *)rd->entry.data,
 		    .len = rd->entry.size,
 		    .refs = rd->refs.data,
@@ -373,7 +379,6 @@ static void write_cycle(struct reactor *R, bool read_intake)
 		};
 	}
 	in.reads = R->reads;
-	in.n_reads = R->n_pending;
 	if (n == 0 && in.n_work == 0 && in.replan_max == 0 && in.reseal_max == 0 && in.n_reads == 0)
 		return;
 	in.n = n;
@@ -411,44 +416,50 @@ static void write_cycle(struct reactor *R, bool read_intake)
 
 /* ---- control --------------------------------------------------------------------- */
 
-/* Held replies go out once their records are committed; a read that could not be recorded
- * is not answered but refused (ctl.h). A held report.summary starts its job now. */
+/* Held replies go out after the commit, in the order their requests came; a read that could
+ * not be recorded is not answered but refused (ctl.h), the other replies go out as they
+ * were. A held report.summary starts its job now. */
 static void control_answer_reads(struct reactor *R, int batch_rc)
 {
 	struct proto_error err = {0};
 	msgpack_packer pk;
+	size_t refused = 0;
 
-	if (batch_rc < 0 && R->n_pending)
-		log_warn("control: %zu reads refused: their records could not be journaled",
-			 R->n_pending);
 	for (size_t i = 0; i < R->n_pending; i++) {
-		struct pending_read *p = &R->pending[i];
+		struct pending_reply *p = &R->pending[i];
 
 		R->out.size = 0;
 		msgpack_packer_init(&pk, &R->out, msgpack_sbuffer_write);
-		if (batch_rc < 0)
+		if (p->record && batch_rc < 0) {
 			ctl_pack_unrecorded(&pk);
-		else if (p->deferred && control_defer(R, &p->q, &R->pending_cmd, &err) < 0)
+			refused++;
+		} else if (p->deferred && control_defer(R, &p->q, &R->pending_cmd, &err) < 0) {
 			ctl_pack_error(&pk, &err);
+		}
 		if (R->out.size)
 			router_send(R->control, &p->q, &R->out);
 		else if (!p->deferred)
 			router_send(R->control, &p->q, &p->reply);
 		router_request_close(&p->q);
 	}
+	if (refused)
+		log_warn("control: %zu reads refused: their records could not be journaled",
+			 refused);
 	R->n_pending = 0;
 	R->pending_job = false;
 }
 
-/* Holds the reply of q (packed in R->out, or to come from job) until its read record, in
- * R->pending[R->n_pending].rd, is committed; q's route moves there. */
+/* Holds the reply of q (packed in R->out, or to come from job) until the cycle's commit;
+ * q's route moves to R->pending[R->n_pending]. With record, the commit carries its read
+ * record, already in that entry's rd; without, it is a reply held only to keep the order. */
 static void control_hold(struct reactor *R, struct request *q, const struct ctl_job *job,
-			 bool deferred)
+			 bool deferred, bool record)
 {
-	struct pending_read *p = &R->pending[R->n_pending++];
+	struct pending_reply *p = &R->pending[R->n_pending++];
 
-	p->q = *q; /* the route frames move to the pending read */
+	p->q = *q; /* the route frames move to the pending entry */
 	q->nroute = q->npayload = 0;
+	p->record = record;
 	p->deferred = deferred;
 	p->reply.size = 0;
 	if (deferred) {
@@ -508,18 +519,23 @@ static void control_cycle(struct reactor *R)
 					   "running; retry when it has finished");
 				ctl_pack_error(&pk, &err);
 			} else if (r & CTL_RECORD) {
-				control_hold(R, &q, &job, r & CTL_DEFERRED);
+				control_hold(R, &q, &job, r & CTL_DEFERRED, true);
 			} else if (r == CTL_DEFERRED && control_defer(R, &q, &job, &err) < 0) {
 				ctl_pack_error(&pk, &err);
 			}
 		}
-		if (R->out.size)
+		/* once a reply of the cycle is held, every later one is, so that a client
+		 * pipelining requests on one connection gets the replies in order */
+		if (R->out.size && R->n_pending)
+			control_hold(R, &q, NULL, false, false);
+		else if (R->out.size)
 			router_send(R->control, &q, &R->out);
 		router_request_close(&q);
 		if (R->reseal.requested)
 			reseal_start(R);
 	}
-	/* the held reads are journaled with whatever intake is waiting, then answered */
+	/* the held reads are journaled with whatever intake is waiting, then every held reply
+	 * is sent */
 	if (R->n_pending)
 		write_cycle(R, true);
 }
