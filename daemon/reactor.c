@@ -324,6 +324,13 @@ static void reseal_advance(struct reactor *R, const struct reseal_step *step)
 
 static void control_answer_reads(struct reactor *R, int batch_rc);
 
+/* Whether the reseal pass gets a share of the next batch: not while a job (a backup,
+ * audit.verify, report.summary) keeps the map from growing. */
+static bool reseal_may_run(const struct reactor *R)
+{
+	return R->reseal.running && !R->st.grow_blocked;
+}
+
 /* Group commit: every request waiting now (up to batch_max), the entries the workers handed
  * over and the records of the control reads held, in one transaction; then the acks and the
  * held replies, and the workers and the notifier hear of the commit. */
@@ -361,7 +368,8 @@ static void write_cycle(struct reactor *R, bool read_intake)
 		in.replan_max = REPLAN_PER_BATCH;
 		in.replan_fp = policy_timer_fingerprint(&R->policy);
 	}
-	if (R->reseal.running) {
+	/* the pass grows values: while a job blocks growth it waits, not to fail the batch */
+	if (reseal_may_run(R)) {
 		in.reseal_from = R->reseal_at;
 		in.reseal_max = RESEAL_PER_BATCH;
 		in.reseal_failed = R->reseal.failed;
@@ -383,6 +391,20 @@ static void write_cycle(struct reactor *R, bool read_intake)
 		return;
 	in.n = n;
 	r = batch_run(&R->st, &in, &res);
+	/* a pass that cannot write (sealed values are larger: the map may be at its ceiling)
+	 * must not make what shares its batch fail with it: it stops, and the same batch is
+	 * run again at once without it, so intake and held reads get their own outcome
+	 * (batch_run may be run again on the same input: it resets what it fills) */
+	if (r < 0 && in.reseal_max) {
+		R->reseal.running = false;
+		log_errno(LOG_ERR, r,
+			  "reseal: stopped; run `integrityctl reseal` again once the "
+			  "store can grow");
+		in.reseal_max = 0;
+		if (n == 0 && in.n_work == 0 && in.replan_max == 0 && in.n_reads == 0)
+			return;
+		r = batch_run(&R->st, &in, &res);
+	}
 	if (r == 0) {
 		R->commits++;
 		R->fired += res.fired;
@@ -393,14 +415,6 @@ static void write_cycle(struct reactor *R, bool read_intake)
 			reseal_advance(R, &res.reseal);
 	} else if (in.n_work) {
 		workset_failed(&R->ws, now);
-	}
-	/* a pass that cannot write (sealed values are larger: the map may be at its ceiling)
-	 * must not make every batch fail with it: it stops, and is run again later */
-	if (r < 0 && in.reseal_max) {
-		R->reseal.running = false;
-		log_errno(LOG_ERR, r,
-			  "reseal: stopped; run `integrityctl reseal` again once the "
-			  "store can grow");
 	}
 	if (r < 0 && r != -ENOSPC && r != -EBUSY)
 		log_errno(LOG_ERR, r,
@@ -817,7 +831,7 @@ static long poll_timeout(const struct reactor *R)
 {
 	long t = STATUS_EVERY_MS;
 
-	if (R->replan.active || R->reseal.running)
+	if (R->replan.active || reseal_may_run(R))
 		return 0; /* the pass goes on between whatever else arrives */
 	if (R->watchdog_ms && (long)(R->watchdog_ms / 2) < t)
 		t = (long)(R->watchdog_ms / 2);
@@ -844,7 +858,7 @@ int reactor_run(const struct config *cfg)
 			goto out;
 		}
 		if ((items[0].revents | items[4].revents) & ZMQ_POLLIN || R.ws.n ||
-		    R.replan.active || R.reseal.running)
+		    R.replan.active || reseal_may_run(&R))
 			write_cycle(&R, items[0].revents & ZMQ_POLLIN);
 		if (items[1].revents & ZMQ_POLLIN)
 			control_cycle(&R);
