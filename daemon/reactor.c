@@ -16,6 +16,7 @@
 #include <systemd/sd-daemon.h>
 #include <zmq.h>
 
+#include "anon.h"
 #include "batch.h"
 #include "clients.h"
 #include "ctl.h"
@@ -160,10 +161,16 @@ static void reply_intake(struct reactor *R, struct request *q, const char *id, c
 	router_send(R->intake, q, &R->out);
 }
 
-static void reject(struct reactor *R, struct request *q, const char *id,
+/* Answers q `rejected` and logs it. The log line names the event's id, except for an
+ * anonymous referral (anon: known only once its body is decoded): its id may be built from
+ * the reporter or the clock, and must not be tied to the client in the logs (anon.h); a
+ * message quoting the id is withheld too. */
+static void reject(struct reactor *R, struct request *q, const char *id, bool anon,
 		   const struct proto_error *err)
 {
 	uint64_t sec = now_ms() / 1000;
+	const char *msg = err->message;
+	const char *shown = anon ? "(anonymous referral)" : id && *id ? id : "(no id)";
 
 	R->counters.rejected++;
 	/* a log line each, up to a bound a second: a flood must not flood the journal */
@@ -174,9 +181,11 @@ static void reject(struct reactor *R, struct request *q, const char *id,
 		R->reject_log_sec = sec;
 		R->reject_log_n = R->reject_log_dropped = 0;
 	}
+	if (anon && id && *id && strstr(msg, id))
+		msg = "(the message quotes the id: not logged)";
 	if (R->reject_log_n++ < REJECT_LOG_PER_S)
-		log_notice("intake: rejected %s from client %s: %s: %s", id && *id ? id : "(no id)",
-			   client_label(q->client), proto_err_code(err->code), err->message);
+		log_notice("intake: rejected %s from client %s: %s: %s", shown,
+			   client_label(q->client), proto_err_code(err->code), msg);
 	else
 		R->reject_log_dropped++;
 	reply_intake(R, q, id, "rejected", NULL, 0, err);
@@ -211,17 +220,18 @@ static int intake_decode(struct reactor *R, struct request *q, uint64_t now)
 			   "a request is one frame holding one MessagePack map; got %d frames "
 			   "after the route",
 			   q->npayload);
-		reject(R, q, NULL, &err);
+		reject(R, q, NULL, false, &err);
 		return 0;
 	}
 	if (proto_event_decode(&q->item.ev, zmq_msg_data(&q->payload), zmq_msg_size(&q->payload),
 			       now, &R->limits, id, &err) < 0) {
-		reject(R, q, id, &err);
+		/* not decoded: whether it is anonymous is not known (proto/SPEC.md) */
+		reject(R, q, id, false, &err);
 		return 0;
 	}
 	/* PROTOCOL.md's order: after the body, before duplicate */
 	if (intake_may_send(R, q, &err) < 0) {
-		reject(R, q, id, &err);
+		reject(R, q, id, anon_is(&q->item.ev), &err);
 		proto_event_release(&q->item.ev);
 		return 0;
 	}
@@ -243,7 +253,7 @@ static void intake_answer(struct reactor *R, struct request *q, int batch_rc)
 			       ? "the store is full and cannot grow while a backup runs; "
 				 "nothing was written, retry shortly"
 			       : "the store could not write; nothing was written, retry later");
-		reject(R, q, id, &err);
+		reject(R, q, id, anon_is(&it->ev), &err);
 		return;
 	}
 	switch (it->status) {
@@ -256,7 +266,7 @@ static void intake_answer(struct reactor *R, struct request *q, int batch_rc)
 		reply_intake(R, q, id, "duplicate", it->case_ref, it->seq, NULL);
 		break;
 	case BATCH_REJECTED:
-		reject(R, q, id, &it->err);
+		reject(R, q, id, anon_is(&it->ev), &it->err);
 		break;
 	}
 }
