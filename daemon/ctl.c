@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "ctlint.h"
 #include "journal.h"
 #include "log.h"
@@ -415,6 +417,8 @@ int ctl_handle(const struct ctl_env *env, const uint8_t *bytes, size_t len, msgp
 		ctlx_pack_ok_header(pk);
 		ctlx_pack_raw(pk, result.data, result.size);
 	}
+	if (result.size) /* the command's answer: case data, copied into pk */
+		sodium_memzero(result.data, result.size);
 	msgpack_sbuffer_destroy(&result);
 	return r < 0 ? 0 : r;
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <msgpack.h>
+#include <sodium.h>
 #include <systemd/sd-daemon.h>
 #include <zmq.h>
 
@@ -105,6 +106,22 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* Empties a buffer that held a reply or a read record: case data does not stay in the heap
+ * from one use to the next (as batch.c wipes its buffers). Every use ends with a wipe, so
+ * nothing past size is left either; what realloc moved away when a buffer grew is not. */
+static void wipe(msgpack_sbuffer *b)
+{
+	if (b->size)
+		sodium_memzero(b->data, b->size);
+	b->size = 0;
+}
+
+static void wipe_read(struct ctl_read *rd)
+{
+	wipe(&rd->entry);
+	wipe(&rd->refs);
+}
+
 /* The client a request came from (clients.h); NULL when its name is not in the clients
  * file. */
 static const struct client *reactor_client(const struct reactor *R, const char *name)
@@ -145,6 +162,7 @@ static void control_job_done(struct reactor *R)
 	if (job.kind == CTL_JOB_BACKUP)
 		log_info("backup to %s finished", job.path);
 	router_request_close(&R->job_q);
+	wipe(&out);
 	msgpack_sbuffer_destroy(&out);
 }
 
@@ -159,6 +177,7 @@ static void reply_intake(struct reactor *R, struct request *q, const char *id, c
 	msgpack_packer_init(&pk, &R->out, msgpack_sbuffer_write);
 	proto_reply_pack(&pk, id, status, case_ref, seq, err);
 	router_send(R->intake, q, &R->out);
+	wipe(&R->out);
 }
 
 /* Answers q `rejected` and logs it. The log line names the event's id, except for an
@@ -465,6 +484,9 @@ static void control_answer_reads(struct reactor *R, int batch_rc)
 		else if (!p->deferred)
 			router_send(R->control, &p->q, &p->reply);
 		router_request_close(&p->q);
+		wipe(&R->out);
+		wipe(&p->reply);
+		wipe_read(&p->rd);
 	}
 	if (refused)
 		log_warn("control: %zu reads refused: their records could not be journaled",
@@ -485,13 +507,13 @@ static void control_hold(struct reactor *R, struct request *q, const struct ctl_
 	q->nroute = q->npayload = 0;
 	p->record = record;
 	p->deferred = deferred;
-	p->reply.size = 0;
+	wipe(&p->reply);
 	if (deferred) {
 		R->pending_cmd = *job;
 		R->pending_job = true;
 	} else {
 		msgpack_sbuffer_write(&p->reply, R->out.data, R->out.size);
-		R->out.size = 0;
+		wipe(&R->out);
 	}
 }
 
@@ -516,6 +538,9 @@ static void control_cycle(struct reactor *R)
 	int r;
 
 	for (int i = 0; i < CTL_PER_CYCLE; i++) {
+		struct ctl_read *rd = &R->pending[R->n_pending].rd; /* filled by ctl_handle */
+		bool recorded = false;
+
 		r = router_recv(R->control, &q);
 		if (r == 0)
 			break;
@@ -534,7 +559,7 @@ static void control_cycle(struct reactor *R)
 			env.client_name = q.client;
 			env.client = reactor_client(R, q.client);
 			r = ctl_handle(&env, zmq_msg_data(&q.payload), zmq_msg_size(&q.payload),
-				       &pk, &job, &R->pending[R->n_pending].rd);
+				       &pk, &job, rd);
 			/* one job at a time, counting one held until its record commits: a
 			 * report.summary is refused before it is recorded, not after */
 			if (r & CTL_DEFERRED && (R->pending_job || R->job)) {
@@ -544,6 +569,7 @@ static void control_cycle(struct reactor *R)
 				ctl_pack_error(&pk, &err);
 			} else if (r & CTL_RECORD) {
 				control_hold(R, &q, &job, r & CTL_DEFERRED, true);
+				recorded = true;
 			} else if (r == CTL_DEFERRED && control_defer(R, &q, &job, &err) < 0) {
 				ctl_pack_error(&pk, &err);
 			}
@@ -555,6 +581,9 @@ static void control_cycle(struct reactor *R)
 		else if (R->out.size)
 			router_send(R->control, &q, &R->out);
 		router_request_close(&q);
+		wipe(&R->out);
+		if (!recorded)
+			wipe_read(rd); /* a record refused with its command, or none */
 		if (R->reseal.requested)
 			reseal_start(R);
 	}
