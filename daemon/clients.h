@@ -25,6 +25,7 @@
 #define CLIENTS_NAME_MAX  63 /* bytes of a client's name (the ZAP User-Id) */
 #define CLIENTS_TYPES_MAX 32 /* event types listed for one intake client */
 #define CLIENTS_MAX       256
+#define CLIENT_UNNAMED    "(unnamed)" /* how logs and errors name a connection ZAP gave no name */
 
 /* What a client may do. CLIENT_ANY is everyone when there is no clients file. */
 enum client_role { CLIENT_NONE = 0, CLIENT_INTAKE, CLIENT_OPERATOR, CLIENT_ADMIN, CLIENT_ANY };
@@ -35,7 +36,7 @@ struct client {
 	const struct proto_type *types[CLIENTS_TYPES_MAX]; /* intake: what it may send */
 	size_t ntypes;
 	bool has_key, has_uid, has_gid; /* exactly one is set */
-	uint8_t key[32];                 /* CURVE public key, binary */
+	uint8_t key[32];                /* CURVE public key, binary */
 	uid_t uid;
 	gid_t gid;
 };

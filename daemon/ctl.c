@@ -10,13 +10,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "ctlint.h"
 #include "journal.h"
 #include "log.h"
+#include "readlog.h"
 #include "reseal.h"
-
-#define READ_TYPE      "audit.read" /* a read record's type: no intake event has it */
-#define CLIENT_UNNAMED "(unnamed)"  /* a connection the ZAP handler gave no name */
 
 /* ---- arguments ------------------------------------------------------------------- */
 
@@ -331,42 +331,12 @@ void ctl_read_init(struct ctl_read *rd)
 {
 	msgpack_sbuffer_init(&rd->entry);
 	msgpack_sbuffer_init(&rd->refs);
-	rd->ncases = 0;
 }
 
 void ctl_read_destroy(struct ctl_read *rd)
 {
 	msgpack_sbuffer_destroy(&rd->entry);
 	msgpack_sbuffer_destroy(&rd->refs);
-}
-
-/* The journal entry of an answered read (proto/SPEC.md "Read auditing"): the args as asked
- * (checked against the command's table, so only its keys), the cases as answered. */
-static void pack_read_record(const struct ctl_env *env, size_t i, const msgpack_object *args,
-			     struct ctl_read *rd)
-{
-	msgpack_packer pk;
-	size_t off, n;
-
-	rd->entry.size = 0;
-	msgpack_packer_init(&pk, &rd->entry, msgpack_sbuffer_write);
-	msgpack_pack_map(&pk, 7);
-	proto_pack_kv_cstr(&pk, "type", READ_TYPE);
-	proto_pack_kv_u64(&pk, "at", env->now_ms);
-	proto_pack_kv_cstr(&pk, "client", env->client_name ? env->client_name : "");
-	proto_pack_kv_cstr(&pk, "role", client_role_name(env->client->role));
-	proto_pack_kv_cstr(&pk, "cmd", commands[i].name);
-	proto_pack_cstr(&pk, "args");
-	if (args)
-		msgpack_pack_object(&pk, *args);
-	else
-		msgpack_pack_map(&pk, 0);
-	proto_pack_cstr(&pk, "cases");
-	msgpack_pack_array(&pk, rd->ncases);
-	for (off = 0; off < rd->refs.size; off += n + 1) {
-		n = strlen(rd->refs.data + off);
-		proto_pack_str(&pk, rd->refs.data + off, n);
-	}
 }
 
 void ctl_pack_unrecorded(msgpack_packer *pk)
@@ -406,7 +376,6 @@ int ctl_handle(const struct ctl_env *env, const uint8_t *bytes, size_t len, msgp
 	int r;
 
 	ret_read->refs.size = ret_read->entry.size = 0;
-	ret_read->ncases = 0;
 
 	if (proto_ctl_decode(&req, bytes, len, env->limits, &err) < 0) {
 		ctl_pack_error(pk, &err);
@@ -436,7 +405,9 @@ int ctl_handle(const struct ctl_env *env, const uint8_t *bytes, size_t len, msgp
 									     : commands[i].fn(&q);
 	store_abort(&q.txn);
 	if (r >= 0 && commands[i].audited) {
-		pack_read_record(env, i, q.args, ret_read);
+		/* the record's format is readlog's (proto/SPEC.md "Read auditing") */
+		readlog_pack(&ret_read->entry, env->now_ms, env->client_name, env->client->role,
+			     commands[i].name, q.args, ret_read->refs.data, ret_read->refs.size);
 		r |= CTL_RECORD;
 	}
 	proto_ctl_release(&req);
@@ -446,6 +417,8 @@ int ctl_handle(const struct ctl_env *env, const uint8_t *bytes, size_t len, msgp
 		ctlx_pack_ok_header(pk);
 		ctlx_pack_raw(pk, result.data, result.size);
 	}
+	if (result.size) /* the command's answer: case data, copied into pk */
+		sodium_memzero(result.data, result.size);
 	msgpack_sbuffer_destroy(&result);
 	return r < 0 ? 0 : r;
 }

@@ -19,10 +19,11 @@
  * CTL_DEFERRED: the caller runs ctl_job_run off the reactor thread, so intake never waits
  * for it. A successful audited read (case.get, case.list, deadlines.list, report.summary,
  * audit.reads) also fills ret_read and sets the flag CTL_RECORD in the return value: the
- * caller journals ret_read (batch.h's batch_read) and only after that commit sends the reply
- * packed in pk, or starts the job; if the commit fails, it answers ctl_pack_unrecorded
- * instead. The command's rights (clients.h) are checked against env->client first: a client
- * without them gets `forbidden`, and is logged by name. */
+ * caller journals ret_read (as a readlog.h record in batch.h's batch_input.reads, committed
+ * by batch_run) and only after that commit sends the reply packed in pk, or starts the job;
+ * if the commit fails, it answers ctl_pack_unrecorded instead. The command's rights (clients.h) are
+ * checked against env->client first: a client without them gets `forbidden`, and is logged by name.
+ */
 int ctl_handle(const struct ctl_env *env, const uint8_t *bytes, size_t len, msgpack_packer *pk,
 	       struct ctl_job *ret_job, struct ctl_read *ret_read);
 

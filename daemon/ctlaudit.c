@@ -17,12 +17,16 @@ static void pack_read_row(msgpack_packer *pk, const struct readlog_row *row)
 }
 
 /* Packs a row for each read of the case whose key prefix is pre (plen bytes), in journal
- * order; their number in *ret_n. Returns 0, or -1 with q->err set. */
+ * order; their number in *ret_n. A record is opened first: with [security] seal_key it is
+ * sealed like every journal entry. Returns 0, or -1 with q->err set. */
 static int pack_reads(struct ctl_req *q, const uint8_t *pre, size_t plen, msgpack_packer *rpk,
 		      uint32_t *ret_n)
 {
 	struct journal_entry e;
 	struct readlog_row row;
+	struct seal_buf buf = {0};
+	const uint8_t *plain;
+	size_t len;
 	MDB_cursor *cur;
 	MDB_val k = {plen, (void *)pre}, v;
 	uint64_t seq;
@@ -38,7 +42,8 @@ static int pack_reads(struct ctl_req *q, const uint8_t *pre, size_t plen, msgpac
 		seq = store_get_be64((const uint8_t *)k.mv_data + plen);
 		/* a record that cannot be shown is not skipped: the list would look whole */
 		if (journal_read(q->env->st, q->txn, seq, &e) < 0 ||
-		    readlog_decode(e.bytes, e.len, &row) < 0) {
+		    journal_open(q->env->st->seal, &e, &buf, &plain, &len) < 0 ||
+		    readlog_decode(plain, len, &row) < 0) {
 			r = proto_fail(q->err, PROTO_UNAVAILABLE,
 				       "journal entry %llu, a read of %.*s, cannot be read; "
 				       "audit.verify tells whether the journal was altered",
@@ -49,6 +54,7 @@ static int pack_reads(struct ctl_req *q, const uint8_t *pre, size_t plen, msgpac
 		(*ret_n)++;
 	}
 	mdb_cursor_close(cur);
+	seal_buf_free(&buf); /* wipes the opened bytes */
 	if (r == 0 && rc != 0 && rc != MDB_NOTFOUND)
 		r = proto_fail(q->err, PROTO_UNAVAILABLE, "the store could not be read");
 	return r;

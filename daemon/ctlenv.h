@@ -53,14 +53,13 @@ struct ctl_job {
 };
 
 /* A control read that must be journaled before it is answered (proto/SPEC.md "Read
- * auditing"): the journal entry, a MessagePack map {"type": "audit.read", "at", "client",
- * "role", "cmd", "args", "cases"}, and the case references the reply returned, each
- * NUL-terminated, in reply order and each once, for the `reads` index. The caller owns the
- * buffers (ctl_read_init, ctl_read_destroy); ctl_handle empties and fills them. */
+ * auditing"): the journal entry (readlog_pack: readlog.h owns its format), and the case
+ * references the reply returned, each NUL-terminated, in reply order and each once, for the
+ * entry's `cases` and the `reads` index. The caller owns the buffers (ctl_read_init,
+ * ctl_read_destroy); ctl_handle empties and fills them. */
 struct ctl_read {
 	msgpack_sbuffer entry;
 	msgpack_sbuffer refs;
-	uint32_t ncases;
 };
 
 #endif

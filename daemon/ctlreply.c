@@ -59,5 +59,4 @@ void ctlx_saw_case(struct ctl_req *q, const char *ref, size_t len)
 	}
 	msgpack_sbuffer_write(&rd->refs, ref, len);
 	msgpack_sbuffer_write(&rd->refs, "", 1);
-	rd->ncases++;
 }

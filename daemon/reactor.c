@@ -13,9 +13,11 @@
 #include <unistd.h>
 
 #include <msgpack.h>
+#include <sodium.h>
 #include <systemd/sd-daemon.h>
 #include <zmq.h>
 
+#include "anon.h"
 #include "batch.h"
 #include "clients.h"
 #include "ctl.h"
@@ -39,14 +41,16 @@
 #define REJECT_LOG_PER_S 100  /* rejections logged a second; the rest are counted */
 #define REPLAN_PER_BATCH 256  /* live deadlines the SIGHUP replan pass visits a batch */
 #define RESEAL_PER_BATCH 256  /* values the reseal pass visits a batch */
-#define CLIENT_UNNAMED   "(unnamed)" /* a connection the ZAP handler gave no name */
 
-/* An audited control read, answered but held until its record is committed (ctl.h). */
-struct pending_read {
+/* A control reply held until the end-of-cycle commit: an audited read's, until its record
+ * is committed (ctl.h), or any later reply of the same cycle, so that the replies go out in
+ * the order the requests came (control replies carry no id). */
+struct pending_reply {
 	struct request q;      /* its route */
 	msgpack_sbuffer reply; /* sent after the commit; empty for a job */
-	struct ctl_read rd;
-	bool deferred; /* its job (reactor.pending_job) starts after the commit */
+	struct ctl_read rd;    /* the read's record; unused when !record */
+	bool record;           /* an audited read: refused if its record is not committed */
+	bool deferred;         /* its job (reactor.pending_job) starts after the commit */
 };
 
 struct reactor {
@@ -83,9 +87,10 @@ struct reactor {
 	int job_efd;               /* its completion arrives here */
 	struct request *reqs;      /* batch_max slots */
 	struct batch_item **items; /* items[i] = &reqs[i].item, for batch_apply */
-	/* audited control reads held until their records commit (buffers kept from cycle to
-	 * cycle), their records for batch_run, and the job one of them may start */
-	struct pending_read pending[CTL_PER_CYCLE];
+	/* control replies held until the cycle's commit: audited reads until their records
+	 * commit, and every reply after the first of them (buffers kept from cycle to cycle);
+	 * the reads' records for batch_run, and the job one of them may start */
+	struct pending_reply pending[CTL_PER_CYCLE];
 	struct readlog_rec reads[CTL_PER_CYCLE];
 	size_t n_pending;
 	bool pending_job;
@@ -99,6 +104,22 @@ static uint64_t now_ms(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Empties a buffer that held a reply or a read record: case data does not stay in the heap
+ * from one use to the next (as batch.c wipes its buffers). Every use ends with a wipe, so
+ * nothing past size is left either; what realloc moved away when a buffer grew is not. */
+static void wipe(msgpack_sbuffer *b)
+{
+	if (b->size)
+		sodium_memzero(b->data, b->size);
+	b->size = 0;
+}
+
+static void wipe_read(struct ctl_read *rd)
+{
+	wipe(&rd->entry);
+	wipe(&rd->refs);
 }
 
 /* The client a request came from (clients.h); NULL when its name is not in the clients
@@ -141,6 +162,7 @@ static void control_job_done(struct reactor *R)
 	if (job.kind == CTL_JOB_BACKUP)
 		log_info("backup to %s finished", job.path);
 	router_request_close(&R->job_q);
+	wipe(&out);
 	msgpack_sbuffer_destroy(&out);
 }
 
@@ -155,12 +177,19 @@ static void reply_intake(struct reactor *R, struct request *q, const char *id, c
 	msgpack_packer_init(&pk, &R->out, msgpack_sbuffer_write);
 	proto_reply_pack(&pk, id, status, case_ref, seq, err);
 	router_send(R->intake, q, &R->out);
+	wipe(&R->out);
 }
 
-static void reject(struct reactor *R, struct request *q, const char *id,
+/* Answers q `rejected` and logs it. The log line names the event's id, except for an
+ * anonymous referral (anon: known only once its body is decoded): its id may be built from
+ * the reporter or the clock, and must not be tied to the client in the logs (anon.h); a
+ * message quoting the id is withheld too. */
+static void reject(struct reactor *R, struct request *q, const char *id, bool anon,
 		   const struct proto_error *err)
 {
 	uint64_t sec = now_ms() / 1000;
+	const char *msg = err->message;
+	const char *shown = anon ? "(anonymous referral)" : id && *id ? id : "(no id)";
 
 	R->counters.rejected++;
 	/* a log line each, up to a bound a second: a flood must not flood the journal */
@@ -171,9 +200,11 @@ static void reject(struct reactor *R, struct request *q, const char *id,
 		R->reject_log_sec = sec;
 		R->reject_log_n = R->reject_log_dropped = 0;
 	}
+	if (anon && id && *id && strstr(msg, id))
+		msg = "(the message quotes the id: not logged)";
 	if (R->reject_log_n++ < REJECT_LOG_PER_S)
-		log_notice("intake: rejected %s from client %s: %s: %s", id && *id ? id : "(no id)",
-			   client_label(q->client), proto_err_code(err->code), err->message);
+		log_notice("intake: rejected %s from client %s: %s: %s", shown,
+			   client_label(q->client), proto_err_code(err->code), msg);
 	else
 		R->reject_log_dropped++;
 	reply_intake(R, q, id, "rejected", NULL, 0, err);
@@ -208,17 +239,18 @@ static int intake_decode(struct reactor *R, struct request *q, uint64_t now)
 			   "a request is one frame holding one MessagePack map; got %d frames "
 			   "after the route",
 			   q->npayload);
-		reject(R, q, NULL, &err);
+		reject(R, q, NULL, false, &err);
 		return 0;
 	}
 	if (proto_event_decode(&q->item.ev, zmq_msg_data(&q->payload), zmq_msg_size(&q->payload),
 			       now, &R->limits, id, &err) < 0) {
-		reject(R, q, id, &err);
+		/* not decoded: whether it is anonymous is not known (proto/SPEC.md) */
+		reject(R, q, id, false, &err);
 		return 0;
 	}
 	/* PROTOCOL.md's order: after the body, before duplicate */
 	if (intake_may_send(R, q, &err) < 0) {
-		reject(R, q, id, &err);
+		reject(R, q, id, anon_is(&q->item.ev), &err);
 		proto_event_release(&q->item.ev);
 		return 0;
 	}
@@ -240,7 +272,7 @@ static void intake_answer(struct reactor *R, struct request *q, int batch_rc)
 			       ? "the store is full and cannot grow while a backup runs; "
 				 "nothing was written, retry shortly"
 			       : "the store could not write; nothing was written, retry later");
-		reject(R, q, id, &err);
+		reject(R, q, id, anon_is(&it->ev), &err);
 		return;
 	}
 	switch (it->status) {
@@ -253,7 +285,7 @@ static void intake_answer(struct reactor *R, struct request *q, int batch_rc)
 		reply_intake(R, q, id, "duplicate", it->case_ref, it->seq, NULL);
 		break;
 	case BATCH_REJECTED:
-		reject(R, q, id, &it->err);
+		reject(R, q, id, anon_is(&it->ev), &it->err);
 		break;
 	}
 }
@@ -321,6 +353,13 @@ static void reseal_advance(struct reactor *R, const struct reseal_step *step)
 
 static void control_answer_reads(struct reactor *R, int batch_rc);
 
+/* Whether the reseal pass gets a share of the next batch: not while a job (a backup,
+ * audit.verify, report.summary) keeps the map from growing. */
+static bool reseal_may_run(const struct reactor *R)
+{
+	return R->reseal.running && !R->st.grow_blocked;
+}
+
 /* Group commit: every request waiting now (up to batch_max), the entries the workers handed
  * over and the records of the control reads held, in one transaction; then the acks and the
  * held replies, and the workers and the notifier hear of the commit. */
@@ -358,7 +397,8 @@ static void write_cycle(struct reactor *R, bool read_intake)
 		in.replan_max = REPLAN_PER_BATCH;
 		in.replan_fp = policy_timer_fingerprint(&R->policy);
 	}
-	if (R->reseal.running) {
+	/* the pass grows values: while a job blocks growth it waits, not to fail the batch */
+	if (reseal_may_run(R)) {
 		in.reseal_from = R->reseal_at;
 		in.reseal_max = RESEAL_PER_BATCH;
 		in.reseal_failed = R->reseal.failed;
@@ -366,7 +406,9 @@ static void write_cycle(struct reactor *R, bool read_intake)
 	for (size_t i = 0; i < R->n_pending; i++) {
 		const struct ctl_read *rd = &R->pending[i].rd;
 
-		R->reads[i] = (struct readlog_rec){
+		if (!R->pending[i].record)
+			continue;
+		R->reads[in.n_reads++] = (struct readlog_rec){
 		    .entry = (const uint8_t *)rd->entry.data,
 		    .len = rd->entry.size,
 		    .refs = rd->refs.data,
@@ -374,11 +416,24 @@ static void write_cycle(struct reactor *R, bool read_intake)
 		};
 	}
 	in.reads = R->reads;
-	in.n_reads = R->n_pending;
 	if (n == 0 && in.n_work == 0 && in.replan_max == 0 && in.reseal_max == 0 && in.n_reads == 0)
 		return;
 	in.n = n;
 	r = batch_run(&R->st, &in, &res);
+	/* a pass that cannot write (sealed values are larger: the map may be at its ceiling)
+	 * must not make what shares its batch fail with it: it stops, and the same batch is
+	 * run again at once without it, so intake and held reads get their own outcome
+	 * (batch_run may be run again on the same input: it resets what it fills) */
+	if (r < 0 && in.reseal_max) {
+		R->reseal.running = false;
+		log_errno(LOG_ERR, r,
+			  "reseal: stopped; run `integrityctl reseal` again once the "
+			  "store can grow");
+		in.reseal_max = 0;
+		if (n == 0 && in.n_work == 0 && in.replan_max == 0 && in.n_reads == 0)
+			return;
+		r = batch_run(&R->st, &in, &res);
+	}
 	if (r == 0) {
 		R->commits++;
 		R->fired += res.fired;
@@ -389,14 +444,6 @@ static void write_cycle(struct reactor *R, bool read_intake)
 			reseal_advance(R, &res.reseal);
 	} else if (in.n_work) {
 		workset_failed(&R->ws, now);
-	}
-	/* a pass that cannot write (sealed values are larger: the map may be at its ceiling)
-	 * must not make every batch fail with it: it stops, and is run again later */
-	if (r < 0 && in.reseal_max) {
-		R->reseal.running = false;
-		log_errno(LOG_ERR, r,
-			  "reseal: stopped; run `integrityctl reseal` again once the "
-			  "store can grow");
 	}
 	if (r < 0 && r != -ENOSPC && r != -EBUSY)
 		log_errno(LOG_ERR, r,
@@ -412,52 +459,61 @@ static void write_cycle(struct reactor *R, bool read_intake)
 
 /* ---- control --------------------------------------------------------------------- */
 
-/* Held replies go out once their records are committed; a read that could not be recorded
- * is not answered but refused (ctl.h). A held report.summary starts its job now. */
+/* Held replies go out after the commit, in the order their requests came; a read that could
+ * not be recorded is not answered but refused (ctl.h), the other replies go out as they
+ * were. A held report.summary starts its job now. */
 static void control_answer_reads(struct reactor *R, int batch_rc)
 {
 	struct proto_error err = {0};
 	msgpack_packer pk;
+	size_t refused = 0;
 
-	if (batch_rc < 0 && R->n_pending)
-		log_warn("control: %zu reads refused: their records could not be journaled",
-			 R->n_pending);
 	for (size_t i = 0; i < R->n_pending; i++) {
-		struct pending_read *p = &R->pending[i];
+		struct pending_reply *p = &R->pending[i];
 
 		R->out.size = 0;
 		msgpack_packer_init(&pk, &R->out, msgpack_sbuffer_write);
-		if (batch_rc < 0)
+		if (p->record && batch_rc < 0) {
 			ctl_pack_unrecorded(&pk);
-		else if (p->deferred && control_defer(R, &p->q, &R->pending_cmd, &err) < 0)
+			refused++;
+		} else if (p->deferred && control_defer(R, &p->q, &R->pending_cmd, &err) < 0) {
 			ctl_pack_error(&pk, &err);
+		}
 		if (R->out.size)
 			router_send(R->control, &p->q, &R->out);
 		else if (!p->deferred)
 			router_send(R->control, &p->q, &p->reply);
 		router_request_close(&p->q);
+		wipe(&R->out);
+		wipe(&p->reply);
+		wipe_read(&p->rd);
 	}
+	if (refused)
+		log_warn("control: %zu reads refused: their records could not be journaled",
+			 refused);
 	R->n_pending = 0;
 	R->pending_job = false;
 }
 
-/* Holds the reply of q (packed in R->out, or to come from job) until its read record, in
- * R->pending[R->n_pending].rd, is committed; q's route moves there. */
+/* Holds the reply of q (packed in R->out, or to come from job) until the cycle's commit;
+ * q's route moves to R->pending[R->n_pending]. With record, the commit carries its read
+ * record, already in that entry's rd; without, it is a reply held only to keep the order. */
 static void control_hold(struct reactor *R, struct request *q, const struct ctl_job *job,
-			 bool deferred)
+			 bool deferred, bool record)
 {
-	struct pending_read *p = &R->pending[R->n_pending++];
+	struct pending_reply *p = &R->pending[R->n_pending++];
 
-	p->q = *q; /* the route frames move to the pending read */
+	p->q = *q; /* the route frames move to the pending entry */
 	q->nroute = q->npayload = 0;
+	p->record = record;
 	p->deferred = deferred;
-	p->reply.size = 0;
+	wipe(&p->reply);
 	if (deferred) {
 		R->pending_cmd = *job;
 		R->pending_job = true;
 	} else {
 		msgpack_sbuffer_write(&p->reply, R->out.data, R->out.size);
-		R->out.size = 0;
+		wipe(&R->out);
 	}
 }
 
@@ -482,6 +538,9 @@ static void control_cycle(struct reactor *R)
 	int r;
 
 	for (int i = 0; i < CTL_PER_CYCLE; i++) {
+		struct ctl_read *rd = &R->pending[R->n_pending].rd; /* filled by ctl_handle */
+		bool recorded = false;
+
 		r = router_recv(R->control, &q);
 		if (r == 0)
 			break;
@@ -500,7 +559,7 @@ static void control_cycle(struct reactor *R)
 			env.client_name = q.client;
 			env.client = reactor_client(R, q.client);
 			r = ctl_handle(&env, zmq_msg_data(&q.payload), zmq_msg_size(&q.payload),
-				       &pk, &job, &R->pending[R->n_pending].rd);
+				       &pk, &job, rd);
 			/* one job at a time, counting one held until its record commits: a
 			 * report.summary is refused before it is recorded, not after */
 			if (r & CTL_DEFERRED && (R->pending_job || R->job)) {
@@ -509,18 +568,27 @@ static void control_cycle(struct reactor *R)
 					   "running; retry when it has finished");
 				ctl_pack_error(&pk, &err);
 			} else if (r & CTL_RECORD) {
-				control_hold(R, &q, &job, r & CTL_DEFERRED);
+				control_hold(R, &q, &job, r & CTL_DEFERRED, true);
+				recorded = true;
 			} else if (r == CTL_DEFERRED && control_defer(R, &q, &job, &err) < 0) {
 				ctl_pack_error(&pk, &err);
 			}
 		}
-		if (R->out.size)
+		/* once a reply of the cycle is held, every later one is, so that a client
+		 * pipelining requests on one connection gets the replies in order */
+		if (R->out.size && R->n_pending)
+			control_hold(R, &q, NULL, false, false);
+		else if (R->out.size)
 			router_send(R->control, &q, &R->out);
 		router_request_close(&q);
+		wipe(&R->out);
+		if (!recorded)
+			wipe_read(rd); /* a record refused with its command, or none */
 		if (R->reseal.requested)
 			reseal_start(R);
 	}
-	/* the held reads are journaled with whatever intake is waiting, then answered */
+	/* the held reads are journaled with whatever intake is waiting, then every held reply
+	 * is sent */
 	if (R->n_pending)
 		write_cycle(R, true);
 }
@@ -802,7 +870,7 @@ static long poll_timeout(const struct reactor *R)
 {
 	long t = STATUS_EVERY_MS;
 
-	if (R->replan.active || R->reseal.running)
+	if (R->replan.active || reseal_may_run(R))
 		return 0; /* the pass goes on between whatever else arrives */
 	if (R->watchdog_ms && (long)(R->watchdog_ms / 2) < t)
 		t = (long)(R->watchdog_ms / 2);
@@ -829,7 +897,7 @@ int reactor_run(const struct config *cfg)
 			goto out;
 		}
 		if ((items[0].revents | items[4].revents) & ZMQ_POLLIN || R.ws.n ||
-		    R.replan.active || R.reseal.running)
+		    R.replan.active || reseal_may_run(&R))
 			write_cycle(&R, items[0].revents & ZMQ_POLLIN);
 		if (items[1].revents & ZMQ_POLLIN)
 			control_cycle(&R);

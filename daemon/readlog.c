@@ -1,10 +1,41 @@
-/* readlog: the records of control reads in the journal and the `reads` index. See readlog.h. */
+/* readlog: the records of control reads (their format, packed and decoded here only) in the
+ * journal and the `reads` index. See readlog.h. */
 #include "readlog.h"
 
 #include <errno.h>
 #include <string.h>
 
 #include <msgpack.h>
+
+void readlog_pack(msgpack_sbuffer *out, uint64_t at, const char *client, enum client_role role,
+		  const char *cmd, const msgpack_object *args, const char *refs, size_t refs_len)
+{
+	msgpack_packer pk;
+	uint32_t ncases = 0;
+	size_t off, n;
+
+	for (off = 0; off < refs_len; off += n + 1, ncases++)
+		n = strnlen(refs + off, refs_len - off);
+	out->size = 0;
+	msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, 7);
+	proto_pack_kv_cstr(&pk, "type", READLOG_TYPE);
+	proto_pack_kv_u64(&pk, "at", at);
+	proto_pack_kv_cstr(&pk, "client", client ? client : "");
+	proto_pack_kv_cstr(&pk, "role", client_role_name(role));
+	proto_pack_kv_cstr(&pk, "cmd", cmd);
+	proto_pack_cstr(&pk, "args");
+	if (args)
+		msgpack_pack_object(&pk, *args);
+	else
+		msgpack_pack_map(&pk, 0);
+	proto_pack_cstr(&pk, "cases");
+	msgpack_pack_array(&pk, ncases);
+	for (off = 0; off < refs_len; off += n + 1) {
+		n = strnlen(refs + off, refs_len - off);
+		proto_pack_str(&pk, refs + off, n);
+	}
+}
 
 size_t readlog_key(uint8_t key[READLOG_KEY_MAX], const char *ref, size_t len, uint64_t seq,
 		   bool prefix_only)

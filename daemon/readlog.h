@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <msgpack.h>
+
 #include "clients.h"
 #include "journal.h"
 #include "proto.h"
@@ -19,6 +21,13 @@
 #define READLOG_TYPE    "audit.read"
 #define READLOG_KEY_MAX (PROTO_CASE_MAX + 1 + 8)
 #define READLOG_CMD_MAX 31 /* bytes of a command's name */
+
+/* Packs the journal entry of an answered read into out (emptied first): {"type":
+ * READLOG_TYPE, "at", "client" ("" for NULL), "role", "cmd", "args" (args as asked, {} for
+ * NULL), "cases"}, cases being refs (refs_len bytes, each reference NUL-terminated, in reply
+ * order). This module owns the format: readlog_decode reads it back. */
+void readlog_pack(msgpack_sbuffer *out, uint64_t at, const char *client, enum client_role role,
+		  const char *cmd, const msgpack_object *args, const char *refs, size_t refs_len);
 
 /* One read to record (ctl.h's struct ctl_read, as the reactor hands it to batch.h). */
 struct readlog_rec {

@@ -11,6 +11,7 @@
 #include "clients.h"
 #include "journal.h"
 #include "readlog.h"
+#include "seal.h"
 
 /* Three cases: NA-2026-000001 and -000002 of subject S1, -000003 of S2. */
 #define REF(n) "NA-2026-00000" #n
@@ -24,6 +25,7 @@ struct fixture {
 	int reloads;         /* calls of the fake reload */
 	bool reload_fails;   /* it fails, naming a line */
 	char reload_who[64]; /* the client it was given */
+	struct seal *seal;   /* the store's sealer, when a test sets one */
 };
 
 static int fake_reload(void *arg, const char *who, char err[CONFIG_ERR_MAX])
@@ -73,6 +75,7 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 
 	dstore_close(&f->d);
+	seal_free(&f->seal);
 	free(f);
 	return 0;
 }
@@ -597,6 +600,39 @@ static void test_audit_reads_of_a_damaged_read_record_is_unavailable_naming_its_
 	creply_release(&r);
 }
 
+/* With [security] seal_key, read records are sealed like events: audit.reads opens them. */
+static void test_audit_reads_lists_the_reads_of_a_sealed_store(void **state)
+{
+	struct carg one[] = {CSTR("case", REF(1))};
+	uint8_t key[SEAL_KEY_BYTES];
+	char err[KEYFILE_ERR_MAX], got[256];
+	struct journal_entry e;
+	MDB_txn *txn = NULL;
+	struct creply r;
+
+	memset(key, 0x5a, sizeof(key));
+	assert_int_equal(seal_new(&F(state)->seal, key, NULL, err), 0);
+	F(state)->d.st.seal = F(state)->seal;
+	as(state, "ops-a", CLIENT_OPERATOR);
+	ctl_call(&F(state)->env, "case.get", 1, one, &r);
+	creply_release(&r);
+	as(state, "psd-admin", CLIENT_ADMIN);
+	ctl_call(&F(state)->env, "case.list", -1, NULL, &r);
+	creply_release(&r);
+	/* the records are sealed in the journal */
+	assert_int_equal(store_begin(&F(state)->d.st, true, &txn), 0);
+	assert_int_equal(journal_read(&F(state)->d.st, txn, 4, &e), 0);
+	assert_true(seal_is_sealed(e.bytes, e.len));
+	store_abort(&txn);
+
+	as(state, "auditor", CLIENT_OPERATOR);
+	ctl_call(&F(state)->env, "audit.reads", 1, one, &r);
+	reads_rows(&r, NOW_MS + 5000, got, sizeof(got));
+	assert_string_equal(got, "ops-a case.get, psd-admin case.list");
+	creply_release(&r);
+	assert_chain_whole(state, 3 + 3);
+}
+
 /* ---- audit.verify over read records ---- */
 
 static void flip_byte(void **state, uint64_t seq, size_t from_end)
@@ -661,6 +697,7 @@ int main(void)
 	    T(test_audit_reads_of_an_unknown_case_is_unknown_case),
 	    T(test_audit_reads_of_a_case_without_a_record_answers_its_reads),
 	    T(test_audit_reads_of_a_damaged_read_record_is_unavailable_naming_its_seq),
+	    T(test_audit_reads_lists_the_reads_of_a_sealed_store),
 	    T(test_audit_verify_finds_a_flipped_byte_in_a_read_record),
 	};
 

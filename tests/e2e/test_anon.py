@@ -112,5 +112,28 @@ class AnonymousReferral(DaemonTestCase):
         self.assertAbsent(msgpack_uint(at), raw)
 
 
+class AnonymousRejectionLog(DaemonTestCase):
+    """A refused anonymous referral is logged without its id: the log names the client, and
+    an id beside it would tie the referral to its sender (proto/SPEC.md "Anonymous
+    referrals"). A named event's refusal, the control, still names its id."""
+
+    def test_a_refused_anonymous_referral_is_logged_without_its_id(self):
+        d = self.new_daemon()
+        anon_id, named_id = "anon-" + MARK, "named-" + MARK
+        with d.intake_req() as c:
+            for ev in (anonymous_referral(id=anon_id), referral(id=named_id)):
+                self.assertEqual(c.request(ev)["status"], "accepted")
+            # the same ids with other content: conflict, whose message quotes the id
+            for ev in (anonymous_referral(id=anon_id, circumstances="other"),
+                       referral(id=named_id, circumstances="other")):
+                r = c.request(ev)
+                self.assertEqual(r["error"]["code"], "conflict", r)
+                self.assertIn(ev["id"], r["error"]["message"])  # the sender is told
+        d.sigterm()
+        log = d.log()
+        self.assertIn("rejected (anonymous referral) from client", log)
+        self.assertNotIn(anon_id, log)
+        self.assertIn("rejected %s from client" % named_id, log)
+
 if __name__ == "__main__":
     unittest.main()

@@ -10,8 +10,11 @@ import shutil
 import subprocess
 import unittest
 
+import zmq
+
 from harness import (IPC_CLIENT_NAME, DaemonTestCase, declaration, flip_journal_byte,
-                     journal_entries, new_subject_id, now_ms, referral, unpack)
+                     journal_entries, new_socket, new_subject_id, now_ms, pack, recv_frames,
+                     referral, unpack)
 from test_cli import CLI
 
 
@@ -95,6 +98,80 @@ class AuditReads(DaemonTestCase):
                            text=True, timeout=40)
         self.assertEqual(p.returncode, 1, p.stdout)
         self.assertIn("unknown_case", p.stderr)
+
+
+class PipelinedControlReplies(DaemonTestCase):
+    """Audited reads are held until their records commit; the replies after them in the same
+    cycle are held too, so one connection's replies come in the order of its requests
+    (control replies carry no id: a client matches them by order)."""
+
+    ROUNDS = 20
+
+    @staticmethod
+    def kind(reply):
+        if not reply.get("ok"):
+            return "error:" + reply["error"]["code"]
+        res = reply["result"]
+        for key, name in (("journal_seq", "status"), ("cases", "case.list"),
+                          ("notifications", "notifications.since"), ("reads", "audit.reads")):
+            if key in res:
+                return name
+        return "case.get"
+
+    def test_pipelined_replies_on_one_dealer_come_in_request_order(self):
+        d = self.new_daemon()
+        with d.intake_req() as c:
+            ref = self.assertAccepted(c.request(declaration()))["case"]
+        reqs = [("case.get", {"case": ref}, "case.get"), ("status", None, "status"),
+                ("case.list", {"limit": 5}, "case.list"), ("status", None, "status"),
+                ("case.get", {"case": "NA-1999-000001"}, "error:unknown_case"),
+                ("notifications.since", {"seq": 0}, "notifications.since"),
+                ("audit.reads", {"case": ref}, "audit.reads"), ("status", None, "status")]
+        want = [w for _, _, w in reqs]
+        sock = new_socket(zmq.DEALER, d.control_endpoint)
+        try:
+            for _ in range(self.ROUNDS):
+                for cmd, args, _ in reqs:  # one burst: they land in one control cycle
+                    req = {"v": 1, "cmd": cmd}
+                    if args:
+                        req["args"] = args
+                    sock.send_multipart([b"", pack(req)])
+                got = []
+                for _ in reqs:
+                    frames = recv_frames(sock)
+                    self.assertEqual(frames[0], b"")
+                    got.append(self.kind(unpack(frames[1])))
+                self.assertEqual(got, want)
+        finally:
+            sock.close(0)
+
+
+class AuditReadsSealed(DaemonTestCase):
+    """With [security] seal_key every journal entry is sealed, read records too: audit.reads
+    opens them before it shows them."""
+
+    def test_audit_reads_lists_the_reads_of_a_sealed_store(self):
+        d = self.new_daemon(start=False)
+        key = os.path.join(d.dir, "seal.key")
+        fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.write(fd, (os.urandom(32).hex() + "\n").encode())
+        os.close(fd)
+        d.sections["security"] = {"seal_key": key}
+        d.start()
+        self.assertIsNotNone(d.status()["seal"]["key_id"])
+        with d.intake_req() as c:
+            ref = self.assertAccepted(c.request(declaration()))["case"]
+        t0 = now_ms()
+        d.case(ref)
+        d.result("case.list", limit=10)
+        rows = d.reads(ref)
+        self.assertEqual([r["cmd"] for r in rows], ["case.get", "case.list"], rows)
+        self.assertEqual({r["client"] for r in rows}, {IPC_CLIENT_NAME})
+        self.assertTrue(all(t0 <= r["at"] <= now_ms() for r in rows), rows)
+        # the records are sealed in the journal (the event's entry is too)
+        d.sigterm()
+        entries = journal_entries(d.state_dir)
+        self.assertTrue(entries and all(b[0] == 0xC1 for _, _, b in entries if b), entries)
 
 
 class AuditVerifyOfACopy(DaemonTestCase):

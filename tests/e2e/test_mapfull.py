@@ -6,8 +6,10 @@ import os
 import shutil
 import unittest
 
-from harness import (DaemonTestCase, LoadClient, case_ref, declaration, note, pack, run_load_until,
-                     scaled, stop_load)
+import zmq
+
+from harness import (DaemonTestCase, LoadClient, case_ref, declaration, new_socket, note, pack,
+                     recv_frames, run_load_until, scaled, stop_load, unpack)
 
 LIMIT = 20000
 TEXT = "The associate runs a second-hand car business. " * 160  # ~7.5 KiB
@@ -75,6 +77,53 @@ class MapFull(DaemonTestCase):
         v = d.result("audit.verify")
         self.assertEqual((v["ok"], v["entries"]), (True, len(accepted) + d.journaled_reads + 2),
                          v)
+
+    def test_a_reseal_share_that_cannot_be_written_does_not_refuse_its_batch(self):
+        """Sealing values makes them larger: at map_max the reseal pass cannot write. Its
+        share must not take down what shares the batch with it (intake, held reads): the
+        pass stops and the batch is written again without it."""
+        d = self.new_daemon("resealfull", map_size="64KiB", map_max="1MiB")
+        refs = []
+        with d.intake_req() as c:
+            for n in range(LIMIT):
+                r = c.request(pack(declaration(circumstances="%d: %s" % (n, TEXT))))
+                if r.get("status") != "accepted":
+                    self.assertRejected(r, "unavailable", msg="event %d" % n)
+                    break
+                refs.append(r["case"])
+        self.assertGreater(len(refs), 0)
+        # sealing on, and a little room: enough for a read record, far from enough for the
+        # reseal pass's first share (256 values, each one larger sealed)
+        key = os.path.join(d.dir, "seal.key")
+        fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.write(fd, (os.urandom(32).hex() + "\n").encode())
+        os.close(fd)
+        d.sections["security"] = {"seal_key": key}
+        self.assertEqual(d.restart(map_max="1088KiB"), 0, d.log_tail())
+        self.assertEqual(d.status()["seal"]["pending"], "plain")
+        # reseal, then a case.get in the same control cycle: the read's record is journaled
+        # in the batch that carries the pass's first share
+        sock = new_socket(zmq.DEALER, d.control_endpoint)
+        try:
+            sock.send_multipart([b"", pack({"v": 1, "cmd": "reseal"})])
+            sock.send_multipart([b"", pack({"v": 1, "cmd": "case.get",
+                                            "args": {"case": refs[-1]}})])
+            rs = unpack(recv_frames(sock)[1])
+            got = unpack(recv_frames(sock)[1])
+        finally:
+            sock.close(0)
+        self.assertTrue(rs["ok"] and rs["result"]["started"], rs)
+        self.assertTrue(got["ok"], got)
+        self.assertIn(refs[-1], repr(got["result"]))
+        d.journaled_reads += 1
+        # the pass stopped, saying why; intake goes on
+        d.wait_until("the reseal pass stops",
+                     lambda: not d.status()["seal"]["reseal"]["running"])
+        self.assertIn("reseal: stopped", d.log_tail(50))
+        with d.intake_req() as c:
+            self.assertAccepted(c.request(declaration()))
+        v = d.result("audit.verify")
+        self.assertEqual((v["ok"], v["entries"]), (True, len(refs) + d.journaled_reads + 1), v)
 
     def test_full_map_under_pipelined_load_leaves_no_gap(self):
         # batches that hit the ceiling are answered unavailable as a whole or in part, but
