@@ -206,7 +206,24 @@ static void check_job(const struct ctl_job *job)
 	msgpack_sbuffer_destroy(&buf);
 }
 
-/* The record of a read: one map, and ncases NUL-terminated references that fill refs. */
+/* The record of a read: one map whose "cases" array has as many references as the
+ * NUL-terminated ones that fill refs (the reads index keys). */
+/* The length of the "cases" array of a read record (a map, checked before). */
+static uint32_t record_cases(const char *data, size_t size)
+{
+	msgpack_unpacked u;
+	const msgpack_object *cases;
+	uint32_t n;
+
+	msgpack_unpacked_init(&u);
+	require(msgpack_unpack_next(&u, data, size, NULL) == MSGPACK_UNPACK_SUCCESS);
+	cases = proto_map_get(&u.data, "cases");
+	require(cases != NULL && cases->type == MSGPACK_OBJECT_ARRAY);
+	n = cases->via.array.size;
+	msgpack_unpacked_destroy(&u);
+	return n;
+}
+
 static void check_read(const struct ctl_read *r)
 {
 	const char *p = r->refs.data, *end = p + r->refs.size;
@@ -220,7 +237,7 @@ static void check_read(const struct ctl_read *r)
 		p = nul + 1;
 		n++;
 	}
-	require(n == r->ncases);
+	require(n == record_cases(r->entry.data, r->entry.size));
 }
 
 static bool is_admin(const uint8_t *data, size_t size)
