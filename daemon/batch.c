@@ -65,26 +65,44 @@ static void event_key(const struct batch_item *it, bool anon, struct event_key *
 	ret->len = sizeof(ret->anon);
 }
 
-/* The same id seen before: byte-identical is a duplicate, anything else a conflict. */
-static int check_idempotency(struct batch_ctx *b, struct batch_item *it,
+static void reject_conflict(struct batch_item *it)
+{
+	it->status = BATCH_REJECTED;
+	proto_fail(&it->err, PROTO_CONFLICT,
+		   "id: %.*s was already accepted with different content; use a new id",
+		   (int)it->ev.id.len, it->ev.id.ptr);
+}
+
+/* The same id seen before: byte-identical is a duplicate, anything else a conflict. An id is
+ * one id whether its event was anonymous or not, but the two are indexed under different keys
+ * (event_key): one found under the other namespace's key is a conflict, since the kept bytes
+ * of a named event and of an anonymous one always differ (anon_redact rewrites the id). That
+ * lookup writes nothing, so an anonymous referral still leaves no plain id behind. */
+static int check_idempotency(struct batch_ctx *b, struct batch_item *it, bool anon,
 			     const struct event_key *key, const uint8_t hash[JOURNAL_HASH])
 {
+	struct event_key other;
 	MDB_val v;
 	size_t rlen;
 	int r;
 
 	r = store_get(b->st, b->txn, DB_EVENTS, key->ptr, key->len, &v);
-	if (r == -ENOENT)
-		return 0;
+	if (r == -ENOENT) {
+		event_key(it, !anon, &other);
+		r = store_get(b->st, b->txn, DB_EVENTS, other.ptr, other.len, &v);
+		if (r == -ENOENT)
+			return 0;
+		if (r < 0)
+			return r;
+		reject_conflict(it);
+		return 1;
+	}
 	if (r < 0)
 		return r;
 	if (v.mv_size < EVREC_HDR || v.mv_size - EVREC_HDR > PROTO_CASE_MAX)
 		return -EIO;
 	if (memcmp((uint8_t *)v.mv_data + 8, hash, JOURNAL_HASH) != 0) {
-		it->status = BATCH_REJECTED;
-		proto_fail(&it->err, PROTO_CONFLICT,
-			   "id: %.*s was already accepted with different content; use a new id",
-			   (int)it->ev.id.len, it->ev.id.ptr);
+		reject_conflict(it);
 		return 1;
 	}
 	it->status = BATCH_DUPLICATE;
@@ -307,7 +325,7 @@ static int apply_event_at(struct batch_ctx *b, struct batch_item *it, bool anon)
 	kept_bytes(b, &it->ev, anon, &kept);
 	journal_hash((const uint8_t *)kept.ptr, kept.len, hash);
 	event_key(it, anon, &key);
-	rc = check_idempotency(b, it, &key, hash);
+	rc = check_idempotency(b, it, anon, &key, hash);
 	if (rc != 0)
 		return rc < 0 ? rc : 0;
 	if (!opens) {
