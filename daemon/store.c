@@ -1,5 +1,7 @@
 #include "store.h"
 
+#include "log.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -9,7 +11,11 @@
 #include <limits.h>
 #include <stdio.h>
 
-#define STORE_SCHEMA  1
+/* The store's layout, in meta "schema". 1: the databases up to disposals. 2 (issue 4): the
+ * reads database, journal entries that are not events (read records), sealed values. A binary
+ * refuses a store newer than it knows: an older one would misread what it cannot load (a
+ * sealed record) as damage and drop its deadlines. */
+#define STORE_SCHEMA  2
 #define STORE_MAX_DBS 16
 #define STORE_READERS 126
 
@@ -39,6 +45,17 @@ int store_errno(int rc)
 	}
 }
 
+static int schema_refused(uint64_t schema)
+{
+	log_error("store: schema %llu was written by a newer integrityd (this one knows up to %d); "
+		  "refusing to open it: run that version, or restore a backup taken before it",
+		  (unsigned long long)schema, STORE_SCHEMA);
+	return -EPROTO;
+}
+
+/* Opens every database (creating what is missing) and checks the schema: a new store gets
+ * the current one; a store at 1 is upgraded in place (it gains the reads database, opened just
+ * above), the new number written in the same transaction; a newer one is refused. */
 static int check_schema(struct store *st)
 {
 	MDB_txn *txn = NULL;
@@ -56,12 +73,16 @@ static int check_schema(struct store *st)
 	r = store_meta_get_u64(st, txn, "schema", &schema);
 	if (r < 0)
 		goto out;
-	if (schema == 0)
-		r = store_meta_put_u64(st, txn, "schema", STORE_SCHEMA);
-	else if (schema != STORE_SCHEMA)
-		r = -EPROTO;
-	if (r == 0)
-		return store_commit(&txn);
+	if (schema > STORE_SCHEMA) {
+		r = schema_refused(schema);
+		goto out;
+	}
+	if (schema < STORE_SCHEMA && (r = store_meta_put_u64(st, txn, "schema", STORE_SCHEMA)) < 0)
+		goto out;
+	if ((r = store_commit(&txn)) == 0 && schema != 0 && schema < STORE_SCHEMA)
+		log_notice("store: schema %llu upgraded to %d (the reads database added)",
+			   (unsigned long long)schema, STORE_SCHEMA);
+	return r;
 out:
 	store_abort(&txn);
 	return r;
