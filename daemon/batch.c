@@ -165,19 +165,24 @@ static int put_event_record(struct batch_ctx *b, const struct batch_item *it,
 
 /* ---- one case, one step ------------------------------------------------------------ */
 
-/* Loads the case ref into r. -ENOENT when there is none, -EBADMSG when its record cannot be
- * read: that case is refused, the rest of the batch goes on (one damaged record must not stop
- * intake or the workers). */
+/* Loads the case ref into r. -ENOENT when there is none; -EBADMSG when its record cannot be
+ * read (damaged); -EKEYREJECTED when it is sealed under a key this daemon does not hold. Either
+ * way that case is refused and the rest of the batch goes on (one record must not stop intake
+ * or the workers); a key problem is not damage: what refers to the case is kept, for when the
+ * right key comes back. */
 static int load_case(struct batch_ctx *b, const char *ref, size_t rlen, struct case_rec *r)
 {
 	int rc = caserec_get(b->st, b->txn, ref, rlen, r);
 
-	if (rc == -EIO || rc == -EKEYREJECTED) {
-		log_error("batch: case %.*s: stored record %s", (int)rlen, ref,
-			  rc == -EIO ? "unreadable"
-				     : "sealed under a key this daemon does not hold");
+	if (rc == -EIO) {
+		log_error("batch: case %.*s: stored record unreadable", (int)rlen, ref);
 		return -EBADMSG;
 	}
+	if (rc == -EKEYREJECTED)
+		log_error("batch: case %.*s: stored record sealed under a key this daemon does not "
+			  "hold; left as it is, with its deadlines, until a daemon with that key "
+			  "(seal_key or seal_key_previous) runs",
+			  (int)rlen, ref);
 	return rc;
 }
 
@@ -336,7 +341,7 @@ static int apply_event_at(struct batch_ctx *b, struct batch_item *it, bool anon)
 			reject_unknown_case(it);
 			return 0;
 		}
-		if (rc == -EBADMSG) {
+		if (rc == -EBADMSG || rc == -EKEYREJECTED) {
 			it->status = BATCH_REJECTED;
 			proto_fail(&it->err, PROTO_UNAVAILABLE,
 				   "case: the record of %.*s cannot be read; nothing was written "
@@ -446,7 +451,7 @@ static int dispose_data(struct batch_ctx *b, const struct case_rec *r, const str
 	return rc == -ENOENT ? 0 : rc;
 }
 
-static int apply_work(struct batch_ctx *b, const struct work_item *w)
+static int apply_work(struct batch_ctx *b, const struct work_item *w, size_t i)
 {
 	struct case_rec r = {0};
 	struct wf_effects fx = {0};
@@ -458,6 +463,11 @@ static int apply_work(struct batch_ctx *b, const struct work_item *w)
 
 	rc = load_case(b, w->ref, strlen(w->ref), &r);
 	loaded = rc == 0;
+	if (rc == -EKEYREJECTED) { /* logged; the entry stays in its index, held by the worker */
+		if (b->res.n_held < BATCH_HELD_MAX)
+			b->res.held[b->res.n_held++] = (uint32_t)i;
+		return 0;
+	}
 	if (rc == -ENOENT || rc == -EBADMSG) {
 		log_warn("batch: %s entry for case %s, which %s; dropped",
 			 w->db == DB_TIMERS ? "timer" : "worker", w->ref,
@@ -548,7 +558,7 @@ static int replan_some(struct batch_ctx *b, const struct batch_input *in)
 		memcpy(b->res.replan_next, k.mv_data, k.mv_size);
 		b->res.replan_next_len = k.mv_size;
 		rc = load_case(b, (const char *)b->res.replan_next, rlen, &r);
-		if (rc == -ENOENT || rc == -EBADMSG)
+		if (rc == -ENOENT || rc == -EBADMSG || rc == -EKEYREJECTED)
 			continue;
 		if (rc < 0)
 			goto out;
@@ -600,7 +610,7 @@ static int apply_all(struct batch_ctx *b, const struct batch_input *in)
 			goto fail;
 	}
 	for (size_t i = 0; i < in->n_work; i++)
-		if ((r = apply_work(b, &in->work[i])) < 0)
+		if ((r = apply_work(b, &in->work[i], i)) < 0)
 			goto fail;
 	if (in->replan_max && (r = replan_some(b, in)) < 0)
 		goto fail;
