@@ -88,6 +88,56 @@ out:
 	return r;
 }
 
+int store_open_rdonly(struct store *st, const char *dir, const enum store_db *dbs, size_t n)
+{
+	char lock[PATH_MAX];
+	MDB_txn *txn = NULL;
+	uint64_t schema;
+	int r;
+
+	memset(st, 0, sizeof(*st));
+	st->lock_fd = -1;
+	pthread_rwlock_init(&st->grow_lock, NULL);
+	if (snprintf(lock, sizeof(lock), "%s/integrityd.lock", dir) >= (int)sizeof(lock))
+		return -ENAMETOOLONG;
+	/* no lock file: no daemon ever ran here (a copy); one that cannot be opened is read
+	 * without the check, as read-only media may not let it */
+	st->lock_fd = open(lock, O_RDONLY | O_CLOEXEC);
+	if (st->lock_fd >= 0 && flock(st->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		goto fail;
+	}
+	if ((r = store_errno(mdb_env_create(&st->env))) < 0 ||
+	    (r = store_errno(mdb_env_set_maxdbs(st->env, STORE_MAX_DBS))) < 0 ||
+	    (r = store_errno(mdb_env_open(
+		 st->env, dir, MDB_RDONLY | MDB_NOLOCK | MDB_NOTLS | MDB_NORDAHEAD, 0600))) < 0)
+		goto fail;
+	if ((r = store_begin(st, true, &txn)) < 0)
+		goto fail;
+	for (size_t i = 0; i <= n; i++) {
+		enum store_db db = i < n ? dbs[i] : DB_META;
+
+		r = store_errno(mdb_dbi_open(txn, db_names[db], 0, &st->dbi[db]));
+		if (r == -ENOENT)
+			log_error("store %s: no %s database: not an integrityd store, or damaged",
+				  dir, db_names[db]);
+		if (r < 0)
+			goto fail;
+	}
+	if ((r = store_meta_get_u64(st, txn, "schema", &schema)) < 0)
+		goto fail;
+	if (schema > STORE_SCHEMA) {
+		r = schema_refused(schema);
+		goto fail;
+	}
+	/* the handles outlive the transaction that opened them (committed: a read-only one) */
+	return store_commit(&txn) < 0 ? (store_close(st), -EIO) : 0;
+fail:
+	store_abort(&txn);
+	store_close(st);
+	return r;
+}
+
 int store_open(struct store *st, const char *dir, uint64_t map_size, uint64_t map_max, bool sync)
 {
 	/* MDB_NORDAHEAD: the store is read at random (a case, a deadline); the kernel's readahead
