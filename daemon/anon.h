@@ -7,7 +7,9 @@
  *   - its id, which a form may build from the sender or the clock (a UUIDv7 holds the
  *     millisecond), is kept only as a hash: in the idempotency index and in the journal.
  * The journal keeps the event re-packed with those two fields replaced (anon_redact); the
- * idempotency hash stays that of the bytes as received, so a resend is still a duplicate. */
+ * idempotency hash and the chain are those of the redacted bytes, so a resend (redacted alike)
+ * is still a duplicate. The same id sent once named and once anonymous is a conflict: batch
+ * looks each event's id up under the other key too, without writing it. */
 #ifndef ANON_H
 #define ANON_H
 

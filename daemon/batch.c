@@ -65,26 +65,44 @@ static void event_key(const struct batch_item *it, bool anon, struct event_key *
 	ret->len = sizeof(ret->anon);
 }
 
-/* The same id seen before: byte-identical is a duplicate, anything else a conflict. */
-static int check_idempotency(struct batch_ctx *b, struct batch_item *it,
+static void reject_conflict(struct batch_item *it)
+{
+	it->status = BATCH_REJECTED;
+	proto_fail(&it->err, PROTO_CONFLICT,
+		   "id: %.*s was already accepted with different content; use a new id",
+		   (int)it->ev.id.len, it->ev.id.ptr);
+}
+
+/* The same id seen before: byte-identical is a duplicate, anything else a conflict. An id is
+ * one id whether its event was anonymous or not, but the two are indexed under different keys
+ * (event_key): one found under the other namespace's key is a conflict, since the kept bytes
+ * of a named event and of an anonymous one always differ (anon_redact rewrites the id). That
+ * lookup writes nothing, so an anonymous referral still leaves no plain id behind. */
+static int check_idempotency(struct batch_ctx *b, struct batch_item *it, bool anon,
 			     const struct event_key *key, const uint8_t hash[JOURNAL_HASH])
 {
+	struct event_key other;
 	MDB_val v;
 	size_t rlen;
 	int r;
 
 	r = store_get(b->st, b->txn, DB_EVENTS, key->ptr, key->len, &v);
-	if (r == -ENOENT)
-		return 0;
+	if (r == -ENOENT) {
+		event_key(it, !anon, &other);
+		r = store_get(b->st, b->txn, DB_EVENTS, other.ptr, other.len, &v);
+		if (r == -ENOENT)
+			return 0;
+		if (r < 0)
+			return r;
+		reject_conflict(it);
+		return 1;
+	}
 	if (r < 0)
 		return r;
 	if (v.mv_size < EVREC_HDR || v.mv_size - EVREC_HDR > PROTO_CASE_MAX)
 		return -EIO;
 	if (memcmp((uint8_t *)v.mv_data + 8, hash, JOURNAL_HASH) != 0) {
-		it->status = BATCH_REJECTED;
-		proto_fail(&it->err, PROTO_CONFLICT,
-			   "id: %.*s was already accepted with different content; use a new id",
-			   (int)it->ev.id.len, it->ev.id.ptr);
+		reject_conflict(it);
 		return 1;
 	}
 	it->status = BATCH_DUPLICATE;
@@ -147,19 +165,24 @@ static int put_event_record(struct batch_ctx *b, const struct batch_item *it,
 
 /* ---- one case, one step ------------------------------------------------------------ */
 
-/* Loads the case ref into r. -ENOENT when there is none, -EBADMSG when its record cannot be
- * read: that case is refused, the rest of the batch goes on (one damaged record must not stop
- * intake or the workers). */
+/* Loads the case ref into r. -ENOENT when there is none; -EBADMSG when its record cannot be
+ * read (damaged); -EKEYREJECTED when it is sealed under a key this daemon does not hold. Either
+ * way that case is refused and the rest of the batch goes on (one record must not stop intake
+ * or the workers); a key problem is not damage: what refers to the case is kept, for when the
+ * right key comes back. */
 static int load_case(struct batch_ctx *b, const char *ref, size_t rlen, struct case_rec *r)
 {
 	int rc = caserec_get(b->st, b->txn, ref, rlen, r);
 
-	if (rc == -EIO || rc == -EKEYREJECTED) {
-		log_error("batch: case %.*s: stored record %s", (int)rlen, ref,
-			  rc == -EIO ? "unreadable"
-				     : "sealed under a key this daemon does not hold");
+	if (rc == -EIO) {
+		log_error("batch: case %.*s: stored record unreadable", (int)rlen, ref);
 		return -EBADMSG;
 	}
+	if (rc == -EKEYREJECTED)
+		log_error("batch: case %.*s: stored record sealed under a key this daemon does not "
+			  "hold; left as it is, with its deadlines, until a daemon with that key "
+			  "(seal_key or seal_key_previous) runs",
+			  (int)rlen, ref);
 	return rc;
 }
 
@@ -307,7 +330,7 @@ static int apply_event_at(struct batch_ctx *b, struct batch_item *it, bool anon)
 	kept_bytes(b, &it->ev, anon, &kept);
 	journal_hash((const uint8_t *)kept.ptr, kept.len, hash);
 	event_key(it, anon, &key);
-	rc = check_idempotency(b, it, &key, hash);
+	rc = check_idempotency(b, it, anon, &key, hash);
 	if (rc != 0)
 		return rc < 0 ? rc : 0;
 	if (!opens) {
@@ -318,7 +341,7 @@ static int apply_event_at(struct batch_ctx *b, struct batch_item *it, bool anon)
 			reject_unknown_case(it);
 			return 0;
 		}
-		if (rc == -EBADMSG) {
+		if (rc == -EBADMSG || rc == -EKEYREJECTED) {
 			it->status = BATCH_REJECTED;
 			proto_fail(&it->err, PROTO_UNAVAILABLE,
 				   "case: the record of %.*s cannot be read; nothing was written "
@@ -428,7 +451,7 @@ static int dispose_data(struct batch_ctx *b, const struct case_rec *r, const str
 	return rc == -ENOENT ? 0 : rc;
 }
 
-static int apply_work(struct batch_ctx *b, const struct work_item *w)
+static int apply_work(struct batch_ctx *b, const struct work_item *w, size_t i)
 {
 	struct case_rec r = {0};
 	struct wf_effects fx = {0};
@@ -440,6 +463,11 @@ static int apply_work(struct batch_ctx *b, const struct work_item *w)
 
 	rc = load_case(b, w->ref, strlen(w->ref), &r);
 	loaded = rc == 0;
+	if (rc == -EKEYREJECTED) { /* logged; the entry stays in its index, held by the worker */
+		if (b->res.n_held < BATCH_HELD_MAX)
+			b->res.held[b->res.n_held++] = (uint32_t)i;
+		return 0;
+	}
 	if (rc == -ENOENT || rc == -EBADMSG) {
 		log_warn("batch: %s entry for case %s, which %s; dropped",
 			 w->db == DB_TIMERS ? "timer" : "worker", w->ref,
@@ -530,7 +558,7 @@ static int replan_some(struct batch_ctx *b, const struct batch_input *in)
 		memcpy(b->res.replan_next, k.mv_data, k.mv_size);
 		b->res.replan_next_len = k.mv_size;
 		rc = load_case(b, (const char *)b->res.replan_next, rlen, &r);
-		if (rc == -ENOENT || rc == -EBADMSG)
+		if (rc == -ENOENT || rc == -EBADMSG || rc == -EKEYREJECTED)
 			continue;
 		if (rc < 0)
 			goto out;
@@ -582,7 +610,7 @@ static int apply_all(struct batch_ctx *b, const struct batch_input *in)
 			goto fail;
 	}
 	for (size_t i = 0; i < in->n_work; i++)
-		if ((r = apply_work(b, &in->work[i])) < 0)
+		if ((r = apply_work(b, &in->work[i], i)) < 0)
 			goto fail;
 	if (in->replan_max && (r = replan_some(b, in)) < 0)
 		goto fail;

@@ -40,17 +40,24 @@ struct batch_item {
 
 /* What a commit changed, for the reactor: where the outbox now ends, and whether the workers'
  * indexes gained entries (so they are woken). */
+#define BATCH_HELD_MAX (3 * WORKER_POST_MAX)
+
 struct batch_result {
-	uint64_t notify_seq;  /* the last notification seq in the store */
-	uint64_t notes;       /* notifications written by this batch */
+	uint64_t notify_seq; /* the last notification seq in the store */
+	uint64_t notes;      /* notifications written by this batch */
 	bool timers_added, escalations_added, disposals_added;
-	uint64_t fired;       /* work items that changed a case */
+	uint64_t fired; /* work items that changed a case */
 	/* the replan pass (batch_input.replan): where it stands, and whether it is over */
 	uint8_t replan_next[PROTO_CASE_MAX + 1];
 	size_t replan_next_len;
 	bool replan_done;
-	uint64_t replanned; /* timers moved by this batch's share of the pass */
+	uint64_t replanned;        /* timers moved by this batch's share of the pass */
 	struct reseal_step reseal; /* the reseal pass's share (batch_input.reseal_max) */
+	/* Work items left in their index because no key this daemon holds opens their case's
+	 * record (indexes into batch_input.work, the first BATCH_HELD_MAX of them): not damage,
+	 * so nothing of theirs is dropped; the worker holds them back (worker_hold). */
+	uint32_t held[BATCH_HELD_MAX];
+	size_t n_held;
 };
 
 struct batch_input {

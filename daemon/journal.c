@@ -191,7 +191,8 @@ int journal_read(struct store *st, MDB_txn *txn, uint64_t seq, struct journal_en
  * sealed blob: whole (the keyless check, so a copy is checked without the key), and, when the
  * sealer holds its key, opening to bytes of that hash (a blob forged whole, or moved from
  * another entry, fails there). */
-static bool content_ok(const struct seal *s, const struct journal_entry *e, struct seal_buf *buf)
+static bool content_ok(const struct seal *s, const struct journal_entry *e, struct seal_buf *buf,
+		       struct journal_checked *ck)
 {
 	uint8_t h[JOURNAL_HASH];
 	size_t n;
@@ -199,20 +200,33 @@ static bool content_ok(const struct seal *s, const struct journal_entry *e, stru
 	const uint8_t *plain;
 
 	if (!seal_is_sealed(e->bytes, e->len)) {
+		ck->plain++;
 		journal_hash(e->bytes, e->len, h);
 		return memcmp(h, e->bytes_hash, JOURNAL_HASH) == 0;
 	}
 	r = journal_open(s, e, buf, &plain, &n);
-	if (r == -EKEYREJECTED || r == -ENOMEM)
+	if (r == -EKEYREJECTED || r == -ENOMEM) {
+		ck->keyless++;
 		return seal_check(e->bytes, e->len) == 0;
+	}
 	if (r < 0)
 		return false;
+	ck->opened++;
 	journal_hash(plain, n, h);
 	return memcmp(h, e->bytes_hash, JOURNAL_HASH) == 0;
 }
 
 int journal_verify(struct store *st, MDB_txn *txn, uint64_t *ret_entries,
 		   uint8_t ret_head[JOURNAL_HASH], uint64_t *ret_first_bad)
+{
+	struct journal_checked ck;
+
+	return journal_verify_counted(st, txn, ret_entries, ret_head, ret_first_bad, &ck);
+}
+
+int journal_verify_counted(struct store *st, MDB_txn *txn, uint64_t *ret_entries,
+			   uint8_t ret_head[JOURNAL_HASH], uint64_t *ret_first_bad,
+			   struct journal_checked *ck)
 {
 	struct seal_buf buf = {0};
 	uint8_t link[JOURNAL_HASH] = {0}, h[JOURNAL_HASH];
@@ -225,6 +239,7 @@ int journal_verify(struct store *st, MDB_txn *txn, uint64_t *ret_entries,
 
 	*ret_first_bad = 0;
 	*ret_entries = 0;
+	memset(ck, 0, sizeof(*ck));
 	if ((r = journal_head_load(st, txn, &head)) < 0)
 		return r;
 	if ((r = store_errno(mdb_cursor_open(txn, st->dbi[DB_JOURNAL], &cur))) < 0)
@@ -237,7 +252,9 @@ int journal_verify(struct store *st, MDB_txn *txn, uint64_t *ret_entries,
 			*ret_first_bad = expect;
 			break;
 		}
-		if (e.bytes && !content_ok(st->seal, &e, &buf)) {
+		if (!e.bytes)
+			ck->none++;
+		else if (!content_ok(st->seal, &e, &buf, ck)) {
 			*ret_first_bad = expect;
 			break;
 		}

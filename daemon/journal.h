@@ -71,4 +71,17 @@ void journal_seal_ad(uint64_t seq, uint8_t ret[JOURNAL_AD_LEN]);
 int journal_verify(struct store *st, MDB_txn *txn, uint64_t *ret_entries,
 		   uint8_t ret_head[JOURNAL_HASH], uint64_t *ret_first_bad);
 
+/* How journal_verify checked the entries it went through. */
+struct journal_checked {
+	uint64_t plain;   /* bytes kept plain: their hash */
+	uint64_t opened;  /* sealed, opened with a key: their plain bytes' hash */
+	uint64_t keyless; /* sealed under a key the sealer does not hold: the blob's hash only */
+	uint64_t none;    /* disposed (retention): no bytes left, the chain alone */
+};
+
+/* journal_verify, also counting into ret how each entry was checked. */
+int journal_verify_counted(struct store *st, MDB_txn *txn, uint64_t *ret_entries,
+			   uint8_t ret_head[JOURNAL_HASH], uint64_t *ret_first_bad,
+			   struct journal_checked *ret);
+
 #endif

@@ -24,8 +24,10 @@ static void usage(FILE *f)
 }
 
 /* --verify: audit.verify on the store in state_dir without a daemon (a stopped one, or a
- * backup copy): needs no key; with seal_key set it also opens each sealed entry. Prints the
- * result; exit 0 when the chain is whole, 1 when not or when the store cannot be read. */
+ * backup copy): needs no key; with seal_key set it also opens each sealed entry it can. It
+ * writes nothing there (store_open_rdonly), so it may run on an evidence copy or read-only
+ * media. Prints the result; exit 0 when the chain is whole, 1 when not or when the store cannot
+ * be read. */
 static int verify_offline(const struct config *cfg)
 {
 	char data[PATH_MAX + 16], err[KEYFILE_ERR_MAX], hex[2 * JOURNAL_HASH + 1];
@@ -33,6 +35,7 @@ static int verify_offline(const struct config *cfg)
 	struct store st = {.lock_fd = -1};
 	struct seal *seal = NULL;
 	uint64_t entries = 0, bad = 0;
+	struct journal_checked ck = {0};
 	MDB_txn *txn = NULL;
 	int r;
 
@@ -45,7 +48,7 @@ static int verify_offline(const struct config *cfg)
 		log_error("verify: [security] seal_key: %s", err);
 		return 1;
 	}
-	r = store_open(&st, cfg->state_dir, cfg->map_size, cfg->map_max, false);
+	r = store_open_rdonly(&st, cfg->state_dir, (const enum store_db[]){DB_JOURNAL}, 1);
 	if (r == -EBUSY)
 		log_error("verify: %s: a daemon is running on it; use audit.verify, or verify a "
 			  "backup",
@@ -55,7 +58,7 @@ static int verify_offline(const struct config *cfg)
 	if (r == 0) {
 		st.seal = seal;
 		if ((r = store_begin(&st, true, &txn)) == 0)
-			r = journal_verify(&st, txn, &entries, head, &bad);
+			r = journal_verify_counted(&st, txn, &entries, head, &bad, &ck);
 		store_abort(&txn);
 		store_close(&st);
 		if (r < 0)
@@ -66,9 +69,17 @@ static int verify_offline(const struct config *cfg)
 		return 1;
 	for (int i = 0; i < JOURNAL_HASH; i++)
 		snprintf(hex + 2 * i, 3, "%02x", head[i]);
-	printf("ok=%s entries=%llu head=%s first_bad_seq=%llu keys=%s\n", bad ? "false" : "true",
-	       (unsigned long long)entries, hex, (unsigned long long)bad,
-	       *cfg->seal_key ? "opened" : "none");
+	/* keys: opened when every sealed entry was opened with a key, partial when some got the
+	 * keyless check only (their key is not in seal_key or seal_key_previous), none when no
+	 * entry was opened; then how many entries got which check */
+	printf("ok=%s entries=%llu head=%s first_bad_seq=%llu keys=%s plain=%llu opened=%llu "
+	       "keyless=%llu disposed=%llu\n",
+	       bad ? "false" : "true", (unsigned long long)entries, hex, (unsigned long long)bad,
+	       !ck.opened   ? "none"
+	       : ck.keyless ? "partial"
+			    : "opened",
+	       (unsigned long long)ck.plain, (unsigned long long)ck.opened,
+	       (unsigned long long)ck.keyless, (unsigned long long)ck.none);
 	return bad ? 1 : 0;
 }
 

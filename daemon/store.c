@@ -1,5 +1,7 @@
 #include "store.h"
 
+#include "log.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -9,7 +11,11 @@
 #include <limits.h>
 #include <stdio.h>
 
-#define STORE_SCHEMA  1
+/* The store's layout, in meta "schema". 1: the databases up to disposals. 2 (issue 4): the
+ * reads database, journal entries that are not events (read records), sealed values. A binary
+ * refuses a store newer than it knows: an older one would misread what it cannot load (a
+ * sealed record) as damage and drop its deadlines. */
+#define STORE_SCHEMA  2
 #define STORE_MAX_DBS 16
 #define STORE_READERS 126
 
@@ -39,6 +45,17 @@ int store_errno(int rc)
 	}
 }
 
+static int schema_refused(uint64_t schema)
+{
+	log_error("store: schema %llu was written by a newer integrityd (this one knows up to %d); "
+		  "refusing to open it: run that version, or restore a backup taken before it",
+		  (unsigned long long)schema, STORE_SCHEMA);
+	return -EPROTO;
+}
+
+/* Opens every database (creating what is missing) and checks the schema: a new store gets
+ * the current one; a store at 1 is upgraded in place (it gains the reads database, opened just
+ * above), the new number written in the same transaction; a newer one is refused. */
 static int check_schema(struct store *st)
 {
 	MDB_txn *txn = NULL;
@@ -56,14 +73,68 @@ static int check_schema(struct store *st)
 	r = store_meta_get_u64(st, txn, "schema", &schema);
 	if (r < 0)
 		goto out;
-	if (schema == 0)
-		r = store_meta_put_u64(st, txn, "schema", STORE_SCHEMA);
-	else if (schema != STORE_SCHEMA)
-		r = -EPROTO;
-	if (r == 0)
-		return store_commit(&txn);
+	if (schema > STORE_SCHEMA) {
+		r = schema_refused(schema);
+		goto out;
+	}
+	if (schema < STORE_SCHEMA && (r = store_meta_put_u64(st, txn, "schema", STORE_SCHEMA)) < 0)
+		goto out;
+	if ((r = store_commit(&txn)) == 0 && schema != 0 && schema < STORE_SCHEMA)
+		log_notice("store: schema %llu upgraded to %d (the reads database added)",
+			   (unsigned long long)schema, STORE_SCHEMA);
+	return r;
 out:
 	store_abort(&txn);
+	return r;
+}
+
+int store_open_rdonly(struct store *st, const char *dir, const enum store_db *dbs, size_t n)
+{
+	char lock[PATH_MAX];
+	MDB_txn *txn = NULL;
+	uint64_t schema;
+	int r;
+
+	memset(st, 0, sizeof(*st));
+	st->lock_fd = -1;
+	pthread_rwlock_init(&st->grow_lock, NULL);
+	if (snprintf(lock, sizeof(lock), "%s/integrityd.lock", dir) >= (int)sizeof(lock))
+		return -ENAMETOOLONG;
+	/* no lock file: no daemon ever ran here (a copy); one that cannot be opened is read
+	 * without the check, as read-only media may not let it */
+	st->lock_fd = open(lock, O_RDONLY | O_CLOEXEC);
+	if (st->lock_fd >= 0 && flock(st->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		goto fail;
+	}
+	if ((r = store_errno(mdb_env_create(&st->env))) < 0 ||
+	    (r = store_errno(mdb_env_set_maxdbs(st->env, STORE_MAX_DBS))) < 0 ||
+	    (r = store_errno(mdb_env_open(
+		 st->env, dir, MDB_RDONLY | MDB_NOLOCK | MDB_NOTLS | MDB_NORDAHEAD, 0600))) < 0)
+		goto fail;
+	if ((r = store_begin(st, true, &txn)) < 0)
+		goto fail;
+	for (size_t i = 0; i <= n; i++) {
+		enum store_db db = i < n ? dbs[i] : DB_META;
+
+		r = store_errno(mdb_dbi_open(txn, db_names[db], 0, &st->dbi[db]));
+		if (r == -ENOENT)
+			log_error("store %s: no %s database: not an integrityd store, or damaged",
+				  dir, db_names[db]);
+		if (r < 0)
+			goto fail;
+	}
+	if ((r = store_meta_get_u64(st, txn, "schema", &schema)) < 0)
+		goto fail;
+	if (schema > STORE_SCHEMA) {
+		r = schema_refused(schema);
+		goto fail;
+	}
+	/* the handles outlive the transaction that opened them (committed: a read-only one) */
+	return store_commit(&txn) < 0 ? (store_close(st), -EIO) : 0;
+fail:
+	store_abort(&txn);
+	store_close(st);
 	return r;
 }
 

@@ -14,11 +14,11 @@
 struct seal;
 
 enum store_db {
-	DB_JOURNAL,        /* seq (u64 BE) -> journal entry */
-	DB_EVENTS,         /* event id -> seq, hash of its bytes, case reference */
-	DB_CASES,          /* case reference -> the case (MessagePack) */
-	DB_BY_SUBJECT,     /* subject id \0 case reference -> empty */
-	DB_DEADLINES,      /* due_at (u64 BE) case kind -> status, level: live deadlines, due order */
+	DB_JOURNAL,    /* seq (u64 BE) -> journal entry */
+	DB_EVENTS,     /* event id -> seq, hash of its bytes, case reference */
+	DB_CASES,      /* case reference -> the case (MessagePack) */
+	DB_BY_SUBJECT, /* subject id \0 case reference -> empty */
+	DB_DEADLINES,  /* due_at (u64 BE) case kind -> status, level: live deadlines, due order */
 	DB_CASE_DEADLINES, /* case kind -> due_at, fire_at: a case's live deadlines */
 	DB_OUTBOX,         /* notification seq (u64 BE) -> the notification */
 	DB_META,           /* name -> value: schema, counters, the chain head */
@@ -36,8 +36,9 @@ struct store {
 	uint64_t map_size; /* current map */
 	uint64_t map_max;  /* ceiling for store_grow */
 	bool grow_blocked; /* a read transaction on another thread (a backup) is open */
-	pthread_rwlock_t grow_lock; /* workers' short read transactions (read) vs store_grow (write) */
-	int lock_fd;       /* flock on STATE_DIR/integrityd.lock: one daemon per store */
+	pthread_rwlock_t
+	    grow_lock; /* workers' short read transactions (read) vs store_grow (write) */
+	int lock_fd;   /* flock on STATE_DIR/integrityd.lock: one daemon per store */
 	/* The keys caserec and journal seal what they write with and open what they read
 	 * with (seal.h); NULL: nothing is sealed. The store itself never looks at values. */
 	const struct seal *seal;
@@ -46,6 +47,14 @@ struct store {
 /* Opens (creating) the environment in dir, clears stale reader slots, checks the schema.
  * -EBUSY when another daemon holds the directory. */
 int store_open(struct store *st, const char *dir, uint64_t map_size, uint64_t map_max, bool sync);
+/* Opens the store in dir to read it only, writing nothing there (integrityd --verify, on an
+ * evidence copy or read-only media): no directory or lock file is created, LMDB's lock file
+ * is not used (MDB_RDONLY | MDB_NOLOCK), no database is created, the schema is checked and
+ * never written. Opens meta and the n databases in dbs alone: only those may be used.
+ * -EBUSY while a daemon holds the store (its integrityd.lock, when there is one, is locked for
+ * the open's life, so none starts meanwhile); -ENOENT naming a missing database in the log;
+ * -EPROTO for a schema this binary does not know. Close with store_close. */
+int store_open_rdonly(struct store *st, const char *dir, const enum store_db *dbs, size_t n);
 void store_close(struct store *st);
 
 /* Doubles the map, up to map_max. No transaction of this process may be open.

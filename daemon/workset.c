@@ -88,6 +88,16 @@ bool workset_ready(const struct workset *ws, uint64_t now)
 
 void workset_committed(struct workset *ws, const struct batch_result *res)
 {
+	/* before worker_done: the rescan it starts must skip them */
+	for (size_t i = 0; i < res->n_held && res->held[i] < ws->n; i++) {
+		const struct work_item *it = &ws->items[res->held[i]];
+
+		for (int k = 0; k < WS_COUNT; k++)
+			if (ws->w[k].db == it->db && worker_hold(&ws->w[k], it) < 0)
+				log_error("%s worker: %s entry of case %s held back in memory "
+					  "beyond %d; it will be handed over again",
+					  ws->w[k].name, ws->w[k].name, it->ref, WORKER_HELD_MAX);
+	}
 	for (int i = 0; i < WS_COUNT; i++)
 		if (ws->taken[i]) {
 			ws->taken[i] = false;

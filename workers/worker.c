@@ -37,6 +37,19 @@ uint64_t worker_clock_real(void *arg)
 
 /* ---- the scan ------------------------------------------------------------------------ */
 
+static bool same_item(const struct work_item *a, const struct work_item *b)
+{
+	return a->t == b->t && a->kind == b->kind && strcmp(a->ref, b->ref) == 0;
+}
+
+static bool is_held(const struct worker *w, const struct work_item *it)
+{
+	for (size_t i = 0; i < w->n_held; i++)
+		if (same_item(&w->held[i], it))
+			return true;
+	return false;
+}
+
 /* worker_scan, also counting the keys that do not parse (skipped) into *ret_bad. */
 static int scan(struct worker *w, uint64_t now, struct work_item *out, size_t max,
 		uint64_t *ret_next, size_t *ret_bad)
@@ -67,7 +80,8 @@ static int scan(struct worker *w, uint64_t now, struct work_item *out, size_t ma
 			next = it.t;
 			break;
 		}
-		out[n++] = it;
+		if (!is_held(w, &it))
+			out[n++] = it;
 	}
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		r = store_errno(rc);
@@ -231,6 +245,7 @@ int worker_start(struct worker *w)
 	w->kicked = false;
 	w->stop = false;
 	w->scans = 0;
+	w->n_held = 0;
 	/* the reactor takes signals through its signalfd: the thread is born with all blocked */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -281,6 +296,21 @@ void worker_done(struct worker *w)
 	w->in_flight = false;
 	pthread_cond_broadcast(&w->cv);
 	pthread_mutex_unlock(&w->mu);
+}
+
+int worker_hold(struct worker *w, const struct work_item *it)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&w->mu);
+	if (is_held(w, it))
+		;
+	else if (w->n_held < WORKER_HELD_MAX)
+		w->held[w->n_held++] = *it;
+	else
+		r = -ENOSPC;
+	pthread_mutex_unlock(&w->mu);
+	return r;
 }
 
 void worker_kick(struct worker *w)

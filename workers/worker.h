@@ -20,6 +20,7 @@
 #include "store.h"
 
 #define WORKER_POST_MAX 256 /* entries handed over at once */
+#define WORKER_HELD_MAX 256 /* entries held back (worker_hold) */
 
 struct work_item {
 	enum store_db db; /* the index it came from: what to do with it */
@@ -35,19 +36,24 @@ struct worker {
 	const char *name; /* "deadline", "escalation", "retention": thread name and logs */
 	enum store_db db;
 	struct store *st;
-	int post_fd;       /* an eventfd of the reactor's, written when items are posted */
-	size_t post_max;   /* at most this many items at once (<= WORKER_POST_MAX) */
+	int post_fd;     /* an eventfd of the reactor's, written when items are posted */
+	size_t post_max; /* at most this many items at once (<= WORKER_POST_MAX) */
 	worker_clock_fn clock;
 	void *clock_arg;
 	/* shared with the reactor, under mu */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct work_item items[WORKER_POST_MAX];
-	size_t n_items;   /* posted, not yet taken */
-	bool in_flight;   /* taken by the reactor, not yet done */
-	bool kicked;      /* woken since its last scan */
+	size_t n_items; /* posted, not yet taken */
+	bool in_flight; /* taken by the reactor, not yet done */
+	bool kicked;    /* woken since its last scan */
 	bool stop;
-	uint64_t scans;   /* for tests: scans done so far */
+	uint64_t scans; /* for tests: scans done so far */
+	/* due entries the reactor could not apply and left in the index (worker_hold): skipped
+	 * by the scans until the daemon restarts. Written between worker_take and worker_done,
+	 * while the thread waits, so its scans read them without the lock. */
+	struct work_item held[WORKER_HELD_MAX];
+	size_t n_held;
 	pthread_t thread;
 	bool started;
 };
@@ -63,6 +69,11 @@ void worker_stop(struct worker *w);
 size_t worker_take(struct worker *w, struct work_item *out, size_t max);
 /* The items taken have been applied and committed (or found stale): scan again. */
 void worker_done(struct worker *w);
+/* Between worker_take and worker_done: the taken item it was not applied and stays in the
+ * index (its case's record needs a key this daemon does not hold); later scans skip it
+ * rather than hand it over for ever. -ENOSPC when WORKER_HELD_MAX are held already (it
+ * will be handed over again). */
+int worker_hold(struct worker *w, const struct work_item *it);
 /* An entry may now exist earlier than the one the worker sleeps for: scan again. */
 void worker_kick(struct worker *w);
 

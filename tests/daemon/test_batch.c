@@ -239,6 +239,79 @@ static void test_same_id_other_bytes_in_one_batch_is_conflict(void **state)
 	assert_int_equal(head_of(&d->st).seq, 1);
 }
 
+/* An anonymous referral's id is kept only as a hash (anon.h), under a key of its own; the same
+ * id sent once named and once anonymous is still one id with two contents: conflict, in either
+ * order, and nothing of the second is written. */
+static void assert_named_anon_conflict(struct store *st, struct ev_spec first,
+				       struct ev_spec second, bool one_batch)
+{
+	struct ev_spec s[2] = {first, second};
+	struct batch_item out[2];
+
+	if (one_batch) {
+		assert_int_equal(dtest_apply(st, s, 2, NOW_MS, out), 0);
+	} else {
+		assert_int_equal(dtest_apply(st, &s[0], 1, NOW_MS, &out[0]), 0);
+		assert_int_equal(dtest_apply(st, &s[1], 1, NOW_MS, &out[1]), 0);
+	}
+	assert_accepted(&out[0], "NA-2026-000001", 1);
+	assert_rejected(&out[1], PROTO_CONFLICT, NULL);
+	assert_string_equal(out[1].case_ref, "");
+	assert_int_equal(head_of(st).seq, 1);
+	assert_int_equal(meta_u64(st, "cases_total"), 1);
+	assert_int_equal(meta_u64(st, "ctr:NA:2026"), 1);
+}
+
+static void test_same_id_named_then_anonymous_is_conflict(void **state)
+{
+	struct dstore *d = *state;
+
+	assert_named_anon_conflict(&d->st, referral("ev-1", "S100", "psd"),
+				   anon_referral("ev-1", "S100"), false);
+}
+
+static void test_same_id_anonymous_then_named_is_conflict(void **state)
+{
+	struct dstore *d = *state;
+
+	assert_named_anon_conflict(&d->st, anon_referral("ev-1", "S100"),
+				   referral("ev-1", "S100", "psd"), false);
+}
+
+static void test_same_id_named_then_anonymous_in_one_batch_is_conflict(void **state)
+{
+	struct dstore *d = *state;
+
+	assert_named_anon_conflict(&d->st, decl("ev-1", "S100"), anon_referral("ev-1", "S100"),
+				   true);
+}
+
+static void test_same_id_anonymous_then_named_in_one_batch_is_conflict(void **state)
+{
+	struct dstore *d = *state;
+
+	assert_named_anon_conflict(&d->st, anon_referral("ev-1", "S100"),
+				   referral("ev-1", "S100", "psd"), true);
+}
+
+/* The other namespace is only looked up: an anonymous referral leaves no plain id behind, so
+ * a resend of it is still its duplicate, and a named event of another id is accepted. */
+static void test_anonymous_resend_is_still_duplicate_and_stores_no_plain_id(void **state)
+{
+	struct dstore *d = *state;
+	struct ev_spec a = anon_referral("ev-1", "S100"), b = decl("ev-2", "S200");
+	struct batch_item out;
+
+	a.at = NOW_MS - 1000;
+	assert_int_equal(dtest_apply(&d->st, &a, 1, NOW_MS, &out), 0);
+	assert_accepted(&out, "NA-2026-000001", 1);
+	assert_false(exists(&d->st, DB_EVENTS, "ev-1", 4));
+	assert_int_equal(dtest_apply(&d->st, &a, 1, NOW_MS + 5000, &out), 0);
+	assert_duplicate(&out, "NA-2026-000001", 1);
+	assert_int_equal(dtest_apply(&d->st, &b, 1, NOW_MS + 6000, &out), 0);
+	assert_accepted(&out, "NA-2026-000002", 2);
+}
+
 /* PROTOCOL.md check order: duplicate/conflict come before the actor's role is judged. */
 static void test_conflict_is_answered_before_a_forbidden_role(void **state)
 {
@@ -618,6 +691,11 @@ int main(void)
 	    T(test_same_id_twice_in_one_batch_is_accepted_then_duplicate),
 	    T(test_same_id_other_bytes_is_conflict),
 	    T(test_same_id_other_bytes_in_one_batch_is_conflict),
+	    T(test_same_id_named_then_anonymous_is_conflict),
+	    T(test_same_id_anonymous_then_named_is_conflict),
+	    T(test_same_id_named_then_anonymous_in_one_batch_is_conflict),
+	    T(test_same_id_anonymous_then_named_in_one_batch_is_conflict),
+	    T(test_anonymous_resend_is_still_duplicate_and_stores_no_plain_id),
 	    T(test_conflict_is_answered_before_a_forbidden_role),
 	    T(test_declaration_not_by_its_subject_is_forbidden_and_writes_nothing),
 	    T(test_referral_by_role_subject_is_forbidden),

@@ -9,6 +9,7 @@
 #include "dtest.h"
 #include "evjson.h"
 #include "journal.h"
+#include "seal.h"
 
 #define DAY MS_DAY
 #define T0  NOW_MS
@@ -359,6 +360,58 @@ static void test_a_damaged_case_record_does_not_stop_the_batch(void **state)
 	evjson_release(&e2);
 }
 
+static struct seal *sealer(uint8_t byte)
+{
+	uint8_t k[SEAL_KEY_BYTES];
+	char err[KEYFILE_ERR_MAX];
+	struct seal *s;
+
+	memset(k, byte, sizeof(k));
+	assert_int_equal(seal_new(&s, k, NULL, err), 0);
+	return s;
+}
+
+/* A record no key of this daemon opens is not damaged: an event on it is unavailable, and its
+ * worker entry stays in its index (reported held, for the worker to skip) with the record
+ * untouched, so that a daemon with the right key still fires it. */
+static void test_a_record_sealed_under_another_key_keeps_its_worker_entry(void **state)
+{
+	struct fx *f = *state;
+	struct work_item w;
+	struct batch_item it, ev;
+	struct batch_result res;
+	struct case_rec r;
+	MDB_txn *txn = NULL;
+	struct seal *k1 = sealer(1), *k2 = sealer(2);
+
+	f->d->st.seal = k1;
+	it = apply_json(f, T0, NULL, EV_DECL);
+	accepted(&it);
+	assert_true(first_entry(f, DB_TIMERS, &w));
+	assert_string_equal(w.ref, it.case_ref);
+	f->d->st.seal = k2; /* a restart under another key */
+	ev = apply_json(f, T0 + 1, it.case_ref, EV_MANAGER_REVIEWED);
+	assert_int_equal(ev.status, BATCH_REJECTED);
+	assert_int_equal(ev.err.code, PROTO_UNAVAILABLE);
+	res = run_work(f, w.t, &w, 1); /* handed over when due */
+	assert_int_equal(res.fired, 0);
+	assert_int_equal(res.n_held, 1);
+	assert_int_equal(res.held[0], 0);
+	assert_true(first_entry(f, DB_TIMERS, &w));
+	assert_string_equal(w.ref, it.case_ref);
+	/* the right key back: the record opens and the entry is applied */
+	f->d->st.seal = k1;
+	assert_int_equal(store_begin(&f->d->st, true, &txn), 0);
+	assert_int_equal(caserec_get(&f->d->st, txn, w.ref, strlen(w.ref), &r), 0);
+	caserec_release(&r);
+	store_abort(&txn);
+	res = run_work(f, w.t, &w, 1);
+	assert_int_equal(res.n_held, 0);
+	f->d->st.seal = NULL;
+	seal_free(&k1);
+	seal_free(&k2);
+}
+
 /* SIGHUP: the replan pass moves every live deadline's timer to where the new policy puts it,
  * a bounded number a batch, resuming where the last batch stopped. */
 static void test_the_replan_pass_moves_every_timer_in_bounded_steps(void **state)
@@ -473,6 +526,7 @@ int main(void)
 	    T(test_escalation_assigns_the_aa_with_fewest_open_referrals),
 	    T(test_retention_leaves_a_tombstone_and_a_whole_chain),
 	    T(test_a_damaged_case_record_does_not_stop_the_batch),
+	    T(test_a_record_sealed_under_another_key_keeps_its_worker_entry),
 	    T(test_the_replan_pass_moves_every_timer_in_bounded_steps),
 	    T(test_an_event_after_a_reload_leaves_no_timer_behind),
 	};

@@ -105,19 +105,91 @@ static void test_second_open_of_the_same_dir_is_busy(void **state)
 	dtest_rmrf(dir);
 }
 
-static void test_other_schema_version_is_refused(void **state)
+/* Writes meta "schema" with LMDB alone, as another binary would have left it. */
+static void put_schema(const char *dir, uint64_t schema)
+{
+	uint8_t be[8];
+	MDB_val k = {6, "schema"}, v = {8, be};
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+
+	store_be64(be, schema);
+	assert_non_null(env = env_open(dir));
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "meta", MDB_CREATE, &dbi), 0);
+	assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
+static uint64_t schema_of(struct store *st)
+{
+	MDB_txn *txn = NULL;
+	uint64_t v;
+
+	assert_int_equal(store_begin(st, true, &txn), 0);
+	assert_int_equal(store_meta_get_u64(st, txn, "schema", &v), 0);
+	store_abort(&txn);
+	return v;
+}
+
+static void test_a_new_store_is_at_schema_2(void **state)
 {
 	char dir[PATH_MAX];
 	struct store st;
-	MDB_txn *txn = NULL;
 
 	(void)state;
-	dtest_fresh_dir("schema", dir);
+	dtest_fresh_dir("schema2", dir);
 	assert_int_equal(store_open(&st, dir, MAP, MAP, false), 0);
+	assert_int_equal(schema_of(&st), 2);
+	store_close(&st);
+	dtest_rmrf(dir);
+}
+
+/* A store written before issue 4 (schema 1, no reads database) opens and becomes 2. */
+static void test_a_schema_1_store_is_upgraded_in_place(void **state)
+{
+	char dir[PATH_MAX];
+	struct store st;
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+
+	(void)state;
+	dtest_fresh_dir("schema1", dir);
+	assert_int_equal(store_open(&st, dir, MAP, MAP, false), 0);
+	store_close(&st);
+	put_schema(dir, 1);
+	assert_non_null(env = env_open(dir));
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "reads", 0, &dbi), 0);
+	assert_int_equal(mdb_drop(txn, dbi, 1), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+	assert_int_equal(store_open(&st, dir, MAP, MAP, false), 0);
+	assert_int_equal(schema_of(&st), 2);
 	assert_int_equal(store_begin(&st, false, &txn), 0);
-	assert_int_equal(store_meta_put_u64(&st, txn, "schema", 99), 0);
+	assert_int_equal(store_put(&st, txn, DB_READS, "k", 1, "", 0), 0);
 	assert_int_equal(store_commit(&txn), 0);
 	store_close(&st);
+	dtest_rmrf(dir);
+}
+
+/* A store a newer binary wrote is refused, and left as it was. */
+static void test_a_newer_schema_is_refused(void **state)
+{
+	char dir[PATH_MAX];
+	struct store st;
+
+	(void)state;
+	dtest_fresh_dir("schema3", dir);
+	assert_int_equal(store_open(&st, dir, MAP, MAP, false), 0);
+	store_close(&st);
+	put_schema(dir, 3);
+	assert_int_equal(store_open(&st, dir, MAP, MAP, false), -EPROTO);
+	assert_int_equal(store_open(&st, dir, MAP, MAP, false), -EPROTO);
+	put_schema(dir, 99);
 	assert_int_equal(store_open(&st, dir, MAP, MAP, false), -EPROTO);
 	dtest_rmrf(dir);
 }
@@ -147,7 +219,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_stale_reader_slot_is_cleared_at_open),
 	    cmocka_unit_test(test_second_open_of_the_same_dir_is_busy),
-	    cmocka_unit_test(test_other_schema_version_is_refused),
+	    cmocka_unit_test(test_a_new_store_is_at_schema_2),
+	    cmocka_unit_test(test_a_schema_1_store_is_upgraded_in_place),
+	    cmocka_unit_test(test_a_newer_schema_is_refused),
 	    cmocka_unit_test(test_map_doubles_up_to_its_ceiling_then_enospc),
 	};
 

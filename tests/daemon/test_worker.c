@@ -416,6 +416,31 @@ static void test_design_map_grow_while_the_worker_runs_does_not_deadlock(void **
 	assert_string_equal(got[1].ref, "NA-2026-000002");
 }
 
+/* An entry the reactor left in the index (its case needs a key this daemon does not hold) is
+ * held back: later scans skip it instead of handing it over for ever, and the entries after
+ * it still come. */
+static void test_a_held_entry_is_skipped_by_later_scans(void **state)
+{
+	struct wt *t = *state;
+	struct work_item out[8];
+	uint64_t next;
+
+	put_entry(&t->d.st, DB_TIMERS, NOW_MS - 3000, "NA-2026-000001", DL_SERVICE);
+	put_entry(&t->d.st, DB_TIMERS, NOW_MS - 2000, "NA-2026-000002", DL_SERVICE);
+	put_entry(&t->d.st, DB_TIMERS, NOW_MS + 5000, "NA-2026-000003", DL_SERVICE);
+	assert_int_equal(worker_scan(&t->w, NOW_MS, out, 1, &next), 1);
+	assert_string_equal(out[0].ref, "NA-2026-000001");
+	pthread_mutex_init(&t->w.mu, NULL); /* the thread is not started: its lock alone */
+	assert_int_equal(worker_hold(&t->w, &out[0]), 0);
+	assert_int_equal(worker_hold(&t->w, &out[0]), 0); /* once */
+	assert_int_equal(t->w.n_held, 1);
+	pthread_mutex_destroy(&t->w.mu);
+	assert_int_equal(worker_scan(&t->w, NOW_MS, out, 1, &next), 1);
+	assert_string_equal(out[0].ref, "NA-2026-000002");
+	assert_int_equal(worker_scan(&t->w, NOW_MS, out, 8, &next), 1);
+	assert_int_equal(next, NOW_MS + 5000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -423,6 +448,8 @@ int main(void)
 		test_design_scan_returns_due_entries_in_time_order_and_the_next_time, setup,
 		teardown),
 	    cmocka_unit_test_setup_teardown(test_design_scan_returns_at_most_max, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_a_held_entry_is_skipped_by_later_scans, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_design_scan_skips_keys_that_do_not_parse, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_design_post_take_done_cycle, setup, teardown),

@@ -111,6 +111,31 @@ class AnonymousReferral(DaemonTestCase):
         self.assertAbsent(("anon-%s-id" % MARK).encode(), raw)
         self.assertAbsent(msgpack_uint(at), raw)
 
+    def test_one_id_sent_named_and_anonymous_opens_one_case(self):
+        """PROTOCOL.md: the same id with different content is `conflict`. An anonymous
+        referral's id is indexed only as a hash, apart from named ids; the second sending is
+        still refused, whichever came first, and the refused one writes nothing."""
+        d = self.new_daemon()
+        for first_anon in (False, True):
+            mark = "Zq" + os.urandom(6).hex()
+            eid = "same-%s-id" % mark
+            anon = anonymous_referral(id=eid)
+            named = referral(id=eid)
+            first, second = (anon, named) if first_anon else (named, anon)
+            total = d.status()["cases_total"]
+            r = self.submit(d, first, "a")
+            self.assertEqual(r["status"], "accepted", r)
+            ref, seq = r["case"], r["seq"]
+            r = self.submit(d, second, "b")
+            self.assertEqual((r["status"], r["error"]["code"]), ("rejected", "conflict"), r)
+            self.assertEqual(d.status()["cases_total"], total + 1)
+            # the first is still what the id names
+            r = self.submit(d, first, "c")
+            self.assertEqual((r["status"], r["case"], r["seq"]), ("duplicate", ref, seq), r)
+            # the refused anonymous one left its id nowhere; an accepted one only as a hash
+            self.assertEqual(self.raw_store(d).find(eid.encode()) != -1, not first_anon)
+        self.assertTrue(d.result("audit.verify")["ok"])
+
 
 class AnonymousRejectionLog(DaemonTestCase):
     """A refused anonymous referral is logged without its id: the log names the client, and

@@ -253,6 +253,61 @@ class SealTest(DaemonTestCase):
         self.verify_ok(d)
         shutil.rmtree(os.path.dirname(copy), ignore_errors=True)
 
+    @staticmethod
+    def listing(top):
+        """Every file and directory under top: size, sha256 and mtime of each."""
+        out = {}
+        for root, dirs, files in os.walk(top):
+            for name in dirs + files:
+                path = os.path.join(root, name)
+                st = os.lstat(path)
+                digest = ""
+                if os.path.isfile(path):
+                    with open(path, "rb") as f:
+                        digest = hashlib.sha256(f.read()).hexdigest()
+                out[os.path.relpath(path, top)] = (st.st_size, digest, st.st_mtime_ns)
+        out["."] = (0, "", os.lstat(top).st_mtime_ns)
+        return out
+
+    def test_verify_writes_nothing_in_the_store_it_audits(self):
+        """integrityd --verify on an evidence copy or read-only media: no byte, mtime or
+        file of the copy changes, and none is created (lock files included); it still
+        reads the chain, and says which entries it could open."""
+        d = self.new_daemon(start=False)
+        self.set_keys(d, self.key(d, "seal1.key"))
+        d.start()
+        self.submit(d, Markers("V"))
+        entries = d.result("audit.verify")["entries"]
+        d.stop()
+        for whole in (True, False):
+            c = self.new_daemon("ev%d" % whole, start=False)
+            if whole:  # the state directory as it was, lock files and all
+                shutil.rmtree(c.state_dir)
+                shutil.copytree(d.state_dir, c.state_dir)
+            else:  # the data file alone
+                shutil.copy(self.data(d), c.state_dir)
+            for read_only in (False, True):
+                if read_only:
+                    subprocess.run(["chmod", "-R", "a-w", c.state_dir], check=True)
+                for keys in (d.sections["security"], {}):
+                    c.sections["security"] = keys
+                    c.write_config()
+                    before = self.listing(c.state_dir)
+                    p = subprocess.run([BINARY, "--config", c.config_path, "--verify"],
+                                       capture_output=True, text=True, timeout=60)
+                    self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+                    self.assertIn("ok=true entries=%d " % entries, p.stdout)
+                    if keys:
+                        self.assertIn("keys=opened plain=0 opened=%d keyless=0 " % entries,
+                                      p.stdout)
+                    else:
+                        self.assertIn("keys=none plain=0 opened=0 keyless=%d " % entries,
+                                      p.stdout)
+                    self.assertEqual(self.listing(c.state_dir), before,
+                                     (whole, read_only, bool(keys)))
+            subprocess.run(["chmod", "-R", "u+w", c.state_dir], check=True)
+
+
 
 if __name__ == "__main__":
     unittest.main()
