@@ -152,12 +152,14 @@ int reseal_start_check(struct store *st, char err[RESEAL_ERR_MAX])
 	}
 	if (memcmp(&m, &was, sizeof(m)) == 0) {
 		store_abort(&txn);
+		st->seal_keys_complete = true;
 		return 0;
 	}
 	if ((r = put_id(st, txn, META_KEY, m.key)) < 0 ||
 	    (m.pending && (r = put_id(st, txn, META_OLD, m.old)) < 0) ||
 	    (r = store_commit(&txn)) < 0)
 		goto store_failed;
+	st->seal_keys_complete = true;
 	return 0;
 store_failed:
 	store_abort(&txn);

@@ -42,6 +42,9 @@ struct store {
 	/* The keys caserec and journal seal what they write with and open what they read
 	 * with (seal.h); NULL: nothing is sealed. The store itself never looks at values. */
 	const struct seal *seal;
+	/* Set by reseal_start_check once every key the store's values may be under is held:
+	 * then a sealed value no key opens is forged, not merely unreadable here. */
+	bool seal_keys_complete;
 };
 
 /* Opens (creating) the environment in dir, clears stale reader slots, checks the schema.
