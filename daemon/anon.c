@@ -2,7 +2,14 @@
 
 #include <string.h>
 
+#include <errno.h>
+
 #include <sodium.h>
+
+#include "seal.h"
+#include "store.h"
+
+#define META_SECRET "anon_secret" /* meta: the id-hash key, sealed; also the seal's place */
 
 #define HASH_LEN (ANON_KEY_LEN - 1)
 
@@ -16,25 +23,26 @@ uint64_t anon_day(uint64_t ms)
 	return ms - ms % PROTO_MS_PER_DAY;
 }
 
-static void id_hash(const struct proto_event *ev, uint8_t ret[HASH_LEN])
+static void id_hash(const uint8_t *secret, const struct proto_event *ev, uint8_t ret[HASH_LEN])
 {
-	crypto_generichash(ret, HASH_LEN, (const uint8_t *)ev->id.ptr, ev->id.len, NULL, 0);
+	crypto_generichash(ret, HASH_LEN, (const uint8_t *)ev->id.ptr, ev->id.len, secret,
+			   secret ? ANON_SECRET : 0);
 }
 
-void anon_event_key(const struct proto_event *ev, uint8_t ret[ANON_KEY_LEN])
+void anon_event_key(const uint8_t *secret, const struct proto_event *ev, uint8_t ret[ANON_KEY_LEN])
 {
 	ret[0] = ANON_KEY_TAG;
-	id_hash(ev, ret + 1);
+	id_hash(secret, ev, ret + 1);
 }
 
-void anon_redact(const struct proto_event *ev, msgpack_sbuffer *out)
+void anon_redact(const uint8_t *secret, const struct proto_event *ev, msgpack_sbuffer *out)
 {
 	const msgpack_object_map *m = &ev->unpacked.data.via.map;
 	char id[sizeof(ANON_ID_PREFIX) + 2 * HASH_LEN];
 	uint8_t hash[HASH_LEN];
 	msgpack_packer pk;
 
-	id_hash(ev, hash);
+	id_hash(secret, ev, hash);
 	memcpy(id, ANON_ID_PREFIX, sizeof(ANON_ID_PREFIX) - 1);
 	sodium_bin2hex(id + sizeof(ANON_ID_PREFIX) - 1, 2 * HASH_LEN + 1, hash, HASH_LEN);
 	msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
@@ -52,4 +60,60 @@ void anon_redact(const struct proto_event *ev, msgpack_sbuffer *out)
 		else
 			msgpack_pack_object(&pk, m->ptr[i].val);
 	}
+}
+
+/* Seals the secret under the current key into meta. */
+static int put_secret(struct store *st, MDB_txn *txn, const uint8_t *secret)
+{
+	uint8_t blob[ANON_SECRET + SEAL_OVERHEAD];
+
+	seal_data(st->seal, META_SECRET, strlen(META_SECRET), secret, ANON_SECRET, blob);
+	return store_put(st, txn, DB_META, META_SECRET, strlen(META_SECRET), blob, sizeof(blob));
+}
+
+int anon_secret_load(struct store *st)
+{
+	uint8_t *secret;
+	MDB_txn *txn = NULL;
+	MDB_val v;
+	size_t n = 0;
+	int r;
+
+	st->anon_secret = NULL;
+	if (!st->seal)
+		return 0;
+	if (!(secret = sodium_malloc(ANON_SECRET)))
+		return -ENOMEM;
+	if ((r = store_begin(st, false, &txn)) < 0)
+		goto fail;
+	r = store_get(st, txn, DB_META, META_SECRET, strlen(META_SECRET), &v);
+	if (r == -ENOENT) { /* a store sealed now for the first time */
+		randombytes_buf(secret, ANON_SECRET);
+		r = put_secret(st, txn, secret);
+	} else if (r == 0) {
+		r = v.mv_size == ANON_SECRET + SEAL_OVERHEAD
+			? seal_open(st->seal, META_SECRET, strlen(META_SECRET), v.mv_data,
+				    v.mv_size, secret, &n)
+			: -EBADMSG;
+		if (r == 0 && n != ANON_SECRET)
+			r = -EBADMSG;
+		/* under the previous key during a rotation: under the current one from now */
+		if (r == 0 && seal_stale(st->seal, v.mv_data, v.mv_size))
+			r = put_secret(st, txn, secret);
+	}
+	if (r < 0 || (r = store_commit(&txn)) < 0)
+		goto fail;
+	sodium_mprotect_readonly(secret);
+	st->anon_secret = secret;
+	return 0;
+fail:
+	store_abort(&txn);
+	sodium_free(secret);
+	return r;
+}
+
+void anon_secret_free(struct store *st)
+{
+	sodium_free((void *)st->anon_secret);
+	st->anon_secret = NULL;
 }

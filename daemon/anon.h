@@ -9,7 +9,13 @@
  * The journal keeps the event re-packed with those two fields replaced (anon_redact); the
  * idempotency hash and the chain are those of the redacted bytes, so a resend (redacted alike)
  * is still a duplicate. The same id sent once named and once anonymous is a conflict: batch
- * looks each event's id up under the other key too, without writing it. */
+ * looks each event's id up under the other key too, without writing it.
+ *
+ * The id's hash is keyed when the store is sealed: a form may build ids a copy of data.mdb
+ * could otherwise guess and confirm (a staff number and the millisecond). The key is a
+ * random secret of the store, kept in meta sealed under the seal key (so a rotation carries
+ * it over and every anonymous id keeps its hash); without a seal key the hash is unkeyed
+ * and only random ids (UUIDs) keep the sender's id from being guessed. */
 #ifndef ANON_H
 #define ANON_H
 
@@ -24,6 +30,9 @@
 #define ANON_KEY_LEN   33 /* ANON_KEY_TAG then BLAKE2b-256 of the id */
 #define ANON_KEY_TAG   0  /* a byte no id may hold ([A-Za-z0-9._:-]): no clash with an id */
 #define ANON_ID_PREFIX "anon:"
+#define ANON_SECRET    32 /* bytes of the id hash's key */
+
+struct store;
 
 /* True for an event whose type's anonymous flag is set in its body. */
 bool anon_is(const struct proto_event *ev);
@@ -31,11 +40,19 @@ bool anon_is(const struct proto_event *ev);
 /* The start of the UTC day holding ms. */
 uint64_t anon_day(uint64_t ms);
 
-/* The idempotency index key of an anonymous event: ANON_KEY_TAG, then the id's hash. */
-void anon_event_key(const struct proto_event *ev, uint8_t ret[ANON_KEY_LEN]);
+/* The idempotency index key of an anonymous event: ANON_KEY_TAG, then the id's hash under
+ * secret (ANON_SECRET bytes; NULL: unkeyed). */
+void anon_event_key(const uint8_t *secret, const struct proto_event *ev, uint8_t ret[ANON_KEY_LEN]);
 
 /* The event as the journal keeps it: the same map, with `id` replaced by ANON_ID_PREFIX and
  * the hex of the id's hash (a valid id still) and `at` by its day. Appends to out. */
-void anon_redact(const struct proto_event *ev, msgpack_sbuffer *out);
+void anon_redact(const uint8_t *secret, const struct proto_event *ev, msgpack_sbuffer *out);
+
+/* At start, after reseal_start_check: with st->seal, loads the store's id-hash secret from
+ * meta (creating it on a store that has none, sealing it again when it is under the previous
+ * key) into guarded memory, and sets st->anon_secret; without, leaves it NULL. Returns 0, or
+ * a negative errno (-EBADMSG: the stored secret does not open). */
+int anon_secret_load(struct store *st);
+void anon_secret_free(struct store *st);
 
 #endif

@@ -53,14 +53,15 @@ struct event_key {
 	uint8_t anon[ANON_KEY_LEN];
 };
 
-static void event_key(const struct batch_item *it, bool anon, struct event_key *ret)
+static void event_key(const struct batch_ctx *b, const struct batch_item *it, bool anon,
+		      struct event_key *ret)
 {
 	if (!anon) {
 		ret->ptr = it->ev.id.ptr;
 		ret->len = it->ev.id.len;
 		return;
 	}
-	anon_event_key(&it->ev, ret->anon);
+	anon_event_key(b->st->anon_secret, &it->ev, ret->anon);
 	ret->ptr = ret->anon;
 	ret->len = sizeof(ret->anon);
 }
@@ -88,7 +89,7 @@ static int check_idempotency(struct batch_ctx *b, struct batch_item *it, bool an
 
 	r = store_get(b->st, b->txn, DB_EVENTS, key->ptr, key->len, &v);
 	if (r == -ENOENT) {
-		event_key(it, !anon, &other);
+		event_key(b, it, !anon, &other);
 		r = store_get(b->st, b->txn, DB_EVENTS, other.ptr, other.len, &v);
 		if (r == -ENOENT)
 			return 0;
@@ -309,7 +310,7 @@ static void kept_bytes(struct batch_ctx *b, const struct proto_event *ev, bool a
 		return;
 	}
 	b->redacted.size = 0;
-	anon_redact(ev, &b->redacted);
+	anon_redact(b->st->anon_secret, ev, &b->redacted);
 	*ret = (struct proto_str){b->redacted.data, (uint32_t)b->redacted.size};
 }
 
@@ -329,7 +330,7 @@ static int apply_event_at(struct batch_ctx *b, struct batch_item *it, bool anon)
 
 	kept_bytes(b, &it->ev, anon, &kept);
 	journal_hash((const uint8_t *)kept.ptr, kept.len, hash);
-	event_key(it, anon, &key);
+	event_key(b, it, anon, &key);
 	rc = check_idempotency(b, it, anon, &key, hash);
 	if (rc != 0)
 		return rc < 0 ? rc : 0;

@@ -800,6 +800,9 @@ static int reactor_open(struct reactor *R, const struct config *cfg)
 		log_error("store %s: %s", cfg->state_dir, rerr);
 		return -EINVAL;
 	}
+	if ((r = anon_secret_load(&R->st)) < 0)
+		return log_errno(LOG_ERR, r, "store %s: the key of anonymous ids (meta %s)",
+				 cfg->state_dir, "anon_secret");
 	if (R->seal)
 		log_seal_state(R);
 	if (cfg->sync == SYNC_NONE)
@@ -852,6 +855,7 @@ static void reactor_close(struct reactor *R)
 		close(R->job_efd);
 	if (R->zctx)
 		zmq_ctx_term(R->zctx);
+	anon_secret_free(&R->st);
 	store_close(&R->st);
 	seal_free(&R->seal);
 	if (R->sigfd >= 0)

@@ -45,6 +45,8 @@ struct store {
 	/* Set by reseal_start_check once every key the store's values may be under is held:
 	 * then a sealed value no key opens is forged, not merely unreadable here. */
 	bool seal_keys_complete;
+	/* The key of anonymous referrals' id hashes (anon.h); NULL: unkeyed (not sealed). */
+	const uint8_t *anon_secret;
 };
 
 /* Opens (creating) the environment in dir, clears stale reader slots, checks the schema.

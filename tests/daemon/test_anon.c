@@ -57,11 +57,33 @@ static void test_event_key_is_a_tagged_hash_of_the_id(void **state)
 
 	(void)state;
 	assert_int_equal(evjson_decode(&a, NOW, NULL, &err, ANON_EV), 0);
-	anon_event_key(&a.ev, key);
-	anon_event_key(&a.ev, again);
+	anon_event_key(NULL, &a.ev, key);
+	anon_event_key(NULL, &a.ev, again);
 	assert_memory_equal(key, again, sizeof(key));
 	assert_int_equal(key[0], ANON_KEY_TAG);
 	assert_null(memmem(key, sizeof(key), "jones", 5));
+	evjson_release(&a);
+}
+
+/* Keyed, the hash is another: nobody without the store's secret can confirm a guessed id. */
+static void test_a_keyed_id_hash_differs_by_key(void **state)
+{
+	uint8_t plain[ANON_KEY_LEN], k1[ANON_KEY_LEN], k2[ANON_KEY_LEN];
+	uint8_t s1[ANON_SECRET], s2[ANON_SECRET];
+	struct proto_error err;
+	struct evjson a;
+
+	(void)state;
+	memset(s1, 1, sizeof(s1));
+	memset(s2, 2, sizeof(s2));
+	assert_int_equal(evjson_decode(&a, NOW, NULL, &err, ANON_EV), 0);
+	anon_event_key(NULL, &a.ev, plain);
+	anon_event_key(s1, &a.ev, k1);
+	anon_event_key(s2, &a.ev, k2);
+	assert_memory_not_equal(plain, k1, ANON_KEY_LEN);
+	assert_memory_not_equal(k1, k2, ANON_KEY_LEN);
+	anon_event_key(s1, &a.ev, k2);
+	assert_memory_equal(k1, k2, ANON_KEY_LEN);
 	evjson_release(&a);
 }
 
@@ -79,7 +101,7 @@ static void test_redacted_event_keeps_the_body_and_drops_id_and_instant(void **s
 	(void)state;
 	assert_int_equal(evjson_decode(&a, NOW, NULL, &err, ANON_EV), 0);
 	msgpack_sbuffer_init(&out);
-	anon_redact(&a.ev, &out);
+	anon_redact(NULL, &a.ev, &out);
 	assert_int_equal(
 	    proto_event_decode(&re, (const uint8_t *)out.data, out.size, NOW, &limits, id, &err),
 	    0);
@@ -103,7 +125,7 @@ static void test_redacted_event_keeps_the_body_and_drops_id_and_instant(void **s
 		msgpack_sbuffer again;
 
 		msgpack_sbuffer_init(&again);
-		anon_redact(&a.ev, &again);
+		anon_redact(NULL, &a.ev, &again);
 		assert_int_equal(again.size, out.size);
 		assert_memory_equal(again.data, out.data, out.size);
 		msgpack_sbuffer_destroy(&again);
@@ -119,6 +141,7 @@ int main(void)
 	    cmocka_unit_test(test_day_is_the_start_of_the_utc_day),
 	    cmocka_unit_test(test_only_a_referral_flagged_anonymous_is_anonymous),
 	    cmocka_unit_test(test_event_key_is_a_tagged_hash_of_the_id),
+	    cmocka_unit_test(test_a_keyed_id_hash_differs_by_key),
 	    cmocka_unit_test(test_redacted_event_keeps_the_body_and_drops_id_and_instant),
 	};
 

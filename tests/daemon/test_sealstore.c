@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "anon.h"
 #include "caserec.h"
 #include "journal.h"
 #include "reseal.h"
@@ -363,6 +364,39 @@ static void test_a_blob_under_a_key_the_store_never_used_is_found_by_the_daemon(
 	free(v);
 }
 
+/* The key of anonymous ids' hashes is the store's: made once, kept sealed, carried over a
+ * rotation, so an anonymous referral resent after a restart or a rotation is still found. */
+static void test_the_anonymous_id_key_survives_restarts_and_rotation(void **state)
+{
+	struct dstore *d = *state;
+	uint8_t first[ANON_SECRET], *v;
+	size_t len;
+
+	use_keys(d, sealer(1, -1));
+	start_ok(d);
+	assert_int_equal(anon_secret_load(&d->st), 0);
+	assert_non_null(d->st.anon_secret);
+	memcpy(first, d->st.anon_secret, ANON_SECRET);
+	raw_get(d, DB_META, "anon_secret", strlen("anon_secret"), &v, &len);
+	assert_null(memmem(v, len, first, ANON_SECRET)); /* sealed, not in the clear */
+	free(v);
+	anon_secret_free(&d->st);
+	assert_int_equal(anon_secret_load(&d->st), 0); /* a restart: the same key */
+	assert_memory_equal(d->st.anon_secret, first, ANON_SECRET);
+	anon_secret_free(&d->st);
+	use_keys(d, sealer(2, 1)); /* a rotation: read under the previous, sealed again */
+	start_ok(d);
+	assert_int_equal(anon_secret_load(&d->st), 0);
+	assert_memory_equal(d->st.anon_secret, first, ANON_SECRET);
+	anon_secret_free(&d->st);
+	raw_get(d, DB_META, "anon_secret", strlen("anon_secret"), &v, &len);
+	assert_false(seal_stale(d->st.seal, v, len));
+	free(v);
+	use_keys(d, NULL); /* no seal: unkeyed */
+	assert_int_equal(anon_secret_load(&d->st), 0);
+	assert_null(d->st.anon_secret);
+}
+
 /* ---- starting on a sealed store ---------------------------------------------------- */
 
 static void test_start_refuses_a_store_it_cannot_read_naming_the_key(void **state)
@@ -542,6 +576,7 @@ int main(void)
 	    T(test_any_flipped_byte_of_a_sealed_entry_is_found_without_the_key),
 	    T(test_a_whole_blob_swapped_in_is_found_with_the_key),
 	    T(test_a_blob_under_a_key_the_store_never_used_is_found_by_the_daemon),
+	    T(test_the_anonymous_id_key_survives_restarts_and_rotation),
 	    T(test_start_refuses_a_store_it_cannot_read_naming_the_key),
 	    T(test_after_a_rotation_the_old_key_is_needed_until_the_pass_ends),
 	    T(test_turning_sealing_on_reads_plain_records_and_the_pass_seals_them),

@@ -3,6 +3,7 @@ store can tell who sent it"; P01 3.5, P01c 3.13): no actor, no client identity, 
 clear, and no time finer than the day, anywhere in the raw LMDB file. A named referral sent
 beside it is the control: the same greps find its markers, so a clean grep means something."""
 
+import hashlib
 import os
 import struct
 import unittest
@@ -110,6 +111,34 @@ class AnonymousReferral(DaemonTestCase):
         raw = self.raw_store(d)
         self.assertAbsent(("anon-%s-id" % MARK).encode(), raw)
         self.assertAbsent(msgpack_uint(at), raw)
+
+    def test_on_a_sealed_store_the_id_hash_is_keyed_and_kept_over_a_restart(self):
+        # unsealed, the idempotency key is the id's plain BLAKE2b (the control); sealed, it is
+        # keyed by the store's secret, so a guessed id cannot be confirmed from a copy
+        def tagged_hash(i):
+            return b"\x00" + hashlib.blake2b(i.encode(), digest_size=32).digest()
+
+        plain = self.new_daemon("plain")
+        a = anonymous_referral(id="anon-%s-plain" % MARK)
+        self.assertEqual(self.submit(plain, a, "x")["status"], "accepted")
+        self.assertPresent(tagged_hash(a["id"]), self.raw_store(plain))
+
+        d = self.new_daemon("sealed", start=False)
+        key = os.path.join(d.dir, "seal.key")
+        fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.write(fd, os.urandom(32).hex().encode() + b"\n")
+        os.close(fd)
+        d.sections["security"] = {"seal_key": key}
+        d.start()
+        b = anonymous_referral(id="anon-%s-sealed" % MARK)
+        r = self.submit(d, b, "x")
+        self.assertEqual(r["status"], "accepted", r)
+        d.restart()
+        self.assertAbsent(tagged_hash(b["id"]), self.raw_store(d))
+        self.assertAbsent(b["id"].encode(), self.raw_store(d))
+        again = self.submit(d, b, "y")
+        self.assertEqual((again["status"], again["case"], again["seq"]),
+                         ("duplicate", r["case"], r["seq"]), again)
 
     def test_one_id_sent_named_and_anonymous_opens_one_case(self):
         """PROTOCOL.md: the same id with different content is `conflict`. An anonymous
