@@ -58,8 +58,9 @@ const struct client *clients_by_key(const struct clients *c, const uint8_t key[3
 const struct client *clients_by_unix(const struct clients *c, uid_t uid, gid_t gid);
 
 /* The client a request came from, by the name the ZAP handler gave it (router.h's
- * request.client). With no clients file (c NULL or empty) everyone is a client of role
- * CLIENT_ANY; that static entry is returned. NULL when the name is not in the file. */
+ * request.client). With no clients file (c NULL) everyone is a client of role CLIENT_ANY;
+ * that static entry is returned. NULL when the name is not in the file (an empty table, which
+ * clients_load never makes, admits nobody: fail closed). */
 const struct client *clients_resolve(const struct clients *c, const char *name);
 
 /* Rights (PROTOCOL.md): intake clients send the types listed for them; operator and admin

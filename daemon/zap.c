@@ -147,8 +147,10 @@ void zap_decide(const struct clients *c, const char *domain, const char *address
 	bool ipc = has_transport(domain, ZAP_TRANSPORT_IPC);
 	bool tcp = has_transport(domain, ZAP_TRANSPORT_TCP);
 
-	if (c && !c->n)
-		c = NULL; /* clients_load never makes an empty table; be safe */
+	if (c && !c->n) { /* clients_load never makes an empty table: fail closed */
+		deny(ret, "the clients file names nobody");
+		return;
+	}
 	if (!ipc && !tcp) {
 		deny(ret, "unknown ZAP domain '%.32s'", domain);
 		return;

@@ -124,6 +124,19 @@ static void test_tcp_null_only_without_a_clients_file(void **state)
 	assert_int_equal(v.status, ZAP_DENIED);
 }
 
+/* An empty table (clients_load never makes one) admits nobody, on any transport. */
+static void test_an_empty_table_admits_nobody(void **state)
+{
+	const struct clients empty = {0};
+	struct zap_verdict v;
+
+	(void)state;
+	decide(&empty, "intake/ipc", "localhost:0:0:1", "NULL", NULL, &v);
+	assert_int_equal(v.status, ZAP_DENIED);
+	decide(&empty, "intake/tcp", "127.0.0.1", "NULL", NULL, &v);
+	assert_int_equal(v.status, ZAP_DENIED);
+}
+
 /* Without CURVE a tcp endpoint listens on loopback only; should one get past the config
  * check, a peer from elsewhere is still refused (review: a tab between endpoints once did). */
 static void test_tcp_null_only_from_loopback(void **state)
@@ -279,6 +292,7 @@ int main(void)
 	    cmocka_unit_test(test_ipc_address_without_credentials_is_refused),
 	    cmocka_unit_test(test_tcp_null_only_without_a_clients_file),
 	    cmocka_unit_test(test_tcp_null_only_from_loopback),
+	    cmocka_unit_test(test_an_empty_table_admits_nobody),
 	    cmocka_unit_test(test_other_mechanisms_and_domains_are_refused),
 	    cmocka_unit_test(test_router_open_refuses_without_a_handler),
 	    cmocka_unit_test(test_handler_admits_known_keys_only_over_tcp),
