@@ -54,6 +54,21 @@ def _default_binary():
 
 
 BINARY = os.environ.get("INTEGRITYD") or _default_binary()
+
+
+def _find_cli():
+    """integrityctl: $INTEGRITYCTL (ctest sets it), else beside the daemon's build."""
+    if os.environ.get("INTEGRITYCTL"):
+        return os.environ["INTEGRITYCTL"]
+    candidates = [os.path.join(os.path.dirname(os.path.dirname(BINARY)), "cli", "integrityctl")]
+    candidates += [os.path.join(TOP, b, "cli", "integrityctl") for b in ("build", "build-asan")]
+    for path in candidates:
+        if os.access(path, os.X_OK):
+            return path
+    return candidates[0]
+
+
+CLI = os.path.abspath(_find_cli())
 TMP_ROOT = os.environ.get("E2E_TMP") or tempfile.gettempdir()
 SCALE = float(os.environ.get("E2E_SCALE", "1"))
 TIMEOUT = float(os.environ.get("E2E_TIMEOUT", "10"))

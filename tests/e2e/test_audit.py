@@ -12,10 +12,10 @@ import unittest
 
 import zmq
 
-from harness import (IPC_CLIENT_NAME, DaemonTestCase, declaration, flip_journal_byte,
+from harness import (CLI, IPC_CLIENT_NAME, DaemonTestCase, declaration, flip_journal_byte,
                      journal_entries, new_socket, new_subject_id, now_ms, pack, recv_frames,
                      referral, unpack)
-from test_cli import CLI
+
 
 
 class AuditReads(DaemonTestCase):

@@ -14,25 +14,11 @@ import subprocess
 import time
 import unittest
 
-from harness import (BINARY, CASE_RE, SharedDaemonTestCase, anonymous_referral, declaration,
+from harness import (CLI, CASE_RE, SharedDaemonTestCase, anonymous_referral, declaration,
                      new_subject_id, now_ms)
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-TOP = os.path.dirname(os.path.dirname(HERE))
 
 
-def _find_cli():
-    if os.environ.get("INTEGRITYCTL"):
-        return os.environ["INTEGRITYCTL"]
-    candidates = [os.path.join(os.path.dirname(os.path.dirname(BINARY)), "cli", "integrityctl")]
-    candidates += [os.path.join(TOP, b, "cli", "integrityctl") for b in ("build", "build-asan")]
-    for path in candidates:
-        if os.access(path, os.X_OK):
-            return path
-    return candidates[0]
-
-
-CLI = _find_cli()
 # Generous: the sanitizer build of the daemon is slow; only the unreachable tests are tight.
 CLI_TIMEOUT_MS = 10000
 ISO_RE = re.compile(r"\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z\b")

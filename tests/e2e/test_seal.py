@@ -11,28 +11,14 @@ import shutil
 import subprocess
 import unittest
 
-from harness import (BINARY, DaemonError, DaemonTestCase, anonymous_referral, associate,
-                     declaration, new_id, pack, referral, subject)
+from harness import (CLI, BINARY, DaemonError, DaemonTestCase, anonymous_referral, associate,
+                     declaration, new_id, pack, referral)
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-TOP = os.path.dirname(os.path.dirname(HERE))
 CLI_TIMEOUT_MS = 10000
 HASH_LEN = 32  # daemon/journal.h JOURNAL_HASH
 SEAL_MAGIC = 0xC1  # daemon/seal.h
 
 
-def _find_cli():
-    if os.environ.get("INTEGRITYCTL"):
-        return os.environ["INTEGRITYCTL"]
-    candidates = [os.path.join(os.path.dirname(os.path.dirname(BINARY)), "cli", "integrityctl")]
-    candidates += [os.path.join(TOP, b, "cli", "integrityctl") for b in ("build", "build-asan")]
-    for path in candidates:
-        if os.access(path, os.X_OK):
-            return path
-    return candidates[0]
-
-
-CLI = _find_cli()
 
 
 def read(path):

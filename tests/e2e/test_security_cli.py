@@ -13,24 +13,12 @@ import tempfile
 import time
 import unittest
 
-from harness import BINARY, TMP_ROOT, DaemonTestCase, free_tcp_port, write_clients
+from harness import CLI, BINARY, TMP_ROOT, DaemonTestCase, free_tcp_port, write_clients
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
 
 
-def _find_cli():
-    if os.environ.get("INTEGRITYCTL"):
-        return os.environ["INTEGRITYCTL"]
-    candidates = [os.path.join(os.path.dirname(os.path.dirname(BINARY)), "cli", "integrityctl")]
-    candidates += [os.path.join(TOP, b, "cli", "integrityctl") for b in ("build", "build-asan")]
-    for path in candidates:
-        if os.access(path, os.X_OK):
-            return path
-    return candidates[0]
-
-
-CLI = os.path.abspath(_find_cli())  # the README's shell lines run in the daemon's dir
 # Generous for a reply (the sanitizer build is slow); tight where nothing is to come back.
 CLI_TIMEOUT_MS = 10000
 REFUSED_TIMEOUT_MS = 1000
