@@ -10,8 +10,7 @@ import unittest
 import zmq
 
 from harness import (BINARY, DaemonTestCase, IntakeClient, curve_keypair,
-                     declaration, free_tcp_port, new_socket, recv_nothing, secure_sections,
-                     write_clients)
+                     declaration, free_tcp_port, new_socket, recv_nothing, secure_sections)
 
 REFUSED_WAIT = 1.5  # seconds a refused client waits to be sure nothing comes back
 
@@ -54,7 +53,7 @@ class SecureDaemonTest(DaemonTestCase):
     # ---- tcp with CURVE
 
     def test_known_key_submits_over_tcp(self):
-        d = self.start(self.secure_daemon())
+        self.start(self.secure_daemon())
         with self.intake(self.forms) as c:
             r = c.request(declaration())
         self.assertEqual(r["status"], "accepted", r)
@@ -136,7 +135,7 @@ class SecureDaemonTest(DaemonTestCase):
 
     def test_ipc_socket_gets_the_configured_mode_and_group(self):
         gid = os.getgid()
-        d = self.start(self.secure_daemon(mode="0660", group=str(gid)))
+        self.start(self.secure_daemon(mode="0660", group=str(gid)))
         st = os.stat(self.ipc_intake[len("ipc://"):])
         self.assertEqual(stat.S_IMODE(st.st_mode), 0o660)
         self.assertEqual(st.st_gid, gid)
