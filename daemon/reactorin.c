@@ -1,0 +1,303 @@
+#include "reactorint.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <zmq.h>
+
+#include "anon.h"
+#include "log.h"
+
+/* ---- intake ---------------------------------------------------------------------- */
+
+#define REJECT_LOG_PER_S 100 /* rejections logged a second; the rest are counted */
+#define REPLAN_PER_BATCH 256 /* live deadlines the SIGHUP replan pass visits a batch */
+#define RESEAL_PER_BATCH 256 /* values the reseal pass visits a batch */
+
+static void reply_intake(struct reactor *R, struct request *q, const char *id, const char *status,
+			 const char *case_ref, uint64_t seq, const struct proto_error *err)
+{
+	msgpack_packer pk;
+
+	R->out.size = 0;
+	msgpack_packer_init(&pk, &R->out, msgpack_sbuffer_write);
+	proto_reply_pack(&pk, id, status, case_ref, seq, err);
+	router_send(R->intake, q, &R->out);
+	rx_wipe(&R->out);
+}
+
+/* Answers q `rejected` and logs it. The log line names the event's id, except for an
+ * anonymous referral (anon: known only once its body is decoded): its id may be built from
+ * the reporter or the clock, and must not be tied to the client in the logs (anon.h); a
+ * message quoting the id is withheld too. */
+static void reject(struct reactor *R, struct request *q, const char *id, bool anon,
+		   const struct proto_error *err)
+{
+	uint64_t sec = rx_now_ms() / 1000;
+	const char *msg = err->message;
+	const char *shown = anon ? "(anonymous referral)" : id && *id ? id : "(no id)";
+
+	R->counters.rejected++;
+	/* a log line each, up to a bound a second: a flood must not flood the journal */
+	if (sec != R->reject_log_sec) {
+		if (R->reject_log_dropped)
+			log_notice("intake: %llu more rejections in that second were not logged",
+				   (unsigned long long)R->reject_log_dropped);
+		R->reject_log_sec = sec;
+		R->reject_log_n = R->reject_log_dropped = 0;
+	}
+	if (anon && id && *id && strstr(msg, id))
+		msg = "(the message quotes the id: not logged)";
+	if (R->reject_log_n++ < REJECT_LOG_PER_S)
+		log_notice("intake: rejected %s from client %s: %s: %s", shown,
+			   rx_client_label(q->client), proto_err_code(err->code), msg);
+	else
+		R->reject_log_dropped++;
+	reply_intake(R, q, id, "rejected", NULL, 0, err);
+}
+
+/* The client that sent q may send its event's type, or err is `forbidden` naming the client
+ * and the type. */
+static int intake_may_send(const struct reactor *R, const struct request *q,
+			   struct proto_error *err)
+{
+	const struct client *cl = rx_client(R, q->client);
+	const char *type = q->item.ev.type->name;
+
+	if (!cl)
+		return proto_fail(err, PROTO_FORBIDDEN,
+				  "client %s is not in the clients file and may not send %s",
+				  rx_client_label(q->client), type);
+	if (!client_may_send(cl, q->item.ev.type))
+		return proto_fail(err, PROTO_FORBIDDEN, "client %s (%s) may not send %s",
+				  rx_client_label(q->client), client_role_name(cl->role), type);
+	return 0;
+}
+
+/* Decodes a received request. Returns 1 when it joins the batch; otherwise it was answered. */
+static int intake_decode(struct reactor *R, struct request *q, uint64_t now)
+{
+	char id[PROTO_ID_MAX + 1] = "";
+	struct proto_error err = {0};
+
+	if (q->npayload != 1) {
+		proto_fail(&err, PROTO_MALFORMED,
+			   "a request is one frame holding one MessagePack map; got %d frames "
+			   "after the route",
+			   q->npayload);
+		reject(R, q, NULL, false, &err);
+		return 0;
+	}
+	if (proto_event_decode(&q->item.ev, zmq_msg_data(&q->payload), zmq_msg_size(&q->payload),
+			       now, &R->limits, id, &err) < 0) {
+		/* not decoded: whether it is anonymous is not known (proto/SPEC.md) */
+		reject(R, q, id, false, &err);
+		return 0;
+	}
+	/* PROTOCOL.md's order: after the body, before duplicate */
+	if (intake_may_send(R, q, &err) < 0) {
+		reject(R, q, id, anon_is(&q->item.ev), &err);
+		proto_event_release(&q->item.ev);
+		return 0;
+	}
+	return 1;
+}
+
+static void intake_answer(struct reactor *R, struct request *q, int batch_rc)
+{
+	struct batch_item *it = &q->item;
+	char id[PROTO_ID_MAX + 1];
+	struct proto_error err;
+
+	snprintf(id, sizeof(id), "%.*s", (int)it->ev.id.len, it->ev.id.ptr);
+	if (batch_rc < 0) {
+		proto_fail(&err, PROTO_UNAVAILABLE, "%s",
+			   batch_rc == -ENOSPC ? "the store is full ([store] map_max reached); "
+						 "nothing was written"
+			   : batch_rc == -EBUSY
+			       ? "the store is full and cannot grow while a backup runs; "
+				 "nothing was written, retry shortly"
+			       : "the store could not write; nothing was written, retry later");
+		reject(R, q, id, anon_is(&it->ev), &err);
+		return;
+	}
+	switch (it->status) {
+	case BATCH_ACCEPTED:
+		R->counters.accepted++;
+		reply_intake(R, q, id, "accepted", it->case_ref, it->seq, NULL);
+		break;
+	case BATCH_DUPLICATE:
+		R->counters.duplicate++;
+		reply_intake(R, q, id, "duplicate", it->case_ref, it->seq, NULL);
+		break;
+	case BATCH_REJECTED:
+		reject(R, q, id, anon_is(&it->ev), &it->err);
+		break;
+	}
+}
+
+/* Timers already set follow the reminders, escalation interval and holidays now in force: a
+ * pass over every live deadline, a bounded share a batch, moves them (due times stay as they
+ * were). It starts at SIGHUP and at start-up when the store's timers were placed under other
+ * settings (meta timer_policy: a restart with an edited config, or a pass a crash cut
+ * short); it is idempotent, so a pass started again from the beginning is harmless. */
+void rx_replan_start(struct reactor *R, const char *why)
+{
+	R->replan.active = true;
+	R->replan.after_len = 0;
+	R->replan.moved = 0;
+	log_notice("%s: replanning the deadline timers under the reminders and escalation "
+		   "interval in force",
+		   why);
+}
+
+/* The replan pass goes on where this batch left it, or ends. */
+static void replan_advance(struct reactor *R, const struct batch_result *res)
+{
+	memcpy(R->replan.after, res->replan_next, res->replan_next_len);
+	R->replan.after_len = res->replan_next_len;
+	R->replan.moved += res->replanned;
+	if (!res->replan_done)
+		return;
+	R->replan.active = false;
+	log_notice("replan: %llu deadline timers moved to the reminders and escalation interval "
+		   "in force",
+		   (unsigned long long)R->replan.moved);
+}
+
+/* The reseal pass (reseal.h), asked for by the reseal command: from the first case record
+ * to the last journal entry, a bounded share a batch, like the replan pass. */
+void rx_reseal_start(struct reactor *R)
+{
+	R->reseal.requested = false;
+	R->reseal.running = true;
+	R->reseal.cases = R->reseal.entries = R->reseal.failed = 0;
+	R->reseal_at = (struct reseal_cursor){.db = DB_CASES};
+	log_notice("reseal: sealing every case record and journal entry again under the current "
+		   "seal key");
+}
+
+static void reseal_advance(struct reactor *R, const struct reseal_step *step)
+{
+	R->reseal_at = step->next;
+	R->reseal.cases += step->cases;
+	R->reseal.entries += step->entries;
+	R->reseal.failed += step->failed;
+	if (!step->done)
+		return;
+	R->reseal.running = false;
+	if (R->reseal.failed)
+		log_error("reseal: finished, but %llu values could not be sealed again (logged "
+			  "above); the previous key is still needed",
+			  (unsigned long long)R->reseal.failed);
+	else
+		log_notice("reseal: finished: %llu case records and %llu journal entries sealed "
+			   "again; every value is under the current key",
+			   (unsigned long long)R->reseal.cases,
+			   (unsigned long long)R->reseal.entries);
+}
+
+/* Whether the reseal pass gets a share of the next batch: not while a job (a backup,
+ * audit.verify, report.summary) keeps the map from growing. */
+bool rx_reseal_may_run(const struct reactor *R)
+{
+	return R->reseal.running && !R->st.grow_blocked;
+}
+
+/* Group commit: every request waiting now (up to batch_max), the entries the workers handed
+ * over and the records of the control reads held, in one transaction; then the acks and the
+ * held replies, and the workers and the notifier hear of the commit. */
+void rx_write_cycle(struct reactor *R, bool read_intake)
+{
+	uint64_t now = rx_now_ms();
+	struct batch_result res = {0};
+	struct batch_input in = {.items = R->items, .policy = &R->policy, .now_ms = now};
+	size_t n = 0;
+	int r;
+
+	/* every read counts against the bound, rejected ones too, so that a flood of bad
+	 * requests cannot keep the loop from control, signals and the watchdog */
+	for (size_t reads = 0; read_intake && reads < R->cfg->batch_max; reads++) {
+		struct request *q = &R->reqs[n];
+
+		r = router_recv(R->intake, q);
+		if (r == 0)
+			break;
+		if (r < 0)
+			continue;
+		if (intake_decode(R, q, now))
+			n++;
+		else
+			router_request_close(q);
+	}
+	workset_take(&R->ws);
+	if (workset_ready(&R->ws, now)) {
+		in.work = R->ws.items;
+		in.n_work = R->ws.n;
+	}
+	if (R->replan.active) {
+		in.replan_after = R->replan.after;
+		in.replan_after_len = R->replan.after_len;
+		in.replan_max = REPLAN_PER_BATCH;
+		in.replan_fp = policy_timer_fingerprint(&R->policy);
+	}
+	/* the pass grows values: while a job blocks growth it waits, not to fail the batch */
+	if (rx_reseal_may_run(R)) {
+		in.reseal_from = R->reseal_at;
+		in.reseal_max = RESEAL_PER_BATCH;
+		in.reseal_failed = R->reseal.failed;
+	}
+	for (size_t i = 0; i < R->n_pending; i++) {
+		const struct ctl_read *rd = &R->pending[i].rd;
+
+		if (!R->pending[i].record)
+			continue;
+		R->reads[in.n_reads++] = (struct readlog_rec){
+		    .entry = (const uint8_t *)rd->entry.data,
+		    .len = rd->entry.size,
+		    .refs = rd->refs.data,
+		    .refs_len = rd->refs.size,
+		};
+	}
+	in.reads = R->reads;
+	if (n == 0 && in.n_work == 0 && in.replan_max == 0 && in.reseal_max == 0 && in.n_reads == 0)
+		return;
+	in.n = n;
+	r = batch_run(&R->st, &in, &res);
+	/* a pass that cannot write (sealed values are larger: the map may be at its ceiling)
+	 * must not make what shares its batch fail with it: it stops, and the same batch is
+	 * run again at once without it, so intake and held reads get their own outcome
+	 * (batch_run may be run again on the same input: it resets what it fills) */
+	if (r < 0 && in.reseal_max) {
+		R->reseal.running = false;
+		log_errno(LOG_ERR, r,
+			  "reseal: stopped; run `integrityctl reseal` again once the "
+			  "store can grow");
+		in.reseal_max = 0;
+		if (n == 0 && in.n_work == 0 && in.replan_max == 0 && in.n_reads == 0)
+			return;
+		r = batch_run(&R->st, &in, &res);
+	}
+	if (r == 0) {
+		R->commits++;
+		R->fired += res.fired;
+		workset_committed(&R->ws, &res);
+		if (in.replan_max)
+			replan_advance(R, &res);
+		if (in.reseal_max)
+			reseal_advance(R, &res.reseal);
+	} else if (in.n_work) {
+		workset_failed(&R->ws, now);
+	}
+	if (r < 0 && r != -ENOSPC && r != -EBUSY)
+		log_errno(LOG_ERR, r,
+			  "batch of %zu events, %zu due entries and %zu read records not written",
+			  n, in.n_work, in.n_reads);
+	for (size_t i = 0; i < n; i++) {
+		intake_answer(R, &R->reqs[i], r);
+		proto_event_release(&R->reqs[i].item.ev);
+		router_request_close(&R->reqs[i]);
+	}
+	rx_control_answer_reads(R, r);
+}

@@ -1,0 +1,117 @@
+/* reactorint: what the reactor's files share (reactor.c: signals, systemd, the life cycle
+ * and the poll loop; reactorin.c: intake and the write cycle, with the replan and reseal
+ * passes; reactorctl.c: control, with the replies held until their records commit). Not an
+ * interface for anything else: reactor.h is the reactor's. */
+#ifndef REACTORINT_H
+#define REACTORINT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <msgpack.h>
+
+#include "batch.h"
+#include "clients.h"
+#include "config.h"
+#include "ctl.h"
+#include "jobs.h"
+#include "policy.h"
+#include "proto.h"
+#include "readlog.h"
+#include "reseal.h"
+#include "router.h"
+#include "security.h"
+#include "seal.h"
+#include "store.h"
+#include "workset.h"
+#include "zap.h"
+
+#define CTL_PER_CYCLE 64 /* control requests answered per cycle, so intake never waits */
+
+/* A control reply held until the end-of-cycle commit: an audited read's, until its record
+ * is committed (ctl.h), or any later reply of the same cycle, so that the replies go out in
+ * the order the requests came (control replies carry no id). */
+struct pending_reply {
+	struct request q;      /* its route */
+	msgpack_sbuffer reply; /* sent after the commit; empty for a job */
+	struct ctl_read rd;    /* the read's record; unused when !record */
+	bool record;           /* an audited read: refused if its record is not committed */
+	bool deferred;         /* its job (reactor.pending_job) starts after the commit */
+};
+
+struct reactor {
+	const struct config *cfg;
+	struct store st;
+	struct policy policy; /* swapped whole on SIGHUP */
+	bool policy_loaded;
+	struct workset ws;
+	bool ws_started;
+	struct proto_limits limits;
+	void *zctx, *intake, *control;
+	struct security sec; /* CURVE keys and clients file, read once at start */
+	struct zap zap;      /* decides who may connect; started before any socket */
+	int sigfd;
+	bool stopping;
+	uint64_t started_ms;
+	uint64_t watchdog_ms; /* 0: no watchdog */
+	uint64_t last_watchdog_ms, last_status_ms;
+	struct ctl_counters counters;
+	uint64_t commits; /* write transactions: accepted / commits is the mean batch */
+	uint64_t fired;   /* worker entries that changed a case */
+	struct {          /* the replan pass after SIGHUP (batch.h) */
+		bool active;
+		uint8_t after[PROTO_CASE_MAX + 1];
+		size_t after_len;
+		uint64_t moved;
+	} replan;
+	struct seal *seal; /* [security] seal_key (and _previous); NULL: nothing sealed */
+	struct reseal_progress reseal;
+	struct reseal_cursor reseal_at;
+	uint64_t reject_log_sec, reject_log_n, reject_log_dropped;
+	struct job *job;           /* the running backup or audit.verify, or NULL */
+	struct request job_q;      /* its control request's route, kept for the reply */
+	int job_efd;               /* its completion arrives here */
+	struct request *reqs;      /* batch_max slots */
+	struct batch_item **items; /* items[i] = &reqs[i].item, for batch_apply */
+	/* control replies held until the cycle's commit: audited reads until their records
+	 * commit, and every reply after the first of them (buffers kept from cycle to cycle);
+	 * the reads' records for batch_run, and the job one of them may start */
+	struct pending_reply pending[CTL_PER_CYCLE];
+	struct readlog_rec reads[CTL_PER_CYCLE];
+	size_t n_pending;
+	bool pending_job;
+	struct ctl_job pending_cmd;
+	msgpack_sbuffer out;
+};
+
+/* reactor.c */
+uint64_t rx_now_ms(void);
+/* Empties a buffer that held a reply or a read record, wiping what it held. */
+void rx_wipe(msgpack_sbuffer *b);
+void rx_wipe_read(struct ctl_read *rd);
+/* The client a request came from (clients.h); NULL when its name is not in the file. */
+const struct client *rx_client(const struct reactor *R, const char *name);
+const char *rx_client_label(const char *name);
+/* `reload` on the control socket: SIGHUP's work, answered (struct ctl_env.reload). */
+int rx_reload_request(void *arg, const char *who, char err[CONFIG_ERR_MAX]);
+
+/* reactorin.c */
+/* Group commit of what waits (intake when read_intake, the workers' entries, the passes'
+ * shares, the held control reads); then the acks and the held replies. */
+void rx_write_cycle(struct reactor *R, bool read_intake);
+void rx_replan_start(struct reactor *R, const char *why);
+void rx_reseal_start(struct reactor *R);
+/* Whether the reseal pass gets a share of the next batch (not while a job blocks growth). */
+bool rx_reseal_may_run(const struct reactor *R);
+
+/* reactorctl.c */
+/* Answers up to CTL_PER_CYCLE control requests; held replies go out after the cycle's
+ * commit. */
+void rx_control_cycle(struct reactor *R);
+/* Sends the held replies (after the commit whose result is batch_rc). */
+void rx_control_answer_reads(struct reactor *R, int batch_rc);
+/* Answers the finished job's request. */
+void rx_control_job_done(struct reactor *R);
+
+#endif
