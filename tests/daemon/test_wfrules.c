@@ -1324,6 +1324,13 @@ static void p01c_3_10_extremist_category_is_a_prevent_referral(void **state)
 	walk_ok(w,
 		"{'type':'referral.submitted','body':" EV_REF_BODY_WITH(",'anonymous':true") "}");
 	assert_int_equal(walk_count(w, "prevent.referral"), 0);
+	/* a referral too: the side effect reads the opening's categories, whatever its type */
+	walk_reset(w, T0);
+	walk_ok(w, "{'type':'referral.submitted'," EV_LM ",'body':{'subject':{'id':'S100'},"
+		   "'associate':{'name':'A N Other','kind':'group'},'categories':['extremist'],"
+		   "'circumstances':'seen together'}}");
+	assert_int_equal(walk_count(w, "prevent.referral"), 1);
+	assert_non_null(note_to(walk_note(w, "prevent.referral", 0), ROLE_PSD));
 	free_walk(w);
 }
 
