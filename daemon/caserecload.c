@@ -15,15 +15,6 @@
 
 /* ---- names ----------------------------------------------------------------------- */
 
-/* The index of s in names[0..n), or -1. */
-static int name_index(struct proto_str s, const char *const *names, int n)
-{
-	for (int i = 0; i < n; i++)
-		if (names[i] && proto_str_eq(s, names[i]))
-			return i;
-	return -1;
-}
-
 static int kind_index(struct proto_str s)
 {
 	for (int i = KIND_NA; i < KIND_COUNT; i++)
@@ -34,18 +25,12 @@ static int kind_index(struct proto_str s)
 
 static int origin_index(struct proto_str s)
 {
-	for (int i = 0; i < ORIGIN_COUNT; i++)
-		if (proto_str_eq(s, wf_origin_name(i)))
-			return i;
-	return -1;
+	return wf_origin_parse(s.ptr, s.len);
 }
 
 static int dl_kind_index(struct proto_str s)
 {
-	for (int i = 0; i < DL_COUNT; i++)
-		if (proto_str_eq(s, config_dl_name(i)))
-			return i;
-	return -1;
+	return policy_dl_parse(s.ptr, s.len);
 }
 
 /* ---- loading -------------------------------------------------------------------------- */
@@ -212,12 +197,12 @@ static int dl_status_index(struct proto_str s)
 
 static int task_index(struct proto_str s)
 {
-	return name_index(s, caserec_task_names, TASK_COUNT);
+	return proto_name_index(caserec_task_names, TASK_COUNT, s.ptr, s.len);
 }
 
 static int unit_index(struct proto_str s)
 {
-	return name_index(s, caserec_unit_names, DUR_Y + 1);
+	return proto_name_index(caserec_unit_names, DUR_Y + 1, s.ptr, s.len);
 }
 
 static_assert(sizeof(enum proto_kind) == sizeof(int) && sizeof(enum wf_origin) == sizeof(int) &&

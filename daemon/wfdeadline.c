@@ -21,10 +21,7 @@ const char *wf_dl_status_name(enum dl_status s)
 
 int wf_dl_status_parse(const char *s, size_t len)
 {
-	for (int i = 0; i < DLS_COUNT; i++)
-		if (strlen(status_names[i]) == len && memcmp(status_names[i], s, len) == 0)
-			return i;
-	return -1;
+	return proto_name_index(status_names, DLS_COUNT, s, len);
 }
 
 struct wf_deadline *wf_dl_find(struct wf_case *c, enum dl_kind k)

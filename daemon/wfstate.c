@@ -1,6 +1,6 @@
 #include "wfstate.h"
 
-#include <string.h>
+#include "proto.h"
 
 static const char *const state_names[WF_STATE_COUNT] = {
     [WF_NONE] = "none",
@@ -39,8 +39,10 @@ const char *wf_origin_name(enum wf_origin o)
 
 int wf_state_parse(const char *s, size_t len)
 {
-	for (int i = 0; i < WF_STATE_COUNT; i++)
-		if (strlen(state_names[i]) == len && memcmp(state_names[i], s, len) == 0)
-			return i;
-	return -1;
+	return proto_name_index(state_names, WF_STATE_COUNT, s, len);
+}
+
+int wf_origin_parse(const char *s, size_t len)
+{
+	return proto_name_index(origin_names, ORIGIN_COUNT, s, len);
 }

@@ -27,8 +27,8 @@ enum wf_state {
 /* "Conditions are in force in appeal_window, under_appeal, awaiting_appeal_decision and
  * conditions_active" */
 #define WF_CONDITIONS_IN_FORCE                                                                     \
-	(WF_BIT(WF_APPEAL_WINDOW) | WF_BIT(WF_UNDER_APPEAL) | WF_BIT(WF_AWAITING_APPEAL_DECISION) | \
-	 WF_BIT(WF_CONDITIONS_ACTIVE))
+	(WF_BIT(WF_APPEAL_WINDOW) | WF_BIT(WF_UNDER_APPEAL) |                                      \
+	 WF_BIT(WF_AWAITING_APPEAL_DECISION) | WF_BIT(WF_CONDITIONS_ACTIVE))
 #define WF_OPEN_STATES (((1u << WF_STATE_COUNT) - 1) & ~WF_BIT(WF_NONE) & ~WF_BIT(WF_CLOSED))
 
 enum wf_origin { ORIGIN_SELF, ORIGIN_REFERRAL, ORIGIN_ANONYMOUS, ORIGIN_COUNT };
@@ -37,5 +37,7 @@ const char *wf_state_name(enum wf_state s);
 const char *wf_origin_name(enum wf_origin o);
 /* The state named s (len bytes), or -1. */
 int wf_state_parse(const char *s, size_t len);
+/* The origin named s (len bytes), or -1. */
+int wf_origin_parse(const char *s, size_t len);
 
 #endif

@@ -90,6 +90,8 @@ struct proto_str {
 	uint32_t len;
 };
 bool proto_str_eq(struct proto_str s, const char *cstr);
+/* The index of the name s (len bytes) in names[0..n), NULL entries skipped; or -1. */
+int proto_name_index(const char *const *names, int n, const char *s, size_t len);
 
 /* Case kinds that an event may open (WORKFLOW.md "Case kinds and references"). */
 enum proto_kind {
@@ -109,14 +111,14 @@ enum proto_ftype {
 	PF_END = 0, /* sentinel */
 	PF_STR,     /* non-empty UTF-8 string, at most max bytes (0: PROTO_TEXT_MAX) */
 	PF_BOOL,
-	PF_UINT,  /* unsigned integer, e.g. a time in ms */
-	PF_DATE,  /* "YYYY-MM-DD", a real calendar date */
-	PF_ENUM,  /* one string of `values` */
-	PF_ENUMS, /* array of distinct strings of `values`, at least min items */
-	PF_STRS,  /* array of PF_STR, at least min items */
-	PF_MAP,   /* map validated by `fields` */
-	PF_MAPS,  /* array of maps validated by `fields`, at least min items */
-	PF_IDENT, /* a PF_STR naming someone (a staff number): no control characters */
+	PF_UINT,     /* unsigned integer, e.g. a time in ms */
+	PF_DATE,     /* "YYYY-MM-DD", a real calendar date */
+	PF_ENUM,     /* one string of `values` */
+	PF_ENUMS,    /* array of distinct strings of `values`, at least min items */
+	PF_STRS,     /* array of PF_STR, at least min items */
+	PF_MAP,      /* map validated by `fields` */
+	PF_MAPS,     /* array of maps validated by `fields`, at least min items */
+	PF_IDENT,    /* a PF_STR naming someone (a staff number): no control characters */
 	PF_DURATION, /* a duration string as in the config: "12mo", "6mo", "28d", "10wd" */
 	PF_IDENTS,   /* array of distinct PF_IDENT (staff ids), at least min items */
 };
