@@ -62,6 +62,18 @@ static int get_str(const msgpack_object *v, struct proto_str *ret)
 	return 0;
 }
 
+/* A string of at most max bytes and no NUL, copied to ret[max + 1] with a NUL. */
+static int get_cstr(const msgpack_object *v, char *ret, size_t max)
+{
+	struct proto_str s;
+
+	if (get_str(v, &s) < 0 || s.len > max || memchr(s.ptr, '\0', s.len))
+		return -EIO;
+	memcpy(ret, s.ptr, s.len);
+	ret[s.len] = '\0';
+	return 0;
+}
+
 /* A string, or nil for none. */
 static int get_opt_str(const msgpack_object *v, struct proto_str *ret)
 {
@@ -153,24 +165,12 @@ static int ld_list_part(void *p, const msgpack_object *v)
 
 static int ld_ref(void *p, const msgpack_object *v)
 {
-	struct proto_str s;
-
-	if (get_str(v, &s) < 0 || s.len > PROTO_CASE_MAX || memchr(s.ptr, '\0', s.len))
-		return -EIO;
-	memcpy(p, s.ptr, s.len);
-	((char *)p)[s.len] = '\0';
-	return 0;
+	return get_cstr(v, p, PROTO_CASE_MAX);
 }
 
 static int ld_aa(void *p, const msgpack_object *v)
 {
-	struct proto_str s;
-
-	if (get_str(v, &s) < 0 || s.len > WF_AA_ID_MAX || memchr(s.ptr, '\0', s.len))
-		return -EIO;
-	memcpy(p, s.ptr, s.len);
-	((char *)p)[s.len] = '\0';
-	return 0;
+	return get_cstr(v, p, WF_AA_ID_MAX);
 }
 
 /* An enum stored by name: `parse` gives its value or -1. */
