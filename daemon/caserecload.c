@@ -397,8 +397,8 @@ static void rebase(msgpack_object *o, const char *from, const char *to)
 	}
 }
 
-/* A stored record is as large as its history; only its nesting is bounded. */
-static const struct proto_limits stored_limits = {
+/* see prescan.h: a stored record is as large as its history; only its nesting is bounded */
+const struct proto_limits proto_stored_limits = {
     .max_message_bytes = SIZE_MAX,
     .max_depth = PROTO_DEPTH_HARD_MAX,
     .max_items = SIZE_MAX,
@@ -415,7 +415,7 @@ int caserec_load(struct case_rec *r, const void *bytes, size_t len)
 	msgpack_unpacked_init(&r->unpacked);
 	r->loaded = true;
 	/* msgpack-c allocates for the counts headers claim: a damaged header must not make it */
-	if (proto_prescan(bytes, len, &stored_limits, &err) < 0)
+	if (proto_prescan(bytes, len, &proto_stored_limits, &err) < 0)
 		goto bad;
 	ur = msgpack_unpack_next(&r->unpacked, bytes, len, &off);
 	if (ur != MSGPACK_UNPACK_SUCCESS || off != len || !r->unpacked.zone)

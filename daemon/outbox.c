@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "prescan.h"
-#include "proto_limits.h"
 
 /* [{"role": str, "id": str or nil}] */
 static void pack_recipients(msgpack_packer *pk, const struct wf_note *n)
@@ -104,12 +103,6 @@ int outbox_append(struct store *st, MDB_txn *txn, uint64_t *seq, uint64_t at, co
 	return 0;
 }
 
-static const struct proto_limits stored_limits = {
-    .max_message_bytes = SIZE_MAX,
-    .max_depth = PROTO_DEPTH_HARD_MAX,
-    .max_items = SIZE_MAX,
-};
-
 int outbox_topic(const void *bytes, size_t len, const char **ret, size_t *ret_len)
 {
 	struct proto_error err;
@@ -119,7 +112,7 @@ int outbox_topic(const void *bytes, size_t len, const char **ret, size_t *ret_le
 	int r = -1;
 
 	/* stored bytes, but msgpack-c must not allocate for what a damaged header claims */
-	if (proto_prescan(bytes, len, &stored_limits, &err) < 0)
+	if (proto_prescan(bytes, len, &proto_stored_limits, &err) < 0)
 		return -1;
 	msgpack_unpacked_init(&up);
 	if (msgpack_unpack_next(&up, bytes, len, &off) == MSGPACK_UNPACK_SUCCESS && off == len &&
@@ -172,7 +165,7 @@ int outbox_redact(struct store *st, MDB_txn *txn, uint64_t seq, msgpack_sbuffer 
 	store_be64(key, seq);
 	if ((r = store_get(st, txn, DB_OUTBOX, key, sizeof(key), &v)) < 0)
 		return r;
-	if (proto_prescan(v.mv_data, v.mv_size, &stored_limits, &err) < 0)
+	if (proto_prescan(v.mv_data, v.mv_size, &proto_stored_limits, &err) < 0)
 		return -EIO;
 	msgpack_unpacked_init(&up);
 	if (msgpack_unpack_next(&up, v.mv_data, v.mv_size, &off) != MSGPACK_UNPACK_SUCCESS ||

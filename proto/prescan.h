@@ -11,4 +11,9 @@
 int proto_prescan(const uint8_t *p, size_t len, const struct proto_limits *lim,
 		  struct proto_error *err);
 
+/* The limits for bytes the daemon stored itself: a record is as large as its history, so
+ * only its nesting is bounded. Defined by the daemon (caserecload.c), whose stores hold
+ * them. */
+extern const struct proto_limits proto_stored_limits;
+
 #endif
