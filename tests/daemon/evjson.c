@@ -9,6 +9,7 @@
 
 #include "dtest.h"
 #include "jsonpack.h"
+#include "wfdeadline.h"
 #include "wfstate.h"
 
 #define JSON_TEXT_MAX 8192
@@ -271,12 +272,7 @@ const struct wf_recipient *note_to(const struct wf_note *n, enum proto_role r)
 
 const struct wf_deadline *walk_dl(const struct walk *w, enum dl_kind k)
 {
-	const struct wf_deadline *last = NULL;
-
-	for (uint32_t i = 0; i < w->c.n_dl; i++)
-		if (w->c.dl[i].kind == k && (!last || w->c.dl[i].start >= last->start))
-			last = &w->c.dl[i];
-	return last;
+	return wfdl_last(&w->c, k);
 }
 
 /* ---- walking a case to a state ------------------------------------------------------------- */
