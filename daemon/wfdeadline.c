@@ -179,22 +179,24 @@ struct wf_deadline *wfdl_open(struct wf_case *c, enum dl_kind k, uint64_t start,
 	return d;
 }
 
-void wfdl_meet(struct wf_deadline *d, uint64_t now)
+/* Ends a live d at now: an open one takes status; a breached one stays breached. */
+static void end_dl(struct wf_deadline *d, uint64_t now, enum dl_status status)
 {
 	if (!wf_dl_live(d))
 		return;
 	if (d->status == DLS_OPEN)
-		d->status = DLS_MET;
+		d->status = status;
 	d->done_at = now;
+}
+
+void wfdl_meet(struct wf_deadline *d, uint64_t now)
+{
+	end_dl(d, now, DLS_MET);
 }
 
 void wfdl_cancel(struct wf_deadline *d, uint64_t now)
 {
-	if (!wf_dl_live(d))
-		return;
-	if (d->status == DLS_OPEN)
-		d->status = DLS_CANCELLED;
-	d->done_at = now;
+	end_dl(d, now, DLS_CANCELLED);
 }
 
 /* An open deadline at now: its due time, else the latest reminder that has come. */
