@@ -98,7 +98,8 @@ static bool map_has_key(const msgpack_object *map, const msgpack_object *key)
 	return false;
 }
 
-void caserec_pack_subject(const struct wf_case *c, msgpack_packer *pk)
+/* Packs c->subject with c->subject_update's fields merged over it (or nil). */
+static void pack_subject(const struct wf_case *c, msgpack_packer *pk)
 {
 	const msgpack_object *s = c->subject, *u = c->subject_update;
 	uint32_t n = 0;
@@ -171,8 +172,9 @@ static void pack_stored_hist_without_id(const msgpack_object *e, msgpack_packer 
 		const msgpack_object *role;
 
 		msgpack_pack_object(pk, *k);
-		if (!(k->type == MSGPACK_OBJECT_STR && k->via.str.size == 5 &&
-		      memcmp(k->via.str.ptr, "actor", 5) == 0 && v->type == MSGPACK_OBJECT_MAP)) {
+		if (!(k->type == MSGPACK_OBJECT_STR &&
+		      proto_str_eq((struct proto_str){k->via.str.ptr, k->via.str.size}, "actor") &&
+		      v->type == MSGPACK_OBJECT_MAP)) {
 			msgpack_pack_object(pk, *v);
 			continue;
 		}
@@ -319,7 +321,7 @@ void caserec_pack(const struct case_rec *r, msgpack_packer *pk)
 	proto_pack_cstr(pk, "subject_id");
 	proto_pack_str(pk, c->subject_id.ptr, c->subject_id.len);
 	proto_pack_cstr(pk, "subject");
-	caserec_pack_subject(c, pk);
+	pack_subject(c, pk);
 	/* stored as they are: nil when absent, so that absent loads as NULL again */
 	pack_kv_part(pk, "associate", c->associate, false);
 	pack_kv_part(pk, "categories", c->categories, false);
@@ -381,7 +383,7 @@ void caserec_pack_view(const struct case_rec *r, msgpack_packer *pk)
 	proto_pack_kv_u64(pk, "opened_at", c->opened_at);
 	proto_pack_cstr(pk, "subject");
 	if (keep)
-		caserec_pack_subject(c, pk);
+		pack_subject(c, pk);
 	else
 		msgpack_pack_nil(pk);
 	pack_kv_part(pk, "associate", keep ? c->associate : NULL, false);

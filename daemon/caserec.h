@@ -89,7 +89,4 @@ void caserec_pack_view(const struct case_rec *r, msgpack_packer *pk);
 /* Packs one history entry as PROTOCOL.md's case.get shows it. */
 void caserec_pack_hist(const struct case_hist *h, msgpack_packer *pk);
 
-/* Packs c->subject with c->subject_update's fields merged over it (or nil). */
-void caserec_pack_subject(const struct wf_case *c, msgpack_packer *pk);
-
 #endif

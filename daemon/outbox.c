@@ -181,8 +181,9 @@ int outbox_redact(struct store *st, MDB_txn *txn, uint64_t seq, msgpack_sbuffer 
 		const msgpack_object_kv *kv = &m->via.map.ptr[i];
 
 		msgpack_pack_object(&pk, kv->key);
-		if (kv->key.type == MSGPACK_OBJECT_STR && kv->key.via.str.size == 10 &&
-		    memcmp(kv->key.via.str.ptr, "recipients", 10) == 0)
+		if (kv->key.type == MSGPACK_OBJECT_STR &&
+		    proto_str_eq((struct proto_str){kv->key.via.str.ptr, kv->key.via.str.size},
+				 "recipients"))
 			pack_redacted(&pk, &kv->val);
 		else
 			msgpack_pack_object(&pk, kv->val);
