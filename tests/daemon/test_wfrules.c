@@ -26,12 +26,6 @@ static void free_walk(struct walk *w)
 	test_free(w);
 }
 
-static const char *const role_names[ROLE_COUNT] = {
-    [ROLE_SUBJECT] = "subject", [ROLE_LINE_MANAGER] = "line_manager", [ROLE_PSD] = "psd",
-    [ROLE_AA] = "aa",           [ROLE_HEAD_OF_PSD] = "head_of_psd",   [ROLE_VETTING] = "vetting",
-    [ROLE_HR] = "hr",           [ROLE_REPORTER] = "reporter",
-};
-
 /* The actor ids the walks use: the case's subject and line manager are themselves. */
 static const char *actor_id(enum proto_role r)
 {
@@ -69,14 +63,14 @@ static void assert_row(const struct row *r)
 				continue;
 			walk_to(w, s);
 			rc = walk_try(w, "{'type':'%s','actor':{'id':'%s','role':'%s'},'body':%s}",
-				      r->type, actor_id(role), role_names[role], r->body);
+				      r->type, actor_id(role), proto_role_name(role), r->body);
 			if (!(r->roles & ROLE_BIT(role))) {
 				assert_int_equal(rc, -1);
-				assert_proto_err(&w->err, PROTO_FORBIDDEN, role_names[role]);
+				assert_proto_err(&w->err, PROTO_FORBIDDEN, proto_role_name(role));
 			} else if (!(r->states & WF_BIT(s))) {
 				if (rc == 0)
 					fail_msg("%s by %s accepted in %s", r->type,
-						 role_names[role], wf_state_name(s));
+						 proto_role_name(role), wf_state_name(s));
 				assert_proto_err(&w->err, PROTO_INVALID_TRANSITION,
 						 wf_state_name(s));
 			} else {
