@@ -123,20 +123,32 @@ static int time_index(struct store *st, MDB_txn *txn, enum store_db db, const ch
 	return put_key(st, txn, db, ta, ref, k, "", 0);
 }
 
-/* The timer time case_deadlines holds for a live deadline; for a store written before it
- * held one, the time the policy gives. */
-static int stored_fire(struct store *st, MDB_txn *txn, const char *ref, enum dl_kind k,
-		       const struct wf_deadline *d, const struct policy *p, uint64_t *ret)
+/* The timer time case_deadlines holds for ref's deadline of kind k: 0 with *ret set;
+ * -ENOENT when it holds no entry; -EBADMSG when the entry holds no time (it is not
+ * DLX_CASE_VAL bytes: a store written before it held one); else the store's error. */
+static int read_case_timer(struct store *st, MDB_txn *txn, const char *ref, enum dl_kind k,
+			   uint64_t *ret)
 {
 	uint8_t key[PROTO_CASE_MAX + 1];
 	MDB_val v;
 	int r = store_get(st, txn, DB_CASE_DEADLINES, key, case_key(key, ref, k), &v);
 
-	if (r == 0 && v.mv_size == DLX_CASE_VAL) {
-		*ret = store_get_be64((const uint8_t *)v.mv_data + 8);
-		return 0;
-	}
-	if (r < 0 && r != -ENOENT)
+	if (r < 0)
+		return r;
+	if (v.mv_size != DLX_CASE_VAL)
+		return -EBADMSG;
+	*ret = store_get_be64((const uint8_t *)v.mv_data + 8);
+	return 0;
+}
+
+/* The timer time case_deadlines holds for a live deadline; for a store written before it
+ * held one, the time the policy gives. */
+static int stored_fire(struct store *st, MDB_txn *txn, const char *ref, enum dl_kind k,
+		       const struct wf_deadline *d, const struct policy *p, uint64_t *ret)
+{
+	int r = read_case_timer(st, txn, ref, k, ret);
+
+	if (r != -ENOENT && r != -EBADMSG)
 		return r;
 	*ret = wf_dl_next(d, p);
 	return 0;
@@ -194,21 +206,15 @@ int dlindex_replan(struct store *st, MDB_txn *txn, const struct wf_case *c, enum
 		   const struct policy *p)
 {
 	const struct wf_deadline *live[DL_COUNT];
-	uint8_t key[PROTO_CASE_MAX + 1];
 	uint64_t old, next;
 	bool added = false;
-	MDB_val v;
 	int r;
 
 	live_by_kind(c, live);
 	if ((unsigned)k >= DL_COUNT || k == DL_RETENTION || !live[k])
 		return 0;
-	r = store_get(st, txn, DB_CASE_DEADLINES, key, case_key(key, c->ref, k), &v);
-	if (r < 0)
-		return r == -ENOENT ? 0 : r;
-	if (v.mv_size != DLX_CASE_VAL)
-		return -EIO;
-	old = store_get_be64((const uint8_t *)v.mv_data + 8);
+	if ((r = read_case_timer(st, txn, c->ref, k, &old)) < 0)
+		return r == -ENOENT ? 0 : r == -EBADMSG ? -EIO : r;
 	next = wf_dl_next(live[k], p);
 	if (next == old)
 		return 0;
