@@ -6,14 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MS_PER_DAY        86400000ull
 #define DAYS_PER_WEEK     7
 #define WORKDAYS_PER_WEEK 5
 #define MONTHS_PER_YEAR   12
 /* The last day a uint64_t of milliseconds reaches: about 584 million years. A count of days,
  * working days or months beyond it can only saturate, and bounding it here keeps every sum
  * below in int64_t. */
-#define DAY_MAX   ((int64_t)(UINT64_MAX / MS_PER_DAY))
+#define DAY_MAX   ((int64_t)(UINT64_MAX / PROTO_MS_PER_DAY))
 #define MONTH_MAX ((DAY_MAX / 365 + 1) * MONTHS_PER_YEAR)
 
 /* ---- civil dates (Howard Hinnant, "chrono-Compatible Low-Level Date Algorithms") ---- */
@@ -296,14 +295,14 @@ static uint64_t at_day(int64_t day, uint64_t tod)
 {
 	if (day < 0)
 		return 0;
-	if (day > DAY_MAX || (uint64_t)day * MS_PER_DAY > UINT64_MAX - tod)
+	if (day > DAY_MAX || (uint64_t)day * PROTO_MS_PER_DAY > UINT64_MAX - tod)
 		return UINT64_MAX;
-	return (uint64_t)day * MS_PER_DAY + tod;
+	return (uint64_t)day * PROTO_MS_PER_DAY + tod;
 }
 
 static uint64_t add_months(uint64_t t, int64_t months)
 {
-	int64_t day = (int64_t)(t / MS_PER_DAY);
+	int64_t day = (int64_t)(t / PROTO_MS_PER_DAY);
 	struct civil c = civil_from_days(day);
 	int64_t m0 = c.y * MONTHS_PER_YEAR + (c.m - 1) + months;
 	unsigned dim;
@@ -313,7 +312,7 @@ static uint64_t add_months(uint64_t t, int64_t months)
 	dim = month_days(c.y, c.m);
 	if (c.d > dim)
 		c.d = dim;
-	return at_day(days_from_civil(c), t % MS_PER_DAY);
+	return at_day(days_from_civil(c), t % PROTO_MS_PER_DAY);
 }
 
 /* The count n * per of d's unit, or false when it passes limit (the result saturates). */
@@ -343,8 +342,8 @@ static uint64_t move(const struct cal *c, uint64_t t, struct duration d, uint64_
 	case DUR_WD:
 		if (!count(n, d.n, (uint64_t)DAY_MAX, &k))
 			return sat;
-		return at_day(step_working_days(c, (int64_t)(t / MS_PER_DAY), k, dir),
-			      t % MS_PER_DAY);
+		return at_day(step_working_days(c, (int64_t)(t / PROTO_MS_PER_DAY), k, dir),
+			      t % PROTO_MS_PER_DAY);
 	case DUR_MO:
 	case DUR_Y:
 		if (!count(n, d.n, (uint64_t)MONTH_MAX / (d.unit == DUR_Y ? MONTHS_PER_YEAR : 1),
