@@ -1,5 +1,6 @@
 #include "policy.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -169,10 +170,7 @@ static int load_roster(struct policy *p, const char *list, char err[CONFIG_ERR_M
 
 static bool is_vetting_level(struct item it)
 {
-	for (const char *const *v = proto_vetting_levels; *v; v++)
-		if (strlen(*v) == it.len && memcmp(*v, it.ptr, it.len) == 0)
-			return true;
-	return false;
+	return proto_name_index(proto_vetting_levels, INT_MAX, it.ptr, it.len) >= 0;
 }
 
 static int load_vetting(struct policy *p, const char *list, char err[CONFIG_ERR_MAX])

@@ -85,9 +85,8 @@ bool proto_str_eq(struct proto_str s, const char *cstr)
 
 int proto_name_index(const char *const *names, int n, const char *s, size_t len)
 {
-	for (int i = 0; i < n; i++)
-		if (names[i] && strlen(names[i]) == len &&
-		    (len == 0 || memcmp(names[i], s, len) == 0))
+	for (int i = 0; i < n && names[i]; i++)
+		if (strlen(names[i]) == len && (len == 0 || memcmp(names[i], s, len) == 0))
 			return i;
 	return -1;
 }

@@ -90,7 +90,8 @@ struct proto_str {
 	uint32_t len;
 };
 bool proto_str_eq(struct proto_str s, const char *cstr);
-/* The index of the name s (len bytes) in names[0..n), NULL entries skipped; or -1. */
+/* The index of the name s (len bytes) in names[0..n), which ends early at a NULL entry (n may
+ * be INT_MAX for a NULL-terminated list); or -1. */
 int proto_name_index(const char *const *names, int n, const char *s, size_t len);
 
 /* Case kinds that an event may open (WORKFLOW.md "Case kinds and references"). */
