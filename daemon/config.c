@@ -107,20 +107,6 @@ int config_parse_size(const char *s, uint64_t *ret)
 
 /* ---- the key table ---------------------------------------------------------------- */
 
-/* inih is driven through our own line reader, which counts lines (so an error names its
- * own line), refuses lines longer than inih's buffer (it would cut them silently) and
- * refuses unknown section headers (inih never reports a section without keys). */
-struct parse_state {
-	struct config *cfg;
-	FILE *f;
-	char *err;
-	int line;     /* the line inih is handling now */
-	int err_line; /* the line of err, 0 when none */
-	/* where settings checked against each other once the file is read were set */
-	int ep_line[3]; /* [intake], [notify], [control] endpoint */
-	int sec_line;   /* the last [security] key */
-};
-
 enum key_type {
 	K_STR,
 	K_ENDPOINTS,
@@ -195,6 +181,21 @@ static const struct key keys[] = {
     KEY("security", "clients", K_CRED, clients),
     KEY("security", "seal_key", K_CRED, seal_key),
     KEY("security", "seal_key_previous", K_CRED, seal_key_previous),
+};
+
+#define N_KEYS (sizeof(keys) / sizeof(keys[0]))
+
+/* inih is driven through our own line reader, which counts lines (so an error names its
+ * own line), refuses lines longer than inih's buffer (it would cut them silently) and
+ * refuses unknown section headers (inih never reports a section without keys). */
+struct parse_state {
+	struct config *cfg;
+	FILE *f;
+	char *err;
+	int line;             /* the line inih is handling now */
+	int err_line;         /* the line of err, 0 when none */
+	int key_line[N_KEYS]; /* where each key of keys[] was set, 0 when it was not: for the
+			       * checks made once the whole file is read */
 };
 
 static int fail(struct parse_state *ps, const char *section, const char *name, const char *fmt, ...)
@@ -347,6 +348,7 @@ static int set_key(struct parse_state *ps, const struct key *k, const char *valu
 	void *field = (char *)ps->cfg + k->offset;
 	struct duration d;
 
+	ps->key_line[k - keys] = ps->line;
 	switch (k->type) {
 	case K_STR:
 	case K_ENDPOINTS:
@@ -355,12 +357,7 @@ static int set_key(struct parse_state *ps, const struct key *k, const char *valu
 		if (k->type == K_ENDPOINTS && !*value)
 			return fail(ps, k->section, k->name, "needs at least one endpoint");
 		strcpy(field, value);
-		if (k->type != K_ENDPOINTS)
-			return 1;
-		ps->ep_line[field == ps->cfg->intake_endpoint   ? 0
-			    : field == ps->cfg->notify_endpoint ? 1
-								: 2] = ps->line;
-		return check_endpoints(ps, k, value);
+		return k->type == K_ENDPOINTS ? check_endpoints(ps, k, value) : 1;
 	case K_SIZE:
 		if (config_parse_size(value, field) < 0)
 			return fail(ps, k->section, k->name,
@@ -394,7 +391,6 @@ static int set_key(struct parse_state *ps, const struct key *k, const char *valu
 	case K_PATH:
 		return set_path(ps, k, value);
 	case K_CRED:
-		ps->sec_line = ps->line;
 		return set_cred(ps, k, value);
 	case K_MODE: {
 		char *end;
@@ -503,44 +499,59 @@ static char *read_line(char *str, int num, void *stream)
 	return str;
 }
 
+/* The line where [section] name was set; 0 when it was not. */
+static int key_line(const struct parse_state *ps, const char *section, const char *name)
+{
+	for (size_t i = 0; i < N_KEYS; i++)
+		if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0)
+			return ps->key_line[i];
+	return 0;
+}
+
+/* An error about [section] name found once the whole file is read, at the line of the key
+ * at_name of the same section (name itself, or for a missing key the one that needs it). */
+static int fail_at(struct parse_state *ps, const char *section, const char *name,
+		   const char *at_name, const char *what)
+{
+	ps->line = key_line(ps, section, at_name);
+	fail(ps, section, name, "%s", what);
+	return -1;
+}
+
 /* The settings that depend on each other (PROTOCOL.md "Security settings"), once the whole
  * file is read: both CURVE keys or neither; without them, tcp:// on loopback only; a
  * retiring seal key only beside a current one. Returns 0, or -1 with the error set. */
 static int check_security(struct parse_state *ps)
 {
 	static const char *const sec[] = {"intake", "notify", "control"};
+	static const char pair[] = "missing: set both curve_public_key and curve_secret_key, or "
+				   "neither";
 	const struct config *cfg = ps->cfg;
 	const char *lists[] = {cfg->intake_endpoint, cfg->notify_endpoint, cfg->control_endpoint};
-	char ep[CONFIG_ENDPOINTS_MAX];
+	char ep[CONFIG_ENDPOINTS_MAX], what[CONFIG_ERR_MAX];
 
-	ps->line = ps->sec_line;
-	if (!*cfg->curve_public_key != !*cfg->curve_secret_key)
-		return fail(ps, "security",
-			    *cfg->curve_public_key ? "curve_secret_key" : "curve_public_key",
-			    "missing: set both curve_public_key and curve_secret_key, or "
-			    "neither"),
-		       -1;
+	if (*cfg->curve_public_key && !*cfg->curve_secret_key)
+		return fail_at(ps, "security", "curve_secret_key", "curve_public_key", pair);
+	if (*cfg->curve_secret_key && !*cfg->curve_public_key)
+		return fail_at(ps, "security", "curve_public_key", "curve_secret_key", pair);
 	if (*cfg->seal_key_previous && !*cfg->seal_key)
-		return fail(ps, "security", "seal_key_previous",
-			    "set only beside seal_key (the key that replaces it)"),
-		       -1;
+		return fail_at(ps, "security", "seal_key_previous", "seal_key_previous",
+			       "set only beside seal_key (the key that replaces it)");
 	if (*cfg->curve_secret_key && !*cfg->clients)
-		return fail(ps, "security", "clients",
-			    "missing: with CURVE keys, the clients file names the keys that may "
-			    "connect (none may without it)"),
-		       -1;
+		return fail_at(ps, "security", "clients", "curve_secret_key",
+			       "missing: with CURVE keys, the clients file names the keys that "
+			       "may connect (none may without it)");
 	if (*cfg->curve_secret_key)
 		return 0;
 	for (int i = 0; i < 3; i++) {
 		if (!find_public_tcp(lists[i], ep, sizeof(ep)))
 			continue;
-		ps->line = ps->ep_line[i];
-		return fail(ps, sec[i], "endpoint",
-			    "'%.200s' is not on loopback; without CURVE keys ([security] "
-			    "curve_secret_key) a tcp:// endpoint may only listen on 127.0.0.0/8 "
-			    "or [::1]",
-			    ep),
-		       -1;
+		snprintf(what, sizeof(what),
+			 "'%.200s' is not on loopback; without CURVE keys ([security] "
+			 "curve_secret_key) a tcp:// endpoint may only listen on 127.0.0.0/8 or "
+			 "[::1]",
+			 ep);
+		return fail_at(ps, sec[i], "endpoint", "endpoint", what);
 	}
 	return 0;
 }
