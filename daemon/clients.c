@@ -1,9 +1,6 @@
 #include "clients.h"
 
-#include <ctype.h>
 #include <errno.h>
-#include <grp.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +13,6 @@
 #define Z85_KEY_LEN 40 /* a 32-byte CURVE key in Z85 text */
 #define TYPE_SEPS   ", \t"
 #define NAME_CHARS  "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
-#define UNIX_ID_MAX ((unsigned long)(uid_t)-2) /* (uid_t)-1 means "no change" to chown */
 
 static const char *const role_names[] = {
     [CLIENT_NONE] = "none",   [CLIENT_INTAKE] = "intake", [CLIENT_OPERATOR] = "operator",
@@ -77,36 +73,6 @@ static int fail(struct parse_state *ps, int line, const char *name, const char *
 		 *name ? "[" : "", CLIENTS_NAME_MAX, name, *name ? "]" : "",
 		 *name && *key ? " " : "", key, *name || *key ? ": " : "", what);
 	ps->err_line = line;
-	return 0;
-}
-
-/* A uid or gid: a number, or a name looked up in the passwd or group database. */
-static int parse_unix_id(const char *value, bool group, unsigned long *ret)
-{
-	char *end;
-	unsigned long n;
-
-	if (isdigit((unsigned char)*value)) {
-		errno = 0;
-		n = strtoul(value, &end, 10);
-		if (errno || *end || n > UNIX_ID_MAX)
-			return -EINVAL;
-		*ret = n;
-		return 0;
-	}
-	if (group) {
-		const struct group *gr = getgrnam(value);
-
-		if (!gr)
-			return -ENOENT;
-		*ret = gr->gr_gid;
-	} else {
-		const struct passwd *pw = getpwnam(value);
-
-		if (!pw)
-			return -ENOENT;
-		*ret = pw->pw_uid;
-	}
 	return 0;
 }
 
@@ -178,7 +144,7 @@ static int on_key(void *user, const char *section, const char *key, const char *
 		return 1;
 	case CK_UID:
 	case CK_GID:
-		if (parse_unix_id(value, k == CK_GID, &id) < 0)
+		if (config_parse_unix_id(value, k == CK_GID, &id) < 0)
 			return fail(ps, ps->line, cl->name, key, "'%.64s' is not a %s", value,
 				    k == CK_GID ? "group number or name" : "user number or name");
 		if (k == CK_UID) {

@@ -2,6 +2,8 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,8 +12,9 @@
 
 #include <ini.h>
 
-#define MS_PER_S   1000ull
-#define MS_PER_DAY (86400ull * MS_PER_S)
+#define MS_PER_S    1000ull
+#define MS_PER_DAY  (86400ull * MS_PER_S)
+#define UNIX_ID_MAX ((unsigned long)(uid_t)-2) /* (uid_t)-1 means "no change" to chown */
 
 static const char *const dl_names[DL_COUNT] = {
     [DL_MANAGER_REVIEW] = "manager_review",
@@ -103,6 +106,35 @@ int config_parse_size(const char *s, uint64_t *ret)
 	};
 
 	return parse_scaled(s, units, sizeof(units) / sizeof(units[0]), ret);
+}
+
+int config_parse_unix_id(const char *s, bool group, unsigned long *ret)
+{
+	char *end;
+	unsigned long n;
+
+	if (isdigit((unsigned char)*s)) {
+		errno = 0;
+		n = strtoul(s, &end, 10);
+		if (errno || *end || n > UNIX_ID_MAX)
+			return -EINVAL;
+		*ret = n;
+		return 0;
+	}
+	if (group) {
+		const struct group *gr = getgrnam(s);
+
+		if (!gr)
+			return -ENOENT;
+		*ret = gr->gr_gid;
+	} else {
+		const struct passwd *pw = getpwnam(s);
+
+		if (!pw)
+			return -ENOENT;
+		*ret = pw->pw_uid;
+	}
+	return 0;
 }
 
 /* ---- the key table ---------------------------------------------------------------- */
@@ -556,6 +588,58 @@ static int check_security(struct parse_state *ps)
 	return 0;
 }
 
+/* Whether list has an endpoint in Linux's abstract namespace (ipc://@name): no file. */
+static bool has_abstract_ipc(const char *list)
+{
+	char buf[CONFIG_ENDPOINTS_MAX], *save = NULL, *ep;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (ep = strtok_r(buf, CONFIG_ENDPOINT_SEPS, &save); ep;
+	     ep = strtok_r(NULL, CONFIG_ENDPOINT_SEPS, &save))
+		if (strncmp(ep, "ipc://@", 7) == 0)
+			return true;
+	return false;
+}
+
+/* The socket files' owner, group and mode (proto/SPEC.md): a number that is no user or group
+ * is refused at its line, as is any of them on a section with an abstract ipc://@ endpoint,
+ * which has no file to apply them to. Names are looked up when the socket is bound. Returns
+ * 0, or -1 with the error set. */
+static int check_perms(struct parse_state *ps)
+{
+	static const char *const sec[] = {"intake", "notify", "control"};
+	const struct config *cfg = ps->cfg;
+	const char *lists[] = {cfg->intake_endpoint, cfg->notify_endpoint, cfg->control_endpoint};
+	const struct sock_perm *perms[] = {&cfg->intake_perm, &cfg->notify_perm,
+					   &cfg->control_perm};
+	static const char *const names[] = {"owner", "group", "mode"};
+	char what[CONFIG_ERR_MAX];
+	unsigned long id;
+
+	for (int i = 0; i < 3; i++) {
+		const struct sock_perm *p = perms[i];
+		const char *ids[] = {p->owner, p->group};
+		const bool set[] = {*p->owner != '\0', *p->group != '\0', p->mode >= 0};
+
+		for (int j = 0; j < 2; j++) {
+			if (!isdigit((unsigned char)*ids[j]) ||
+			    config_parse_unix_id(ids[j], j == 1, &id) == 0)
+				continue;
+			snprintf(what, sizeof(what), "'%.64s' is not a %s number or name", ids[j],
+				 j == 1 ? "group" : "user");
+			return fail_at(ps, sec[i], names[j], names[j], what);
+		}
+		if (!has_abstract_ipc(lists[i]))
+			continue;
+		for (int j = 0; j < 3; j++)
+			if (set[j])
+				return fail_at(ps, sec[i], names[j], names[j],
+					       "an abstract socket (ipc://@) has no file to apply "
+					       "owner, group or mode to");
+	}
+	return 0;
+}
+
 int config_load(struct config *cfg, const char *path, char errbuf[CONFIG_ERR_MAX])
 {
 	struct parse_state ps = {.cfg = cfg, .err = errbuf};
@@ -590,7 +674,7 @@ int config_load(struct config *cfg, const char *path, char errbuf[CONFIG_ERR_MAX
 		snprintf(errbuf, CONFIG_ERR_MAX, "%.200s: cannot be read", path);
 		return -1;
 	}
-	if (check_security(&ps) < 0) {
+	if (check_security(&ps) < 0 || check_perms(&ps) < 0) {
 		snprintf(msg, sizeof(msg), "%s", errbuf);
 		snprintf(errbuf, CONFIG_ERR_MAX, "%.200s:%d: %.300s", path, ps.err_line, msg);
 		return -1;

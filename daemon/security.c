@@ -1,8 +1,6 @@
 #include "security.h"
 
 #include <errno.h>
-#include <grp.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +16,6 @@
 #define IPC_PREFIX     "ipc://"
 #define TCP_PREFIX     "tcp://"
 #define IPC_BIND_UMASK 0077 /* the socket file is the owner's alone until perm is applied */
-#define UNIX_ID_MAX    ((unsigned long)(uid_t)-2)
 
 /* ---- keys and clients ------------------------------------------------------------------ */
 
@@ -94,32 +91,6 @@ const struct clients *security_clients(const struct security *s)
 
 /* ---- one endpoint ---------------------------------------------------------------------- */
 
-/* A user or group: a name, or a number. Returns 0, or -1 when there is none such. */
-static int resolve_id(const char *s, bool group, unsigned long *ret)
-{
-	char *end;
-
-	if (strspn(s, "0123456789") == strlen(s)) {
-		errno = 0;
-		*ret = strtoul(s, &end, 10);
-		return errno || *end || *ret > UNIX_ID_MAX ? -1 : 0;
-	}
-	if (group) {
-		const struct group *gr = getgrnam(s);
-
-		if (!gr)
-			return -1;
-		*ret = gr->gr_gid;
-	} else {
-		const struct passwd *pw = getpwnam(s);
-
-		if (!pw)
-			return -1;
-		*ret = pw->pw_uid;
-	}
-	return 0;
-}
-
 /* Gives the socket file path its configured owner, group and mode. mode_default is what the
  * file would have had without IPC_BIND_UMASK. */
 static int apply_perm(const char *path, const char *what, const struct sock_perm *perm,
@@ -128,12 +99,12 @@ static int apply_perm(const char *path, const char *what, const struct sock_perm
 	unsigned long uid = (unsigned long)-1, gid = (unsigned long)-1;
 	mode_t mode = perm && perm->mode >= 0 ? (mode_t)perm->mode : mode_default;
 
-	if (perm && *perm->owner && resolve_id(perm->owner, false, &uid) < 0) {
+	if (perm && *perm->owner && config_parse_unix_id(perm->owner, false, &uid) < 0) {
 		snprintf(err, errlen, "[%s] owner: '%s' is not a user on this system", what,
 			 perm->owner);
 		return -1;
 	}
-	if (perm && *perm->group && resolve_id(perm->group, true, &gid) < 0) {
+	if (perm && *perm->group && config_parse_unix_id(perm->group, true, &gid) < 0) {
 		snprintf(err, errlen, "[%s] group: '%s' is not a group on this system", what,
 			 perm->group);
 		return -1;

@@ -634,6 +634,24 @@ static void test_socket_owner_group_mode(void **state)
 	assert_load_fails("[notify]\nmode = rw\n", 2, "[notify] mode");
 }
 
+/* A number that is no user or group, and owner, group or mode on an abstract socket (no file
+ * to apply them to), are refused when the file is read, at their line (review). */
+static void test_socket_perm_errors_found_at_load(void **state)
+{
+	struct config c;
+
+	(void)state;
+	assert_load_ok("[intake]\nowner = 0\ngroup = 0\n", &c);
+	assert_load_fails("[intake]\nmode = 0660\nowner = 99999999999\n", 3, "[intake] owner");
+	assert_load_fails("[control]\ngroup = 4294967295\n", 2, "[control] group");
+	assert_load_fails("[notify]\nendpoint = ipc://@integrityd-notify\nmode = 0660\n", 3,
+			  "[notify] mode: an abstract socket");
+	assert_load_fails("[intake]\ngroup = 0\nendpoint = ipc:///a.sock,ipc://@b\n", 2,
+			  "[intake] group: an abstract socket");
+	assert_load_ok("[intake]\nendpoint = ipc://@integrityd-intake\n[control]\nmode = 0600\n",
+		       &c);
+}
+
 static void test_missing_file_names_the_file(void **state)
 {
 	char err[CONFIG_ERR_MAX], path[PATH_MAX];
@@ -691,6 +709,7 @@ int main(void)
 	    cmocka_unit_test(test_security_errors_name_their_own_line),
 	    cmocka_unit_test(test_tcp_off_loopback_with_curve_keys_is_accepted),
 	    cmocka_unit_test(test_socket_owner_group_mode),
+	    cmocka_unit_test(test_socket_perm_errors_found_at_load),
 	    cmocka_unit_test(test_missing_file_names_the_file),
 	};
 
