@@ -260,7 +260,7 @@ static int reactor_open(struct reactor *R, const struct config *cfg)
 		return log_errno(LOG_ERR, r, "store %s", cfg->state_dir);
 	if (*cfg->seal_key &&
 	    seal_load(&R->seal, cfg->seal_key, cfg->seal_key_previous, kerr) < 0) {
-		log_error("[security] seal_key: %s", kerr);
+		log_error("[security] %s", kerr);
 		return -EINVAL;
 	}
 	R->st.seal = R->seal;

@@ -265,6 +265,12 @@ static void test_key_files_load_and_bad_ones_are_named(void **state)
 	assert_null(s);
 	assert_contains(err, bad);
 	assert_contains(err, "64 hex characters");
+	assert_contains(err, "seal_key: ");
+	/* a bad retiring key is named as such, not as seal_key (review) */
+	assert_int_equal(seal_load(&s, cur, bad, err), -1);
+	assert_null(s);
+	assert_contains(err, "seal_key_previous: ");
+	assert_contains(err, bad);
 	assert_int_equal(seal_load(&s, cur, cur, err), -1);
 	assert_contains(err, "same key");
 	dtest_rmrf(dir);
