@@ -23,7 +23,6 @@ int security_load(struct security *ret, const struct config *cfg, char err[SECUR
 {
 	struct security s = {0};
 	char kerr[KEYFILE_ERR_MAX], cerr[CONFIG_ERR_MAX], derived[SECURITY_Z85_KEY_LEN + 1];
-	uint8_t bin[32];
 
 	if (*cfg->curve_secret_key) {
 		if (keyfile_read(cfg->curve_secret_key, true, s.secret_key, SECURITY_Z85_KEY_LEN,
@@ -31,8 +30,8 @@ int security_load(struct security *ret, const struct config *cfg, char err[SECUR
 			snprintf(err, SECURITY_ERR_MAX, "[security] curve_secret_key: %s", kerr);
 			goto fail;
 		}
-		if (!zmq_z85_decode(bin, s.secret_key) ||
-		    zmq_curve_public(derived, s.secret_key) < 0) {
+		/* fails on text that is not Z85 too */
+		if (zmq_curve_public(derived, s.secret_key) < 0) {
 			snprintf(
 			    err, SECURITY_ERR_MAX,
 			    "[security] curve_secret_key: %.300s: not a Z85 CURVE key (make one "
@@ -53,23 +52,19 @@ int security_load(struct security *ret, const struct config *cfg, char err[SECUR
 				 cfg->curve_public_key, cfg->curve_secret_key);
 			goto fail;
 		}
-		s.curve = true;
 	}
 	if (*cfg->clients) {
 		if (clients_load(&s.clients, cfg->clients, cerr) < 0) {
 			snprintf(err, SECURITY_ERR_MAX, "[security] clients: %s", cerr);
 			goto fail;
 		}
-		s.has_clients = true;
 	}
 	explicit_bzero(derived, sizeof(derived));
-	explicit_bzero(bin, sizeof(bin));
 	*ret = s;
 	explicit_bzero(&s, sizeof(s));
 	return 0;
 fail:
 	explicit_bzero(derived, sizeof(derived));
-	explicit_bzero(bin, sizeof(bin));
 	security_free(&s);
 	return -1;
 }
@@ -79,14 +74,12 @@ void security_free(struct security *s)
 	if (!s)
 		return;
 	clients_free(&s->clients);
-	s->has_clients = false;
 	explicit_bzero(s->secret_key, sizeof(s->secret_key));
-	s->curve = false;
 }
 
 const struct clients *security_clients(const struct security *s)
 {
-	return s && s->has_clients ? &s->clients : NULL;
+	return s && s->clients.v ? &s->clients : NULL;
 }
 
 /* ---- one endpoint ---------------------------------------------------------------------- */
@@ -160,7 +153,7 @@ int security_bind(void *sock, const char *ep, const char *what, const struct sec
 {
 	bool ipc = strncmp(ep, IPC_PREFIX, strlen(IPC_PREFIX)) == 0;
 	bool tcp = strncmp(ep, TCP_PREFIX, strlen(TCP_PREFIX)) == 0;
-	int curve = tcp && sec && sec->curve;
+	int curve = tcp && sec && *sec->secret_key;
 	char domain[ZAP_DOMAIN_MAX + 1];
 	int r;
 

@@ -16,11 +16,10 @@
 #define SECURITY_ERR_MAX     768
 
 struct security {
-	bool curve; /* [security] curve_* set: tcp:// endpoints are CURVE servers */
+	/* [security] curve_*; "" when not set. Set: tcp:// endpoints are CURVE servers. */
 	char secret_key[SECURITY_Z85_KEY_LEN + 1];
 	char public_key[SECURITY_Z85_KEY_LEN + 1];
-	bool has_clients;
-	struct clients clients; /* [security] clients; empty when there is no file */
+	struct clients clients; /* [security] clients; v NULL when there is no file */
 };
 
 /* Reads the key files (the secret one readable by the daemon alone) and the clients file

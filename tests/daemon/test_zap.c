@@ -243,7 +243,7 @@ static void try_connect(void *ctx, void *router, const char *ep, const char *pub
 static void test_handler_admits_known_keys_only_over_tcp(void **state)
 {
 	void *ctx = zmq_ctx_new(), *r;
-	struct security sec = {.curve = true, .has_clients = true, .clients = table};
+	struct security sec = {.clients = table};
 	struct router_opts o = {.sec = &sec};
 	char err[SECURITY_ERR_MAX], ep[64], ipc[PATH_MAX + 16], list[PATH_MAX + 100];
 	char user[CLIENTS_NAME_MAX + 1];
