@@ -10,9 +10,8 @@
 #include <ini.h>
 #include <zmq.h>
 
-#define Z85_KEY_LEN 40 /* a 32-byte CURVE key in Z85 text */
-#define TYPE_SEPS   ", \t"
-#define NAME_CHARS  "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
+#define TYPE_SEPS  ", \t"
+#define NAME_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
 
 static const char *const role_names[] = {
     [CLIENT_NONE] = "none",   [CLIENT_INTAKE] = "intake", [CLIENT_OPERATOR] = "operator",
@@ -135,11 +134,11 @@ static int on_key(void *user, const char *section, const char *key, const char *
 	ps->seen |= 1u << k;
 	switch ((enum ckey)k) {
 	case CK_CURVE_KEY:
-		if (strlen(value) != Z85_KEY_LEN || !zmq_z85_decode(cl->key, value))
+		if (strlen(value) != CURVE_Z85_LEN || !zmq_z85_decode(cl->key, value))
 			return fail(ps, ps->line, cl->name, key,
 				    "not a CURVE public key (%d Z85 characters, as "
 				    "integrityctl keygen prints)",
-				    Z85_KEY_LEN);
+				    CURVE_Z85_LEN);
 		cl->has_key = true;
 		return 1;
 	case CK_UID:
@@ -367,7 +366,7 @@ const struct client *clients_by_name(const struct clients *c, const char *name)
 }
 
 /* At most CLIENTS_MAX entries, once per connection (ZAP): a scan is enough. */
-const struct client *clients_by_key(const struct clients *c, const uint8_t key[32])
+const struct client *clients_by_key(const struct clients *c, const uint8_t key[CURVE_KEY_BYTES])
 {
 	for (size_t i = 0; c && i < c->n; i++)
 		if (c->v[i].has_key && memcmp(c->v[i].key, key, sizeof(c->v[i].key)) == 0)

@@ -22,11 +22,11 @@
 int security_load(struct security *ret, const struct config *cfg, char err[SECURITY_ERR_MAX])
 {
 	struct security s = {0};
-	char kerr[KEYFILE_ERR_MAX], cerr[CONFIG_ERR_MAX], derived[SECURITY_Z85_KEY_LEN + 1];
+	char kerr[KEYFILE_ERR_MAX], cerr[CONFIG_ERR_MAX], derived[CURVE_Z85_LEN + 1];
 
 	if (*cfg->curve_secret_key) {
-		if (keyfile_read(cfg->curve_secret_key, true, s.secret_key, SECURITY_Z85_KEY_LEN,
-				 kerr) < 0) {
+		if (keyfile_read(cfg->curve_secret_key, true, s.secret_key, CURVE_Z85_LEN, kerr) <
+		    0) {
 			snprintf(err, SECURITY_ERR_MAX, "[security] curve_secret_key: %s", kerr);
 			goto fail;
 		}
@@ -39,8 +39,8 @@ int security_load(struct security *ret, const struct config *cfg, char err[SECUR
 			    cfg->curve_secret_key);
 			goto fail;
 		}
-		if (keyfile_read(cfg->curve_public_key, false, s.public_key, SECURITY_Z85_KEY_LEN,
-				 kerr) < 0) {
+		if (keyfile_read(cfg->curve_public_key, false, s.public_key, CURVE_Z85_LEN, kerr) <
+		    0) {
 			snprintf(err, SECURITY_ERR_MAX, "[security] curve_public_key: %s", kerr);
 			goto fail;
 		}
@@ -161,8 +161,8 @@ int security_bind(void *sock, const char *ep, const char *what, const struct sec
 	snprintf(domain, sizeof(domain), "%s%s", what, ipc ? ZAP_TRANSPORT_IPC : ZAP_TRANSPORT_TCP);
 	if (zmq_setsockopt(sock, ZMQ_ZAP_DOMAIN, domain, strlen(domain)) < 0 ||
 	    zmq_setsockopt(sock, ZMQ_CURVE_SERVER, &curve, sizeof(curve)) < 0 ||
-	    (curve && zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, sec->secret_key,
-				     SECURITY_Z85_KEY_LEN) < 0)) {
+	    (curve &&
+	     zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, sec->secret_key, CURVE_Z85_LEN) < 0)) {
 		snprintf(err, errlen, "%s: socket options for %s: %s", what, ep,
 			 zmq_strerror(zmq_errno()));
 		return -1;

@@ -12,13 +12,12 @@
 #include "clients.h"
 #include "config.h"
 
-#define SECURITY_Z85_KEY_LEN 40 /* a CURVE key as Z85 text */
-#define SECURITY_ERR_MAX     768
+#define SECURITY_ERR_MAX 768
 
 struct security {
 	/* [security] curve_*; "" when not set. Set: tcp:// endpoints are CURVE servers. */
-	char secret_key[SECURITY_Z85_KEY_LEN + 1];
-	char public_key[SECURITY_Z85_KEY_LEN + 1];
+	char secret_key[CURVE_Z85_LEN + 1];
+	char public_key[CURVE_Z85_LEN + 1];
 	struct clients clients; /* [security] clients; v NULL when there is no file */
 };
 
