@@ -135,7 +135,7 @@ static int decide(const struct seal *s, struct reseal_meta *m, bool has_values,
 	return 0;
 }
 
-int reseal_start_check(struct store *st, char err[RESEAL_ERR_MAX])
+int reseal_start_check(struct store *st, struct reseal_meta *ret, char err[RESEAL_ERR_MAX])
 {
 	struct reseal_meta m, was;
 	MDB_txn *txn = NULL;
@@ -150,16 +150,15 @@ int reseal_start_check(struct store *st, char err[RESEAL_ERR_MAX])
 		store_abort(&txn);
 		return -1;
 	}
-	if (memcmp(&m, &was, sizeof(m)) == 0) {
+	if (memcmp(&m, &was, sizeof(m)) == 0)
 		store_abort(&txn);
-		st->seal_keys_complete = true;
-		return 0;
-	}
-	if ((r = put_id(st, txn, META_KEY, m.key)) < 0 ||
-	    (m.pending && (r = put_id(st, txn, META_OLD, m.old)) < 0) ||
-	    (r = store_commit(&txn)) < 0)
+	else if ((r = put_id(st, txn, META_KEY, m.key)) < 0 ||
+		 (m.pending && (r = put_id(st, txn, META_OLD, m.old)) < 0) ||
+		 (r = store_commit(&txn)) < 0)
 		goto store_failed;
 	st->seal_keys_complete = true;
+	if (ret)
+		*ret = m;
 	return 0;
 store_failed:
 	store_abort(&txn);
