@@ -386,8 +386,6 @@ static int set_key(struct parse_state *ps, const struct key *k, const char *valu
 	case K_ENDPOINTS:
 		if (strlen(value) >= k->size)
 			return fail(ps, k->section, k->name, "longer than %zu bytes", k->size - 1);
-		if (k->type == K_ENDPOINTS && !*value)
-			return fail(ps, k->section, k->name, "needs at least one endpoint");
 		strcpy(field, value);
 		return k->type == K_ENDPOINTS ? check_endpoints(ps, k, value) : 1;
 	case K_SIZE:

@@ -142,11 +142,6 @@ static const struct seal_key *key_of(const struct seal *s, const uint8_t id[SEAL
 	return NULL;
 }
 
-bool seal_has_key(const struct seal *s, const uint8_t id[SEAL_ID_BYTES])
-{
-	return key_of(s, id) != NULL;
-}
-
 void seal_data(const struct seal *s, const void *ad, size_t adlen, const void *plain, size_t len,
 	       uint8_t *out)
 {

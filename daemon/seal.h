@@ -45,8 +45,6 @@ void seal_free(struct seal **s);
 /* The current key's id, and the previous one's (false when there is none). */
 void seal_current_id(const struct seal *s, uint8_t ret[SEAL_ID_BYTES]);
 bool seal_previous_id(const struct seal *s, uint8_t ret[SEAL_ID_BYTES]);
-/* Whether the sealer holds a key with this id. */
-bool seal_has_key(const struct seal *s, const uint8_t id[SEAL_ID_BYTES]);
 
 /* The length of the blob that seals len bytes. */
 static inline size_t seal_len(size_t len)
