@@ -1,9 +1,6 @@
 #include "clients.h"
 
-#include <ctype.h>
 #include <errno.h>
-#include <grp.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,10 +10,8 @@
 #include <ini.h>
 #include <zmq.h>
 
-#define Z85_KEY_LEN 40 /* a 32-byte CURVE key in Z85 text */
-#define TYPE_SEPS   ", \t"
-#define NAME_CHARS  "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
-#define UNIX_ID_MAX ((unsigned long)(uid_t)-2) /* (uid_t)-1 means "no change" to chown */
+#define TYPE_SEPS  ", \t"
+#define NAME_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
 
 static const char *const role_names[] = {
     [CLIENT_NONE] = "none",   [CLIENT_INTAKE] = "intake", [CLIENT_OPERATOR] = "operator",
@@ -80,36 +75,6 @@ static int fail(struct parse_state *ps, int line, const char *name, const char *
 	return 0;
 }
 
-/* A uid or gid: a number, or a name looked up in the passwd or group database. */
-static int parse_unix_id(const char *value, bool group, unsigned long *ret)
-{
-	char *end;
-	unsigned long n;
-
-	if (isdigit((unsigned char)*value)) {
-		errno = 0;
-		n = strtoul(value, &end, 10);
-		if (errno || *end || n > UNIX_ID_MAX)
-			return -EINVAL;
-		*ret = n;
-		return 0;
-	}
-	if (group) {
-		const struct group *gr = getgrnam(value);
-
-		if (!gr)
-			return -ENOENT;
-		*ret = gr->gr_gid;
-	} else {
-		const struct passwd *pw = getpwnam(value);
-
-		if (!pw)
-			return -ENOENT;
-		*ret = pw->pw_uid;
-	}
-	return 0;
-}
-
 static int set_types(struct parse_state *ps, struct client *cl, const char *value)
 {
 	char buf[INI_MAX_LINE], *save = NULL, *tok;
@@ -169,16 +134,16 @@ static int on_key(void *user, const char *section, const char *key, const char *
 	ps->seen |= 1u << k;
 	switch ((enum ckey)k) {
 	case CK_CURVE_KEY:
-		if (strlen(value) != Z85_KEY_LEN || !zmq_z85_decode(cl->key, value))
+		if (strlen(value) != CURVE_Z85_LEN || !zmq_z85_decode(cl->key, value))
 			return fail(ps, ps->line, cl->name, key,
 				    "not a CURVE public key (%d Z85 characters, as "
 				    "integrityctl keygen prints)",
-				    Z85_KEY_LEN);
+				    CURVE_Z85_LEN);
 		cl->has_key = true;
 		return 1;
 	case CK_UID:
 	case CK_GID:
-		if (parse_unix_id(value, k == CK_GID, &id) < 0)
+		if (config_parse_unix_id(value, k == CK_GID, &id) < 0)
 			return fail(ps, ps->line, cl->name, key, "'%.64s' is not a %s", value,
 				    k == CK_GID ? "group number or name" : "user number or name");
 		if (k == CK_UID) {
@@ -401,7 +366,7 @@ const struct client *clients_by_name(const struct clients *c, const char *name)
 }
 
 /* At most CLIENTS_MAX entries, once per connection (ZAP): a scan is enough. */
-const struct client *clients_by_key(const struct clients *c, const uint8_t key[32])
+const struct client *clients_by_key(const struct clients *c, const uint8_t key[CURVE_KEY_BYTES])
 {
 	for (size_t i = 0; c && i < c->n; i++)
 		if (c->v[i].has_key && memcmp(c->v[i].key, key, sizeof(c->v[i].key)) == 0)

@@ -22,6 +22,9 @@
 #include "config.h"
 #include "proto.h"
 
+#define CURVE_KEY_BYTES 32 /* a CURVE key, binary */
+#define CURVE_Z85_LEN   40 /* a CURVE key as Z85 text */
+
 #define CLIENTS_NAME_MAX  63 /* bytes of a client's name (the ZAP User-Id) */
 #define CLIENTS_TYPES_MAX 32 /* event types listed for one intake client */
 #define CLIENTS_MAX       256
@@ -36,7 +39,7 @@ struct client {
 	const struct proto_type *types[CLIENTS_TYPES_MAX]; /* intake: what it may send */
 	size_t ntypes;
 	bool has_key, has_uid, has_gid; /* exactly one is set */
-	uint8_t key[32];                /* CURVE public key, binary */
+	uint8_t key[CURVE_KEY_BYTES];   /* CURVE public key, binary */
 	uid_t uid;
 	gid_t gid;
 };
@@ -54,7 +57,7 @@ void clients_free(struct clients *c);
 
 /* Lookups; NULL when nobody matches. by_unix tries uid first, then gid. */
 const struct client *clients_by_name(const struct clients *c, const char *name);
-const struct client *clients_by_key(const struct clients *c, const uint8_t key[32]);
+const struct client *clients_by_key(const struct clients *c, const uint8_t key[CURVE_KEY_BYTES]);
 const struct client *clients_by_unix(const struct clients *c, uid_t uid, gid_t gid);
 
 /* The client a request came from, by the name the ZAP handler gave it (router.h's

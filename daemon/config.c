@@ -2,6 +2,8 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,8 +12,9 @@
 
 #include <ini.h>
 
-#define MS_PER_S   1000ull
-#define MS_PER_DAY (86400ull * MS_PER_S)
+#define MS_PER_S    1000ull
+#define MS_PER_DAY  (86400ull * MS_PER_S)
+#define UNIX_ID_MAX ((unsigned long)(uid_t)-2) /* (uid_t)-1 means "no change" to chown */
 
 static const char *const dl_names[DL_COUNT] = {
     [DL_MANAGER_REVIEW] = "manager_review",
@@ -105,21 +108,36 @@ int config_parse_size(const char *s, uint64_t *ret)
 	return parse_scaled(s, units, sizeof(units) / sizeof(units[0]), ret);
 }
 
-/* ---- the key table ---------------------------------------------------------------- */
+int config_parse_unix_id(const char *s, bool group, unsigned long *ret)
+{
+	char *end;
+	unsigned long n;
 
-/* inih is driven through our own line reader, which counts lines (so an error names its
- * own line), refuses lines longer than inih's buffer (it would cut them silently) and
- * refuses unknown section headers (inih never reports a section without keys). */
-struct parse_state {
-	struct config *cfg;
-	FILE *f;
-	char *err;
-	int line;     /* the line inih is handling now */
-	int err_line; /* the line of err, 0 when none */
-	/* where settings checked against each other once the file is read were set */
-	int ep_line[3]; /* [intake], [notify], [control] endpoint */
-	int sec_line;   /* the last [security] key */
-};
+	if (isdigit((unsigned char)*s)) {
+		errno = 0;
+		n = strtoul(s, &end, 10);
+		if (errno || *end || n > UNIX_ID_MAX)
+			return -EINVAL;
+		*ret = n;
+		return 0;
+	}
+	if (group) {
+		const struct group *gr = getgrnam(s);
+
+		if (!gr)
+			return -ENOENT;
+		*ret = gr->gr_gid;
+	} else {
+		const struct passwd *pw = getpwnam(s);
+
+		if (!pw)
+			return -ENOENT;
+		*ret = pw->pw_uid;
+	}
+	return 0;
+}
+
+/* ---- the key table ---------------------------------------------------------------- */
 
 enum key_type {
 	K_STR,
@@ -195,6 +213,21 @@ static const struct key keys[] = {
     KEY("security", "clients", K_CRED, clients),
     KEY("security", "seal_key", K_CRED, seal_key),
     KEY("security", "seal_key_previous", K_CRED, seal_key_previous),
+};
+
+#define N_KEYS (sizeof(keys) / sizeof(keys[0]))
+
+/* inih is driven through our own line reader, which counts lines (so an error names its
+ * own line), refuses lines longer than inih's buffer (it would cut them silently) and
+ * refuses unknown section headers (inih never reports a section without keys). */
+struct parse_state {
+	struct config *cfg;
+	FILE *f;
+	char *err;
+	int line;             /* the line inih is handling now */
+	int err_line;         /* the line of err, 0 when none */
+	int key_line[N_KEYS]; /* where each key of keys[] was set, 0 when it was not: for the
+			       * checks made once the whole file is read */
 };
 
 static int fail(struct parse_state *ps, const char *section, const char *name, const char *fmt, ...)
@@ -347,20 +380,14 @@ static int set_key(struct parse_state *ps, const struct key *k, const char *valu
 	void *field = (char *)ps->cfg + k->offset;
 	struct duration d;
 
+	ps->key_line[k - keys] = ps->line;
 	switch (k->type) {
 	case K_STR:
 	case K_ENDPOINTS:
 		if (strlen(value) >= k->size)
 			return fail(ps, k->section, k->name, "longer than %zu bytes", k->size - 1);
-		if (k->type == K_ENDPOINTS && !*value)
-			return fail(ps, k->section, k->name, "needs at least one endpoint");
 		strcpy(field, value);
-		if (k->type != K_ENDPOINTS)
-			return 1;
-		ps->ep_line[field == ps->cfg->intake_endpoint   ? 0
-			    : field == ps->cfg->notify_endpoint ? 1
-								: 2] = ps->line;
-		return check_endpoints(ps, k, value);
+		return k->type == K_ENDPOINTS ? check_endpoints(ps, k, value) : 1;
 	case K_SIZE:
 		if (config_parse_size(value, field) < 0)
 			return fail(ps, k->section, k->name,
@@ -394,7 +421,6 @@ static int set_key(struct parse_state *ps, const struct key *k, const char *valu
 	case K_PATH:
 		return set_path(ps, k, value);
 	case K_CRED:
-		ps->sec_line = ps->line;
 		return set_cred(ps, k, value);
 	case K_MODE: {
 		char *end;
@@ -503,44 +529,111 @@ static char *read_line(char *str, int num, void *stream)
 	return str;
 }
 
+/* The line where [section] name was set; 0 when it was not. */
+static int key_line(const struct parse_state *ps, const char *section, const char *name)
+{
+	for (size_t i = 0; i < N_KEYS; i++)
+		if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0)
+			return ps->key_line[i];
+	return 0;
+}
+
+/* An error about [section] name found once the whole file is read, at the line of the key
+ * at_name of the same section (name itself, or for a missing key the one that needs it). */
+static int fail_at(struct parse_state *ps, const char *section, const char *name,
+		   const char *at_name, const char *what)
+{
+	ps->line = key_line(ps, section, at_name);
+	fail(ps, section, name, "%s", what);
+	return -1;
+}
+
 /* The settings that depend on each other (PROTOCOL.md "Security settings"), once the whole
  * file is read: both CURVE keys or neither; without them, tcp:// on loopback only; a
  * retiring seal key only beside a current one. Returns 0, or -1 with the error set. */
 static int check_security(struct parse_state *ps)
 {
 	static const char *const sec[] = {"intake", "notify", "control"};
+	static const char pair[] = "missing: set both curve_public_key and curve_secret_key, or "
+				   "neither";
 	const struct config *cfg = ps->cfg;
 	const char *lists[] = {cfg->intake_endpoint, cfg->notify_endpoint, cfg->control_endpoint};
-	char ep[CONFIG_ENDPOINTS_MAX];
+	char ep[CONFIG_ENDPOINTS_MAX], what[CONFIG_ERR_MAX];
 
-	ps->line = ps->sec_line;
-	if (!*cfg->curve_public_key != !*cfg->curve_secret_key)
-		return fail(ps, "security",
-			    *cfg->curve_public_key ? "curve_secret_key" : "curve_public_key",
-			    "missing: set both curve_public_key and curve_secret_key, or "
-			    "neither"),
-		       -1;
+	if (*cfg->curve_public_key && !*cfg->curve_secret_key)
+		return fail_at(ps, "security", "curve_secret_key", "curve_public_key", pair);
+	if (*cfg->curve_secret_key && !*cfg->curve_public_key)
+		return fail_at(ps, "security", "curve_public_key", "curve_secret_key", pair);
 	if (*cfg->seal_key_previous && !*cfg->seal_key)
-		return fail(ps, "security", "seal_key_previous",
-			    "set only beside seal_key (the key that replaces it)"),
-		       -1;
+		return fail_at(ps, "security", "seal_key_previous", "seal_key_previous",
+			       "set only beside seal_key (the key that replaces it)");
 	if (*cfg->curve_secret_key && !*cfg->clients)
-		return fail(ps, "security", "clients",
-			    "missing: with CURVE keys, the clients file names the keys that may "
-			    "connect (none may without it)"),
-		       -1;
+		return fail_at(ps, "security", "clients", "curve_secret_key",
+			       "missing: with CURVE keys, the clients file names the keys that "
+			       "may connect (none may without it)");
 	if (*cfg->curve_secret_key)
 		return 0;
 	for (int i = 0; i < 3; i++) {
 		if (!find_public_tcp(lists[i], ep, sizeof(ep)))
 			continue;
-		ps->line = ps->ep_line[i];
-		return fail(ps, sec[i], "endpoint",
-			    "'%.200s' is not on loopback; without CURVE keys ([security] "
-			    "curve_secret_key) a tcp:// endpoint may only listen on 127.0.0.0/8 "
-			    "or [::1]",
-			    ep),
-		       -1;
+		snprintf(what, sizeof(what),
+			 "'%.200s' is not on loopback; without CURVE keys ([security] "
+			 "curve_secret_key) a tcp:// endpoint may only listen on 127.0.0.0/8 or "
+			 "[::1]",
+			 ep);
+		return fail_at(ps, sec[i], "endpoint", "endpoint", what);
+	}
+	return 0;
+}
+
+/* Whether list has an endpoint in Linux's abstract namespace (ipc://@name): no file. */
+static bool has_abstract_ipc(const char *list)
+{
+	char buf[CONFIG_ENDPOINTS_MAX], *save = NULL, *ep;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (ep = strtok_r(buf, CONFIG_ENDPOINT_SEPS, &save); ep;
+	     ep = strtok_r(NULL, CONFIG_ENDPOINT_SEPS, &save))
+		if (strncmp(ep, "ipc://@", 7) == 0)
+			return true;
+	return false;
+}
+
+/* The socket files' owner, group and mode (proto/SPEC.md): a number that is no user or group
+ * is refused at its line, as is any of them on a section with an abstract ipc://@ endpoint,
+ * which has no file to apply them to. Names are looked up when the socket is bound. Returns
+ * 0, or -1 with the error set. */
+static int check_perms(struct parse_state *ps)
+{
+	static const char *const sec[] = {"intake", "notify", "control"};
+	const struct config *cfg = ps->cfg;
+	const char *lists[] = {cfg->intake_endpoint, cfg->notify_endpoint, cfg->control_endpoint};
+	const struct sock_perm *perms[] = {&cfg->intake_perm, &cfg->notify_perm,
+					   &cfg->control_perm};
+	static const char *const names[] = {"owner", "group", "mode"};
+	char what[CONFIG_ERR_MAX];
+	unsigned long id;
+
+	for (int i = 0; i < 3; i++) {
+		const struct sock_perm *p = perms[i];
+		const char *ids[] = {p->owner, p->group};
+		const bool set[] = {*p->owner != '\0', *p->group != '\0', p->mode >= 0};
+
+		for (int j = 0; j < 2; j++) {
+			if (!isdigit((unsigned char)*ids[j]) ||
+			    config_parse_unix_id(ids[j], j == 1, &id) == 0)
+				continue;
+			snprintf(what, sizeof(what), "'%.64s' is not a %s number or name", ids[j],
+				 j == 1 ? "group" : "user");
+			return fail_at(ps, sec[i], names[j], names[j], what);
+		}
+		if (!has_abstract_ipc(lists[i]))
+			continue;
+		for (int j = 0; j < 3; j++)
+			if (set[j])
+				return fail_at(ps, sec[i], names[j], names[j],
+					       "an abstract socket (ipc://@) has no file to apply "
+					       "owner, group or mode to");
 	}
 	return 0;
 }
@@ -579,7 +672,7 @@ int config_load(struct config *cfg, const char *path, char errbuf[CONFIG_ERR_MAX
 		snprintf(errbuf, CONFIG_ERR_MAX, "%.200s: cannot be read", path);
 		return -1;
 	}
-	if (check_security(&ps) < 0) {
+	if (check_security(&ps) < 0 || check_perms(&ps) < 0) {
 		snprintf(msg, sizeof(msg), "%s", errbuf);
 		snprintf(errbuf, CONFIG_ERR_MAX, "%.200s:%d: %.300s", path, ps.err_line, msg);
 		return -1;

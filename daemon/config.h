@@ -11,12 +11,11 @@
 
 #include "proto.h"
 
-#define CONFIG_ENDPOINTS_MAX 1024 /* bytes of a comma-separated endpoint list */
+#define CONFIG_ENDPOINTS_MAX 1024   /* bytes of a comma-separated endpoint list */
 #define CONFIG_ENDPOINT_SEPS ", \t" /* between endpoints: the check and the bind split alike */
 #define CONFIG_ERR_MAX       512
 #define CONFIG_LIST_MAX      8 /* items of a duration list such as reminders */
 #define CONFIG_ROSTER_MAX    512
-
 
 /* The deadline kinds of WORKFLOW.md "Deadlines", one `[deadlines]` key each. */
 enum dl_kind {
@@ -98,5 +97,9 @@ int config_load(struct config *cfg, const char *path, char errbuf[CONFIG_ERR_MAX
 /* Parsers shared with the tests: "300s", "7d", "5wd", "12mo", "6y"; "64KiB", "1GiB". */
 int config_parse_duration(const char *s, struct duration *ret);
 int config_parse_size(const char *s, uint64_t *ret);
+/* A user or group ([section] owner and group, the clients file's uid and gid): a number, or a
+ * name looked up in the passwd or group database. Returns 0; -EINVAL for a bad number (or
+ * (uid_t)-1, which chown takes for "no change"); -ENOENT when there is no such name. */
+int config_parse_unix_id(const char *s, bool group, unsigned long *ret);
 
 #endif

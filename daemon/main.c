@@ -45,7 +45,7 @@ static int verify_offline(const struct config *cfg)
 		return 1;
 	}
 	if (*cfg->seal_key && seal_load(&seal, cfg->seal_key, cfg->seal_key_previous, err) < 0) {
-		log_error("verify: [security] seal_key: %s", err);
+		log_error("verify: [security] %s", err);
 		return 1;
 	}
 	r = store_open_rdonly(&st, cfg->state_dir, (const enum store_db[]){DB_JOURNAL}, 1);
@@ -145,7 +145,7 @@ int main(int argc, char **argv)
 			struct seal *s = NULL;
 
 			if (seal_load(&s, cfg.seal_key, cfg.seal_key_previous, kerr) < 0) {
-				log_error("config: [security] seal_key: %s", kerr);
+				log_error("config: [security] %s", kerr);
 				return 1;
 			}
 			seal_free(&s);

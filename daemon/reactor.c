@@ -195,29 +195,26 @@ static void *open_router(struct reactor *R, const char *list, const char *what,
 }
 
 /* Which key seals, and whether values wait for a reseal under another. */
-static void log_seal_state(struct reactor *R)
+/* The seal meta as reseal_start_check left it. */
+static void log_seal_state(const struct reseal_meta *m)
 {
 	char cur[2 * SEAL_ID_BYTES + 1], old[2 * SEAL_ID_BYTES + 1];
-	struct reseal_meta m = {0};
-	MDB_txn *txn = NULL;
 
-	if (store_begin(&R->st, true, &txn) == 0)
-		reseal_meta_read(&R->st, txn, &m);
-	store_abort(&txn);
-	seal_id_hex(m.key, cur);
-	seal_id_hex(m.old, old);
-	if (!m.pending)
+	seal_id_hex(m->key, cur);
+	seal_id_hex(m->old, old);
+	if (!m->pending)
 		log_notice("seal: values are sealed under key id %s", cur);
 	else
 		log_notice("seal: new values are sealed under key id %s; some may still be %s%s "
 			   "until `integrityctl reseal` has run",
-			   cur, m.pending_plain ? "plain" : "under key id ",
-			   m.pending_plain ? "" : old);
+			   cur, m->pending_plain ? "plain" : "under key id ",
+			   m->pending_plain ? "" : old);
 }
 
 static int reactor_open(struct reactor *R, const struct config *cfg)
 {
 	char err[SECURITY_ERR_MAX], kerr[KEYFILE_ERR_MAX], rerr[RESEAL_ERR_MAX];
+	struct reseal_meta meta;
 	uint64_t usec = 0;
 	int r;
 
@@ -260,11 +257,11 @@ static int reactor_open(struct reactor *R, const struct config *cfg)
 		return log_errno(LOG_ERR, r, "store %s", cfg->state_dir);
 	if (*cfg->seal_key &&
 	    seal_load(&R->seal, cfg->seal_key, cfg->seal_key_previous, kerr) < 0) {
-		log_error("[security] seal_key: %s", kerr);
+		log_error("[security] %s", kerr);
 		return -EINVAL;
 	}
 	R->st.seal = R->seal;
-	if (reseal_start_check(&R->st, rerr) < 0) {
+	if (reseal_start_check(&R->st, &meta, rerr) < 0) {
 		log_error("store %s: %s", cfg->state_dir, rerr);
 		return -EINVAL;
 	}
@@ -272,7 +269,7 @@ static int reactor_open(struct reactor *R, const struct config *cfg)
 		return log_errno(LOG_ERR, r, "store %s: the key of anonymous ids (meta %s)",
 				 cfg->state_dir, "anon_secret");
 	if (R->seal)
-		log_seal_state(R);
+		log_seal_state(&meta);
 	if (cfg->sync == SYNC_NONE)
 		log_warn("[store] sync = none: NOT DURABLE. Acknowledged events can be lost in a "
 			 "crash. For benchmarks only; never in service.");

@@ -61,6 +61,15 @@ static int store_has_values(struct store *st, MDB_txn *txn, bool *ret)
 	return 0;
 }
 
+/* Whether meta says values may still be under a key the sealer does not hold: neither the
+ * current key cur nor prev (NULL: there is no previous key). */
+static bool old_key_missing(const struct reseal_meta *m, const uint8_t cur[SEAL_ID_BYTES],
+			    const uint8_t *prev)
+{
+	return m->pending && !m->pending_plain && memcmp(m->old, cur, SEAL_ID_BYTES) != 0 &&
+	       (!prev || memcmp(m->old, prev, SEAL_ID_BYTES) != 0);
+}
+
 /* The decision, on what meta says (m) and the keys configured (s): 0 with the meta to write,
  * or -1 with err set. */
 static int decide(const struct seal *s, struct reseal_meta *m, bool has_values,
@@ -105,8 +114,7 @@ static int decide(const struct seal *s, struct reseal_meta *m, bool has_values,
 		}
 		/* a rotation: values may now be under the previous key (or plain: any pass
 		 * seals those too, and plain ones are always readable) */
-		if (m->pending && !m->pending_plain && memcmp(m->old, cur, SEAL_ID_BYTES) != 0 &&
-		    memcmp(m->old, prev, SEAL_ID_BYTES) != 0) {
+		if (old_key_missing(m, cur, prev)) {
 			seal_id_hex(m->old, c);
 			snprintf(
 			    err, RESEAL_ERR_MAX,
@@ -122,8 +130,7 @@ static int decide(const struct seal *s, struct reseal_meta *m, bool has_values,
 		m->pending_plain = false;
 		return 0;
 	}
-	if (m->pending && !m->pending_plain && memcmp(m->old, cur, SEAL_ID_BYTES) != 0 &&
-	    (!has_prev || memcmp(m->old, prev, SEAL_ID_BYTES) != 0)) {
+	if (old_key_missing(m, cur, has_prev ? prev : NULL)) {
 		seal_id_hex(m->old, c);
 		snprintf(err, RESEAL_ERR_MAX,
 			 "values may still be sealed under key id %s (a reseal has not finished): "
@@ -135,7 +142,7 @@ static int decide(const struct seal *s, struct reseal_meta *m, bool has_values,
 	return 0;
 }
 
-int reseal_start_check(struct store *st, char err[RESEAL_ERR_MAX])
+int reseal_start_check(struct store *st, struct reseal_meta *ret, char err[RESEAL_ERR_MAX])
 {
 	struct reseal_meta m, was;
 	MDB_txn *txn = NULL;
@@ -150,16 +157,15 @@ int reseal_start_check(struct store *st, char err[RESEAL_ERR_MAX])
 		store_abort(&txn);
 		return -1;
 	}
-	if (memcmp(&m, &was, sizeof(m)) == 0) {
+	if (memcmp(&m, &was, sizeof(m)) == 0)
 		store_abort(&txn);
-		st->seal_keys_complete = true;
-		return 0;
-	}
-	if ((r = put_id(st, txn, META_KEY, m.key)) < 0 ||
-	    (m.pending && (r = put_id(st, txn, META_OLD, m.old)) < 0) ||
-	    (r = store_commit(&txn)) < 0)
+	else if ((r = put_id(st, txn, META_KEY, m.key)) < 0 ||
+		 (m.pending && (r = put_id(st, txn, META_OLD, m.old)) < 0) ||
+		 (r = store_commit(&txn)) < 0)
 		goto store_failed;
 	st->seal_keys_complete = true;
+	if (ret)
+		*ret = m;
 	return 0;
 store_failed:
 	store_abort(&txn);

@@ -32,8 +32,9 @@ int reseal_meta_read(struct store *st, MDB_txn *txn, struct reseal_meta *ret);
 
 /* At start, with the store open and st->seal set (or NULL: no seal_key): refuses a store
  * whose values this daemon could not read, or would seal under a key it could not read
- * later, and records the current key. Returns 0, or -1 with err saying what to set. */
-int reseal_start_check(struct store *st, char err[RESEAL_ERR_MAX]);
+ * later, and records the current key. Returns 0 with the meta as it now stands in *ret (ret
+ * may be NULL), or -1 with err saying what to set. */
+int reseal_start_check(struct store *st, struct reseal_meta *ret, char err[RESEAL_ERR_MAX]);
 
 /* Where a pass stands: the last key done in db (DB_CASES, then DB_JOURNAL). */
 struct reseal_cursor {

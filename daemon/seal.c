@@ -48,9 +48,8 @@ int seal_new(struct seal **ret, const uint8_t cur[SEAL_KEY_BYTES], const uint8_t
 		return -ENOMEM;
 	}
 	if (prev && sodium_memcmp(cur, prev, SEAL_KEY_BYTES) == 0) {
-		snprintf(
-		    err, KEYFILE_ERR_MAX,
-		    "seal_key_previous is the same key as seal_key: a rotation needs a new key");
+		snprintf(err, KEYFILE_ERR_MAX,
+			 "seal_key_previous: the same key as seal_key: a rotation needs a new key");
 		return -EINVAL;
 	}
 	/* guarded pages, kept out of swap and core dumps, read-only once set */
@@ -87,6 +86,18 @@ static int read_key(const char *path, uint8_t key[SEAL_KEY_BYTES], char err[KEYF
 	return r;
 }
 
+/* read_key, with an error naming the setting (name) the file is for. */
+static int read_named_key(const char *name, const char *path, uint8_t key[SEAL_KEY_BYTES],
+			  char err[KEYFILE_ERR_MAX])
+{
+	char kerr[KEYFILE_ERR_MAX];
+
+	if (read_key(path, key, kerr) == 0)
+		return 0;
+	snprintf(err, KEYFILE_ERR_MAX, "%s: %.480s", name, kerr);
+	return -1;
+}
+
 int seal_load(struct seal **ret, const char *cur_path, const char *prev_path,
 	      char err[KEYFILE_ERR_MAX])
 {
@@ -95,8 +106,8 @@ int seal_load(struct seal **ret, const char *cur_path, const char *prev_path,
 	int r = -1;
 
 	*ret = NULL;
-	if (read_key(cur_path, keys[0], err) == 0 &&
-	    (!has_prev || read_key(prev_path, keys[1], err) == 0))
+	if (read_named_key("seal_key", cur_path, keys[0], err) == 0 &&
+	    (!has_prev || read_named_key("seal_key_previous", prev_path, keys[1], err) == 0))
 		r = seal_new(ret, keys[0], has_prev ? keys[1] : NULL, err) < 0 ? -1 : 0;
 	sodium_memzero(keys, sizeof(keys));
 	return r;
@@ -129,11 +140,6 @@ static const struct seal_key *key_of(const struct seal *s, const uint8_t id[SEAL
 	if (s->prev.set && memcmp(s->prev.id, id, SEAL_ID_BYTES) == 0)
 		return &s->prev;
 	return NULL;
-}
-
-bool seal_has_key(const struct seal *s, const uint8_t id[SEAL_ID_BYTES])
-{
-	return key_of(s, id) != NULL;
 }
 
 void seal_data(const struct seal *s, const void *ad, size_t adlen, const void *plain, size_t len,

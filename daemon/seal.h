@@ -35,7 +35,8 @@ struct seal; /* the keys, in guarded memory; opaque */
 int seal_new(struct seal **ret, const uint8_t cur[SEAL_KEY_BYTES], const uint8_t *prev,
 	     char err[KEYFILE_ERR_MAX]);
 /* A sealer from the key files of [security] (64 hex characters each, keyfile_read); prev_path
- * may be "" or NULL. Returns 0, or -1 with err naming the file and what is wrong. */
+ * may be "" or NULL. Returns 0, or -1 with err naming the setting, the file and what is wrong
+ * ("seal_key_previous: FILE: ..."). */
 int seal_load(struct seal **ret, const char *cur_path, const char *prev_path,
 	      char err[KEYFILE_ERR_MAX]);
 /* Wipes the keys and frees; accepts NULL and *s == NULL, and sets *s to NULL. */
@@ -44,8 +45,6 @@ void seal_free(struct seal **s);
 /* The current key's id, and the previous one's (false when there is none). */
 void seal_current_id(const struct seal *s, uint8_t ret[SEAL_ID_BYTES]);
 bool seal_previous_id(const struct seal *s, uint8_t ret[SEAL_ID_BYTES]);
-/* Whether the sealer holds a key with this id. */
-bool seal_has_key(const struct seal *s, const uint8_t id[SEAL_ID_BYTES]);
 
 /* The length of the blob that seals len bytes. */
 static inline size_t seal_len(size_t len)

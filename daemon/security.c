@@ -1,8 +1,6 @@
 #include "security.h"
 
 #include <errno.h>
-#include <grp.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,24 +16,22 @@
 #define IPC_PREFIX     "ipc://"
 #define TCP_PREFIX     "tcp://"
 #define IPC_BIND_UMASK 0077 /* the socket file is the owner's alone until perm is applied */
-#define UNIX_ID_MAX    ((unsigned long)(uid_t)-2)
 
 /* ---- keys and clients ------------------------------------------------------------------ */
 
 int security_load(struct security *ret, const struct config *cfg, char err[SECURITY_ERR_MAX])
 {
 	struct security s = {0};
-	char kerr[KEYFILE_ERR_MAX], cerr[CONFIG_ERR_MAX], derived[SECURITY_Z85_KEY_LEN + 1];
-	uint8_t bin[32];
+	char kerr[KEYFILE_ERR_MAX], cerr[CONFIG_ERR_MAX], derived[CURVE_Z85_LEN + 1];
 
 	if (*cfg->curve_secret_key) {
-		if (keyfile_read(cfg->curve_secret_key, true, s.secret_key, SECURITY_Z85_KEY_LEN,
-				 kerr) < 0) {
+		if (keyfile_read(cfg->curve_secret_key, true, s.secret_key, CURVE_Z85_LEN, kerr) <
+		    0) {
 			snprintf(err, SECURITY_ERR_MAX, "[security] curve_secret_key: %s", kerr);
 			goto fail;
 		}
-		if (!zmq_z85_decode(bin, s.secret_key) ||
-		    zmq_curve_public(derived, s.secret_key) < 0) {
+		/* fails on text that is not Z85 too */
+		if (zmq_curve_public(derived, s.secret_key) < 0) {
 			snprintf(
 			    err, SECURITY_ERR_MAX,
 			    "[security] curve_secret_key: %.300s: not a Z85 CURVE key (make one "
@@ -43,8 +39,8 @@ int security_load(struct security *ret, const struct config *cfg, char err[SECUR
 			    cfg->curve_secret_key);
 			goto fail;
 		}
-		if (keyfile_read(cfg->curve_public_key, false, s.public_key, SECURITY_Z85_KEY_LEN,
-				 kerr) < 0) {
+		if (keyfile_read(cfg->curve_public_key, false, s.public_key, CURVE_Z85_LEN, kerr) <
+		    0) {
 			snprintf(err, SECURITY_ERR_MAX, "[security] curve_public_key: %s", kerr);
 			goto fail;
 		}
@@ -56,23 +52,19 @@ int security_load(struct security *ret, const struct config *cfg, char err[SECUR
 				 cfg->curve_public_key, cfg->curve_secret_key);
 			goto fail;
 		}
-		s.curve = true;
 	}
 	if (*cfg->clients) {
 		if (clients_load(&s.clients, cfg->clients, cerr) < 0) {
 			snprintf(err, SECURITY_ERR_MAX, "[security] clients: %s", cerr);
 			goto fail;
 		}
-		s.has_clients = true;
 	}
 	explicit_bzero(derived, sizeof(derived));
-	explicit_bzero(bin, sizeof(bin));
 	*ret = s;
 	explicit_bzero(&s, sizeof(s));
 	return 0;
 fail:
 	explicit_bzero(derived, sizeof(derived));
-	explicit_bzero(bin, sizeof(bin));
 	security_free(&s);
 	return -1;
 }
@@ -82,43 +74,15 @@ void security_free(struct security *s)
 	if (!s)
 		return;
 	clients_free(&s->clients);
-	s->has_clients = false;
 	explicit_bzero(s->secret_key, sizeof(s->secret_key));
-	s->curve = false;
 }
 
 const struct clients *security_clients(const struct security *s)
 {
-	return s && s->has_clients ? &s->clients : NULL;
+	return s && s->clients.v ? &s->clients : NULL;
 }
 
 /* ---- one endpoint ---------------------------------------------------------------------- */
-
-/* A user or group: a name, or a number. Returns 0, or -1 when there is none such. */
-static int resolve_id(const char *s, bool group, unsigned long *ret)
-{
-	char *end;
-
-	if (strspn(s, "0123456789") == strlen(s)) {
-		errno = 0;
-		*ret = strtoul(s, &end, 10);
-		return errno || *end || *ret > UNIX_ID_MAX ? -1 : 0;
-	}
-	if (group) {
-		const struct group *gr = getgrnam(s);
-
-		if (!gr)
-			return -1;
-		*ret = gr->gr_gid;
-	} else {
-		const struct passwd *pw = getpwnam(s);
-
-		if (!pw)
-			return -1;
-		*ret = pw->pw_uid;
-	}
-	return 0;
-}
 
 /* Gives the socket file path its configured owner, group and mode. mode_default is what the
  * file would have had without IPC_BIND_UMASK. */
@@ -128,12 +92,12 @@ static int apply_perm(const char *path, const char *what, const struct sock_perm
 	unsigned long uid = (unsigned long)-1, gid = (unsigned long)-1;
 	mode_t mode = perm && perm->mode >= 0 ? (mode_t)perm->mode : mode_default;
 
-	if (perm && *perm->owner && resolve_id(perm->owner, false, &uid) < 0) {
+	if (perm && *perm->owner && config_parse_unix_id(perm->owner, false, &uid) < 0) {
 		snprintf(err, errlen, "[%s] owner: '%s' is not a user on this system", what,
 			 perm->owner);
 		return -1;
 	}
-	if (perm && *perm->group && resolve_id(perm->group, true, &gid) < 0) {
+	if (perm && *perm->group && config_parse_unix_id(perm->group, true, &gid) < 0) {
 		snprintf(err, errlen, "[%s] group: '%s' is not a group on this system", what,
 			 perm->group);
 		return -1;
@@ -189,7 +153,7 @@ int security_bind(void *sock, const char *ep, const char *what, const struct sec
 {
 	bool ipc = strncmp(ep, IPC_PREFIX, strlen(IPC_PREFIX)) == 0;
 	bool tcp = strncmp(ep, TCP_PREFIX, strlen(TCP_PREFIX)) == 0;
-	int curve = tcp && sec && sec->curve;
+	int curve = tcp && sec && *sec->secret_key;
 	char domain[ZAP_DOMAIN_MAX + 1];
 	int r;
 
@@ -197,8 +161,8 @@ int security_bind(void *sock, const char *ep, const char *what, const struct sec
 	snprintf(domain, sizeof(domain), "%s%s", what, ipc ? ZAP_TRANSPORT_IPC : ZAP_TRANSPORT_TCP);
 	if (zmq_setsockopt(sock, ZMQ_ZAP_DOMAIN, domain, strlen(domain)) < 0 ||
 	    zmq_setsockopt(sock, ZMQ_CURVE_SERVER, &curve, sizeof(curve)) < 0 ||
-	    (curve && zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, sec->secret_key,
-				     SECURITY_Z85_KEY_LEN) < 0)) {
+	    (curve &&
+	     zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, sec->secret_key, CURVE_Z85_LEN) < 0)) {
 		snprintf(err, errlen, "%s: socket options for %s: %s", what, ep,
 			 zmq_strerror(zmq_errno()));
 		return -1;

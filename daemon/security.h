@@ -12,15 +12,13 @@
 #include "clients.h"
 #include "config.h"
 
-#define SECURITY_Z85_KEY_LEN 40 /* a CURVE key as Z85 text */
-#define SECURITY_ERR_MAX     768
+#define SECURITY_ERR_MAX 768
 
 struct security {
-	bool curve; /* [security] curve_* set: tcp:// endpoints are CURVE servers */
-	char secret_key[SECURITY_Z85_KEY_LEN + 1];
-	char public_key[SECURITY_Z85_KEY_LEN + 1];
-	bool has_clients;
-	struct clients clients; /* [security] clients; empty when there is no file */
+	/* [security] curve_*; "" when not set. Set: tcp:// endpoints are CURVE servers. */
+	char secret_key[CURVE_Z85_LEN + 1];
+	char public_key[CURVE_Z85_LEN + 1];
+	struct clients clients; /* [security] clients; v NULL when there is no file */
 };
 
 /* Reads the key files (the secret one readable by the daemon alone) and the clients file

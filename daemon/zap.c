@@ -19,8 +19,6 @@
 #define ZAP_FRAMES_MAX  8 /* version, id, domain, address, identity, mechanism, 2 creds */
 #define ZAP_ADDRESS_MAX 128
 #define ZAP_MECH_MAX    16
-#define CURVE_KEY_LEN   32
-#define Z85_KEY_LEN     40
 /* frames of a request (RFC 27) */
 enum { F_VERSION, F_REQUEST_ID, F_DOMAIN, F_ADDRESS, F_IDENTITY, F_MECHANISM, F_CREDENTIALS };
 
@@ -90,10 +88,10 @@ static void allow(struct zap_verdict *ret, const char *prefix, const char *name)
 static void decide_curve(const struct clients *c, const uint8_t *cred, size_t cred_len,
 			 struct zap_verdict *ret)
 {
-	char z85[Z85_KEY_LEN + 1];
+	char z85[CURVE_Z85_LEN + 1];
 	const struct client *cl;
 
-	if (cred_len != CURVE_KEY_LEN) {
+	if (cred_len != CURVE_KEY_BYTES) {
 		deny(ret, "a CURVE key of %zu bytes", cred_len);
 		return;
 	}
@@ -102,7 +100,7 @@ static void decide_curve(const struct clients *c, const uint8_t *cred, size_t cr
 		allow(ret, "", cl->name);
 		return;
 	}
-	zmq_z85_encode(z85, cred, CURVE_KEY_LEN);
+	zmq_z85_encode(z85, cred, CURVE_KEY_BYTES);
 	deny(ret, "CURVE key %s is not in the clients file", z85);
 }
 

@@ -11,10 +11,8 @@
 #include "clients.h"
 #include "dtest.h"
 
-#define Z85_LEN 40
-
 static char dir[PATH_MAX];
-static char key_a[Z85_LEN + 1], key_b[Z85_LEN + 1]; /* two public keys, Z85 */
+static char key_a[CURVE_Z85_LEN + 1], key_b[CURVE_Z85_LEN + 1]; /* two public keys, Z85 */
 
 /* Loads text as a clients file; returns clients_load's result, err and the file's path. */
 static int load_text(const char *text, struct clients *ret, char err[CONFIG_ERR_MAX],
@@ -48,7 +46,7 @@ static void test_loads_clients_sorted_by_name(void **state)
 {
 	struct clients c = {0};
 	char text[512], err[CONFIG_ERR_MAX], path[PATH_MAX];
-	uint8_t bin[32];
+	uint8_t bin[CURVE_KEY_BYTES];
 
 	(void)state;
 	snprintf(text, sizeof(text),
@@ -289,7 +287,7 @@ static void test_lookups(void **state)
 {
 	struct clients c = {0};
 	char text[512], err[CONFIG_ERR_MAX], path[PATH_MAX];
-	uint8_t a[32], b[32], other[32] = {0};
+	uint8_t a[CURVE_KEY_BYTES], b[CURVE_KEY_BYTES], other[CURVE_KEY_BYTES] = {0};
 
 	(void)state;
 	snprintf(text, sizeof(text),
@@ -397,7 +395,7 @@ int main(void)
 	    cmocka_unit_test(test_without_a_file_everyone_is_any),
 	    cmocka_unit_test(test_rights_follow_the_role),
 	};
-	char sk[Z85_LEN + 1];
+	char sk[CURVE_Z85_LEN + 1];
 
 	if (zmq_curve_keypair(key_a, sk) != 0 || zmq_curve_keypair(key_b, sk) != 0) {
 		fprintf(stderr, "zmq_curve_keypair: %s\n", zmq_strerror(zmq_errno()));

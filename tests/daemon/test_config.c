@@ -582,6 +582,22 @@ static void test_curve_keys_come_in_pairs(void **state)
 			  "[security] clients");
 }
 
+/* An error found once the whole file is read names its own key's line, not the line of the
+ * last [security] key (review). */
+static void test_security_errors_name_their_own_line(void **state)
+{
+	(void)state;
+	assert_load_fails("[security]\nseal_key_previous = /old\nclients = /c\n", 2,
+			  "[security] seal_key_previous");
+	assert_load_fails("[security]\ncurve_public_key = /k.pub\nclients = /c\n", 2,
+			  "[security] curve_secret_key");
+	assert_load_fails("[security]\ncurve_secret_key = /k\ncurve_public_key = /k.pub\n"
+			  "seal_key = /s\n",
+			  2, "[security] clients");
+	assert_load_fails("[intake]\nendpoint = tcp://10.0.0.1:7441\n[security]\nseal_key = /s\n",
+			  2, "[intake] endpoint");
+}
+
 /* With CURVE keys, tcp:// may listen anywhere, whichever section comes first. */
 static void test_tcp_off_loopback_with_curve_keys_is_accepted(void **state)
 {
@@ -616,6 +632,24 @@ static void test_socket_owner_group_mode(void **state)
 	assert_load_fails("[intake]\nmode = 0868\n", 2, "[intake] mode");
 	assert_load_fails("[control]\nmode = 01777\n", 2, "[control] mode");
 	assert_load_fails("[notify]\nmode = rw\n", 2, "[notify] mode");
+}
+
+/* A number that is no user or group, and owner, group or mode on an abstract socket (no file
+ * to apply them to), are refused when the file is read, at their line (review). */
+static void test_socket_perm_errors_found_at_load(void **state)
+{
+	struct config c;
+
+	(void)state;
+	assert_load_ok("[intake]\nowner = 0\ngroup = 0\n", &c);
+	assert_load_fails("[intake]\nmode = 0660\nowner = 99999999999\n", 3, "[intake] owner");
+	assert_load_fails("[control]\ngroup = 4294967295\n", 2, "[control] group");
+	assert_load_fails("[notify]\nendpoint = ipc://@integrityd-notify\nmode = 0660\n", 3,
+			  "[notify] mode: an abstract socket");
+	assert_load_fails("[intake]\ngroup = 0\nendpoint = ipc:///a.sock,ipc://@b\n", 2,
+			  "[intake] group: an abstract socket");
+	assert_load_ok("[intake]\nendpoint = ipc://@integrityd-intake\n[control]\nmode = 0600\n",
+		       &c);
 }
 
 static void test_missing_file_names_the_file(void **state)
@@ -672,8 +706,10 @@ int main(void)
 	    cmocka_unit_test(test_security_paths_and_credentials),
 	    cmocka_unit_test(test_bare_credential_name_needs_credentials_directory),
 	    cmocka_unit_test(test_curve_keys_come_in_pairs),
+	    cmocka_unit_test(test_security_errors_name_their_own_line),
 	    cmocka_unit_test(test_tcp_off_loopback_with_curve_keys_is_accepted),
 	    cmocka_unit_test(test_socket_owner_group_mode),
+	    cmocka_unit_test(test_socket_perm_errors_found_at_load),
 	    cmocka_unit_test(test_missing_file_names_the_file),
 	};
 

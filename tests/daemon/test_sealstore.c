@@ -54,12 +54,25 @@ static void use_keys(struct dstore *d, struct seal *s)
 	d->st.seal = s;
 }
 
+/* A start that is allowed; what it reports of the meta is what it left in the store. */
 static void start_ok(struct dstore *d)
 {
 	char err[RESEAL_ERR_MAX];
+	struct reseal_meta got, stored;
+	MDB_txn *txn = NULL;
 
-	if (reseal_start_check(&d->st, err) < 0)
+	if (reseal_start_check(&d->st, &got, err) < 0)
 		fail_msg("start refused: %s", err);
+	assert_int_equal(store_begin(&d->st, true, &txn), 0);
+	assert_int_equal(reseal_meta_read(&d->st, txn, &stored), 0);
+	store_abort(&txn);
+	assert_int_equal(got.sealed, stored.sealed);
+	assert_int_equal(got.pending, stored.pending);
+	assert_int_equal(got.pending_plain, stored.pending_plain);
+	if (stored.sealed)
+		assert_memory_equal(got.key, stored.key, SEAL_ID_BYTES);
+	if (stored.pending)
+		assert_memory_equal(got.old, stored.old, SEAL_ID_BYTES);
 }
 
 /* n declarations whose circumstances carry MARK and the case number */
@@ -411,14 +424,14 @@ static void test_start_refuses_a_store_it_cannot_read_naming_the_key(void **stat
 	seal_id_hex(id, id1);
 	submit(d, 1, 1);
 	use_keys(d, NULL);
-	assert_int_equal(reseal_start_check(&d->st, err), -1);
+	assert_int_equal(reseal_start_check(&d->st, NULL, err), -1);
 	assert_contains(err, id1);
 	assert_contains(err, "seal_key is not set");
 	use_keys(d, sealer(2, -1));
-	assert_int_equal(reseal_start_check(&d->st, err), -1);
+	assert_int_equal(reseal_start_check(&d->st, NULL, err), -1);
 	assert_contains(err, id1);
 	use_keys(d, sealer(3, 2)); /* neither is the store's */
-	assert_int_equal(reseal_start_check(&d->st, err), -1);
+	assert_int_equal(reseal_start_check(&d->st, NULL, err), -1);
 	/* nothing was recorded by the refusals: the right key still starts */
 	use_keys(d, sealer(1, -1));
 	start_ok(d);
@@ -441,7 +454,7 @@ static void test_after_a_rotation_the_old_key_is_needed_until_the_pass_ends(void
 	assert_true(meta(d).pending);
 	submit(d, N_CASES + 1, 1); /* under the new key */
 	use_keys(d, sealer(2, -1));
-	assert_int_equal(reseal_start_check(&d->st, err), -1);
+	assert_int_equal(reseal_start_check(&d->st, NULL, err), -1);
 	assert_contains(err, "seal_key_previous");
 	use_keys(d, sealer(2, 1));
 	start_ok(d);
@@ -462,7 +475,7 @@ static void test_after_a_rotation_the_old_key_is_needed_until_the_pass_ends(void
 	assert_int_equal(t.cases + t.entries + t.failed, 0);
 	/* and the old key alone no longer starts */
 	use_keys(d, sealer(1, -1));
-	assert_int_equal(reseal_start_check(&d->st, err), -1);
+	assert_int_equal(reseal_start_check(&d->st, NULL, err), -1);
 	use_keys(d, sealer(2, -1));
 	assert_int_equal(get_case(d, 1, &r), 0);
 	caserec_release(&r);

@@ -13,13 +13,12 @@
 #include "router.h"
 #include "zap.h"
 
-#define Z85_LEN 40
 #define WAIT_MS 2000 /* a reply that comes at all comes well within this */
 
 static char dir[PATH_MAX];
-static char pub_known[Z85_LEN + 1], sec_known[Z85_LEN + 1];
-static char pub_other[Z85_LEN + 1], sec_other[Z85_LEN + 1];
-static char pub_server[Z85_LEN + 1], sec_server[Z85_LEN + 1];
+static char pub_known[CURVE_Z85_LEN + 1], sec_known[CURVE_Z85_LEN + 1];
+static char pub_other[CURVE_Z85_LEN + 1], sec_other[CURVE_Z85_LEN + 1];
+static char pub_server[CURVE_Z85_LEN + 1], sec_server[CURVE_Z85_LEN + 1];
 static struct clients table;
 
 static void load_table(void)
@@ -40,7 +39,7 @@ static void load_table(void)
 static void decide(const struct clients *c, const char *domain, const char *address,
 		   const char *mech, const char *z85, struct zap_verdict *v)
 {
-	uint8_t key[32];
+	uint8_t key[CURVE_KEY_BYTES];
 
 	if (z85)
 		assert_non_null(zmq_z85_decode(key, z85));
@@ -221,9 +220,9 @@ static void try_connect(void *ctx, void *router, const char *ep, const char *pub
 
 	zmq_setsockopt(d, ZMQ_LINGER, &zero, sizeof(zero));
 	if (pub) {
-		zmq_setsockopt(d, ZMQ_CURVE_SERVERKEY, pub_server, Z85_LEN);
-		zmq_setsockopt(d, ZMQ_CURVE_PUBLICKEY, pub, Z85_LEN);
-		zmq_setsockopt(d, ZMQ_CURVE_SECRETKEY, sec, Z85_LEN);
+		zmq_setsockopt(d, ZMQ_CURVE_SERVERKEY, pub_server, CURVE_Z85_LEN);
+		zmq_setsockopt(d, ZMQ_CURVE_PUBLICKEY, pub, CURVE_Z85_LEN);
+		zmq_setsockopt(d, ZMQ_CURVE_SECRETKEY, sec, CURVE_Z85_LEN);
 	}
 	assert_int_equal(zmq_connect(d, ep), 0);
 	assert_int_equal(zmq_send(d, "hi", 2, 0), 2);
@@ -243,7 +242,7 @@ static void try_connect(void *ctx, void *router, const char *ep, const char *pub
 static void test_handler_admits_known_keys_only_over_tcp(void **state)
 {
 	void *ctx = zmq_ctx_new(), *r;
-	struct security sec = {.curve = true, .has_clients = true, .clients = table};
+	struct security sec = {.clients = table};
 	struct router_opts o = {.sec = &sec};
 	char err[SECURITY_ERR_MAX], ep[64], ipc[PATH_MAX + 16], list[PATH_MAX + 100];
 	char user[CLIENTS_NAME_MAX + 1];

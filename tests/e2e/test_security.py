@@ -118,6 +118,30 @@ class SecureDaemonTest(DaemonTestCase):
         self.assertEqual(p.returncode, 1)
         self.assertIn(key, p.stderr)
 
+    def check_config(self, d):
+        d.write_config()
+        return subprocess.run([BINARY, "--config", d.config_path, "--check-config"],
+                              capture_output=True, timeout=20, text=True)
+
+    def test_public_key_not_the_secret_keys_pair_is_refused(self):
+        d = self.secure_daemon()
+        with open(d.sections["security"]["curve_public_key"], "w") as f:
+            f.write(curve_keypair()[0] + "\n")
+        p = self.check_config(d)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("curve_public_key", p.stderr)
+
+    def test_secret_key_that_is_not_z85_is_refused(self):
+        d = self.secure_daemon()
+        key = d.sections["security"]["curve_secret_key"]
+        with open(key, "w") as f:
+            f.write("~" * 40 + "\n")  # 40 characters, none of them Z85
+        os.chmod(key, 0o600)
+        p = self.check_config(d)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("curve_secret_key", p.stderr)
+        self.assertIn("not a Z85 CURVE key", p.stderr)
+
     def test_bare_credential_names_are_read_from_credentials_directory(self):
         d = self.secure_daemon()
         creds = os.path.join(d.dir, "creds")
