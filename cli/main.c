@@ -483,7 +483,7 @@ static int cmd_cases(struct cli *cli, int argc, char **argv)
 	} else {
 		show_cases(stdout, all);
 		if (!c.every && json_is_string(json_object_get(result, "next")))
-			printf("(more: --all lists c.every page)\n");
+			printf("(more: --all lists every page)\n");
 	}
 out:
 	json_decref(result);
