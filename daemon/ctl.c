@@ -249,8 +249,8 @@ static int cmd_reload(struct ctl_req *q)
  * Where the page is silent:
  *   case.list        a tombstone's subject_id is nil.
  *   deadlines.list   `overdue: true` bounds due_at by now, `before` by its value (both: the
- *                    earlier); `overdue: false` is no bound. Live deadlines only (the index),
- *                    retention left out as in status's deadlines_open. No paging: at most
+ *                    earlier); `overdue: false` is no bound. Live deadlines only (the index,
+ *                    which never holds retention: that is in `disposals`). No paging: at most
  *                    `limit` (default 100, at most 1000) of the earliest.
  *   notifications.since  `seq` is required; `limit` default and maximum 1000; a client that
  *                    got a full page asks again from the last seq it got.

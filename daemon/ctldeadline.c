@@ -59,13 +59,10 @@ int ctlx_cmd_deadlines_list(struct ctl_req *q)
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		/* an entry that is not one is skipped, as case.list skips a damaged case */
 		if (dlindex_key_parse(k.mv_data, k.mv_size, &due, ref, &kind) < 0 ||
-		    kind == DLX_NO_KIND || v.mv_size < DLX_VALUE_LEN ||
-		    *(const uint8_t *)v.mv_data >= DLS_COUNT)
+		    v.mv_size < DLX_VALUE_LEN || *(const uint8_t *)v.mv_data >= DLS_COUNT)
 			continue;
 		if (due >= bound)
 			break;
-		if (kind == DL_RETENTION) /* not an obligation; as in status's deadlines_open */
-			continue;
 		pack_deadline_row(&rpk, ref, kind, due, v.mv_data);
 		ctlx_saw_case(q, ref, strlen(ref));
 		n++;

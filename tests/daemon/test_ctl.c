@@ -840,8 +840,6 @@ static void fill_deadlines(void **state)
 	put_deadline(ST(state), NOW_MS, REF(3), DL_INTERVIEW, DLS_OPEN, 0);
 	put_deadline(ST(state), NOW_MS + DAY, REF(1), DL_VETTING_REVIEW, DLS_OPEN, 0);
 	put_deadline(ST(state), NOW_MS + 2 * DAY, REF(4), DL_ANNUAL_REVIEW, DLS_OPEN, 0);
-	/* retention is no one's deadline: status leaves it out of deadlines_open, and so here */
-	put_deadline(ST(state), NOW_MS - 3 * DAY, REF(5), DL_RETENTION, DLS_OPEN, 0);
 }
 
 /* The list's rows as "case/kind/status/level", joined by spaces. */
