@@ -244,11 +244,10 @@ static void put_case(struct store *st, const struct case_rec *r)
 static void put_deadline(struct store *st, uint64_t due, const char *ref, enum dl_kind k,
 			 enum dl_status s, uint32_t level)
 {
-	uint8_t key[DLX_KEY_MAX],
-	    v[5] = {(uint8_t)s, (uint8_t)(level >> 24), (uint8_t)(level >> 16),
-		    (uint8_t)(level >> 8), (uint8_t)level};
+	uint8_t key[DLX_KEY_MAX], v[DLX_DUE_VAL];
 	MDB_txn *txn = NULL;
 
+	dlindex_due_value(v, s, level);
 	assert_int_equal(store_begin(st, false, &txn), 0);
 	assert_int_equal(
 	    store_put(st, txn, DB_DEADLINES, key, dlindex_key(key, due, ref, k), v, sizeof(v)), 0);
