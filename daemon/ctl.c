@@ -125,7 +125,7 @@ static void pack_progress(msgpack_packer *pk, const struct reseal_progress *p)
 		p = &none;
 	msgpack_pack_map(pk, 4);
 	proto_pack_cstr(pk, "running");
-	p->running || p->requested ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+	p->running ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
 	proto_pack_kv_u64(pk, "cases", p->cases);
 	proto_pack_kv_u64(pk, "entries", p->entries);
 	proto_pack_kv_u64(pk, "failed", p->failed);
@@ -149,26 +149,25 @@ static void pack_seal(msgpack_packer *pk, const struct reseal_meta *m,
 	pack_progress(pk, p);
 }
 
-/* Starts the reseal pass (the reactor runs it, a bounded share a batch) and answers at once:
- * {"started": bool (false: one was running already), "reseal": progress}. Admin only. */
+/* Starts the reseal pass (the reactor runs it, a bounded share a batch: env->reseal_start)
+ * and answers at once: {"started": bool (false: one was running already), "reseal":
+ * progress}. Admin only. */
 static int cmd_reseal(struct ctl_req *q)
 {
-	struct reseal_progress *p = q->env->reseal;
+	const struct ctl_env *e = q->env;
 	bool started;
 
-	if (!p || !q->env->st->seal)
+	if (!e->reseal || !e->reseal_start || !e->st->seal)
 		return proto_fail(q->err, PROTO_UNAVAILABLE,
 				  "no [security] seal_key is set: there is no key to seal with");
-	started = !p->running && !p->requested;
-	if (started) {
-		p->requested = true;
-		p->cases = p->entries = p->failed = 0;
-	}
+	started = !e->reseal->running;
+	if (started)
+		e->reseal_start(e->reseal_arg);
 	msgpack_pack_map(q->pk, 2);
 	proto_pack_cstr(q->pk, "started");
 	started ? msgpack_pack_true(q->pk) : msgpack_pack_false(q->pk);
 	proto_pack_cstr(q->pk, "reseal");
-	pack_progress(q->pk, p);
+	pack_progress(q->pk, e->reseal);
 	return 0;
 }
 

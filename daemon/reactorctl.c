@@ -97,6 +97,12 @@ static void control_hold(struct reactor *R, struct request *q, const struct ctl_
 	}
 }
 
+/* `reseal` on the control socket (struct ctl_env.reseal_start). */
+static void reseal_start(void *arg)
+{
+	rx_reseal_start(arg);
+}
+
 void rx_control_cycle(struct reactor *R)
 {
 	struct ctl_env env = {
@@ -107,6 +113,8 @@ void rx_control_cycle(struct reactor *R)
 	    .reload = rx_reload_request,
 	    .reload_arg = R,
 	    .reseal = &R->reseal,
+	    .reseal_start = reseal_start,
+	    .reseal_arg = R,
 	};
 	struct proto_error err = {0};
 	struct ctl_job job;
@@ -161,8 +169,6 @@ void rx_control_cycle(struct reactor *R)
 		rx_wipe(&R->out);
 		if (!recorded)
 			rx_wipe_read(rd); /* a record refused with its command, or none */
-		if (R->reseal.requested)
-			rx_reseal_start(R);
 	}
 	/* the held reads are journaled with whatever intake is waiting, then every held reply
 	 * is sent */
