@@ -302,11 +302,6 @@ static const struct {
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
-static const char *client_name(const struct ctl_env *env)
-{
-	return env->client_name && env->client_name[0] ? env->client_name : CLIENT_UNNAMED;
-}
-
 /* The client may use command i, or err is `forbidden` naming the client, its role and the
  * command, and the refusal is logged. */
 static int check_rights(const struct ctl_env *env, size_t i, struct proto_error *err)
@@ -316,12 +311,13 @@ static int check_rights(const struct ctl_env *env, size_t i, struct proto_error 
 	if (cl && client_may_control(cl, commands[i].need))
 		return 0;
 	if (cl)
-		proto_fail(err, PROTO_FORBIDDEN, "client %s (%s) may not use %s", client_name(env),
-			   client_role_name(cl->role), commands[i].name);
+		proto_fail(err, PROTO_FORBIDDEN, "client %s (%s) may not use %s",
+			   client_label(env->client_name), client_role_name(cl->role),
+			   commands[i].name);
 	else
 		proto_fail(err, PROTO_FORBIDDEN,
 			   "client %s is not in the clients file and may not use %s",
-			   client_name(env), commands[i].name);
+			   client_label(env->client_name), commands[i].name);
 	log_notice("control: forbidden: %s", err->message);
 	return -1;
 }

@@ -14,8 +14,7 @@ static int control_defer(struct reactor *R, struct request *q, const struct ctl_
 	if (job_start(&R->job, &R->st, R->job_efd, job, err) < 0)
 		return -1;
 	if (job->kind == CTL_JOB_BACKUP)
-		log_notice("backup to %s started by client %s", job->path,
-			   rx_client_label(q->client));
+		log_notice("backup to %s started by client %s", job->path, client_label(q->client));
 	R->job_q = *q; /* the route frames move to the job */
 	q->nroute = q->npayload = 0;
 	return 0;
