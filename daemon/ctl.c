@@ -191,8 +191,7 @@ static int run_verify(struct store *st, msgpack_packer *pk, struct proto_error *
 	store_abort(&txn);
 	if (r < 0)
 		return proto_fail(err, PROTO_UNAVAILABLE, "the journal could not be read");
-	for (int i = 0; i < JOURNAL_HASH; i++)
-		snprintf(hex + 2 * i, 3, "%02x", head[i]);
+	sodium_bin2hex(hex, sizeof(hex), head, sizeof(head));
 	ctlx_pack_ok_header(pk);
 	msgpack_pack_map(pk, 4);
 	proto_pack_cstr(pk, "ok");
