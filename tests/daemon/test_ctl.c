@@ -474,6 +474,31 @@ static void test_case_list_exactly_full_last_page_has_next_nil(void **state)
 	assert_list(state, 2, a2, REF(4) " " REF(5), "nil");
 }
 
+/* PROTOCOL.md: without `limit`, a page of at most 100, its `next` the 100th reference */
+static void test_case_list_without_a_limit_gives_100_with_next_the_100th(void **state)
+{
+	enum { MORE = 96 }; /* cases 6 to 101 */
+	struct fixture *f = *state;
+	static char ids[MORE][16];
+	struct ev_spec s[MORE];
+	const msgpack_object *cases;
+	char refs[2048], next[PROTO_CASE_MAX + 4];
+	struct creply r;
+
+	for (int i = 0; i < MORE; i++) {
+		snprintf(ids[i], sizeof(ids[0]), "more-%d", i);
+		s[i] = decl(ids[i], "S60");
+	}
+	assert_int_equal(dtest_apply(&f->d.st, s, MORE, NOW_MS, NULL), 0);
+	ctl_call(ENV(state), "case.list", -1, NULL, &r);
+	page(&r, refs, sizeof(refs), next);
+	cases = mp_get(r.result, "cases");
+	assert_int_equal(cases->via.array.size, 100);
+	assert_mp_str(&cases->via.array.ptr[0], "case", REF(1));
+	assert_string_equal(next, "NA-2026-000100");
+	creply_release(&r);
+}
+
 static void test_case_list_after_the_last_case_is_empty(void **state)
 {
 	struct carg a[] = {CSTR("after", REF(5))};
@@ -921,6 +946,23 @@ static void test_deadlines_list_limit_gives_the_earliest(void **state)
 	fill_deadlines(state);
 	assert_deadlines(state, 1, a, DL_A " " DL_B);
 	assert_deadlines(state, 1, b, DL_A " " DL_B " " DL_C " " DL_D " " DL_E);
+}
+
+/* PROTOCOL.md: without `limit`, the earliest 100 */
+static void test_deadlines_list_without_a_limit_gives_the_earliest_100(void **state)
+{
+	const msgpack_object *dl;
+	struct creply r;
+
+	for (uint64_t i = 0; i < 101; i++)
+		put_deadline(ST(state), NOW_MS + i * HOUR, REF(1), DL_INTERVIEW, DLS_OPEN, 0);
+	ctl_call(ENV(state), "deadlines.list", -1, NULL, &r);
+	assert_ok(&r);
+	dl = mp_get(r.result, "deadlines");
+	assert_int_equal(dl->via.array.size, 100);
+	assert_int_equal(mp_u64(&dl->via.array.ptr[0], "due_at"), NOW_MS);
+	assert_int_equal(mp_u64(&dl->via.array.ptr[99], "due_at"), NOW_MS + 99 * HOUR);
+	creply_release(&r);
 }
 
 static void test_deadlines_list_of_an_empty_store_is_empty(void **state)
@@ -1376,6 +1418,7 @@ int main(void)
 	    T(test_case_list_rows_carry_case_kind_state_subject_and_opened_at),
 	    T(test_case_list_pages_of_2_2_1_chain_through_next),
 	    T(test_case_list_exactly_full_last_page_has_next_nil),
+	    T(test_case_list_without_a_limit_gives_100_with_next_the_100th),
 	    T(test_case_list_after_the_last_case_is_empty),
 	    T(test_case_list_after_a_reference_between_cases_starts_past_it),
 	    T(test_case_list_by_subject_gives_only_that_subjects_cases),
@@ -1400,6 +1443,7 @@ int main(void)
 	    E(test_deadlines_list_overdue_gives_those_due_before_now),
 	    E(test_deadlines_list_before_gives_those_due_before_it),
 	    E(test_deadlines_list_limit_gives_the_earliest),
+	    E(test_deadlines_list_without_a_limit_gives_the_earliest_100),
 	    E(test_deadlines_list_of_an_empty_store_is_empty),
 	    E(test_deadlines_list_with_bad_arguments_is_invalid_field_naming_them),
 	    E(test_notifications_since_gives_exactly_those_after_seq),
