@@ -733,7 +733,7 @@ out:
 
 static int cmd_keygen(struct cli *cli, int argc, char **argv)
 {
-	char pub[41], sec[41];
+	char pub[CLICONF_Z85_LEN + 1], sec[CLICONF_Z85_LEN + 1];
 
 	if (argc == 2 && strcmp(argv[1], "--seal") == 0) {
 		unsigned char key[32];
