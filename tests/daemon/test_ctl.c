@@ -67,21 +67,6 @@ static int teardown(void **state)
 
 #define ENV(state) (&((struct fixture *)*(state))->env)
 
-static void assert_ok(const struct creply *r)
-{
-	if (!r->ok)
-		fail_msg("expected ok, got %s: %s", r->code, r->message);
-}
-
-static void assert_error(const struct creply *r, const char *code, const char *needle)
-{
-	if (r->ok)
-		fail_msg("expected %s, got ok", code);
-	if (strcmp(r->code, code) != 0 || (needle && !strstr(r->message, needle)))
-		fail_msg("expected %s containing \"%s\", got %s: %s", code, needle ? needle : "",
-			 r->code, r->message);
-}
-
 /* The page's case references, joined by spaces, and its `next` ("nil" when nil). */
 static void page(const struct creply *r, char *refs, size_t cap, char next[PROTO_CASE_MAX + 4])
 {
