@@ -12,6 +12,8 @@
 
 #include <jansson.h>
 
+#include "cliconf.h"
+
 struct ctlclient;
 
 #define CTLCLIENT_IN  1 /* a reply can be read */
@@ -24,9 +26,9 @@ struct ctlclient_error {
 
 /* CURVE keys, Z85 text as zmq_curve_keypair() makes them. */
 struct ctlclient_curve {
-	char server_public[41]; /* the daemon's public key */
-	char public[41];        /* ours, listed in the daemon's clients file */
-	char secret[41];
+	char server_public[CLICONF_Z85_LEN + 1]; /* the daemon's public key */
+	char public[CLICONF_Z85_LEN + 1];        /* ours, listed in the daemon's clients file */
+	char secret[CLICONF_Z85_LEN + 1];
 };
 
 /* Connects (lazily, as ZeroMQ does) to endpoint, with CURVE when curve is non-NULL; LINGER

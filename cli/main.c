@@ -380,34 +380,37 @@ static int cmd_status(struct cli *cli, int argc, char **argv)
 	return call_show(cli, "status", NULL, NULL, show_status);
 }
 
-/* audit.reads {case}: the journaled reads of one case as a table. */
-static int call_reads(struct cli *cli, const char *what, const char *ref)
+/* call_show with the one argument {key: value}; a value that is not UTF-8 is a usage error
+ * of the command `what`, naming the argument as noun. Returns an exit code. */
+static int call_show_str(struct cli *cli, const char *what, const char *cmd, const char *key,
+			 const char *noun, const char *value, const char *field,
+			 void (*show)(FILE *out, const json_t *v))
 {
-	json_t *args = json_pack("{s:s}", "case", ref);
+	json_t *args = json_pack("{s:s}", key, value);
 	int code;
 
 	if (!args)
-		return cli_usage_error("%s: the reference must be UTF-8", what);
-	code = call_show(cli, "audit.reads", args, "reads", show_reads);
+		return cli_usage_error("%s: the %s must be UTF-8", what, noun);
+	code = call_show(cli, cmd, args, field, show);
 	json_decref(args);
 	return code;
 }
 
+/* audit.reads {case}: the journaled reads of one case as a table. */
+static int call_reads(struct cli *cli, const char *what, const char *ref)
+{
+	return call_show_str(cli, what, "audit.reads", "case", "reference", ref, "reads",
+			     show_reads);
+}
+
 static int cmd_case(struct cli *cli, int argc, char **argv)
 {
-	json_t *args;
-	int code;
-
 	if (argc != 3 || (strcmp(argv[1], "show") != 0 && strcmp(argv[1], "reads") != 0))
 		return cli_usage_error("usage: case show REF | case reads REF");
 	if (strcmp(argv[1], "reads") == 0)
 		return call_reads(cli, "case", argv[2]);
-	args = json_pack("{s:s}", "case", argv[2]);
-	if (!args)
-		return cli_usage_error("case: the reference must be UTF-8");
-	code = call_show(cli, "case.get", args, NULL, show_case);
-	json_decref(args);
-	return code;
+	return call_show_str(cli, "case", "case.get", "case", "reference", argv[2], NULL,
+			     show_case);
 }
 
 struct cases_opts {
@@ -483,7 +486,7 @@ static int cmd_cases(struct cli *cli, int argc, char **argv)
 	} else {
 		show_cases(stdout, all);
 		if (!c.every && json_is_string(json_object_get(result, "next")))
-			printf("(more: --all lists c.every page)\n");
+			printf("(more: --all lists every page)\n");
 	}
 out:
 	json_decref(result);
@@ -579,17 +582,9 @@ static int cmd_audit(struct cli *cli, int argc, char **argv)
 
 static int cmd_backup(struct cli *cli, int argc, char **argv)
 {
-	json_t *args;
-	int code;
-
 	if (argc != 2)
 		return cli_usage_error("usage: backup PATH");
-	args = json_pack("{s:s}", "path", argv[1]);
-	if (!args)
-		return cli_usage_error("backup: the path must be UTF-8");
-	code = call_show(cli, "backup", args, NULL, show_backup);
-	json_decref(args);
-	return code;
+	return call_show_str(cli, "backup", "backup", "path", "path", argv[1], NULL, show_backup);
 }
 
 static int cmd_reload(struct cli *cli, int argc, char **argv)
@@ -738,7 +733,7 @@ out:
 
 static int cmd_keygen(struct cli *cli, int argc, char **argv)
 {
-	char pub[41], sec[41];
+	char pub[CLICONF_Z85_LEN + 1], sec[CLICONF_Z85_LEN + 1];
 
 	if (argc == 2 && strcmp(argv[1], "--seal") == 0) {
 		unsigned char key[32];

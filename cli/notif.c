@@ -9,13 +9,6 @@
 
 #define SEP "  "
 
-static bool is_time_key(const char *key)
-{
-	size_t len = strlen(key);
-
-	return strcmp(key, "at") == 0 || (len > 3 && strcmp(key + len - 3, "_at") == 0);
-}
-
 /* A string field as it shows: escaped, "-" when absent. */
 static void put_text(FILE *out, const json_t *v)
 {
@@ -41,7 +34,7 @@ static void put_value(FILE *out, const char *key, const json_t *v)
 {
 	char *s;
 
-	if (json_is_integer(v) && is_time_key(key)) {
+	if (json_is_integer(v) && show_is_time_key(key)) {
 		put_time(out, v);
 		return;
 	}

@@ -258,7 +258,7 @@ out:
 
 /* ---------------------------------------------------------------- key/value lists */
 
-static bool is_time_key(const char *key)
+bool show_is_time_key(const char *key)
 {
 	size_t len = strlen(key);
 
@@ -285,7 +285,8 @@ static int kv_collect(struct table *t, const char *prefix, const json_t *map)
 				return r;
 			continue;
 		}
-		char *cells[2] = {name, cell_text(v, is_time_key(key) ? CELL_TIME : CELL_TEXT)};
+		char *cells[2] = {name,
+				  cell_text(v, show_is_time_key(key) ? CELL_TIME : CELL_TEXT)};
 
 		r = table_add(t, cells);
 		if (r < 0)
@@ -566,7 +567,7 @@ void show_deadlines(FILE *out, const json_t *deadlines)
 /* Besides the _at keys, a summary's own bounds (report.summary's from and to) are times. */
 static bool tree_is_time(const char *key, size_t depth)
 {
-	return is_time_key(key) ||
+	return show_is_time_key(key) ||
 	       (depth == 0 && (strcmp(key, "from") == 0 || strcmp(key, "to") == 0));
 }
 

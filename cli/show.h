@@ -19,6 +19,9 @@ void show_time(uint64_t ms, char *buf, size_t size);
  * \xNN, so that text from the store never drives the operator's terminal. */
 char *show_text(const json_t *v);
 
+/* Whether a key names a time (ms since the epoch): "at", or ending in "_at". */
+bool show_is_time_key(const char *key);
+
 /* The keys of a JSON object in strcmp order, as a malloc'd array of borrowed strings (free
  * the array only); NULL when empty, not an object, or out of memory. */
 const char **show_sorted_keys(const json_t *obj, size_t *ret_n);

@@ -273,17 +273,20 @@ static int on_notification(struct watch *w, const json_t *n)
 }
 
 /* SIGINT and SIGTERM end the watch as a readable fd, not a handler: blocked here, before any
- * ZeroMQ thread starts, so that every thread inherits the mask. */
+ * ZeroMQ thread starts, so that every thread inherits the mask. Returns the fd, or -errno. */
 static int stop_signals(void)
 {
 	sigset_t set;
+	int fd;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return -errno;
-	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if ((fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
+		return -errno;
+	return fd;
 }
 
 static int watch_loop(struct watch *w, struct notifsub *sub, int stop_fd)

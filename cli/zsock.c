@@ -4,7 +4,7 @@
 
 #include <zmq.h>
 
-#define Z85_KEY_LEN 40 /* a CURVE key as Z85 text, without its NUL */
+#include "cliconf.h"
 
 int zsock_err(void)
 {
@@ -13,9 +13,9 @@ int zsock_err(void)
 
 static int set_curve(void *sock, const struct ctlclient_curve *curve)
 {
-	if (zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, curve->server_public, Z85_KEY_LEN) < 0 ||
-	    zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, curve->public, Z85_KEY_LEN) < 0 ||
-	    zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, curve->secret, Z85_KEY_LEN) < 0)
+	if (zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, curve->server_public, CLICONF_Z85_LEN) < 0 ||
+	    zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, curve->public, CLICONF_Z85_LEN) < 0 ||
+	    zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, curve->secret, CLICONF_Z85_LEN) < 0)
 		return zsock_err();
 	return 0;
 }

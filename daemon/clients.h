@@ -30,6 +30,12 @@
 #define CLIENTS_MAX       256
 #define CLIENT_UNNAMED    "(unnamed)" /* how logs and errors name a connection ZAP gave no name */
 
+/* How logs and errors name the client called name: name, or CLIENT_UNNAMED for none. */
+static inline const char *client_label(const char *name)
+{
+	return name && name[0] ? name : CLIENT_UNNAMED;
+}
+
 /* What a client may do. CLIENT_ANY is everyone when there is no clients file. */
 enum client_role { CLIENT_NONE = 0, CLIENT_INTAKE, CLIENT_OPERATOR, CLIENT_ADMIN, CLIENT_ANY };
 

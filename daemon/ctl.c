@@ -125,7 +125,7 @@ static void pack_progress(msgpack_packer *pk, const struct reseal_progress *p)
 		p = &none;
 	msgpack_pack_map(pk, 4);
 	proto_pack_cstr(pk, "running");
-	p->running || p->requested ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+	p->running ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
 	proto_pack_kv_u64(pk, "cases", p->cases);
 	proto_pack_kv_u64(pk, "entries", p->entries);
 	proto_pack_kv_u64(pk, "failed", p->failed);
@@ -149,26 +149,25 @@ static void pack_seal(msgpack_packer *pk, const struct reseal_meta *m,
 	pack_progress(pk, p);
 }
 
-/* Starts the reseal pass (the reactor runs it, a bounded share a batch) and answers at once:
- * {"started": bool (false: one was running already), "reseal": progress}. Admin only. */
+/* Starts the reseal pass (the reactor runs it, a bounded share a batch: env->reseal_start)
+ * and answers at once: {"started": bool (false: one was running already), "reseal":
+ * progress}. Admin only. */
 static int cmd_reseal(struct ctl_req *q)
 {
-	struct reseal_progress *p = q->env->reseal;
+	const struct ctl_env *e = q->env;
 	bool started;
 
-	if (!p || !q->env->st->seal)
+	if (!e->reseal || !e->reseal_start || !e->st->seal)
 		return proto_fail(q->err, PROTO_UNAVAILABLE,
 				  "no [security] seal_key is set: there is no key to seal with");
-	started = !p->running && !p->requested;
-	if (started) {
-		p->requested = true;
-		p->cases = p->entries = p->failed = 0;
-	}
+	started = !e->reseal->running;
+	if (started)
+		e->reseal_start(e->reseal_arg);
 	msgpack_pack_map(q->pk, 2);
 	proto_pack_cstr(q->pk, "started");
 	started ? msgpack_pack_true(q->pk) : msgpack_pack_false(q->pk);
 	proto_pack_cstr(q->pk, "reseal");
-	pack_progress(q->pk, p);
+	pack_progress(q->pk, e->reseal);
 	return 0;
 }
 
@@ -192,8 +191,7 @@ static int run_verify(struct store *st, msgpack_packer *pk, struct proto_error *
 	store_abort(&txn);
 	if (r < 0)
 		return proto_fail(err, PROTO_UNAVAILABLE, "the journal could not be read");
-	for (int i = 0; i < JOURNAL_HASH; i++)
-		snprintf(hex + 2 * i, 3, "%02x", head[i]);
+	sodium_bin2hex(hex, sizeof(hex), head, sizeof(head));
 	ctlx_pack_ok_header(pk);
 	msgpack_pack_map(pk, 4);
 	proto_pack_cstr(pk, "ok");
@@ -249,8 +247,8 @@ static int cmd_reload(struct ctl_req *q)
  * Where the page is silent:
  *   case.list        a tombstone's subject_id is nil.
  *   deadlines.list   `overdue: true` bounds due_at by now, `before` by its value (both: the
- *                    earlier); `overdue: false` is no bound. Live deadlines only (the index),
- *                    retention left out as in status's deadlines_open. No paging: at most
+ *                    earlier); `overdue: false` is no bound. Live deadlines only (the index,
+ *                    which never holds retention: that is in `disposals`). No paging: at most
  *                    `limit` (default 100, at most 1000) of the earliest.
  *   notifications.since  `seq` is required; `limit` default and maximum 1000; a client that
  *                    got a full page asks again from the last seq it got.
@@ -303,11 +301,6 @@ static const struct {
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
-static const char *client_name(const struct ctl_env *env)
-{
-	return env->client_name && env->client_name[0] ? env->client_name : CLIENT_UNNAMED;
-}
-
 /* The client may use command i, or err is `forbidden` naming the client, its role and the
  * command, and the refusal is logged. */
 static int check_rights(const struct ctl_env *env, size_t i, struct proto_error *err)
@@ -317,12 +310,13 @@ static int check_rights(const struct ctl_env *env, size_t i, struct proto_error 
 	if (cl && client_may_control(cl, commands[i].need))
 		return 0;
 	if (cl)
-		proto_fail(err, PROTO_FORBIDDEN, "client %s (%s) may not use %s", client_name(env),
-			   client_role_name(cl->role), commands[i].name);
+		proto_fail(err, PROTO_FORBIDDEN, "client %s (%s) may not use %s",
+			   client_label(env->client_name), client_role_name(cl->role),
+			   commands[i].name);
 	else
 		proto_fail(err, PROTO_FORBIDDEN,
 			   "client %s is not in the clients file and may not use %s",
-			   client_name(env), commands[i].name);
+			   client_label(env->client_name), commands[i].name);
 	log_notice("control: forbidden: %s", err->message);
 	return -1;
 }

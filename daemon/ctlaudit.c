@@ -74,14 +74,15 @@ int ctlx_cmd_audit_reads(struct ctl_req *q)
 
 	msgpack_sbuffer_init(&rows);
 	msgpack_packer_init(&rpk, &rows, msgpack_sbuffer_write);
-	/* a reference with a NUL in it was never a case, so it has no reads */
-	if (len > 0 && !memchr(ref, '\0', len)) {
+	/* a reference with a NUL in it was never a case, so it has no reads (PF_STR: never
+	 * empty) */
+	if (!memchr(ref, '\0', len)) {
 		plen = readlog_key(pre, ref, len, 0, true);
 		r = pack_reads(q, pre, plen, &rpk, &n);
 	}
 	/* a disposed case's tombstone still answers, and so do the reads of any case */
 	if (r == 0 && n == 0) {
-		int g = len ? store_get(q->env->st, q->txn, DB_CASES, ref, len, &v) : -ENOENT;
+		int g = store_get(q->env->st, q->txn, DB_CASES, ref, len, &v);
 
 		if (g == -ENOENT)
 			r = proto_fail(q->err, PROTO_UNKNOWN_CASE,

@@ -29,11 +29,10 @@ static int load_case(struct ctl_req *q, struct proto_str ref, struct case_rec *r
 int ctlx_cmd_case_get(struct ctl_req *q)
 {
 	msgpack_packer *pk = q->pk;
-	struct proto_str ref = {0};
+	const msgpack_object *o = ctlx_arg(q, "case");
+	struct proto_str ref = {o->via.str.ptr, o->via.str.size};
 	struct case_rec c;
 
-	ref =
-	    (struct proto_str){ctlx_arg(q, "case")->via.str.ptr, ctlx_arg(q, "case")->via.str.size};
 	if (load_case(q, ref, &c) < 0)
 		return -1;
 	caserec_pack_view(&c, pk);

@@ -9,7 +9,6 @@
 
 /* deadlines.list walks `deadlines` (due_at|case|kind -> status, level) in due order. Both
  * filters are bounds on due_at, so the walk stops at the first deadline past them. */
-#define DLX_VALUE_LEN 5 /* status (1 byte), level (u32 BE) */
 
 static uint64_t deadlines_bound(struct ctl_req *q)
 {
@@ -24,7 +23,7 @@ static uint64_t deadlines_bound(struct ctl_req *q)
 }
 
 static void pack_deadline_row(msgpack_packer *pk, const char *ref, unsigned kind, uint64_t due,
-			      const uint8_t *v)
+			      enum dl_status s, uint32_t level)
 {
 	msgpack_pack_map(pk, 5);
 	proto_pack_cstr(pk, "case");
@@ -33,9 +32,8 @@ static void pack_deadline_row(msgpack_packer *pk, const char *ref, unsigned kind
 	proto_pack_cstr(pk, config_dl_name(kind));
 	proto_pack_kv_u64(pk, "due_at", due);
 	proto_pack_cstr(pk, "status");
-	proto_pack_cstr(pk, wf_dl_status_name(v[0]));
-	proto_pack_kv_u64(pk, "level",
-			  (uint64_t)v[1] << 24 | (uint64_t)v[2] << 16 | v[3] << 8 | v[4]);
+	proto_pack_cstr(pk, wf_dl_status_name(s));
+	proto_pack_kv_u64(pk, "level", level);
 }
 
 int ctlx_cmd_deadlines_list(struct ctl_req *q)
@@ -46,6 +44,8 @@ int ctlx_cmd_deadlines_list(struct ctl_req *q)
 	msgpack_packer rpk;
 	MDB_cursor *cur;
 	MDB_val k, v;
+	enum dl_status s;
+	uint32_t level;
 	unsigned kind;
 	int rc;
 
@@ -59,14 +59,11 @@ int ctlx_cmd_deadlines_list(struct ctl_req *q)
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		/* an entry that is not one is skipped, as case.list skips a damaged case */
 		if (dlindex_key_parse(k.mv_data, k.mv_size, &due, ref, &kind) < 0 ||
-		    kind == DLX_NO_KIND || v.mv_size < DLX_VALUE_LEN ||
-		    *(const uint8_t *)v.mv_data >= DLS_COUNT)
+		    dlindex_due_value_parse(v.mv_data, v.mv_size, &s, &level) < 0)
 			continue;
 		if (due >= bound)
 			break;
-		if (kind == DL_RETENTION) /* not an obligation; as in status's deadlines_open */
-			continue;
-		pack_deadline_row(&rpk, ref, kind, due, v.mv_data);
+		pack_deadline_row(&rpk, ref, kind, due, s, level);
 		ctlx_saw_case(q, ref, strlen(ref));
 		n++;
 	}

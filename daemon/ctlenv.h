@@ -34,9 +34,11 @@ struct ctl_env {
 	 * naming the problem and the policy in force unchanged. NULL: reload is unavailable. */
 	int (*reload)(void *arg, const char *who, char err[CONFIG_ERR_MAX]);
 	void *reload_arg;
-	/* the reseal pass: shown by status; the reseal command sets requested (the reactor
-	 * starts the pass after the cycle). NULL: no pass can run here. */
+	/* the reseal pass: shown by status; the reseal command starts it (reseal_start with
+	 * reseal_arg: the reactor runs it, a bounded share a batch). NULL: no pass can run here. */
 	struct reseal_progress *reseal;
+	void (*reseal_start)(void *arg);
+	void *reseal_arg;
 };
 
 #define CTL_PATH_MAX 4096

@@ -29,6 +29,26 @@ int dlindex_key_parse(const void *key, size_t len, uint64_t *t, char ref[PROTO_C
 	return 0;
 }
 
+void dlindex_due_value(uint8_t out[DLX_DUE_VAL], enum dl_status s, uint32_t level)
+{
+	out[0] = (uint8_t)s;
+	out[1] = (uint8_t)(level >> 24);
+	out[2] = (uint8_t)(level >> 16);
+	out[3] = (uint8_t)(level >> 8);
+	out[4] = (uint8_t)level;
+}
+
+int dlindex_due_value_parse(const void *val, size_t len, enum dl_status *s, uint32_t *level)
+{
+	const uint8_t *v = val;
+
+	if (len < DLX_DUE_VAL || v[0] >= DLS_COUNT)
+		return -1;
+	*s = (enum dl_status)v[0];
+	*level = (uint32_t)v[1] << 24 | (uint32_t)v[2] << 16 | (uint32_t)v[3] << 8 | v[4];
+	return 0;
+}
+
 /* The live deadline of each kind, or NULL. */
 static void live_by_kind(const struct wf_case *c, const struct wf_deadline *out[DL_COUNT])
 {
@@ -73,7 +93,7 @@ static size_t case_key(uint8_t out[PROTO_CASE_MAX + 1], const char *ref, enum dl
 static int due_index(struct store *st, MDB_txn *txn, const char *ref, enum dl_kind k,
 		     const struct wf_deadline *b, const struct wf_deadline *a)
 {
-	uint8_t val[5];
+	uint8_t val[DLX_DUE_VAL];
 	int r;
 
 	if (b && (!a || a->due_at != b->due_at) &&
@@ -81,11 +101,7 @@ static int due_index(struct store *st, MDB_txn *txn, const char *ref, enum dl_ki
 		return r;
 	if (!a || (b && a->due_at == b->due_at && a->status == b->status && a->level == b->level))
 		return 0;
-	val[0] = (uint8_t)a->status;
-	val[1] = (uint8_t)(a->level >> 24);
-	val[2] = (uint8_t)(a->level >> 16);
-	val[3] = (uint8_t)(a->level >> 8);
-	val[4] = (uint8_t)a->level;
+	dlindex_due_value(val, a->status, a->level);
 	return put_key(st, txn, DB_DEADLINES, a->due_at, ref, k, val, sizeof(val));
 }
 

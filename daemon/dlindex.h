@@ -18,15 +18,21 @@
 #include "store.h"
 #include "wf.h"
 
-#define DLX_KEY_MAX 64
-#define DLX_NO_KIND 0xff /* the kind byte of an escalations key */
-#define DLX_CASE_VAL 16  /* case_deadlines value: due_at, fire_at */
+#define DLX_KEY_MAX  64
+#define DLX_NO_KIND  0xff /* the kind byte of an escalations key */
+#define DLX_CASE_VAL 16   /* case_deadlines value: due_at, fire_at */
+#define DLX_DUE_VAL  5    /* deadlines value: status (1 byte), level (u32 BE) */
 
 /* Builds t|ref|kind (kind DLX_NO_KIND for escalations); returns its length. */
 size_t dlindex_key(uint8_t out[DLX_KEY_MAX], uint64_t t, const char *ref, unsigned kind);
 /* Splits a key; kind is DLX_NO_KIND for escalations. Returns 0, or -1 when it is not one. */
 int dlindex_key_parse(const void *key, size_t len, uint64_t *t, char ref[PROTO_CASE_MAX + 1],
 		      unsigned *kind);
+
+/* Builds a deadlines value: status, level. */
+void dlindex_due_value(uint8_t out[DLX_DUE_VAL], enum dl_status s, uint32_t level);
+/* Splits a deadlines value. Returns 0, or -1 when it is not one. */
+int dlindex_due_value_parse(const void *val, size_t len, enum dl_status *s, uint32_t *level);
 
 /* Counter changes the caller adds to meta. */
 struct dlindex_delta {

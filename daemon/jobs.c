@@ -1,6 +1,7 @@
 /* jobs: a deferred control command on a thread of its own. See jobs.h. */
 #include "jobs.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -33,11 +34,7 @@ int job_start(struct job **ret_job, struct store *st, int efd, const struct ctl_
 {
 	struct job *j;
 
-	if (*ret_job)
-		return proto_fail(err, PROTO_UNAVAILABLE,
-				  "a backup, audit.verify or report.summary is already running; "
-				  "retry when it has "
-				  "finished");
+	assert(!*ret_job); /* the reactor refuses a second job before it gets here */
 	j = calloc(1, sizeof(*j));
 	if (!j)
 		return proto_fail(err, PROTO_UNAVAILABLE, "out of memory");

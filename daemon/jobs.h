@@ -17,9 +17,9 @@
 struct job;
 
 /* Starts cj on a thread of its own, reading st; st may not grow until job_complete
- * (st->grow_blocked). When the thread is done it writes 1 to efd. *ret_job must be NULL: a job
- * already running refuses another. Returns 0 with *ret_job set, or -1 with err set
- * (unavailable: one is running, no memory, no thread) and *ret_job untouched. */
+ * (st->grow_blocked). When the thread is done it writes 1 to efd. *ret_job must be NULL: one
+ * job at a time, which the caller sees to (reactorctl.c refuses a second). Returns 0 with
+ * *ret_job set, or -1 with err set (unavailable: no memory, no thread) and *ret_job untouched. */
 int job_start(struct job **ret_job, struct store *st, int efd, const struct ctl_job *cj,
 	      struct proto_error *err);
 

@@ -58,7 +58,7 @@ const struct client *rx_client(const struct reactor *R, const char *name)
 
 const char *rx_client_label(const char *name)
 {
-	return name[0] ? name : CLIENT_UNNAMED;
+	return client_label(name);
 }
 
 /* ---- systemd and signals --------------------------------------------------------- */

@@ -14,8 +14,7 @@ static int control_defer(struct reactor *R, struct request *q, const struct ctl_
 	if (job_start(&R->job, &R->st, R->job_efd, job, err) < 0)
 		return -1;
 	if (job->kind == CTL_JOB_BACKUP)
-		log_notice("backup to %s started by client %s", job->path,
-			   rx_client_label(q->client));
+		log_notice("backup to %s started by client %s", job->path, client_label(q->client));
 	R->job_q = *q; /* the route frames move to the job */
 	q->nroute = q->npayload = 0;
 	return 0;
@@ -97,6 +96,12 @@ static void control_hold(struct reactor *R, struct request *q, const struct ctl_
 	}
 }
 
+/* `reseal` on the control socket (struct ctl_env.reseal_start). */
+static void reseal_start(void *arg)
+{
+	rx_reseal_start(arg);
+}
+
 void rx_control_cycle(struct reactor *R)
 {
 	struct ctl_env env = {
@@ -107,6 +112,8 @@ void rx_control_cycle(struct reactor *R)
 	    .reload = rx_reload_request,
 	    .reload_arg = R,
 	    .reseal = &R->reseal,
+	    .reseal_start = reseal_start,
+	    .reseal_arg = R,
 	};
 	struct proto_error err = {0};
 	struct ctl_job job;
@@ -161,8 +168,6 @@ void rx_control_cycle(struct reactor *R)
 		rx_wipe(&R->out);
 		if (!recorded)
 			rx_wipe_read(rd); /* a record refused with its command, or none */
-		if (R->reseal.requested)
-			rx_reseal_start(R);
 	}
 	/* the held reads are journaled with whatever intake is waiting, then every held reply
 	 * is sent */

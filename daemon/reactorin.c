@@ -170,7 +170,6 @@ static void replan_advance(struct reactor *R, const struct batch_result *res)
  * to the last journal entry, a bounded share a batch, like the replan pass. */
 void rx_reseal_start(struct reactor *R)
 {
-	R->reseal.requested = false;
 	R->reseal.running = true;
 	R->reseal.cases = R->reseal.entries = R->reseal.failed = 0;
 	R->reseal_at = (struct reseal_cursor){.db = DB_CASES};

@@ -52,9 +52,9 @@ struct reseal_step {
 };
 
 /* The pass's progress, kept by the reactor, shown by status, started by the reseal
- * command (which sets requested). */
+ * command (struct ctl_env.reseal_start). */
 struct reseal_progress {
-	bool running, requested;
+	bool running;
 	uint64_t cases, entries, failed;
 };
 

@@ -385,6 +385,21 @@ void creply_release(struct creply *r)
 	msgpack_sbuffer_destroy(&r->bytes);
 }
 
+void assert_ok(const struct creply *r)
+{
+	if (!r->ok)
+		fail_msg("expected ok, got %s: %s", r->code, r->message);
+}
+
+void assert_error(const struct creply *r, const char *code, const char *needle)
+{
+	if (r->ok)
+		fail_msg("expected %s, got ok", code);
+	if (strcmp(r->code, code) != 0 || (needle && !strstr(r->message, needle)))
+		fail_msg("expected %s containing \"%s\", got %s: %s", code, needle ? needle : "",
+			 r->code, r->message);
+}
+
 int dstore_setup(void **state, const char *name, uint64_t map_size, uint64_t map_max)
 {
 	struct dstore *d = calloc(1, sizeof(*d));

@@ -145,5 +145,9 @@ struct creply {
 void ctl_call(const struct ctl_env *env, const char *cmd, int nargs, const struct carg *args,
 	      struct creply *ret);
 void creply_release(struct creply *r);
+/* Fails the test unless r is ok. */
+void assert_ok(const struct creply *r);
+/* Fails the test unless r is the error code, its message containing needle (NULL: any). */
+void assert_error(const struct creply *r, const char *code, const char *needle);
 
 #endif

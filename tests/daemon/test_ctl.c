@@ -67,21 +67,6 @@ static int teardown(void **state)
 
 #define ENV(state) (&((struct fixture *)*(state))->env)
 
-static void assert_ok(const struct creply *r)
-{
-	if (!r->ok)
-		fail_msg("expected ok, got %s: %s", r->code, r->message);
-}
-
-static void assert_error(const struct creply *r, const char *code, const char *needle)
-{
-	if (r->ok)
-		fail_msg("expected %s, got ok", code);
-	if (strcmp(r->code, code) != 0 || (needle && !strstr(r->message, needle)))
-		fail_msg("expected %s containing \"%s\", got %s: %s", code, needle ? needle : "",
-			 r->code, r->message);
-}
-
 /* The page's case references, joined by spaces, and its `next` ("nil" when nil). */
 static void page(const struct creply *r, char *refs, size_t cap, char next[PROTO_CASE_MAX + 4])
 {
@@ -244,11 +229,10 @@ static void put_case(struct store *st, const struct case_rec *r)
 static void put_deadline(struct store *st, uint64_t due, const char *ref, enum dl_kind k,
 			 enum dl_status s, uint32_t level)
 {
-	uint8_t key[DLX_KEY_MAX],
-	    v[5] = {(uint8_t)s, (uint8_t)(level >> 24), (uint8_t)(level >> 16),
-		    (uint8_t)(level >> 8), (uint8_t)level};
+	uint8_t key[DLX_KEY_MAX], v[DLX_DUE_VAL];
 	MDB_txn *txn = NULL;
 
+	dlindex_due_value(v, s, level);
 	assert_int_equal(store_begin(st, false, &txn), 0);
 	assert_int_equal(
 	    store_put(st, txn, DB_DEADLINES, key, dlindex_key(key, due, ref, k), v, sizeof(v)), 0);
@@ -473,6 +457,31 @@ static void test_case_list_exactly_full_last_page_has_next_nil(void **state)
 
 	assert_list(state, 1, a1, REF(1) " " REF(2) " " REF(3) " " REF(4) " " REF(5), "nil");
 	assert_list(state, 2, a2, REF(4) " " REF(5), "nil");
+}
+
+/* PROTOCOL.md: without `limit`, a page of at most 100, its `next` the 100th reference */
+static void test_case_list_without_a_limit_gives_100_with_next_the_100th(void **state)
+{
+	enum { MORE = 96 }; /* cases 6 to 101 */
+	struct fixture *f = *state;
+	static char ids[MORE][16];
+	struct ev_spec s[MORE];
+	const msgpack_object *cases;
+	char refs[2048], next[PROTO_CASE_MAX + 4];
+	struct creply r;
+
+	for (int i = 0; i < MORE; i++) {
+		snprintf(ids[i], sizeof(ids[0]), "more-%d", i);
+		s[i] = decl(ids[i], "S60");
+	}
+	assert_int_equal(dtest_apply(&f->d.st, s, MORE, NOW_MS, NULL), 0);
+	ctl_call(ENV(state), "case.list", -1, NULL, &r);
+	page(&r, refs, sizeof(refs), next);
+	cases = mp_get(r.result, "cases");
+	assert_int_equal(cases->via.array.size, 100);
+	assert_mp_str(&cases->via.array.ptr[0], "case", REF(1));
+	assert_string_equal(next, "NA-2026-000100");
+	creply_release(&r);
 }
 
 static void test_case_list_after_the_last_case_is_empty(void **state)
@@ -840,8 +849,6 @@ static void fill_deadlines(void **state)
 	put_deadline(ST(state), NOW_MS, REF(3), DL_INTERVIEW, DLS_OPEN, 0);
 	put_deadline(ST(state), NOW_MS + DAY, REF(1), DL_VETTING_REVIEW, DLS_OPEN, 0);
 	put_deadline(ST(state), NOW_MS + 2 * DAY, REF(4), DL_ANNUAL_REVIEW, DLS_OPEN, 0);
-	/* retention is no one's deadline: status leaves it out of deadlines_open, and so here */
-	put_deadline(ST(state), NOW_MS - 3 * DAY, REF(5), DL_RETENTION, DLS_OPEN, 0);
 }
 
 /* The list's rows as "case/kind/status/level", joined by spaces. */
@@ -924,6 +931,23 @@ static void test_deadlines_list_limit_gives_the_earliest(void **state)
 	fill_deadlines(state);
 	assert_deadlines(state, 1, a, DL_A " " DL_B);
 	assert_deadlines(state, 1, b, DL_A " " DL_B " " DL_C " " DL_D " " DL_E);
+}
+
+/* PROTOCOL.md: without `limit`, the earliest 100 */
+static void test_deadlines_list_without_a_limit_gives_the_earliest_100(void **state)
+{
+	const msgpack_object *dl;
+	struct creply r;
+
+	for (uint64_t i = 0; i < 101; i++)
+		put_deadline(ST(state), NOW_MS + i * HOUR, REF(1), DL_INTERVIEW, DLS_OPEN, 0);
+	ctl_call(ENV(state), "deadlines.list", -1, NULL, &r);
+	assert_ok(&r);
+	dl = mp_get(r.result, "deadlines");
+	assert_int_equal(dl->via.array.size, 100);
+	assert_int_equal(mp_u64(&dl->via.array.ptr[0], "due_at"), NOW_MS);
+	assert_int_equal(mp_u64(&dl->via.array.ptr[99], "due_at"), NOW_MS + 99 * HOUR);
+	creply_release(&r);
 }
 
 static void test_deadlines_list_of_an_empty_store_is_empty(void **state)
@@ -1379,6 +1403,7 @@ int main(void)
 	    T(test_case_list_rows_carry_case_kind_state_subject_and_opened_at),
 	    T(test_case_list_pages_of_2_2_1_chain_through_next),
 	    T(test_case_list_exactly_full_last_page_has_next_nil),
+	    T(test_case_list_without_a_limit_gives_100_with_next_the_100th),
 	    T(test_case_list_after_the_last_case_is_empty),
 	    T(test_case_list_after_a_reference_between_cases_starts_past_it),
 	    T(test_case_list_by_subject_gives_only_that_subjects_cases),
@@ -1403,6 +1428,7 @@ int main(void)
 	    E(test_deadlines_list_overdue_gives_those_due_before_now),
 	    E(test_deadlines_list_before_gives_those_due_before_it),
 	    E(test_deadlines_list_limit_gives_the_earliest),
+	    E(test_deadlines_list_without_a_limit_gives_the_earliest_100),
 	    E(test_deadlines_list_of_an_empty_store_is_empty),
 	    E(test_deadlines_list_with_bad_arguments_is_invalid_field_naming_them),
 	    E(test_notifications_since_gives_exactly_those_after_seq),

@@ -93,21 +93,6 @@ static void as(void **state, const char *name, enum client_role role)
 	f->env.client = role == CLIENT_NONE ? NULL : &f->cl;
 }
 
-static void assert_ok(const struct creply *r)
-{
-	if (!r->ok)
-		fail_msg("expected ok, got %s: %s", r->code, r->message);
-}
-
-static void assert_error(const struct creply *r, const char *code, const char *needle)
-{
-	if (r->ok)
-		fail_msg("expected %s, got ok", code);
-	if (strcmp(r->code, code) != 0 || (needle && !strstr(r->message, needle)))
-		fail_msg("expected %s containing \"%s\", got %s: %s", code, needle ? needle : "",
-			 r->code, r->message);
-}
-
 static uint64_t head_seq(void **state)
 {
 	struct journal_head head;

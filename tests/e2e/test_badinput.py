@@ -290,6 +290,10 @@ CONTROL_TABLE = [
                                     "args": {"case": raw_str(b"NA-\xff")}})],
      "invalid_field", "case"),
     ("unknown command", [pack({"v": 1, "cmd": "rm -rf"})], "unknown_command", None),
+    # SPEC: control has intake's too_large rules
+    ("max_message_bytes + 1", [pack({"v": 1, "cmd": "case.get",
+                                     "args": {"case": "N" * MAX_BYTES}})],
+     "too_large", None),
 ]
 
 

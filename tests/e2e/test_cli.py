@@ -168,6 +168,14 @@ class Cli(SharedDaemonTestCase):
         self.assertEqual(listed, sorted(listed))
         self.assertIsNone(result["next"])
 
+    def test_cases_one_page_says_there_is_more(self):
+        for _ in range(2):
+            self.accepted_case(declaration())
+        p = self.ctl("cases", "--limit", "1")
+        self.assertExit(p, 0)
+        self.assertEqual(p.stdout.splitlines()[-1],
+                         "(more: --all lists every page)", p.stdout)
+
     def test_case_show_shows_the_case(self):
         sid = new_subject_id()
         ev = declaration(subject_id=sid)
