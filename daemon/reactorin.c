@@ -27,19 +27,14 @@ static void reply_intake(struct reactor *R, struct request *q, const char *id, c
 	rx_wipe(&R->out);
 }
 
-/* Answers q `rejected` and logs it. The log line names the event's id, except for an
- * anonymous referral (anon: known only once its body is decoded): its id may be built from
- * the reporter or the clock, and must not be tied to the client in the logs (anon.h); a
- * message quoting the id is withheld too. */
-static void reject(struct reactor *R, struct request *q, const char *id, bool anon,
-		   const struct proto_error *err)
+/* Counts a rejection; whether it may be logged: a log line each, up to a bound a second,
+ * so that a flood does not flood the journal (the rest are counted, and their number
+ * logged when the second is over). */
+static bool reject_count(struct reactor *R)
 {
 	uint64_t sec = rx_now_ms() / 1000;
-	const char *msg = err->message;
-	const char *shown = anon ? "(anonymous referral)" : id && *id ? id : "(no id)";
 
 	R->counters.rejected++;
-	/* a log line each, up to a bound a second: a flood must not flood the journal */
 	if (sec != R->reject_log_sec) {
 		if (R->reject_log_dropped)
 			log_notice("intake: %llu more rejections in that second were not logged",
@@ -47,13 +42,27 @@ static void reject(struct reactor *R, struct request *q, const char *id, bool an
 		R->reject_log_sec = sec;
 		R->reject_log_n = R->reject_log_dropped = 0;
 	}
+	if (R->reject_log_n++ < REJECT_LOG_PER_S)
+		return true;
+	R->reject_log_dropped++;
+	return false;
+}
+
+/* Answers q `rejected` and logs it. The log line names the event's id, except for an
+ * anonymous referral (anon: known only once its body is decoded): its id may be built from
+ * the reporter or the clock, and must not be tied to the client in the logs (anon.h); a
+ * message quoting the id is withheld too. */
+static void reject(struct reactor *R, struct request *q, const char *id, bool anon,
+		   const struct proto_error *err)
+{
+	const char *msg = err->message;
+	const char *shown = anon ? "(anonymous referral)" : id && *id ? id : "(no id)";
+
 	if (anon && id && *id && strstr(msg, id))
 		msg = "(the message quotes the id: not logged)";
-	if (R->reject_log_n++ < REJECT_LOG_PER_S)
+	if (reject_count(R))
 		log_notice("intake: rejected %s from client %s: %s: %s", shown,
 			   rx_client_label(q->client), proto_err_code(err->code), msg);
-	else
-		R->reject_log_dropped++;
 	reply_intake(R, q, id, "rejected", NULL, 0, err);
 }
 
@@ -224,6 +233,10 @@ void rx_write_cycle(struct reactor *R, bool read_intake)
 		r = router_recv(R->intake, q);
 		if (r == 0)
 			break;
+		if (r == ROUTER_DROPPED && reject_count(R))
+			log_notice("intake: dropped a request whose route has more than %d frames; "
+				   "it cannot be answered",
+				   ROUTER_ROUTE_MAX);
 		if (r < 0)
 			continue;
 		if (intake_decode(R, q, now))

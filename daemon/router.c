@@ -103,7 +103,7 @@ int router_recv(void *sock, struct request *q)
 		while (n > 0)
 			zmq_msg_close(&f[--n]);
 		q->nroute = 0;
-		return -1;
+		return ROUTER_DROPPED;
 	}
 	memcpy(q->route, f, q->nroute * sizeof(f[0]));
 	q->npayload = total - q->nroute;

@@ -14,7 +14,8 @@
 #include "clients.h"
 #include "security.h"
 
-#define ROUTER_ROUTE_MAX 8 /* frames of a reply route (identity, proxies, delimiter) */
+#define ROUTER_ROUTE_MAX 8    /* frames of a reply route (identity, proxies, delimiter) */
+#define ROUTER_DROPPED   (-2) /* router_recv: a request whose route is too long to answer */
 
 /* One request read from a ROUTER socket: its route and its single payload frame, and the
  * intake event decoded from it (intake only). */
@@ -50,8 +51,9 @@ void *router_open(void *zctx, int type, const char *list, const char *what,
 
 /* Reads one whole multipart message. The route is the frames up to and including the first
  * empty one, or the identity frame alone when there is none; the rest is the payload, which
- * must be one frame. Returns 1, 0 when none is waiting, -1 when the message was dropped (its
- * route is too long to answer). */
+ * must be one frame. Returns 1, 0 when none is waiting, ROUTER_DROPPED when the message was
+ * dropped because its route (more than ROUTER_ROUTE_MAX frames) cannot be answered, -1 when
+ * a receive failed. */
 int router_recv(void *sock, struct request *q);
 /* Sends out on q's route, never blocking: a peer gone or stuck loses its reply. */
 void router_send(void *sock, struct request *q, const msgpack_sbuffer *out);
