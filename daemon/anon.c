@@ -15,7 +15,7 @@
 
 bool anon_is(const struct proto_event *ev)
 {
-	return ev->type->anon_flag && ev->body && proto_flag(ev->body, ev->type->anon_flag);
+	return ev->anonymous;
 }
 
 uint64_t anon_day(uint64_t ms)

@@ -210,7 +210,8 @@ static int check_actor(const struct proto_type *t, const msgpack_object *actor,
 		       const msgpack_object *body, struct proto_event *ev, struct proto_error *err)
 {
 	ev->actor_role = ROLE_NONE;
-	if (t->anon_flag && proto_flag(body, t->anon_flag)) {
+	ev->anonymous = t->anon_flag && proto_flag(body, t->anon_flag);
+	if (ev->anonymous) {
 		if (actor != NULL)
 			return proto_fail(err, PROTO_INVALID_FIELD,
 					  "actor: must be absent on an anonymous %s (body.%s is "

@@ -109,14 +109,14 @@ enum proto_ftype {
 	PF_END = 0, /* sentinel */
 	PF_STR,     /* non-empty UTF-8 string, at most max bytes (0: PROTO_TEXT_MAX) */
 	PF_BOOL,
-	PF_UINT,  /* unsigned integer, e.g. a time in ms */
-	PF_DATE,  /* "YYYY-MM-DD", a real calendar date */
-	PF_ENUM,  /* one string of `values` */
-	PF_ENUMS, /* array of distinct strings of `values`, at least min items */
-	PF_STRS,  /* array of PF_STR, at least min items */
-	PF_MAP,   /* map validated by `fields` */
-	PF_MAPS,  /* array of maps validated by `fields`, at least min items */
-	PF_IDENT, /* a PF_STR naming someone (a staff number): no control characters */
+	PF_UINT,     /* unsigned integer, e.g. a time in ms */
+	PF_DATE,     /* "YYYY-MM-DD", a real calendar date */
+	PF_ENUM,     /* one string of `values` */
+	PF_ENUMS,    /* array of distinct strings of `values`, at least min items */
+	PF_STRS,     /* array of PF_STR, at least min items */
+	PF_MAP,      /* map validated by `fields` */
+	PF_MAPS,     /* array of maps validated by `fields`, at least min items */
+	PF_IDENT,    /* a PF_STR naming someone (a staff number): no control characters */
 	PF_DURATION, /* a duration string as in the config: "12mo", "6mo", "28d", "10wd" */
 	PF_IDENTS,   /* array of distinct PF_IDENT (staff ids), at least min items */
 };
@@ -165,6 +165,7 @@ struct proto_event {
 	enum proto_role actor_role; /* ROLE_NONE when there is no actor */
 	struct proto_str actor_id;
 	const msgpack_object *body; /* a map, already validated against type->body */
+	bool anonymous;             /* the type's anon_flag is true in the body */
 	msgpack_unpacked unpacked;  /* owns the tree; released by proto_event_release */
 };
 
