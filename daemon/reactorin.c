@@ -1,7 +1,6 @@
 #include "reactorint.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
 #include <zmq.h>
@@ -15,14 +14,14 @@
 #define REPLAN_PER_BATCH 256 /* live deadlines the SIGHUP replan pass visits a batch */
 #define RESEAL_PER_BATCH 256 /* values the reseal pass visits a batch */
 
-static void reply_intake(struct reactor *R, struct request *q, const char *id, const char *status,
+static void reply_intake(struct reactor *R, struct request *q, const char *status,
 			 const char *case_ref, uint64_t seq, const struct proto_error *err)
 {
 	msgpack_packer pk;
 
 	R->out.size = 0;
 	msgpack_packer_init(&pk, &R->out, msgpack_sbuffer_write);
-	proto_reply_pack(&pk, id, status, case_ref, seq, err);
+	proto_reply_pack(&pk, q->id, status, case_ref, seq, err);
 	router_send(R->intake, q, &R->out);
 	rx_wipe(&R->out);
 }
@@ -48,22 +47,22 @@ static bool reject_count(struct reactor *R)
 	return false;
 }
 
-/* Answers q `rejected` and logs it. The log line names the event's id, except for an
+/* Answers q `rejected` and logs it. The log line names the event's id (q->id), except for an
  * anonymous referral (anon: known only once its body is decoded): its id may be built from
  * the reporter or the clock, and must not be tied to the client in the logs (anon.h); a
  * message quoting the id is withheld too. */
-static void reject(struct reactor *R, struct request *q, const char *id, bool anon,
-		   const struct proto_error *err)
+static void reject(struct reactor *R, struct request *q, bool anon, const struct proto_error *err)
 {
+	const char *id = q->id;
 	const char *msg = err->message;
-	const char *shown = anon ? "(anonymous referral)" : id && *id ? id : "(no id)";
+	const char *shown = anon ? "(anonymous referral)" : *id ? id : "(no id)";
 
-	if (anon && id && *id && strstr(msg, id))
+	if (anon && *id && strstr(msg, id))
 		msg = "(the message quotes the id: not logged)";
 	if (reject_count(R))
 		log_notice("intake: rejected %s from client %s: %s: %s", shown,
 			   rx_client_label(q->client), proto_err_code(err->code), msg);
-	reply_intake(R, q, id, "rejected", NULL, 0, err);
+	reply_intake(R, q, "rejected", NULL, 0, err);
 }
 
 /* The client that sent q may send its event's type, or err is `forbidden` naming the client
@@ -87,26 +86,26 @@ static int intake_may_send(const struct reactor *R, const struct request *q,
 /* Decodes a received request. Returns 1 when it joins the batch; otherwise it was answered. */
 static int intake_decode(struct reactor *R, struct request *q, uint64_t now)
 {
-	char id[PROTO_ID_MAX + 1] = "";
 	struct proto_error err = {0};
 
+	q->id[0] = '\0';
 	if (q->npayload != 1) {
 		proto_fail(&err, PROTO_MALFORMED,
 			   "a request is one frame holding one MessagePack map; got %d frames "
 			   "after the route",
 			   q->npayload);
-		reject(R, q, NULL, false, &err);
+		reject(R, q, false, &err);
 		return 0;
 	}
 	if (proto_event_decode(&q->item.ev, zmq_msg_data(&q->payload), zmq_msg_size(&q->payload),
-			       now, &R->limits, id, &err) < 0) {
+			       now, &R->limits, q->id, &err) < 0) {
 		/* not decoded: whether it is anonymous is not known (proto/SPEC.md) */
-		reject(R, q, id, false, &err);
+		reject(R, q, false, &err);
 		return 0;
 	}
 	/* PROTOCOL.md's order: after the body, before duplicate */
 	if (intake_may_send(R, q, &err) < 0) {
-		reject(R, q, id, anon_is(&q->item.ev), &err);
+		reject(R, q, anon_is(&q->item.ev), &err);
 		proto_event_release(&q->item.ev);
 		return 0;
 	}
@@ -116,10 +115,8 @@ static int intake_decode(struct reactor *R, struct request *q, uint64_t now)
 static void intake_answer(struct reactor *R, struct request *q, int batch_rc)
 {
 	struct batch_item *it = &q->item;
-	char id[PROTO_ID_MAX + 1];
 	struct proto_error err;
 
-	snprintf(id, sizeof(id), "%.*s", (int)it->ev.id.len, it->ev.id.ptr);
 	if (batch_rc < 0) {
 		proto_fail(&err, PROTO_UNAVAILABLE, "%s",
 			   batch_rc == -ENOSPC ? "the store is full ([store] map_max reached); "
@@ -128,20 +125,20 @@ static void intake_answer(struct reactor *R, struct request *q, int batch_rc)
 			       ? "the store is full and cannot grow while a backup runs; "
 				 "nothing was written, retry shortly"
 			       : "the store could not write; nothing was written, retry later");
-		reject(R, q, id, anon_is(&it->ev), &err);
+		reject(R, q, anon_is(&it->ev), &err);
 		return;
 	}
 	switch (it->status) {
 	case BATCH_ACCEPTED:
 		R->counters.accepted++;
-		reply_intake(R, q, id, "accepted", it->case_ref, it->seq, NULL);
+		reply_intake(R, q, "accepted", it->case_ref, it->seq, NULL);
 		break;
 	case BATCH_DUPLICATE:
 		R->counters.duplicate++;
-		reply_intake(R, q, id, "duplicate", it->case_ref, it->seq, NULL);
+		reply_intake(R, q, "duplicate", it->case_ref, it->seq, NULL);
 		break;
 	case BATCH_REJECTED:
-		reject(R, q, id, anon_is(&it->ev), &it->err);
+		reject(R, q, anon_is(&it->ev), &it->err);
 		break;
 	}
 }

@@ -27,6 +27,7 @@ struct request {
 	/* who sent it: the User-Id the ZAP handler (zap.h) gave the connection, "" when none */
 	char client[CLIENTS_NAME_MAX + 1];
 	struct batch_item item;
+	char id[PROTO_ID_MAX + 1]; /* intake: item.ev's id NUL-terminated, "" when unreadable */
 };
 
 /* How a socket is opened: its security (security.h) and its limits. */
