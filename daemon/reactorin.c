@@ -147,12 +147,14 @@ static void intake_answer(struct reactor *R, struct request *q, int batch_rc)
  * pass over every live deadline, a bounded share a batch, moves them (due times stay as they
  * were). It starts at SIGHUP and at start-up when the store's timers were placed under other
  * settings (meta timer_policy: a restart with an edited config, or a pass a crash cut
- * short); it is idempotent, so a pass started again from the beginning is harmless. */
+ * short); it is idempotent, so a pass started again from the beginning is harmless. R->policy
+ * is the policy in force: its fingerprint is taken here, once for the whole pass. */
 void rx_replan_start(struct reactor *R, const char *why)
 {
 	R->replan.active = true;
 	R->replan.after_len = 0;
 	R->replan.moved = 0;
+	R->replan.fp = policy_timer_fingerprint(&R->policy);
 	log_notice("%s: replanning the deadline timers under the reminders and escalation "
 		   "interval in force",
 		   why);
@@ -211,6 +213,14 @@ bool rx_reseal_may_run(const struct reactor *R)
 	return R->reseal.running && !R->st.grow_blocked;
 }
 
+/* Whether a batch would have nothing to do: no events, no due entries, no share of a pass,
+ * no read records. */
+static bool input_empty(const struct batch_input *in)
+{
+	return in->n == 0 && in->n_work == 0 && in->replan_max == 0 && in->reseal_max == 0 &&
+	       in->n_reads == 0;
+}
+
 /* Group commit: every request waiting now (up to batch_max), the entries the workers handed
  * over and the records of the control reads held, in one transaction; then the acks and the
  * held replies, and the workers and the notifier hear of the commit. */
@@ -250,7 +260,7 @@ void rx_write_cycle(struct reactor *R, bool read_intake)
 		in.replan_after = R->replan.after;
 		in.replan_after_len = R->replan.after_len;
 		in.replan_max = REPLAN_PER_BATCH;
-		in.replan_fp = policy_timer_fingerprint(&R->policy);
+		in.replan_fp = R->replan.fp;
 	}
 	/* the pass grows values: while a job blocks growth it waits, not to fail the batch */
 	if (rx_reseal_may_run(R)) {
@@ -271,9 +281,9 @@ void rx_write_cycle(struct reactor *R, bool read_intake)
 		};
 	}
 	in.reads = R->reads;
-	if (n == 0 && in.n_work == 0 && in.replan_max == 0 && in.reseal_max == 0 && in.n_reads == 0)
-		return;
 	in.n = n;
+	if (input_empty(&in))
+		return;
 	r = batch_run(&R->st, &in, &res);
 	/* a pass that cannot write (sealed values are larger: the map may be at its ceiling)
 	 * must not make what shares its batch fail with it: it stops, and the same batch is
@@ -285,7 +295,7 @@ void rx_write_cycle(struct reactor *R, bool read_intake)
 			  "reseal: stopped; run `integrityctl reseal` again once the "
 			  "store can grow");
 		in.reseal_max = 0;
-		if (n == 0 && in.n_work == 0 && in.replan_max == 0 && in.n_reads == 0)
+		if (input_empty(&in))
 			return;
 		r = batch_run(&R->st, &in, &res);
 	}

@@ -64,6 +64,7 @@ struct reactor {
 		uint8_t after[PROTO_CASE_MAX + 1];
 		size_t after_len;
 		uint64_t moved;
+		uint64_t fp; /* policy_timer_fingerprint of the policy it plans for */
 	} replan;
 	struct seal *seal; /* [security] seal_key (and _previous); NULL: nothing sealed */
 	struct reseal_progress reseal;
