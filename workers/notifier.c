@@ -6,7 +6,6 @@
 #include "notifier.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -17,6 +16,7 @@
 #include "log.h"
 #include "router.h"
 #include "outbox.h"
+#include "thread.h"
 
 /* Notifications queued per subscriber before PUB drops (ZMQ_SNDHWM): a burst of breaches
  * falling due together fits, a stalled subscriber does not grow the daemon without bound. */
@@ -200,7 +200,6 @@ static void *notifier_main(void *arg)
 
 int notifier_start(struct notifier *n, char *err, size_t errlen, uint64_t last_seq)
 {
-	sigset_t all, old;
 	int r;
 
 	if (!(n->pub = open_pub(n, err, errlen)))
@@ -210,11 +209,7 @@ int notifier_start(struct notifier *n, char *err, size_t errlen, uint64_t last_s
 	n->committed = last_seq;
 	n->published = last_seq;
 	n->stop = false;
-	/* the reactor takes signals through its signalfd: the thread is born with all blocked */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	r = pthread_create(&n->thread, NULL, notifier_main, n);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	r = thread_start_quiet(&n->thread, notifier_main, n);
 	if (r != 0) {
 		snprintf(err, errlen, "cannot start its thread: %s", strerror(r));
 		pthread_cond_destroy(&n->cv);

@@ -9,7 +9,6 @@
 #include "worker.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 
 #include "dlindex.h"
 #include "log.h"
+#include "thread.h"
 
 /* After a store error the scan is retried after a back-off that doubles from the first to
  * the last value: an I/O error is not spun on, and a transient one costs at most this. */
@@ -233,7 +233,6 @@ static void *worker_main(void *arg)
 
 int worker_start(struct worker *w)
 {
-	sigset_t all, old;
 	int r;
 
 	if (w->post_max == 0 || w->post_max > WORKER_POST_MAX || !w->clock || !w->st)
@@ -246,11 +245,7 @@ int worker_start(struct worker *w)
 	w->stop = false;
 	w->scans = 0;
 	w->n_held = 0;
-	/* the reactor takes signals through its signalfd: the thread is born with all blocked */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	r = pthread_create(&w->thread, NULL, worker_main, w);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	r = thread_start_quiet(&w->thread, worker_main, w);
 	if (r != 0) {
 		pthread_cond_destroy(&w->cv);
 		pthread_mutex_destroy(&w->mu);
