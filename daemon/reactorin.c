@@ -31,7 +31,7 @@ static void reply_intake(struct reactor *R, struct request *q, const char *statu
  * logged when the second is over). */
 static bool reject_count(struct reactor *R)
 {
-	uint64_t sec = rx_now_ms() / 1000;
+	uint64_t sec = walltime_ms() / 1000;
 
 	R->counters.rejected++;
 	if (sec != R->reject_log_sec) {
@@ -226,7 +226,7 @@ static bool input_empty(const struct batch_input *in)
  * held replies, and the workers and the notifier hear of the commit. */
 void rx_write_cycle(struct reactor *R, bool read_intake)
 {
-	uint64_t now = rx_now_ms();
+	uint64_t now = walltime_ms();
 	struct batch_result res = {0};
 	struct batch_input in = {.items = R->items, .policy = &R->policy, .now_ms = now};
 	size_t n = 0;

@@ -17,6 +17,7 @@
 #include "router.h"
 #include "outbox.h"
 #include "thread.h"
+#include "walltime.h"
 
 /* Notifications queued per subscriber before PUB drops (ZMQ_SNDHWM): a burst of breaches
  * falling due together fits, a stalled subscriber does not grow the daemon without bound. */
@@ -135,15 +136,8 @@ static void report_pass(const struct pubstats *before, const struct pubstats *no
 /* With mu held: waits up to ms, or until stopped. */
 static void pause_locked(struct notifier *n, uint64_t ms)
 {
-	struct timespec until;
+	const struct timespec until = walltime_in(ms);
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += (time_t)(ms / 1000);
-	until.tv_nsec += (long)(ms % 1000) * 1000000;
-	if (until.tv_nsec >= 1000000000) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000;
-	}
 	while (!n->stop && pthread_cond_timedwait(&n->cv, &n->mu, &until) != ETIMEDOUT)
 		;
 }
