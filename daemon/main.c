@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "config.h"
 #include "journal.h"
 #include "log.h"
@@ -67,8 +69,7 @@ static int verify_offline(const struct config *cfg)
 	seal_free(&seal);
 	if (r < 0)
 		return 1;
-	for (int i = 0; i < JOURNAL_HASH; i++)
-		snprintf(hex + 2 * i, 3, "%02x", head[i]);
+	sodium_bin2hex(hex, sizeof(hex), head, JOURNAL_HASH);
 	/* keys: opened when every sealed entry was opened with a key, partial when some got the
 	 * keyless check only (their key is not in seal_key or seal_key_previous), none when no
 	 * entry was opened; then how many entries got which check */
