@@ -216,13 +216,21 @@ static int put_case(struct batch_ctx *b, const struct case_rec *r, bool opened)
 	return store_put(b->st, b->txn, DB_BY_SUBJECT, key, (size_t)subject_key(&r->c, key), "", 0);
 }
 
+#define AA_COUNTER_MAX (sizeof("aa_open:") + WF_AA_ID_MAX)
+
+/* The meta counter of the referrals open with the AA named aa: "aa_open:AA". */
+static void aa_counter_name(const char *aa, char ret[AA_COUNTER_MAX])
+{
+	snprintf(ret, AA_COUNTER_MAX, "aa_open:%s", aa);
+}
+
 static int aa_counter_add(struct batch_ctx *b, const char *aa, int64_t d)
 {
-	char name[16 + WF_AA_ID_MAX];
+	char name[AA_COUNTER_MAX];
 	uint64_t n;
 	int r;
 
-	snprintf(name, sizeof(name), "aa_open:%s", aa);
+	aa_counter_name(aa, name);
 	if ((r = store_meta_get_u64(b->st, b->txn, name, &n)) < 0)
 		return r;
 	return store_meta_put_u64(b->st, b->txn, name, d < 0 && n == 0 ? 0 : n + (uint64_t)d);
@@ -342,9 +350,7 @@ static int apply_event_at(struct batch_ctx *b, struct batch_item *it, bool anon)
 	if (rc != 0)
 		return rc < 0 ? rc : 0;
 	if (!opens) {
-		rc = it->ev.case_ref.len <= PROTO_CASE_MAX
-			 ? load_case(b, it->ev.case_ref.ptr, it->ev.case_ref.len, &r)
-			 : -ENOENT;
+		rc = load_case(b, it->ev.case_ref.ptr, it->ev.case_ref.len, &r);
 		if (rc == -ENOENT) {
 			reject_unknown_case(it);
 			return 0;
@@ -408,12 +414,12 @@ static int apply_event(struct batch_ctx *b, struct batch_item *it)
 static int pick_aa(struct batch_ctx *b, const char **ret)
 {
 	uint64_t best = UINT64_MAX, n;
-	char name[16 + WF_AA_ID_MAX];
+	char name[AA_COUNTER_MAX];
 	int r;
 
 	*ret = "";
 	for (size_t i = 0; i < b->policy->n_aa; i++) {
-		snprintf(name, sizeof(name), "aa_open:%s", b->policy->aa[i]);
+		aa_counter_name(b->policy->aa[i], name);
 		if ((r = store_meta_get_u64(b->st, b->txn, name, &n)) < 0)
 			return r;
 		if (n < best) {
