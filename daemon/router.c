@@ -7,8 +7,11 @@
 #include "config.h"
 #include "zap.h"
 
-int router_bind(void *sock, const char *list, const char *what, const struct router_opts *o,
-		char *err, size_t errlen)
+/* Binds sock to every endpoint of list (comma-separated, blanks trimmed) with
+ * security_bind, logging each as "WHAT: listening on EP". Returns 0, or -1 with err set (a
+ * bad endpoint, a bad [WHAT] owner/group/mode, or none). */
+static int router_bind(void *sock, const char *list, const char *what, const struct router_opts *o,
+		       char *err, size_t errlen)
 {
 	char buf[CONFIG_ENDPOINTS_MAX], *save = NULL, *ep;
 	int n = 0;

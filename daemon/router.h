@@ -38,12 +38,6 @@ struct router_opts {
 	int sndhwm;                   /* messages queued per peer; 0: libzmq's default */
 };
 
-/* Binds sock to every endpoint of list (comma-separated, blanks trimmed) with
- * security_bind, logging each as "WHAT: listening on EP". Returns 0, or -1 with err set (a
- * bad endpoint, a bad [WHAT] owner/group/mode, or none). */
-int router_bind(void *sock, const char *list, const char *what, const struct router_opts *o,
-		char *err, size_t errlen);
-
 /* A socket of type (ZMQ_ROUTER or ZMQ_PUB) bound to list, linger 0. Refused unless a ZAP
  * handler is bound in zctx (zap.h): without one libzmq would let any CURVE key in. NULL on
  * failure, with err set. */
