@@ -34,7 +34,7 @@ static int verify_offline(const struct config *cfg)
 {
 	char data[PATH_MAX + 16], err[KEYFILE_ERR_MAX], hex[2 * JOURNAL_HASH + 1];
 	uint8_t head[JOURNAL_HASH];
-	struct store st = {.lock_fd = -1};
+	struct store st = {0};
 	struct seal *seal = NULL;
 	uint64_t entries = 0, bad = 0;
 	struct journal_checked ck = {0};

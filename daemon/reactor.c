@@ -216,7 +216,6 @@ static int reactor_open(struct reactor *R, const struct config *cfg)
 	R->cfg = cfg;
 	R->sigfd = -1;
 	R->job_efd = -1;
-	R->st.lock_fd = -1; /* store_close before store_open closes nothing */
 	R->started_ms = walltime_ms();
 	R->limits = (struct proto_limits){
 	    .max_message_bytes = cfg->max_message_bytes,
