@@ -11,11 +11,9 @@
 
 #define META_SECRET "anon_secret" /* meta: the id-hash key, sealed; also the seal's place */
 
-#define HASH_LEN (ANON_KEY_LEN - 1)
-
 bool anon_is(const struct proto_event *ev)
 {
-	return ev->type->anon_flag && ev->body && proto_flag(ev->body, ev->type->anon_flag);
+	return ev->anonymous;
 }
 
 uint64_t anon_day(uint64_t ms)
@@ -23,28 +21,27 @@ uint64_t anon_day(uint64_t ms)
 	return ms - ms % PROTO_MS_PER_DAY;
 }
 
-static void id_hash(const uint8_t *secret, const struct proto_event *ev, uint8_t ret[HASH_LEN])
+void anon_id_hash(const uint8_t *secret, const struct proto_event *ev, uint8_t ret[ANON_HASH_LEN])
 {
-	crypto_generichash(ret, HASH_LEN, (const uint8_t *)ev->id.ptr, ev->id.len, secret,
+	crypto_generichash(ret, ANON_HASH_LEN, (const uint8_t *)ev->id.ptr, ev->id.len, secret,
 			   secret ? ANON_SECRET : 0);
 }
 
-void anon_event_key(const uint8_t *secret, const struct proto_event *ev, uint8_t ret[ANON_KEY_LEN])
+void anon_event_key(const uint8_t hash[ANON_HASH_LEN], uint8_t ret[ANON_KEY_LEN])
 {
 	ret[0] = ANON_KEY_TAG;
-	id_hash(secret, ev, ret + 1);
+	memcpy(ret + 1, hash, ANON_HASH_LEN);
 }
 
-void anon_redact(const uint8_t *secret, const struct proto_event *ev, msgpack_sbuffer *out)
+void anon_redact(const uint8_t hash[ANON_HASH_LEN], const struct proto_event *ev,
+		 msgpack_sbuffer *out)
 {
 	const msgpack_object_map *m = &ev->unpacked.data.via.map;
-	char id[sizeof(ANON_ID_PREFIX) + 2 * HASH_LEN];
-	uint8_t hash[HASH_LEN];
+	char id[sizeof(ANON_ID_PREFIX) + 2 * ANON_HASH_LEN];
 	msgpack_packer pk;
 
-	id_hash(secret, ev, hash);
 	memcpy(id, ANON_ID_PREFIX, sizeof(ANON_ID_PREFIX) - 1);
-	sodium_bin2hex(id + sizeof(ANON_ID_PREFIX) - 1, 2 * HASH_LEN + 1, hash, HASH_LEN);
+	sodium_bin2hex(id + sizeof(ANON_ID_PREFIX) - 1, 2 * ANON_HASH_LEN + 1, hash, ANON_HASH_LEN);
 	msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
 	msgpack_pack_map(&pk, m->size);
 	for (uint32_t i = 0; i < m->size; i++) {

@@ -27,8 +27,9 @@
 
 #include "proto.h"
 
-#define ANON_KEY_LEN   33 /* ANON_KEY_TAG then BLAKE2b-256 of the id */
-#define ANON_KEY_TAG   0  /* a byte no id may hold ([A-Za-z0-9._:-]): no clash with an id */
+#define ANON_KEY_LEN   33                 /* ANON_KEY_TAG then BLAKE2b-256 of the id */
+#define ANON_HASH_LEN  (ANON_KEY_LEN - 1) /* the id's hash */
+#define ANON_KEY_TAG   0 /* a byte no id may hold ([A-Za-z0-9._:-]): no clash with an id */
 #define ANON_ID_PREFIX "anon:"
 #define ANON_SECRET    32 /* bytes of the id hash's key */
 
@@ -40,13 +41,19 @@ bool anon_is(const struct proto_event *ev);
 /* The start of the UTC day holding ms. */
 uint64_t anon_day(uint64_t ms);
 
-/* The idempotency index key of an anonymous event: ANON_KEY_TAG, then the id's hash under
- * secret (ANON_SECRET bytes; NULL: unkeyed). */
-void anon_event_key(const uint8_t *secret, const struct proto_event *ev, uint8_t ret[ANON_KEY_LEN]);
+/* The hash of ev's id under secret (ANON_SECRET bytes; NULL: unkeyed), computed once per
+ * event for both anon_event_key and anon_redact. */
+void anon_id_hash(const uint8_t *secret, const struct proto_event *ev, uint8_t ret[ANON_HASH_LEN]);
+
+/* The idempotency index key of an anonymous event whose id hashes to hash (anon_id_hash):
+ * ANON_KEY_TAG, then the hash. */
+void anon_event_key(const uint8_t hash[ANON_HASH_LEN], uint8_t ret[ANON_KEY_LEN]);
 
 /* The event as the journal keeps it: the same map, with `id` replaced by ANON_ID_PREFIX and
- * the hex of the id's hash (a valid id still) and `at` by its day. Appends to out. */
-void anon_redact(const uint8_t *secret, const struct proto_event *ev, msgpack_sbuffer *out);
+ * the hex of the id's hash (anon_id_hash; a valid id still) and `at` by its day. Appends to
+ * out. */
+void anon_redact(const uint8_t hash[ANON_HASH_LEN], const struct proto_event *ev,
+		 msgpack_sbuffer *out);
 
 /* At start, after reseal_start_check: with st->seal, loads the store's id-hash secret from
  * meta (creating it on a store that has none, sealing it again when it is under the previous

@@ -53,15 +53,15 @@ struct event_key {
 	uint8_t anon[ANON_KEY_LEN];
 };
 
-static void event_key(const struct batch_ctx *b, const struct batch_item *it, bool anon,
-		      struct event_key *ret)
+/* id_hash: an anonymous event's id hash (anon_id_hash); NULL for a named one. */
+static void event_key(const struct batch_item *it, const uint8_t *id_hash, struct event_key *ret)
 {
-	if (!anon) {
+	if (!id_hash) {
 		ret->ptr = it->ev.id.ptr;
 		ret->len = it->ev.id.len;
 		return;
 	}
-	anon_event_key(b->st->anon_secret, &it->ev, ret->anon);
+	anon_event_key(id_hash, ret->anon);
 	ret->ptr = ret->anon;
 	ret->len = sizeof(ret->anon);
 }
@@ -83,13 +83,16 @@ static int check_idempotency(struct batch_ctx *b, struct batch_item *it, bool an
 			     const struct event_key *key, const uint8_t hash[JOURNAL_HASH])
 {
 	struct event_key other;
+	uint8_t id_hash[ANON_HASH_LEN];
 	MDB_val v;
 	size_t rlen;
 	int r;
 
 	r = store_get(b->st, b->txn, DB_EVENTS, key->ptr, key->len, &v);
 	if (r == -ENOENT) {
-		event_key(b, it, !anon, &other);
+		if (!anon)
+			anon_id_hash(b->st->anon_secret, &it->ev, id_hash);
+		event_key(it, anon ? NULL : id_hash, &other);
 		r = store_get(b->st, b->txn, DB_EVENTS, other.ptr, other.len, &v);
 		if (r == -ENOENT)
 			return 0;
@@ -213,13 +216,21 @@ static int put_case(struct batch_ctx *b, const struct case_rec *r, bool opened)
 	return store_put(b->st, b->txn, DB_BY_SUBJECT, key, (size_t)subject_key(&r->c, key), "", 0);
 }
 
+#define AA_COUNTER_MAX (sizeof("aa_open:") + WF_AA_ID_MAX)
+
+/* The meta counter of the referrals open with the AA named aa: "aa_open:AA". */
+static void aa_counter_name(const char *aa, char ret[AA_COUNTER_MAX])
+{
+	snprintf(ret, AA_COUNTER_MAX, "aa_open:%s", aa);
+}
+
 static int aa_counter_add(struct batch_ctx *b, const char *aa, int64_t d)
 {
-	char name[16 + WF_AA_ID_MAX];
+	char name[AA_COUNTER_MAX];
 	uint64_t n;
 	int r;
 
-	snprintf(name, sizeof(name), "aa_open:%s", aa);
+	aa_counter_name(aa, name);
 	if ((r = store_meta_get_u64(b->st, b->txn, name, &n)) < 0)
 		return r;
 	return store_meta_put_u64(b->st, b->txn, name, d < 0 && n == 0 ? 0 : n + (uint64_t)d);
@@ -300,17 +311,18 @@ static void reject_unknown_case(struct batch_item *it)
 }
 
 /* What the journal keeps of an event: its bytes as received, or an anonymous referral's
- * redacted (anon_redact, in b->redacted); its hash is the idempotency hash, so a resend (redacted
- * alike) is still a duplicate, and the chain covers what is kept. */
-static void kept_bytes(struct batch_ctx *b, const struct proto_event *ev, bool anon,
+ * redacted (anon_redact with its id's hash id_hash, in b->redacted); its hash is the
+ * idempotency hash, so a resend (redacted alike) is still a duplicate, and the chain covers
+ * what is kept. */
+static void kept_bytes(struct batch_ctx *b, const struct proto_event *ev, const uint8_t *id_hash,
 		       struct proto_str *ret)
 {
-	if (!anon) {
+	if (!id_hash) {
 		*ret = (struct proto_str){(const char *)ev->bytes, (uint32_t)ev->len};
 		return;
 	}
 	b->redacted.size = 0;
-	anon_redact(b->st->anon_secret, ev, &b->redacted);
+	anon_redact(id_hash, ev, &b->redacted);
 	*ret = (struct proto_str){b->redacted.data, (uint32_t)b->redacted.size};
 }
 
@@ -322,22 +334,23 @@ static int apply_event_at(struct batch_ctx *b, struct batch_item *it, bool anon)
 	struct proto_event ev = it->ev; /* an anonymous referral's `at` is its day */
 	struct proto_str kept;
 	uint8_t hash[JOURNAL_HASH];
+	uint8_t id_hash[ANON_HASH_LEN]; /* an anonymous referral's: hashed once, used twice */
 	struct event_key key;
 	struct case_rec r = {0};
 	struct wf_case before = {0};
 	struct wf_effects fx = {0};
 	int rc;
 
-	kept_bytes(b, &it->ev, anon, &kept);
+	if (anon)
+		anon_id_hash(b->st->anon_secret, &it->ev, id_hash);
+	kept_bytes(b, &it->ev, anon ? id_hash : NULL, &kept);
 	journal_hash((const uint8_t *)kept.ptr, kept.len, hash);
-	event_key(b, it, anon, &key);
+	event_key(it, anon ? id_hash : NULL, &key);
 	rc = check_idempotency(b, it, anon, &key, hash);
 	if (rc != 0)
 		return rc < 0 ? rc : 0;
 	if (!opens) {
-		rc = it->ev.case_ref.len <= PROTO_CASE_MAX
-			 ? load_case(b, it->ev.case_ref.ptr, it->ev.case_ref.len, &r)
-			 : -ENOENT;
+		rc = load_case(b, it->ev.case_ref.ptr, it->ev.case_ref.len, &r);
 		if (rc == -ENOENT) {
 			reject_unknown_case(it);
 			return 0;
@@ -401,12 +414,12 @@ static int apply_event(struct batch_ctx *b, struct batch_item *it)
 static int pick_aa(struct batch_ctx *b, const char **ret)
 {
 	uint64_t best = UINT64_MAX, n;
-	char name[16 + WF_AA_ID_MAX];
+	char name[AA_COUNTER_MAX];
 	int r;
 
 	*ret = "";
 	for (size_t i = 0; i < b->policy->n_aa; i++) {
-		snprintf(name, sizeof(name), "aa_open:%s", b->policy->aa[i]);
+		aa_counter_name(b->policy->aa[i], name);
 		if ((r = store_meta_get_u64(b->st, b->txn, name, &n)) < 0)
 			return r;
 		if (n < best) {

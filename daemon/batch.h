@@ -40,6 +40,8 @@ struct batch_item {
 
 /* What a commit changed, for the reactor: where the outbox now ends, and whether the workers'
  * indexes gained entries (so they are woken). */
+/* the entries of one batch from the workset's three workers (WS_ITEMS_MAX: workset.h
+ * asserts the two are equal) */
 #define BATCH_HELD_MAX (3 * WORKER_POST_MAX)
 
 struct batch_result {

@@ -9,8 +9,9 @@
 
 /* entry value: received_at (8, BE) | bytes_hash (32) | link (32) | bytes, the bytes sealed
  * (seal.h) when the store has a sealer; bytes_hash is always the hash of the plain bytes */
-#define ENTRY_HDR (8 + 2 * JOURNAL_HASH)
-#define AD_TAG    'J' /* a sealed entry opens only as the journal's entry of its seq */
+#define ENTRY_HDR      (8 + 2 * JOURNAL_HASH)
+#define AD_TAG         'J' /* a sealed entry opens only as the journal's entry of its seq */
+#define JOURNAL_AD_LEN 9   /* what a sealed entry is sealed for: AD_TAG | seq (8, BE) */
 
 void journal_hash(const uint8_t *bytes, size_t len, uint8_t out[JOURNAL_HASH])
 {
@@ -61,7 +62,8 @@ int journal_head_save(struct store *st, MDB_txn *txn, const struct journal_head 
 	return store_put(st, txn, DB_META, "chain_head", 10, v, sizeof(v));
 }
 
-void journal_seal_ad(uint64_t seq, uint8_t ret[JOURNAL_AD_LEN])
+/* The AD a sealed entry is sealed for. */
+static void journal_seal_ad(uint64_t seq, uint8_t ret[JOURNAL_AD_LEN])
 {
 	ret[0] = AD_TAG;
 	store_be64(ret + 1, seq);

@@ -15,8 +15,7 @@
 #include "seal.h"
 #include "store.h"
 
-#define JOURNAL_HASH   32
-#define JOURNAL_AD_LEN 9 /* what a sealed entry is sealed for: 'J' | seq (8, BE) */
+#define JOURNAL_HASH 32
 
 struct journal_head {
 	uint64_t seq;               /* last seq written; 0 for an empty journal */
@@ -61,9 +60,6 @@ int journal_open(const struct seal *s, const struct journal_entry *e, struct sea
  * are damaged or are not the ones the chain names (left as they are, for audit.verify),
  * -EKEYREJECTED when no key opens them, -ENOENT, or a store error. */
 int journal_reseal(struct store *st, MDB_txn *txn, uint64_t seq, struct seal_buf *buf);
-
-/* The AD a sealed entry is sealed for. */
-void journal_seal_ad(uint64_t seq, uint8_t ret[JOURNAL_AD_LEN]);
 
 /* Recomputes the chain from seq 1. ret_first_bad is 0 when the chain is whole. Needs no key:
  * a sealed entry's blob is checked by its own hash; when store.seal holds its key, it is also

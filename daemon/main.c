@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "config.h"
 #include "journal.h"
 #include "log.h"
@@ -32,7 +34,7 @@ static int verify_offline(const struct config *cfg)
 {
 	char data[PATH_MAX + 16], err[KEYFILE_ERR_MAX], hex[2 * JOURNAL_HASH + 1];
 	uint8_t head[JOURNAL_HASH];
-	struct store st = {.lock_fd = -1};
+	struct store st = {0};
 	struct seal *seal = NULL;
 	uint64_t entries = 0, bad = 0;
 	struct journal_checked ck = {0};
@@ -67,8 +69,7 @@ static int verify_offline(const struct config *cfg)
 	seal_free(&seal);
 	if (r < 0)
 		return 1;
-	for (int i = 0; i < JOURNAL_HASH; i++)
-		snprintf(hex + 2 * i, 3, "%02x", head[i]);
+	sodium_bin2hex(hex, sizeof(hex), head, JOURNAL_HASH);
 	/* keys: opened when every sealed entry was opened with a key, partial when some got the
 	 * keyless check only (their key is not in seal_key or seal_key_previous), none when no
 	 * entry was opened; then how many entries got which check */

@@ -9,7 +9,6 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <msgpack.h>
@@ -24,14 +23,6 @@
 #define STATUS_EVERY_MS 1000 /* STATUS= refresh */
 #define STOP_LINGER_MS  2000 /* time given to queued acks when stopping */
 #define MAXMSG_FACTOR   4    /* frames this many times max_message_bytes cut the peer off */
-
-uint64_t rx_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* Empties a buffer that held a reply or a read record: case data does not stay in the heap
  * from one use to the next (as batch.c wipes its buffers). Every use ends with a wipe, so
@@ -222,8 +213,7 @@ static int reactor_open(struct reactor *R, const struct config *cfg)
 	R->cfg = cfg;
 	R->sigfd = -1;
 	R->job_efd = -1;
-	R->st.lock_fd = -1; /* store_close before store_open closes nothing */
-	R->started_ms = rx_now_ms();
+	R->started_ms = walltime_ms();
 	R->limits = (struct proto_limits){
 	    .max_message_bytes = cfg->max_message_bytes,
 	    .clock_skew_ms = cfg->clock_skew_ms,
@@ -374,7 +364,7 @@ int reactor_run(const struct config *cfg)
 			on_signal(&R);
 		if (items[3].revents & ZMQ_POLLIN && job_finish(R.job_efd) && R.job)
 			rx_control_job_done(&R);
-		notify_status(&R, rx_now_ms());
+		notify_status(&R, walltime_ms());
 	}
 	/* SIGTERM: what libzmq already holds for us is committed and acknowledged */
 	rx_write_cycle(&R, true);

@@ -1,7 +1,6 @@
 #include "reactorint.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
 #include <zmq.h>
@@ -15,31 +14,26 @@
 #define REPLAN_PER_BATCH 256 /* live deadlines the SIGHUP replan pass visits a batch */
 #define RESEAL_PER_BATCH 256 /* values the reseal pass visits a batch */
 
-static void reply_intake(struct reactor *R, struct request *q, const char *id, const char *status,
+static void reply_intake(struct reactor *R, struct request *q, const char *status,
 			 const char *case_ref, uint64_t seq, const struct proto_error *err)
 {
 	msgpack_packer pk;
 
 	R->out.size = 0;
 	msgpack_packer_init(&pk, &R->out, msgpack_sbuffer_write);
-	proto_reply_pack(&pk, id, status, case_ref, seq, err);
+	proto_reply_pack(&pk, q->id, status, case_ref, seq, err);
 	router_send(R->intake, q, &R->out);
 	rx_wipe(&R->out);
 }
 
-/* Answers q `rejected` and logs it. The log line names the event's id, except for an
- * anonymous referral (anon: known only once its body is decoded): its id may be built from
- * the reporter or the clock, and must not be tied to the client in the logs (anon.h); a
- * message quoting the id is withheld too. */
-static void reject(struct reactor *R, struct request *q, const char *id, bool anon,
-		   const struct proto_error *err)
+/* Counts a rejection; whether it may be logged: a log line each, up to a bound a second,
+ * so that a flood does not flood the journal (the rest are counted, and their number
+ * logged when the second is over). */
+static bool reject_count(struct reactor *R)
 {
-	uint64_t sec = rx_now_ms() / 1000;
-	const char *msg = err->message;
-	const char *shown = anon ? "(anonymous referral)" : id && *id ? id : "(no id)";
+	uint64_t sec = walltime_ms() / 1000;
 
 	R->counters.rejected++;
-	/* a log line each, up to a bound a second: a flood must not flood the journal */
 	if (sec != R->reject_log_sec) {
 		if (R->reject_log_dropped)
 			log_notice("intake: %llu more rejections in that second were not logged",
@@ -47,14 +41,28 @@ static void reject(struct reactor *R, struct request *q, const char *id, bool an
 		R->reject_log_sec = sec;
 		R->reject_log_n = R->reject_log_dropped = 0;
 	}
-	if (anon && id && *id && strstr(msg, id))
-		msg = "(the message quotes the id: not logged)";
 	if (R->reject_log_n++ < REJECT_LOG_PER_S)
+		return true;
+	R->reject_log_dropped++;
+	return false;
+}
+
+/* Answers q `rejected` and logs it. The log line names the event's id (q->id), except for an
+ * anonymous referral (anon: known only once its body is decoded): its id may be built from
+ * the reporter or the clock, and must not be tied to the client in the logs (anon.h); a
+ * message quoting the id is withheld too. */
+static void reject(struct reactor *R, struct request *q, bool anon, const struct proto_error *err)
+{
+	const char *id = q->id;
+	const char *msg = err->message;
+	const char *shown = anon ? "(anonymous referral)" : *id ? id : "(no id)";
+
+	if (anon && *id && strstr(msg, id))
+		msg = "(the message quotes the id: not logged)";
+	if (reject_count(R))
 		log_notice("intake: rejected %s from client %s: %s: %s", shown,
 			   rx_client_label(q->client), proto_err_code(err->code), msg);
-	else
-		R->reject_log_dropped++;
-	reply_intake(R, q, id, "rejected", NULL, 0, err);
+	reply_intake(R, q, "rejected", NULL, 0, err);
 }
 
 /* The client that sent q may send its event's type, or err is `forbidden` naming the client
@@ -78,26 +86,26 @@ static int intake_may_send(const struct reactor *R, const struct request *q,
 /* Decodes a received request. Returns 1 when it joins the batch; otherwise it was answered. */
 static int intake_decode(struct reactor *R, struct request *q, uint64_t now)
 {
-	char id[PROTO_ID_MAX + 1] = "";
 	struct proto_error err = {0};
 
+	q->id[0] = '\0';
 	if (q->npayload != 1) {
 		proto_fail(&err, PROTO_MALFORMED,
 			   "a request is one frame holding one MessagePack map; got %d frames "
 			   "after the route",
 			   q->npayload);
-		reject(R, q, NULL, false, &err);
+		reject(R, q, false, &err);
 		return 0;
 	}
 	if (proto_event_decode(&q->item.ev, zmq_msg_data(&q->payload), zmq_msg_size(&q->payload),
-			       now, &R->limits, id, &err) < 0) {
+			       now, &R->limits, q->id, &err) < 0) {
 		/* not decoded: whether it is anonymous is not known (proto/SPEC.md) */
-		reject(R, q, id, false, &err);
+		reject(R, q, false, &err);
 		return 0;
 	}
 	/* PROTOCOL.md's order: after the body, before duplicate */
 	if (intake_may_send(R, q, &err) < 0) {
-		reject(R, q, id, anon_is(&q->item.ev), &err);
+		reject(R, q, anon_is(&q->item.ev), &err);
 		proto_event_release(&q->item.ev);
 		return 0;
 	}
@@ -107,10 +115,8 @@ static int intake_decode(struct reactor *R, struct request *q, uint64_t now)
 static void intake_answer(struct reactor *R, struct request *q, int batch_rc)
 {
 	struct batch_item *it = &q->item;
-	char id[PROTO_ID_MAX + 1];
 	struct proto_error err;
 
-	snprintf(id, sizeof(id), "%.*s", (int)it->ev.id.len, it->ev.id.ptr);
 	if (batch_rc < 0) {
 		proto_fail(&err, PROTO_UNAVAILABLE, "%s",
 			   batch_rc == -ENOSPC ? "the store is full ([store] map_max reached); "
@@ -119,20 +125,20 @@ static void intake_answer(struct reactor *R, struct request *q, int batch_rc)
 			       ? "the store is full and cannot grow while a backup runs; "
 				 "nothing was written, retry shortly"
 			       : "the store could not write; nothing was written, retry later");
-		reject(R, q, id, anon_is(&it->ev), &err);
+		reject(R, q, anon_is(&it->ev), &err);
 		return;
 	}
 	switch (it->status) {
 	case BATCH_ACCEPTED:
 		R->counters.accepted++;
-		reply_intake(R, q, id, "accepted", it->case_ref, it->seq, NULL);
+		reply_intake(R, q, "accepted", it->case_ref, it->seq, NULL);
 		break;
 	case BATCH_DUPLICATE:
 		R->counters.duplicate++;
-		reply_intake(R, q, id, "duplicate", it->case_ref, it->seq, NULL);
+		reply_intake(R, q, "duplicate", it->case_ref, it->seq, NULL);
 		break;
 	case BATCH_REJECTED:
-		reject(R, q, id, anon_is(&it->ev), &it->err);
+		reject(R, q, anon_is(&it->ev), &it->err);
 		break;
 	}
 }
@@ -141,12 +147,14 @@ static void intake_answer(struct reactor *R, struct request *q, int batch_rc)
  * pass over every live deadline, a bounded share a batch, moves them (due times stay as they
  * were). It starts at SIGHUP and at start-up when the store's timers were placed under other
  * settings (meta timer_policy: a restart with an edited config, or a pass a crash cut
- * short); it is idempotent, so a pass started again from the beginning is harmless. */
+ * short); it is idempotent, so a pass started again from the beginning is harmless. R->policy
+ * is the policy in force: its fingerprint is taken here, once for the whole pass. */
 void rx_replan_start(struct reactor *R, const char *why)
 {
 	R->replan.active = true;
 	R->replan.after_len = 0;
 	R->replan.moved = 0;
+	R->replan.fp = policy_timer_fingerprint(&R->policy);
 	log_notice("%s: replanning the deadline timers under the reminders and escalation "
 		   "interval in force",
 		   why);
@@ -204,12 +212,20 @@ bool rx_reseal_may_run(const struct reactor *R)
 	return R->reseal.running && !R->st.grow_blocked;
 }
 
+/* Whether a batch would have nothing to do: no events, no due entries, no share of a pass,
+ * no read records. */
+static bool input_empty(const struct batch_input *in)
+{
+	return in->n == 0 && in->n_work == 0 && in->replan_max == 0 && in->reseal_max == 0 &&
+	       in->n_reads == 0;
+}
+
 /* Group commit: every request waiting now (up to batch_max), the entries the workers handed
  * over and the records of the control reads held, in one transaction; then the acks and the
  * held replies, and the workers and the notifier hear of the commit. */
 void rx_write_cycle(struct reactor *R, bool read_intake)
 {
-	uint64_t now = rx_now_ms();
+	uint64_t now = walltime_ms();
 	struct batch_result res = {0};
 	struct batch_input in = {.items = R->items, .policy = &R->policy, .now_ms = now};
 	size_t n = 0;
@@ -223,6 +239,10 @@ void rx_write_cycle(struct reactor *R, bool read_intake)
 		r = router_recv(R->intake, q);
 		if (r == 0)
 			break;
+		if (r == ROUTER_DROPPED && reject_count(R))
+			log_notice("intake: dropped a request whose route has more than %d frames; "
+				   "it cannot be answered",
+				   ROUTER_ROUTE_MAX);
 		if (r < 0)
 			continue;
 		if (intake_decode(R, q, now))
@@ -239,7 +259,7 @@ void rx_write_cycle(struct reactor *R, bool read_intake)
 		in.replan_after = R->replan.after;
 		in.replan_after_len = R->replan.after_len;
 		in.replan_max = REPLAN_PER_BATCH;
-		in.replan_fp = policy_timer_fingerprint(&R->policy);
+		in.replan_fp = R->replan.fp;
 	}
 	/* the pass grows values: while a job blocks growth it waits, not to fail the batch */
 	if (rx_reseal_may_run(R)) {
@@ -260,9 +280,9 @@ void rx_write_cycle(struct reactor *R, bool read_intake)
 		};
 	}
 	in.reads = R->reads;
-	if (n == 0 && in.n_work == 0 && in.replan_max == 0 && in.reseal_max == 0 && in.n_reads == 0)
-		return;
 	in.n = n;
+	if (input_empty(&in))
+		return;
 	r = batch_run(&R->st, &in, &res);
 	/* a pass that cannot write (sealed values are larger: the map may be at its ceiling)
 	 * must not make what shares its batch fail with it: it stops, and the same batch is
@@ -274,7 +294,7 @@ void rx_write_cycle(struct reactor *R, bool read_intake)
 			  "reseal: stopped; run `integrityctl reseal` again once the "
 			  "store can grow");
 		in.reseal_max = 0;
-		if (n == 0 && in.n_work == 0 && in.replan_max == 0 && in.n_reads == 0)
+		if (input_empty(&in))
 			return;
 		r = batch_run(&R->st, &in, &res);
 	}

@@ -24,6 +24,7 @@
 #include "security.h"
 #include "seal.h"
 #include "store.h"
+#include "walltime.h"
 #include "workset.h"
 #include "zap.h"
 
@@ -64,6 +65,7 @@ struct reactor {
 		uint8_t after[PROTO_CASE_MAX + 1];
 		size_t after_len;
 		uint64_t moved;
+		uint64_t fp; /* policy_timer_fingerprint of the policy it plans for */
 	} replan;
 	struct seal *seal; /* [security] seal_key (and _previous); NULL: nothing sealed */
 	struct reseal_progress reseal;
@@ -86,7 +88,11 @@ struct reactor {
 };
 
 /* reactor.c */
-uint64_t rx_now_ms(void);
+/* The wall clock (walltime.h), under the name reactorctl.c still calls it by. */
+static inline uint64_t rx_now_ms(void)
+{
+	return walltime_ms();
+}
 /* Empties a buffer that held a reply or a read record, wiping what it held. */
 void rx_wipe(msgpack_sbuffer *b);
 void rx_wipe_read(struct ctl_read *rd);

@@ -7,8 +7,11 @@
 #include "config.h"
 #include "zap.h"
 
-int router_bind(void *sock, const char *list, const char *what, const struct router_opts *o,
-		char *err, size_t errlen)
+/* Binds sock to every endpoint of list (comma-separated, blanks trimmed) with
+ * security_bind, logging each as "WHAT: listening on EP". Returns 0, or -1 with err set (a
+ * bad endpoint, a bad [WHAT] owner/group/mode, or none). */
+static int router_bind(void *sock, const char *list, const char *what, const struct router_opts *o,
+		       char *err, size_t errlen)
 {
 	char buf[CONFIG_ENDPOINTS_MAX], *save = NULL, *ep;
 	int n = 0;
@@ -103,7 +106,7 @@ int router_recv(void *sock, struct request *q)
 		while (n > 0)
 			zmq_msg_close(&f[--n]);
 		q->nroute = 0;
-		return -1;
+		return ROUTER_DROPPED;
 	}
 	memcpy(q->route, f, q->nroute * sizeof(f[0]));
 	q->npayload = total - q->nroute;

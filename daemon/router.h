@@ -14,7 +14,8 @@
 #include "clients.h"
 #include "security.h"
 
-#define ROUTER_ROUTE_MAX 8 /* frames of a reply route (identity, proxies, delimiter) */
+#define ROUTER_ROUTE_MAX 8    /* frames of a reply route (identity, proxies, delimiter) */
+#define ROUTER_DROPPED   (-2) /* router_recv: a request whose route is too long to answer */
 
 /* One request read from a ROUTER socket: its route and its single payload frame, and the
  * intake event decoded from it (intake only). */
@@ -26,6 +27,7 @@ struct request {
 	/* who sent it: the User-Id the ZAP handler (zap.h) gave the connection, "" when none */
 	char client[CLIENTS_NAME_MAX + 1];
 	struct batch_item item;
+	char id[PROTO_ID_MAX + 1]; /* intake: item.ev's id NUL-terminated, "" when unreadable */
 };
 
 /* How a socket is opened: its security (security.h) and its limits. */
@@ -36,12 +38,6 @@ struct router_opts {
 	int sndhwm;                   /* messages queued per peer; 0: libzmq's default */
 };
 
-/* Binds sock to every endpoint of list (comma-separated, blanks trimmed) with
- * security_bind, logging each as "WHAT: listening on EP". Returns 0, or -1 with err set (a
- * bad endpoint, a bad [WHAT] owner/group/mode, or none). */
-int router_bind(void *sock, const char *list, const char *what, const struct router_opts *o,
-		char *err, size_t errlen);
-
 /* A socket of type (ZMQ_ROUTER or ZMQ_PUB) bound to list, linger 0. Refused unless a ZAP
  * handler is bound in zctx (zap.h): without one libzmq would let any CURVE key in. NULL on
  * failure, with err set. */
@@ -50,8 +46,9 @@ void *router_open(void *zctx, int type, const char *list, const char *what,
 
 /* Reads one whole multipart message. The route is the frames up to and including the first
  * empty one, or the identity frame alone when there is none; the rest is the payload, which
- * must be one frame. Returns 1, 0 when none is waiting, -1 when the message was dropped (its
- * route is too long to answer). */
+ * must be one frame. Returns 1, 0 when none is waiting, ROUTER_DROPPED when the message was
+ * dropped because its route (more than ROUTER_ROUTE_MAX frames) cannot be answered, -1 when
+ * a receive failed. */
 int router_recv(void *sock, struct request *q);
 /* Sends out on q's route, never blocking: a peer gone or stuck loses its reply. */
 void router_send(void *sock, struct request *q, const msgpack_sbuffer *out);

@@ -88,9 +88,49 @@ out:
 	return r;
 }
 
+/* Takes the flock on dir/integrityd.lock, one daemon per store: LMDB allows many writers'
+ * processes, and two daemons would each think they own seq. create: the file is made when
+ * missing, and a file that cannot be opened is an error; otherwise it is opened read-only,
+ * and when it cannot be (no daemon ever ran here, or read-only media) *fd is -1 and there is
+ * no lock to take. Returns 0 with *fd the locked file (or -1), or a negative errno: -EBUSY
+ * when a daemon holds it. */
+static int lock_dir(const char *dir, bool create, int *fd)
+{
+	char path[PATH_MAX];
+	int r;
+
+	*fd = -1;
+	if (snprintf(path, sizeof(path), "%s/integrityd.lock", dir) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	*fd = create ? open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)
+		     : open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0)
+		return create ? -errno : 0;
+	if (flock(*fd, LOCK_EX | LOCK_NB) < 0) {
+		r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		close(*fd);
+		*fd = -1;
+		return r;
+	}
+	return 0;
+}
+
+/* Undoes what an open did, whatever it got to (st as store_open's memset left it, then
+ * filled in part). */
+static void store_release(struct store *st)
+{
+	if (st->env)
+		mdb_env_close(st->env);
+	st->env = NULL;
+	if (st->lock_fd >= 0)
+		close(st->lock_fd);
+	st->lock_fd = -1;
+	pthread_rwlock_destroy(&st->grow_lock);
+	st->open = false;
+}
+
 int store_open_rdonly(struct store *st, const char *dir, const enum store_db *dbs, size_t n)
 {
-	char lock[PATH_MAX];
 	MDB_txn *txn = NULL;
 	uint64_t schema;
 	int r;
@@ -98,15 +138,8 @@ int store_open_rdonly(struct store *st, const char *dir, const enum store_db *db
 	memset(st, 0, sizeof(*st));
 	st->lock_fd = -1;
 	pthread_rwlock_init(&st->grow_lock, NULL);
-	if (snprintf(lock, sizeof(lock), "%s/integrityd.lock", dir) >= (int)sizeof(lock))
-		return -ENAMETOOLONG;
-	/* no lock file: no daemon ever ran here (a copy); one that cannot be opened is read
-	 * without the check, as read-only media may not let it */
-	st->lock_fd = open(lock, O_RDONLY | O_CLOEXEC);
-	if (st->lock_fd >= 0 && flock(st->lock_fd, LOCK_EX | LOCK_NB) < 0) {
-		r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+	if ((r = lock_dir(dir, false, &st->lock_fd)) < 0)
 		goto fail;
-	}
 	if ((r = store_errno(mdb_env_create(&st->env))) < 0 ||
 	    (r = store_errno(mdb_env_set_maxdbs(st->env, STORE_MAX_DBS))) < 0 ||
 	    (r = store_errno(mdb_env_open(
@@ -131,10 +164,15 @@ int store_open_rdonly(struct store *st, const char *dir, const enum store_db *db
 		goto fail;
 	}
 	/* the handles outlive the transaction that opened them (committed: a read-only one) */
-	return store_commit(&txn) < 0 ? (store_close(st), -EIO) : 0;
+	if (store_commit(&txn) < 0) {
+		r = -EIO;
+		goto fail;
+	}
+	st->open = true;
+	return 0;
 fail:
 	store_abort(&txn);
-	store_close(st);
+	store_release(st);
 	return r;
 }
 
@@ -146,25 +184,15 @@ int store_open(struct store *st, const char *dir, uint64_t map_size, uint64_t ma
 	unsigned flags = MDB_NOTLS | MDB_NORDAHEAD | (sync ? 0 : MDB_NOSYNC);
 	int dead, r;
 
-	char lock[PATH_MAX];
-
 	memset(st, 0, sizeof(*st));
 	st->lock_fd = -1;
 	pthread_rwlock_init(&st->grow_lock, NULL);
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	/* LMDB allows many writers' processes; two daemons would each think they own seq */
-	if (snprintf(lock, sizeof(lock), "%s/integrityd.lock", dir) >= (int)sizeof(lock))
-		return -ENAMETOOLONG;
-	st->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (st->lock_fd < 0)
-		return -errno;
-	if (flock(st->lock_fd, LOCK_EX | LOCK_NB) < 0) {
-		r = errno == EWOULDBLOCK ? -EBUSY : -errno;
-		close(st->lock_fd);
-		st->lock_fd = -1;
-		return r;
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		r = -errno;
+		goto fail;
 	}
+	if ((r = lock_dir(dir, true, &st->lock_fd)) < 0)
+		goto fail;
 	r = store_errno(mdb_env_create(&st->env));
 	if (r < 0)
 		goto fail;
@@ -185,25 +213,17 @@ int store_open(struct store *st, const char *dir, uint64_t map_size, uint64_t ma
 	mdb_reader_check(st->env, &dead);
 	if ((r = check_schema(st)) < 0)
 		goto fail;
+	st->open = true;
 	return 0;
 fail:
-	if (st->env)
-		mdb_env_close(st->env);
-	st->env = NULL;
-	close(st->lock_fd);
-	st->lock_fd = -1;
+	store_release(st);
 	return r;
 }
 
 void store_close(struct store *st)
 {
-	if (st->env)
-		mdb_env_close(st->env);
-	st->env = NULL;
-	if (st->lock_fd >= 0)
-		close(st->lock_fd);
-	st->lock_fd = -1;
-	pthread_rwlock_destroy(&st->grow_lock);
+	if (st->open)
+		store_release(st);
 }
 
 int store_grow(struct store *st)

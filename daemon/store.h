@@ -39,6 +39,7 @@ struct store {
 	pthread_rwlock_t
 	    grow_lock; /* workers' short read transactions (read) vs store_grow (write) */
 	int lock_fd;   /* flock on STATE_DIR/integrityd.lock: one daemon per store */
+	bool open;     /* opened, not yet closed: what store_close has to undo */
 	/* The keys caserec and journal seal what they write with and open what they read
 	 * with (seal.h); NULL: nothing is sealed. The store itself never looks at values. */
 	const struct seal *seal;
@@ -60,6 +61,8 @@ int store_open(struct store *st, const char *dir, uint64_t map_size, uint64_t ma
  * the open's life, so none starts meanwhile); -ENOENT naming a missing database in the log;
  * -EPROTO for a schema this binary does not know. Close with store_close. */
 int store_open_rdonly(struct store *st, const char *dir, const enum store_db *dbs, size_t n);
+/* Closes an open store. A failed open leaves nothing to close; on such a store, or a zeroed
+ * one never opened, store_close does nothing. */
 void store_close(struct store *st);
 
 /* Doubles the map, up to map_max. No transaction of this process may be open.

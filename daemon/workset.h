@@ -18,7 +18,10 @@
 
 enum { WS_DEADLINE, WS_ESCALATION, WS_RETENTION, WS_COUNT };
 #define WS_ITEMS_MAX (WS_COUNT * WORKER_POST_MAX)
-#define WS_RETRY_MS  1000 /* pause before retrying entries whose batch failed */
+/* a batch holds back at most every entry the workers handed over: batch.h sizes its list of
+ * them without knowing the workset */
+_Static_assert(BATCH_HELD_MAX == WS_ITEMS_MAX, "BATCH_HELD_MAX is not WS_ITEMS_MAX");
+#define WS_RETRY_MS 1000 /* pause before retrying entries whose batch failed */
 
 struct workset {
 	struct worker w[WS_COUNT];

@@ -14,6 +14,7 @@
 #include <zmq.h>
 
 #include "log.h"
+#include "thread.h"
 
 #define ZAP_VERSION     "1.0"
 #define ZAP_FRAMES_MAX  8 /* version, id, domain, address, identity, mechanism, 2 creds */
@@ -297,7 +298,6 @@ static void *zap_main(void *arg)
 int zap_start(struct zap *z, void *zctx, const struct clients *clients, char *err, size_t errlen)
 {
 	int zero = 0, r;
-	sigset_t all, old;
 
 	memset(z, 0, sizeof(*z));
 	z->stop_fd = -1;
@@ -318,11 +318,7 @@ int zap_start(struct zap *z, void *zctx, const struct clients *clients, char *er
 		snprintf(err, errlen, "zap: eventfd: %s", strerror(errno));
 		goto fail;
 	}
-	/* the reactor takes signals through its signalfd: the thread is born with all blocked */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	r = pthread_create(&z->thread, NULL, zap_main, z);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	r = thread_start_quiet(&z->thread, zap_main, z);
 	if (r != 0) {
 		snprintf(err, errlen, "zap: cannot start its thread: %s", strerror(r));
 		goto fail;

@@ -2,6 +2,7 @@
  * run in the order of PROTOCOL.md ("Checks run in this order"): too_large, malformed
  * (pre-scan, then msgpack-c), unsupported_version, then the envelope in the order of the
  * `env` enum below, then the body. The first failure is the answer. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "decode.h"
@@ -210,7 +211,8 @@ static int check_actor(const struct proto_type *t, const msgpack_object *actor,
 		       const msgpack_object *body, struct proto_event *ev, struct proto_error *err)
 {
 	ev->actor_role = ROLE_NONE;
-	if (t->anon_flag && proto_flag(body, t->anon_flag)) {
+	ev->anonymous = t->anon_flag && proto_flag(body, t->anon_flag);
+	if (ev->anonymous) {
 		if (actor != NULL)
 			return proto_fail(err, PROTO_INVALID_FIELD,
 					  "actor: must be absent on an anonymous %s (body.%s is "
@@ -345,18 +347,63 @@ enum ctl { CTL_V, CTL_CMD, CTL_ARGS, CTL_COUNT };
 static const char *const ctl_names[] = {
     [CTL_V] = "v", [CTL_CMD] = "cmd", [CTL_ARGS] = "args", [CTL_COUNT] = NULL};
 
-static bool key_repeated(const msgpack_object *map, uint32_t k)
+#define REPEAT_SCAN_MAX 16 /* maps up to this size are searched pair by pair */
+
+struct key_at {
+	const char *ptr;
+	uint32_t len;
+	uint32_t pos; /* in the map */
+};
+
+/* Orders keys by length, bytes, then position: equal keys end up together, earliest first. */
+static int key_at_cmp(const void *a, const void *b)
 {
-	for (uint32_t i = 0; i < k; i++)
-		if (proto_strobj_eq(&map->via.map.ptr[i].key, &map->via.map.ptr[k].key))
-			return true;
-	return false;
+	const struct key_at *x = a, *y = b;
+	int c;
+
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	if ((c = memcmp(x->ptr, y->ptr, x->len)) != 0)
+		return c;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* The position of the first key, in map order, equal to an earlier one; map->via.map.size
+ * when none is. Pair by pair for small maps; sorted for larger ones (4096 keys would
+ * otherwise cost 8M comparisons), or pair by pair when there is no memory to sort in. */
+static uint32_t first_repeated_key(const msgpack_object *map)
+{
+	const msgpack_object_kv *kv = map->via.map.ptr;
+	const uint32_t n = map->via.map.size;
+	struct key_at *keys = NULL;
+	uint32_t first = n;
+
+	if (n > REPEAT_SCAN_MAX)
+		keys = malloc(n * sizeof(*keys));
+	if (keys == NULL) {
+		for (uint32_t k = 1; k < n; k++)
+			for (uint32_t i = 0; i < k; i++)
+				if (proto_strobj_eq(&kv[i].key, &kv[k].key))
+					return k;
+		return n;
+	}
+	for (uint32_t k = 0; k < n; k++)
+		keys[k] = (struct key_at){kv[k].key.via.str.ptr, kv[k].key.via.str.size, k};
+	qsort(keys, n, sizeof(*keys), key_at_cmp);
+	for (uint32_t k = 1; k < n; k++)
+		if (keys[k].pos < first && keys[k].len == keys[k - 1].len &&
+		    memcmp(keys[k].ptr, keys[k - 1].ptr, keys[k].len) == 0)
+			first = keys[k].pos;
+	free(keys);
+	return first;
 }
 
 /* args are free-form for the command to judge, but still text and unambiguous: every string
  * (keys too) valid UTF-8, no key twice in a map. Depth is bounded by the pre-scan. */
 static int check_tree(const msgpack_object *o, struct proto_path *path, struct proto_error *err)
 {
+	uint32_t repeat;
+
 	if (o->type == MSGPACK_OBJECT_STR && !proto_utf8_valid(o->via.str.ptr, o->via.str.size))
 		return proto_fail(err, PROTO_INVALID_FIELD, "%s: must be valid UTF-8 text",
 				  path->buf);
@@ -367,6 +414,7 @@ static int check_tree(const msgpack_object *o, struct proto_path *path, struct p
 			return -1;
 		proto_path_pop(path, mark);
 	}
+	repeat = o->type == MSGPACK_OBJECT_MAP ? first_repeated_key(o) : 0;
 	for (uint32_t k = 0; o->type == MSGPACK_OBJECT_MAP && k < o->via.map.size; k++) {
 		const msgpack_object_kv *kv = &o->via.map.ptr[k];
 		size_t mark = proto_path_push(path, kv->key.via.str.ptr, kv->key.via.str.size);
@@ -374,7 +422,7 @@ static int check_tree(const msgpack_object *o, struct proto_path *path, struct p
 		if (!proto_utf8_valid(kv->key.via.str.ptr, kv->key.via.str.size))
 			return proto_fail(err, PROTO_INVALID_FIELD,
 					  "%s: keys must be valid UTF-8 text", path->buf);
-		if (key_repeated(o, k))
+		if (k == repeat)
 			return proto_fail(err, PROTO_INVALID_FIELD,
 					  "%s: appears twice in the map; send each field once",
 					  path->buf);

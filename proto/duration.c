@@ -6,8 +6,7 @@
 
 #include "proto.h"
 
-#define MS_PER_S   UINT64_C(1000)
-#define MS_PER_DAY (86400 * MS_PER_S)
+#define MS_PER_S UINT64_C(1000)
 
 struct dur_suffix {
 	const char *suffix;
@@ -18,9 +17,13 @@ struct dur_suffix {
 /* The calendar units' shortest lengths bound their counts: a count whose shortest possible
  * length overflows 64 bits of ms overflows whatever the calendar. */
 static const struct dur_suffix suffixes[] = {
-    {"s", DUR_MS, MS_PER_S},        {"m", DUR_MS, 60 * MS_PER_S}, {"h", DUR_MS, 3600 * MS_PER_S},
-    {"d", DUR_MS, MS_PER_DAY},      {"wd", DUR_WD, MS_PER_DAY},   {"mo", DUR_MO, 28 * MS_PER_DAY},
-    {"y", DUR_Y, 365 * MS_PER_DAY},
+    {"s", DUR_MS, MS_PER_S},
+    {"m", DUR_MS, 60 * MS_PER_S},
+    {"h", DUR_MS, 3600 * MS_PER_S},
+    {"d", DUR_MS, PROTO_MS_PER_DAY},
+    {"wd", DUR_WD, PROTO_MS_PER_DAY},
+    {"mo", DUR_MO, 28 * PROTO_MS_PER_DAY},
+    {"y", DUR_Y, 365 * PROTO_MS_PER_DAY},
 };
 
 static const struct dur_suffix *suffix_find(const char *s, size_t len)

@@ -168,14 +168,15 @@ struct proto_event {
 	enum proto_role actor_role; /* ROLE_NONE when there is no actor */
 	struct proto_str actor_id;
 	const msgpack_object *body; /* a map, already validated against type->body */
+	bool anonymous;             /* the type's anon_flag is true in the body */
 	msgpack_unpacked unpacked;  /* owns the tree; released by proto_event_release */
 };
 
 /* Decodes and validates one intake request, running the checks of PROTOCOL.md in its order
  * up to and including the body (too_large, malformed, unsupported_version, missing_field /
- * invalid_field / unknown_type). On failure fills err and, when the request's `id` could be
- * read, ret_id (a copy, NUL-terminated, else ""). Returns 0 or -1; after 0 the caller must
- * call proto_event_release. */
+ * invalid_field / unknown_type). Fills ret_id with a copy of the request's `id`,
+ * NUL-terminated, whenever it could be read (always after 0), else ""; on failure fills err.
+ * Returns 0 or -1; after 0 the caller must call proto_event_release. */
 int proto_event_decode(struct proto_event *ev, const uint8_t *bytes, size_t len, uint64_t now_ms,
 		       const struct proto_limits *lim, char ret_id[PROTO_ID_MAX + 1],
 		       struct proto_error *err);

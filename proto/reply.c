@@ -31,11 +31,6 @@ void proto_pack_kv_cstr(msgpack_packer *pk, const char *key, const char *v)
 	proto_pack_cstr(pk, v);
 }
 
-static void pack_key(msgpack_packer *pk, const char *key)
-{
-	proto_pack_cstr(pk, key);
-}
-
 void proto_reply_pack(msgpack_packer *pk, const char *id, const char *status, const char *case_ref,
 		      uint64_t seq, const struct proto_error *err)
 {
@@ -44,27 +39,22 @@ void proto_reply_pack(msgpack_packer *pk, const char *id, const char *status, co
 	size_t n = 3 + (case_ref != NULL ? 2 : 0) + (with_error ? 1 : 0);
 
 	msgpack_pack_map(pk, n);
-	pack_key(pk, "v");
-	msgpack_pack_uint64(pk, PROTO_VERSION);
-	pack_key(pk, "id");
+	proto_pack_kv_u64(pk, "v", PROTO_VERSION);
+	proto_pack_cstr(pk, "id");
 	if (id == NULL || id[0] == '\0')
 		msgpack_pack_nil(pk);
 	else
 		proto_pack_cstr(pk, id);
-	pack_key(pk, "status");
-	proto_pack_cstr(pk, status != NULL ? status : "rejected");
+	proto_pack_kv_cstr(pk, "status", status != NULL ? status : "rejected");
 	if (case_ref != NULL) {
-		pack_key(pk, "case");
-		proto_pack_cstr(pk, case_ref);
-		pack_key(pk, "seq");
-		msgpack_pack_uint64(pk, seq);
+		proto_pack_kv_cstr(pk, "case", case_ref);
+		proto_pack_kv_u64(pk, "seq", seq);
 	}
 	if (with_error) {
-		pack_key(pk, "error");
+		proto_pack_cstr(pk, "error");
 		msgpack_pack_map(pk, 2);
-		pack_key(pk, "code");
-		proto_pack_cstr(pk, proto_err_code(err->code));
-		pack_key(pk, "message");
+		proto_pack_kv_cstr(pk, "code", proto_err_code(err->code));
+		proto_pack_cstr(pk, "message");
 		proto_pack_str(pk, err->message, strnlen(err->message, sizeof(err->message)));
 	}
 }

@@ -381,8 +381,9 @@ static int check_map_min(const msgpack_object *o, const struct proto_field *f, c
 	return proto_fail(err, PROTO_INVALID_FIELD, fmt, path, f->min, list, o->via.map.size);
 }
 
-int proto_check_value(const msgpack_object *o, const struct proto_field *f, struct proto_path *path,
-		      struct proto_error *err)
+/* One value against one field. */
+static int proto_check_value(const msgpack_object *o, const struct proto_field *f,
+			     struct proto_path *path, struct proto_error *err)
 {
 	switch (f->type) {
 	case PF_STR:

@@ -42,10 +42,6 @@ static inline bool proto_strobj_eq(const msgpack_object *x, const msgpack_object
 	       memcmp(x->via.str.ptr, y->via.str.ptr, x->via.str.size) == 0;
 }
 
-/* One value against one field. */
-int proto_check_value(const msgpack_object *o, const struct proto_field *f, struct proto_path *path,
-		      struct proto_error *err);
-
 /* A map against a table, in this order: keys as sent (unknown, refused or repeated keys and
  * invalid values are invalid_field), then required fields in the table's order
  * (missing_field), then conditional fields in the table's order (missing_field when their

@@ -6,7 +6,6 @@
 #include "notifier.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -17,6 +16,8 @@
 #include "log.h"
 #include "router.h"
 #include "outbox.h"
+#include "thread.h"
+#include "walltime.h"
 
 /* Notifications queued per subscriber before PUB drops (ZMQ_SNDHWM): a burst of breaches
  * falling due together fits, a stalled subscriber does not grow the daemon without bound. */
@@ -135,15 +136,8 @@ static void report_pass(const struct pubstats *before, const struct pubstats *no
 /* With mu held: waits up to ms, or until stopped. */
 static void pause_locked(struct notifier *n, uint64_t ms)
 {
-	struct timespec until;
+	const struct timespec until = walltime_in(ms);
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += (time_t)(ms / 1000);
-	until.tv_nsec += (long)(ms % 1000) * 1000000;
-	if (until.tv_nsec >= 1000000000) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000;
-	}
 	while (!n->stop && pthread_cond_timedwait(&n->cv, &n->mu, &until) != ETIMEDOUT)
 		;
 }
@@ -200,7 +194,6 @@ static void *notifier_main(void *arg)
 
 int notifier_start(struct notifier *n, char *err, size_t errlen, uint64_t last_seq)
 {
-	sigset_t all, old;
 	int r;
 
 	if (!(n->pub = open_pub(n, err, errlen)))
@@ -210,11 +203,7 @@ int notifier_start(struct notifier *n, char *err, size_t errlen, uint64_t last_s
 	n->committed = last_seq;
 	n->published = last_seq;
 	n->stop = false;
-	/* the reactor takes signals through its signalfd: the thread is born with all blocked */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	r = pthread_create(&n->thread, NULL, notifier_main, n);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	r = thread_start_quiet(&n->thread, notifier_main, n);
 	if (r != 0) {
 		snprintf(err, errlen, "cannot start its thread: %s", strerror(r));
 		pthread_cond_destroy(&n->cv);

@@ -9,7 +9,6 @@
 #include "worker.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,8 @@
 
 #include "dlindex.h"
 #include "log.h"
+#include "thread.h"
+#include "walltime.h"
 
 /* After a store error the scan is retried after a back-off that doubles from the first to
  * the last value: an I/O error is not spun on, and a transient one costs at most this. */
@@ -28,11 +29,8 @@
 
 uint64_t worker_clock_real(void *arg)
 {
-	struct timespec ts;
-
 	(void)arg;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return walltime_ms();
 }
 
 /* ---- the scan ------------------------------------------------------------------------ */
@@ -106,21 +104,6 @@ int worker_scan(struct worker *w, uint64_t now, struct work_item *out, size_t ma
 
 /* ---- waiting ------------------------------------------------------------------------- */
 
-/* The CLOCK_REALTIME instant ms from now. */
-static struct timespec deadline_in(uint64_t ms)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += (time_t)(ms / 1000);
-	ts.tv_nsec += (long)(ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
-	return ts;
-}
-
 /* With mu held: sleeps until kicked, stopped, or ms have passed (UINT64_MAX: no time
  * limit). A kick that came before the call returns at once: none is lost. */
 static void sleep_locked(struct worker *w, uint64_t ms)
@@ -128,7 +111,7 @@ static void sleep_locked(struct worker *w, uint64_t ms)
 	struct timespec until;
 
 	if (ms != UINT64_MAX)
-		until = deadline_in(ms);
+		until = walltime_in(ms);
 	while (!w->stop && !w->kicked) {
 		if (ms == UINT64_MAX)
 			pthread_cond_wait(&w->cv, &w->mu);
@@ -233,7 +216,6 @@ static void *worker_main(void *arg)
 
 int worker_start(struct worker *w)
 {
-	sigset_t all, old;
 	int r;
 
 	if (w->post_max == 0 || w->post_max > WORKER_POST_MAX || !w->clock || !w->st)
@@ -246,11 +228,7 @@ int worker_start(struct worker *w)
 	w->stop = false;
 	w->scans = 0;
 	w->n_held = 0;
-	/* the reactor takes signals through its signalfd: the thread is born with all blocked */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	r = pthread_create(&w->thread, NULL, worker_main, w);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	r = thread_start_quiet(&w->thread, worker_main, w);
 	if (r != 0) {
 		pthread_cond_destroy(&w->cv);
 		pthread_mutex_destroy(&w->mu);

@@ -51,14 +51,16 @@ static void test_only_a_referral_flagged_anonymous_is_anonymous(void **state)
 /* The key can never equal an id, and does not hold the id. */
 static void test_event_key_is_a_tagged_hash_of_the_id(void **state)
 {
-	uint8_t key[ANON_KEY_LEN], again[ANON_KEY_LEN];
+	uint8_t key[ANON_KEY_LEN], again[ANON_KEY_LEN], hash[ANON_HASH_LEN];
 	struct proto_error err;
 	struct evjson a;
 
 	(void)state;
 	assert_int_equal(evjson_decode(&a, NOW, NULL, &err, ANON_EV), 0);
-	anon_event_key(NULL, &a.ev, key);
-	anon_event_key(NULL, &a.ev, again);
+	anon_id_hash(NULL, &a.ev, hash);
+	anon_event_key(hash, key);
+	anon_id_hash(NULL, &a.ev, hash);
+	anon_event_key(hash, again);
 	assert_memory_equal(key, again, sizeof(key));
 	assert_int_equal(key[0], ANON_KEY_TAG);
 	assert_null(memmem(key, sizeof(key), "jones", 5));
@@ -69,7 +71,7 @@ static void test_event_key_is_a_tagged_hash_of_the_id(void **state)
 static void test_a_keyed_id_hash_differs_by_key(void **state)
 {
 	uint8_t plain[ANON_KEY_LEN], k1[ANON_KEY_LEN], k2[ANON_KEY_LEN];
-	uint8_t s1[ANON_SECRET], s2[ANON_SECRET];
+	uint8_t s1[ANON_SECRET], s2[ANON_SECRET], hash[ANON_HASH_LEN];
 	struct proto_error err;
 	struct evjson a;
 
@@ -77,12 +79,16 @@ static void test_a_keyed_id_hash_differs_by_key(void **state)
 	memset(s1, 1, sizeof(s1));
 	memset(s2, 2, sizeof(s2));
 	assert_int_equal(evjson_decode(&a, NOW, NULL, &err, ANON_EV), 0);
-	anon_event_key(NULL, &a.ev, plain);
-	anon_event_key(s1, &a.ev, k1);
-	anon_event_key(s2, &a.ev, k2);
+	anon_id_hash(NULL, &a.ev, hash);
+	anon_event_key(hash, plain);
+	anon_id_hash(s1, &a.ev, hash);
+	anon_event_key(hash, k1);
+	anon_id_hash(s2, &a.ev, hash);
+	anon_event_key(hash, k2);
 	assert_memory_not_equal(plain, k1, ANON_KEY_LEN);
 	assert_memory_not_equal(k1, k2, ANON_KEY_LEN);
-	anon_event_key(s1, &a.ev, k2);
+	anon_id_hash(s1, &a.ev, hash);
+	anon_event_key(hash, k2);
 	assert_memory_equal(k1, k2, ANON_KEY_LEN);
 	evjson_release(&a);
 }
@@ -92,6 +98,7 @@ static void test_a_keyed_id_hash_differs_by_key(void **state)
 static void test_redacted_event_keeps_the_body_and_drops_id_and_instant(void **state)
 {
 	char id[PROTO_ID_MAX + 1];
+	uint8_t hash[ANON_HASH_LEN];
 	msgpack_sbuffer out;
 	struct proto_error err;
 	struct proto_event re;
@@ -101,7 +108,8 @@ static void test_redacted_event_keeps_the_body_and_drops_id_and_instant(void **s
 	(void)state;
 	assert_int_equal(evjson_decode(&a, NOW, NULL, &err, ANON_EV), 0);
 	msgpack_sbuffer_init(&out);
-	anon_redact(NULL, &a.ev, &out);
+	anon_id_hash(NULL, &a.ev, hash);
+	anon_redact(hash, &a.ev, &out);
 	assert_int_equal(
 	    proto_event_decode(&re, (const uint8_t *)out.data, out.size, NOW, &limits, id, &err),
 	    0);
@@ -125,7 +133,8 @@ static void test_redacted_event_keeps_the_body_and_drops_id_and_instant(void **s
 		msgpack_sbuffer again;
 
 		msgpack_sbuffer_init(&again);
-		anon_redact(NULL, &a.ev, &again);
+		anon_id_hash(NULL, &a.ev, hash);
+		anon_redact(hash, &a.ev, &again);
 		assert_int_equal(again.size, out.size);
 		assert_memory_equal(again.data, out.data, out.size);
 		msgpack_sbuffer_destroy(&again);

@@ -10,7 +10,7 @@ import collections
 import unittest
 
 from harness import (SharedDaemonTestCase, anonymous_referral, declaration, now_ms, pack,
-                     referral)
+                     recv_nothing, referral)
 
 MAX_BYTES = 65536
 
@@ -376,6 +376,19 @@ class BadInput(SharedDaemonTestCase):
                 self.assertNotIn("result", r)
         s = d.status()
         self.assertEqual((s["journal_seq"], s["intake"]), (s0["journal_seq"], s0["intake"]))
+
+    def test_route_too_long_is_dropped_and_counted(self):
+        # 9 route frames, the delimiter and a payload: with the identity ROUTER adds, a
+        # route of 11 frames, longer than the 8 a reply can carry (proto/SPEC.md "Limits")
+        d = self.d
+        s0 = d.status()
+        with d.intake_dealer(delimiter=False) as c:
+            c.send([b"hop-%d" % i for i in range(9)] + [b"", pack(declaration())])
+            self.assertTrue(recv_nothing(c.sock, 1.0), "a reply came on a route too long")
+        s = d.status()
+        self.assertEqual(s["intake"]["rejected"], s0["intake"]["rejected"] + 1)
+        self.assertEqual(s["intake"]["accepted"], s0["intake"]["accepted"])
+        self.assertStillWorks(s0)
 
     def assertStillWorks(self, s0):
         d = self.d

@@ -1,4 +1,5 @@
 /* Control requests {"v": 1, "cmd": str, "args": map?} (PROTOCOL.md "Control: operators"). */
+#include <stdio.h>
 #include <string.h>
 
 #include "testutil.h"
@@ -133,6 +134,61 @@ static void test_duplicate_keys_in_control_requests_are_invalid_field(void **sta
 	buf_free(&args);
 }
 
+/* A control request {"v":1,"cmd":"status","args":{n keys "k0000"...}}, with the keys at
+ * positions at[i] replaced by "k%04u" of as[i]. */
+static struct buf pack_wide_args(uint32_t n, const uint32_t *at, const uint32_t *as, size_t nrep)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	struct buf b;
+	char key[16];
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, 3);
+	proto_pack_kv_u64(&pk, "v", 1);
+	proto_pack_kv_cstr(&pk, "cmd", "status");
+	proto_pack_cstr(&pk, "args");
+	msgpack_pack_map(&pk, n);
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t k = i;
+
+		for (size_t r = 0; r < nrep; r++)
+			if (at[r] == i)
+				k = as[r];
+		snprintf(key, sizeof(key), "k%04u", k);
+		proto_pack_cstr(&pk, key);
+		msgpack_pack_uint64(&pk, i);
+	}
+	b = buf_copy(sb.data, sb.size);
+	msgpack_sbuffer_destroy(&sb);
+	return b;
+}
+
+/* A large map is searched for repeated keys by sorting: the error still names the first key,
+ * in map order, that repeats an earlier one, not the one that sorts first. */
+static void test_repeated_key_in_a_large_map_is_the_first_in_map_order(void **state)
+{
+	const uint32_t at[] = {990, 995}, as[] = {700, 100};
+	struct buf whole = pack_wide_args(1000, NULL, NULL, 0);
+	struct buf late = pack_wide_args(1000, at, as, 2);
+	struct buf last = pack_wide_args(1000, at + 1, as + 1, 1);
+	struct buf small = pack_wide_args(10, (const uint32_t[]){9}, (const uint32_t[]){3}, 1);
+	struct proto_ctl req;
+	struct proto_error err;
+
+	(void)state;
+	assert_int_equal(proto_ctl_decode(&req, whole.p, whole.len, NULL, &err), 0);
+	proto_ctl_release(&req);
+	assert_ctl_rejected(&late, PROTO_INVALID_FIELD, "args.k0700: appears twice");
+	assert_ctl_rejected(&last, PROTO_INVALID_FIELD, "args.k0100: appears twice");
+	assert_ctl_rejected(&small, PROTO_INVALID_FIELD, "args.k0003: appears twice");
+	buf_free(&whole);
+	buf_free(&late);
+	buf_free(&last);
+	buf_free(&small);
+}
+
 static void test_control_cmd_longer_than_64_bytes_is_invalid_field(void **state)
 {
 	(void)state;
@@ -154,6 +210,7 @@ int main(void)
 	    cmocka_unit_test(test_control_args_must_be_a_map),
 	    cmocka_unit_test(test_bad_utf8_in_control_args_is_invalid_field_naming_it),
 	    cmocka_unit_test(test_duplicate_keys_in_control_requests_are_invalid_field),
+	    cmocka_unit_test(test_repeated_key_in_a_large_map_is_the_first_in_map_order),
 	    cmocka_unit_test(test_control_cmd_longer_than_64_bytes_is_invalid_field),
 	};
 
