@@ -47,11 +47,6 @@ const struct client *rx_client(const struct reactor *R, const char *name)
 	return clients_resolve(security_clients(&R->sec), name);
 }
 
-const char *rx_client_label(const char *name)
-{
-	return client_label(name);
-}
-
 /* ---- systemd and signals --------------------------------------------------------- */
 
 static void notify_status(struct reactor *R, uint64_t now)
@@ -101,7 +96,7 @@ int rx_reload_request(void *arg, const char *who, char err[CONFIG_ERR_MAX])
 {
 	char why[CLIENTS_NAME_MAX + 32];
 
-	snprintf(why, sizeof(why), "reload by client %s", rx_client_label(who));
+	snprintf(why, sizeof(why), "reload by client %s", client_label(who));
 	return policy_reload(arg, why, err);
 }
 

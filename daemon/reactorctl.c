@@ -3,6 +3,7 @@
 #include <zmq.h>
 
 #include "log.h"
+#include "walltime.h"
 
 /* ---- slow control commands, off the reactor thread (jobs.h) ---------------------- */
 
@@ -128,6 +129,10 @@ void rx_control_cycle(struct reactor *R)
 		r = router_recv(R->control, &q);
 		if (r == 0)
 			break;
+		if (r == ROUTER_DROPPED)
+			log_notice("control: dropped a request whose route has more than %d "
+				   "frames; it cannot be answered",
+				   ROUTER_ROUTE_MAX);
 		if (r < 0)
 			continue;
 		R->out.size = 0;
@@ -139,7 +144,7 @@ void rx_control_cycle(struct reactor *R)
 				   q.npayload);
 			ctl_pack_error(&pk, &err);
 		} else {
-			env.now_ms = rx_now_ms();
+			env.now_ms = walltime_ms();
 			env.client_name = q.client;
 			env.client = rx_client(R, q.client);
 			r = ctl_handle(&env, zmq_msg_data(&q.payload), zmq_msg_size(&q.payload),

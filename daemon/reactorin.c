@@ -61,7 +61,7 @@ static void reject(struct reactor *R, struct request *q, bool anon, const struct
 		msg = "(the message quotes the id: not logged)";
 	if (reject_count(R))
 		log_notice("intake: rejected %s from client %s: %s: %s", shown,
-			   rx_client_label(q->client), proto_err_code(err->code), msg);
+			   client_label(q->client), proto_err_code(err->code), msg);
 	reply_intake(R, q, "rejected", NULL, 0, err);
 }
 
@@ -76,10 +76,10 @@ static int intake_may_send(const struct reactor *R, const struct request *q,
 	if (!cl)
 		return proto_fail(err, PROTO_FORBIDDEN,
 				  "client %s is not in the clients file and may not send %s",
-				  rx_client_label(q->client), type);
+				  client_label(q->client), type);
 	if (!client_may_send(cl, q->item.ev.type))
 		return proto_fail(err, PROTO_FORBIDDEN, "client %s (%s) may not send %s",
-				  rx_client_label(q->client), client_role_name(cl->role), type);
+				  client_label(q->client), client_role_name(cl->role), type);
 	return 0;
 }
 

@@ -88,17 +88,11 @@ struct reactor {
 };
 
 /* reactor.c */
-/* The wall clock (walltime.h), under the name reactorctl.c still calls it by. */
-static inline uint64_t rx_now_ms(void)
-{
-	return walltime_ms();
-}
 /* Empties a buffer that held a reply or a read record, wiping what it held. */
 void rx_wipe(msgpack_sbuffer *b);
 void rx_wipe_read(struct ctl_read *rd);
 /* The client a request came from (clients.h); NULL when its name is not in the file. */
 const struct client *rx_client(const struct reactor *R, const char *name);
-const char *rx_client_label(const char *name);
 /* `reload` on the control socket: SIGHUP's work, answered (struct ctl_env.reload). */
 int rx_reload_request(void *arg, const char *who, char err[CONFIG_ERR_MAX]);
 
