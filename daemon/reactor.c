@@ -24,29 +24,6 @@
 #define STOP_LINGER_MS  2000 /* time given to queued acks when stopping */
 #define MAXMSG_FACTOR   4    /* frames this many times max_message_bytes cut the peer off */
 
-/* Empties a buffer that held a reply or a read record: case data does not stay in the heap
- * from one use to the next (as batch.c wipes its buffers). Every use ends with a wipe, so
- * nothing past size is left either; what realloc moved away when a buffer grew is not. */
-void rx_wipe(msgpack_sbuffer *b)
-{
-	if (b->size)
-		sodium_memzero(b->data, b->size);
-	b->size = 0;
-}
-
-void rx_wipe_read(struct ctl_read *rd)
-{
-	rx_wipe(&rd->entry);
-	rx_wipe(&rd->refs);
-}
-
-/* The client a request came from (clients.h); NULL when its name is not in the clients
- * file. */
-const struct client *rx_client(const struct reactor *R, const char *name)
-{
-	return clients_resolve(security_clients(&R->sec), name);
-}
-
 /* ---- systemd and signals --------------------------------------------------------- */
 
 static void notify_status(struct reactor *R, uint64_t now)
@@ -65,39 +42,11 @@ static void notify_status(struct reactor *R, uint64_t now)
 	}
 }
 
-/* SIGHUP and `reload`: the policy sections of the config file again ([deadlines],
- * [escalation], [retention], [vetting]). Deadlines already open keep the due time they were
- * given; what they do next (reminders, escalations) follows the new settings. A bad file
- * changes nothing: returns -1 with err naming the file, line and key. */
-static int policy_reload(struct reactor *R, const char *why, char err[CONFIG_ERR_MAX])
-{
-	static struct config cfg; /* large: not on the stack */
-	struct policy p;
-
-	if (config_load(&cfg, R->cfg->path, err) < 0 || policy_load(&p, &cfg, err) < 0) {
-		log_error("%s: %s; the policy in force is unchanged", why, err);
-		return -1;
-	}
-	policy_free(&R->policy);
-	R->policy = p;
-	log_notice("%s: policy reloaded from %s", why, R->cfg->path);
-	rx_replan_start(R, why);
-	return 0;
-}
-
 static void reload_policy(struct reactor *R)
 {
 	char err[CONFIG_ERR_MAX];
 
-	policy_reload(R, "SIGHUP", err);
-}
-
-int rx_reload_request(void *arg, const char *who, char err[CONFIG_ERR_MAX])
-{
-	char why[CLIENTS_NAME_MAX + 32];
-
-	snprintf(why, sizeof(why), "reload by client %s", client_label(who));
-	return policy_reload(arg, why, err);
+	rx_policy_reload(R, "SIGHUP", err);
 }
 
 static void on_signal(struct reactor *R)
@@ -331,6 +280,12 @@ static long poll_timeout(const struct reactor *R)
 	return t;
 }
 
+/* One group commit (reactorin.c), then the control replies held for it (reactorctl.c). */
+static void commit_cycle(struct reactor *R, bool read_intake)
+{
+	rx_control_answer_reads(R, rx_write_cycle(R, read_intake));
+}
+
 int reactor_run(const struct config *cfg)
 {
 	struct reactor R;
@@ -352,9 +307,13 @@ int reactor_run(const struct config *cfg)
 		}
 		if ((items[0].revents | items[4].revents) & ZMQ_POLLIN || R.ws.n ||
 		    R.replan.active || rx_reseal_may_run(&R))
-			rx_write_cycle(&R, items[0].revents & ZMQ_POLLIN);
+			commit_cycle(&R, items[0].revents & ZMQ_POLLIN);
 		if (items[1].revents & ZMQ_POLLIN)
 			rx_control_cycle(&R);
+		/* the held reads are journaled with whatever intake is waiting, then every held
+		 * reply is sent */
+		if (R.n_pending)
+			commit_cycle(&R, true);
 		if (items[2].revents & ZMQ_POLLIN)
 			on_signal(&R);
 		if (items[3].revents & ZMQ_POLLIN && job_finish(R.job_efd) && R.job)
@@ -362,7 +321,7 @@ int reactor_run(const struct config *cfg)
 		notify_status(&R, walltime_ms());
 	}
 	/* SIGTERM: what libzmq already holds for us is committed and acknowledged */
-	rx_write_cycle(&R, true);
+	commit_cycle(&R, true);
 	log_notice("stopped: accepted %llu, duplicate %llu, rejected %llu, in %llu commits; "
 		   "%llu deadline, escalation and retention steps",
 		   (unsigned long long)R.counters.accepted,

@@ -174,8 +174,4 @@ void rx_control_cycle(struct reactor *R)
 		if (!recorded)
 			rx_wipe_read(rd); /* a record refused with its command, or none */
 	}
-	/* the held reads are journaled with whatever intake is waiting, then every held reply
-	 * is sent */
-	if (R->n_pending)
-		rx_write_cycle(R, true);
 }

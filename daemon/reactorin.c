@@ -143,75 +143,6 @@ static void intake_answer(struct reactor *R, struct request *q, int batch_rc)
 	}
 }
 
-/* Timers already set follow the reminders, escalation interval and holidays now in force: a
- * pass over every live deadline, a bounded share a batch, moves them (due times stay as they
- * were). It starts at SIGHUP and at start-up when the store's timers were placed under other
- * settings (meta timer_policy: a restart with an edited config, or a pass a crash cut
- * short); it is idempotent, so a pass started again from the beginning is harmless. R->policy
- * is the policy in force: its fingerprint is taken here, once for the whole pass. */
-void rx_replan_start(struct reactor *R, const char *why)
-{
-	R->replan.active = true;
-	R->replan.after_len = 0;
-	R->replan.moved = 0;
-	R->replan.fp = policy_timer_fingerprint(&R->policy);
-	log_notice("%s: replanning the deadline timers under the reminders and escalation "
-		   "interval in force",
-		   why);
-}
-
-/* The replan pass goes on where this batch left it, or ends. */
-static void replan_advance(struct reactor *R, const struct batch_result *res)
-{
-	memcpy(R->replan.after, res->replan_next, res->replan_next_len);
-	R->replan.after_len = res->replan_next_len;
-	R->replan.moved += res->replanned;
-	if (!res->replan_done)
-		return;
-	R->replan.active = false;
-	log_notice("replan: %llu deadline timers moved to the reminders and escalation interval "
-		   "in force",
-		   (unsigned long long)R->replan.moved);
-}
-
-/* The reseal pass (reseal.h), asked for by the reseal command: from the first case record
- * to the last journal entry, a bounded share a batch, like the replan pass. */
-void rx_reseal_start(struct reactor *R)
-{
-	R->reseal.running = true;
-	R->reseal.cases = R->reseal.entries = R->reseal.failed = 0;
-	R->reseal_at = (struct reseal_cursor){.db = DB_CASES};
-	log_notice("reseal: sealing every case record and journal entry again under the current "
-		   "seal key");
-}
-
-static void reseal_advance(struct reactor *R, const struct reseal_step *step)
-{
-	R->reseal_at = step->next;
-	R->reseal.cases += step->cases;
-	R->reseal.entries += step->entries;
-	R->reseal.failed += step->failed;
-	if (!step->done)
-		return;
-	R->reseal.running = false;
-	if (R->reseal.failed)
-		log_error("reseal: finished, but %llu values could not be sealed again (logged "
-			  "above); the previous key is still needed",
-			  (unsigned long long)R->reseal.failed);
-	else
-		log_notice("reseal: finished: %llu case records and %llu journal entries sealed "
-			   "again; every value is under the current key",
-			   (unsigned long long)R->reseal.cases,
-			   (unsigned long long)R->reseal.entries);
-}
-
-/* Whether the reseal pass gets a share of the next batch: not while a job (a backup,
- * audit.verify, report.summary) keeps the map from growing. */
-bool rx_reseal_may_run(const struct reactor *R)
-{
-	return R->reseal.running && !R->st.grow_blocked;
-}
-
 /* Whether a batch would have nothing to do: no events, no due entries, no share of a pass,
  * no read records. */
 static bool input_empty(const struct batch_input *in)
@@ -221,9 +152,10 @@ static bool input_empty(const struct batch_input *in)
 }
 
 /* Group commit: every request waiting now (up to batch_max), the entries the workers handed
- * over and the records of the control reads held, in one transaction; then the acks and the
- * held replies, and the workers and the notifier hear of the commit. */
-void rx_write_cycle(struct reactor *R, bool read_intake)
+ * over and the records of the control reads held, in one transaction; then the acks, and the
+ * workers and the notifier hear of the commit. Returns the batch's outcome (0 when there was
+ * nothing to write), for the held control replies (rx_control_answer_reads). */
+int rx_write_cycle(struct reactor *R, bool read_intake)
 {
 	uint64_t now = walltime_ms();
 	struct batch_result res = {0};
@@ -282,7 +214,7 @@ void rx_write_cycle(struct reactor *R, bool read_intake)
 	in.reads = R->reads;
 	in.n = n;
 	if (input_empty(&in))
-		return;
+		return 0;
 	r = batch_run(&R->st, &in, &res);
 	/* a pass that cannot write (sealed values are larger: the map may be at its ceiling)
 	 * must not make what shares its batch fail with it: it stops, and the same batch is
@@ -295,7 +227,7 @@ void rx_write_cycle(struct reactor *R, bool read_intake)
 			  "store can grow");
 		in.reseal_max = 0;
 		if (input_empty(&in))
-			return;
+			return 0;
 		r = batch_run(&R->st, &in, &res);
 	}
 	if (r == 0) {
@@ -303,9 +235,9 @@ void rx_write_cycle(struct reactor *R, bool read_intake)
 		R->fired += res.fired;
 		workset_committed(&R->ws, &res);
 		if (in.replan_max)
-			replan_advance(R, &res);
+			rx_replan_advance(R, &res);
 		if (in.reseal_max)
-			reseal_advance(R, &res.reseal);
+			rx_reseal_advance(R, &res.reseal);
 	} else if (in.n_work) {
 		workset_failed(&R->ws, now);
 	}
@@ -318,5 +250,5 @@ void rx_write_cycle(struct reactor *R, bool read_intake)
 		proto_event_release(&R->reqs[i].item.ev);
 		router_request_close(&R->reqs[i]);
 	}
-	rx_control_answer_reads(R, r);
+	return r;
 }

@@ -1,7 +1,8 @@
-/* reactorint: what the reactor's files share (reactor.c: signals, systemd, the life cycle
- * and the poll loop; reactorin.c: intake and the write cycle, with the replan and reseal
- * passes; reactorctl.c: control, with the replies held until their records commit). Not an
- * interface for anything else: reactor.h is the reactor's. */
+/* reactorint: what the reactor's files share. reactor.c (signals, systemd, the life cycle and
+ * the poll loop) calls reactorin.c (intake and the write cycle) and reactorctl.c (control,
+ * with the replies held until their records commit), which both call reactorpass.c (the
+ * policy reload and the replan and reseal passes); nothing calls upwards. Not an interface
+ * for anything else: reactor.h is the reactor's. */
 #ifndef REACTORINT_H
 #define REACTORINT_H
 
@@ -10,6 +11,7 @@
 #include <stdint.h>
 
 #include <msgpack.h>
+#include <sodium.h>
 
 #include "batch.h"
 #include "clients.h"
@@ -87,27 +89,50 @@ struct reactor {
 	msgpack_sbuffer out;
 };
 
-/* reactor.c */
-/* Empties a buffer that held a reply or a read record, wiping what it held. */
-void rx_wipe(msgpack_sbuffer *b);
-void rx_wipe_read(struct ctl_read *rd);
-/* The client a request came from (clients.h); NULL when its name is not in the file. */
-const struct client *rx_client(const struct reactor *R, const char *name);
-/* `reload` on the control socket: SIGHUP's work, answered (struct ctl_env.reload). */
-int rx_reload_request(void *arg, const char *who, char err[CONFIG_ERR_MAX]);
+/* Empties a buffer that held a reply or a read record: case data does not stay in the heap
+ * from one use to the next (as batch.c wipes its buffers). Every use ends with a wipe, so
+ * nothing past size is left either; what realloc moved away when a buffer grew is not. */
+static inline void rx_wipe(msgpack_sbuffer *b)
+{
+	if (b->size)
+		sodium_memzero(b->data, b->size);
+	b->size = 0;
+}
 
-/* reactorin.c */
-/* Group commit of what waits (intake when read_intake, the workers' entries, the passes'
- * shares, the held control reads); then the acks and the held replies. */
-void rx_write_cycle(struct reactor *R, bool read_intake);
+static inline void rx_wipe_read(struct ctl_read *rd)
+{
+	rx_wipe(&rd->entry);
+	rx_wipe(&rd->refs);
+}
+
+/* The client a request came from (clients.h); NULL when its name is not in the file. */
+static inline const struct client *rx_client(const struct reactor *R, const char *name)
+{
+	return clients_resolve(security_clients(&R->sec), name);
+}
+
+/* reactorpass.c: the policy reload and the two passes over the store it and `reseal` start
+ * (a bounded share of each write batch). */
+/* SIGHUP's and `reload`'s work: 0, or -1 with err naming the file, line and key. */
+int rx_policy_reload(struct reactor *R, const char *why, char err[CONFIG_ERR_MAX]);
+/* `reload` on the control socket (struct ctl_env.reload). */
+int rx_reload_request(void *arg, const char *who, char err[CONFIG_ERR_MAX]);
 void rx_replan_start(struct reactor *R, const char *why);
+void rx_replan_advance(struct reactor *R, const struct batch_result *res);
 void rx_reseal_start(struct reactor *R);
+void rx_reseal_advance(struct reactor *R, const struct reseal_step *step);
 /* Whether the reseal pass gets a share of the next batch (not while a job blocks growth). */
 bool rx_reseal_may_run(const struct reactor *R);
 
+/* reactorin.c */
+/* Group commit of what waits (intake when read_intake, the workers' entries, the passes'
+ * shares, the held control reads); then the acks. Returns the batch's outcome (0 when
+ * nothing was written) for rx_control_answer_reads. */
+int rx_write_cycle(struct reactor *R, bool read_intake);
+
 /* reactorctl.c */
-/* Answers up to CTL_PER_CYCLE control requests; held replies go out after the cycle's
- * commit. */
+/* Answers up to CTL_PER_CYCLE control requests; the replies it holds (R->n_pending) go out
+ * through rx_control_answer_reads after the next commit, which the caller runs at once. */
 void rx_control_cycle(struct reactor *R);
 /* Sends the held replies (after the commit whose result is batch_rc). */
 void rx_control_answer_reads(struct reactor *R, int batch_rc);
