@@ -149,6 +149,8 @@ void walk_free(struct walk *w)
 }
 
 static int walk_tryv(struct walk *w, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+static int walk_tryv(struct walk *w, const char *fmt, va_list ap)
 {
 	struct evjson *e;
 	struct wf_case c;

@@ -36,7 +36,7 @@ struct evjson {
 int evjson_decode(struct evjson *e, uint64_t now_ms, const char *case_ref, struct proto_error *err,
 		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 int evjson_decodev(struct evjson *e, uint64_t now_ms, const char *case_ref, struct proto_error *err,
-		   const char *fmt, va_list ap);
+		   const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
 void evjson_release(struct evjson *e);
 
 /* ---- walks ------------------------------------------------------------------------------ */
