@@ -399,6 +399,11 @@ void caserec_pack_view(const struct case_rec *r, msgpack_packer *pk)
 		proto_pack_cstr(pk, c->aa);
 	else
 		msgpack_pack_nil(pk);
-	pack_kv_time_or_nil(pk, "closed_at", c->closed_at);
+	/* closed_at is the closing's `at`, which may be any past time, 0 included */
+	proto_pack_cstr(pk, "closed_at");
+	if (c->state == WF_CLOSED)
+		msgpack_pack_uint64(pk, c->closed_at);
+	else
+		msgpack_pack_nil(pk);
 	pack_kv_time_or_nil(pk, "disposed_at", c->disposed_at);
 }

@@ -937,6 +937,33 @@ static void test_view_has_protocol_md_case_get_keys(void **state)
 	parts_release(&p);
 }
 
+/* closed_at is the closing's `at`, which may be any past time: a case closed "at" 0 shows 0,
+ * not nil; a case not closed shows nil whatever the field holds (fuzz_wf found the two
+ * confused). */
+static void test_view_closed_at_follows_the_state_not_zero(void **state)
+{
+	struct parts p;
+	struct case_rec r;
+	msgpack_sbuffer b;
+	msgpack_unpacked up;
+
+	(void)state;
+	parts_init(&p);
+	full_case(&r, &p);
+	pack_view(&r, &b, &up);
+	assert_int_equal(mp_get(&up.data, "closed_at")->type, MSGPACK_OBJECT_NIL);
+	msgpack_unpacked_destroy(&up);
+	msgpack_sbuffer_destroy(&b);
+	r.c.state = WF_CLOSED;
+	r.c.closed_at = 0;
+	pack_view(&r, &b, &up);
+	assert_int_equal(mp_get(&up.data, "closed_at")->type, MSGPACK_OBJECT_POSITIVE_INTEGER);
+	assert_int_equal(mp_u64(&up.data, "closed_at"), 0);
+	msgpack_unpacked_destroy(&up);
+	msgpack_sbuffer_destroy(&b);
+	parts_release(&p);
+}
+
 /* PROTOCOL.md case.get: "deadlines": [{"kind", "due_at", "status", "level"}], every one of the
  * case's deadlines. */
 static void test_view_deadlines_are_kind_due_at_status_level(void **state)
@@ -1046,6 +1073,7 @@ int main(void)
 	    cmocka_unit_test(test_retention_disposed_case_packs_no_personal_data),
 	    cmocka_unit_test(test_retention_strips_actor_ids_from_stored_history),
 	    cmocka_unit_test(test_view_has_protocol_md_case_get_keys),
+	    cmocka_unit_test(test_view_closed_at_follows_the_state_not_zero),
 	    cmocka_unit_test(test_view_deadlines_are_kind_due_at_status_level),
 	    cmocka_unit_test(test_view_tasks_show_the_vetting_review),
 	};

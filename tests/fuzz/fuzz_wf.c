@@ -126,7 +126,7 @@ static void check_case(const struct wf_case *c, const struct policy *p)
 		require(live[DL_RETENTION] == !(c->flags & WFC_DISPOSED));
 		require(c->vetting.status != TASK_OPEN);
 		require(!(c->flags & WFC_ESCALATE));
-		require(c->closed_at != 0 && c->closed_reason.len > 0);
+		require(c->closed_reason.len > 0); /* closed_at: the closing's `at`, 0 too */
 	} else {
 		require(!(c->flags & WFC_DISPOSED) && !live[DL_RETENTION]);
 	}
