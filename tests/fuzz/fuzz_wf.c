@@ -126,7 +126,7 @@ static void check_case(const struct wf_case *c, const struct policy *p)
 		require(live[DL_RETENTION] == !(c->flags & WFC_DISPOSED));
 		require(c->vetting.status != TASK_OPEN);
 		require(!(c->flags & WFC_ESCALATE));
-		require(c->closed_reason.len > 0); /* closed_at: the closing's `at`, 0 too */
+		require(c->closed_reason.len > 0); /* closed_at: see step_event */
 	} else {
 		require(!(c->flags & WFC_DISPOSED) && !live[DL_RETENTION]);
 	}
@@ -268,6 +268,9 @@ static void step_event(struct run *r, const uint8_t *bytes, size_t len)
 		proto_event_release(&ev);
 		return;
 	}
+	/* the retention clock starts from the closing's `at`, whatever past time it names */
+	if (c.state == WF_CLOSED && (opens || r->rec.c.state != WF_CLOSED))
+		require(c.closed_at == ev.at);
 	if (opens) {
 		/* a new case: the old one stays as it was stored */
 		snprintf(c.ref, sizeof(c.ref), "%s-%04d-%06d", proto_kind_prefix(ev.type->opens),
