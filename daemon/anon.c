@@ -10,6 +10,8 @@
 #include "store.h"
 
 #define META_SECRET "anon_secret" /* meta: the id-hash key, sealed; also the seal's place */
+/* meta: 1 when anonymous ids were indexed (unkeyed) before the secret existed */
+#define META_UNKEYED "anon_unkeyed"
 
 bool anon_is(const struct proto_event *ev)
 {
@@ -68,6 +70,40 @@ static int put_secret(struct store *st, MDB_txn *txn, const uint8_t *secret)
 	return store_put(st, txn, DB_META, META_SECRET, strlen(META_SECRET), blob, sizeof(blob));
 }
 
+/* Whether the idempotency index holds an anonymous id's key: they sort first (ANON_KEY_TAG
+ * is a byte no id holds), so one seek answers. */
+static int any_anon_key(struct store *st, MDB_txn *txn, bool *ret)
+{
+	const uint8_t tag = ANON_KEY_TAG;
+	MDB_cursor *cur;
+	MDB_val k = {1, (void *)&tag}, v;
+	int r;
+
+	if ((r = store_errno(mdb_cursor_open(txn, st->dbi[DB_EVENTS], &cur))) < 0)
+		return r;
+	r = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	mdb_cursor_close(cur);
+	if (r != 0 && r != MDB_NOTFOUND)
+		return store_errno(r);
+	*ret = r == 0 && k.mv_size == ANON_KEY_LEN && *(const uint8_t *)k.mv_data == tag;
+	return 0;
+}
+
+/* A store sealed now for the first time: a new secret, and when anonymous ids were indexed
+ * unkeyed before it, the mark that keeps them found (their ids were never kept, so they
+ * cannot be hashed again). */
+static int new_secret(struct store *st, MDB_txn *txn, uint8_t *secret)
+{
+	bool unkeyed = false;
+	int r;
+
+	randombytes_buf(secret, ANON_SECRET);
+	if ((r = any_anon_key(st, txn, &unkeyed)) < 0 ||
+	    (unkeyed && (r = store_meta_put_u64(st, txn, META_UNKEYED, 1)) < 0))
+		return r;
+	return put_secret(st, txn, secret);
+}
+
 int anon_secret_load(struct store *st)
 {
 	uint8_t *secret;
@@ -76,7 +112,10 @@ int anon_secret_load(struct store *st)
 	size_t n = 0;
 	int r;
 
+	uint64_t unkeyed = 0;
+
 	st->anon_secret = NULL;
+	st->anon_unkeyed = false;
 	if (!st->seal)
 		return 0;
 	if (!(secret = sodium_malloc(ANON_SECRET)))
@@ -84,9 +123,8 @@ int anon_secret_load(struct store *st)
 	if ((r = store_begin(st, false, &txn)) < 0)
 		goto fail;
 	r = store_get(st, txn, DB_META, META_SECRET, strlen(META_SECRET), &v);
-	if (r == -ENOENT) { /* a store sealed now for the first time */
-		randombytes_buf(secret, ANON_SECRET);
-		r = put_secret(st, txn, secret);
+	if (r == -ENOENT) {
+		r = new_secret(st, txn, secret);
 	} else if (r == 0) {
 		r = v.mv_size == ANON_SECRET + SEAL_OVERHEAD
 			? seal_open(st->seal, META_SECRET, strlen(META_SECRET), v.mv_data,
@@ -98,10 +136,12 @@ int anon_secret_load(struct store *st)
 		if (r == 0 && seal_stale(st->seal, v.mv_data, v.mv_size))
 			r = put_secret(st, txn, secret);
 	}
-	if (r < 0 || (r = store_commit(&txn)) < 0)
+	if (r < 0 || (r = store_meta_get_u64(st, txn, META_UNKEYED, &unkeyed)) < 0 ||
+	    (r = store_commit(&txn)) < 0)
 		goto fail;
 	sodium_mprotect_readonly(secret);
 	st->anon_secret = secret;
+	st->anon_unkeyed = unkeyed != 0;
 	return 0;
 fail:
 	store_abort(&txn);

@@ -15,7 +15,9 @@
  * could otherwise guess and confirm (a staff number and the millisecond). The key is a
  * random secret of the store, kept in meta sealed under the seal key (so a rotation carries
  * it over and every anonymous id keeps its hash); without a seal key the hash is unkeyed
- * and only random ids (UUIDs) keep the sender's id from being guessed. */
+ * and only random ids (UUIDs) keep the sender's id from being guessed. Ids indexed unkeyed
+ * before a store was first sealed cannot be hashed again (they were never kept): the store
+ * is marked (meta anon_unkeyed, st->anon_unkeyed) and batch looks ids up under both. */
 #ifndef ANON_H
 #define ANON_H
 
@@ -56,8 +58,9 @@ void anon_redact(const uint8_t hash[ANON_HASH_LEN], const struct proto_event *ev
 		 msgpack_sbuffer *out);
 
 /* At start, after reseal_start_check: with st->seal, loads the store's id-hash secret from
- * meta (creating it on a store that has none, sealing it again when it is under the previous
- * key) into guarded memory, and sets st->anon_secret; without, leaves it NULL. Returns 0, or
+ * meta (creating it on a store that has none, and marking such a store when it already holds
+ * unkeyed anonymous ids; sealing it again when it is under the previous key) into guarded
+ * memory, and sets st->anon_secret and st->anon_unkeyed; without, leaves them unset. Returns 0, or
  * a negative errno (-EBADMSG: the stored secret does not open). */
 int anon_secret_load(struct store *st);
 void anon_secret_free(struct store *st);

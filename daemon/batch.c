@@ -74,35 +74,17 @@ static void reject_conflict(struct batch_item *it)
 		   (int)it->ev.id.len, it->ev.id.ptr);
 }
 
-/* The same id seen before: byte-identical is a duplicate, anything else a conflict. An id is
- * one id whether its event was anonymous or not, but the two are indexed under different keys
- * (event_key): one found under the other namespace's key is a conflict, since the kept bytes
- * of a named event and of an anonymous one always differ (anon_redact rewrites the id). That
- * lookup writes nothing, so an anonymous referral still leaves no plain id behind. */
-static int check_idempotency(struct batch_ctx *b, struct batch_item *it, bool anon,
-			     const struct event_key *key, const uint8_t hash[JOURNAL_HASH])
+/* The id seen before under key: byte-identical (hash) is a duplicate, anything else a
+ * conflict. Returns 1 with the outcome set, 0 when not seen, or a negative errno. */
+static int seen_same(struct batch_ctx *b, struct batch_item *it, const struct event_key *key,
+		     const uint8_t hash[JOURNAL_HASH])
 {
-	struct event_key other;
-	uint8_t id_hash[ANON_HASH_LEN];
 	MDB_val v;
 	size_t rlen;
-	int r;
+	int r = store_get(b->st, b->txn, DB_EVENTS, key->ptr, key->len, &v);
 
-	r = store_get(b->st, b->txn, DB_EVENTS, key->ptr, key->len, &v);
-	if (r == -ENOENT) {
-		if (!anon)
-			anon_id_hash(b->st->anon_secret, &it->ev, id_hash);
-		event_key(it, anon ? NULL : id_hash, &other);
-		r = store_get(b->st, b->txn, DB_EVENTS, other.ptr, other.len, &v);
-		if (r == -ENOENT)
-			return 0;
-		if (r < 0)
-			return r;
-		reject_conflict(it);
-		return 1;
-	}
 	if (r < 0)
-		return r;
+		return r == -ENOENT ? 0 : r;
 	if (v.mv_size < EVREC_HDR || v.mv_size - EVREC_HDR > PROTO_CASE_MAX)
 		return -EIO;
 	if (memcmp((uint8_t *)v.mv_data + 8, hash, JOURNAL_HASH) != 0) {
@@ -115,6 +97,66 @@ static int check_idempotency(struct batch_ctx *b, struct batch_item *it, bool an
 	memcpy(it->case_ref, (uint8_t *)v.mv_data + EVREC_HDR, rlen);
 	it->case_ref[rlen] = '\0';
 	return 1;
+}
+
+/* The id seen before under the other namespace's key (see check_idempotency): a conflict. */
+static int seen_other(struct batch_ctx *b, struct batch_item *it, const struct event_key *key)
+{
+	MDB_val v;
+	int r = store_get(b->st, b->txn, DB_EVENTS, key->ptr, key->len, &v);
+
+	if (r < 0)
+		return r == -ENOENT ? 0 : r;
+	reject_conflict(it);
+	return 1;
+}
+
+/* An anonymous referral accepted before the store was sealed (st->anon_unkeyed): indexed
+ * under the unkeyed hash, its kept bytes redacted with it. Compared as seen_same does. */
+static int seen_unkeyed(struct batch_ctx *b, struct batch_item *it)
+{
+	uint8_t id_hash[ANON_HASH_LEN], hash[JOURNAL_HASH];
+	struct event_key key;
+	msgpack_sbuffer kept;
+
+	anon_id_hash(NULL, &it->ev, id_hash);
+	event_key(it, id_hash, &key);
+	msgpack_sbuffer_init(&kept);
+	anon_redact(id_hash, &it->ev, &kept);
+	journal_hash((const uint8_t *)kept.data, kept.size, hash);
+	msgpack_sbuffer_destroy(&kept);
+	return seen_same(b, it, &key, hash);
+}
+
+/* Whether the id was seen before. An id is one id whether its event was anonymous or not,
+ * but the two are indexed under different keys (event_key): one found under the other
+ * namespace's key is a conflict, since the kept bytes of a named event and of an anonymous
+ * one always differ (anon_redact rewrites the id). That lookup writes nothing, so an
+ * anonymous referral still leaves no plain id behind. On a store sealed after anonymous
+ * referrals were accepted, their unkeyed keys are looked up too. */
+static int check_idempotency(struct batch_ctx *b, struct batch_item *it, bool anon,
+			     const struct event_key *key, const uint8_t hash[JOURNAL_HASH])
+{
+	const bool unkeyed = b->st->anon_unkeyed;
+	struct event_key other;
+	uint8_t id_hash[ANON_HASH_LEN];
+	int r;
+
+	if ((r = seen_same(b, it, key, hash)) != 0)
+		return r;
+	if (anon) {
+		if (unkeyed && (r = seen_unkeyed(b, it)) != 0)
+			return r;
+		event_key(it, NULL, &other);
+		return seen_other(b, it, &other);
+	}
+	anon_id_hash(b->st->anon_secret, &it->ev, id_hash);
+	event_key(it, id_hash, &other);
+	if ((r = seen_other(b, it, &other)) != 0 || !unkeyed)
+		return r;
+	anon_id_hash(NULL, &it->ev, id_hash);
+	event_key(it, id_hash, &other);
+	return seen_other(b, it, &other);
 }
 
 /* NA-2026-000001: the kind's prefix, the year of receipt, a counter per kind and year. The

@@ -48,6 +48,9 @@ struct store {
 	bool seal_keys_complete;
 	/* The key of anonymous referrals' id hashes (anon.h); NULL: unkeyed (not sealed). */
 	const uint8_t *anon_secret;
+	/* Anonymous referrals were accepted before the store was sealed: their ids are indexed
+	 * under the unkeyed hash, and batch looks every id up there too (anon_secret_load). */
+	bool anon_unkeyed;
 };
 
 /* Opens (creating) the environment in dir, clears stale reader slots, checks the schema.

@@ -410,6 +410,68 @@ static void test_the_anonymous_id_key_survives_restarts_and_rotation(void **stat
 	assert_null(d->st.anon_secret);
 }
 
+/* Turning sealing on for a store that holds anonymous referrals: their ids were indexed under
+ * the unkeyed hash and were never kept, so they cannot be hashed again. The store marks it,
+ * and a resend of one is still its duplicate, its id still a conflict for a named event or
+ * for other content, while a referral accepted after the sealing is indexed under the key. */
+static void apply_one(struct dstore *d, struct ev_spec s, struct batch_item *out)
+{
+	assert_int_equal(dtest_apply(&d->st, &s, 1, NOW_MS, out), 0);
+}
+
+static void test_anonymous_ids_from_before_sealing_are_still_found(void **state)
+{
+	struct dstore *d = *state;
+	struct batch_item out;
+
+	apply_one(d, anon_referral("anon-1", "S100"), &out); /* a plain store */
+	assert_int_equal(out.status, BATCH_ACCEPTED);
+	assert_int_equal(out.seq, 1);
+	use_keys(d, sealer(1, -1));
+	start_ok(d);
+	assert_int_equal(anon_secret_load(&d->st), 0);
+	assert_non_null(d->st.anon_secret);
+	assert_true(d->st.anon_unkeyed);
+	anon_secret_free(&d->st);
+	assert_int_equal(anon_secret_load(&d->st), 0); /* a restart keeps the mark */
+	assert_true(d->st.anon_unkeyed);
+
+	apply_one(d, anon_referral("anon-1", "S100"), &out);
+	assert_int_equal(out.status, BATCH_DUPLICATE);
+	assert_int_equal(out.seq, 1);
+	assert_string_equal(out.case_ref, "NA-2026-000001");
+	apply_one(d, anon_referral("anon-1", "S200"), &out);
+	assert_int_equal(out.status, BATCH_REJECTED);
+	assert_int_equal(out.err.code, PROTO_CONFLICT);
+	apply_one(d, referral("anon-1", "S100", "psd"), &out);
+	assert_int_equal(out.status, BATCH_REJECTED);
+	assert_int_equal(out.err.code, PROTO_CONFLICT);
+
+	apply_one(d, anon_referral("anon-2", "S100"), &out); /* after: under the key */
+	assert_int_equal(out.status, BATCH_ACCEPTED);
+	assert_int_equal(out.seq, 2);
+	apply_one(d, anon_referral("anon-2", "S100"), &out);
+	assert_int_equal(out.status, BATCH_DUPLICATE);
+	assert_int_equal(out.seq, 2);
+	apply_one(d, referral("anon-2", "S100", "psd"), &out);
+	assert_int_equal(out.err.code, PROTO_CONFLICT);
+	anon_secret_free(&d->st);
+}
+
+/* A store sealed before any anonymous referral needs no mark, and looks nothing up twice. */
+static void test_a_store_sealed_before_any_anonymous_referral_is_not_marked(void **state)
+{
+	struct dstore *d = *state;
+	struct batch_item out;
+
+	apply_one(d, decl("named-1", "S100"), &out);
+	use_keys(d, sealer(1, -1));
+	start_ok(d);
+	assert_int_equal(anon_secret_load(&d->st), 0);
+	assert_false(d->st.anon_unkeyed);
+	anon_secret_free(&d->st);
+}
+
 /* ---- starting on a sealed store ---------------------------------------------------- */
 
 static void test_start_refuses_a_store_it_cannot_read_naming_the_key(void **state)
@@ -590,6 +652,8 @@ int main(void)
 	    T(test_a_whole_blob_swapped_in_is_found_with_the_key),
 	    T(test_a_blob_under_a_key_the_store_never_used_is_found_by_the_daemon),
 	    T(test_the_anonymous_id_key_survives_restarts_and_rotation),
+	    T(test_anonymous_ids_from_before_sealing_are_still_found),
+	    T(test_a_store_sealed_before_any_anonymous_referral_is_not_marked),
 	    T(test_start_refuses_a_store_it_cannot_read_naming_the_key),
 	    T(test_after_a_rotation_the_old_key_is_needed_until_the_pass_ends),
 	    T(test_turning_sealing_on_reads_plain_records_and_the_pass_seals_them),
