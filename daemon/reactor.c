@@ -129,8 +129,8 @@ static void *open_router(struct reactor *R, const char *list, const char *what,
 	return s;
 }
 
-/* Which key seals, and whether values wait for a reseal under another. */
-/* The seal meta as reseal_start_check left it. */
+/* Logs which key seals, and whether values wait for a reseal under another, from the seal
+ * meta as reseal_start_check left it. */
 static void log_seal_state(const struct reseal_meta *m)
 {
 	char cur[2 * SEAL_ID_BYTES + 1], old[2 * SEAL_ID_BYTES + 1];
@@ -183,17 +183,18 @@ static int reactor_open(struct reactor *R, const struct config *cfg)
 		log_error("config: %s", err);
 		return -EINVAL;
 	}
+	/* the keys before the store: a bad key file neither creates nor upgrades it */
+	if (*cfg->seal_key &&
+	    seal_load(&R->seal, cfg->seal_key, cfg->seal_key_previous, kerr) < 0) {
+		log_error("[security] %s", kerr);
+		return -EINVAL;
+	}
 	r = store_open(&R->st, cfg->state_dir, cfg->map_size, cfg->map_max, cfg->sync == SYNC_FULL);
 	if (r == -EBUSY)
 		return log_errno(LOG_ERR, r, "store %s: another integrityd is running on it",
 				 cfg->state_dir);
 	if (r < 0)
 		return log_errno(LOG_ERR, r, "store %s", cfg->state_dir);
-	if (*cfg->seal_key &&
-	    seal_load(&R->seal, cfg->seal_key, cfg->seal_key_previous, kerr) < 0) {
-		log_error("[security] %s", kerr);
-		return -EINVAL;
-	}
 	R->st.seal = R->seal;
 	if (reseal_start_check(&R->st, &meta, rerr) < 0) {
 		log_error("store %s: %s", cfg->state_dir, rerr);

@@ -179,6 +179,17 @@ class SealTest(DaemonTestCase):
         d.start()
         self.assert_readable(d, refs[:1], m.all[:1])
 
+    def test_a_seal_key_others_may_read_refuses_the_start_before_the_store_is_made(self):
+        d = self.new_daemon(start=False)
+        path = self.key(d, "seal.key")
+        os.chmod(path, 0o644)
+        self.set_keys(d, path)
+        with self.assertRaises(DaemonError):
+            d.start()
+        self.assertNotEqual(d.proc.returncode, 0)
+        self.assertIn("seal.key", d.log_tail(5))
+        self.assertEqual(os.listdir(d.state_dir), [], "a refused start made the store")
+
     def test_turning_sealing_on_then_reseal_leaves_no_marker_in_a_compacted_backup(self):
         d = self.new_daemon()
         m = Markers("C")
