@@ -121,20 +121,13 @@ static int bind_ipc(void *sock, const char *ep, const char *what, const struct s
 		    char *err, size_t errlen)
 {
 	const char *path = ep + strlen(IPC_PREFIX);
-	bool any_perm = perm && (*perm->owner || *perm->group || perm->mode >= 0);
 	mode_t old;
 	int r;
 
-	if (*path == '@') { /* Linux's abstract namespace: no file to guard */
-		if (any_perm) {
-			snprintf(err, errlen,
-				 "[%s] owner, group, mode: %s is an abstract socket, which has no "
-				 "file to apply them to",
-				 what, ep);
-			return -1;
-		}
+	/* Linux's abstract namespace: no file to guard (config refuses owner, group and mode
+	 * on one) */
+	if (*path == '@')
 		return zmq_bind(sock, ep) < 0 ? -1 : 0;
-	}
 	/* process-wide, but only the reactor thread makes files while the sockets are bound */
 	old = umask(IPC_BIND_UMASK);
 	r = zmq_bind(sock, ep);
