@@ -385,19 +385,22 @@ void creply_release(struct creply *r)
 	msgpack_sbuffer_destroy(&r->bytes);
 }
 
-void assert_ok(const struct creply *r)
-{
-	if (!r->ok)
-		fail_msg("expected ok, got %s: %s", r->code, r->message);
-}
-
-void assert_error(const struct creply *r, const char *code, const char *needle)
+void dtest_ctl_ok(const struct creply *r, const char *file, int line)
 {
 	if (r->ok)
-		fail_msg("expected %s, got ok", code);
-	if (strcmp(r->code, code) != 0 || (needle && !strstr(r->message, needle)))
-		fail_msg("expected %s containing \"%s\", got %s: %s", code, needle ? needle : "",
-			 r->code, r->message);
+		return;
+	print_error("%s:%d: expected ok, got %s: %s\n", file, line, r->code, r->message);
+	_fail(file, line);
+}
+
+void dtest_ctl_err(const struct creply *r, const char *code, const char *needle, const char *file,
+		   int line)
+{
+	if (!r->ok && strcmp(r->code, code) == 0 && (!needle || strstr(r->message, needle)))
+		return;
+	print_error("%s:%d: expected %s containing \"%s\", got %s: %s\n", file, line, code,
+		    needle ? needle : "", r->ok ? "ok" : r->code, r->ok ? "" : r->message);
+	_fail(file, line);
 }
 
 int dstore_setup(void **state, const char *name, uint64_t map_size, uint64_t map_max)

@@ -145,9 +145,13 @@ struct creply {
 void ctl_call(const struct ctl_env *env, const char *cmd, int nargs, const struct carg *args,
 	      struct creply *ret);
 void creply_release(struct creply *r);
-/* Fails the test unless r is ok. */
-void assert_ok(const struct creply *r);
-/* Fails the test unless r is the error code, its message containing needle (NULL: any). */
-void assert_error(const struct creply *r, const char *code, const char *needle);
+/* Fails the test, at the caller's line, unless r is ok. */
+#define assert_ok(r) dtest_ctl_ok((r), __FILE__, __LINE__)
+void dtest_ctl_ok(const struct creply *r, const char *file, int line);
+/* Fails the test, at the caller's line, unless r is the error code, its message containing
+ * needle (NULL: any). */
+#define assert_error(r, code, needle) dtest_ctl_err((r), (code), (needle), __FILE__, __LINE__)
+void dtest_ctl_err(const struct creply *r, const char *code, const char *needle, const char *file,
+		   int line);
 
 #endif
