@@ -32,10 +32,11 @@ int keyfile_read(const char *path, bool secret, char *buf, size_t want_len,
 		return -1;
 	}
 	if (secret && (sb.st_mode & (S_IRWXG | S_IRWXO))) {
-		snprintf(err, KEYFILE_ERR_MAX,
-			 "%s: a secret key its group or others may use (mode %04o); chmod 0600 it, or "
-			 "give it through LoadCredential=",
-			 path, (unsigned)(sb.st_mode & 07777));
+		snprintf(
+		    err, KEYFILE_ERR_MAX,
+		    "%s: a secret key its group or others may use (mode %04o); chmod 0600 it, or "
+		    "give it through LoadCredential=",
+		    path, (unsigned)(sb.st_mode & 07777));
 		close(fd);
 		return -1;
 	}
