@@ -658,6 +658,10 @@ class Daemon:
         return [n for n in self.notifications()
                 if n.get("case") == ref and (topic is None or n.get("topic") == topic)]
 
+    def wait_log(self, text, timeout=None):
+        """Polls the daemon's log until it holds text (bounded, as wait_until)."""
+        return self.wait_until("log: %s" % text, lambda: text in self.log(), timeout)
+
     def wait_until(self, what, fn, timeout=None, interval=0.05):
         """Polls fn() until it returns something true, and returns that. Bounded: after
         `timeout` seconds it fails naming `what`, with the daemon's log."""

@@ -87,9 +87,10 @@ class Roles(DaemonTestCase):
         self.assertEqual(self.d.result("reload"), {"reloaded": True})
         self.assertLogged("reload by client %s" % ME)
         self.assertEqual(self.d.case(self.ref)["case"], self.ref)
-        # reseal is an admin's too (with no seal_key it has nothing to do, but is not refused)
+        # reseal is an admin's too: not forbidden, but with no seal_key unavailable (SPEC)
         r = self.d.control("reseal")
-        self.assertNotEqual((r.get("error") or {}).get("code"), "forbidden", r)
+        self.assertEqual((r.get("error") or {}).get("code"), "unavailable", r)
+        self.assertIn("seal_key", r["error"]["message"], r)
         # a reload of a broken config changes nothing and says why
         with open(self.d.config_path, "a") as f:
             f.write("[deadlines]\nmanager_review = soon\n")

@@ -105,14 +105,6 @@ class CliOverCurve(DaemonTestCase):
         return subprocess.run(argv, capture_output=True, text=True,
                               timeout=timeout_ms / 1000 + 30, env=env)
 
-    def wait_log(self, text, timeout=10):
-        deadline = time.monotonic() + timeout
-        while text not in self.d.log():
-            if time.monotonic() > deadline:
-                self.fail("not in the log within %d s: %s\n%s" % (timeout, text,
-                                                                   self.d.log_tail()))
-            time.sleep(0.05)
-
     # ---- a known key
 
     def test_known_operator_key_gets_status(self):
@@ -149,7 +141,7 @@ class CliOverCurve(DaemonTestCase):
                       p.stderr)
         self.assertGreaterEqual(elapsed, REFUSED_TIMEOUT_MS / 1000 * 0.9)
         self.assertLess(elapsed, REFUSED_TIMEOUT_MS / 1000 + EXIT_SLACK_S)
-        self.wait_log("control/tcp: refused a connection from 127.0.0.1: CURVE key %s is not "
+        self.d.wait_log("control/tcp: refused a connection from 127.0.0.1: CURVE key %s is not "
                       "in the clients file" % stranger[0])
         # the refusal costs the daemon nothing: the operator still gets in
         p = self.ctl("--control", self.tcp_control, "--server-key", self.server_pub_file,
