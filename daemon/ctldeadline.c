@@ -64,7 +64,7 @@ int ctlx_cmd_deadlines_list(struct ctl_req *q)
 		if (due >= bound)
 			break;
 		pack_deadline_row(&rpk, ref, kind, due, s, level);
-		ctlx_saw_case(q, ref, strlen(ref));
+		ctlx_saw_case_once(q, ref, strlen(ref));
 		n++;
 	}
 	mdb_cursor_close(cur);

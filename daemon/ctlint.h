@@ -39,9 +39,13 @@ int ctlx_arg_limit(struct ctl_req *q, uint64_t def, uint64_t max, uint64_t *ret)
 void ctlx_pack_raw(msgpack_packer *pk, const void *bytes, size_t len);
 /* A success reply's map up to the key `result`: its value is packed next. */
 void ctlx_pack_ok_header(msgpack_packer *pk);
-/* An audited command returned case ref (len bytes): it joins the read record's cases, once
- * (proto/SPEC.md "Read auditing"). A reference that could not be a key is left out. */
+/* An audited command returned case ref (len bytes): it joins the read record's cases
+ * (proto/SPEC.md "Read auditing"). A reference that could not be a key is left out. For a
+ * command that returns each case once (case.get, case.list, audit.reads). */
 void ctlx_saw_case(struct ctl_req *q, const char *ref, size_t len);
+/* The same for a command that may return a case more than once (deadlines.list: a row per
+ * deadline): it joins once. */
+void ctlx_saw_case_once(struct ctl_req *q, const char *ref, size_t len);
 
 /* ---- the commands: pack the result into q->pk; 0, CTL_DEFERRED, or -1 with q->err set -- */
 

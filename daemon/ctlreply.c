@@ -42,21 +42,29 @@ void ctlx_pack_ok_header(msgpack_packer *pk)
 	proto_pack_cstr(pk, "result");
 }
 
-/* The references are kept NUL-terminated one after the other; a list names at most LIST_MAX
- * cases, so the search for one already noted stays short (deadlines.list repeats a case for
- * each of its deadlines). */
+/* The references are kept NUL-terminated one after the other. */
 void ctlx_saw_case(struct ctl_req *q, const char *ref, size_t len)
 {
 	struct ctl_read *rd = q->rd;
-	size_t off, n;
 
 	if (!rd || len == 0 || len > PROTO_CASE_MAX || memchr(ref, '\0', len))
+		return;
+	msgpack_sbuffer_write(&rd->refs, ref, len);
+	msgpack_sbuffer_write(&rd->refs, "", 1);
+}
+
+/* A list names at most LIST_MAX cases, so the search for one already noted stays short. */
+void ctlx_saw_case_once(struct ctl_req *q, const char *ref, size_t len)
+{
+	const struct ctl_read *rd = q->rd;
+	size_t off, n;
+
+	if (!rd)
 		return;
 	for (off = 0; off < rd->refs.size; off += n + 1) {
 		n = strlen(rd->refs.data + off);
 		if (n == len && memcmp(rd->refs.data + off, ref, len) == 0)
 			return;
 	}
-	msgpack_sbuffer_write(&rd->refs, ref, len);
-	msgpack_sbuffer_write(&rd->refs, "", 1);
+	ctlx_saw_case(q, ref, len);
 }
