@@ -233,7 +233,7 @@ int rx_write_cycle(struct reactor *R, bool read_intake)
 	if (r == 0) {
 		R->commits++;
 		R->fired += res.fired;
-		workset_committed(&R->ws, &res);
+		workset_committed(&R->ws, &res, now);
 		if (in.replan_max)
 			rx_replan_advance(R, &res);
 		if (in.reseal_max)

@@ -86,17 +86,22 @@ bool workset_ready(const struct workset *ws, uint64_t now)
 	return ws->n > 0 && now >= ws->hold_until;
 }
 
-void workset_committed(struct workset *ws, const struct batch_result *res)
+void workset_committed(struct workset *ws, const struct batch_result *res, uint64_t now)
 {
+	bool full = false;
+
 	/* before worker_done: the rescan it starts must skip them */
 	for (size_t i = 0; i < res->n_held && res->held[i] < ws->n; i++) {
 		const struct work_item *it = &ws->items[res->held[i]];
 
 		for (int k = 0; k < WS_COUNT; k++)
-			if (ws->w[k].db == it->db && worker_hold(&ws->w[k], it) < 0)
+			if (ws->w[k].db == it->db && worker_hold(&ws->w[k], it) < 0) {
 				log_error("%s worker: %s entry of case %s held back in memory "
-					  "beyond %d; it will be handed over again",
-					  ws->w[k].name, ws->w[k].name, it->ref, WORKER_HELD_MAX);
+					  "beyond %d; it will be handed over again in %d ms",
+					  ws->w[k].name, ws->w[k].name, it->ref, WORKER_HELD_MAX,
+					  WS_RETRY_MS);
+				full = true;
+			}
 	}
 	for (int i = 0; i < WS_COUNT; i++)
 		if (ws->taken[i]) {
@@ -104,7 +109,8 @@ void workset_committed(struct workset *ws, const struct batch_result *res)
 			worker_done(&ws->w[i]);
 		}
 	ws->n = 0;
-	ws->hold_until = 0;
+	/* an entry no list could hold comes straight back: after a pause, not in a tight loop */
+	ws->hold_until = full ? now + WS_RETRY_MS : 0;
 	if (res->timers_added)
 		worker_kick(&ws->w[WS_DEADLINE]);
 	if (res->escalations_added)

@@ -21,7 +21,7 @@ enum { WS_DEADLINE, WS_ESCALATION, WS_RETENTION, WS_COUNT };
 /* a batch holds back at most every entry the workers handed over: batch.h sizes its list of
  * them without knowing the workset */
 _Static_assert(BATCH_HELD_MAX == WS_ITEMS_MAX, "BATCH_HELD_MAX is not WS_ITEMS_MAX");
-#define WS_RETRY_MS 1000 /* pause before retrying entries whose batch failed */
+#define WS_RETRY_MS 1000 /* pause before retrying entries whose batch failed, or held */
 
 struct workset {
 	struct worker w[WS_COUNT];
@@ -47,9 +47,11 @@ void workset_stop(struct workset *ws);
 size_t workset_take(struct workset *ws);
 /* Whether the waiting entries may go into a batch now. */
 bool workset_ready(const struct workset *ws, uint64_t now);
-/* After a batch holding the entries committed: done, kicks, notifier. res may come from a
- * batch of intake events alone (n = 0 then). */
-void workset_committed(struct workset *ws, const struct batch_result *res);
+/* After a batch holding the entries committed at now: done, kicks, notifier. res may come
+ * from a batch of intake events alone (n = 0 then). An entry the batch held back that its
+ * worker has no room to hold (WORKER_HELD_MAX) is handed over again: the next batch then
+ * waits WS_RETRY_MS. */
+void workset_committed(struct workset *ws, const struct batch_result *res, uint64_t now);
 /* The batch failed: keep the entries, retry after WS_RETRY_MS. */
 void workset_failed(struct workset *ws, uint64_t now);
 
