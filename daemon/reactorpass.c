@@ -7,11 +7,13 @@
 
 /* SIGHUP and `reload`: the policy sections of the config file again ([deadlines],
  * [escalation], [retention], [vetting]). Deadlines already open keep the due time they were
- * given; what they do next (reminders, escalations) follows the new settings. A bad file
- * changes nothing: returns -1 with err naming the file, line and key. */
+ * given; what they do next (reminders, escalations) follows the new settings, through a
+ * replan pass when what places timers changed. A bad file changes nothing: returns -1 with
+ * err naming the file, line and key. */
 int rx_policy_reload(struct reactor *R, const char *why, char err[CONFIG_ERR_MAX])
 {
 	static struct config cfg; /* large: not on the stack */
+	const uint64_t placed = policy_timer_fingerprint(&R->policy);
 	struct policy p;
 
 	if (config_load(&cfg, R->cfg->path, err) < 0 || policy_load(&p, &cfg, err) < 0) {
@@ -21,7 +23,9 @@ int rx_policy_reload(struct reactor *R, const char *why, char err[CONFIG_ERR_MAX
 	policy_free(&R->policy);
 	R->policy = p;
 	log_notice("%s: policy reloaded from %s", why, R->cfg->path);
-	rx_replan_start(R, why);
+	/* timers are placed (or a running pass places them) under the policy replaced */
+	if (policy_timer_fingerprint(&R->policy) != placed)
+		rx_replan_start(R, why);
 	return 0;
 }
 
