@@ -442,8 +442,11 @@ class Daemon:
                                       **s) + render_sections(self.sections)
 
     def write_config(self):
-        with open(self.config_path, "w") as f:
+        # whole or not at all: a SIGHUP still being handled may read the file meanwhile
+        tmp = self.config_path + ".tmp"
+        with open(tmp, "w") as f:
             f.write(self.config_text())
+        os.replace(tmp, self.config_path)
 
     # ---- lifecycle
 
