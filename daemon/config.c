@@ -61,6 +61,11 @@ const char *config_dl_name(enum dl_kind k)
 	return (unsigned)k < DL_COUNT ? dl_names[k] : "?";
 }
 
+int config_dl_parse(const char *s, size_t len)
+{
+	return proto_name_index(dl_names, DL_COUNT, s, len);
+}
+
 /* A number and a unit suffix from a table: "64KiB". */
 struct unit {
 	const char *suffix;
@@ -451,15 +456,15 @@ static int on_key(void *user, const char *section, const char *name, const char 
 {
 	struct parse_state *ps = user;
 	struct key dl = {.section = section, .name = name, .type = K_DEADLINE};
+	int k;
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0)
 			return set_key(ps, &keys[i], value);
 	/* every kind but retention ([retention] closed_case) is a [deadlines] key */
-	if (strcmp(section, "deadlines") == 0)
-		for (int k = 0; k < DL_COUNT; k++)
-			if (k != DL_RETENTION && strcmp(dl_names[k], name) == 0)
-				return set_deadline(ps, &dl, value, &ps->cfg->deadline[k]);
+	if (strcmp(section, "deadlines") == 0 && (k = config_dl_parse(name, strlen(name))) >= 0 &&
+	    k != DL_RETENTION)
+		return set_deadline(ps, &dl, value, &ps->cfg->deadline[k]);
 	return fail(ps, section, name, "unknown key (check its spelling and section)");
 }
 

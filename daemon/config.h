@@ -38,6 +38,8 @@ enum dl_kind {
 	DL_COUNT
 };
 const char *config_dl_name(enum dl_kind k);
+/* The kind named by s (len bytes, no NUL needed), or -1. */
+int config_dl_parse(const char *s, size_t len);
 
 enum store_sync { SYNC_FULL, SYNC_NONE };
 

@@ -67,13 +67,7 @@ const struct dl_rule *policy_dl_rule(enum dl_kind k)
 
 int policy_dl_parse(const char *s, size_t len)
 {
-	for (int k = 0; k < DL_COUNT; k++) {
-		const char *name = config_dl_name(k);
-
-		if (strlen(name) == len && memcmp(name, s, len) == 0)
-			return k;
-	}
-	return -1;
+	return config_dl_parse(s, len);
 }
 
 /* ---- comma lists ---------------------------------------------------------------------- */
