@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <ini.h>
 #include <zmq.h>
@@ -292,6 +293,14 @@ static int check_file(struct parse_state *ps)
 			 "%.200s: mode %04o lets group or others write it (who may connect); "
 			 "chmod go-w",
 			 ps->path, (unsigned)(st.st_mode & 07777));
+		return -1;
+	}
+	/* its owner may write it too: root or the daemon itself, as ssh's StrictModes */
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		snprintf(ps->err, CONFIG_ERR_MAX,
+			 "%.200s: owned by uid %lu, who could rewrite who may connect; it must be "
+			 "root's or the daemon's",
+			 ps->path, (unsigned long)st.st_uid);
 		return -1;
 	}
 	return 0;

@@ -128,6 +128,16 @@ static void test_file_errors(void **state)
 	/* a directory is not a clients file */
 	assert_int_equal(clients_load(&c, dir, err), -1);
 	assert_contains(err, "not a regular file");
+
+	/* nor one another user owns (only root can give a file away to check it) */
+	if (geteuid() == 0) {
+		dtest_write_file(dir, "theirs.conf", "[r]\nuid = 0\nrole = admin\n", path);
+		assert_int_equal(chmod(path, 0644), 0);
+		assert_int_equal(chown(path, 4242, 4242), 0);
+		assert_int_equal(clients_load(&c, path, err), -1);
+		assert_contains(err, "owned by uid 4242");
+		assert_null(c.v);
+	}
 }
 
 static void test_a_file_naming_nobody_is_refused(void **state)
