@@ -220,14 +220,18 @@ static int reseal_one(struct store *st, MDB_txn *txn, const struct reseal_cursor
 		r = journal_reseal(st, txn, seq, buf);
 		if (r > 0)
 			ret->entries++;
-		if (r == -EBADMSG || r == -EKEYREJECTED)
+		/* a hole in the chain (damage): counted, so the pass does not claim every
+		 * value is under the current key (review) */
+		if (r == -ENOENT)
+			log_error("reseal: journal entry %llu is missing", (unsigned long long)seq);
+		else if (r == -EBADMSG || r == -EKEYREJECTED)
 			log_error("reseal: journal entry %llu %s; left as it is (audit.verify "
 				  "names it)",
 				  (unsigned long long)seq,
 				  r == -EBADMSG ? "is damaged"
 						: "is under a key this daemon lacks");
 	}
-	if (r == -EBADMSG || r == -EKEYREJECTED) {
+	if (r == -ENOENT || r == -EBADMSG || r == -EKEYREJECTED) {
 		ret->failed++;
 		return 0;
 	}
@@ -238,8 +242,7 @@ int reseal_some(struct store *st, MDB_txn *txn, const struct reseal_cursor *from
 		uint64_t failed_before, struct seal_buf *buf, struct reseal_step *ret)
 {
 	struct reseal_cursor at = *from;
-	struct journal_head head; /* as committed before this batch: its own entries exist */
-	MDB_val v;
+	struct journal_head head; /* as committed before this batch: later entries are new */
 	size_t n = 0;
 	int r = 0;
 
@@ -256,24 +259,17 @@ int reseal_some(struct store *st, MDB_txn *txn, const struct reseal_cursor *from
 				continue;
 			}
 		} else {
-			/* the journal's keys are its seqs, 1 to the head, in order */
-			store_be64(at.after, at.after_len ? store_get_be64(at.after) + 1 : 1);
+			/* the journal's keys are its seqs, 1 to the head, in order; entries
+			 * after it were written under the current key */
+			uint64_t seq = at.after_len ? store_get_be64(at.after) + 1 : 1;
+
+			if (seq > head.seq) {
+				ret->done = true;
+				break;
+			}
+			store_be64(at.after, seq);
 			at.after_len = 8;
-			r = store_get(st, txn, DB_JOURNAL, at.after, 8, &v);
-		}
-		if (r == -ENOENT && at.db == DB_JOURNAL && store_get_be64(at.after) <= head.seq) {
-			/* a hole in the chain (damage): not the end; counted, so the pass
-			 * does not claim every value is under the current key (review) */
-			log_error("reseal: journal entry %llu is missing",
-				  (unsigned long long)store_get_be64(at.after));
-			ret->failed++;
-			ret->next = at;
-			n++;
-			continue;
-		}
-		if (r == -ENOENT) {
-			ret->done = true;
-			break;
+			r = 0;
 		}
 		if (r < 0 || (r = reseal_one(st, txn, &at, buf, ret)) < 0)
 			return r;

@@ -58,7 +58,9 @@ struct reseal_progress {
 	uint64_t cases, entries, failed;
 };
 
-/* Visits up to max values after from (st->seal must be set), in txn. A pass that visited
+/* Visits up to max values after from (st->seal must be set), in txn: the case records, then
+ * the journal up to its head as committed before txn (what txn adds is sealed under the
+ * current key already; a missing entry below the head is a failure). A pass that visited
  * everything with nothing failed clears meta seal_old (failed counts the whole pass: pass
  * the failures of the pass's earlier batches in failed_before). Returns 0 or a store error. */
 int reseal_some(struct store *st, MDB_txn *txn, const struct reseal_cursor *from, size_t max,
