@@ -643,6 +643,44 @@ static int check_perms(struct parse_state *ps)
 	return 0;
 }
 
+/* The sections a reload applies (policy_load reads them; the rest is read at start). */
+static bool reloaded_section(const char *section)
+{
+	static const char *const names[] = {"deadlines", "escalation", "retention", "vetting"};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(names[i], section) == 0)
+			return true;
+	return false;
+}
+
+static bool is_string(enum key_type t)
+{
+	return t == K_STR || t == K_ENDPOINTS || t == K_PATH || t == K_CRED;
+}
+
+size_t config_restart_changes(const struct config *a, const struct config *b, char *out,
+			      size_t len)
+{
+	size_t n = 0, used = 0;
+
+	if (len)
+		out[0] = '\0';
+	for (size_t i = 0; i < N_KEYS; i++) {
+		const struct key *k = &keys[i];
+		const char *x = (const char *)a + k->offset, *y = (const char *)b + k->offset;
+
+		if (reloaded_section(k->section) ||
+		    (is_string(k->type) ? strcmp(x, y) == 0 : memcmp(x, y, k->size) == 0))
+			continue;
+		if (used < len)
+			used += (size_t)snprintf(out + used, len - used, "%s[%s] %s",
+						 n ? ", " : "", k->section, k->name);
+		n++;
+	}
+	return n;
+}
+
 int config_load(struct config *cfg, const char *path, char errbuf[CONFIG_ERR_MAX])
 {
 	struct parse_state ps = {.cfg = cfg, .err = errbuf};

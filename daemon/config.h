@@ -96,6 +96,12 @@ struct config {
  * "FILE:LINE: [section] key: what is wrong". */
 int config_load(struct config *cfg, const char *path, char errbuf[CONFIG_ERR_MAX]);
 
+/* The settings outside the policy sections a reload applies ([deadlines], [escalation],
+ * [retention], [vetting]) that differ between a and b, as "[section] key" joined by ", "
+ * into out (cut to len). Returns how many. */
+size_t config_restart_changes(const struct config *a, const struct config *b, char *out,
+			      size_t len);
+
 /* Parsers shared with the tests: "300s", "7d", "5wd", "12mo", "6y"; "64KiB", "1GiB". */
 int config_parse_duration(const char *s, struct duration *ret);
 int config_parse_size(const char *s, uint64_t *ret);

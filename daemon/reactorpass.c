@@ -8,12 +8,14 @@
 /* SIGHUP and `reload`: the policy sections of the config file again ([deadlines],
  * [escalation], [retention], [vetting]). Deadlines already open keep the due time they were
  * given; what they do next (reminders, escalations) follows the new settings, through a
- * replan pass when what places timers changed. A bad file changes nothing: returns -1 with
- * err naming the file, line and key. */
+ * replan pass when what places timers changed. Any other setting changed is logged as
+ * waiting for a restart. A bad file changes nothing: returns -1 with err naming the file,
+ * line and key. */
 int rx_policy_reload(struct reactor *R, const char *why, char err[CONFIG_ERR_MAX])
 {
 	static struct config cfg; /* large: not on the stack */
 	const uint64_t placed = policy_timer_fingerprint(&R->policy);
+	char later[CONFIG_ERR_MAX];
 	struct policy p;
 
 	if (config_load(&cfg, R->cfg->path, err) < 0 || policy_load(&p, &cfg, err) < 0) {
@@ -23,6 +25,8 @@ int rx_policy_reload(struct reactor *R, const char *why, char err[CONFIG_ERR_MAX
 	policy_free(&R->policy);
 	R->policy = p;
 	log_notice("%s: policy reloaded from %s", why, R->cfg->path);
+	if (config_restart_changes(R->cfg, &cfg, later, sizeof(later)) > 0)
+		log_warn("%s: %s changed; not applied: that needs a restart", why, later);
 	/* timers are placed (or a running pass places them) under the policy replaced */
 	if (policy_timer_fingerprint(&R->policy) != placed)
 		rx_replan_start(R, why);

@@ -634,6 +634,30 @@ static void test_socket_owner_group_mode(void **state)
 	assert_load_fails("[notify]\nmode = rw\n", 2, "[notify] mode");
 }
 
+/* What a reload cannot apply: every setting outside [deadlines], [escalation], [retention]
+ * and [vetting] that changed, named as "[section] key" (review: a reload during a key
+ * rotation said nothing of the seal_key it ignored). */
+static void test_restart_changes_name_what_a_reload_leaves(void **state)
+{
+	static struct config a, b; /* large */
+	char out[CONFIG_ERR_MAX], cut[12];
+
+	(void)state;
+	assert_load_ok("[intake]\nmode = 0660\n[deadlines]\nmanager_review = 2h\n", &a);
+	assert_load_ok("[intake]\nmode = 0660\n[deadlines]\nmanager_review = 3h\n"
+		       "[escalation]\naa_roster = AA1\n",
+		       &b);
+	assert_int_equal(config_restart_changes(&a, &b, out, sizeof(out)), 0);
+	assert_string_equal(out, "");
+	assert_load_ok("[intake]\nmode = 0600\n[deadlines]\nmanager_review = 3h\n"
+		       "[store]\nsync = none\n[security]\nseal_key = /etc/integrityd/seal.key\n",
+		       &b);
+	assert_int_equal(config_restart_changes(&a, &b, out, sizeof(out)), 3);
+	assert_string_equal(out, "[store] sync, [intake] mode, [security] seal_key");
+	assert_int_equal(config_restart_changes(&a, &b, cut, sizeof(cut)), 3);
+	assert_string_equal(cut, "[store] syn");
+}
+
 /* A number that is no user or group, and owner, group or mode on an abstract socket (no file
  * to apply them to), are refused when the file is read, at their line (review). */
 static void test_socket_perm_errors_found_at_load(void **state)
@@ -710,6 +734,7 @@ int main(void)
 	    cmocka_unit_test(test_tcp_off_loopback_with_curve_keys_is_accepted),
 	    cmocka_unit_test(test_socket_owner_group_mode),
 	    cmocka_unit_test(test_socket_perm_errors_found_at_load),
+	    cmocka_unit_test(test_restart_changes_name_what_a_reload_leaves),
 	    cmocka_unit_test(test_missing_file_names_the_file),
 	};
 

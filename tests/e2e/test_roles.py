@@ -115,6 +115,11 @@ class ReloadWithoutClientsFile(DaemonTestCase):
         self.assertIn("unchanged", r["error"]["message"])
         d.write_config()  # the good file again
         self.assertEqual(d.result("reload"), {"reloaded": True})
+        # a setting a reload cannot apply is named, not dropped in silence
+        d.settings["clock_skew"] = "60s"
+        d.write_config()
+        self.assertEqual(d.result("reload"), {"reloaded": True})
+        d.wait_log("[intake] clock_skew changed; not applied: that needs a restart")
 
 
 if __name__ == "__main__":
