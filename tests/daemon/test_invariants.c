@@ -24,6 +24,7 @@
 #include "evjson.h"
 #include "journal.h"
 #include "readlog.h"
+#include "wfinv.h"
 #include "worker.h"
 
 #define SEEDS_DEFAULT     5
@@ -395,54 +396,13 @@ static void check_deadline_indexes(struct sim *s, struct view *v, const struct w
 	}
 }
 
-/* WORKFLOW.md "Deadlines": which kinds may be live in which state. */
+/* WORKFLOW.md "Deadlines": which kinds may be live in which state (wfinv, as fuzz_wf). */
 static void check_case_state(struct sim *s, const struct wf_case *c, const bool live[DL_COUNT])
 {
-	const char *st = wf_state_name(c->state);
+	char why[256];
 
 	(void)s;
-	INV(c->state > WF_NONE && c->state < WF_STATE_COUNT, "%s: state %d", c->ref, c->state);
-	if (c->state == WF_CLOSED) {
-		for (int k = 0; k < DL_RETENTION; k++)
-			INV(!live[k], "%s: closed with a live %s deadline", c->ref,
-			    config_dl_name(k));
-		INV(live[DL_RETENTION] != !!(c->flags & WFC_DISPOSED),
-		    "%s: closed, %s, with%s a live retention deadline", c->ref,
-		    c->flags & WFC_DISPOSED ? "disposed" : "not disposed",
-		    live[DL_RETENTION] ? "" : "out");
-		INV(c->vetting.status != TASK_OPEN, "%s: closed with an open vetting task", c->ref);
-		INV(!(c->flags & WFC_ESCALATE), "%s: closed and awaiting assignment", c->ref);
-	} else {
-		INV(!(c->flags & WFC_DISPOSED), "%s: disposed in state %s", c->ref, st);
-		INV(!live[DL_RETENTION], "%s: retention live in state %s", c->ref, st);
-	}
-	if (c->flags & WFC_DISPOSED)
-		INV(c->subject == NULL && c->associate == NULL && c->subject_id.len == 0,
-		    "%s: disposed but keeps personal data", c->ref);
-	for (int k = 0; k < DL_RETENTION; k++) {
-		const struct dl_rule *rule = policy_dl_rule(k);
-
-		/* a deadline opened by entering a state is met when the case leaves it */
-		if (live[k] && rule->opens_on != WF_NONE)
-			INV(rule->opens_on == c->state, "%s: %s live in state %s", c->ref,
-			    config_dl_name(k), st);
-		/* and while in it, one that breaches stays live until it is met */
-		if (rule->opens_on == c->state && rule->at_due == DLA_BREACH)
-			INV(live[k], "%s: in %s without its %s deadline", c->ref, st,
-			    config_dl_name(k));
-	}
-	/* review.requested opens it in conditions_active, the only state review.completed may
-	 * meet it in: leaving another way cancels it */
-	INV(!live[DL_REVIEW] || c->state == WF_CONDITIONS_ACTIVE, "%s: review live in %s", c->ref,
-	    st);
-	INV(live[DL_VETTING_REVIEW] == (c->vetting.status == TASK_OPEN && !c->vetting.optional),
-	    "%s: vetting_review %slive, task status %d%s", c->ref,
-	    live[DL_VETTING_REVIEW] ? "" : "not ", c->vetting.status,
-	    c->vetting.optional ? " (optional)" : "");
-	INV(!(c->flags & WFC_ESCALATE) || c->state == WF_REFERRED_TO_AA,
-	    "%s: awaiting assignment in %s", c->ref, st);
-	if (WF_BIT(c->state) & WF_CONDITIONS_IN_FORCE)
-		INV(c->conditions != NULL, "%s: %s with no conditions", c->ref, st);
+	INV(wfinv_case(c, live, why, sizeof(why)) == 0, "%s", why);
 }
 
 static void check_case(struct sim *s, struct view *v, const struct wf_case *c)

@@ -28,6 +28,7 @@
 #include "caserec.h"
 #include "fuzz.h"
 #include "wf.h"
+#include "wfinv.h"
 
 enum op {
 	OP_EVENT,
@@ -110,42 +111,21 @@ static void check_deadlines(const struct wf_case *c, const struct policy *p, boo
 	}
 }
 
-/* WORKFLOW.md "Deadlines": which kinds may and must be live in which state (as
- * tests/daemon/test_invariants.c checks them in the store). */
+/* WORKFLOW.md "Deadlines": which kinds may and must be live in which state (wfinv, as
+ * tests/daemon/test_invariants.c checks them in the store), and what the engine's case
+ * itself must hold. */
 static void check_case(const struct wf_case *c, const struct policy *p)
 {
 	bool live[DL_COUNT] = {0};
+	char why[256];
 
-	require(c->state > WF_NONE && c->state < WF_STATE_COUNT);
 	require((unsigned)c->origin < ORIGIN_COUNT && c->kind > KIND_NONE && c->kind < KIND_COUNT);
 	require(memchr(c->aa, '\0', sizeof(c->aa)) != NULL);
 	check_deadlines(c, p, live);
-	if (c->state == WF_CLOSED) {
-		for (int k = 0; k < DL_RETENTION; k++)
-			require(!live[k]);
-		require(live[DL_RETENTION] == !(c->flags & WFC_DISPOSED));
-		require(c->vetting.status != TASK_OPEN);
-		require(!(c->flags & WFC_ESCALATE));
-		require(c->closed_reason.len > 0); /* closed_at: see step_event */
-	} else {
-		require(!(c->flags & WFC_DISPOSED) && !live[DL_RETENTION]);
+	if (wfinv_case(c, live, why, sizeof(why)) < 0) {
+		fprintf(stderr, "fuzz_wf: invariant broken: %s\n", why);
+		abort();
 	}
-	if (c->flags & WFC_DISPOSED)
-		require(c->subject == NULL && c->associate == NULL && c->subject_id.len == 0);
-	for (int k = 0; k < DL_RETENTION; k++) {
-		const struct dl_rule *rule = policy_dl_rule(k);
-
-		if (live[k] && rule->opens_on != WF_NONE)
-			require(rule->opens_on == c->state);
-		if (rule->opens_on == c->state && rule->at_due == DLA_BREACH)
-			require(live[k]);
-	}
-	require(!live[DL_REVIEW] || c->state == WF_CONDITIONS_ACTIVE);
-	require(live[DL_VETTING_REVIEW] ==
-		(c->vetting.status == TASK_OPEN && !c->vetting.optional));
-	require(!(c->flags & WFC_ESCALATE) || c->state == WF_REFERRED_TO_AA);
-	if (WF_BIT(c->state) & WF_CONDITIONS_IN_FORCE)
-		require(c->conditions != NULL);
 }
 
 static void check_effects(const struct wf_effects *fx, const struct wf_case *c)

@@ -1,0 +1,82 @@
+/* wfinv: see wfinv.h. */
+#include "wfinv.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "policy.h"
+
+static int broken(char *why, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int broken(char *why, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, len, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+#define RULE(cond, ...)                                                                            \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			return broken(why, len, __VA_ARGS__);                                      \
+	} while (0)
+
+static int closed_rules(const struct wf_case *c, const bool live[DL_COUNT], char *why, size_t len)
+{
+	for (int k = 0; k < DL_RETENTION; k++)
+		RULE(!live[k], "%s: closed with a live %s deadline", c->ref, config_dl_name(k));
+	RULE(live[DL_RETENTION] != !!(c->flags & WFC_DISPOSED),
+	     "%s: closed, %s, with%s a live retention deadline", c->ref,
+	     c->flags & WFC_DISPOSED ? "disposed" : "not disposed",
+	     live[DL_RETENTION] ? "" : "out");
+	RULE(c->vetting.status != TASK_OPEN, "%s: closed with an open vetting task", c->ref);
+	RULE(!(c->flags & WFC_ESCALATE), "%s: closed and awaiting assignment", c->ref);
+	RULE(c->closed_reason.len > 0, "%s: closed with no reason", c->ref);
+	return 0;
+}
+
+int wfinv_case(const struct wf_case *c, const bool live[DL_COUNT], char *why, size_t len)
+{
+	const char *st;
+
+	RULE(c->state > WF_NONE && c->state < WF_STATE_COUNT, "%s: state %d", c->ref, c->state);
+	st = wf_state_name(c->state);
+	if (c->state == WF_CLOSED) {
+		if (closed_rules(c, live, why, len) < 0)
+			return -1;
+	} else {
+		RULE(!(c->flags & WFC_DISPOSED), "%s: disposed in state %s", c->ref, st);
+		RULE(!live[DL_RETENTION], "%s: retention live in state %s", c->ref, st);
+	}
+	if (c->flags & WFC_DISPOSED)
+		RULE(c->subject == NULL && c->associate == NULL && c->subject_id.len == 0,
+		     "%s: disposed but keeps personal data", c->ref);
+	for (int k = 0; k < DL_RETENTION; k++) {
+		const struct dl_rule *rule = policy_dl_rule(k);
+
+		/* a deadline opened by entering a state is met when the case leaves it */
+		if (live[k] && rule->opens_on != WF_NONE)
+			RULE(rule->opens_on == c->state, "%s: %s live in state %s", c->ref,
+			     config_dl_name(k), st);
+		/* and while in it, one that breaches stays live until it is met */
+		if (rule->opens_on == c->state && rule->at_due == DLA_BREACH)
+			RULE(live[k], "%s: in %s without its %s deadline", c->ref, st,
+			     config_dl_name(k));
+	}
+	/* review.requested opens it in conditions_active, the only state review.completed may
+	 * meet it in: leaving another way cancels it */
+	RULE(!live[DL_REVIEW] || c->state == WF_CONDITIONS_ACTIVE, "%s: review live in %s", c->ref,
+	     st);
+	RULE(live[DL_VETTING_REVIEW] == (c->vetting.status == TASK_OPEN && !c->vetting.optional),
+	     "%s: vetting_review %slive, task status %d%s", c->ref,
+	     live[DL_VETTING_REVIEW] ? "" : "not ", c->vetting.status,
+	     c->vetting.optional ? " (optional)" : "");
+	RULE(!(c->flags & WFC_ESCALATE) || c->state == WF_REFERRED_TO_AA,
+	     "%s: awaiting assignment in %s", c->ref, st);
+	if (WF_BIT(c->state) & WF_CONDITIONS_IN_FORCE)
+		RULE(c->conditions != NULL, "%s: %s with no conditions", c->ref, st);
+	return 0;
+}
