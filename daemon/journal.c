@@ -7,9 +7,7 @@
 
 #include "seal.h"
 
-/* entry value: received_at (8, BE) | bytes_hash (32) | link (32) | bytes, the bytes sealed
- * (seal.h) when the store has a sealer; bytes_hash is always the hash of the plain bytes */
-#define ENTRY_HDR      (8 + 2 * JOURNAL_HASH)
+#define ENTRY_HDR      JOURNAL_ENTRY_HDR /* journal.h */
 #define AD_TAG         'J' /* a sealed entry opens only as the journal's entry of its seq */
 #define JOURNAL_AD_LEN 9   /* what a sealed entry is sealed for: AD_TAG | seq (8, BE) */
 

@@ -16,6 +16,9 @@
 #include "store.h"
 
 #define JOURNAL_HASH 32
+/* An entry's value: received_at (8, BE) | bytes_hash | link | bytes, the bytes sealed
+ * (seal.h) when the store has a sealer; bytes_hash is always the hash of the plain bytes. */
+#define JOURNAL_ENTRY_HDR (8 + 2 * JOURNAL_HASH)
 
 struct journal_head {
 	uint64_t seq;               /* last seq written; 0 for an empty journal */

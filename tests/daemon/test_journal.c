@@ -10,7 +10,7 @@
 #include "journal.h"
 
 #define N         5
-#define ENTRY_HDR (8 + 2 * JOURNAL_HASH) /* received_at | bytes_hash | link */
+#define ENTRY_HDR JOURNAL_ENTRY_HDR
 
 static int setup(void **state)
 {

@@ -310,7 +310,7 @@ static void test_any_flipped_byte_of_a_sealed_entry_is_found_without_the_key(voi
 	submit(d, 1, 5);
 	store_be64(key, 3);
 	raw_get(d, DB_JOURNAL, key, 8, &v, &len);
-	assert_true(seal_is_sealed(v + 8 + 2 * JOURNAL_HASH, len - 8 - 2 * JOURNAL_HASH));
+	assert_true(seal_is_sealed(v + JOURNAL_ENTRY_HDR, len - 8 - 2 * JOURNAL_HASH));
 	for (size_t i = 0; i < len; i++) {
 		v[i] ^= 0x01;
 		raw_put(d, DB_JOURNAL, key, 8, v, len);
@@ -342,7 +342,7 @@ static void test_a_whole_blob_swapped_in_is_found_with_the_key(void **state)
 	raw_get(d, DB_JOURNAL, k2, 8, &v2, &l2);
 	raw_get(d, DB_JOURNAL, k3, 8, &v3, &l3);
 	assert_int_equal(l2, l3); /* same shape of event: the blobs can trade places */
-	memcpy(v2 + 8 + 2 * JOURNAL_HASH, v3 + 8 + 2 * JOURNAL_HASH, l2 - 8 - 2 * JOURNAL_HASH);
+	memcpy(v2 + JOURNAL_ENTRY_HDR, v3 + JOURNAL_ENTRY_HDR, l2 - 8 - 2 * JOURNAL_HASH);
 	raw_put(d, DB_JOURNAL, k2, 8, v2, l2);
 	assert_int_equal(verify_bad(d, NULL), 0); /* the keyless check's limit, documented */
 	assert_int_equal(verify_bad(d, d->st.seal), 2);
@@ -367,10 +367,10 @@ static void test_a_blob_under_a_key_the_store_never_used_is_found_by_the_daemon(
 	raw_get(d, DB_JOURNAL, k2, 8, &v, &len);
 	memset(plain, 'x', sizeof(plain));
 	seal_data(other, "forged", 6, plain, sizeof(plain), blob);
-	v = realloc(v, 8 + 2 * JOURNAL_HASH + sizeof(blob));
+	v = realloc(v, JOURNAL_ENTRY_HDR + sizeof(blob));
 	assert_non_null(v);
-	memcpy(v + 8 + 2 * JOURNAL_HASH, blob, sizeof(blob));
-	raw_put(d, DB_JOURNAL, k2, 8, v, 8 + 2 * JOURNAL_HASH + sizeof(blob));
+	memcpy(v + JOURNAL_ENTRY_HDR, blob, sizeof(blob));
+	raw_put(d, DB_JOURNAL, k2, 8, v, JOURNAL_ENTRY_HDR + sizeof(blob));
 	assert_int_equal(verify_bad(d, NULL), 0);       /* a copy, no key: the keyless limit */
 	assert_int_equal(verify_bad(d, d->st.seal), 2); /* the daemon: forged */
 	seal_free(&other);
