@@ -126,31 +126,16 @@ int main(int argc, char **argv)
 		log_error("config: %s", err);
 		return 1;
 	}
-	if (check) {
-		static struct policy p;     /* the holiday file and the lists are checked too */
-		static struct security sec; /* and the key files and the clients file */
-		char serr[SECURITY_ERR_MAX];
+	if (check) { /* what a start loads: the holiday file, key files, clients file */
+		static struct policy p;
+		static struct security sec;
+		struct seal *s;
 
-		if (policy_load(&p, &cfg, err) < 0) {
-			log_error("config: %s", err);
+		if (reactor_load_settings(&cfg, &p, &sec, &s) < 0)
 			return 1;
-		}
-		policy_free(&p);
-		if (security_load(&sec, &cfg, serr) < 0) {
-			log_error("config: %s", serr);
-			return 1;
-		}
+		seal_free(&s);
 		security_free(&sec);
-		if (*cfg.seal_key) { /* the key files too: a bad one would stop the start */
-			char kerr[KEYFILE_ERR_MAX];
-			struct seal *s = NULL;
-
-			if (seal_load(&s, cfg.seal_key, cfg.seal_key_previous, kerr) < 0) {
-				log_error("config: [security] %s", kerr);
-				return 1;
-			}
-			seal_free(&s);
-		}
+		policy_free(&p);
 		printf("%s: ok\n", path);
 		return 0;
 	}

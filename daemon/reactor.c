@@ -146,9 +146,33 @@ static void log_seal_state(const struct reseal_meta *m)
 			   m->pending_plain ? "" : old);
 }
 
+int reactor_load_settings(const struct config *cfg, struct policy *p, struct security *sec,
+			  struct seal **seal)
+{
+	char err[SECURITY_ERR_MAX], kerr[KEYFILE_ERR_MAX];
+
+	*seal = NULL;
+	if (policy_load(p, cfg, err) < 0) {
+		log_error("config: %s", err);
+		return -1;
+	}
+	if (security_load(sec, cfg, err) < 0) {
+		log_error("config: %s", err);
+		policy_free(p);
+		return -1;
+	}
+	if (*cfg->seal_key && seal_load(seal, cfg->seal_key, cfg->seal_key_previous, kerr) < 0) {
+		log_error("config: [security] %s", kerr);
+		security_free(sec);
+		policy_free(p);
+		return -1;
+	}
+	return 0;
+}
+
 static int reactor_open(struct reactor *R, const struct config *cfg)
 {
-	char err[SECURITY_ERR_MAX], kerr[KEYFILE_ERR_MAX], rerr[RESEAL_ERR_MAX];
+	char err[SECURITY_ERR_MAX], rerr[RESEAL_ERR_MAX];
 	struct reseal_meta meta;
 	uint64_t usec = 0;
 	int r;
@@ -174,21 +198,10 @@ static int reactor_open(struct reactor *R, const struct config *cfg)
 		R->items[i] = &R->reqs[i].item;
 	if ((R->sigfd = signals_open()) < 0)
 		return log_errno(LOG_ERR, -errno, "signalfd");
-	if (policy_load(&R->policy, cfg, err) < 0) {
-		log_error("config: %s", err);
-		return -EINVAL;
-	}
-	R->policy_loaded = true;
-	if (security_load(&R->sec, cfg, err) < 0) {
-		log_error("config: %s", err);
-		return -EINVAL;
-	}
 	/* the keys before the store: a bad key file neither creates nor upgrades it */
-	if (*cfg->seal_key &&
-	    seal_load(&R->seal, cfg->seal_key, cfg->seal_key_previous, kerr) < 0) {
-		log_error("[security] %s", kerr);
+	if (reactor_load_settings(cfg, &R->policy, &R->sec, &R->seal) < 0)
 		return -EINVAL;
-	}
+	R->policy_loaded = true;
 	r = store_open(&R->st, cfg->state_dir, cfg->map_size, cfg->map_max, cfg->sync == SYNC_FULL);
 	if (r == -EBUSY)
 		return log_errno(LOG_ERR, r, "store %s: another integrityd is running on it",

@@ -6,8 +6,18 @@
 #define REACTOR_H
 
 #include "config.h"
+#include "policy.h"
+#include "seal.h"
+#include "security.h"
 
 /* Runs until SIGTERM or SIGINT. Returns the process exit code. */
 int reactor_run(const struct config *cfg);
+
+/* What a start loads from the files cfg names, before anything is created: the policy (the
+ * holiday file), the CURVE keys and clients file, and the seal keys (*seal stays NULL with
+ * no seal_key). `integrityd --check-config` loads the same. Returns 0, or -1 (logged, with
+ * nothing left to free). */
+int reactor_load_settings(const struct config *cfg, struct policy *p, struct security *sec,
+			  struct seal **seal);
 
 #endif
