@@ -591,23 +591,30 @@ static int check_security(struct parse_state *ps)
 	return 0;
 }
 
-/* Whether list has an endpoint in Linux's abstract namespace (ipc://@name): no file. */
-static bool has_abstract_ipc(const char *list)
+/* Why owner, group and mode cannot apply to list's sockets, or NULL: an endpoint in Linux's
+ * abstract namespace (ipc://@name) has no file, nor has a list with no ipc:// at all. */
+static const char *perm_target_missing(const char *list)
 {
 	char buf[CONFIG_ENDPOINTS_MAX], *save = NULL, *ep;
+	int files = 0;
 
 	snprintf(buf, sizeof(buf), "%s", list);
 	for (ep = strtok_r(buf, CONFIG_ENDPOINT_SEPS, &save); ep;
-	     ep = strtok_r(NULL, CONFIG_ENDPOINT_SEPS, &save))
+	     ep = strtok_r(NULL, CONFIG_ENDPOINT_SEPS, &save)) {
 		if (strncmp(ep, "ipc://@", 7) == 0)
-			return true;
-	return false;
+			return "an abstract socket (ipc://@) has no file to apply owner, group or "
+			       "mode to";
+		files += strncmp(ep, "ipc://", 6) == 0;
+	}
+	return files ? NULL
+		     : "no ipc:// socket file to apply owner, group or mode to (who may use a "
+		       "tcp:// endpoint is CURVE's and the clients file's to say)";
 }
 
 /* The socket files' owner, group and mode (proto/SPEC.md): a number that is no user or group
- * is refused at its line, as is any of them on a section with an abstract ipc://@ endpoint,
- * which has no file to apply them to. Names are looked up when the socket is bound. Returns
- * 0, or -1 with the error set. */
+ * is refused at its line, as is any of them on a section with an abstract ipc://@ endpoint
+ * or with no ipc:// endpoint, which have no file to apply them to. Names are looked up when the
+ * socket is bound. Returns 0, or -1 with the error set. */
 static int check_perms(struct parse_state *ps)
 {
 	static const char *const sec[] = {"intake", "notify", "control"};
@@ -617,6 +624,7 @@ static int check_perms(struct parse_state *ps)
 					   &cfg->control_perm};
 	static const char *const names[] = {"owner", "group", "mode"};
 	char what[CONFIG_ERR_MAX];
+	const char *why;
 	unsigned long id;
 
 	for (int i = 0; i < 3; i++) {
@@ -632,13 +640,11 @@ static int check_perms(struct parse_state *ps)
 				 j == 1 ? "group" : "user");
 			return fail_at(ps, sec[i], names[j], names[j], what);
 		}
-		if (!has_abstract_ipc(lists[i]))
+		if (!(why = perm_target_missing(lists[i])))
 			continue;
 		for (int j = 0; j < 3; j++)
 			if (set[j])
-				return fail_at(ps, sec[i], names[j], names[j],
-					       "an abstract socket (ipc://@) has no file to apply "
-					       "owner, group or mode to");
+				return fail_at(ps, sec[i], names[j], names[j], why);
 	}
 	return 0;
 }
@@ -659,8 +665,7 @@ static bool is_string(enum key_type t)
 	return t == K_STR || t == K_ENDPOINTS || t == K_PATH || t == K_CRED;
 }
 
-size_t config_restart_changes(const struct config *a, const struct config *b, char *out,
-			      size_t len)
+size_t config_restart_changes(const struct config *a, const struct config *b, char *out, size_t len)
 {
 	size_t n = 0, used = 0;
 
@@ -674,8 +679,8 @@ size_t config_restart_changes(const struct config *a, const struct config *b, ch
 		    (is_string(k->type) ? strcmp(x, y) == 0 : memcmp(x, y, k->size) == 0))
 			continue;
 		if (used < len)
-			used += (size_t)snprintf(out + used, len - used, "%s[%s] %s",
-						 n ? ", " : "", k->section, k->name);
+			used += (size_t)snprintf(out + used, len - used, "%s[%s] %s", n ? ", " : "",
+						 k->section, k->name);
 		n++;
 	}
 	return n;

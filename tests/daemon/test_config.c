@@ -658,8 +658,9 @@ static void test_restart_changes_name_what_a_reload_leaves(void **state)
 	assert_string_equal(cut, "[store] syn");
 }
 
-/* A number that is no user or group, and owner, group or mode on an abstract socket (no file
- * to apply them to), are refused when the file is read, at their line (review). */
+/* A number that is no user or group, and owner, group or mode on an abstract socket or on
+ * tcp:// alone (no file to apply them to), are refused when the file is read, at their line
+ * (review). */
 static void test_socket_perm_errors_found_at_load(void **state)
 {
 	struct config c;
@@ -673,6 +674,11 @@ static void test_socket_perm_errors_found_at_load(void **state)
 	assert_load_fails("[intake]\ngroup = 0\nendpoint = ipc:///a.sock,ipc://@b\n", 2,
 			  "[intake] group: an abstract socket");
 	assert_load_ok("[intake]\nendpoint = ipc://@integrityd-intake\n[control]\nmode = 0600\n",
+		       &c);
+	/* a tcp:// socket has no file either: a group left from an ipc:// config guards nothing */
+	assert_load_fails("[intake]\nendpoint = tcp://127.0.0.1:7441\ngroup = integrity-intake\n",
+			  3, "[intake] group: no ipc:// socket file");
+	assert_load_ok("[intake]\nendpoint = tcp://127.0.0.1:7441, ipc:///a.sock\nmode = 0660\n",
 		       &c);
 }
 
