@@ -305,6 +305,9 @@ uint64_t policy_timer_fingerprint(const struct policy *p)
 	uint64_t fp = 0;
 
 	crypto_generichash_init(&h, NULL, 0, sizeof(out));
+	/* the lists' lengths first, so that no two different settings hash the same bytes */
+	fp_duration(&h, (struct duration){.n = p->n_reminders, .unit = DUR_MS});
+	fp_duration(&h, (struct duration){.n = p->cal.n, .unit = DUR_MS});
 	for (size_t i = 0; i < p->n_reminders; i++)
 		fp_duration(&h, p->reminders[i]);
 	fp_duration(&h, p->escalation_interval);

@@ -451,6 +451,26 @@ static void test_failed_load_leaves_the_policy_untouched(void **state)
 	assert_null(p.cal.holidays);
 }
 
+/* The timer fingerprint tells lists of different lengths apart even when their bytes run
+ * together alike: four zero reminders and a zero interval, against no reminder, a zero
+ * interval and nine holidays on day 0 (45 zero bytes either way; review). */
+static void test_fingerprint_tells_list_lengths_apart(void **state)
+{
+	static struct policy a, b;
+	int32_t days[9] = {0};
+
+	(void)state;
+	a.n_reminders = 4;
+	a.escalation_interval = (struct duration){0, DUR_MS};
+	b.escalation_interval = a.escalation_interval;
+	b.cal.holidays = days;
+	b.cal.n = 9;
+	assert_int_not_equal(policy_timer_fingerprint(&a), policy_timer_fingerprint(&b));
+	b.cal.n = 0;
+	a.n_reminders = 0;
+	assert_int_equal(policy_timer_fingerprint(&a), policy_timer_fingerprint(&b));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -474,6 +494,7 @@ int main(void)
 	    cmocka_unit_test(test_holidays_relative_to_the_config_file_are_loaded),
 	    cmocka_unit_test(test_bad_holiday_file_names_its_file_and_line),
 	    cmocka_unit_test(test_failed_load_leaves_the_policy_untouched),
+	    cmocka_unit_test(test_fingerprint_tells_list_lengths_apart),
 	};
 
 	return cmocka_run_group_tests_name("daemon/policy", tests, setup, teardown);
