@@ -23,6 +23,7 @@ int security_load(struct security *ret, const struct config *cfg, char err[SECUR
 {
 	struct security s = {0};
 	char kerr[KEYFILE_ERR_MAX], cerr[CONFIG_ERR_MAX], derived[CURVE_Z85_LEN + 1];
+	char public_key[CURVE_Z85_LEN + 1];
 
 	if (*cfg->curve_secret_key) {
 		if (keyfile_read(cfg->curve_secret_key, true, s.secret_key, CURVE_Z85_LEN, kerr) <
@@ -39,13 +40,13 @@ int security_load(struct security *ret, const struct config *cfg, char err[SECUR
 			    cfg->curve_secret_key);
 			goto fail;
 		}
-		if (keyfile_read(cfg->curve_public_key, false, s.public_key, CURVE_Z85_LEN, kerr) <
+		if (keyfile_read(cfg->curve_public_key, false, public_key, CURVE_Z85_LEN, kerr) <
 		    0) {
 			snprintf(err, SECURITY_ERR_MAX, "[security] curve_public_key: %s", kerr);
 			goto fail;
 		}
 		/* clients are given the public key: it must be this secret key's */
-		if (strcmp(derived, s.public_key) != 0) {
+		if (strcmp(derived, public_key) != 0) {
 			snprintf(err, SECURITY_ERR_MAX,
 				 "[security] curve_public_key: %.300s is not the public key of "
 				 "curve_secret_key %.300s",

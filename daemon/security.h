@@ -15,9 +15,9 @@
 #define SECURITY_ERR_MAX 768
 
 struct security {
-	/* [security] curve_*; "" when not set. Set: tcp:// endpoints are CURVE servers. */
+	/* [security] curve_secret_key; "" when not set. Set: tcp:// endpoints are CURVE servers
+	 * (the public key file is only checked against it: clients are given that file). */
 	char secret_key[CURVE_Z85_LEN + 1];
-	char public_key[CURVE_Z85_LEN + 1];
 	struct clients clients; /* [security] clients; v NULL when there is no file */
 };
 
