@@ -10,14 +10,14 @@
 
 #include <sodium.h>
 
-#include "config.h"
-#include "journal.h"
-#include "log.h"
-#include "policy.h"
-#include "reactor.h"
-#include "security.h"
-#include "seal.h"
-#include "store.h"
+#include "policy/config.h"
+#include "store/journal.h"
+#include "base/log.h"
+#include "policy/policy.h"
+#include "loop/reactor.h"
+#include "security/security.h"
+#include "security/seal.h"
+#include "store/store.h"
 
 static void usage(FILE *f)
 {

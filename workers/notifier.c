@@ -3,7 +3,7 @@
  * NOTIFY_CHUNK entries (under the store's grow lock, so never across a map resize) and sends
  * each as [topic][stored bytes] without blocking: whatever PUB cannot take is dropped and
  * counted, and the subscriber recovers it with notifications.since. */
-#include "notifier.h"
+#include "workers/notifier.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -12,12 +12,12 @@
 
 #include <zmq.h>
 
-#include "config.h"
-#include "log.h"
-#include "router.h"
-#include "outbox.h"
-#include "thread.h"
-#include "walltime.h"
+#include "policy/config.h"
+#include "base/log.h"
+#include "loop/router.h"
+#include "store/outbox.h"
+#include "base/thread.h"
+#include "base/walltime.h"
 
 /* Notifications queued per subscriber before PUB drops (ZMQ_SNDHWM): a burst of breaches
  * falling due together fits, a stalled subscriber does not grow the daemon without bound. */

@@ -10,8 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "security.h"
-#include "store.h"
+#include "security/security.h"
+#include "store/store.h"
 
 struct notifier {
 	void *zctx;

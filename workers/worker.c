@@ -6,7 +6,7 @@
  * into an absolute CLOCK_REALTIME deadline for pthread_cond_timedwait (the condvar's default
  * clock). The due times are wall-clock instants, and a timed wait on CLOCK_REALTIME follows a
  * stepped clock, so the worker wakes when the wall clock reaches the entry. */
-#include "worker.h"
+#include "workers/worker.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -15,10 +15,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dlindex.h"
-#include "log.h"
-#include "thread.h"
-#include "walltime.h"
+#include "store/dlindex.h"
+#include "base/log.h"
+#include "base/thread.h"
+#include "base/walltime.h"
 
 /* After a store error the scan is retried after a back-off that doubles from the first to
  * the last value: an I/O error is not spun on, and a transient one costs at most this. */

@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #include "proto.h"
-#include "store.h"
+#include "store/store.h"
 
 #define WORKER_POST_MAX 256 /* entries handed over at once */
 #define WORKER_HELD_MAX 256 /* entries held back (worker_hold) */

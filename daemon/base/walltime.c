@@ -1,4 +1,4 @@
-#include "walltime.h"
+#include "base/walltime.h"
 
 uint64_t walltime_ms(void)
 {

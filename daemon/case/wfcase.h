@@ -10,9 +10,9 @@
 
 #include <msgpack.h>
 
-#include "policy.h"
+#include "policy/policy.h"
 #include "proto.h"
-#include "wfstate.h"
+#include "policy/wfstate.h"
 
 /* ---- the case --------------------------------------------------------------------- */
 

@@ -1,5 +1,5 @@
 /* wfdeadline: the timing of one deadline (WORKFLOW.md "Deadlines"). See wfdeadline.h. */
-#include "wfdeadline.h"
+#include "case/wfdeadline.h"
 
 #include <string.h>
 

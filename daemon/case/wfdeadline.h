@@ -7,8 +7,8 @@
 
 #include <stdint.h>
 
-#include "policy.h"
-#include "wfcase.h"
+#include "policy/policy.h"
+#include "case/wfcase.h"
 
 /* What firing a deadline at `now` did to it. */
 enum wfdl_fired {

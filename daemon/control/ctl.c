@@ -4,7 +4,7 @@
  * other commands have a file each: ctlcase.c (case.get, case.list), ctldeadline.c
  * (deadlines.list), ctlnotify.c (notifications.since), ctlreport.c (report.summary),
  * ctlaudit.c (audit.reads); what they share is ctlint.h, its helpers ctlreply.c. See ctl.h. */
-#include "ctl.h"
+#include "control/ctl.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -12,11 +12,11 @@
 
 #include <sodium.h>
 
-#include "ctlint.h"
-#include "journal.h"
-#include "log.h"
-#include "readlog.h"
-#include "reseal.h"
+#include "control/ctlint.h"
+#include "store/journal.h"
+#include "base/log.h"
+#include "store/readlog.h"
+#include "store/reseal.h"
 
 /* ---- arguments ------------------------------------------------------------------- */
 

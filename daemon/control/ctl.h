@@ -10,9 +10,9 @@
 
 #include <msgpack.h>
 
-#include "ctlenv.h"
+#include "control/ctlenv.h"
 #include "proto.h"
-#include "store.h"
+#include "store/store.h"
 
 /* Answers one request (the payload frame's bytes) into pk and returns 0; or, for a valid
  * `backup`, `audit.verify` or `report.summary`, packs nothing, fills ret_job and returns

@@ -4,9 +4,9 @@
 #include <errno.h>
 #include <string.h>
 
-#include "ctlint.h"
-#include "journal.h"
-#include "readlog.h"
+#include "control/ctlint.h"
+#include "store/journal.h"
+#include "store/readlog.h"
 
 static void pack_read_row(msgpack_packer *pk, const struct readlog_row *row)
 {

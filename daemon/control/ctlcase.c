@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "caserec.h"
-#include "ctlint.h"
-#include "wf.h"
+#include "store/caserec.h"
+#include "control/ctlint.h"
+#include "engine/wf.h"
 
 static int load_case(struct ctl_req *q, struct proto_str ref, struct case_rec *ret)
 {

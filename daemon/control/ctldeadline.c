@@ -2,10 +2,10 @@
  * `deadlines` index. Part of ctl (see ctl.h and ctlint.h). */
 #include <string.h>
 
-#include "ctlint.h"
-#include "dlindex.h"
-#include "policy.h"
-#include "wf.h"
+#include "control/ctlint.h"
+#include "store/dlindex.h"
+#include "policy/policy.h"
+#include "engine/wf.h"
 
 /* deadlines.list walks `deadlines` (due_at|case|kind -> status, level) in due order. Both
  * filters are bounds on due_at, so the walk stops at the first deadline past them. */

@@ -9,11 +9,11 @@
 
 #include <msgpack.h>
 
-#include "clients.h"
-#include "config.h"
+#include "security/clients.h"
+#include "policy/config.h"
 #include "proto.h"
-#include "reseal.h"
-#include "store.h"
+#include "store/reseal.h"
+#include "store/store.h"
 
 struct ctl_counters {
 	uint64_t accepted, duplicate, rejected;

@@ -12,9 +12,9 @@
 
 #include <msgpack.h>
 
-#include "ctlenv.h"
+#include "control/ctlenv.h"
 #include "proto.h"
-#include "store.h"
+#include "store/store.h"
 
 #define LIST_DEFAULT 100 /* case.list, deadlines.list */
 #define LIST_MAX     1000

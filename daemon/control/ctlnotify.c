@@ -1,7 +1,7 @@
 /* ctlnotify: the control command notifications.since, the notifications after a seq from the
  * outbox, as the notifier published them. Part of ctl (see ctl.h and ctlint.h). */
-#include "ctlint.h"
-#include "outbox.h"
+#include "control/ctlint.h"
+#include "store/outbox.h"
 
 #define NOTES_DEFAULT 1000 /* notifications.since */
 #define NOTES_MAX     1000

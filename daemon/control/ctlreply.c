@@ -1,6 +1,6 @@
 /* ctlreply: what the control commands share to read their arguments and pack their replies
  * (ctlx_arg*, ctlx_pack_*). Below ctl.c and the command files; see ctlint.h. */
-#include "ctlint.h"
+#include "control/ctlint.h"
 
 #include <string.h>
 

@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "caserec.h"
-#include "ctlint.h"
-#include "policy.h"
-#include "wf.h"
+#include "store/caserec.h"
+#include "control/ctlint.h"
+#include "policy/policy.h"
+#include "engine/wf.h"
 
 /* Only checks the arguments: the walk over every case runs off the reactor thread. */
 int ctlx_cmd_report_summary(struct ctl_req *q)

@@ -1,5 +1,5 @@
 /* jobs: a deferred control command on a thread of its own. See jobs.h. */
-#include "jobs.h"
+#include "control/jobs.h"
 
 #include <assert.h>
 #include <pthread.h>

@@ -10,9 +10,9 @@
 
 #include <msgpack.h>
 
-#include "ctl.h"
+#include "control/ctl.h"
 #include "proto.h"
-#include "store.h"
+#include "store/store.h"
 
 struct job;
 

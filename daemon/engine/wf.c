@@ -5,13 +5,13 @@
  * small readers and the deadlines of a kind that every step shares are wfx.c's; the timing
  * of a single deadline is wfdeadline.c's. None of them calls back up into this file. See
  * wf.h; what the engine's files share is wfint.h. */
-#include "wf.h"
+#include "engine/wf.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "wfdeadline.h"
-#include "wfint.h"
+#include "case/wfdeadline.h"
+#include "engine/wfint.h"
 
 #define SETTLE_MAX (2 * WF_DL_MAX) /* deadlines fired inside one wf_apply, at most */
 #define FIRE_NOTES 3               /* notes one firing may add, at most */

@@ -10,9 +10,9 @@
 
 #include <stdint.h>
 
-#include "policy.h"
+#include "policy/policy.h"
 #include "proto.h"
-#include "wfcase.h"
+#include "case/wfcase.h"
 
 /* ---- the steps ---------------------------------------------------------------------- */
 

@@ -13,9 +13,9 @@
 
 #include <msgpack.h>
 
-#include "policy.h"
+#include "policy/policy.h"
 #include "proto.h"
-#include "wfcase.h"
+#include "case/wfcase.h"
 
 #define WF_SAME WF_STATE_COUNT /* a row's next state: the case stays where it is */
 

@@ -3,7 +3,7 @@
  * Part of the engine (see wf.h and wfint.h). */
 #include <string.h>
 
-#include "wfint.h"
+#include "engine/wfint.h"
 
 /* ---- notifications --------------------------------------------------------------------- */
 

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "wfdeadline.h"
-#include "wfint.h"
+#include "case/wfdeadline.h"
+#include "engine/wfint.h"
 
 #define ISO_MAX 32
 

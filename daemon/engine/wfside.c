@@ -2,7 +2,7 @@
  * wf_apply after the event has moved the case. Part of the engine (see wf.h and wfint.h). */
 #include <string.h>
 
-#include "wfint.h"
+#include "engine/wfint.h"
 
 /* ---- side effects: WORKFLOW.md "Side effects" --------------------------------------------- */
 

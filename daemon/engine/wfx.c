@@ -3,8 +3,8 @@
  * wfside.c), the notes (wfnotes.c) and the drivers (wf.c); above wfdeadline.c. */
 #include <string.h>
 
-#include "wfdeadline.h"
-#include "wfint.h"
+#include "case/wfdeadline.h"
+#include "engine/wfint.h"
 
 /* ---- small readers ------------------------------------------------------------------- */
 

@@ -1,19 +1,19 @@
-#include "batch.h"
+#include "loop/batch.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include "anon.h"
+#include "store/anon.h"
 #include <sodium.h>
 
-#include "caserec.h"
-#include "dlindex.h"
-#include "journal.h"
-#include "log.h"
-#include "outbox.h"
-#include "wf.h"
+#include "store/caserec.h"
+#include "store/dlindex.h"
+#include "store/journal.h"
+#include "base/log.h"
+#include "store/outbox.h"
+#include "engine/wf.h"
 
 /* events value: seq (8, BE) | BLAKE2b of the request bytes (32) | case reference */
 #define EVREC_HDR       (8 + JOURNAL_HASH)

@@ -10,12 +10,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "policy.h"
+#include "policy/policy.h"
 #include "proto.h"
-#include "readlog.h"
-#include "reseal.h"
-#include "store.h"
-#include "worker.h"
+#include "store/readlog.h"
+#include "store/reseal.h"
+#include "store/store.h"
+#include "workers/worker.h"
 
 /* The meta counters a batch keeps (u64, store_meta_get_u64):
  *   cases_total, cases_open       cases ever opened, and not closed

@@ -1,4 +1,4 @@
-#include "reactor.h"
+#include "loop/reactor.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -16,9 +16,9 @@
 #include <systemd/sd-daemon.h>
 #include <zmq.h>
 
-#include "anon.h"
-#include "log.h"
-#include "reactorint.h"
+#include "store/anon.h"
+#include "base/log.h"
+#include "loop/reactorint.h"
 
 #define STATUS_EVERY_MS 1000 /* STATUS= refresh */
 #define STOP_LINGER_MS  2000 /* time given to queued acks when stopping */

@@ -5,10 +5,10 @@
 #ifndef REACTOR_H
 #define REACTOR_H
 
-#include "config.h"
-#include "policy.h"
-#include "seal.h"
-#include "security.h"
+#include "policy/config.h"
+#include "policy/policy.h"
+#include "security/seal.h"
+#include "security/security.h"
 
 /* Runs until SIGTERM or SIGINT. Returns the process exit code. */
 int reactor_run(const struct config *cfg);

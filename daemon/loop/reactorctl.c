@@ -1,9 +1,9 @@
-#include "reactorint.h"
+#include "loop/reactorint.h"
 
 #include <zmq.h>
 
-#include "log.h"
-#include "walltime.h"
+#include "base/log.h"
+#include "base/walltime.h"
 
 /* ---- slow control commands, off the reactor thread (jobs.h) ---------------------- */
 

@@ -1,12 +1,12 @@
-#include "reactorint.h"
+#include "loop/reactorint.h"
 
 #include <errno.h>
 #include <string.h>
 
 #include <zmq.h>
 
-#include "anon.h"
-#include "log.h"
+#include "store/anon.h"
+#include "base/log.h"
 
 /* ---- intake ---------------------------------------------------------------------- */
 

@@ -13,22 +13,22 @@
 #include <msgpack.h>
 #include <sodium.h>
 
-#include "batch.h"
-#include "clients.h"
-#include "config.h"
-#include "ctl.h"
-#include "jobs.h"
-#include "policy.h"
+#include "loop/batch.h"
+#include "security/clients.h"
+#include "policy/config.h"
+#include "control/ctl.h"
+#include "control/jobs.h"
+#include "policy/policy.h"
 #include "proto.h"
-#include "readlog.h"
-#include "reseal.h"
-#include "router.h"
-#include "security.h"
-#include "seal.h"
-#include "store.h"
-#include "walltime.h"
-#include "workset.h"
-#include "zap.h"
+#include "store/readlog.h"
+#include "store/reseal.h"
+#include "loop/router.h"
+#include "security/security.h"
+#include "security/seal.h"
+#include "store/store.h"
+#include "base/walltime.h"
+#include "loop/workset.h"
+#include "security/zap.h"
 
 #define CTL_PER_CYCLE 64 /* control requests answered per cycle, so intake never waits */
 

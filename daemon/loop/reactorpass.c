@@ -1,9 +1,9 @@
-#include "reactorint.h"
+#include "loop/reactorint.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "log.h"
+#include "base/log.h"
 
 /* SIGHUP and `reload`: the policy sections of the config file again ([deadlines],
  * [escalation], [retention], [vetting]). Deadlines already open keep the due time they were

@@ -1,11 +1,11 @@
-#include "router.h"
+#include "loop/router.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "config.h"
-#include "zap.h"
+#include "policy/config.h"
+#include "security/zap.h"
 
 /* Binds sock to every endpoint of list (comma-separated, blanks trimmed) with
  * security_bind, logging each as "WHAT: listening on EP". Returns 0, or -1 with err set (a

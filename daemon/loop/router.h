@@ -10,9 +10,9 @@
 #include <msgpack.h>
 #include <zmq.h>
 
-#include "batch.h"
-#include "clients.h"
-#include "security.h"
+#include "loop/batch.h"
+#include "security/clients.h"
+#include "security/security.h"
 
 #define ROUTER_ROUTE_MAX 8    /* frames of a reply route (identity, proxies, delimiter) */
 #define ROUTER_DROPPED   (-2) /* router_recv: a request whose route is too long to answer */

@@ -1,11 +1,11 @@
-#include "workset.h"
+#include "loop/workset.h"
 
 #include <errno.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "base/log.h"
 
 static const struct {
 	const char *name;

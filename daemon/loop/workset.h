@@ -11,10 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "batch.h"
-#include "notifier.h"
-#include "store.h"
-#include "worker.h"
+#include "loop/batch.h"
+#include "workers/notifier.h"
+#include "store/store.h"
+#include "workers/worker.h"
 
 enum { WS_DEADLINE, WS_ESCALATION, WS_RETENTION, WS_COUNT };
 #define WS_ITEMS_MAX (WS_COUNT * WORKER_POST_MAX)

@@ -1,4 +1,4 @@
-#include "cal.h"
+#include "policy/cal.h"
 
 #include <ctype.h>
 #include <errno.h>

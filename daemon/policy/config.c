@@ -1,4 +1,4 @@
-#include "config.h"
+#include "policy/config.h"
 
 #include <ctype.h>
 #include <errno.h>

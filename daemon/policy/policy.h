@@ -9,10 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cal.h"
-#include "config.h"
+#include "policy/cal.h"
+#include "policy/config.h"
 #include "proto.h"
-#include "wfstate.h"
+#include "policy/wfstate.h"
 
 /* What happens when a deadline falls due. */
 enum dl_action {

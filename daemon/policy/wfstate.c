@@ -1,4 +1,4 @@
-#include "wfstate.h"
+#include "policy/wfstate.h"
 
 #include "proto.h"
 

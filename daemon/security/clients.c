@@ -1,4 +1,4 @@
-#include "clients.h"
+#include "security/clients.h"
 
 #include <errno.h>
 #include <stdarg.h>

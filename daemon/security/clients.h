@@ -19,7 +19,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "config.h"
+#include "policy/config.h"
 #include "proto.h"
 
 #define CURVE_KEY_BYTES 32 /* a CURVE key, binary */

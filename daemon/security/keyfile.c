@@ -1,4 +1,4 @@
-#include "keyfile.h"
+#include "security/keyfile.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-#include "seal.h"
+#include "security/seal.h"
 
 #include <errno.h>
 #include <stdlib.h>

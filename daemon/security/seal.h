@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "keyfile.h"
+#include "security/keyfile.h"
 
 #define SEAL_MAGIC     0xc1 /* "never used" in MessagePack: no plain value starts with it */
 #define SEAL_KEY_BYTES 32

@@ -1,4 +1,4 @@
-#include "security.h"
+#include "security/security.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -9,9 +9,9 @@
 
 #include <zmq.h>
 
-#include "keyfile.h"
-#include "log.h"
-#include "zap.h"
+#include "security/keyfile.h"
+#include "base/log.h"
+#include "security/zap.h"
 
 #define IPC_PREFIX     "ipc://"
 #define TCP_PREFIX     "tcp://"

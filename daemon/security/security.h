@@ -9,8 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "clients.h"
-#include "config.h"
+#include "security/clients.h"
+#include "policy/config.h"
 
 #define SECURITY_ERR_MAX 768
 

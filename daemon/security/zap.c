@@ -1,5 +1,5 @@
 /* zap: the handler's thread answers RFC 27 requests with zap_decide's verdict. */
-#include "zap.h"
+#include "security/zap.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -12,8 +12,8 @@
 
 #include <zmq.h>
 
-#include "log.h"
-#include "thread.h"
+#include "base/log.h"
+#include "base/thread.h"
 
 #define ZAP_VERSION     "1.0"
 #define ZAP_FRAMES_MAX  8 /* version, id, domain, address, identity, mechanism, 2 creds */

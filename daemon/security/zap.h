@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "clients.h"
+#include "security/clients.h"
 
 #define ZAP_ENDPOINT   "inproc://zeromq.zap.01" /* RFC 27: fixed */
 #define ZAP_OK         200                      /* RFC 27 status codes */

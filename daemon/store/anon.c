@@ -1,4 +1,4 @@
-#include "anon.h"
+#include "store/anon.h"
 
 #include <string.h>
 
@@ -6,8 +6,8 @@
 
 #include <sodium.h>
 
-#include "seal.h"
-#include "store.h"
+#include "security/seal.h"
+#include "store/store.h"
 
 #define META_SECRET "anon_secret" /* meta: the id-hash key, sealed; also the seal's place */
 /* meta: 1 when anonymous ids were indexed (unkeyed) before the secret existed */

@@ -1,13 +1,13 @@
 /* caserec: packing a case record, in its stored form and as case.get shows it; the names
  * of its enums in the stored form. Loading a stored record is caserecload.c's. See
  * caserec.h; what the two share is caserecint.h. */
-#include "caserec.h"
+#include "store/caserec.h"
 
 #include <assert.h>
 #include <stdint.h>
 #include <string.h>
 
-#include "caserecint.h"
+#include "store/caserecint.h"
 
 /* ---- names ----------------------------------------------------------------------- */
 

@@ -12,9 +12,9 @@
 #include <msgpack.h>
 
 #include "proto.h"
-#include "seal.h"
-#include "store.h"
-#include "wf.h"
+#include "security/seal.h"
+#include "store/store.h"
+#include "case/wfcase.h"
 
 struct case_hist {
 	uint64_t seq;

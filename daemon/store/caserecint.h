@@ -5,7 +5,7 @@
 #define CASERECINT_H
 
 #include "proto.h"
-#include "wf.h"
+#include "case/wfcase.h"
 
 /* enum dur_unit's stored names (a review_period's unit) */
 extern const char *const caserec_unit_names[DUR_Y + 1];

@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "caserec.h"
-#include "caserecint.h"
+#include "store/caserec.h"
+#include "store/caserecint.h"
 #include "prescan.h"
 #include "proto_limits.h"
 

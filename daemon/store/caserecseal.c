@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "caserec.h"
+#include "store/caserec.h"
 
 static size_t record_ad(const char *ref, size_t rlen, uint8_t ad[CASEREC_AD_MAX])
 {

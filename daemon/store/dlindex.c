@@ -1,4 +1,4 @@
-#include "dlindex.h"
+#include "store/dlindex.h"
 
 #include <errno.h>
 #include <string.h>

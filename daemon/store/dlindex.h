@@ -14,9 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "policy.h"
-#include "store.h"
-#include "wf.h"
+#include "policy/policy.h"
+#include "store/store.h"
+#include "case/wfcase.h"
 
 #define DLX_KEY_MAX  64
 #define DLX_NO_KIND  0xff /* the kind byte of an escalations key */

@@ -1,11 +1,11 @@
-#include "journal.h"
+#include "store/journal.h"
 
 #include <errno.h>
 #include <string.h>
 
 #include <sodium.h>
 
-#include "seal.h"
+#include "security/seal.h"
 
 #define ENTRY_HDR      JOURNAL_ENTRY_HDR /* journal.h */
 #define AD_TAG         'J' /* a sealed entry opens only as the journal's entry of its seq */

@@ -12,8 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "seal.h"
-#include "store.h"
+#include "security/seal.h"
+#include "store/store.h"
 
 #define JOURNAL_HASH 32
 /* An entry's value: received_at (8, BE) | bytes_hash | link | bytes, the bytes sealed

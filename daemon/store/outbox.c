@@ -1,4 +1,4 @@
-#include "outbox.h"
+#include "store/outbox.h"
 
 #include <errno.h>
 #include <stdint.h>

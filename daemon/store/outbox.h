@@ -9,8 +9,8 @@
 
 #include <msgpack.h>
 
-#include "store.h"
-#include "wf.h"
+#include "store/store.h"
+#include "case/wfcase.h"
 
 /* Packs one notification map: v, seq, topic, at, case, state, recipients, and deadline and
  * detail when the note has them. */

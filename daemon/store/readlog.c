@@ -1,6 +1,6 @@
 /* readlog: the records of control reads (their format, packed and decoded here only) in the
  * journal and the `reads` index. See readlog.h. */
-#include "readlog.h"
+#include "store/readlog.h"
 
 #include <errno.h>
 #include <string.h>

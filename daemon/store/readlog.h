@@ -13,10 +13,10 @@
 
 #include <msgpack.h>
 
-#include "clients.h"
-#include "journal.h"
+#include "security/clients.h"
+#include "store/journal.h"
 #include "proto.h"
-#include "store.h"
+#include "store/store.h"
 
 #define READLOG_TYPE    "audit.read"
 #define READLOG_KEY_MAX (PROTO_CASE_MAX + 1 + 8)

@@ -1,12 +1,12 @@
-#include "reseal.h"
+#include "store/reseal.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "caserec.h"
-#include "journal.h"
-#include "log.h"
+#include "store/caserec.h"
+#include "store/journal.h"
+#include "base/log.h"
 
 #define META_KEY "seal_key"
 #define META_OLD "seal_old"

@@ -15,8 +15,8 @@
 #include <stdint.h>
 
 #include "proto.h"
-#include "seal.h"
-#include "store.h"
+#include "security/seal.h"
+#include "store/store.h"
 
 #define RESEAL_ERR_MAX 512
 

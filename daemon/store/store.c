@@ -1,6 +1,6 @@
-#include "store.h"
+#include "store/store.h"
 
-#include "log.h"
+#include "base/log.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -34,12 +34,12 @@
 #include <lmdb.h>
 #include <msgpack.h>
 
-#include "batch.h"
-#include "config.h"
-#include "policy.h"
+#include "loop/batch.h"
+#include "policy/config.h"
+#include "policy/policy.h"
 #include "proto.h"
-#include "store.h"
-#include "worker.h"
+#include "store/store.h"
+#include "workers/worker.h"
 
 #include "bench_msgpack.h"
 #include "bench_util.h"

@@ -4,7 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "policy.h"
+#include "policy/policy.h"
 
 static int broken(char *why, size_t len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "wf.h"
+#include "engine/wf.h"
 
 /* live[k]: the case has a live deadline of kind k. Returns 0, or -1 with why set to the first
  * rule c breaks, naming the case. */

@@ -1,7 +1,7 @@
 #include "dtest.h"
 
-#include "config.h"
-#include "policy.h"
+#include "policy/config.h"
+#include "policy/policy.h"
 
 #include <errno.h>
 #include <ftw.h>

@@ -14,11 +14,11 @@
 #include <cmocka.h>
 #include <msgpack.h>
 
-#include "batch.h"
-#include "ctl.h"
-#include "policy.h"
+#include "loop/batch.h"
+#include "control/ctl.h"
+#include "policy/policy.h"
 #include "proto.h"
-#include "store.h"
+#include "store/store.h"
 
 #define T2026  1767225600000ull           /* 2026-01-01T00:00:00Z */
 #define T2027  1798761600000ull           /* 2027-01-01T00:00:00Z */

@@ -9,8 +9,8 @@
 
 #include "dtest.h"
 #include "jsonpack.h"
-#include "wfdeadline.h"
-#include "wfstate.h"
+#include "case/wfdeadline.h"
+#include "policy/wfstate.h"
 
 #define JSON_TEXT_MAX 8192
 #define RUN_FIRES_MAX 4096 /* firings one walk_run_until may make */

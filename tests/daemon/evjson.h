@@ -15,10 +15,10 @@
 
 #include <msgpack.h>
 
-#include "config.h"
-#include "policy.h"
+#include "policy/config.h"
+#include "policy/policy.h"
 #include "proto.h"
-#include "wf.h"
+#include "engine/wf.h"
 
 #define MS_MINUTE (60ull * 1000)
 #define MS_HOUR   (60 * MS_MINUTE)

@@ -1,7 +1,7 @@
 /* anon: what the store keeps of an anonymous referral (anon.h). */
 #include <string.h>
 
-#include "anon.h"
+#include "store/anon.h"
 #include "dtest.h"
 #include "evjson.h"
 

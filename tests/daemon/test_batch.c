@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "caserec.h"
-#include "journal.h"
-#include "readlog.h"
+#include "store/caserec.h"
+#include "store/journal.h"
+#include "store/readlog.h"
 
 static int setup(void **state)
 {

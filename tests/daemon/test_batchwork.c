@@ -4,12 +4,12 @@
  * a tombstone and a chain that still verifies. */
 #include <string.h>
 
-#include "caserec.h"
-#include "dlindex.h"
+#include "store/caserec.h"
+#include "store/dlindex.h"
 #include "dtest.h"
 #include "evjson.h"
-#include "journal.h"
-#include "seal.h"
+#include "store/journal.h"
+#include "security/seal.h"
 
 #define DAY MS_DAY
 #define T0  NOW_MS

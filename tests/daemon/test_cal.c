@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "cal.h"
+#include "policy/cal.h"
 
 #define HOLIDAYS DTEST_SOURCE_DIR "/config/holidays-england-wales.txt"
 #define SEC_MS   1000ull

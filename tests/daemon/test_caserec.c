@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "caserec.h"
+#include "store/caserec.h"
 
 #define REF "NA-2026-000042"
 

@@ -8,7 +8,7 @@
 
 #include <zmq.h>
 
-#include "clients.h"
+#include "security/clients.h"
 #include "dtest.h"
 
 static char dir[PATH_MAX];

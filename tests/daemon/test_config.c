@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "policy/config.h"
 
 #define DAY_MS (86400ull * 1000)
 

@@ -8,11 +8,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "caserec.h"
-#include "clients.h"
-#include "dlindex.h"
-#include "journal.h"
-#include "outbox.h"
+#include "store/caserec.h"
+#include "security/clients.h"
+#include "store/dlindex.h"
+#include "store/journal.h"
+#include "store/outbox.h"
 
 /* The five cases, in reference order:
  *   NA-2026-000001  S1   declaration              awaiting_manager_review

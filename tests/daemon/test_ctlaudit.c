@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clients.h"
-#include "journal.h"
-#include "readlog.h"
-#include "seal.h"
+#include "security/clients.h"
+#include "store/journal.h"
+#include "store/readlog.h"
+#include "security/seal.h"
 
 /* Three cases: NA-2026-000001 and -000002 of subject S1, -000003 of S2. */
 #define REF(n) "NA-2026-00000" #n

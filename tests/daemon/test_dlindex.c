@@ -3,7 +3,7 @@
  * escalations). */
 #include <string.h>
 
-#include "dlindex.h"
+#include "store/dlindex.h"
 #include "dtest.h"
 
 #define REF  "NA-2026-000001"

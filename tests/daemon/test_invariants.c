@@ -18,14 +18,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "caserec.h"
-#include "dlindex.h"
+#include "store/caserec.h"
+#include "store/dlindex.h"
 #include "dtest.h"
 #include "evjson.h"
-#include "journal.h"
-#include "readlog.h"
+#include "store/journal.h"
+#include "store/readlog.h"
 #include "wfinv.h"
-#include "worker.h"
+#include "workers/worker.h"
 
 #define SEEDS_DEFAULT     5
 #define STEPS_DEFAULT     300

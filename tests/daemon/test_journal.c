@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "journal.h"
+#include "store/journal.h"
 
 #define N         5
 #define ENTRY_HDR JOURNAL_ENTRY_HDR

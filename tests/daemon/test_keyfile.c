@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "dtest.h"
-#include "keyfile.h"
+#include "security/keyfile.h"
 
 #define KEY_LEN 8
 

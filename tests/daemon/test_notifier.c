@@ -9,8 +9,8 @@
 #include <zmq.h>
 
 #include "dtest.h"
-#include "notifier.h"
-#include "zap.h"
+#include "workers/notifier.h"
+#include "security/zap.h"
 
 #define MAP          (1u << 22)
 #define WAIT_CAP_MS  5000 /* the longest any test waits for a notification */

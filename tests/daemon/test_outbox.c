@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "outbox.h"
+#include "store/outbox.h"
 
 #define REF "NA-2026-000007"
 #define AT  (NOW_MS + 123)

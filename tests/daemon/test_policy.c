@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#include "policy.h"
+#include "policy/policy.h"
 #include "typetab.h"
 
 #define DAY_MS (86400ull * 1000)

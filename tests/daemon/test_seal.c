@@ -9,7 +9,7 @@
 
 #include <sodium.h>
 
-#include "seal.h"
+#include "security/seal.h"
 
 static const char plain[] = "associate: Jo Bloggs; circumstances: met at the gym";
 static const uint8_t ad[] = {'C', 'N', 'A', '-', '1'};

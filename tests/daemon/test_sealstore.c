@@ -12,11 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "anon.h"
-#include "caserec.h"
-#include "journal.h"
-#include "reseal.h"
-#include "seal.h"
+#include "store/anon.h"
+#include "store/caserec.h"
+#include "store/journal.h"
+#include "store/reseal.h"
+#include "security/seal.h"
 
 #define MARK      "Zebulon-Quixote-marker"
 #define N_CASES   7

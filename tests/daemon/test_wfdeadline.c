@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "evjson.h"
-#include "wf.h"
+#include "engine/wf.h"
 
 #define T0        NOW_MS /* 2026-02-10T00:00:00Z, a Tuesday */
 #define DAYS(n)   ((struct duration){(n)*MS_DAY, DUR_MS})

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "evjson.h"
-#include "wf.h"
+#include "engine/wf.h"
 
 #define T0 NOW_MS
 

@@ -10,9 +10,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dlindex.h"
+#include "store/dlindex.h"
 #include "dtest.h"
-#include "worker.h"
+#include "workers/worker.h"
 
 #define MAP         (1u << 20)
 #define MAP_MAX     (1u << 24)

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "dtest.h"
-#include "workset.h"
+#include "loop/workset.h"
 
 static const enum store_db dbs[WS_COUNT] = {DB_TIMERS, DB_ESCALATIONS, DB_DISPOSALS};
 

@@ -8,10 +8,10 @@
 
 #include <zmq.h>
 
-#include "clients.h"
+#include "security/clients.h"
 #include "dtest.h"
-#include "router.h"
-#include "zap.h"
+#include "loop/router.h"
+#include "security/zap.h"
 
 #define WAIT_MS 2000 /* a reply that comes at all comes well within this */
 

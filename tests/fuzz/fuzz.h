@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "policy.h"
+#include "policy/policy.h"
 #include "proto.h"
 
 #define FUZZ_NOW_MS 1767225600000ull /* 2026-01-01T00:00:00Z */

@@ -17,12 +17,12 @@
 
 #include <jansson.h>
 
-#include "batch.h"
-#include "clients.h"
-#include "ctl.h"
+#include "loop/batch.h"
+#include "security/clients.h"
+#include "control/ctl.h"
 #include "fuzz.h"
 #include "jsonpack.h"
-#include "store.h"
+#include "store/store.h"
 
 #define DAY_MS         86400000ull
 #define MAP_SIZE       (1ull << 20)

@@ -25,9 +25,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "caserec.h"
+#include "store/caserec.h"
 #include "fuzz.h"
-#include "wf.h"
+#include "engine/wf.h"
 #include "wfinv.h"
 
 enum op {

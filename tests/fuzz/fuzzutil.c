@@ -9,7 +9,7 @@
 
 #include <msgpack.h>
 
-#include "config.h"
+#include "policy/config.h"
 #include "proto_limits.h"
 
 #define EMPTY_CONFIG "/dev/null"
