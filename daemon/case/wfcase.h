@@ -90,6 +90,8 @@ struct wf_case {
 	char ref[PROTO_CASE_MAX + 1];
 	enum proto_kind kind;
 	enum wf_origin origin;
+	/* a state of its kind's enum (policy/wfstate.h): NA's is enum wf_state, whose type it
+	 * keeps; a CR or WR case holds its own kind's value */
 	enum wf_state state;
 	uint32_t flags; /* enum wf_case_flag */
 	uint64_t opened_at, closed_at, disposed_at;
@@ -160,7 +162,8 @@ enum wf_detail {
  * (c->aa): pack the notes before c is moved or changed. */
 struct wf_note {
 	const char *topic;
-	enum wf_state state; /* the case's state after the change */
+	enum proto_kind case_kind; /* the case's kind, whose states these are */
+	enum wf_state state;       /* the case's state after the change, of case_kind */
 	struct wf_recipient to[WF_TO_MAX];
 	uint32_t n_to;
 	bool has_deadline;

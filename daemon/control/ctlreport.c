@@ -95,7 +95,7 @@ struct report {
 	uint64_t cases, unreadable;
 	uint64_t kind[KIND_COUNT], origin[ORIGIN_COUNT], state[WF_STATE_COUNT];
 	struct tally category, outcome[N_OUTCOMES];
-	uint64_t dl[DL_COUNT][DLST_OPEN + 1];
+	uint64_t dl[DL_KINDS][DLST_OPEN + 1];
 };
 
 /* Only deadlines that someone must meet count: windows (mitigation_response,
@@ -134,7 +134,7 @@ static void report_case(struct report *rp, const struct wf_case *c, uint64_t now
 		tally_add(&rp->outcome[i],
 			  *(const struct proto_str *)((const char *)c + report_outcomes[i].off));
 	for (uint32_t i = 0; i < c->n_dl && i < WF_DL_MAX; i++)
-		if ((unsigned)c->dl[i].kind < DL_COUNT)
+		if ((unsigned)c->dl[i].kind < DL_KINDS)
 			rp->dl[c->dl[i].kind][dl_standing(&c->dl[i], now)]++;
 }
 
@@ -171,10 +171,10 @@ static void pack_deadline_shares(msgpack_packer *pk, const struct report *rp)
 {
 	uint32_t n = 0;
 
-	for (int k = 0; k < DL_COUNT; k++)
+	for (int k = 0; k < DL_KINDS; k++)
 		n += dl_is_obligation(k);
 	msgpack_pack_map(pk, n);
-	for (int k = 0; k < DL_COUNT; k++) {
+	for (int k = 0; k < DL_KINDS; k++) {
 		const uint64_t *d = rp->dl[k];
 		uint64_t due = d[DLST_ON_TIME] + d[DLST_LATE];
 

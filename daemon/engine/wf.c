@@ -1,10 +1,10 @@
 /* wf: the workflow engine's drivers, one per input (an event, a due deadline, an assignment,
- * a disposal): moving the case between states with the deadlines they open and meet, firing
- * what falls due and the settle loop. The top of the engine: the rows are wfrules.c's
- * (events) and wfside.c's (side effects); notes and their recipients are wfnotes.c's; the
- * small readers and the deadlines of a kind that every step shares are wfx.c's; the timing
- * of a single deadline is wfdeadline.c's. None of them calls back up into this file. See
- * wf.h; what the engine's files share is wfint.h. */
+ * a disposal), the same for every kind: finding the kind's row, checking it, moving the case
+ * between states with the deadlines they open and meet, firing what falls due and the
+ * settle loop. The rows are the kind's (daemon/kinds/, engine/kind.h); notes and their
+ * recipients are wfnotes.c's; the small readers and the deadlines of a kind that every step
+ * shares are wfx.c's; the timing of a single deadline is case/wfdeadline.c's. None of them
+ * calls back up into this file. See wf.h; what the engine's files share is wfint.h. */
 #include "engine/wf.h"
 
 #include <stdio.h>
@@ -12,46 +12,12 @@
 
 #include "case/wfdeadline.h"
 #include "engine/wfint.h"
+#include "schema.h"
 
 #define SETTLE_MAX (2 * WF_DL_MAX) /* deadlines fired inside one wf_apply, at most */
 #define FIRE_NOTES 3               /* notes one firing may add, at most */
 
 /* ---- entering and leaving states --------------------------------------------------------- */
-
-/* Referred to the AA (mitigation disputed, or unanswered): the AA must allow representations,
- * and the escalation worker is to assign one. A referral for want of an answer is marked by
- * the at-due row that makes it (WFC_UNANSWERED), after this. */
-static void enter_referred(struct wfx *x, uint64_t start)
-{
-	(void)start;
-	x->c->flags |= WFC_DISPUTED | WFC_ESCALATE;
-	x->c->flags &= ~(uint32_t)(WFC_REPS_MADE | WFC_UNANSWERED);
-	x->c->aa[0] = '\0';
-}
-
-/* A case that left the AA no longer waits for an assignment, nor for a late answer. */
-static void leave_referred(struct wfx *x)
-{
-	x->c->flags &= ~(uint32_t)(WFC_ESCALATE | WFC_UNANSWERED);
-}
-
-/* A review can be completed only in conditions_active (review.completed): a case that leaves
- * it another way (a late-received appeal) cancels the review it asked for, rather than have
- * it breach where nobody may complete it. */
-static void leave_conditions_active(struct wfx *x)
-{
-	struct wf_deadline *d = wf_dl_find(x->c, DL_REVIEW);
-
-	if (d)
-		wfdl_cancel(d, x->now);
-}
-
-/* A determination served: a new right of appeal, not yet used (WMP appeals). */
-static void enter_appeal_window(struct wfx *x, uint64_t start)
-{
-	(void)start;
-	x->c->flags &= ~(uint32_t)WFC_APPEALED;
-}
 
 /* Closed, by any path: what is still running is cancelled (a breached one stays breached),
  * an open vetting task with it. The retention clock then starts from the closing's `at`, as
@@ -67,37 +33,35 @@ static void enter_closed(struct wfx *x, uint64_t start)
 	x->c->closed_at = start;
 }
 
-static void (*const on_enter[WF_STATE_COUNT])(struct wfx *, uint64_t start) = {
-    [WF_REFERRED_TO_AA] = enter_referred,
-    [WF_APPEAL_WINDOW] = enter_appeal_window,
-    [WF_CLOSED] = enter_closed,
-};
-static void (*const on_leave[WF_STATE_COUNT])(struct wfx *) = {
-    [WF_REFERRED_TO_AA] = leave_referred,
-    [WF_CONDITIONS_ACTIVE] = leave_conditions_active,
-};
+static bool closed(const struct wfx *x, int s)
+{
+	return wf_states_of(x->k->id)->closed == s;
+}
 
 /* Moves the case to `to`: the deadlines bound to the state it leaves are met, those of the
  * state it enters open from `start` (WORKFLOW.md "Deadlines"). Re-entering the same state
  * (an annual review with no change) renews its deadlines. */
-static void transition(struct wfx *x, enum wf_state to, uint64_t start)
+static void transition(struct wfx *x, int to, uint64_t start)
 {
 	struct wf_case *c = x->c;
-	enum wf_state from = c->state;
+	const struct wf_kind *k = x->k;
+	int from = c->state;
 	struct wf_note *n;
 
 	for (uint32_t i = 0; i < c->n_dl; i++)
-		if (policy_dl_rule(c->dl[i].kind)->opens_on == from)
+		if (policy_dl_opens_on(c->dl[i].kind, c->kind, from))
 			wfdl_meet(&c->dl[i], x->now);
-	if (on_leave[from])
-		on_leave[from](x);
+	if (k->on_leave && k->on_leave[from])
+		k->on_leave[from](x);
 	c->state = to;
-	if (on_enter[to])
-		on_enter[to](x, start);
-	for (int k = 0; k < DL_COUNT; k++)
-		if (policy_dl_rule(k)->opens_on == to)
-			wfx_open_kind(x, k, start);
-	if (from == WF_NONE) {
+	if (closed(x, to))
+		enter_closed(x, start);
+	if (k->on_enter && k->on_enter[to])
+		k->on_enter[to](x, start);
+	for (int d = 0; d < DL_KINDS; d++)
+		if (policy_dl_opens_on(d, c->kind, to))
+			wfx_open_kind(x, d, start);
+	if (from == 0) {
 		wfx_notify(x, "case.opened");
 	} else if (from != to && (n = wfx_note(x, "case.state_changed"))) {
 		n->detail = DETAIL_TRANSITION;
@@ -105,39 +69,20 @@ static void transition(struct wfx *x, enum wf_state to, uint64_t start)
 		n->to_state = to;
 		wfx_address(n, c);
 	}
-	if (to == WF_CLOSED)
+	if (closed(x, to))
 		wfx_notify_outcome(x, "case.closed", c->closed_reason);
 }
 
 /* ---- what falls due -------------------------------------------------------------------- */
 
-/* At a window's due time (WORKFLOW.md "Deadlines", "at due time"): what the case does. */
-static const struct at_due_row {
-	enum dl_action action;
-	uint32_t states;    /* the case must be in one of them (it is: the deadline is live) */
-	enum wf_state next; /* or WF_SAME */
-	const char *topic;  /* emitted after the change, or NULL */
-	uint32_t flags;     /* enum wf_case_flag: set on the case after the change */
-} at_due_rows[] = {
-    /* "NOT a breach: mitigation is taken as not agreed, and the case is referred to the AA as
-     * if disputed"; not a dispute, so an answer dated in time may still come (wfrules.c) */
-    {DLA_REFER_AA, S(MITIGATION_PROPOSED), WF_REFERRED_TO_AA, NULL, WFC_UNANSWERED},
-    /* "a window, not a breach: when it closes, the AA may determine". No topic of
-     * PROTOCOL.md says it, so nothing is sent: the AA's own deadline runs on. */
-    {DLA_WINDOW, S(REFERRED_TO_AA), WF_SAME, NULL, 0},
-    /* "when it closes, the case goes to conditions_active (appeal.window_closed)" */
-    {DLA_APPEAL_CLOSES, S(APPEAL_WINDOW), WF_CONDITIONS_ACTIVE, "appeal.window_closed", 0},
-};
-
+/* At a window's due time (WORKFLOW.md "Deadlines", "at due time"): the kind's row. */
 static void at_due(struct wfx *x, enum dl_action action)
 {
-	for (size_t i = 0; i < sizeof(at_due_rows) / sizeof(at_due_rows[0]); i++) {
-		const struct at_due_row *r = &at_due_rows[i];
-
+	for (const struct wf_at_due *r = x->k->at_due; r && r->action != DLA_BREACH; r++) {
 		if (r->action != action || !(r->states & WF_BIT(x->c->state)))
 			continue;
 		if (r->next != WF_SAME)
-			transition(x, r->next, x->now);
+			transition(x, (int)r->next, x->now);
 		x->c->flags |= r->flags;
 		if (r->topic)
 			wfx_notify(x, r->topic);
@@ -206,6 +151,104 @@ static void settle(struct wfx *x)
 
 /* ---- the drivers ----------------------------------------------------------------------------- */
 
+
+/* ---- finding the row ------------------------------------------------------------------------ */
+
+/* The kind's row for the event: the first of its type whose `when` the body meets and whose
+ * states hold the case's; when none holds it, the first whose `when` the body meets (then
+ * refused, naming the state). A type the kind does not have is invalid_transition naming the
+ * kind and the state (REGISTERS.md), a body value no row takes invalid_field. */
+static const struct wf_rule *rows_of_type(const struct wfx *x)
+{
+	const struct wf_rule *r;
+
+	for (r = x->k->rules; r->type; r++)
+		if (strcmp(r->type, x->ev->type->name) == 0)
+			return x->k->rules;
+	for (r = wf_common_rules; r->type; r++)
+		if (strcmp(r->type, x->ev->type->name) == 0)
+			return wf_common_rules;
+	return NULL;
+}
+
+static bool kind_has_type(const struct wfx *x)
+{
+	return rows_of_type(x) != NULL;
+}
+
+/* The states a row is allowed in, and where it goes, for the case's kind. */
+static uint32_t row_states(const struct wfx *x, const struct wf_rule *r)
+{
+	return r->states & WF_KIND_OPEN ? wf_states_of(x->k->id)->open : r->states;
+}
+
+static unsigned row_next(const struct wfx *x, const struct wf_rule *r)
+{
+	return r->next == WF_KIND_CLOSED ? (unsigned)wf_states_of(x->k->id)->closed : r->next;
+}
+
+static const struct wf_rule *find_rule(const struct wfx *x, struct proto_error *err)
+{
+	const struct wf_rule *r, *any = NULL, *met = NULL;
+
+	for (r = rows_of_type(x); r->type; r++) {
+		if (strcmp(r->type, x->ev->type->name) != 0)
+			continue;
+		any = r;
+		if (!wfx_body_is(x->ev->body, r->when, r->is))
+			continue;
+		if (row_states(x, r) & WF_BIT(x->c->state))
+			return r;
+		if (!met)
+			met = r;
+	}
+	if (!met)
+		proto_fail(err, PROTO_INVALID_FIELD, "body.%s: no rule of %s for this value",
+			   any->when, any->type);
+	return met;
+}
+
+static int check_kind_type(const struct wfx *x, struct proto_error *err)
+{
+	if (kind_has_type(x))
+		return 0;
+	return proto_fail(err, PROTO_INVALID_TRANSITION,
+			  "type: %s is not an event of a %s case (the case is %s)",
+			  x->ev->type->name, proto_kind_prefix(x->k->id), wfx_state_name(x));
+}
+
+/* The side effects of the event, after it has moved the case, in the kind's order. */
+static void side_effects(struct wfx *x)
+{
+	const char *type = x->ev->type->name;
+
+	for (const struct wf_side *s = x->k->sides; s && s->types; s++)
+		if (wfx_list_has(s->types, type, strlen(type)) &&
+		    wfx_body_is(x->ev->body, s->when, s->is) &&
+		    (!s->flag || proto_flag(x->ev->body, s->flag)))
+			s->effect(x);
+}
+
+/* The kind's own body of a type several kinds share (REGISTERS.md): checked once the case
+ * is known, before the actor's role. */
+static int check_kind_body(const struct wfx *x, struct proto_error *err)
+{
+	struct proto_path path;
+
+	for (const struct wf_body *b = x->k->bodies; b && b->type; b++)
+		if (strcmp(b->type, x->ev->type->name) == 0) {
+			proto_path_init(&path, "body");
+			return proto_check_map(x->ev->body, b->fields, &path, err);
+		}
+	return 0;
+}
+
+/* The case's kind: the one an opening event opens, else the case's own. */
+static const struct wf_kind *kind_for(const struct wf_case *c, const struct proto_event *ev)
+{
+	return wf_kind_of(ev->type->opens != KIND_NONE ? ev->type->opens : c->kind);
+}
+
 /* Forbidden (the role, then the row's guard), window_closed, then invalid_transition: the
  * order of PROTOCOL.md. */
 static int check_rule(const struct wfx *x, struct proto_error *err)
@@ -218,10 +261,10 @@ static int check_rule(const struct wfx *x, struct proto_error *err)
 				  role ? proto_role_name(role) : "no actor", r->type);
 	if (r->guard && r->guard(x, err) < 0)
 		return -1;
-	if (!(r->states & WF_BIT(x->c->state)))
+	if (!(row_states(x, r) & WF_BIT(x->c->state)))
 		return proto_fail(err, PROTO_INVALID_TRANSITION,
 				  "type: %s is not allowed while the case is %s", r->type,
-				  wf_state_name(x->c->state));
+				  wfx_state_name(x));
 	if (r->check && r->check(x, err) < 0)
 		return -1;
 	return 0;
@@ -230,10 +273,16 @@ static int check_rule(const struct wfx *x, struct proto_error *err)
 int wf_apply(struct wf_case *c, const struct proto_event *ev, uint64_t now, const struct policy *p,
 	     struct wf_effects *fx, struct proto_error *err)
 {
-	struct wfx x = {.c = c, .ev = ev, .now = now, .p = p, .fx = fx};
+	struct wfx x = {.c = c, .ev = ev, .now = now, .p = p, .fx = fx, .k = kind_for(c, ev)};
 
 	fx->n = 0;
-	if (!(x.rule = wfx_find_rule(ev, c->state, err)) || check_rule(&x, err) < 0)
+	if (!x.k)
+		return proto_fail(err, PROTO_UNKNOWN_TYPE, "type: %s opens a kind of case this "
+				  "daemon does not keep yet", ev->type->name);
+	if (ev->type->opens != KIND_NONE)
+		c->kind = ev->type->opens;
+	if (check_kind_type(&x, err) < 0 || check_kind_body(&x, err) < 0 ||
+	    !(x.rule = find_rule(&x, err)) || check_rule(&x, err) < 0)
 		return -1;
 	if (x.rule->act)
 		x.rule->act(&x);
@@ -241,8 +290,8 @@ int wf_apply(struct wf_case *c, const struct proto_event *ev, uint64_t now, cons
 		c->closed_reason =
 		    (struct proto_str){x.rule->closes, (uint32_t)strlen(x.rule->closes)};
 	if (x.rule->next != WF_SAME)
-		transition(&x, x.rule->next, ev->at);
-	wfx_side_effects(&x);
+		transition(&x, (int)row_next(&x, x.rule), ev->at);
+	side_effects(&x);
 	settle(&x);
 	if (x.full)
 		return proto_fail(err, PROTO_UNAVAILABLE,
@@ -255,18 +304,19 @@ int wf_apply(struct wf_case *c, const struct proto_event *ev, uint64_t now, cons
 int wf_fire(struct wf_case *c, enum dl_kind k, uint64_t now, const struct policy *p,
 	    struct wf_effects *fx)
 {
-	struct wfx x = {.c = c, .now = now, .p = p, .fx = fx};
+	struct wfx x = {.c = c, .now = now, .p = p, .fx = fx, .k = wf_kind_of(c->kind)};
 
 	fx->n = 0;
-	return fire(&x, k);
+	return x.k ? fire(&x, k) : 0;
 }
 
 int wf_assign(struct wf_case *c, const char *aa, uint64_t now, struct wf_effects *fx)
 {
-	struct wfx x = {.c = c, .now = now, .fx = fx};
+	struct wfx x = {.c = c, .now = now, .fx = fx, .k = wf_kind_of(c->kind)};
 
 	fx->n = 0;
-	if (c->state != WF_REFERRED_TO_AA || !(c->flags & WFC_ESCALATE))
+	/* only an NA case is referred to the AA (WORKFLOW.md "referred_to_aa") */
+	if (c->kind != KIND_NA || c->state != WF_REFERRED_TO_AA || !(c->flags & WFC_ESCALATE))
 		return 0;
 	snprintf(c->aa, sizeof(c->aa), "%s", aa);
 	c->flags &= ~(uint32_t)WFC_ESCALATE;
@@ -276,15 +326,16 @@ int wf_assign(struct wf_case *c, const char *aa, uint64_t now, struct wf_effects
 
 int wf_dispose(struct wf_case *c, uint64_t now, const struct policy *p, struct wf_effects *fx)
 {
-	struct wfx x = {.c = c, .now = now, .p = p, .fx = fx};
+	struct wfx x = {.c = c, .now = now, .p = p, .fx = fx, .k = wf_kind_of(c->kind)};
 	struct wf_deadline *d = wf_dl_find(c, DL_RETENTION);
 
 	fx->n = 0;
-	if (c->state != WF_CLOSED || (c->flags & WFC_DISPOSED) || !d || d->due_at > now)
+	if (!x.k || !closed(&x, c->state) || (c->flags & WFC_DISPOSED) || !d || d->due_at > now)
 		return 0;
-	c->subject = c->subject_update = c->associate = NULL;
-	c->categories = c->relationship = c->conditions = c->proposed = NULL;
+	c->subject = c->subject_update = NULL;
 	c->subject_id = (struct proto_str){NULL, 0};
+	if (x.k->dispose)
+		x.k->dispose(c);
 	c->flags |= WFC_DISPOSED;
 	c->disposed_at = now;
 	wfdl_meet(d, now);

@@ -1,9 +1,10 @@
-/* wfint: what the engine's files share and nothing outside them uses (the interface is wf.h).
- * A step (struct wfx) carries the case, the input and the effects through a row of
- * wfrules.c or wfside.c; wf.c drives it, wfnotes.c builds its notifications, wfx.c holds
- * the small readers and deadline steps they all use. Its functions are wfx_*, so nm tells
- * them from wf.h's wf_*. The layers, top down: wf.c; wfrules.c, wfside.c; wfnotes.c; wfx.c;
- * wfdeadline.c; the data of wfcase.h. Not for other modules: include wf.h. */
+/* wfint: what the engine's files and the kinds' rows share and nothing else uses (the
+ * interface is wf.h). A step (struct wfx) carries the case, its kind, the input and the
+ * effects through a row of a kind (daemon/kinds/, engine/kind.h); wf.c drives it,
+ * wfnotes.c builds its notifications, wfx.c holds the small readers and deadline steps they
+ * all use. Its functions are wfx_*, so nm tells them from wf.h's wf_*. The layers, top down:
+ * the kinds; wf.c; wfnotes.c; wfx.c; case/wfdeadline.c; the data of case/wfcase.h. Not for
+ * other modules: include wf.h. */
 #ifndef WFINT_H
 #define WFINT_H
 
@@ -16,37 +17,28 @@
 #include "policy/policy.h"
 #include "proto.h"
 #include "case/wfcase.h"
+#include "engine/kind.h"
 
-#define WF_SAME WF_STATE_COUNT /* a row's next state: the case stays where it is */
-
-#define S(x) WF_BIT(WF_##x)
 #define R(x) ROLE_BIT(ROLE_##x)
-
-struct wfx;
-
-struct wf_rule {
-	const char *type;
-	const char *when, *is; /* the body condition of the row (see wfx_body_is), or NULL */
-	uint32_t states;       /* states the event is allowed in */
-	uint32_t roles;        /* actor roles allowed; R(NONE) admits no actor */
-	enum wf_state next;    /* or WF_SAME */
-	enum wf_origin origin; /* of the case an opening row opens */
-	int (*guard)(const struct wfx *, struct proto_error *); /* forbidden, window_closed */
-	int (*check)(const struct wfx *, struct proto_error *); /* what the state alone can't say */
-	void (*act)(struct wfx *);                              /* records the body */
-	const char *closes; /* closed_reason when the row closes the case (else the act's) */
-};
 
 /* One step of the engine: the case, the input and where the effects go. */
 struct wfx {
 	struct wf_case *c;
 	const struct proto_event *ev; /* NULL outside wf_apply */
+	const struct wf_kind *k;      /* the case's kind */
 	const struct wf_rule *rule;   /* the row being applied (wf_apply) */
 	uint64_t now;
 	const struct policy *p;
 	struct wf_effects *fx;
 	bool full; /* a note or a deadline had no room: the step fails */
 };
+
+/* A time as ISO 8601 UTC, for messages: wfx_iso(t).s lives to the end of the full
+ * expression. */
+struct wfx_iso {
+	char s[32];
+};
+struct wfx_iso wfx_iso(uint64_t ms);
 
 /* ---- small readers (wfx.c) ----------------------------------------------------------- */
 
@@ -71,7 +63,7 @@ void wfx_open_kind(struct wfx *x, enum dl_kind k, uint64_t start);
 void wfx_meet_kind(struct wfx *x, enum dl_kind k);
 /* Cancels, at x->now, the live deadlines that state s opened (their policy row's opens_on):
  * for a row that withdraws what s asked for, so that leaving s does not meet them. */
-void wfx_cancel_state(struct wfx *x, enum wf_state s);
+void wfx_cancel_state(struct wfx *x, int s);
 
 /* ---- notifications (wfnotes.c) -------------------------------------------------------- */
 
@@ -87,15 +79,11 @@ void wfx_notify_deadline(struct wfx *x, const char *topic, const struct wf_deadl
 /* A note of topic with detail.outcome when outcome is not empty, addressed. */
 void wfx_notify_outcome(struct wfx *x, const char *topic, struct proto_str outcome);
 
-/* ---- the rows (wfrules.c, wfside.c) --------------------------------------------------- */
+/* ---- the rows (the kind's) ------------------------------------------------------------ */
 
-/* The row of WORKFLOW.md's events table for ev on a case in `state`: the first of its type
- * whose `when` the body meets and whose states hold `state`; when none holds it, the first
- * whose `when` the body meets (the driver then refuses it, naming the state). NULL with err
- * set: unknown_type (no row of the type), invalid_field (no row for the body's value). */
-const struct wf_rule *wfx_find_rule(const struct proto_event *ev, enum wf_state state,
-				    struct proto_error *err);
-/* Runs the side effects of the event being applied, after it has moved the case. */
-void wfx_side_effects(struct wfx *x);
+/* invalid_transition for the event being applied, naming the case's state and why. */
+int wfx_refused(const struct wfx *x, struct proto_error *err, const char *why);
+/* The case's state by name. */
+const char *wfx_state_name(const struct wfx *x);
 
 #endif

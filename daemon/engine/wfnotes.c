@@ -72,8 +72,8 @@ void wfx_address(struct wf_note *n, const struct wf_case *c)
 	if (t->to & TO_DL_OWNER)
 		add_to(n, c, policy_dl_rule(n->dl_kind)->owner);
 	if (t->to & TO_STATE_OWNERS) {
-		for (int k = 0; k < DL_COUNT; k++)
-			if (policy_dl_rule(k)->opens_on == n->state)
+		for (int k = 0; k < DL_KINDS; k++)
+			if (policy_dl_opens_on(k, c->kind, n->state))
 				add_to(n, c, policy_dl_rule(k)->owner);
 		if (n->n_to == 0)
 			add_to(n, c, ROLE_PSD);
@@ -90,7 +90,7 @@ struct wf_note *wfx_note(struct wfx *x, const char *topic)
 		return NULL;
 	}
 	n = &x->fx->note[x->fx->n++];
-	*n = (struct wf_note){.topic = topic, .state = x->c->state};
+	*n = (struct wf_note){.topic = topic, .case_kind = x->c->kind, .state = x->c->state};
 	return n;
 }
 

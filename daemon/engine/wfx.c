@@ -1,10 +1,23 @@
 /* wfx: what every step of the engine shares (see wfint.h): the small readers of a body and
  * a case, and opening and meeting a case's deadline of a kind. Below the rows (wfrules.c,
  * wfside.c), the notes (wfnotes.c) and the drivers (wf.c); above wfdeadline.c. */
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "case/wfdeadline.h"
 #include "engine/wfint.h"
+
+struct wfx_iso wfx_iso(uint64_t ms)
+{
+	struct wfx_iso r;
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || strftime(r.s, sizeof(r.s), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(r.s, sizeof(r.s), "%llu ms", (unsigned long long)ms);
+	return r;
+}
 
 /* ---- small readers ------------------------------------------------------------------- */
 
@@ -91,9 +104,23 @@ void wfx_meet_kind(struct wfx *x, enum dl_kind k)
 		wfdl_meet(d, x->now);
 }
 
-void wfx_cancel_state(struct wfx *x, enum wf_state s)
+void wfx_cancel_state(struct wfx *x, int s)
 {
 	for (uint32_t i = 0; i < x->c->n_dl; i++)
-		if (policy_dl_rule(x->c->dl[i].kind)->opens_on == s)
+		if (policy_dl_opens_on(x->c->dl[i].kind, x->c->kind, s))
 			wfdl_cancel(&x->c->dl[i], x->now);
+}
+
+/* ---- refusals --------------------------------------------------------------------------- */
+
+const char *wfx_state_name(const struct wfx *x)
+{
+	return wf_kind_state_name(x->c->kind, x->c->state);
+}
+
+int wfx_refused(const struct wfx *x, struct proto_error *err, const char *why)
+{
+	return proto_fail(err, PROTO_INVALID_TRANSITION,
+			  "type: %s is not allowed while the case is %s: %s", x->ev->type->name,
+			  wfx_state_name(x), why);
 }

@@ -17,7 +17,9 @@
 #define CONFIG_LIST_MAX      8 /* items of a duration list such as reminders */
 #define CONFIG_ROSTER_MAX    512
 
-/* The deadline kinds of WORKFLOW.md "Deadlines", one `[deadlines]` key each. */
+/* The deadline kinds, one `[deadlines]` key each: WORKFLOW.md "Deadlines" (the notifiable
+ * association's, and retention, up to DL_COUNT), then REGISTERS.md's (up to DL_KINDS). One
+ * namespace of keys for every case kind; which kind each belongs to is its policy row. */
 enum dl_kind {
 	DL_MANAGER_REVIEW,
 	DL_PSD_ASSESSMENT,
@@ -34,8 +36,21 @@ enum dl_kind {
 	DL_ANNUAL_REVIEW,
 	DL_REVIEW,
 	DL_VETTING_REVIEW,
-	DL_RETENTION, /* not under [deadlines]: [retention] closed_case */
-	DL_COUNT
+	DL_RETENTION, /* not under [deadlines]: [retention] closed_case, or the kind's key */
+	DL_COUNT,     /* WORKFLOW.md's */
+	/* REGISTERS.md "Corruption reports" */
+	DL_PSD_CONSULTATION = DL_COUNT,
+	DL_CR_ASSESSMENT,
+	DL_DEVELOPMENT_REVIEW,
+	DL_IOPC_REFERRAL,
+	DL_CR_INVESTIGATION,
+	/* "Wrongdoing reports" */
+	DL_WR_ASSESSMENT,
+	DL_MANAGEMENT_ACTION,
+	DL_WR_INVESTIGATION,
+	/* "The reporter's channel" */
+	DL_REPORTER_UPDATE,
+	DL_KINDS
 };
 const char *config_dl_name(enum dl_kind k);
 /* The kind named by s (len bytes, no NUL needed), or -1. */
@@ -73,7 +88,7 @@ struct config {
 	uint64_t map_max;  /* ceiling the map may grow to */
 	enum store_sync sync;
 	/* [deadlines] */
-	struct duration deadline[DL_COUNT];
+	struct duration deadline[DL_KINDS];
 	struct duration reminders[CONFIG_LIST_MAX];
 	size_t n_reminders;
 	struct duration escalation_interval;

@@ -14,55 +14,90 @@
 #define NO_REMIND false
 
 /* clang-format off */
-static const struct dl_rule rules[DL_COUNT] = {
-/*   kind                     opens on entering             owner              at due time        reminders  clause */
+static const struct dl_rule rules[DL_KINDS] = {
+/*   kind                     opens on entering             owner              at due time        reminders  clause
+ *   (each row's case kind, after its clause, is the notifiable association's but for retention's) */
     {DL_MANAGER_REVIEW,       WF_AWAITING_MANAGER_REVIEW,   ROLE_LINE_MANAGER, DLA_BREACH,        REMIND,
-     "WMP policy statements: \"manager comments and any advice/mitigation should be recorded\""},
+     "WMP policy statements: \"manager comments and any advice/mitigation should be recorded\"", KIND_NA},
     {DL_PSD_ASSESSMENT,       WF_AWAITING_ASSESSMENT,       ROLE_PSD,          DLA_BREACH,        REMIND,
-     "P01c 3.18 \"an initial assessment will be made\"; WMP investigation and interviews"},
+     "P01c 3.18 \"an initial assessment will be made\"; WMP investigation and interviews", KIND_NA},
     {DL_INTERVIEW,            WF_AWAITING_INTERVIEW,        ROLE_PSD,          DLA_BREACH,        REMIND,
-     "WMP investigation and interviews: \"a formal interview may be required\""},
+     "WMP investigation and interviews: \"a formal interview may be required\"", KIND_NA},
     {DL_MITIGATION_PROPOSAL,  WF_AWAITING_MITIGATION,       ROLE_PSD,          DLA_BREACH,        REMIND,
-     "WMP managing the risk: \"simple mitigation can be agreed\""},
+     "WMP managing the risk: \"simple mitigation can be agreed\"", KIND_NA},
     {DL_MITIGATION_RESPONSE,  WF_MITIGATION_PROPOSED,       ROLE_SUBJECT,      DLA_REFER_AA,      REMIND,
      "WMP managing the risk: \"where mitigation cannot be agreed, the matter will be referred "
-     "to a PSD AA\""},
+     "to a PSD AA\"", KIND_NA},
     {DL_AA_APPROVAL,          WF_AWAITING_AA_APPROVAL,      ROLE_AA,           DLA_BREACH,        REMIND,
      "WMP managing the risk: \"all voluntary/agreed mitigation will require the approval of a "
-     "PSD AA\""},
+     "PSD AA\"", KIND_NA},
     {DL_REPRESENTATIONS,      WF_REFERRED_TO_AA,            ROLE_SUBJECT,      DLA_WINDOW,        REMIND,
      "WMP managing the risk: \"the PSD AA will allow the officer/staff member and/or police "
-     "friend to make representations\""},
+     "friend to make representations\"", KIND_NA},
     {DL_AA_DETERMINATION,     WF_REFERRED_TO_AA,            ROLE_AA,           DLA_BREACH,        REMIND,
      "WMP managing the risk: \"the PSD AA will decide if the notifiable association presents "
-     "a risk\""},
+     "a risk\"", KIND_NA},
     {DL_SERVICE,              WF_AWAITING_SERVICE,          ROLE_PSD,          DLA_BREACH,        REMIND,
      "WMP managing the risk: \"provided with the conditions in writing, any relevant review "
-     "period and the right to appeal\""},
+     "period and the right to appeal\"", KIND_NA},
     {DL_APPEAL_WINDOW,        WF_APPEAL_WINDOW,             ROLE_SUBJECT,      DLA_APPEAL_CLOSES, REMIND,
-     "WMP appeals: \"within 14 days from receipt of the determination\""},
+     "WMP appeals: \"within 14 days from receipt of the determination\"", KIND_NA},
     {DL_STRATEGY_MEETING,     WF_UNDER_APPEAL,              ROLE_HEAD_OF_PSD,  DLA_BREACH,        REMIND,
-     "WMP appeals: \"within 28 days of receipt of the appeal ... a strategy meeting\""},
+     "WMP appeals: \"within 28 days of receipt of the appeal ... a strategy meeting\"", KIND_NA},
     {DL_APPEAL_DECISION,      WF_AWAITING_APPEAL_DECISION,  ROLE_HEAD_OF_PSD,  DLA_BREACH,        REMIND,
      "WMP appeals: \"appeal decisions will be communicated within 14 days following the "
-     "strategy meeting\""},
+     "strategy meeting\"", KIND_NA},
     {DL_ANNUAL_REVIEW,        WF_CONDITIONS_ACTIVE,         ROLE_AA,           DLA_BREACH,        REMIND,
      "WMP monitoring and review: \"an annual review of individual conditions will be carried "
-     "out by a PSD AA\""},
+     "out by a PSD AA\"", KIND_NA},
     {DL_REVIEW,               WF_NONE,                      ROLE_AA,           DLA_BREACH,        REMIND,
      "WMP monitoring and review: \"where the PSD AA believes there has been a significant "
-     "change in circumstances\""},
+     "change in circumstances\"", KIND_NA},
     {DL_VETTING_REVIEW,       WF_NONE,                      ROLE_VETTING,      DLA_BREACH,        REMIND,
      "WMP managing the risk: \"the vetting department will review the identified risk in line "
-     "with Vetting APP\""},
+     "with Vetting APP\"", KIND_NA},
     {DL_RETENTION,            WF_CLOSED,                    ROLE_NONE,         DLA_DISPOSE,       NO_REMIND,
-     "P01c 9.1: data held per the Records Review, Retention and Disposal policy"},
+     "P01c 9.1: data held per the Records Review, Retention and Disposal policy", KIND_NONE},
+/* REGISTERS.md "Corruption reports" */
+    {DL_PSD_CONSULTATION,     CR_AWAITING_CONSULTATION,     ROLE_PSD,          DLA_BREACH,        REMIND,
+     "P01b 3.6.2: a manager receiving a report \"must consult PSD\"", KIND_CR},
+    {DL_CR_ASSESSMENT,        CR_AWAITING_ASSESSMENT,       ROLE_PSD,          DLA_BREACH,        REMIND,
+     "P01b 3.2: every report graded and assessed for intelligence, prevention or detection",
+     KIND_CR},
+    {DL_DEVELOPMENT_REVIEW,   CR_UNDER_DEVELOPMENT,         ROLE_PSD,          DLA_BREACH,        REMIND,
+     "P01b 3.2: intelligence under development is reviewed periodically", KIND_CR},
+    {DL_IOPC_REFERRAL,        CR_NONE,                      ROLE_AA,           DLA_BREACH,        REMIND,
+     "Police (Complaints and Misconduct) Regulations 2020 reg 7(1)(c): serious corruption is "
+     "referred to the IOPC", KIND_CR},
+    {DL_CR_INVESTIGATION,     CR_UNDER_INVESTIGATION,       ROLE_AA,           DLA_BREACH,        REMIND,
+     "P01b 3.2 detection: the investigation of a corruption report", KIND_CR},
+/* "Wrongdoing reports" */
+    {DL_WR_ASSESSMENT,        WR_AWAITING_ASSESSMENT,       ROLE_PSD,          DLA_BREACH,        REMIND,
+     "P01 3.4-3.5: PSD assesses every report of wrongdoing", KIND_WR},
+    {DL_MANAGEMENT_ACTION,    WR_MANAGEMENT_ACTION,         ROLE_LINE_MANAGER, DLA_BREACH,        REMIND,
+     "P01 3.6: management action on a report of wrongdoing", KIND_WR},
+    {DL_WR_INVESTIGATION,     WR_UNDER_INVESTIGATION,       ROLE_AA,           DLA_BREACH,        REMIND,
+     "Police (Conduct) Regulations 2020: the misconduct investigation of a report", KIND_WR},
+/* "The reporter's channel": opened by the report, met and opened again by each reply */
+    {DL_REPORTER_UPDATE,      0,                            ROLE_PSD,          DLA_BREACH,        REMIND,
+     "P01 3.5, P01b 3.5.1: the reporter hears back at least every 28 days", KIND_NONE},
 };
 /* clang-format on */
 
 const struct dl_rule *policy_dl_rule(enum dl_kind k)
 {
-	return (unsigned)k < DL_COUNT ? &rules[k] : NULL;
+	return (unsigned)k < DL_KINDS ? &rules[k] : NULL;
+}
+
+bool policy_dl_opens_on(enum dl_kind k, enum proto_kind ck, int s)
+{
+	const struct dl_rule *r = policy_dl_rule(k);
+
+	if (!r || r->opens_on == 0)
+		return false;
+	if (r->case_kind == KIND_NONE)
+		return wf_kind_closed(ck, s);
+	return r->case_kind == ck && s >= 0 && r->opens_on == (unsigned)s;
 }
 
 int policy_dl_parse(const char *s, size_t len)

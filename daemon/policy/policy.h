@@ -23,17 +23,24 @@ enum dl_action {
 	DLA_DISPOSE,       /* retention: the case's personal data is destroyed */
 };
 
+/* A deadline kind's row: the case kind it belongs to and the state of that kind whose entry
+ * opens it; who owns it and what happens at its due time. A row of KIND_NONE belongs to
+ * every case kind (retention: it opens on entering the kind's closed state; reporter_update:
+ * opened by an event). */
 struct dl_rule {
 	enum dl_kind kind;
-	enum wf_state opens_on; /* the state whose entry opens it; WF_NONE: opened by an event */
-	enum proto_role owner;  /* ROLE_NONE: nobody (retention) */
+	unsigned opens_on; /* a state of case_kind's enum; 0 (its NONE): opened by an event */
+	enum proto_role owner; /* ROLE_NONE: nobody (retention) */
 	enum dl_action at_due;
 	bool reminders; /* whether [deadlines] reminders apply */
 	const char *clause;
+	enum proto_kind case_kind; /* KIND_NONE: every kind */
 };
 
-/* The row for kind k (every kind has one). */
+/* The row for deadline kind k (every kind has one). */
 const struct dl_rule *policy_dl_rule(enum dl_kind k);
+/* Whether entering (and so leaving) state s of a case of kind ck opens (meets) deadline k. */
+bool policy_dl_opens_on(enum dl_kind k, enum proto_kind ck, int s);
 /* The kind named s (len bytes), or -1. */
 int policy_dl_parse(const char *s, size_t len);
 
@@ -42,7 +49,7 @@ int policy_dl_parse(const char *s, size_t len);
 #define POLICY_VETTING_MAX 8
 
 struct policy {
-	struct duration due[DL_COUNT];              /* DL_RETENTION from [retention] closed_case */
+	struct duration due[DL_KINDS];              /* DL_RETENTION from [retention] closed_case */
 	struct duration reminders[CONFIG_LIST_MAX]; /* longest first */
 	size_t n_reminders;
 	struct duration escalation_interval;

@@ -1,8 +1,8 @@
 #include "policy/wfstate.h"
 
-#include "proto.h"
+#define N(a) (sizeof(a) / sizeof((a)[0]))
 
-static const char *const state_names[WF_STATE_COUNT] = {
+static const char *const na_names[WF_STATE_COUNT] = {
     [WF_NONE] = "none",
     [WF_AWAITING_MANAGER_REVIEW] = "awaiting_manager_review",
     [WF_AWAITING_ASSESSMENT] = "awaiting_assessment",
@@ -18,18 +18,77 @@ static const char *const state_names[WF_STATE_COUNT] = {
     [WF_CONDITIONS_ACTIVE] = "conditions_active",
     [WF_CLOSED] = "closed",
 };
-_Static_assert(sizeof(state_names) / sizeof(state_names[0]) == WF_STATE_COUNT, "state_names");
+_Static_assert(N(na_names) == WF_STATE_COUNT, "na_names");
+
+static const char *const cr_names[CR_STATE_COUNT] = {
+    [CR_NONE] = "none",
+    [CR_AWAITING_CONSULTATION] = "awaiting_consultation",
+    [CR_AWAITING_ASSESSMENT] = "awaiting_assessment",
+    [CR_UNDER_DEVELOPMENT] = "under_development",
+    [CR_UNDER_INVESTIGATION] = "under_investigation",
+    [CR_CLOSED] = "closed",
+};
+_Static_assert(N(cr_names) == CR_STATE_COUNT, "cr_names");
+
+static const char *const wr_names[WR_STATE_COUNT] = {
+    [WR_NONE] = "none",
+    [WR_AWAITING_ASSESSMENT] = "awaiting_assessment",
+    [WR_MANAGEMENT_ACTION] = "management_action",
+    [WR_UNDER_INVESTIGATION] = "under_investigation",
+    [WR_CLOSED] = "closed",
+};
+_Static_assert(N(wr_names) == WR_STATE_COUNT, "wr_names");
+
+#define OPEN_OF(count, closed) (((1u << (count)) - 1) & ~WF_BIT(0) & ~WF_BIT(closed))
+
+static const struct wf_states states[KIND_COUNT] = {
+    [KIND_NA] = {KIND_NA, na_names, WF_STATE_COUNT, WF_CLOSED, WF_OPEN_STATES,
+		 WF_CONDITIONS_IN_FORCE},
+    [KIND_CR] = {KIND_CR, cr_names, CR_STATE_COUNT, CR_CLOSED, OPEN_OF(CR_STATE_COUNT, CR_CLOSED),
+		 0},
+    [KIND_WR] = {KIND_WR, wr_names, WR_STATE_COUNT, WR_CLOSED, OPEN_OF(WR_STATE_COUNT, WR_CLOSED),
+		 0},
+};
+_Static_assert(WF_STATE_COUNT <= WF_STATES_MAX && CR_STATE_COUNT <= WF_STATES_MAX &&
+		   WR_STATE_COUNT <= WF_STATES_MAX,
+	       "a kind's states fit its masks");
 
 static const char *const origin_names[ORIGIN_COUNT] = {
     [ORIGIN_SELF] = "self",
     [ORIGIN_REFERRAL] = "referral",
     [ORIGIN_ANONYMOUS] = "anonymous",
 };
-_Static_assert(sizeof(origin_names) / sizeof(origin_names[0]) == ORIGIN_COUNT, "origin_names");
+_Static_assert(N(origin_names) == ORIGIN_COUNT, "origin_names");
+
+const struct wf_states *wf_states_of(enum proto_kind k)
+{
+	return (unsigned)k < KIND_COUNT && states[k].names ? &states[k] : NULL;
+}
+
+const char *wf_kind_state_name(enum proto_kind k, int s)
+{
+	const struct wf_states *st = wf_states_of(k);
+
+	return st && s >= 0 && (uint32_t)s < st->n ? st->names[s] : "?";
+}
+
+int wf_kind_state_parse(enum proto_kind k, const char *s, size_t len)
+{
+	const struct wf_states *st = wf_states_of(k);
+
+	return st ? proto_name_index(st->names, (int)st->n, s, len) : -1;
+}
+
+bool wf_kind_closed(enum proto_kind k, int s)
+{
+	const struct wf_states *st = wf_states_of(k);
+
+	return st && st->closed == s;
+}
 
 const char *wf_state_name(enum wf_state s)
 {
-	return (unsigned)s < WF_STATE_COUNT ? state_names[s] : "?";
+	return wf_kind_state_name(KIND_NA, (int)s);
 }
 
 const char *wf_origin_name(enum wf_origin o)
@@ -39,7 +98,7 @@ const char *wf_origin_name(enum wf_origin o)
 
 int wf_state_parse(const char *s, size_t len)
 {
-	return proto_name_index(state_names, WF_STATE_COUNT, s, len);
+	return wf_kind_state_parse(KIND_NA, s, len);
 }
 
 int wf_origin_parse(const char *s, size_t len)

@@ -24,7 +24,7 @@ int dlindex_key_parse(const void *key, size_t len, uint64_t *t, char ref[PROTO_C
 	memcpy(ref, k + 8, len - 9);
 	ref[len - 9] = '\0';
 	*kind = k[len - 1];
-	if (*kind != DLX_NO_KIND && *kind >= DL_COUNT)
+	if (*kind != DLX_NO_KIND && *kind >= DL_KINDS)
 		return -1;
 	return 0;
 }
@@ -50,14 +50,14 @@ int dlindex_due_value_parse(const void *val, size_t len, enum dl_status *s, uint
 }
 
 /* The live deadline of each kind, or NULL. */
-static void live_by_kind(const struct wf_case *c, const struct wf_deadline *out[DL_COUNT])
+static void live_by_kind(const struct wf_case *c, const struct wf_deadline *out[DL_KINDS])
 {
-	for (int k = 0; k < DL_COUNT; k++)
+	for (int k = 0; k < DL_KINDS; k++)
 		out[k] = NULL;
 	if (!c)
 		return;
 	for (uint32_t i = 0; i < c->n_dl; i++)
-		if (wf_dl_live(&c->dl[i]) && (unsigned)c->dl[i].kind < DL_COUNT)
+		if (wf_dl_live(&c->dl[i]) && (unsigned)c->dl[i].kind < DL_KINDS)
 			out[c->dl[i].kind] = &c->dl[i];
 }
 
@@ -179,13 +179,13 @@ int dlindex_update(struct store *st, MDB_txn *txn, const struct wf_case *before,
 		   const struct wf_case *after, const struct policy *p, uint64_t queued_at,
 		   struct dlindex_delta *delta)
 {
-	const struct wf_deadline *lb[DL_COUNT], *la[DL_COUNT];
+	const struct wf_deadline *lb[DL_KINDS], *la[DL_KINDS];
 	const char *ref = after->ref;
 	int r;
 
 	live_by_kind(before, lb);
 	live_by_kind(after, la);
-	for (int k = 0; k < DL_COUNT; k++) {
+	for (int k = 0; k < DL_KINDS; k++) {
 		const struct wf_deadline *b = lb[k], *a = la[k];
 		uint64_t tb = UINT64_MAX, ta = a ? wf_dl_next(a, p) : UINT64_MAX;
 
@@ -221,13 +221,13 @@ int dlindex_update(struct store *st, MDB_txn *txn, const struct wf_case *before,
 int dlindex_replan(struct store *st, MDB_txn *txn, const struct wf_case *c, enum dl_kind k,
 		   const struct policy *p)
 {
-	const struct wf_deadline *live[DL_COUNT];
+	const struct wf_deadline *live[DL_KINDS];
 	uint64_t old, next;
 	bool added = false;
 	int r;
 
 	live_by_kind(c, live);
-	if ((unsigned)k >= DL_COUNT || k == DL_RETENTION || !live[k])
+	if ((unsigned)k >= DL_KINDS || k == DL_RETENTION || !live[k])
 		return 0;
 	if ((r = read_case_timer(st, txn, c->ref, k, &old)) < 0)
 		return r == -ENOENT ? 0 : r == -EBADMSG ? -EIO : r;

@@ -81,7 +81,7 @@ static void test_key_round_trip_and_bad_keys(void **state)
 	assert_int_equal(kind, DLX_NO_KIND);
 	/* too short, a kind past the table, a reference too long */
 	assert_int_equal(dlindex_key_parse(key, 9, &t, ref, &kind), -1);
-	key[n - 1] = DL_COUNT;
+	key[n - 1] = DL_KINDS;
 	assert_int_equal(dlindex_key_parse(key, n, &t, ref, &kind), -1);
 	assert_int_equal(dlindex_key_parse(key, 8 + PROTO_CASE_MAX + 2, &t, ref, &kind), -1);
 }

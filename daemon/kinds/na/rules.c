@@ -1,36 +1,18 @@
-/* wfrules: WORKFLOW.md "Events on an NA case" as rows (event type, body condition, states,
+/* na/rules: WORKFLOW.md "Events on an NA case" as rows (event type, body condition, states,
  * roles, next state), with the guards and checks a row runs before it applies and the
- * actions that record its body in the case; and wfx_find_rule, which picks the row for an
- * event. Part of the engine (see wf.h and wfint.h); wf.c's wf_apply drives a row. */
-#include <stdio.h>
+ * actions that record its body in the case. The engine's driver (engine/wf.c) runs a row. */
 #include <string.h>
-#include <time.h>
 
 #include "case/wfdeadline.h"
 #include "engine/wfint.h"
+#include "kinds/na/na.h"
 
-#define ISO_MAX 32
+#define S(x)    WF_BIT(WF_##x)
 
 static bool str_is(struct proto_str s, const msgpack_object *o)
 {
 	return o && o->type == MSGPACK_OBJECT_STR && o->via.str.size == s.len &&
 	       memcmp(o->via.str.ptr, s.ptr, s.len) == 0;
-}
-
-/* A time as ISO 8601 UTC, for messages: iso(t).s lives to the end of the full expression. */
-struct iso_time {
-	char s[ISO_MAX];
-};
-
-static struct iso_time iso(uint64_t ms)
-{
-	struct iso_time r;
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	if (!gmtime_r(&t, &tm) || strftime(r.s, sizeof(r.s), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(r.s, sizeof(r.s), "%llu ms", (unsigned long long)ms);
-	return r;
 }
 
 /* ---- guards: run after the role, before the state ---------------------------------------- */
@@ -72,7 +54,7 @@ static int representations_window(const struct wfx *x, struct proto_error *err)
 	if (!d || !wf_dl_live(d) || x->ev->at > d->due_at)
 		return proto_fail(err, PROTO_WINDOW_CLOSED,
 				  "at: the representations window closed at %s",
-				  d ? iso(d->due_at).s : "the referral");
+				  d ? wfx_iso(d->due_at).s : "the referral");
 	return 0;
 }
 
@@ -90,7 +72,7 @@ static int appeal_window(const struct wfx *x, struct proto_error *err)
 		return proto_fail(err, PROTO_WINDOW_CLOSED,
 				  "at: the appeal window closed at %s (WMP appeals: within the "
 				  "appeal window from receipt of the determination)",
-				  iso(d->due_at).s);
+				  wfx_iso(d->due_at).s);
 	return 0;
 }
 
@@ -109,7 +91,7 @@ static int appeal_allowed(const struct wfx *x, struct proto_error *err)
 		return proto_fail(err, PROTO_INVALID_TRANSITION,
 				  "at: the determination was served at %s; an appeal cannot be "
 				  "lodged before it",
-				  iso(w->start).s);
+				  wfx_iso(w->start).s);
 	if (x->c->flags & WFC_APPEALED)
 		why = "this determination was appealed already";
 	else if (!w)
@@ -118,15 +100,7 @@ static int appeal_allowed(const struct wfx *x, struct proto_error *err)
 		return 0;
 	return proto_fail(err, PROTO_INVALID_TRANSITION,
 			  "type: appeal.lodged is not allowed while the case is %s: %s",
-			  wf_state_name(x->c->state), why);
-}
-
-/* invalid_transition for the event being applied, naming the state and why. */
-static int refused_because(const struct wfx *x, struct proto_error *err, const char *why)
-{
-	return proto_fail(err, PROTO_INVALID_TRANSITION,
-			  "type: %s is not allowed while the case is %s: %s", x->ev->type->name,
-			  wf_state_name(x->c->state), why);
+			  wfx_state_name(x), why);
 }
 
 /* An answer to the proposed mitigation dated at or after d's due time. */
@@ -136,7 +110,7 @@ static int mitigation_ran_out(const struct wfx *x, const struct wf_deadline *d,
 	return proto_fail(err, PROTO_INVALID_TRANSITION,
 			  "type: %s is not allowed while the case is %s: the time to answer the "
 			  "proposed mitigation ran out at %s; the case is referred to the AA",
-			  x->ev->type->name, wf_state_name(x->c->state), iso(d->due_at).s);
+			  x->ev->type->name, wfx_state_name(x), wfx_iso(d->due_at).s);
 }
 
 /* mitigation_response: "NOT a breach: mitigation is taken as not agreed, and the case is
@@ -162,13 +136,13 @@ static int mitigation_answered_in_time_after_referral(const struct wfx *x, struc
 	const struct wf_deadline *d = wfdl_last(x->c, DL_MITIGATION_RESPONSE);
 
 	if (!(x->c->flags & WFC_UNANSWERED) || !d)
-		return refused_because(x, err,
+		return wfx_refused(x, err,
 				       "the proposed mitigation was disputed; the case is referred "
 				       "to the AA");
 	if (x->ev->at >= d->due_at)
 		return mitigation_ran_out(x, d, err);
 	if (x->c->flags & WFC_REPS_MADE)
-		return refused_because(x, err,
+		return wfx_refused(x, err,
 				       "representations were made to the AA since the referral");
 	return 0;
 }
@@ -185,7 +159,7 @@ static int representations_heard(const struct wfx *x, struct proto_error *err)
 	return proto_fail(err, PROTO_INVALID_TRANSITION,
 			  "type: aa.determined is not allowed while the case is %s and the "
 			  "representations window is open until %s; no representations were made",
-			  wf_state_name(x->c->state), iso(d->due_at).s);
+			  wfx_state_name(x), wfx_iso(d->due_at).s);
 }
 
 static int vetting_task_open(const struct wfx *x, struct proto_error *err)
@@ -195,28 +169,7 @@ static int vetting_task_open(const struct wfx *x, struct proto_error *err)
 	return proto_fail(err, PROTO_INVALID_TRANSITION,
 			  "type: vetting.reviewed is not allowed while the case is %s: it has no "
 			  "open vetting task",
-			  wf_state_name(x->c->state));
-}
-
-/* "any open state with that deadline open"; "due_at (later than now due)". */
-static int deadline_extensible(const struct wfx *x, struct proto_error *err)
-{
-	struct proto_str kind = wfx_body_str(x, "kind");
-	const msgpack_object *due = proto_map_get(x->ev->body, "due_at");
-	int k = kind.len ? policy_dl_parse(kind.ptr, kind.len) : -1;
-	const struct wf_deadline *d;
-
-	if (k < 0)
-		return proto_fail(err, PROTO_INVALID_FIELD, "body.kind: not a deadline kind");
-	if (!(d = wf_dl_find(x->c, k)))
-		return proto_fail(err, PROTO_INVALID_TRANSITION,
-				  "body.kind: the case (%s) has no open %s deadline to extend",
-				  wf_state_name(x->c->state), config_dl_name(k));
-	if (!due || due->type != MSGPACK_OBJECT_POSITIVE_INTEGER || due->via.u64 <= d->due_at)
-		return proto_fail(err, PROTO_INVALID_FIELD,
-				  "body.due_at: must be later than the %s deadline's due time %s",
-				  config_dl_name(k), iso(d->due_at).s);
-	return 0;
+			  wfx_state_name(x));
 }
 
 /* ---- actions: what the body records in the case -------------------------------------------- */
@@ -337,32 +290,13 @@ static void record_vetting_review(struct wfx *x)
 	wfx_meet_kind(x, DL_VETTING_REVIEW);
 }
 
-static void record_subject_update(struct wfx *x)
-{
-	x->c->subject_update = proto_map_get(x->ev->body, "subject");
-}
-
-static void extend_deadline(struct wfx *x)
-{
-	struct proto_str kind = wfx_body_str(x, "kind");
-	struct wf_deadline *d = wf_dl_find(x->c, policy_dl_parse(kind.ptr, kind.len));
-	const msgpack_object *due = proto_map_get(x->ev->body, "due_at");
-
-	wfdl_extend(d, due->via.u64, x->now);
-}
-
-static void record_close_reason(struct wfx *x)
-{
-	x->c->closed_reason = wfx_body_str(x, "reason");
-}
-
 /* ---- the rules: WORKFLOW.md "Events on an NA case" -------------------------------------- */
 
 #define OPEN WF_OPEN_STATES
 
 /* Rows for one type run from the most specific `when` to the default; rows of one type and
  * body for different states (the answers to mitigation) are told apart by the case's state. */
-static const struct wf_rule rules[] = {
+const struct wf_rule na_rules[] = {
     /* Opening: WMP policy statements; P01c 3.5-3.15. bypass_manager: P01 3.4, when the line
      * manager cannot be approached. */
     {"declaration.submitted", "bypass_manager", NULL, S(NONE), R(SUBJECT), WF_AWAITING_ASSESSMENT,
@@ -460,42 +394,7 @@ static const struct wf_rule rules[] = {
     /* WMP vetting review by level */
     {"vetting.reviewed", NULL, NULL, OPEN, R(VETTING), WF_SAME, 0, NULL, vetting_task_open,
      record_vetting_review, NULL},
-    /* keeping records right */
-    {"subject.updated", NULL, NULL, OPEN, R(PSD), WF_SAME, 0, NULL, NULL, record_subject_update,
-     NULL},
-    /* a recorded reason for every extension */
-    {"deadline.extended", NULL, NULL, OPEN, R(PSD) | R(AA) | R(HEAD_OF_PSD), WF_SAME, 0, NULL,
-     deadline_extensible, extend_deadline, NULL},
-    {"case.closed", NULL, NULL, OPEN, R(PSD), WF_CLOSED, 0, NULL, NULL, record_close_reason, NULL},
+    /* subject.updated, deadline.extended and case.closed: every kind's (engine/common.c) */
 
     {NULL, NULL, NULL, 0, 0, WF_NONE, 0, NULL, NULL, NULL, NULL},
 };
-
-/* ---- finding the row ------------------------------------------------------------------------ */
-
-const struct wf_rule *wfx_find_rule(const struct proto_event *ev, enum wf_state state,
-				    struct proto_error *err)
-{
-	const struct wf_rule *r, *any = NULL, *met = NULL;
-
-	for (r = rules; r->type; r++) {
-		if (strcmp(r->type, ev->type->name) != 0)
-			continue;
-		any = r;
-		if (!wfx_body_is(ev->body, r->when, r->is))
-			continue;
-		if (r->states & WF_BIT(state))
-			return r;
-		if (!met)
-			met = r;
-	}
-	if (met)
-		return met;
-	if (any)
-		proto_fail(err, PROTO_INVALID_FIELD, "body.%s: no rule of %s for this value",
-			   any->when, any->type);
-	else
-		proto_fail(err, PROTO_UNKNOWN_TYPE, "type: %s has no workflow rule",
-			   ev->type->name);
-	return NULL;
-}

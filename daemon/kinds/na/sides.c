@@ -1,8 +1,9 @@
-/* wfside: WORKFLOW.md "Side effects" as rows (event types, body condition, effect), run by
- * wf_apply after the event has moved the case. Part of the engine (see wf.h and wfint.h). */
+/* na/sides: WORKFLOW.md "Side effects" as rows (event types, body condition, effect), run by
+ * the engine after the event has moved the case. */
 #include <string.h>
 
 #include "engine/wfint.h"
+#include "kinds/na/na.h"
 
 /* ---- side effects: WORKFLOW.md "Side effects" --------------------------------------------- */
 
@@ -63,17 +64,10 @@ static void conditions_imposed(struct wfx *x)
 	wfx_notify(x, "conditions.imposed");
 }
 
-struct wf_side {
-	const char *types;     /* '|' between them */
-	const char *when, *is; /* a body condition (see wfx_body_is), or NULL */
-	const char *flag;      /* and a body flag that must be true, or NULL */
-	void (*effect)(struct wfx *);
-};
-
 #define OPENING "declaration.submitted|referral.submitted"
 
 /* Run in this order after the event has moved the case. */
-static const struct wf_side sides[] = {
+const struct wf_side na_sides[] = {
     /* P01b 3.3, P01c 3.10 */
     {OPENING, "categories", "extremist", NULL, prevent_referral},
     /* P01c 3.15: flagged for misconduct consideration */
@@ -93,14 +87,3 @@ static const struct wf_side sides[] = {
     {"review.completed", "outcome", "varied", NULL, conditions_imposed},
     {NULL, NULL, NULL, NULL, NULL},
 };
-
-void wfx_side_effects(struct wfx *x)
-{
-	const char *type = x->ev->type->name;
-
-	for (const struct wf_side *s = sides; s->types; s++)
-		if (wfx_list_has(s->types, type, strlen(type)) &&
-		    wfx_body_is(x->ev->body, s->when, s->is) &&
-		    (!s->flag || proto_flag(x->ev->body, s->flag)))
-			s->effect(x);
-}

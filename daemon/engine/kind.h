@@ -1,0 +1,87 @@
+/* kind: what a case kind is, as one const description the engine drives (STYLE.md "Layout":
+ * systemd's unit vtables, OpenSMTPD's rule rows). A kind gives its states (policy/wfstate.h),
+ * its event rows, the kind's own bodies of the event types it shares with other kinds, its
+ * at-due rows, the hooks run on entering and leaving its states, and its side-effect rows;
+ * its deadline rows are policy/policy.c's, found by their case kind. The driver (engine/wf.c)
+ * finds the row, runs its guard and check, acts, moves the case, opens and meets deadlines
+ * and emits the notes; no kind moves a case itself. The registry (daemon/kinds/registry.c)
+ * lists the kinds; the engine reaches them only through wf_kind_of. */
+#ifndef ENGINE_KIND_H
+#define ENGINE_KIND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "case/wfcase.h"
+#include "policy/policy.h"
+#include "proto.h"
+
+struct wfx;
+
+/* In a row's states: every open state of the row's kind (the rows every kind shares). */
+#define WF_KIND_OPEN (1u << 31)
+/* A row's next state: the kind's closed state. */
+#define WF_KIND_CLOSED 0xfeu
+
+/* One rule: an event type, with a body condition, allowed in some states to some roles. */
+struct wf_rule {
+	const char *type;
+	const char *when, *is; /* the body condition of the row (see wfx_body_is), or NULL */
+	uint32_t states;       /* states the event is allowed in */
+	uint32_t roles;        /* actor roles allowed; R(NONE) admits no actor */
+	unsigned next;         /* the kind's next state, or WF_SAME */
+	enum wf_origin origin; /* of the case an opening row opens */
+	int (*guard)(const struct wfx *, struct proto_error *); /* forbidden, window_closed */
+	int (*check)(const struct wfx *, struct proto_error *); /* what the state alone can't say */
+	void (*act)(struct wfx *);                              /* records the body */
+	const char *closes; /* closed_reason when the row closes the case (else the act's) */
+};
+
+/* A side effect: run after the event has moved the case, when its type, condition and flag
+ * hold. */
+struct wf_side {
+	const char *types;     /* '|' between them */
+	const char *when, *is; /* a body condition (see wfx_body_is), or NULL */
+	const char *flag;      /* and a body flag that must be true, or NULL */
+	void (*effect)(struct wfx *);
+};
+
+/* At a window's due time (a deadline whose action is not a breach): what the case does. */
+struct wf_at_due {
+	enum dl_action action; /* DLA_BREACH ends the table */
+	uint32_t states;       /* the case must be in one of them (it is: the deadline is live) */
+	unsigned next;         /* or WF_SAME */
+	const char *topic;     /* emitted after the change, or NULL */
+	uint32_t flags;        /* enum wf_case_flag: set on the case after the change */
+};
+
+/* The kind's own body of an event type that several kinds share: the codec checked the union
+ * of their bodies; the engine checks this one once the case is loaded (REGISTERS.md). */
+struct wf_body {
+	const char *type;
+	const struct proto_field *fields;
+};
+
+struct wf_kind {
+	enum proto_kind id; /* its states are wf_states_of(id) */
+	const struct wf_rule *rules;    /* ended by a row whose type is NULL */
+	const struct wf_side *sides;    /* ended by a row whose types is NULL; may be NULL */
+	const struct wf_at_due *at_due; /* ended by a DLA_BREACH row; may be NULL */
+	const struct wf_body *bodies;   /* ended by a row whose type is NULL; may be NULL */
+	/* indexed by state, states->n entries each; NULL entries, or NULL tables, do nothing.
+	 * Closing is the driver's, for every kind: on_enter of the closed state runs after it. */
+	void (*const *on_enter)(struct wfx *, uint64_t start);
+	void (*const *on_leave)(struct wfx *);
+	/* Retention: clears the kind's personal parts of a disposed case (the driver clears the
+	 * subject and the parts every kind shares); may be NULL. */
+	void (*dispose)(struct wf_case *);
+};
+
+/* The rows every kind has, after its own (engine/common.c). */
+extern const struct wf_rule wf_common_rules[];
+
+/* The kind k, or NULL when k has no engine (yet). Defined by the registry. */
+const struct wf_kind *wf_kind_of(enum proto_kind k);
+
+#endif

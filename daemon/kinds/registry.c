@@ -1,0 +1,13 @@
+/* registry: the case kinds the engine drives, one line each (STYLE.md "Layout"). A new kind
+ * is its folder under kinds/ and its line here. */
+#include "engine/kind.h"
+#include "kinds/na/na.h"
+
+static const struct wf_kind *const kinds[KIND_COUNT] = {
+    [KIND_NA] = &wf_kind_na,
+};
+
+const struct wf_kind *wf_kind_of(enum proto_kind k)
+{
+	return (unsigned)k < KIND_COUNT ? kinds[k] : NULL;
+}
