@@ -1,20 +1,16 @@
-#include "policy/config.h"
+#include "policy/configint.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <grp.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include <ini.h>
 
-#define MS_PER_S    1000ull
-#define MS_PER_DAY  (86400ull * MS_PER_S)
-#define UNIX_ID_MAX ((unsigned long)(uid_t)-2) /* (uid_t)-1 means "no change" to chown */
+#define MS_PER_S   1000ull
+#define MS_PER_DAY (86400ull * MS_PER_S)
 
 static const char *const dl_names[DL_COUNT] = {
     [DL_MANAGER_REVIEW] = "manager_review",
@@ -66,179 +62,8 @@ int config_dl_parse(const char *s, size_t len)
 	return proto_name_index(dl_names, DL_COUNT, s, len);
 }
 
-/* A number and a unit suffix from a table: "64KiB". */
-struct unit {
-	const char *suffix;
-	uint64_t scale;
-};
-
-static int parse_scaled(const char *s, const struct unit *units, size_t n_units, uint64_t *ret)
-{
-	char *end;
-	unsigned long long n;
-
-	if (!isdigit((unsigned char)*s))
-		return -EINVAL;
-	errno = 0;
-	n = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return -EINVAL;
-	for (size_t i = 0; i < n_units; i++) {
-		if (strcmp(end, units[i].suffix) != 0)
-			continue;
-		if (n > UINT64_MAX / units[i].scale)
-			return -ERANGE;
-		*ret = n * units[i].scale;
-		return 0;
-	}
-	return -EINVAL;
-}
-
-/* One parser for the config and the wire (PF_DURATION): proto's. */
-int config_parse_duration(const char *s, struct duration *ret)
-{
-	return proto_duration_parse(s, strlen(s), ret) < 0 ? -EINVAL : 0;
-}
-
-int config_parse_size(const char *s, uint64_t *ret)
-{
-	static const struct unit units[] = {
-	    {"", 1},
-	    {"KiB", 1ull << 10},
-	    {"MiB", 1ull << 20},
-	    {"GiB", 1ull << 30},
-	    {"TiB", 1ull << 40},
-	};
-
-	return parse_scaled(s, units, sizeof(units) / sizeof(units[0]), ret);
-}
-
-int config_parse_unix_id(const char *s, bool group, unsigned long *ret)
-{
-	char *end;
-	unsigned long n;
-
-	if (isdigit((unsigned char)*s)) {
-		errno = 0;
-		n = strtoul(s, &end, 10);
-		if (errno || *end || n > UNIX_ID_MAX)
-			return -EINVAL;
-		*ret = n;
-		return 0;
-	}
-	if (group) {
-		const struct group *gr = getgrnam(s);
-
-		if (!gr)
-			return -ENOENT;
-		*ret = gr->gr_gid;
-	} else {
-		const struct passwd *pw = getpwnam(s);
-
-		if (!pw)
-			return -ENOENT;
-		*ret = pw->pw_uid;
-	}
-	return 0;
-}
-
-/* ---- the key table ---------------------------------------------------------------- */
-
-enum key_type {
-	K_STR,
-	K_ENDPOINTS,
-	K_SIZE,
-	K_DURATION_MS,
-	K_DURATION,
-	K_DURATIONS,
-	K_DEADLINE, /* a duration longer than 0 */
-	K_PATH,     /* a file name; relative to the config file's directory */
-	K_SYNC,
-	K_UINT,
-	K_CRED, /* a file name; a bare name is in $CREDENTIALS_DIRECTORY (LoadCredential=) */
-	K_MODE, /* a file mode in octal, at most 0777 */
-};
-
-struct key {
-	const char *section;
-	const char *name;
-	enum key_type type;
-	size_t offset;
-	size_t size;       /* K_STR, K_ENDPOINTS: the buffer */
-	uint64_t min, max; /* K_SIZE, K_UINT: the range, when max is not 0 */
-};
-
-#define KEY(sec, nm, ty, field)                                                                    \
-	{                                                                                          \
-		sec, nm, ty, offsetof(struct config, field), sizeof(((struct config *)0)->field),  \
-		    0, 0                                                                           \
-	}
-#define KEY_RANGE(sec, nm, ty, field, lo, hi)                                                      \
-	{                                                                                          \
-		sec, nm, ty, offsetof(struct config, field), sizeof(((struct config *)0)->field),  \
-		    lo, hi                                                                         \
-	}
-
-/* Bounds that keep the daemon sane: a request needs room for its envelope; a batch must fit
- * LMDB's dirty-page limit for one write transaction (about 130k pages) with room to spare. */
-#define MESSAGE_MIN 256
-#define MESSAGE_MAX (16u << 20)
-#define BATCH_MAX   4096
-#define MAP_MIN     (64u << 10)
-
-static const struct key keys[] = {
-    KEY("daemon", "state_dir", K_STR, state_dir),
-    KEY("intake", "endpoint", K_ENDPOINTS, intake_endpoint),
-    KEY_RANGE("intake", "max_message_bytes", K_SIZE, max_message_bytes, MESSAGE_MIN, MESSAGE_MAX),
-    KEY("intake", "clock_skew", K_DURATION_MS, clock_skew_ms),
-    KEY_RANGE("intake", "batch_max", K_UINT, batch_max, 1, BATCH_MAX),
-    KEY("notify", "endpoint", K_ENDPOINTS, notify_endpoint),
-    KEY("control", "endpoint", K_ENDPOINTS, control_endpoint),
-    KEY_RANGE("store", "map_size", K_SIZE, map_size, MAP_MIN, UINT64_MAX),
-    KEY_RANGE("store", "map_max", K_SIZE, map_max, MAP_MIN, UINT64_MAX),
-    KEY("store", "sync", K_SYNC, sync),
-    KEY("deadlines", "reminders", K_DURATIONS, reminders),
-    KEY("deadlines", "escalation_interval", K_DURATION, escalation_interval),
-    KEY("deadlines", "holidays", K_PATH, holidays),
-    /* the other [deadlines] keys are the deadline kinds' names (on_key) */
-    KEY("escalation", "aa_roster", K_STR, aa_roster),
-    KEY("retention", "closed_case", K_DEADLINE, deadline[DL_RETENTION]),
-    KEY("vetting", "review_required", K_STR, vetting_review_required),
-    KEY("intake", "owner", K_STR, intake_perm.owner),
-    KEY("intake", "group", K_STR, intake_perm.group),
-    KEY("intake", "mode", K_MODE, intake_perm.mode),
-    KEY("notify", "owner", K_STR, notify_perm.owner),
-    KEY("notify", "group", K_STR, notify_perm.group),
-    KEY("notify", "mode", K_MODE, notify_perm.mode),
-    KEY("control", "owner", K_STR, control_perm.owner),
-    KEY("control", "group", K_STR, control_perm.group),
-    KEY("control", "mode", K_MODE, control_perm.mode),
-    KEY("security", "curve_public_key", K_CRED, curve_public_key),
-    KEY("security", "curve_secret_key", K_CRED, curve_secret_key),
-    KEY("security", "clients", K_CRED, clients),
-    KEY("security", "seal_key", K_CRED, seal_key),
-    KEY("security", "seal_key_previous", K_CRED, seal_key_previous),
-};
-
-#define N_KEYS (sizeof(keys) / sizeof(keys[0]))
-
-/* inih is driven through our own line reader, which counts lines (so an error names its
- * own line), refuses lines longer than inih's buffer (it would cut them silently) and
- * refuses unknown section headers (inih never reports a section without keys). */
-struct parse_state {
-	struct config *cfg;
-	FILE *f;
-	char *err;
-	int line;             /* the line inih is handling now */
-	int err_line;         /* the line of err, 0 when none */
-	int key_line[N_KEYS]; /* where each key of keys[] was set, 0 when it was not: for the
-			       * checks made once the whole file is read */
-};
-
-static int fail(struct parse_state *ps, const char *section, const char *name, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(struct parse_state *ps, const char *section, const char *name, const char *fmt, ...)
+int configx_fail(struct parse_state *ps, const char *section, const char *name, const char *fmt,
+		 ...)
 {
 	char what[256];
 	va_list ap;
@@ -255,7 +80,7 @@ static int fail(struct parse_state *ps, const char *section, const char *name, c
 
 /* Only ipc:// and tcp://; without CURVE keys (PROTOCOL.md "Security settings") tcp:// may
  * only listen on loopback, which check_tcp_loopback decides once the whole file is read. */
-static int check_endpoints(struct parse_state *ps, const struct key *k, const char *list)
+int configx_check_endpoints(struct parse_state *ps, const struct key *k, const char *list)
 {
 	char buf[CONFIG_ENDPOINTS_MAX], *save = NULL, *ep;
 	int n = 0;
@@ -266,11 +91,12 @@ static int check_endpoints(struct parse_state *ps, const struct key *k, const ch
 		if (strncmp(ep, "ipc://", 6) == 0)
 			continue;
 		if (strncmp(ep, "tcp://", 6) != 0)
-			return fail(ps, k->section, k->name,
-				    "'%s': only ipc:// and tcp:// endpoints are supported", ep);
+			return configx_fail(ps, k->section, k->name,
+					    "'%s': only ipc:// and tcp:// endpoints are supported",
+					    ep);
 	}
 	if (n == 0)
-		return fail(ps, k->section, k->name, "needs at least one endpoint");
+		return configx_fail(ps, k->section, k->name, "needs at least one endpoint");
 	return 1;
 }
 
@@ -297,175 +123,21 @@ static bool find_public_tcp(const char *list, char *ret, size_t retlen)
 	return false;
 }
 
-static int set_durations(struct parse_state *ps, const struct key *k, const char *value)
-{
-	struct config *cfg = ps->cfg;
-	char buf[256], *save = NULL, *tok;
-
-	if (strlen(value) >= sizeof(buf))
-		return fail(ps, k->section, k->name, "too long");
-	strcpy(buf, value);
-	cfg->n_reminders = 0;
-	for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
-		if (cfg->n_reminders == CONFIG_LIST_MAX)
-			return fail(ps, k->section, k->name, "at most %d durations",
-				    CONFIG_LIST_MAX);
-		if (config_parse_duration(tok, &cfg->reminders[cfg->n_reminders++]) < 0)
-			return fail(ps, k->section, k->name,
-				    "'%s' is not a duration (a number and s, m, h, d, wd, mo or y)",
-				    tok);
-	}
-	return 1;
-}
-
-/* A relative path names a file beside the config file, wherever the daemon was started. */
-static int set_path(struct parse_state *ps, const struct key *k, const char *value)
-{
-	const char *slash = strrchr(ps->cfg->path, '/');
-	int dir_len = slash && value[0] && value[0] != '/' ? (int)(slash - ps->cfg->path) + 1 : 0;
-	char dir[PATH_MAX];
-	int n;
-
-	/* a copy: the destination is a field of the same struct as the path */
-	snprintf(dir, sizeof(dir), "%.*s", dir_len, ps->cfg->path);
-	n = snprintf((char *)ps->cfg + k->offset, k->size, "%s%s", dir, value);
-
-	if (n < 0 || (size_t)n >= k->size)
-		return fail(ps, k->section, k->name, "longer than %zu bytes", k->size - 1);
-	return 1;
-}
-
-/* systemd's LoadCredential= puts credentials in $CREDENTIALS_DIRECTORY; a bare name (no '/')
- * is looked up there, anything else is a path as for K_PATH. */
-static int set_cred(struct parse_state *ps, const struct key *k, const char *value)
-{
-	const char *dir = getenv("CREDENTIALS_DIRECTORY");
-	int n;
-
-	if (!*value)
-		return fail(ps, k->section, k->name, "needs a file name");
-	if (strchr(value, '/'))
-		return set_path(ps, k, value);
-	if (!dir || !*dir)
-		return fail(ps, k->section, k->name,
-			    "'%s' is a bare credential name but $CREDENTIALS_DIRECTORY is not set "
-			    "(LoadCredential= in the unit); give a path instead",
-			    value);
-	n = snprintf((char *)ps->cfg + k->offset, k->size, "%s/%s", dir, value);
-	if (n < 0 || (size_t)n >= k->size)
-		return fail(ps, k->section, k->name, "longer than %zu bytes", k->size - 1);
-	return 1;
-}
-
-static int set_deadline(struct parse_state *ps, const struct key *k, const char *value,
-			struct duration *ret)
-{
-	struct duration d;
-
-	if (config_parse_duration(value, &d) < 0 || d.n == 0)
-		return fail(
-		    ps, k->section, k->name,
-		    "'%s' is not a positive duration (a number and s, m, h, d, wd, mo or y)",
-		    value);
-	*ret = d;
-	return 1;
-}
-
-static int check_range(struct parse_state *ps, const struct key *k, uint64_t v)
-{
-	if (k->max && (v < k->min || v > k->max))
-		return fail(ps, k->section, k->name, "%llu is out of range (%llu to %llu)",
-			    (unsigned long long)v, (unsigned long long)k->min,
-			    (unsigned long long)k->max);
-	return 1;
-}
-
-static int set_key(struct parse_state *ps, const struct key *k, const char *value)
-{
-	void *field = (char *)ps->cfg + k->offset;
-	struct duration d;
-
-	ps->key_line[k - keys] = ps->line;
-	switch (k->type) {
-	case K_STR:
-	case K_ENDPOINTS:
-		if (strlen(value) >= k->size)
-			return fail(ps, k->section, k->name, "longer than %zu bytes", k->size - 1);
-		strcpy(field, value);
-		return k->type == K_ENDPOINTS ? check_endpoints(ps, k, value) : 1;
-	case K_SIZE:
-		if (config_parse_size(value, field) < 0)
-			return fail(ps, k->section, k->name,
-				    "'%s' is not a size (a number, optionally KiB, MiB or GiB)",
-				    value);
-		return check_range(ps, k, *(uint64_t *)field);
-	case K_UINT:
-		if (!isdigit((unsigned char)*value) || config_parse_size(value, field) < 0 ||
-		    strspn(value, "0123456789") != strlen(value))
-			return fail(ps, k->section, k->name, "'%s' is not a whole number", value);
-		return check_range(ps, k, *(uint64_t *)field);
-	case K_DURATION_MS:
-	case K_DURATION:
-		if (config_parse_duration(value, &d) < 0)
-			return fail(ps, k->section, k->name,
-				    "'%s' is not a duration (a number and s, m, h, d, wd, mo or y)",
-				    value);
-		if (k->type == K_DURATION) {
-			*(struct duration *)field = d;
-			return 1;
-		}
-		if (d.unit != DUR_MS)
-			return fail(ps, k->section, k->name,
-				    "'%s': use s, m, h or d here (a fixed length)", value);
-		*(uint64_t *)field = d.n;
-		return 1;
-	case K_DURATIONS:
-		return set_durations(ps, k, value);
-	case K_DEADLINE:
-		return set_deadline(ps, k, value, field);
-	case K_PATH:
-		return set_path(ps, k, value);
-	case K_CRED:
-		return set_cred(ps, k, value);
-	case K_MODE: {
-		char *end;
-		unsigned long m;
-
-		errno = 0;
-		m = strtoul(value, &end, 8);
-		if (!*value || *end || errno || m > 0777 ||
-		    strspn(value, "01234567") != strlen(value))
-			return fail(ps, k->section, k->name,
-				    "'%s' is not a file mode (octal, 0 to 0777, e.g. 0660)", value);
-		*(int *)field = (int)m;
-		return 1;
-	}
-	case K_SYNC:
-		if (strcmp(value, "full") == 0)
-			*(enum store_sync *)field = SYNC_FULL;
-		else if (strcmp(value, "none") == 0)
-			*(enum store_sync *)field = SYNC_NONE;
-		else
-			return fail(ps, k->section, k->name, "'%s': expected full or none", value);
-		return 1;
-	}
-	return fail(ps, k->section, k->name, "unhandled key type");
-}
-
 static int on_key(void *user, const char *section, const char *name, const char *value)
 {
 	struct parse_state *ps = user;
 	struct key dl = {.section = section, .name = name, .type = K_DEADLINE};
 	int k;
 
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0)
-			return set_key(ps, &keys[i], value);
+	for (size_t i = 0; i < sizeof(configx_keys) / sizeof(configx_keys[0]); i++)
+		if (strcmp(configx_keys[i].section, section) == 0 &&
+		    strcmp(configx_keys[i].name, name) == 0)
+			return configx_set_key(ps, &configx_keys[i], value);
 	/* every kind but retention ([retention] closed_case) is a [deadlines] key */
 	if (strcmp(section, "deadlines") == 0 && (k = config_dl_parse(name, strlen(name))) >= 0 &&
 	    k != DL_RETENTION)
-		return set_deadline(ps, &dl, value, &ps->cfg->deadline[k]);
-	return fail(ps, section, name, "unknown key (check its spelling and section)");
+		return configx_set_deadline(ps, &dl, value, &ps->cfg->deadline[k]);
+	return configx_fail(ps, section, name, "unknown key (check its spelling and section)");
 }
 
 static void set_defaults(struct config *cfg)
@@ -537,8 +209,9 @@ static char *read_line(char *str, int num, void *stream)
 /* The line where [section] name was set; 0 when it was not. */
 static int key_line(const struct parse_state *ps, const char *section, const char *name)
 {
-	for (size_t i = 0; i < N_KEYS; i++)
-		if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0)
+	for (size_t i = 0; i < CONFIGX_N_KEYS; i++)
+		if (strcmp(configx_keys[i].section, section) == 0 &&
+		    strcmp(configx_keys[i].name, name) == 0)
 			return ps->key_line[i];
 	return 0;
 }
@@ -549,7 +222,7 @@ static int fail_at(struct parse_state *ps, const char *section, const char *name
 		   const char *at_name, const char *what)
 {
 	ps->line = key_line(ps, section, at_name);
-	fail(ps, section, name, "%s", what);
+	configx_fail(ps, section, name, "%s", what);
 	return -1;
 }
 
@@ -671,8 +344,8 @@ size_t config_restart_changes(const struct config *a, const struct config *b, ch
 
 	if (len)
 		out[0] = '\0';
-	for (size_t i = 0; i < N_KEYS; i++) {
-		const struct key *k = &keys[i];
+	for (size_t i = 0; i < CONFIGX_N_KEYS; i++) {
+		const struct key *k = &configx_keys[i];
 		const char *x = (const char *)a + k->offset, *y = (const char *)b + k->offset;
 
 		if (reloaded_section(k->section) ||
