@@ -80,26 +80,91 @@ const char *const proto_close_reasons[] = {
     "association_ceased", "no_further_action", "withdrawn", "subject_left", "other", NULL,
 };
 
-/* deadline.extended: the [deadlines] kinds of WORKFLOW.md "Deadlines", in its order
- * (`retention` is [retention]'s and is never extended) */
-const char *const proto_deadline_kinds[] = {
-    "manager_review",
-    "psd_assessment",
-    "interview",
-    "mitigation_proposal",
-    "mitigation_response",
-    "aa_approval",
-    "representations",
-    "aa_determination",
-    "service",
-    "appeal_window",
-    "strategy_meeting",
-    "appeal_decision",
-    "annual_review",
-    "review",
-    "vetting_review",
+/* ---- REGISTERS.md "Corruption reports" (P01b) ---- */
+
+/* the 12 of the College of Policing's Counter-Corruption (Intelligence) APP, and other */
+const char *const proto_cr_allegations[] = {
+    "infiltration",
+    "information_disclosure",
+    "perverting_justice",
+    "sexual_misconduct",
+    "drugs",
+    "theft_fraud",
+    "systems_misuse",
+    "abuse_of_authority",
+    "inappropriate_association",
+    "vulnerability",
+    "assisting_offenders",
+    "extremism",
+    "other",
     NULL,
 };
+/* the 3x5x2 grading */
+const char *const proto_grading_sources[] = {"reliable", "untested", "not_reliable", NULL};
+const char *const proto_grading_information[] = {"A", "B", "C", "D", "E", NULL};
+const char *const proto_grading_handling[] = {"P", "C", NULL};
+const char *const proto_cr_assessment_outcomes[] = {
+    "no_further_action", "intelligence_development", "investigation", NULL,
+};
+const char *const proto_development_outcomes[] = {
+    "continue", "investigation", "no_further_action", NULL,
+};
+/* investigation.concluded, CR and WR alike */
+const char *const proto_investigation_outcomes[] = {
+    "no_case_to_answer", "misconduct", "gross_misconduct", "criminal", NULL,
+};
+
+/* ---- REGISTERS.md "Wrongdoing reports" (P01) ---- */
+
+/* the Standards of Professional Behaviour, Police (Conduct) Regulations 2020, Schedule 2 */
+const char *const proto_wr_standards[] = {
+    "honesty_integrity",
+    "authority_respect_courtesy",
+    "equality_diversity",
+    "use_of_force",
+    "orders_instructions",
+    "duties_responsibilities",
+    "confidentiality",
+    "fitness_for_work",
+    "discreditable_conduct",
+    "challenging_reporting",
+    NULL,
+};
+const char *const proto_wr_assessment_outcomes[] = {
+    "no_further_action", "management_action", "misconduct_investigation", "counter_corruption",
+    NULL,
+};
+
+/* assessment.recorded before the case is known: every kind's outcomes (REGISTERS.md: the
+ * codec checks the union; the kind checks its own once the case is loaded) */
+const char *const proto_any_assessment_outcomes[] = {
+    "no_further_action", "advice", "interview", "mitigation", "intelligence_development",
+    "investigation", "management_action", "misconduct_investigation", "counter_corruption",
+    NULL,
+};
+
+/* case.closed reasons every kind has; NA adds association_ceased (proto_close_reasons) */
+const char *const proto_common_close_reasons[] = {
+    "no_further_action", "withdrawn", "subject_left", "other", NULL,
+};
+
+/* The [deadlines] kinds of WORKFLOW.md "Deadlines", in its order (`retention` is
+ * [retention]'s and is never extended) */
+#define WORKFLOW_DEADLINES                                                                         \
+	"manager_review", "psd_assessment", "interview", "mitigation_proposal",                    \
+	    "mitigation_response", "aa_approval", "representations", "aa_determination", "service", \
+	    "appeal_window", "strategy_meeting", "appeal_decision", "annual_review", "review",      \
+	    "vetting_review"
+/* then REGISTERS.md's, in the order of config.h's enum dl_kind */
+#define REGISTERS_DEADLINES                                                                        \
+	"psd_consultation", "cr_assessment", "development_review", "iopc_referral",                \
+	    "cr_investigation", "wr_assessment", "management_action", "wr_investigation",           \
+	    "reporter_update"
+
+const char *const proto_deadline_kinds[] = {WORKFLOW_DEADLINES, NULL};
+const char *const proto_register_deadline_kinds[] = {REGISTERS_DEADLINES, NULL};
+/* deadline.extended names any of them */
+const char *const proto_any_deadline_kinds[] = {WORKFLOW_DEADLINES, REGISTERS_DEADLINES, NULL};
 
 /* ---- shared parts ---- */
 
@@ -134,6 +199,25 @@ const struct proto_field proto_subject_update[] = {
     STR("department", false, REF_MAX_BYTES),
     ENUM("vetting", false, proto_vetting_levels),
     {.name = "line_manager", .type = PF_IDENT, .max = REF_MAX_BYTES},
+    END,
+};
+
+/* subject.updated before the case is known: WR's allows an id while its case has none
+ * (REGISTERS.md); the other kinds refuse it with proto_subject_update. */
+const struct proto_field proto_subject_update_any[] = {
+    {.name = "id", .type = PF_IDENT, .max = PROTO_ID_MAX},
+    STR("name", false, NAME_MAX_BYTES),
+    STR("rank", false, REF_MAX_BYTES),
+    STR("department", false, REF_MAX_BYTES),
+    ENUM("vetting", false, proto_vetting_levels),
+    {.name = "line_manager", .type = PF_IDENT, .max = REF_MAX_BYTES},
+    END,
+};
+
+const struct proto_field proto_grading[] = {
+    ENUM("source", true, proto_grading_sources),
+    ENUM("information", true, proto_grading_information),
+    ENUM("handling", true, proto_grading_handling),
     END,
 };
 

@@ -46,6 +46,17 @@ extern const char *const proto_appeal_outcomes[];
 extern const char *const proto_review_outcomes[];
 extern const char *const proto_vetting_outcomes[];
 extern const char *const proto_close_reasons[];
+extern const char *const proto_cr_allegations[];
+extern const char *const proto_grading_sources[];
+extern const char *const proto_grading_information[];
+extern const char *const proto_grading_handling[];
+extern const char *const proto_cr_assessment_outcomes[];
+extern const char *const proto_development_outcomes[];
+extern const char *const proto_investigation_outcomes[];
+extern const char *const proto_wr_standards[];
+extern const char *const proto_wr_assessment_outcomes[];
+extern const char *const proto_any_assessment_outcomes[];
+extern const char *const proto_common_close_reasons[];
 /* proto_deadline_kinds is in typetab.h: the daemon lists it too. */
 
 /* ---- shared parts ---- */
@@ -53,6 +64,8 @@ extern const char *const proto_close_reasons[];
 extern const struct proto_field proto_subject_declared[]; /* vetting, line_manager required */
 extern const struct proto_field proto_subject_referred[]; /* only id required */
 extern const struct proto_field proto_subject_update[];   /* no id; nothing required */
+extern const struct proto_field proto_subject_update_any[]; /* id allowed (WR: see .c) */
+extern const struct proto_field proto_grading[];            /* CR's 3x5x2 */
 extern const struct proto_field proto_associate[];
 extern const struct proto_field proto_condition[]; /* one item of `conditions` */
 

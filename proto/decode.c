@@ -121,7 +121,7 @@ static int check_type(const struct proto_type *table, const msgpack_object *o,
 	if (proto_check_str(o, TYPE_NAME_MAX, "type", err) == -1)
 		return -1;
 	name = (struct proto_str){o->via.str.ptr, o->via.str.size};
-	*ret = proto_type_find_in(table, name);
+	*ret = table ? proto_type_find_in(table, name) : proto_type_find(name);
 	if (*ret == NULL) {
 		char q[PROTO_QUOTE_MAX];
 
@@ -250,14 +250,27 @@ static int check_case(const struct proto_type *t, const msgpack_object *o, struc
 	return 0;
 }
 
-static int check_body(const struct proto_type *t, const msgpack_object *o, struct proto_error *err)
+/* The body against its type's: for a type several kinds share, the union of their bodies
+ * (REGISTERS.md), the kind's own being the engine's to check once the case is loaded. A body
+ * that not even the union takes is reported as the kind the reference names would report it,
+ * so that the message lists that kind's fields and values. */
+static int check_body(const struct proto_type *t, const msgpack_object *o, struct proto_str ref,
+		      struct proto_error *err)
 {
 	struct proto_path path = {.len = 0};
+	const struct proto_field *own;
 
 	if (o == NULL)
 		return fail_missing("body", "a map (which may be empty)", err);
 	proto_path_init(&path, "body");
-	return proto_check_map(o, t->body, &path, err);
+	if (proto_check_map(o, t->body, &path, err) == 0)
+		return 0;
+	own = proto_kind_body(proto_ref_kind(ref), t);
+	if (own != t->body) {
+		proto_path_init(&path, "body");
+		(void)proto_check_map(o, own, &path, err); /* stricter than the union: it fails too */
+	}
+	return -1;
 }
 
 /* The id is copied out before anything else is judged, so that every later rejection can
@@ -293,7 +306,7 @@ static int check_envelope(const struct proto_type *table, struct proto_event *ev
 	    check_at(e[ENV_AT], now_ms, lim->clock_skew_ms, err) == -1 ||
 	    check_actor(ev->type, e[ENV_ACTOR], e[ENV_BODY], ev, err) == -1 ||
 	    check_case(ev->type, e[ENV_CASE], ev, err) == -1 ||
-	    check_body(ev->type, e[ENV_BODY], err) == -1)
+	    check_body(ev->type, e[ENV_BODY], ev->case_ref, err) == -1)
 		return -1;
 	ev->id = (struct proto_str){e[ENV_ID]->via.str.ptr, e[ENV_ID]->via.str.size};
 	ev->at = e[ENV_AT]->via.u64;
@@ -328,7 +341,7 @@ int proto_event_decode(struct proto_event *ev, const uint8_t *bytes, size_t len,
 		       const struct proto_limits *lim, char ret_id[PROTO_ID_MAX + 1],
 		       struct proto_error *err)
 {
-	return proto_event_decode_in(proto_types, ev, bytes, len, now_ms, lim, ret_id, err);
+	return proto_event_decode_in(NULL, ev, bytes, len, now_ms, lim, ret_id, err);
 }
 
 void proto_event_release(struct proto_event *ev)

@@ -139,6 +139,10 @@ struct proto_field {
 	 * allowed otherwise (invalid_field "PATH: not allowed when FIELD is VALUE"). */
 	const char *when_field;
 	const char *const *when_values;
+	/* With when_field: the field is optional, not required, when the sibling holds one of
+	 * when_values (still not allowed otherwise), e.g. CR's mandatory_referral "only with
+	 * investigation". */
+	bool when_optional;
 	/* A key that is known but never allowed here: present is invalid_field "PATH: refused"
 	 * (e.g. "a subject's id cannot change"). */
 	const char *refused;
@@ -181,6 +185,15 @@ int proto_event_decode(struct proto_event *ev, const uint8_t *bytes, size_t len,
 		       const struct proto_limits *lim, char ret_id[PROTO_ID_MAX + 1],
 		       struct proto_error *err);
 void proto_event_release(struct proto_event *ev);
+
+/* The kind k's own body of ev's type, when several kinds share the type (REGISTERS.md): 0
+ * when it holds, or the type is not shared; else -1 with err naming the field, as the
+ * decoder would. */
+int proto_kind_body_check(enum proto_kind k, const struct proto_event *ev, struct proto_error *err);
+/* The kind a case reference names by its prefix ("CR-2026-000001"), or KIND_NONE. */
+enum proto_kind proto_ref_kind(struct proto_str ref);
+/* The body kind k has of type t: its own when it has one, else the type's. */
+const struct proto_field *proto_kind_body(enum proto_kind k, const struct proto_type *t);
 
 /* A control request {"v": 1, "cmd": str, "args": map?}. args is NULL when absent. */
 struct proto_ctl {

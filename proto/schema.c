@@ -496,7 +496,7 @@ static int check_when(const msgpack_object *map, const struct proto_field *f, bo
 	size_t mark = proto_path_push(path, f->name, strlen(f->name));
 	int r = 0;
 
-	if (holds && !present)
+	if (holds && !present && !f->when_optional)
 		r = proto_fail(err, PROTO_MISSING_FIELD, "%s: is required when %s is %.*s",
 			       path->buf, f->when_field, (int)sib->via.str.size, sib->via.str.ptr);
 	else if (!holds && present && sib != NULL)

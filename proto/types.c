@@ -1,5 +1,6 @@
 /* types.c: the event types and their bodies, as data: one body per row of WORKFLOW.md
- * "Events on an NA case", its cell read as "required, optional?". The value lists and the
+ * "Events on an NA case", its cell read as "required, optional?"; REGISTERS.md's types are
+ * regtypes.c's, and the bodies each kind has of the types it shares kindbodies.c's. The value lists and the
  * shared parts (subject, associate, a condition) are in bodyparts.c. A new type is one row in
  * proto_types and, if it has a new body, one field table. */
 #include <stddef.h>
@@ -76,9 +77,13 @@ static const struct proto_field manager_reviewed_body[] = {
     END,
 };
 
+/* Shared by NA, CR and WR (REGISTERS.md): the union of their keys and values; each kind
+ * checks its own once the case is loaded (proto_kind_body). */
 static const struct proto_field assessment_body[] = {
-    ENUM("outcome", true, proto_assessment_outcomes),
-    ENUM("risk", true, proto_risks),
+    ENUM("outcome", true, proto_any_assessment_outcomes),
+    ENUM("risk", false, proto_risks),
+    {.name = "grading", .type = PF_MAP, .fields = proto_grading},
+    FLAG("mandatory_referral", false),
     TEXT("notes", false),
     END,
 };
@@ -142,12 +147,16 @@ static const struct proto_field vetting_reviewed_body[] = {
 
 /* at least one field, so that an update always changes something */
 static const struct proto_field subject_updated_body[] = {
-    {.name = "subject", .type = PF_MAP, .required = true, .min = 1, .fields = proto_subject_update},
+    {.name = "subject",
+     .type = PF_MAP,
+     .required = true,
+     .min = 1,
+     .fields = proto_subject_update_any},
     END,
 };
 
 static const struct proto_field deadline_extended_body[] = {
-    ENUM("kind", true, proto_deadline_kinds),
+    ENUM("kind", true, proto_any_deadline_kinds),
     {.name = "due_at", .type = PF_UINT, .required = true},
     TEXT("reason", true),
     END,
@@ -232,5 +241,7 @@ const struct proto_type *proto_type_find_in(const struct proto_type *table, stru
 
 const struct proto_type *proto_type_find(struct proto_str name)
 {
-	return proto_type_find_in(proto_types, name);
+	const struct proto_type *t = proto_type_find_in(proto_types, name);
+
+	return t ? t : proto_type_find_in(proto_register_types, name);
 }

@@ -1,8 +1,8 @@
 /* kind: what a case kind is, as one const description the engine drives (STYLE.md "Layout":
  * systemd's unit vtables, OpenSMTPD's rule rows). A kind gives its states (policy/wfstate.h),
- * its event rows, the kind's own bodies of the event types it shares with other kinds, its
- * at-due rows, the hooks run on entering and leaving its states, and its side-effect rows;
- * its deadline rows are policy/policy.c's, found by their case kind. The driver (engine/wf.c)
+ * its event rows, its at-due rows, the hooks run on entering and leaving its states, and its side-effect rows;
+ * its deadline rows are policy/policy.c's, found by their case kind, and its own bodies of
+ * the event types it shares proto/kindbodies.c's (the wire's vocabulary, like its states'). The driver (engine/wf.c)
  * finds the row, runs its guard and check, acts, moves the case, opens and meets deadlines
  * and emits the notes; no kind moves a case itself. The registry (daemon/kinds/registry.c)
  * lists the kinds; the engine reaches them only through wf_kind_of. */
@@ -56,19 +56,11 @@ struct wf_at_due {
 	uint32_t flags;        /* enum wf_case_flag: set on the case after the change */
 };
 
-/* The kind's own body of an event type that several kinds share: the codec checked the union
- * of their bodies; the engine checks this one once the case is loaded (REGISTERS.md). */
-struct wf_body {
-	const char *type;
-	const struct proto_field *fields;
-};
-
 struct wf_kind {
 	enum proto_kind id; /* its states are wf_states_of(id) */
 	const struct wf_rule *rules;    /* ended by a row whose type is NULL */
 	const struct wf_side *sides;    /* ended by a row whose types is NULL; may be NULL */
 	const struct wf_at_due *at_due; /* ended by a DLA_BREACH row; may be NULL */
-	const struct wf_body *bodies;   /* ended by a row whose type is NULL; may be NULL */
 	/* indexed by state, states->n entries each; NULL entries, or NULL tables, do nothing.
 	 * Closing is the driver's, for every kind: on_enter of the closed state runs after it. */
 	void (*const *on_enter)(struct wfx *, uint64_t start);

@@ -12,7 +12,6 @@
 
 #include "case/wfdeadline.h"
 #include "engine/wfint.h"
-#include "schema.h"
 
 #define SETTLE_MAX (2 * WF_DL_MAX) /* deadlines fired inside one wf_apply, at most */
 #define FIRE_NOTES 3               /* notes one firing may add, at most */
@@ -233,14 +232,7 @@ static void side_effects(struct wfx *x)
  * is known, before the actor's role. */
 static int check_kind_body(const struct wfx *x, struct proto_error *err)
 {
-	struct proto_path path;
-
-	for (const struct wf_body *b = x->k->bodies; b && b->type; b++)
-		if (strcmp(b->type, x->ev->type->name) == 0) {
-			proto_path_init(&path, "body");
-			return proto_check_map(x->ev->body, b->fields, &path, err);
-		}
-	return 0;
+	return proto_kind_body_check(x->k->id, x->ev, err);
 }
 
 /* The case's kind: the one an opening event opens, else the case's own. */

@@ -88,7 +88,7 @@ bool wfx_body_is(const msgpack_object *body, const char *key, const char *is)
 
 void wfx_open_kind(struct wfx *x, enum dl_kind k, uint64_t start)
 {
-	struct duration dur = x->p->due[k];
+	struct duration dur = policy_due(x->p, k, x->c->kind);
 
 	if (k == DL_ANNUAL_REVIEW && x->c->has_review_period)
 		dur = x->c->review_period;

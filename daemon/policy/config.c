@@ -12,7 +12,7 @@
 #define MS_PER_S   1000ull
 #define MS_PER_DAY (86400ull * MS_PER_S)
 
-static const char *const dl_names[DL_COUNT] = {
+static const char *const dl_names[DL_KINDS] = {
     [DL_MANAGER_REVIEW] = "manager_review",
     [DL_PSD_ASSESSMENT] = "psd_assessment",
     [DL_INTERVIEW] = "interview",
@@ -29,11 +29,20 @@ static const char *const dl_names[DL_COUNT] = {
     [DL_REVIEW] = "review",
     [DL_VETTING_REVIEW] = "vetting_review",
     [DL_RETENTION] = "retention",
+    [DL_PSD_CONSULTATION] = "psd_consultation",
+    [DL_CR_ASSESSMENT] = "cr_assessment",
+    [DL_DEVELOPMENT_REVIEW] = "development_review",
+    [DL_IOPC_REFERRAL] = "iopc_referral",
+    [DL_CR_INVESTIGATION] = "cr_investigation",
+    [DL_WR_ASSESSMENT] = "wr_assessment",
+    [DL_MANAGEMENT_ACTION] = "management_action",
+    [DL_WR_INVESTIGATION] = "wr_investigation",
+    [DL_REPORTER_UPDATE] = "reporter_update",
 };
-_Static_assert(sizeof(dl_names) / sizeof(dl_names[0]) == DL_COUNT, "dl_names");
+_Static_assert(sizeof(dl_names) / sizeof(dl_names[0]) == DL_KINDS, "dl_names");
 
-/* WORKFLOW.md "Deadlines", the default column. */
-static const struct duration dl_defaults[DL_COUNT] = {
+/* WORKFLOW.md "Deadlines" and REGISTERS.md, the default column. */
+static const struct duration dl_defaults[DL_KINDS] = {
     [DL_MANAGER_REVIEW] = {7 * MS_PER_DAY, DUR_MS},
     [DL_PSD_ASSESSMENT] = {28 * MS_PER_DAY, DUR_MS},
     [DL_INTERVIEW] = {28 * MS_PER_DAY, DUR_MS},
@@ -50,16 +59,25 @@ static const struct duration dl_defaults[DL_COUNT] = {
     [DL_REVIEW] = {28 * MS_PER_DAY, DUR_MS},
     [DL_VETTING_REVIEW] = {28 * MS_PER_DAY, DUR_MS},
     [DL_RETENTION] = {6, DUR_Y}, /* [retention] closed_case */
+    [DL_PSD_CONSULTATION] = {2, DUR_WD},
+    [DL_CR_ASSESSMENT] = {28 * MS_PER_DAY, DUR_MS},
+    [DL_DEVELOPMENT_REVIEW] = {3, DUR_MO},
+    [DL_IOPC_REFERRAL] = {1, DUR_WD}, /* force policy: the IOPC's statutory guidance */
+    [DL_CR_INVESTIGATION] = {12, DUR_MO},
+    [DL_WR_ASSESSMENT] = {28 * MS_PER_DAY, DUR_MS},
+    [DL_MANAGEMENT_ACTION] = {28 * MS_PER_DAY, DUR_MS},
+    [DL_WR_INVESTIGATION] = {12, DUR_MO},
+    [DL_REPORTER_UPDATE] = {28 * MS_PER_DAY, DUR_MS},
 };
 
 const char *config_dl_name(enum dl_kind k)
 {
-	return (unsigned)k < DL_COUNT ? dl_names[k] : "?";
+	return (unsigned)k < DL_KINDS ? dl_names[k] : "?";
 }
 
 int config_dl_parse(const char *s, size_t len)
 {
-	return proto_name_index(dl_names, DL_COUNT, s, len);
+	return proto_name_index(dl_names, DL_KINDS, s, len);
 }
 
 int configx_fail(struct parse_state *ps, const char *section, const char *name, const char *fmt,
@@ -158,6 +176,9 @@ static void set_defaults(struct config *cfg)
 	cfg->reminders[1] = (struct duration){1 * MS_PER_DAY, DUR_MS};
 	cfg->n_reminders = 2;
 	cfg->escalation_interval = (struct duration){7 * MS_PER_DAY, DUR_MS};
+	/* REGISTERS.md "The reporter's channel": GlobaLeaks' expiry; the look-up limit */
+	cfg->channel_after_close = (struct duration){90 * MS_PER_DAY, DUR_MS};
+	cfg->token_failures_per_minute = 30;
 	strcpy(cfg->vetting_review_required, "MV,SC,DV");
 	cfg->intake_perm.mode = cfg->notify_perm.mode = cfg->control_perm.mode = -1;
 }

@@ -95,7 +95,12 @@ struct config {
 	char holidays[PATH_MAX]; /* working-day calendar: one YYYY-MM-DD a line; "" = none */
 	/* [escalation] */
 	char aa_roster[CONFIG_ROSTER_MAX];
-	/* [retention] closed_case is deadline[DL_RETENTION] */
+	/* [retention] closed_case is deadline[DL_RETENTION]; a kind's own key (`CR = 10y`) is
+	 * retention[kind], 0 when not set: the kind then keeps closed_case */
+	struct duration retention[KIND_COUNT];
+	/* [reports]: the reporter's channel (REGISTERS.md) */
+	struct duration channel_after_close;
+	uint64_t token_failures_per_minute;
 	/* [vetting] */
 	char vetting_review_required[128];
 	/* [security]: file names, resolved (a bare name is in $CREDENTIALS_DIRECTORY); "" =

@@ -123,6 +123,13 @@ const struct key configx_keys[] = {
     /* the other [deadlines] keys are the deadline kinds' names (on_key) */
     KEY("escalation", "aa_roster", K_STR, aa_roster),
     KEY("retention", "closed_case", K_DEADLINE, deadline[DL_RETENTION]),
+    /* a kind's own retention, by its prefix; absent: closed_case */
+    KEY("retention", "NA", K_DEADLINE, retention[KIND_NA]),
+    KEY("retention", "CR", K_DEADLINE, retention[KIND_CR]),
+    KEY("retention", "WR", K_DEADLINE, retention[KIND_WR]),
+    KEY("reports", "channel_after_close", K_DEADLINE, channel_after_close),
+    KEY_RANGE("reports", "token_failures_per_minute", K_UINT, token_failures_per_minute, 1,
+	      UINT32_MAX),
     KEY("vetting", "review_required", K_STR, vetting_review_required),
     KEY("intake", "owner", K_STR, intake_perm.owner),
     KEY("intake", "group", K_STR, intake_perm.group),

@@ -84,6 +84,13 @@ static const struct dl_rule rules[DL_KINDS] = {
 };
 /* clang-format on */
 
+struct duration policy_due(const struct policy *p, enum dl_kind k, enum proto_kind ck)
+{
+	if (k == DL_RETENTION && (unsigned)ck < KIND_COUNT && p->retention[ck].n)
+		return p->retention[ck];
+	return p->due[k];
+}
+
 const struct dl_rule *policy_dl_rule(enum dl_kind k)
 {
 	return (unsigned)k < DL_KINDS ? &rules[k] : NULL;
@@ -302,6 +309,10 @@ int policy_load(struct policy *p, const struct config *cfg, char err[CONFIG_ERR_
 
 	err[0] = '\0';
 	memcpy(np.due, cfg->deadline, sizeof(np.due));
+	for (int k = 0; k < KIND_COUNT; k++)
+		np.retention[k] = cfg->retention[k].n ? cfg->retention[k] : cfg->deadline[DL_RETENTION];
+	np.channel_after_close = cfg->channel_after_close;
+	np.token_failures_per_minute = cfg->token_failures_per_minute;
 	if (load_reminders(&np, cfg, msg) < 0 || load_escalation(&np, cfg, msg) < 0 ||
 	    load_roster(&np, cfg->aa_roster, msg) < 0 ||
 	    load_vetting(&np, cfg->vetting_review_required, msg) < 0) {

@@ -39,6 +39,10 @@ struct dl_rule {
 
 /* The row for deadline kind k (every kind has one). */
 const struct dl_rule *policy_dl_rule(enum dl_kind k);
+/* How long deadline k runs on a case of kind ck: p->due[k], but for retention the kind's own
+ * ([retention] CR = ...) when the policy has one. */
+struct policy;
+struct duration policy_due(const struct policy *p, enum dl_kind k, enum proto_kind ck);
 /* Whether entering (and so leaving) state s of a case of kind ck opens (meets) deadline k. */
 bool policy_dl_opens_on(enum dl_kind k, enum proto_kind ck, int s);
 /* The kind named s (len bytes), or -1. */
@@ -50,6 +54,9 @@ int policy_dl_parse(const char *s, size_t len);
 
 struct policy {
 	struct duration due[DL_KINDS];              /* DL_RETENTION from [retention] closed_case */
+	struct duration retention[KIND_COUNT];      /* [retention] KIND, else closed_case; {0} unset */
+	struct duration channel_after_close;        /* [reports] */
+	uint64_t token_failures_per_minute;
 	struct duration reminders[CONFIG_LIST_MAX]; /* longest first */
 	size_t n_reminders;
 	struct duration escalation_interval;

@@ -658,7 +658,7 @@ static void test_conditional_and_refused_fields_are_well_formed(void **state)
 
 	(void)state;
 	for (const struct proto_type *t = proto_types; t->name != NULL; t++)
-		check_rules(t->body, &n_when, &n_refused);
+		check_rules(proto_kind_body(KIND_NA, t), &n_when, &n_refused);
 	/* aa.determined, appeal.decided and review.completed's conditions; subject.updated's id:
 	 * each tested both ways above */
 	assert_int_equal(n_when, 3);

@@ -135,10 +135,19 @@ void buf_patch(struct buf *b, const char *from, const void *to, size_t n)
 	fail_msg("buf_patch: %.*s not found", (int)n, from);
 }
 
+/* What the codec answers for an event on a case of the kind its reference names: the decode,
+ * then that kind's own body of a type several kinds share (REGISTERS.md), which the daemon
+ * checks once the case is loaded. */
 int decode_buf(const struct buf *b, struct proto_event *ev, char ret_id[PROTO_ID_MAX + 1],
 	       struct proto_error *err)
 {
-	return proto_event_decode(ev, b->p, b->len, NOW_MS, NULL, ret_id, err);
+	if (proto_event_decode(ev, b->p, b->len, NOW_MS, NULL, ret_id, err) < 0)
+		return -1;
+	if (proto_kind_body_check(proto_ref_kind(ev->case_ref), ev, err) < 0) {
+		proto_event_release(ev);
+		return -1;
+	}
+	return 0;
 }
 
 void check_message(const struct proto_error *err, const char *file, int line)

@@ -1,0 +1,104 @@
+/* regtypes: REGISTERS.md's event types and their bodies, as data, beside WORKFLOW.md's
+ * (types.c): corruption and wrongdoing reports. Types several kinds share are types.c's. */
+#include <stddef.h>
+
+#include "bodyparts.h"
+#include "typetab.h"
+
+#define ALLEGATIONS                                                                                \
+	{                                                                                          \
+		.name = "allegation", .type = PF_ENUMS, .required = true, .min = 1,                \
+		.values = proto_cr_allegations                                                     \
+	}
+#define STANDARDS                                                                                  \
+	{                                                                                          \
+		.name = "standards", .type = PF_ENUMS, .required = true, .min = 1,                 \
+		.values = proto_wr_standards                                                       \
+	}
+#define GRADING(req)                                                                               \
+	{                                                                                          \
+		.name = "grading", .type = PF_MAP, .required = (req), .fields = proto_grading      \
+	}
+#define OCCURRED_ON                                                                                \
+	{                                                                                          \
+		.name = "occurred_on", .type = PF_DATE                                             \
+	}
+
+/* ---- corruption reports: P01b 3.6, 3.3, 3.5 ---- */
+
+/* 3.6.1 (the manager, or PSD directly), 3.6.2, 3.5.1 (anonymous PSD email) */
+static const struct proto_field corruption_reported_body[] = {
+    {.name = "subject", .type = PF_MAP, .required = true, .fields = proto_subject_referred},
+    ALLEGATIONS,
+    TEXT("circumstances", true),
+    OCCURRED_ON,
+    FLAG("anonymous", false),
+    END,
+};
+
+/* 3.6.2 "must consult PSD": the investigative response agreed with the manager */
+static const struct proto_field consultation_body[] = {TEXT("response", true), END};
+
+static const struct proto_field development_body[] = {
+    ENUM("outcome", true, proto_development_outcomes),
+    GRADING(false),
+    TEXT("notes", false),
+    END,
+};
+
+/* reg 7(1)(c): the IOPC's own reference, when it has given one */
+static const struct proto_field iopc_referred_body[] = {
+    STR("reference", false, REF_MAX_BYTES),
+    END,
+};
+
+/* ---- wrongdoing reports: P01 3.2-3.6 ---- */
+
+/* 3.4 (line manager, or the confidential mechanisms), 3.5; the subject may be unknown */
+static const struct proto_field wrongdoing_reported_body[] = {
+    {.name = "subject", .type = PF_MAP, .fields = proto_subject_referred},
+    STANDARDS,
+    TEXT("circumstances", true),
+    OCCURRED_ON,
+    FLAG("anonymous", false),
+    FLAG("extremism", false),
+    END,
+};
+
+static const struct proto_field action_completed_body[] = {TEXT("notes", false), END};
+
+/* 3.5 "unless ... malicious or otherwise made in bad faith" */
+static const struct proto_field bad_faith_body[] = {TEXT("reasons", true), END};
+
+/* ---- shared by CR and WR ---- */
+
+static const struct proto_field investigation_body[] = {
+    ENUM("outcome", true, proto_investigation_outcomes),
+    TEXT("reasons", true),
+    END,
+};
+
+#define ON_CASE(n, b)                                                                              \
+	{                                                                                          \
+		.name = (n), .opens = KIND_NONE, .actor_required = true, .body = (b)               \
+	}
+
+const struct proto_type proto_register_types[] = {
+    {.name = "corruption.reported",
+     .opens = KIND_CR,
+     .actor_required = true,
+     .anon_flag = "anonymous",
+     .body = corruption_reported_body},
+    ON_CASE("consultation.recorded", consultation_body),
+    ON_CASE("development.reviewed", development_body),
+    ON_CASE("iopc.referred", iopc_referred_body),
+    ON_CASE("investigation.concluded", investigation_body),
+    {.name = "wrongdoing.reported",
+     .opens = KIND_WR,
+     .actor_required = true,
+     .anon_flag = "anonymous",
+     .body = wrongdoing_reported_body},
+    ON_CASE("action.completed", action_completed_body),
+    ON_CASE("bad_faith.found", bad_faith_body),
+    {.name = NULL},
+};
