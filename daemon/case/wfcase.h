@@ -82,6 +82,24 @@ enum wf_case_flag {
 	 * once the case is in referred_to_aa (entering clears it); cleared on leaving, and by a
 	 * dispute so heard. */
 	WFC_UNANSWERED = 1u << 6,
+	/* REGISTERS.md WR: bad_faith.found; a mark case.get shows ("marks": ["bad_faith"]) */
+	WFC_BAD_FAITH = 1u << 7,
+};
+
+/* The marks case.get shows, by flag: ["bad_faith"]. */
+#define WF_MARKS (WFC_BAD_FAITH)
+const char *wf_mark_name(enum wf_case_flag f); /* NULL for a flag that is no mark */
+
+/* A kind's own record fields (its "parts"): named, borrowed like the case's other parts. A
+ * personal part (an allegation, a grading) goes with retention; an outcome (a string) stays
+ * for the report. */
+#define WF_PARTS_MAX 8
+struct wf_part {
+	struct proto_str name;
+	const msgpack_object *v;
+};
+struct wf_outcome {
+	struct proto_str name, value;
 };
 
 /* A case as the engine sees it. Scalars are the engine's; msgpack parts are borrowed, from
@@ -123,9 +141,18 @@ struct wf_case {
 	const msgpack_object *relationship;   /* str */
 	const msgpack_object *conditions;     /* in force or decided: [{code, text}] */
 	const msgpack_object *proposed;       /* proposed by mitigation.proposed */
+	/* the kind's own fields (none for NA, whose fields are the ones above) */
+	struct wf_part parts[WF_PARTS_MAX];
+	uint32_t n_parts;
+	struct wf_outcome outcomes[WF_PARTS_MAX];
+	uint32_t n_outcomes;
 	struct wf_deadline dl[WF_DL_MAX];
 	uint32_t n_dl;
 };
+
+/* The kind's part or outcome named name, or NULL / {NULL, 0}. */
+const msgpack_object *wf_part_get(const struct wf_case *c, const char *name);
+struct proto_str wf_outcome_get(const struct wf_case *c, const char *name);
 
 /* The live deadline of kind k, or NULL. */
 struct wf_deadline *wf_dl_find(struct wf_case *c, enum dl_kind k);

@@ -49,9 +49,11 @@ static const struct proto_field since_args[] = {
     {.name = "limit", .type = PF_UINT},
     END,
 };
+static const char *const kind_prefixes[] = {"NA", "CR", "WR", "GH", "BI", NULL};
 static const struct proto_field report_args[] = {
     {.name = "from", .type = PF_UINT},
     {.name = "to", .type = PF_UINT},
+    {.name = "kind", .type = PF_ENUM, .values = kind_prefixes},
     END,
 };
 static const struct proto_field backup_args[] = {

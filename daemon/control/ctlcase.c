@@ -49,7 +49,7 @@ int ctlx_cmd_case_get(struct ctl_req *q)
 
 struct list_walk {
 	struct ctl_req *q;
-	int state;                /* -1: any */
+	struct proto_str state;   /* len 0: any */
 	struct proto_str subject; /* len 0: any */
 	uint64_t limit;
 	MDB_cursor *cur;
@@ -59,14 +59,25 @@ struct list_walk {
 	char last_seen[PROTO_CASE_MAX + 1]; /* the last case read, matching or not */
 };
 
+/* A state name is per kind: "closed" is every kind's, "under_development" CR's alone. */
+static bool any_kind_has_state(struct proto_str s)
+{
+	for (int k = KIND_NONE + 1; k < KIND_COUNT; k++)
+		if (wf_states_of(k) && wf_kind_state_parse(k, s.ptr, s.len) >= 0)
+			return true;
+	return false;
+}
+
 static int list_options(struct ctl_req *q, struct list_walk *w)
 {
 	const msgpack_object *o;
 
-	w->state = -1;
-	if ((o = ctlx_arg(q, "state")) &&
-	    (w->state = wf_state_parse(o->via.str.ptr, o->via.str.size)) < 0)
-		return proto_fail(q->err, PROTO_INVALID_FIELD, "args.state: not a case state");
+	if ((o = ctlx_arg(q, "state"))) {
+		w->state = (struct proto_str){o->via.str.ptr, o->via.str.size};
+		if (!any_kind_has_state(w->state))
+			return proto_fail(q->err, PROTO_INVALID_FIELD,
+					  "args.state: not a state of any kind of case");
+	}
 	if ((o = ctlx_arg(q, "subject")))
 		w->subject = (struct proto_str){o->via.str.ptr, o->via.str.size};
 	return ctlx_arg_limit(q, LIST_DEFAULT, LIST_MAX, &w->limit);
@@ -125,7 +136,8 @@ static int list_next(struct list_walk *w, struct case_rec *c)
 		}
 		if (caserec_open(c, q->env->st->seal, ref.ptr, ref.len, v.mv_data, v.mv_size) < 0)
 			continue;
-		if (w->state < 0 || (int)c->c.state == w->state) {
+		if (!w->state.len ||
+		    proto_str_eq(w->state, wf_kind_state_name(c->c.kind, (int)c->c.state))) {
 			w->rc = mdb_cursor_get(w->cur, &w->k, &w->v, MDB_NEXT);
 			return 1;
 		}
@@ -162,7 +174,7 @@ int ctlx_cmd_case_list(struct ctl_req *q)
 		proto_pack_cstr(&rpk, "kind");
 		proto_pack_cstr(&rpk, proto_kind_prefix(c.c.kind));
 		proto_pack_cstr(&rpk, "state");
-		proto_pack_cstr(&rpk, wf_state_name(c.c.state));
+		proto_pack_cstr(&rpk, wf_kind_state_name(c.c.kind, (int)c.c.state));
 		proto_pack_cstr(&rpk, "subject_id");
 		if (c.c.subject_id.len) /* a tombstone has none */
 			proto_pack_str(&rpk, c.c.subject_id.ptr, c.c.subject_id.len);

@@ -52,6 +52,7 @@ struct ctl_job {
 	char path[CTL_PATH_MAX]; /* CTL_JOB_BACKUP */
 	uint64_t from, to;       /* CTL_JOB_REPORT: cases opened in [from, to); to 0 = no bound */
 	uint64_t now_ms;         /* CTL_JOB_REPORT: for deadlines not yet met */
+	enum proto_kind only;    /* CTL_JOB_REPORT: that kind's cases alone; KIND_NONE: all */
 };
 
 /* A control read that must be journaled before it is answered (proto/SPEC.md "Read

@@ -14,8 +14,14 @@
 int ctlx_cmd_report_summary(struct ctl_req *q)
 {
 	const msgpack_object *from = ctlx_arg(q, "from"), *to = ctlx_arg(q, "to");
+	const msgpack_object *kind = ctlx_arg(q, "kind");
 
 	q->job->kind = CTL_JOB_REPORT;
+	q->job->only = KIND_NONE;
+	for (int k = KIND_NONE + 1; kind && k < KIND_COUNT; k++)
+		if (proto_str_eq((struct proto_str){kind->via.str.ptr, kind->via.str.size},
+				 proto_kind_prefix(k)))
+			q->job->only = k;
 	q->job->from = from ? from->via.u64 : 0;
 	q->job->to = to ? to->via.u64 : 0;
 	q->job->now_ms = q->env->now_ms;
@@ -73,10 +79,12 @@ static void tally_pack(msgpack_packer *pk, const struct tally *t)
 		proto_pack_kv_u64(pk, TALLY_OTHER, t->other);
 }
 
-/* The outcomes the report counts, one sub-map each: the last of each in the case. */
+/* The outcomes the report counts, one sub-map each: the last of each in the case; NA's are
+ * fields of the case, the other kinds' its outcomes by name. */
+#define KIND_OUTCOME SIZE_MAX
 static const struct {
 	const char *name;
-	size_t off; /* a struct proto_str in struct wf_case */
+	size_t off; /* a struct proto_str in struct wf_case, or KIND_OUTCOME */
 } report_outcomes[] = {
     {"assessment", offsetof(struct wf_case, assessment)},
     {"risk", offsetof(struct wf_case, risk)},
@@ -85,7 +93,17 @@ static const struct {
     {"appeal", offsetof(struct wf_case, appeal)},
     {"review", offsetof(struct wf_case, review)},
     {"closed_reason", offsetof(struct wf_case, closed_reason)},
+    /* REGISTERS.md */
+    {"development", KIND_OUTCOME},
+    {"investigation", KIND_OUTCOME},
 };
+
+static struct proto_str outcome_of(const struct wf_case *c, size_t i)
+{
+	if (report_outcomes[i].off == KIND_OUTCOME)
+		return wf_outcome_get(c, report_outcomes[i].name);
+	return *(const struct proto_str *)((const char *)c + report_outcomes[i].off);
+}
 #define N_OUTCOMES (sizeof(report_outcomes) / sizeof(report_outcomes[0]))
 
 /* How a deadline stands against its due time. */
@@ -93,7 +111,8 @@ enum dl_standing { DLST_NONE, DLST_ON_TIME, DLST_LATE, DLST_OPEN };
 
 struct report {
 	uint64_t cases, unreadable;
-	uint64_t kind[KIND_COUNT], origin[ORIGIN_COUNT], state[WF_STATE_COUNT];
+	uint64_t kind[KIND_COUNT], origin[ORIGIN_COUNT];
+	struct tally state; /* by name: "closed" is every kind's, "under_development" CR's */
 	struct tally category, outcome[N_OUTCOMES];
 	uint64_t dl[DL_KINDS][DLST_OPEN + 1];
 };
@@ -123,7 +142,9 @@ static void report_case(struct report *rp, const struct wf_case *c, uint64_t now
 	rp->cases++;
 	rp->kind[(unsigned)c->kind < KIND_COUNT ? c->kind : KIND_NONE]++;
 	rp->origin[(unsigned)c->origin < ORIGIN_COUNT ? c->origin : ORIGIN_SELF]++;
-	rp->state[(unsigned)c->state < WF_STATE_COUNT ? c->state : WF_NONE]++;
+	tally_add(&rp->state,
+		  (struct proto_str){wf_kind_state_name(c->kind, (int)c->state),
+				     (uint32_t)strlen(wf_kind_state_name(c->kind, (int)c->state))});
 	for (uint32_t i = 0; cat && cat->type == MSGPACK_OBJECT_ARRAY && i < cat->via.array.size;
 	     i++)
 		if (cat->via.array.ptr[i].type == MSGPACK_OBJECT_STR)
@@ -131,8 +152,7 @@ static void report_case(struct report *rp, const struct wf_case *c, uint64_t now
 				  (struct proto_str){cat->via.array.ptr[i].via.str.ptr,
 						     cat->via.array.ptr[i].via.str.size});
 	for (size_t i = 0; i < N_OUTCOMES; i++)
-		tally_add(&rp->outcome[i],
-			  *(const struct proto_str *)((const char *)c + report_outcomes[i].off));
+		tally_add(&rp->outcome[i], outcome_of(c, i));
 	for (uint32_t i = 0; i < c->n_dl && i < WF_DL_MAX; i++)
 		if ((unsigned)c->dl[i].kind < DL_KINDS)
 			rp->dl[c->dl[i].kind][dl_standing(&c->dl[i], now)]++;
@@ -158,7 +178,8 @@ static int report_walk(struct store *st, const struct ctl_job *job, struct repor
 			rp->unreadable++;
 			continue;
 		}
-		if (c.c.opened_at >= job->from && (job->to == 0 || c.c.opened_at < job->to))
+		if (c.c.opened_at >= job->from && (job->to == 0 || c.c.opened_at < job->to) &&
+		    (job->only == KIND_NONE || c.c.kind == job->only))
 			report_case(rp, &c.c, job->now_ms);
 		caserec_release(&c);
 	}
@@ -194,6 +215,36 @@ static void pack_deadline_shares(msgpack_packer *pk, const struct report *rp)
 	}
 }
 
+/* Every state of every kind, by name and once ("closed" is every kind's), 0 when no case is
+ * in it, so that a table of them has the same rows whatever the window. */
+static void pack_states(msgpack_packer *pk, const struct report *rp)
+{
+	const char *names[KIND_COUNT * WF_STATES_MAX];
+	uint32_t n = 0;
+
+	for (int k = KIND_NONE + 1; k < KIND_COUNT; k++) {
+		const struct wf_states *st = wf_states_of(k);
+
+		for (uint32_t s = 1; st && s < st->n; s++) {
+			uint32_t j;
+
+			for (j = 0; j < n && strcmp(names[j], st->names[s]) != 0; j++)
+				;
+			if (j == n)
+				names[n++] = st->names[s];
+		}
+	}
+	msgpack_pack_map(pk, n);
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t count = 0;
+
+		for (size_t r = 0; r < rp->state.n; r++)
+			if (strcmp(rp->state.row[r].key, names[i]) == 0)
+				count = rp->state.row[r].n;
+		proto_pack_kv_u64(pk, names[i], count);
+	}
+}
+
 static void pack_report(msgpack_packer *pk, const struct ctl_job *job, const struct report *rp)
 {
 	ctlx_pack_ok_header(pk);
@@ -217,9 +268,7 @@ static void pack_report(msgpack_packer *pk, const struct ctl_job *job, const str
 	proto_pack_cstr(pk, "category");
 	tally_pack(pk, &rp->category);
 	proto_pack_cstr(pk, "state");
-	msgpack_pack_map(pk, WF_STATE_COUNT - 1);
-	for (int i = WF_NONE + 1; i < WF_STATE_COUNT; i++)
-		proto_pack_kv_u64(pk, wf_state_name(i), rp->state[i]);
+	pack_states(pk, rp);
 	proto_pack_cstr(pk, "outcome");
 	msgpack_pack_map(pk, N_OUTCOMES);
 	for (size_t i = 0; i < N_OUTCOMES; i++) {

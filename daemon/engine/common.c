@@ -28,9 +28,24 @@ static int deadline_extensible(const struct wfx *x, struct proto_error *err)
 	return 0;
 }
 
+/* A kind whose report may name nobody (WR) takes the subject's id from subject.updated while
+ * the case has none; the other kinds' bodies refuse an id (proto/kindbodies.c). */
+static int subject_id_settable(const struct wfx *x, struct proto_error *err)
+{
+	const msgpack_object *s = proto_map_get(x->ev->body, "subject");
+
+	if (s && proto_map_get(s, "id") && x->c->subject_id.len)
+		return proto_fail(err, PROTO_INVALID_FIELD,
+				  "body.subject.id: the case has a subject already; a subject's id "
+				  "cannot change");
+	return 0;
+}
+
 static void record_subject_update(struct wfx *x)
 {
 	x->c->subject_update = proto_map_get(x->ev->body, "subject");
+	if (!x->c->subject_id.len)
+		x->c->subject_id = wfx_obj_str(proto_map_get(x->c->subject_update, "id"));
 }
 
 static void extend_deadline(struct wfx *x)
@@ -49,7 +64,7 @@ static void record_close_reason(struct wfx *x)
 
 const struct wf_rule wf_common_rules[] = {
     /* keeping records right */
-    {"subject.updated", NULL, NULL, WF_KIND_OPEN, R(PSD), WF_SAME, 0, NULL, NULL,
+    {"subject.updated", NULL, NULL, WF_KIND_OPEN, R(PSD), WF_SAME, 0, NULL, subject_id_settable,
      record_subject_update, NULL},
     /* a recorded reason for every extension */
     {"deadline.extended", NULL, NULL, WF_KIND_OPEN, R(PSD) | R(AA) | R(HEAD_OF_PSD), WF_SAME, 0,

@@ -1,11 +1,11 @@
 /* kind: what a case kind is, as one const description the engine drives (STYLE.md "Layout":
  * systemd's unit vtables, OpenSMTPD's rule rows). A kind gives its states (policy/wfstate.h),
- * its event rows, its at-due rows, the hooks run on entering and leaving its states, and its side-effect rows;
- * its deadline rows are policy/policy.c's, found by their case kind, and its own bodies of
- * the event types it shares proto/kindbodies.c's (the wire's vocabulary, like its states'). The driver (engine/wf.c)
- * finds the row, runs its guard and check, acts, moves the case, opens and meets deadlines
- * and emits the notes; no kind moves a case itself. The registry (daemon/kinds/registry.c)
- * lists the kinds; the engine reaches them only through wf_kind_of. */
+ * its event rows, its at-due rows, the hooks run on entering and leaving its states, and its
+ * side-effect rows; its deadline rows are policy/policy.c's, found by their case kind, and its own
+ * bodies of the event types it shares proto/kindbodies.c's (the wire's vocabulary, like its
+ * states'). The driver (engine/wf.c) finds the row, runs its guard and check, acts, moves the case,
+ * opens and meets deadlines and emits the notes; no kind moves a case itself. The registry
+ * (daemon/kinds/registry.c) lists the kinds; the engine reaches them only through wf_kind_of. */
 #ifndef ENGINE_KIND_H
 #define ENGINE_KIND_H
 
@@ -41,10 +41,11 @@ struct wf_rule {
 /* A side effect: run after the event has moved the case, when its type, condition and flag
  * hold. */
 struct wf_side {
-	const char *types;     /* '|' between them */
-	const char *when, *is; /* a body condition (see wfx_body_is), or NULL */
-	const char *flag;      /* and a body flag that must be true, or NULL */
-	void (*effect)(struct wfx *);
+	const char *types;            /* '|' between them */
+	const char *when, *is;        /* a body condition (see wfx_body_is), or NULL */
+	const char *flag;             /* and a body flag that must be true, or NULL */
+	void (*effect)(struct wfx *); /* or NULL: ... */
+	const char *topic;            /* ... a notification of this topic, addressed */
 };
 
 /* At a window's due time (a deadline whose action is not a breach): what the case does. */
@@ -57,7 +58,7 @@ struct wf_at_due {
 };
 
 struct wf_kind {
-	enum proto_kind id; /* its states are wf_states_of(id) */
+	enum proto_kind id;             /* its states are wf_states_of(id) */
 	const struct wf_rule *rules;    /* ended by a row whose type is NULL */
 	const struct wf_side *sides;    /* ended by a row whose types is NULL; may be NULL */
 	const struct wf_at_due *at_due; /* ended by a DLA_BREACH row; may be NULL */

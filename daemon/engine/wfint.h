@@ -54,6 +54,18 @@ bool wfx_list_has(const char *list, const char *s, size_t len);
  * names of `is`; with `is` NULL, body.key is a flag that is true. No key: always. */
 bool wfx_body_is(const msgpack_object *body, const char *key, const char *is);
 
+/* An opening row's first act, for every kind: the origin from the row, opened_at from the
+ * event, the subject (body.subject, may be absent) and its id. */
+void wfx_open(struct wfx *x);
+
+/* ---- the kind's own fields (wfx.c) ---------------------------------------------------- */
+
+/* Sets the case's part name (a literal) to v, replacing one of that name; x->full when the
+ * case has no room. v NULL: nothing. */
+void wfx_set_part(struct wfx *x, const char *name, const msgpack_object *v);
+/* Sets the case's outcome name to body.key of the event, when it has one. */
+void wfx_set_outcome(struct wfx *x, const char *name, const char *key);
+
 /* ---- deadlines of states (wfx.c) ------------------------------------------------------ */
 
 /* Opens the deadline of kind k from start, due after policy->due[k] (annual_review: the

@@ -33,6 +33,10 @@ static const struct topic_row {
     {"vetting.review_required", R(VETTING)},
     {"prevent.referral", R(PSD)},
     {"retention.disposed", R(PSD)},
+    /* REGISTERS.md */
+    {"iopc.referral_due", R(AA)},
+    {"report.follow_up", R(PSD)},
+    {"integrity.flag", R(PSD)},
     {NULL, 0},
 };
 

@@ -84,6 +84,55 @@ bool wfx_body_is(const msgpack_object *body, const char *key, const char *is)
 	return false;
 }
 
+void wfx_open(struct wfx *x)
+{
+	struct wf_case *c = x->c;
+
+	c->origin = x->rule->origin;
+	c->opened_at = x->ev->at;
+	c->subject = proto_map_get(x->ev->body, "subject");
+	c->subject_id = wfx_obj_str(c->subject ? proto_map_get(c->subject, "id") : NULL);
+}
+
+/* ---- the kind's own fields ----------------------------------------------------------- */
+
+void wfx_set_part(struct wfx *x, const char *name, const msgpack_object *v)
+{
+	struct wf_case *c = x->c;
+	uint32_t i;
+
+	if (!v)
+		return;
+	for (i = 0; i < c->n_parts && !proto_str_eq(c->parts[i].name, name); i++)
+		;
+	if (i == WF_PARTS_MAX) {
+		x->full = true;
+		return;
+	}
+	c->parts[i] = (struct wf_part){{name, (uint32_t)strlen(name)}, v};
+	if (i == c->n_parts)
+		c->n_parts++;
+}
+
+void wfx_set_outcome(struct wfx *x, const char *name, const char *key)
+{
+	struct wf_case *c = x->c;
+	struct proto_str v = wfx_body_str(x, key);
+	uint32_t i;
+
+	if (!v.len)
+		return;
+	for (i = 0; i < c->n_outcomes && !proto_str_eq(c->outcomes[i].name, name); i++)
+		;
+	if (i == WF_PARTS_MAX) {
+		x->full = true;
+		return;
+	}
+	c->outcomes[i] = (struct wf_outcome){{name, (uint32_t)strlen(name)}, v};
+	if (i == c->n_outcomes)
+		c->n_outcomes++;
+}
+
 /* ---- deadlines of states --------------------------------------------------------------- */
 
 void wfx_open_kind(struct wfx *x, enum dl_kind k, uint64_t start)

@@ -222,7 +222,9 @@ int batchx_subject_key(const struct wf_case *c, uint8_t key[SUBJECT_KEY_MAX])
 	return (int)(c->subject_id.len + 1 + rlen);
 }
 
-static int put_case(struct batch_ctx *b, const struct case_rec *r, bool opened)
+/* Writes the case, and its by_subject key once it names a subject: on opening, or when
+ * subject.updated gives a report that named nobody its subject (REGISTERS.md WR). */
+static int put_case(struct batch_ctx *b, const struct case_rec *r, const struct wf_case *before)
 {
 	uint8_t key[SUBJECT_KEY_MAX];
 	msgpack_packer pk;
@@ -232,7 +234,7 @@ static int put_case(struct batch_ctx *b, const struct case_rec *r, bool opened)
 	msgpack_packer_init(&pk, &b->buf, msgpack_sbuffer_write);
 	caserec_pack(r, &pk);
 	rc = caserec_put(b->st, b->txn, r->c.ref, strlen(r->c.ref), b->buf.data, b->buf.size);
-	if (rc < 0 || !opened)
+	if (rc < 0 || !r->c.subject_id.len || (before && before->subject_id.len))
 		return rc;
 	return store_put(b->st, b->txn, DB_BY_SUBJECT, key, (size_t)batchx_subject_key(&r->c, key),
 			 "", 0);
@@ -286,7 +288,7 @@ int batchx_write_step(struct batch_ctx *b, const struct wf_case *before, struct 
 	for (uint32_t i = 0; i < fx->n && i < WF_NOTES_MAX; i++)
 		if (names_someone(&fx->note[i]))
 			r->added_notes[r->n_added_notes++] = first + i;
-	if ((rc = put_case(b, r, !before)) < 0 ||
+	if ((rc = put_case(b, r, before)) < 0 ||
 	    (rc = dlindex_update(b->st, b->txn, before, c, b->policy, b->now_ms, &d)) < 0)
 		return rc;
 	b->ctrs[C_DL_OPEN] += (uint64_t)d.open;
@@ -298,10 +300,11 @@ int batchx_write_step(struct batch_ctx *b, const struct wf_case *before, struct 
 		b->ctrs[C_CASES_TOTAL]++;
 		b->ctrs[C_CASES_OPEN]++;
 	}
-	if (before && before->state != WF_CLOSED && c->state == WF_CLOSED)
+	if (before && !wf_kind_closed(c->kind, (int)before->state) &&
+	    wf_kind_closed(c->kind, (int)c->state))
 		b->ctrs[C_CASES_OPEN]--;
 	/* "the one with the fewest open referrals": an AA's count falls when the case moves on */
-	if (before && before->state == WF_REFERRED_TO_AA && before->aa[0] &&
+	if (before && c->kind == KIND_NA && before->state == WF_REFERRED_TO_AA && before->aa[0] &&
 	    c->state != WF_REFERRED_TO_AA && (rc = batchx_aa_counter_add(b, before->aa, -1)) < 0)
 		return rc;
 	return 0;

@@ -310,7 +310,8 @@ int policy_load(struct policy *p, const struct config *cfg, char err[CONFIG_ERR_
 	err[0] = '\0';
 	memcpy(np.due, cfg->deadline, sizeof(np.due));
 	for (int k = 0; k < KIND_COUNT; k++)
-		np.retention[k] = cfg->retention[k].n ? cfg->retention[k] : cfg->deadline[DL_RETENTION];
+		np.retention[k] =
+		    cfg->retention[k].n ? cfg->retention[k] : cfg->deadline[DL_RETENTION];
 	np.channel_after_close = cfg->channel_after_close;
 	np.token_failures_per_minute = cfg->token_failures_per_minute;
 	if (load_reminders(&np, cfg, msg) < 0 || load_escalation(&np, cfg, msg) < 0 ||

@@ -29,7 +29,7 @@ enum dl_action {
  * opened by an event). */
 struct dl_rule {
 	enum dl_kind kind;
-	unsigned opens_on; /* a state of case_kind's enum; 0 (its NONE): opened by an event */
+	unsigned opens_on;     /* a state of case_kind's enum; 0 (its NONE): opened by an event */
 	enum proto_role owner; /* ROLE_NONE: nobody (retention) */
 	enum dl_action at_due;
 	bool reminders; /* whether [deadlines] reminders apply */
@@ -53,9 +53,9 @@ int policy_dl_parse(const char *s, size_t len);
 #define POLICY_VETTING_MAX 8
 
 struct policy {
-	struct duration due[DL_KINDS];              /* DL_RETENTION from [retention] closed_case */
-	struct duration retention[KIND_COUNT];      /* [retention] KIND, else closed_case; {0} unset */
-	struct duration channel_after_close;        /* [reports] */
+	struct duration due[DL_KINDS];         /* DL_RETENTION from [retention] closed_case */
+	struct duration retention[KIND_COUNT]; /* [retention] KIND, else closed_case; {0} unset */
+	struct duration channel_after_close;   /* [reports] */
 	uint64_t token_failures_per_minute;
 	struct duration reminders[CONFIG_LIST_MAX]; /* longest first */
 	size_t n_reminders;

@@ -65,16 +65,22 @@ const struct wf_states *wf_states_of(enum proto_kind k)
 	return (unsigned)k < KIND_COUNT && states[k].names ? &states[k] : NULL;
 }
 
+/* A record or note that names no kind is of the format before kinds: an NA case's. */
+static const struct wf_states *named_states(enum proto_kind k)
+{
+	return wf_states_of(k == KIND_NONE ? KIND_NA : k);
+}
+
 const char *wf_kind_state_name(enum proto_kind k, int s)
 {
-	const struct wf_states *st = wf_states_of(k);
+	const struct wf_states *st = named_states(k);
 
 	return st && s >= 0 && (uint32_t)s < st->n ? st->names[s] : "?";
 }
 
 int wf_kind_state_parse(enum proto_kind k, const char *s, size_t len)
 {
-	const struct wf_states *st = wf_states_of(k);
+	const struct wf_states *st = named_states(k);
 
 	return st ? proto_name_index(st->names, (int)st->n, s, len) : -1;
 }

@@ -54,9 +54,9 @@ enum wr_state {
 	WR_STATE_COUNT
 };
 
-#define WF_BIT(s)      (1u << (s))
-#define WF_STATES_MAX  32 /* a kind's states fit a uint32_t mask */
-#define WF_SAME        0xffu /* a rule's next state: the case stays where it is */
+#define WF_BIT(s)     (1u << (s))
+#define WF_STATES_MAX 32    /* a kind's states fit a uint32_t mask */
+#define WF_SAME       0xffu /* a rule's next state: the case stays where it is */
 /* NA: "Conditions are in force in appeal_window, under_appeal, awaiting_appeal_decision and
  * conditions_active" */
 #define WF_CONDITIONS_IN_FORCE                                                                     \
@@ -77,7 +77,8 @@ struct wf_states {
 
 /* The states of kind k, or NULL for KIND_NONE or a kind with no engine yet. */
 const struct wf_states *wf_states_of(enum proto_kind k);
-/* State s of kind k by name ("?" when k or s is unknown), and back (-1 when unknown). */
+/* State s of kind k by name ("?" when k or s is unknown), and back (-1 when unknown).
+ * KIND_NONE names NA's states: records and notes written before kinds are NA's. */
 const char *wf_kind_state_name(enum proto_kind k, int s);
 int wf_kind_state_parse(enum proto_kind k, const char *s, size_t len);
 /* Whether s is kind k's closed state. */

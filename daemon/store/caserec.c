@@ -247,6 +247,47 @@ static void pack_review_period(const struct wf_case *c, msgpack_packer *pk)
 	proto_pack_kv_cstr(pk, "unit", caserec_unit_names[c->review_period.unit]);
 }
 
+/* ---- the kind's own fields -------------------------------------------------------------- */
+
+/* The kind's parts as a map (the stored form's "parts"; in the view, each at the top). */
+static void pack_parts(const struct wf_case *c, msgpack_packer *pk, const char *k)
+{
+	uint32_t n = c->n_parts < WF_PARTS_MAX ? c->n_parts : WF_PARTS_MAX;
+
+	proto_pack_cstr(pk, k);
+	msgpack_pack_map(pk, n);
+	for (uint32_t i = 0; i < n; i++) {
+		proto_pack_str(pk, c->parts[i].name.ptr, c->parts[i].name.len);
+		msgpack_pack_object(pk, *c->parts[i].v);
+	}
+}
+
+static void pack_outcomes(const struct wf_case *c, msgpack_packer *pk)
+{
+	uint32_t n = c->n_outcomes < WF_PARTS_MAX ? c->n_outcomes : WF_PARTS_MAX;
+
+	proto_pack_cstr(pk, "outcomes");
+	msgpack_pack_map(pk, n);
+	for (uint32_t i = 0; i < n; i++) {
+		proto_pack_str(pk, c->outcomes[i].name.ptr, c->outcomes[i].name.len);
+		proto_pack_str(pk, c->outcomes[i].value.ptr, c->outcomes[i].value.len);
+	}
+}
+
+/* "marks": the names of the case's flags that are marks (bad_faith) */
+static void pack_marks(const struct wf_case *c, msgpack_packer *pk)
+{
+	uint32_t n = 0;
+
+	for (uint32_t f = 1; f; f <<= 1)
+		n += (c->flags & f & WF_MARKS) && wf_mark_name(f);
+	proto_pack_cstr(pk, "marks");
+	msgpack_pack_array(pk, n);
+	for (uint32_t f = 1; f; f <<= 1)
+		if ((c->flags & f & WF_MARKS) && wf_mark_name(f))
+			proto_pack_cstr(pk, wf_mark_name(f));
+}
+
 /* ---- notes ------------------------------------------------------------------------------ */
 
 static uint32_t n_added_notes(const struct case_rec *r)
@@ -283,8 +324,8 @@ int caserec_notes_each(const struct case_rec *r, int (*fn)(uint64_t seq, void *a
 
 /* Entries every stored record has; a record that is not disposed adds its personal data and
  * its notes. */
-#define STORED_ENTRIES   19
-#define PERSONAL_ENTRIES 9
+#define STORED_ENTRIES   20
+#define PERSONAL_ENTRIES 10
 
 void caserec_pack(const struct case_rec *r, msgpack_packer *pk)
 {
@@ -295,7 +336,7 @@ void caserec_pack(const struct case_rec *r, msgpack_packer *pk)
 	proto_pack_kv_cstr(pk, "case", c->ref);
 	proto_pack_kv_cstr(pk, "kind", proto_kind_prefix(c->kind));
 	proto_pack_kv_cstr(pk, "origin", wf_origin_name(c->origin));
-	proto_pack_kv_cstr(pk, "state", wf_state_name(c->state));
+	proto_pack_kv_cstr(pk, "state", wf_kind_state_name(c->kind, (int)c->state));
 	proto_pack_kv_u64(pk, "flags", c->flags);
 	proto_pack_kv_u64(pk, "opened_at", c->opened_at);
 	proto_pack_kv_u64(pk, "closed_at", c->closed_at);
@@ -309,6 +350,7 @@ void caserec_pack(const struct case_rec *r, msgpack_packer *pk)
 	pack_kv_str_or_nil(pk, "review", c->review);
 	pack_review_period(c, pk);
 	pack_stored_vetting(c, pk);
+	pack_outcomes(c, pk);
 	proto_pack_cstr(pk, "deadlines");
 	msgpack_pack_array(pk, n_dl);
 	for (uint32_t i = 0; i < n_dl; i++)
@@ -328,6 +370,7 @@ void caserec_pack(const struct case_rec *r, msgpack_packer *pk)
 	pack_kv_part(pk, "relationship", c->relationship, false);
 	pack_kv_part(pk, "conditions", c->conditions, false);
 	pack_kv_part(pk, "proposed", c->proposed, false);
+	pack_parts(c, pk, "parts");
 	pack_notes(r, pk);
 }
 
@@ -368,18 +411,22 @@ static void pack_view_tasks(const struct wf_case *c, msgpack_packer *pk)
 	pack_kv_time_or_nil(pk, "done_at", c->vetting.done_at);
 }
 
-#define VIEW_ENTRIES 17
+/* Every case's entries; a kind with fields of its own (not NA, whose fields are the named
+ * ones) adds its assessment, its outcomes and each of its parts. */
+#define VIEW_ENTRIES      19
+#define VIEW_KIND_ENTRIES 2
 
 void caserec_pack_view(const struct case_rec *r, msgpack_packer *pk)
 {
 	const struct wf_case *c = &r->c;
-	bool keep = !disposed(c);
+	bool keep = !disposed(c), own = c->kind != KIND_NA && c->kind != KIND_NONE;
+	uint32_t n_parts = keep ? (c->n_parts < WF_PARTS_MAX ? c->n_parts : WF_PARTS_MAX) : 0;
 
-	msgpack_pack_map(pk, VIEW_ENTRIES);
+	msgpack_pack_map(pk, VIEW_ENTRIES + (own ? VIEW_KIND_ENTRIES + n_parts : 0));
 	proto_pack_kv_cstr(pk, "case", c->ref);
 	proto_pack_kv_cstr(pk, "kind", proto_kind_prefix(c->kind));
 	proto_pack_kv_cstr(pk, "origin", wf_origin_name(c->origin));
-	proto_pack_kv_cstr(pk, "state", wf_state_name(c->state));
+	proto_pack_kv_cstr(pk, "state", wf_kind_state_name(c->kind, (int)c->state));
 	proto_pack_kv_u64(pk, "opened_at", c->opened_at);
 	proto_pack_cstr(pk, "subject");
 	if (keep)
@@ -401,9 +448,22 @@ void caserec_pack_view(const struct case_rec *r, msgpack_packer *pk)
 		msgpack_pack_nil(pk);
 	/* closed_at is the closing's `at`, which may be any past time, 0 included */
 	proto_pack_cstr(pk, "closed_at");
-	if (c->state == WF_CLOSED)
+	if (wf_kind_closed(c->kind, (int)c->state))
 		msgpack_pack_uint64(pk, c->closed_at);
 	else
 		msgpack_pack_nil(pk);
 	pack_kv_time_or_nil(pk, "disposed_at", c->disposed_at);
+	pack_marks(c, pk);
+	/* third parties seen in more than one register (REGISTERS.md): none are matched yet */
+	proto_pack_cstr(pk, "flags");
+	msgpack_pack_array(pk, 0);
+	if (!own)
+		return;
+	pack_kv_str_or_nil(pk, "assessment", c->assessment);
+	pack_outcomes(c, pk);
+	/* the kind's own fields, each under its name */
+	for (uint32_t i = 0; i < n_parts; i++) {
+		proto_pack_str(pk, c->parts[i].name.ptr, c->parts[i].name.len);
+		msgpack_pack_object(pk, *c->parts[i].v);
+	}
 }

@@ -36,7 +36,8 @@ struct case_rec {
 	const msgpack_object *notes;
 	uint64_t added_notes[WF_NOTES_MAX];
 	uint32_t n_added_notes;
-	msgpack_unpacked unpacked; /* owns the parts of a loaded record */
+	struct proto_str state_name; /* as loaded, before its kind names it */
+	msgpack_unpacked unpacked;   /* owns the parts of a loaded record */
 	bool loaded;
 };
 

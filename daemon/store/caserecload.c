@@ -185,11 +185,6 @@ static int ld_enum(void *p, const msgpack_object *v, int (*parse)(struct proto_s
 	return 0;
 }
 
-static int state_index(struct proto_str s)
-{
-	return wf_state_parse(s.ptr, s.len);
-}
-
 static int dl_status_index(struct proto_str s)
 {
 	return wf_dl_status_parse(s.ptr, s.len);
@@ -220,9 +215,39 @@ static int ld_origin(void *p, const msgpack_object *v)
 {
 	return ld_enum(p, v, origin_index);
 }
-static int ld_state(void *p, const msgpack_object *v)
+/* A kind's own fields: a map of name to any object (parts) or to a string (outcomes). */
+static int ld_parts(void *p, const msgpack_object *v)
 {
-	return ld_enum(p, v, state_index);
+	struct wf_case *c = p;
+
+	if (v->type != MSGPACK_OBJECT_MAP || v->via.map.size > WF_PARTS_MAX)
+		return -EIO;
+	for (uint32_t i = 0; i < v->via.map.size; i++) {
+		const msgpack_object_kv *kv = &v->via.map.ptr[i];
+
+		if (get_str(&kv->key, &c->parts[i].name) < 0)
+			return -EIO;
+		c->parts[i].v = &kv->val;
+	}
+	c->n_parts = v->via.map.size;
+	return 0;
+}
+
+static int ld_outcomes(void *p, const msgpack_object *v)
+{
+	struct wf_case *c = p;
+
+	if (v->type != MSGPACK_OBJECT_MAP || v->via.map.size > WF_PARTS_MAX)
+		return -EIO;
+	for (uint32_t i = 0; i < v->via.map.size; i++) {
+		const msgpack_object_kv *kv = &v->via.map.ptr[i];
+
+		if (get_str(&kv->key, &c->outcomes[i].name) < 0 ||
+		    get_str(&kv->val, &c->outcomes[i].value) < 0)
+			return -EIO;
+	}
+	c->n_outcomes = v->via.map.size;
+	return 0;
 }
 static int ld_dl_kind(void *p, const msgpack_object *v)
 {
@@ -338,7 +363,7 @@ static const struct entry case_entries[] = {
     {"case", ld_ref, CASE(ref)},
     {"kind", ld_kind, CASE(kind)},
     {"origin", ld_origin, CASE(origin)},
-    {"state", ld_state, CASE(state)},
+    {"state", ld_str, offsetof(struct case_rec, state_name)}, /* its kind's: see below */
     {"flags", ld_u32, CASE(flags)},
     {"opened_at", ld_u64, CASE(opened_at)},
     {"closed_at", ld_u64, CASE(closed_at)},
@@ -361,6 +386,8 @@ static const struct entry case_entries[] = {
     {"relationship", ld_part, CASE(relationship)},
     {"conditions", ld_list_part, CASE(conditions)},
     {"proposed", ld_list_part, CASE(proposed)},
+    {"parts", ld_parts, offsetof(struct case_rec, c)},
+    {"outcomes", ld_outcomes, offsetof(struct case_rec, c)},
     {"history", ld_history, offsetof(struct case_rec, history)},
     {"notes", ld_notes, offsetof(struct case_rec, notes)},
 };
@@ -410,6 +437,7 @@ int caserec_load(struct case_rec *r, const void *bytes, size_t len)
 	msgpack_unpack_return ur;
 	char *copy;
 	size_t off = 0;
+	int state;
 
 	memset(r, 0, sizeof(*r));
 	msgpack_unpacked_init(&r->unpacked);
@@ -426,6 +454,13 @@ int caserec_load(struct case_rec *r, const void *bytes, size_t len)
 	rebase(&r->unpacked.data, bytes, copy);
 	if (load_map(r, &r->unpacked.data, case_entries, N(case_entries)) < 0)
 		goto bad;
+	/* a state is named in its kind's enum, which the record names beside it */
+	state = r->state_name.len
+		    ? wf_kind_state_parse(r->c.kind, r->state_name.ptr, r->state_name.len)
+		    : 0; /* absent: its zero value */
+	if (state < 0)
+		goto bad;
+	r->c.state = state;
 	return 0;
 bad:
 	caserec_release(r);

@@ -43,8 +43,8 @@ static void pack_detail(msgpack_packer *pk, const struct wf_note *n)
 	switch (n->detail) {
 	case DETAIL_TRANSITION:
 		msgpack_pack_map(pk, 2);
-		proto_pack_kv_cstr(pk, "from", wf_state_name(n->from_state));
-		proto_pack_kv_cstr(pk, "to", wf_state_name(n->to_state));
+		proto_pack_kv_cstr(pk, "from", wf_kind_state_name(n->case_kind, (int)n->from_state));
+		proto_pack_kv_cstr(pk, "to", wf_kind_state_name(n->case_kind, (int)n->to_state));
 		break;
 	case DETAIL_OPTIONAL:
 		msgpack_pack_map(pk, 1);
@@ -75,7 +75,7 @@ void outbox_pack(msgpack_packer *pk, uint64_t seq, uint64_t at, const char *case
 	proto_pack_kv_cstr(pk, "topic", note->topic);
 	proto_pack_kv_u64(pk, "at", at);
 	proto_pack_kv_cstr(pk, "case", case_ref);
-	proto_pack_kv_cstr(pk, "state", wf_state_name(note->state));
+	proto_pack_kv_cstr(pk, "state", wf_kind_state_name(note->case_kind, (int)note->state));
 	pack_recipients(pk, note);
 	if (note->has_deadline)
 		pack_deadline(pk, note);

@@ -7,7 +7,7 @@
 #include "engine/wfint.h"
 #include "kinds/na/na.h"
 
-#define S(x)    WF_BIT(WF_##x)
+#define S(x) WF_BIT(WF_##x)
 
 static bool str_is(struct proto_str s, const msgpack_object *o)
 {
@@ -137,13 +137,13 @@ static int mitigation_answered_in_time_after_referral(const struct wfx *x, struc
 
 	if (!(x->c->flags & WFC_UNANSWERED) || !d)
 		return wfx_refused(x, err,
-				       "the proposed mitigation was disputed; the case is referred "
-				       "to the AA");
+				   "the proposed mitigation was disputed; the case is referred "
+				   "to the AA");
 	if (x->ev->at >= d->due_at)
 		return mitigation_ran_out(x, d, err);
 	if (x->c->flags & WFC_REPS_MADE)
 		return wfx_refused(x, err,
-				       "representations were made to the AA since the referral");
+				   "representations were made to the AA since the referral");
 	return 0;
 }
 
@@ -195,12 +195,7 @@ static void open_case(struct wfx *x)
 {
 	struct wf_case *c = x->c;
 
-	c->kind = x->ev->type->opens;
-	c->origin = x->rule->origin;
-	c->opened_at = x->ev->at;
-	c->subject = proto_map_get(x->ev->body, "subject");
-	c->subject_id =
-	    c->subject ? wfx_obj_str(proto_map_get(c->subject, "id")) : (struct proto_str){NULL, 0};
+	wfx_open(x);
 	c->associate = proto_map_get(x->ev->body, "associate");
 	c->categories = proto_map_get(x->ev->body, "categories");
 	c->relationship = proto_map_get(x->ev->body, "relationship");

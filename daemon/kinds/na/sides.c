@@ -7,20 +7,10 @@
 
 /* ---- side effects: WORKFLOW.md "Side effects" --------------------------------------------- */
 
-static void prevent_referral(struct wfx *x)
-{
-	wfx_notify(x, "prevent.referral");
-}
-
-static void misconduct_referral(struct wfx *x)
-{
-	wfx_notify(x, "misconduct.referral");
-}
-
 static void flag_misconduct(struct wfx *x)
 {
 	x->c->flags |= WFC_MISCONDUCT;
-	misconduct_referral(x);
+	wfx_notify(x, "misconduct.referral");
 }
 
 /* Risk identified: a vetting task with its deadline when the subject's level is in [vetting]
@@ -49,19 +39,9 @@ static void risk_identified(struct wfx *x)
 	}
 }
 
-static void appeal_lodged(struct wfx *x)
-{
-	wfx_notify(x, "appeal.lodged");
-}
-
 static void appeal_decided(struct wfx *x)
 {
 	wfx_notify_outcome(x, "appeal.decided", wfx_body_str(x, "outcome"));
-}
-
-static void conditions_imposed(struct wfx *x)
-{
-	wfx_notify(x, "conditions.imposed");
 }
 
 #define OPENING "declaration.submitted|referral.submitted"
@@ -69,21 +49,22 @@ static void conditions_imposed(struct wfx *x)
 /* Run in this order after the event has moved the case. */
 const struct wf_side na_sides[] = {
     /* P01b 3.3, P01c 3.10 */
-    {OPENING, "categories", "extremist", NULL, prevent_referral},
+    {OPENING, "categories", "extremist", NULL, NULL, "prevent.referral"},
     /* P01c 3.15: flagged for misconduct consideration */
-    {OPENING, "categories", "victim_witness_live_case", "vulnerable", flag_misconduct},
+    {OPENING, "categories", "victim_witness_live_case", "vulnerable", flag_misconduct, NULL},
     /* risk identified: WMP vetting review by level */
-    {"assessment.recorded|interview.recorded", "outcome", "mitigation", NULL, risk_identified},
-    {"aa.determined", "decision", "conditions|cease", NULL, risk_identified},
+    {"assessment.recorded|interview.recorded", "outcome", "mitigation", NULL, risk_identified,
+     NULL},
+    {"aa.determined", "decision", "conditions|cease", NULL, risk_identified, NULL},
     /* WMP misconduct */
-    {"breach.reported", NULL, NULL, NULL, misconduct_referral},
+    {"breach.reported", NULL, NULL, NULL, NULL, "misconduct.referral"},
     /* the appeal's course */
-    {"appeal.lodged", NULL, NULL, NULL, appeal_lodged},
-    {"appeal.decided", NULL, NULL, NULL, appeal_decided},
+    {"appeal.lodged", NULL, NULL, NULL, NULL, "appeal.lodged"},
+    {"appeal.decided", NULL, NULL, NULL, appeal_decided, NULL},
     /* conditions set: approved, determined, varied on appeal or on review */
-    {"aa.approved", NULL, NULL, NULL, conditions_imposed},
-    {"aa.determined", "decision", "conditions|cease", NULL, conditions_imposed},
-    {"appeal.decided", "outcome", "varied", NULL, conditions_imposed},
-    {"review.completed", "outcome", "varied", NULL, conditions_imposed},
-    {NULL, NULL, NULL, NULL, NULL},
+    {"aa.approved", NULL, NULL, NULL, NULL, "conditions.imposed"},
+    {"aa.determined", "decision", "conditions|cease", NULL, NULL, "conditions.imposed"},
+    {"appeal.decided", "outcome", "varied", NULL, NULL, "conditions.imposed"},
+    {"review.completed", "outcome", "varied", NULL, NULL, "conditions.imposed"},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
 };
