@@ -211,7 +211,14 @@ static int check_actor(const struct proto_type *t, const msgpack_object *actor,
 		       const msgpack_object *body, struct proto_event *ev, struct proto_error *err)
 {
 	ev->actor_role = ROLE_NONE;
-	ev->anonymous = t->anon_flag && proto_flag(body, t->anon_flag);
+	ev->anonymous = ev->by_token || (t->anon_flag && proto_flag(body, t->anon_flag));
+	if (ev->by_token && actor != NULL)
+		return proto_fail(err, PROTO_INVALID_FIELD,
+				  "actor: must be absent on %s by body.%s (the reporter is not "
+				  "named)",
+				  t->name, t->case_by);
+	if (ev->by_token)
+		return 0;
 	if (ev->anonymous) {
 		if (actor != NULL)
 			return proto_fail(err, PROTO_INVALID_FIELD,
@@ -235,6 +242,13 @@ static int check_case(const struct proto_type *t, const msgpack_object *o, struc
 		      struct proto_error *err)
 {
 	ev->case_ref = (struct proto_str){"", 0};
+	if (ev->by_token)
+		return 0;
+	if (t->case_by && o != NULL && ev->body_has_case_by)
+		return proto_fail(err, PROTO_INVALID_FIELD,
+				  "body.%s: not allowed beside case (a named reporter follows up with "
+				  "case and their own actor)",
+				  t->case_by);
 	if (t->opens != KIND_NONE) {
 		if (o != NULL)
 			return proto_fail(err, PROTO_INVALID_FIELD,
@@ -302,8 +316,13 @@ static int check_envelope(const struct proto_type *table, struct proto_event *ev
 		return -1;
 	if (bad != NULL)
 		return fail_bad_key(bad, repeated, env_names, "", err);
-	if (check_type(table, e[ENV_TYPE], &ev->type, err) == -1 ||
-	    check_at(e[ENV_AT], now_ms, lim->clock_skew_ms, err) == -1 ||
+	if (check_type(table, e[ENV_TYPE], &ev->type, err) == -1)
+		return -1;
+	ev->body_has_case_by = ev->type->case_by && e[ENV_BODY] &&
+			       e[ENV_BODY]->type == MSGPACK_OBJECT_MAP &&
+			       proto_map_get(e[ENV_BODY], ev->type->case_by) != NULL;
+	ev->by_token = ev->body_has_case_by && e[ENV_CASE] == NULL;
+	if (check_at(e[ENV_AT], now_ms, lim->clock_skew_ms, err) == -1 ||
 	    check_actor(ev->type, e[ENV_ACTOR], e[ENV_BODY], ev, err) == -1 ||
 	    check_case(ev->type, e[ENV_CASE], ev, err) == -1 ||
 	    check_body(ev->type, e[ENV_BODY], ev->case_ref, err) == -1)

@@ -155,6 +155,10 @@ struct proto_type {
 	bool actor_required;   /* an `actor` map must be present ... */
 	const char *anon_flag; /* ... unless this body flag is true, and then it must be absent */
 	const struct proto_field *body;
+	/* The case may be named by this body field instead of `case` (report.followed_up's
+	 * token); then there is no actor and the event is anonymous, and beside `case` the
+	 * field is invalid_field. */
+	const char *case_by;
 };
 
 /* The type table; NULL when the name is unknown. */
@@ -172,7 +176,11 @@ struct proto_event {
 	enum proto_role actor_role; /* ROLE_NONE when there is no actor */
 	struct proto_str actor_id;
 	const msgpack_object *body; /* a map, already validated against type->body */
-	bool anonymous;             /* the type's anon_flag is true in the body */
+	bool anonymous;             /* the type's anon_flag is true in the body, or by_token */
+	bool body_has_case_by;      /* the body holds the type's case_by field */
+	bool by_token;              /* the case is named by the type's case_by field; case_ref
+				     * stays empty until the daemon finds it (and then points into
+				     * the daemon's own buffer) */
 	msgpack_unpacked unpacked;  /* owns the tree; released by proto_event_release */
 };
 
@@ -224,8 +232,26 @@ void proto_pack_kv_cstr(msgpack_packer *pk, const char *key, const char *v);
 /* Intake reply. status: "accepted", "duplicate" or "rejected". id may be NULL or "" (packed
  * as nil). case_ref and seq are packed when case_ref is non-NULL; err when status is
  * "rejected". */
+/* The reporter's follow-up token (REGISTERS.md "The reporter's channel"): 26 symbols of
+ * Crockford's base32 (0-9, A-Z but I, L, O, U), 130 bits. PROTO_TOKEN_SHOWN is its shown
+ * form, in groups of four joined by '-' (the last group two). */
+#define PROTO_TOKEN_LEN   26
+#define PROTO_TOKEN_SHOWN (PROTO_TOKEN_LEN + 6)
+/* The token of 17 random bytes (the top 6 bits unused), canonical (no dashes), NUL-ended. */
+void proto_token_make(const uint8_t raw[17], char ret[PROTO_TOKEN_LEN + 1]);
+/* A token as read back: case-insensitive, with or without the dashes. Returns 0 with the
+ * canonical form, or -1 when s is no token. */
+int proto_token_canon(const char *s, size_t len, char ret[PROTO_TOKEN_LEN + 1]);
+/* The shown form of a canonical token, NUL-ended. */
+void proto_token_show(const char *canon, char ret[PROTO_TOKEN_SHOWN + 1]);
+
 void proto_reply_pack(msgpack_packer *pk, const char *id, const char *status, const char *case_ref,
 		      uint64_t seq, const struct proto_error *err);
+/* The same, with `token` (shown form) when token is not NULL: the accepted and duplicate
+ * replies to an anonymous report. */
+void proto_reply_pack_token(msgpack_packer *pk, const char *id, const char *status,
+			    const char *case_ref, uint64_t seq, const char *token,
+			    const struct proto_error *err);
 
 /* Validates UTF-8 (no overlongs, no surrogates, at most U+10FFFF). */
 bool proto_utf8_valid(const char *s, size_t len);

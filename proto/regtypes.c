@@ -70,6 +70,17 @@ static const struct proto_field action_completed_body[] = {TEXT("notes", false),
 /* 3.5 "unless ... malicious or otherwise made in bad faith" */
 static const struct proto_field bad_faith_body[] = {TEXT("reasons", true), END};
 
+/* ---- the reporter's channel (NA's anonymous referrals, CR, WR) ---- */
+
+/* by token (no case, no actor), or by a named reporter with case and their actor */
+static const struct proto_field followed_up_body[] = {
+    STR("token", false, 64),
+    TEXT("text", true),
+    END,
+};
+
+static const struct proto_field psd_replied_body[] = {TEXT("text", true), END};
+
 /* ---- shared by CR and WR ---- */
 
 static const struct proto_field investigation_body[] = {
@@ -100,5 +111,11 @@ const struct proto_type proto_register_types[] = {
      .body = wrongdoing_reported_body},
     ON_CASE("action.completed", action_completed_body),
     ON_CASE("bad_faith.found", bad_faith_body),
+    {.name = "report.followed_up",
+     .opens = KIND_NONE,
+     .actor_required = true,
+     .body = followed_up_body,
+     .case_by = "token"},
+    ON_CASE("psd.replied", psd_replied_body),
     {.name = NULL},
 };

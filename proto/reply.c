@@ -34,9 +34,17 @@ void proto_pack_kv_cstr(msgpack_packer *pk, const char *key, const char *v)
 void proto_reply_pack(msgpack_packer *pk, const char *id, const char *status, const char *case_ref,
 		      uint64_t seq, const struct proto_error *err)
 {
+	proto_reply_pack_token(pk, id, status, case_ref, seq, NULL, err);
+}
+
+void proto_reply_pack_token(msgpack_packer *pk, const char *id, const char *status,
+			    const char *case_ref, uint64_t seq, const char *token,
+			    const struct proto_error *err)
+{
 	bool rejected = status != NULL && strcmp(status, "rejected") == 0;
 	bool with_error = rejected && err != NULL;
-	size_t n = 3 + (case_ref != NULL ? 2 : 0) + (with_error ? 1 : 0);
+	bool with_token = !rejected && case_ref != NULL && token != NULL;
+	size_t n = 3 + (case_ref != NULL ? 2 : 0) + (with_error ? 1 : 0) + (with_token ? 1 : 0);
 
 	msgpack_pack_map(pk, n);
 	proto_pack_kv_u64(pk, "v", PROTO_VERSION);
@@ -50,6 +58,8 @@ void proto_reply_pack(msgpack_packer *pk, const char *id, const char *status, co
 		proto_pack_kv_cstr(pk, "case", case_ref);
 		proto_pack_kv_u64(pk, "seq", seq);
 	}
+	if (with_token)
+		proto_pack_kv_cstr(pk, "token", token);
 	if (with_error) {
 		proto_pack_cstr(pk, "error");
 		msgpack_pack_map(pk, 2);

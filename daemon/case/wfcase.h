@@ -141,6 +141,19 @@ struct wf_case {
 	const msgpack_object *relationship;   /* str */
 	const msgpack_object *conditions;     /* in force or decided: [{code, text}] */
 	const msgpack_object *proposed;       /* proposed by mitigation.proposed */
+	/* The reporter's channel (REGISTERS.md): the canonical token of an anonymous report
+	 * (set by batch, which draws it; never shown), the named reporter (CR, WR), the thread
+	 * as stored (an array of {at, from, text}) and the message this step adds. */
+	struct proto_str token;
+	enum proto_role reporter_role; /* ROLE_NONE: anonymous, or no channel */
+	struct proto_str reporter_id;
+	const msgpack_object *thread;
+	struct wf_msg {
+		uint64_t at;
+		bool from_psd;
+		struct proto_str text;
+	} added_msg;
+	bool has_added_msg;
 	/* the kind's own fields (none for NA, whose fields are the ones above) */
 	struct wf_part parts[WF_PARTS_MAX];
 	uint32_t n_parts;

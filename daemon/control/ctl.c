@@ -56,6 +56,11 @@ static const struct proto_field report_args[] = {
     {.name = "kind", .type = PF_ENUM, .values = kind_prefixes},
     END,
 };
+static const struct proto_field thread_args[] = {
+    {.name = "token", .type = PF_STR, .max = 64},
+    {.name = "case", .type = PF_STR, .max = PROTO_CASE_MAX},
+    END,
+};
 static const struct proto_field backup_args[] = {
     {.name = "path", .type = PF_STR, .required = true, .max = CTL_PATH_MAX - 1},
     END,
@@ -83,7 +88,7 @@ static int cmd_status(struct ctl_req *q)
 	    store_meta_get_u64(e->st, q->txn, "deadlines_overdue", &dl_overdue) < 0 ||
 	    reseal_meta_read(e->st, q->txn, &sm) < 0 || store_usage(e->st, &map, &used) < 0)
 		return proto_fail(q->err, PROTO_UNAVAILABLE, "the store could not be read");
-	msgpack_pack_map(pk, 11);
+	msgpack_pack_map(pk, 12);
 	proto_pack_cstr(pk, "version");
 	proto_pack_cstr(pk, INTEGRITYD_VERSION);
 	proto_pack_kv_u64(pk, "uptime_ms", e->now_ms - e->started_ms);
@@ -102,6 +107,9 @@ static int cmd_status(struct ctl_req *q)
 	proto_pack_kv_u64(pk, "accepted", e->intake->accepted);
 	proto_pack_kv_u64(pk, "duplicate", e->intake->duplicate);
 	proto_pack_kv_u64(pk, "rejected", e->intake->rejected);
+	proto_pack_cstr(pk, "reports");
+	msgpack_pack_map(pk, 1);
+	proto_pack_kv_u64(pk, "token_failures", e->intake->token_failures);
 	proto_pack_cstr(pk, "seal");
 	pack_seal(pk, &sm, e->reseal);
 	return 0;
@@ -297,6 +305,7 @@ static const struct {
     {"report.summary", ctlx_cmd_report_summary, report_args, CTL_READ, true},
     {"audit.verify", cmd_audit_verify, no_args, CTL_READ, false},
     {"audit.reads", ctlx_cmd_audit_reads, case_args, CTL_READ, true},
+    {"report.thread", ctlx_cmd_report_thread, thread_args, CTL_THREAD, true},
     {"backup", cmd_backup, backup_args, CTL_ADMIN, false},
     {"reload", cmd_reload, no_args, CTL_ADMIN, false},
     {"reseal", cmd_reseal, no_args, CTL_ADMIN, false},
@@ -402,8 +411,10 @@ int ctl_handle(const struct ctl_env *env, const uint8_t *bytes, size_t len, msgp
 	store_abort(&q.txn);
 	if (r >= 0 && commands[i].audited) {
 		/* the record's format is readlog's (proto/SPEC.md "Read auditing") */
+		/* report.thread's args may hold a token: its record names the case alone */
 		readlog_pack(&ret_read->entry, env->now_ms, env->client_name, env->client->role,
-			     commands[i].name, q.args, ret_read->refs.data, ret_read->refs.size);
+			     commands[i].name, commands[i].need == CTL_THREAD ? NULL : q.args,
+			     ret_read->refs.data, ret_read->refs.size);
 		r |= CTL_RECORD;
 	}
 	proto_ctl_release(&req);

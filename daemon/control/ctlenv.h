@@ -11,12 +11,14 @@
 
 #include "security/clients.h"
 #include "policy/config.h"
+#include "policy/policy.h"
 #include "proto.h"
 #include "store/reseal.h"
 #include "store/store.h"
 
 struct ctl_counters {
 	uint64_t accepted, duplicate, rejected;
+	uint64_t token_failures; /* follow-ups by a token that opened nothing (REGISTERS.md) */
 };
 
 /* What the commands may read. */
@@ -26,6 +28,7 @@ struct ctl_env {
 	uint64_t now_ms;
 	uint64_t started_ms;
 	const struct ctl_counters *intake;
+	const struct policy *policy; /* the reactor's: [reports] channel_after_close */
 	/* who asks: the name the ZAP handler gave the connection ("" when none), and its entry
 	 * (clients_resolve; NULL when the name is not in the clients file: it may do nothing) */
 	const char *client_name;

@@ -6,6 +6,7 @@
 
 #include "case/wfdeadline.h"
 #include "engine/wfint.h"
+#include "policy/cal.h"
 
 /* "any open state with that deadline open"; "due_at (later than now due)". */
 static int deadline_extensible(const struct wfx *x, struct proto_error *err)
@@ -62,6 +63,87 @@ static void record_close_reason(struct wfx *x)
 	x->c->closed_reason = wfx_body_str(x, "reason");
 }
 
+/* ---- the reporter's channel (REGISTERS.md) ------------------------------------------------ */
+
+/* One message for every token that opens nothing, so that a failure tells nothing. */
+#define NO_SUCH_TOKEN "token: no open report has this token"
+
+static bool has_channel(const struct wf_case *c)
+{
+	return c->origin == ORIGIN_ANONYMOUS || c->reporter_role != ROLE_NONE;
+}
+
+/* Open while the case is, and for [reports] channel_after_close after it closed. */
+static bool channel_open(const struct wfx *x)
+{
+	if (!wf_kind_closed(x->c->kind, (int)x->c->state))
+		return true;
+	return x->ev->at < cal_add(&x->p->cal, x->c->closed_at, x->p->channel_after_close, 1);
+}
+
+/* The reporter follows up: by token on an anonymous report (no actor), or as the named
+ * reporter, the report's own actor (same role and id). */
+static int reporter_guard(const struct wfx *x, struct proto_error *err)
+{
+	const struct wf_case *c = x->c;
+
+	if (x->ev->by_token)
+		return 0;
+	if (c->origin == ORIGIN_ANONYMOUS)
+		return proto_fail(err, PROTO_FORBIDDEN,
+				  "actor: an anonymous report is followed up by its token alone");
+	if (c->reporter_role == ROLE_NONE || x->ev->actor_role != c->reporter_role ||
+	    x->ev->actor_id.len != c->reporter_id.len ||
+	    memcmp(x->ev->actor_id.ptr, c->reporter_id.ptr, c->reporter_id.len) != 0)
+		return proto_fail(err, PROTO_FORBIDDEN,
+				  "actor: only the report's own reporter may follow it up");
+	return 0;
+}
+
+/* The channel is open: a token whose channel closed opens nothing, as an unknown one. */
+static int channel_usable(const struct wfx *x, struct proto_error *err)
+{
+	if (x->ev->by_token && !channel_open(x))
+		return proto_fail(err, PROTO_UNKNOWN_CASE, NO_SUCH_TOKEN);
+	if (!has_channel(x->c))
+		return wfx_refused(x, err, "the case has no reporter's channel");
+	if (!channel_open(x))
+		return wfx_refused(x, err, "the reporter's channel has closed");
+	return 0;
+}
+
+/* A message of the thread; on an anonymous report its time keeps only the day. */
+static void add_message(struct wfx *x, bool from_psd)
+{
+	uint64_t at = x->ev->at;
+
+	if (x->c->origin == ORIGIN_ANONYMOUS)
+		at -= at % PROTO_MS_PER_DAY;
+	x->c->added_msg = (struct wf_msg){at, from_psd, wfx_body_str(x, "text")};
+	x->c->has_added_msg = true;
+}
+
+static void record_follow_up(struct wfx *x)
+{
+	add_message(x, false);
+}
+
+/* reporter_update is met and opened again by each reply, while the case is open */
+static void record_reply(struct wfx *x)
+{
+	add_message(x, true);
+	if (wf_kind_closed(x->c->kind, (int)x->c->state))
+		return;
+	wfx_meet_kind(x, DL_REPORTER_UPDATE);
+	wfx_open_kind(x, DL_REPORTER_UPDATE, x->ev->at);
+}
+
+const struct wf_side wf_common_sides[] = {
+    {"report.followed_up", NULL, NULL, NULL, NULL, "report.follow_up"},
+    {"psd.replied", NULL, NULL, NULL, NULL, "report.reply"},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
+};
+
 const struct wf_rule wf_common_rules[] = {
     /* keeping records right */
     {"subject.updated", NULL, NULL, WF_KIND_OPEN, R(PSD), WF_SAME, 0, NULL, subject_id_settable,
@@ -71,5 +153,12 @@ const struct wf_rule wf_common_rules[] = {
      NULL, deadline_extensible, extend_deadline, NULL},
     {"case.closed", NULL, NULL, WF_KIND_OPEN, R(PSD), WF_KIND_CLOSED, 0, NULL, NULL,
      record_close_reason, NULL},
+    /* P01 3.5, P01b 3.5.1, P01c 3.13: the reporter's two-way channel */
+    {"report.followed_up", NULL, NULL, WF_KIND_OPEN | WF_KIND_CLOSED_TOO,
+     R(NONE) | R(SUBJECT) | R(LINE_MANAGER) | R(PSD) | R(AA) | R(HEAD_OF_PSD) | R(VETTING) | R(HR) |
+	 R(REPORTER),
+     WF_SAME, 0, reporter_guard, channel_usable, record_follow_up, NULL},
+    {"psd.replied", NULL, NULL, WF_KIND_OPEN | WF_KIND_CLOSED_TOO, R(PSD), WF_SAME, 0, NULL,
+     channel_usable, record_reply, NULL},
     {NULL, NULL, NULL, 0, 0, 0, 0, NULL, NULL, NULL, NULL},
 };

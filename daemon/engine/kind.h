@@ -21,6 +21,8 @@ struct wfx;
 
 /* In a row's states: every open state of the row's kind (the rows every kind shares). */
 #define WF_KIND_OPEN (1u << 31)
+/* In a row's states: the kind's closed state too (the reporter's channel outlives it). */
+#define WF_KIND_CLOSED_TOO (1u << 30)
 /* A row's next state: the kind's closed state. */
 #define WF_KIND_CLOSED 0xfeu
 
@@ -66,13 +68,17 @@ struct wf_kind {
 	 * Closing is the driver's, for every kind: on_enter of the closed state runs after it. */
 	void (*const *on_enter)(struct wfx *, uint64_t start);
 	void (*const *on_leave)(struct wfx *);
+	/* The reporter's channel is every anonymous report's; a kind whose named reports have
+	 * one too (CR, WR: REGISTERS.md) says so. */
+	bool channel_named;
 	/* Retention: clears the kind's personal parts of a disposed case (the driver clears the
 	 * subject and the parts every kind shares); may be NULL. */
 	void (*dispose)(struct wf_case *);
 };
 
-/* The rows every kind has, after its own (engine/common.c). */
+/* The rows and side effects every kind has, after its own (engine/common.c). */
 extern const struct wf_rule wf_common_rules[];
+extern const struct wf_side wf_common_sides[];
 
 /* The kind k, or NULL when k has no engine (yet). Defined by the registry. */
 const struct wf_kind *wf_kind_of(enum proto_kind k);

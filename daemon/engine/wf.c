@@ -150,6 +150,26 @@ static void settle(struct wfx *x)
 
 /* ---- the drivers ----------------------------------------------------------------------------- */
 
+/* ---- the reporter's channel ---------------------------------------------------------- */
+
+/* REGISTERS.md: every anonymous report has the channel, and on a kind that says so every
+ * named report: its reporter is kept (to check who follows up, and to address replies) and
+ * reporter_update runs from the report. */
+static void open_channel(struct wfx *x)
+{
+	struct wf_case *c = x->c;
+
+	if (c->origin == ORIGIN_ANONYMOUS) {
+		c->reporter_role = ROLE_NONE;
+	} else if (x->k->channel_named && c->origin == ORIGIN_REFERRAL) {
+		c->reporter_role = x->ev->actor_role;
+		c->reporter_id = x->ev->actor_id;
+	} else {
+		return;
+	}
+	wfx_open_kind(x, DL_REPORTER_UPDATE, x->ev->at);
+}
+
 /* ---- finding the row ------------------------------------------------------------------------ */
 
 /* The kind's row for the event: the first of its type whose `when` the body meets and whose
@@ -177,9 +197,14 @@ static bool kind_has_type(const struct wfx *x)
 /* The states a row is allowed in, and where it goes, for the case's kind. */
 static uint32_t row_states(const struct wfx *x, const struct wf_rule *r)
 {
-	if (!(r->states & WF_KIND_OPEN))
-		return r->states;
-	return wf_states_of(x->k->id)->open | (r->states & ~WF_KIND_OPEN);
+	const struct wf_states *st = wf_states_of(x->k->id);
+	uint32_t s = r->states & ~(WF_KIND_OPEN | WF_KIND_CLOSED_TOO);
+
+	if (r->states & WF_KIND_OPEN)
+		s |= st->open;
+	if (r->states & WF_KIND_CLOSED_TOO)
+		s |= WF_BIT(st->closed);
+	return s;
 }
 
 static unsigned row_next(const struct wfx *x, const struct wf_rule *r)
@@ -226,11 +251,11 @@ static int check_kind_type(const struct wfx *x, struct proto_error *err)
 }
 
 /* The side effects of the event, after it has moved the case, in the kind's order. */
-static void side_effects(struct wfx *x)
+static void run_sides(struct wfx *x, const struct wf_side *s)
 {
 	const char *type = x->ev->type->name;
 
-	for (const struct wf_side *s = x->k->sides; s && s->types; s++)
+	for (; s && s->types; s++)
 		if (wfx_list_has(s->types, type, strlen(type)) &&
 		    wfx_body_is(x->ev->body, s->when, s->is) &&
 		    (!s->flag || proto_flag(x->ev->body, s->flag))) {
@@ -239,6 +264,12 @@ static void side_effects(struct wfx *x)
 			else
 				wfx_notify(x, s->topic);
 		}
+}
+
+static void side_effects(struct wfx *x)
+{
+	run_sides(x, x->k->sides);
+	run_sides(x, wf_common_sides);
 }
 
 /* The kind's own body of a type several kinds share (REGISTERS.md): checked once the case
@@ -298,6 +329,8 @@ int wf_apply(struct wf_case *c, const struct proto_event *ev, uint64_t now, cons
 		    (struct proto_str){x.rule->closes, (uint32_t)strlen(x.rule->closes)};
 	if (x.rule->next != WF_SAME)
 		transition(&x, (int)row_next(&x, x.rule), ev->at);
+	if (ev->type->opens != KIND_NONE)
+		open_channel(&x);
 	side_effects(&x);
 	settle(&x);
 	if (x.full)
@@ -342,6 +375,9 @@ int wf_dispose(struct wf_case *c, uint64_t now, const struct policy *p, struct w
 	c->subject = c->subject_update = NULL;
 	c->subject_id = (struct proto_str){NULL, 0};
 	c->n_parts = 0; /* the kind's personal fields; its outcomes stay for the report */
+	/* the channel closed long before; retention destroys the thread */
+	c->token = c->reporter_id = (struct proto_str){NULL, 0};
+	c->thread = NULL;
 	if (x.k->dispose)
 		x.k->dispose(c);
 	c->flags |= WFC_DISPOSED;

@@ -10,6 +10,9 @@
 /* Recipients beyond fixed roles. */
 #define TO_STATE_OWNERS (1u << ROLE_COUNT)       /* owners of the deadlines the new state opens */
 #define TO_DL_OWNER     (1u << (ROLE_COUNT + 1)) /* the owner of the note's deadline */
+/* the reporter: a named one by role and id; by token, role reporter and no id (REGISTERS.md:
+ * "for a token it names nobody") */
+#define TO_REPORTER (1u << (ROLE_COUNT + 2))
 
 /* Who each topic goes to (PROTOCOL.md "Notify": who must act or be told). Ids: the subject's,
  * the subject's line manager's, the AA assigned; other roles are named by role alone. A
@@ -36,6 +39,7 @@ static const struct topic_row {
     /* REGISTERS.md */
     {"iopc.referral_due", R(AA)},
     {"report.follow_up", R(PSD)},
+    {"report.reply", TO_REPORTER},
     {"integrity.flag", R(PSD)},
     {NULL, 0},
 };
@@ -73,6 +77,10 @@ void wfx_address(struct wf_note *n, const struct wf_case *c)
 	for (int r = ROLE_SUBJECT; r < ROLE_COUNT; r++)
 		if (t->to & ROLE_BIT(r))
 			add_to(n, c, r);
+	if ((t->to & TO_REPORTER) && n->n_to < WF_TO_MAX)
+		n->to[n->n_to++] = c->reporter_role != ROLE_NONE
+				       ? (struct wf_recipient){c->reporter_role, c->reporter_id}
+				       : (struct wf_recipient){ROLE_REPORTER, {NULL, 0}};
 	if (t->to & TO_DL_OWNER)
 		add_to(n, c, policy_dl_rule(n->dl_kind)->owner);
 	if (t->to & TO_STATE_OWNERS) {

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "store/anon.h"
+#include "store/token.h"
 #include <sodium.h>
 
 #include "store/caserec.h"
@@ -349,6 +350,62 @@ static void kept_bytes(struct batch_ctx *b, const struct proto_event *ev, const 
 	*ret = (struct proto_str){b->redacted.data, (uint32_t)b->redacted.size};
 }
 
+/* ---- the reporter's channel ------------------------------------------------------------ */
+
+/* A follow-up by token: the case it names, or unknown_case with one message for every token
+ * that opens nothing (REGISTERS.md), counted by the reactor. Returns 1 when found (the
+ * event then names the case), 0 when answered, or a store error. */
+static int find_by_token(struct batch_ctx *b, struct batch_item *it)
+{
+	const msgpack_object *t = proto_map_get(it->ev.body, "token");
+	char canon[PROTO_TOKEN_LEN + 1];
+	int rc = !t || t->type != MSGPACK_OBJECT_STR ||
+			 proto_token_canon(t->via.str.ptr, t->via.str.size, canon) < 0
+		     ? -ENOENT
+		     : token_find(b->st, b->txn, canon, it->found_ref);
+
+	sodium_memzero(canon, sizeof(canon));
+	if (rc == -ENOENT) {
+		it->status = BATCH_REJECTED;
+		it->token_failed = true;
+		proto_fail(&it->err, PROTO_UNKNOWN_CASE, "token: no open report has this token");
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	it->ev.case_ref = (struct proto_str){it->found_ref, (uint32_t)strlen(it->found_ref)};
+	return 1;
+}
+
+/* The accepted anonymous report gets its token: drawn, kept in the case, indexed. */
+static int give_token(struct batch_ctx *b, struct batch_item *it, struct case_rec *r)
+{
+	if (r->c.origin != ORIGIN_ANONYMOUS)
+		return 0;
+	token_new(it->token_canon);
+	proto_token_show(it->token_canon, it->token);
+	r->c.token = (struct proto_str){it->token_canon, PROTO_TOKEN_LEN};
+	return token_put(b->st, b->txn, it->token_canon, r->c.ref, strlen(r->c.ref));
+}
+
+/* A resend of an anonymous report is answered with the token it was given. */
+static int token_again(struct batch_ctx *b, struct batch_item *it)
+{
+	struct case_rec r = {0};
+	int rc;
+
+	if (it->status != BATCH_DUPLICATE || it->ev.type->opens == KIND_NONE || !anon_is(&it->ev))
+		return 0;
+	rc = batchx_load_case(b, it->case_ref, strlen(it->case_ref), &r);
+	if (rc == 0 && r.c.token.len == PROTO_TOKEN_LEN) {
+		memcpy(it->token_canon, r.c.token.ptr, PROTO_TOKEN_LEN);
+		it->token_canon[PROTO_TOKEN_LEN] = '\0';
+		proto_token_show(it->token_canon, it->token);
+	}
+	caserec_release(&r);
+	return rc == -ENOENT || rc == -EBADMSG || rc == -EKEYREJECTED ? 0 : rc;
+}
+
 /* Applies one event at time now (the batch's, or an anonymous referral's day). Returns 0
  * with the item's outcome set, or a negative errno that aborts the batch. */
 static int apply_event_at(struct batch_ctx *b, struct batch_item *it, bool anon)
@@ -364,6 +421,9 @@ static int apply_event_at(struct batch_ctx *b, struct batch_item *it, bool anon)
 	struct wf_effects fx = {0};
 	int rc;
 
+	if (it->ev.by_token && (rc = find_by_token(b, it)) <= 0)
+		return rc;
+	ev.case_ref = it->ev.case_ref;
 	if (anon)
 		anon_id_hash(b->st->anon_secret, &it->ev, id_hash);
 	kept_bytes(b, &it->ev, anon ? id_hash : NULL, &kept);
@@ -371,7 +431,7 @@ static int apply_event_at(struct batch_ctx *b, struct batch_item *it, bool anon)
 	event_key(it, anon ? id_hash : NULL, &key);
 	rc = check_idempotency(b, it, anon, &key, hash);
 	if (rc != 0)
-		return rc < 0 ? rc : 0;
+		return rc < 0 ? rc : token_again(b, it);
 	if (!opens) {
 		rc = batchx_load_case(b, it->ev.case_ref.ptr, it->ev.case_ref.len, &r);
 		if (rc == -ENOENT) {
@@ -397,7 +457,8 @@ static int apply_event_at(struct batch_ctx *b, struct batch_item *it, bool anon)
 		caserec_release(&r);
 		return 0;
 	}
-	if (opens && (rc = next_case_ref(b, it->ev.type->opens, r.c.ref)) < 0)
+	if (opens && ((rc = next_case_ref(b, it->ev.type->opens, r.c.ref)) < 0 ||
+		      (rc = give_token(b, it, &r)) < 0))
 		goto out;
 	if ((rc = journal_append(b->st, b->txn, &b->head, b->now_ms, (const uint8_t *)kept.ptr,
 				 kept.len, hash)) < 0)

@@ -36,6 +36,13 @@ struct batch_item {
 	char case_ref[PROTO_CASE_MAX + 1];
 	uint64_t seq;
 	struct proto_error err;
+	/* the reporter's channel: an anonymous report's token for the reply (shown form, "" when
+	 * none) and as the case keeps it; a follow-up by token that named no open report
+	 * (counted and limited by the reactor); the case such a follow-up found */
+	char token[PROTO_TOKEN_SHOWN + 1];
+	char token_canon[PROTO_TOKEN_LEN + 1];
+	bool token_failed;
+	char found_ref[PROTO_CASE_MAX + 1];
 };
 
 /* What a commit changed, for the reactor: where the outbox now ends, and whether the workers'

@@ -1,4 +1,5 @@
 #include "loop/batchint.h"
+#include "store/token.h"
 
 #include <errno.h>
 #include <string.h>
@@ -40,12 +41,16 @@ static int redact_note(uint64_t seq, void *arg)
 }
 
 /* Retention: the journal entries of the case lose their bytes, its notifications their
- * recipients' ids, the subject index its key. */
+ * recipients' ids, the subject index its key, its token the look-up (the channel closed
+ * long before: REGISTERS.md). */
 static int dispose_data(struct batch_ctx *b, const struct case_rec *r, const struct wf_case *before)
 {
 	uint8_t key[SUBJECT_KEY_MAX];
 	int rc;
 
+	if (before->token.len &&
+	    (rc = token_del(b->st, b->txn, before->token.ptr, before->token.len)) < 0)
+		return rc;
 	if (r->history)
 		for (uint32_t i = 0; i < r->history->via.array.size; i++) {
 			const msgpack_object *seq =

@@ -110,6 +110,7 @@ void rx_control_cycle(struct reactor *R)
 	    .limits = &R->limits,
 	    .started_ms = R->started_ms,
 	    .intake = &R->counters,
+	    .policy = &R->policy,
 	    .reload = rx_reload_request,
 	    .reload_arg = R,
 	    .reseal = &R->reseal,

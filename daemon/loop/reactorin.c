@@ -18,10 +18,11 @@ static void reply_intake(struct reactor *R, struct request *q, const char *statu
 			 const char *case_ref, uint64_t seq, const struct proto_error *err)
 {
 	msgpack_packer pk;
+	const char *token = q->item.token[0] ? q->item.token : NULL;
 
 	R->out.size = 0;
 	msgpack_packer_init(&pk, &R->out, msgpack_sbuffer_write);
-	proto_reply_pack(&pk, q->id, status, case_ref, seq, err);
+	proto_reply_pack_token(&pk, q->id, status, case_ref, seq, token, err);
 	router_send(R->intake, q, &R->out);
 	rx_wipe(&R->out);
 }
@@ -83,6 +84,37 @@ static int intake_may_send(const struct reactor *R, const struct request *q,
 	return 0;
 }
 
+/* ---- failed token look-ups ([reports] token_failures_per_minute) ------------------------- */
+
+/* The client's entry for this minute: its own, or the stalest one's, started again. */
+static struct token_limit *token_limit(struct reactor *R, const char *client, uint64_t minute)
+{
+	struct token_limit *t = NULL, *oldest = &R->token_limits[0];
+
+	for (size_t i = 0; i < RX_TOKEN_CLIENTS && !t; i++) {
+		if (strcmp(R->token_limits[i].client, client) == 0)
+			t = &R->token_limits[i];
+		else if (R->token_limits[i].minute < oldest->minute)
+			oldest = &R->token_limits[i];
+	}
+	if (!t) {
+		t = oldest;
+		snprintf(t->client, sizeof(t->client), "%s", client);
+		t->n = 0;
+	}
+	if (t->minute != minute) {
+		t->minute = minute;
+		t->n = 0;
+	}
+	return t;
+}
+
+/* 130 bits make guessing hopeless; the limit keeps the log quiet (REGISTERS.md). */
+static bool token_limited(struct reactor *R, const struct request *q, uint64_t now)
+{
+	return token_limit(R, q->client, now / 60000)->n >= R->policy.token_failures_per_minute;
+}
+
 /* Decodes a received request. Returns 1 when it joins the batch; otherwise it was answered. */
 static int intake_decode(struct reactor *R, struct request *q, uint64_t now)
 {
@@ -104,11 +136,15 @@ static int intake_decode(struct reactor *R, struct request *q, uint64_t now)
 		return 0;
 	}
 	/* PROTOCOL.md's order: after the body, before duplicate */
-	if (intake_may_send(R, q, &err) < 0) {
+	if (intake_may_send(R, q, &err) < 0 ||
+	    (q->item.ev.by_token && token_limited(R, q, now) &&
+	     proto_fail(&err, PROTO_UNAVAILABLE, "too many unknown tokens; retry later") < 0)) {
 		reject(R, q, anon_is(&q->item.ev), &err);
 		proto_event_release(&q->item.ev);
 		return 0;
 	}
+	q->item.token[0] = '\0';
+	q->item.token_failed = false;
 	return 1;
 }
 
@@ -138,6 +174,10 @@ static void intake_answer(struct reactor *R, struct request *q, int batch_rc)
 		reply_intake(R, q, "duplicate", it->case_ref, it->seq, NULL);
 		break;
 	case BATCH_REJECTED:
+		if (it->token_failed) {
+			R->counters.token_failures++;
+			token_limit(R, q->client, walltime_ms() / 60000)->n++;
+		}
 		reject(R, q, anon_is(&it->ev), &it->err);
 		break;
 	}

@@ -43,6 +43,8 @@ struct pending_reply {
 	bool deferred;         /* its job (reactor.pending_job) starts after the commit */
 };
 
+#define RX_TOKEN_CLIENTS 32
+
 struct reactor {
 	const struct config *cfg;
 	struct store st;
@@ -73,6 +75,12 @@ struct reactor {
 	struct reseal_progress reseal;
 	struct reseal_cursor reseal_at;
 	uint64_t reject_log_sec, reject_log_n, reject_log_dropped;
+	/* failed token look-ups a client made this minute ([reports]
+	 * token_failures_per_minute): the clients seen last, the oldest forgotten first */
+	struct token_limit {
+		char client[CLIENTS_NAME_MAX + 1];
+		uint64_t minute, n;
+	} token_limits[RX_TOKEN_CLIENTS];
 	struct job *job;           /* the running backup or audit.verify, or NULL */
 	struct request job_q;      /* its control request's route, kept for the reply */
 	int job_efd;               /* its completion arrives here */

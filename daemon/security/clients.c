@@ -426,9 +426,12 @@ bool client_may_control(const struct client *cl, enum ctl_right need)
 	case CLIENT_ADMIN:
 		return true;
 	case CLIENT_OPERATOR:
-		return need == CTL_READ;
-	case CLIENT_NONE:
+		return need == CTL_READ || need == CTL_THREAD;
 	case CLIENT_INTAKE:
+		return need == CTL_THREAD &&
+		       client_may_send(cl, proto_type_find((struct proto_str){"report.followed_up",
+									       18}));
+	case CLIENT_NONE:
 		return false;
 	}
 	return false;

@@ -75,7 +75,9 @@ const struct client *clients_resolve(const struct clients *c, const char *name);
 /* Rights (PROTOCOL.md): intake clients send the types listed for them; operator and admin
  * use the read commands; admin also backup and reload. CLIENT_ANY may do everything. */
 bool client_may_send(const struct client *cl, const struct proto_type *type);
-enum ctl_right { CTL_READ, CTL_ADMIN };
+/* CTL_THREAD: report.thread, an operator's read and the form service's too, when it may send
+ * report.followed_up (REGISTERS.md) */
+enum ctl_right { CTL_READ, CTL_ADMIN, CTL_THREAD };
 bool client_may_control(const struct client *cl, enum ctl_right need);
 const char *client_role_name(enum client_role r);
 

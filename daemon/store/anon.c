@@ -35,6 +35,26 @@ void anon_event_key(const uint8_t hash[ANON_HASH_LEN], uint8_t ret[ANON_KEY_LEN]
 	memcpy(ret + 1, hash, ANON_HASH_LEN);
 }
 
+static void pack_body_without_token(msgpack_packer *pk, const msgpack_object *body)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < body->via.map.size; i++)
+		n += !proto_str_eq((struct proto_str){body->via.map.ptr[i].key.via.str.ptr,
+						      body->via.map.ptr[i].key.via.str.size},
+				   "token");
+	msgpack_pack_map(pk, n);
+	for (uint32_t i = 0; i < body->via.map.size; i++) {
+		const msgpack_object_kv *kv = &body->via.map.ptr[i];
+
+		if (proto_str_eq((struct proto_str){kv->key.via.str.ptr, kv->key.via.str.size},
+				 "token"))
+			continue;
+		msgpack_pack_object(pk, kv->key);
+		msgpack_pack_object(pk, kv->val);
+	}
+}
+
 void anon_redact(const uint8_t hash[ANON_HASH_LEN], const struct proto_event *ev,
 		 msgpack_sbuffer *out)
 {
@@ -45,7 +65,12 @@ void anon_redact(const uint8_t hash[ANON_HASH_LEN], const struct proto_event *ev
 	memcpy(id, ANON_ID_PREFIX, sizeof(ANON_ID_PREFIX) - 1);
 	sodium_bin2hex(id + sizeof(ANON_ID_PREFIX) - 1, 2 * ANON_HASH_LEN + 1, hash, ANON_HASH_LEN);
 	msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
-	msgpack_pack_map(&pk, m->size);
+	msgpack_pack_map(&pk, m->size + (ev->by_token ? 1 : 0));
+	/* a follow-up by token: the token gives way to the case it found (REGISTERS.md) */
+	if (ev->by_token) {
+		proto_pack_cstr(&pk, "case");
+		proto_pack_str(&pk, ev->case_ref.ptr, ev->case_ref.len);
+	}
 	for (uint32_t i = 0; i < m->size; i++) {
 		const msgpack_object *k = &m->ptr[i].key;
 
@@ -53,6 +78,9 @@ void anon_redact(const uint8_t hash[ANON_HASH_LEN], const struct proto_event *ev
 		if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == 2 &&
 		    memcmp(k->via.str.ptr, "id", 2) == 0)
 			proto_pack_cstr(&pk, id);
+		else if (ev->by_token && k->type == MSGPACK_OBJECT_STR && k->via.str.size == 4 &&
+			 memcmp(k->via.str.ptr, "body", 4) == 0)
+			pack_body_without_token(&pk, &m->ptr[i].val);
 		else if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == 2 &&
 			 memcmp(k->via.str.ptr, "at", 2) == 0)
 			msgpack_pack_uint64(&pk, anon_day(ev->at));

@@ -52,8 +52,9 @@ void anon_id_hash(const uint8_t *secret, const struct proto_event *ev, uint8_t r
 void anon_event_key(const uint8_t hash[ANON_HASH_LEN], uint8_t ret[ANON_KEY_LEN]);
 
 /* The event as the journal keeps it: the same map, with `id` replaced by ANON_ID_PREFIX and
- * the hex of the id's hash (anon_id_hash; a valid id still) and `at` by its day. Appends to
- * out. */
+ * the hex of the id's hash (anon_id_hash; a valid id still) and `at` by its day; a follow-up
+ * by token (ev->by_token) also has its body's token replaced by `case`, the case it found
+ * (ev->case_ref). Appends to out. */
 void anon_redact(const uint8_t hash[ANON_HASH_LEN], const struct proto_event *ev,
 		 msgpack_sbuffer *out);
 

@@ -274,6 +274,32 @@ static void pack_outcomes(const struct wf_case *c, msgpack_packer *pk)
 	}
 }
 
+/* The reporter's channel: the token (never in the view), the named reporter and the thread,
+ * the stored messages then the one this step adds. */
+static void pack_channel(const struct wf_case *c, msgpack_packer *pk)
+{
+	uint32_t n = c->thread ? c->thread->via.array.size : 0;
+
+	pack_kv_str_or_nil(pk, "token", c->token);
+	proto_pack_cstr(pk, "reporter_role");
+	if (c->reporter_role != ROLE_NONE)
+		proto_pack_cstr(pk, proto_role_name(c->reporter_role));
+	else
+		msgpack_pack_nil(pk);
+	pack_kv_str_or_nil(pk, "reporter_id", c->reporter_id);
+	proto_pack_cstr(pk, "thread");
+	msgpack_pack_array(pk, n + (c->has_added_msg ? 1 : 0));
+	for (uint32_t i = 0; i < n; i++)
+		msgpack_pack_object(pk, c->thread->via.array.ptr[i]);
+	if (c->has_added_msg) {
+		msgpack_pack_map(pk, 3);
+		proto_pack_kv_u64(pk, "at", c->added_msg.at);
+		proto_pack_kv_cstr(pk, "from", c->added_msg.from_psd ? "psd" : "reporter");
+		proto_pack_cstr(pk, "text");
+		proto_pack_str(pk, c->added_msg.text.ptr, c->added_msg.text.len);
+	}
+}
+
 /* "marks": the names of the case's flags that are marks (bad_faith) */
 static void pack_marks(const struct wf_case *c, msgpack_packer *pk)
 {
@@ -325,7 +351,7 @@ int caserec_notes_each(const struct case_rec *r, int (*fn)(uint64_t seq, void *a
 /* Entries every stored record has; a record that is not disposed adds its personal data and
  * its notes. */
 #define STORED_ENTRIES   20
-#define PERSONAL_ENTRIES 10
+#define PERSONAL_ENTRIES 14
 
 void caserec_pack(const struct case_rec *r, msgpack_packer *pk)
 {
@@ -371,6 +397,7 @@ void caserec_pack(const struct case_rec *r, msgpack_packer *pk)
 	pack_kv_part(pk, "conditions", c->conditions, false);
 	pack_kv_part(pk, "proposed", c->proposed, false);
 	pack_parts(c, pk, "parts");
+	pack_channel(c, pk);
 	pack_notes(r, pk);
 }
 

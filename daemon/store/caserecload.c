@@ -204,7 +204,7 @@ static_assert(sizeof(enum proto_kind) == sizeof(int) && sizeof(enum wf_origin) =
 		  sizeof(enum wf_state) == sizeof(int) && sizeof(enum dl_kind) == sizeof(int) &&
 		  sizeof(enum dl_status) == sizeof(int) &&
 		  sizeof(enum wf_task_status) == sizeof(int) &&
-		  sizeof(enum dur_unit) == sizeof(int),
+		  sizeof(enum dur_unit) == sizeof(int) && sizeof(enum proto_role) == sizeof(int),
 	      "enums are stored through an int");
 
 static int ld_kind(void *p, const msgpack_object *v)
@@ -215,6 +215,35 @@ static int ld_origin(void *p, const msgpack_object *v)
 {
 	return ld_enum(p, v, origin_index);
 }
+static int role_index(struct proto_str s)
+{
+	for (int r = ROLE_NONE + 1; r < ROLE_COUNT; r++)
+		if (proto_str_eq(s, proto_role_name(r)))
+			return r;
+	return -1;
+}
+
+static int ld_role(void *p, const msgpack_object *v)
+{
+	if (v->type == MSGPACK_OBJECT_NIL) {
+		*(int *)p = ROLE_NONE;
+		return 0;
+	}
+	return ld_enum(p, v, role_index);
+}
+
+/* The thread: an array of {at, from, text} maps, as packed (the view reads them). */
+static int ld_thread(void *p, const msgpack_object *v)
+{
+	if (v->type != MSGPACK_OBJECT_ARRAY)
+		return -EIO;
+	for (uint32_t i = 0; i < v->via.array.size; i++)
+		if (v->via.array.ptr[i].type != MSGPACK_OBJECT_MAP)
+			return -EIO;
+	*(const msgpack_object **)p = v->via.array.size ? v : NULL;
+	return 0;
+}
+
 /* A kind's own fields: a map of name to any object (parts) or to a string (outcomes). */
 static int ld_parts(void *p, const msgpack_object *v)
 {
@@ -388,6 +417,10 @@ static const struct entry case_entries[] = {
     {"proposed", ld_list_part, CASE(proposed)},
     {"parts", ld_parts, offsetof(struct case_rec, c)},
     {"outcomes", ld_outcomes, offsetof(struct case_rec, c)},
+    {"token", ld_opt_str, CASE(token)},
+    {"reporter_role", ld_role, CASE(reporter_role)},
+    {"reporter_id", ld_opt_str, CASE(reporter_id)},
+    {"thread", ld_thread, CASE(thread)},
     {"history", ld_history, offsetof(struct case_rec, history)},
     {"notes", ld_notes, offsetof(struct case_rec, notes)},
 };

@@ -24,10 +24,11 @@ static int broken(char *why, size_t len, const char *fmt, ...)
 			return broken(why, len, __VA_ARGS__);                                      \
 	} while (0)
 
-static int closed_rules(const struct wf_case *c, const bool live[DL_COUNT], char *why, size_t len)
+static int closed_rules(const struct wf_case *c, const bool live[DL_KINDS], char *why, size_t len)
 {
-	for (int k = 0; k < DL_RETENTION; k++)
-		RULE(!live[k], "%s: closed with a live %s deadline", c->ref, config_dl_name(k));
+	for (int k = 0; k < DL_KINDS; k++)
+		RULE(k == DL_RETENTION || !live[k], "%s: closed with a live %s deadline", c->ref,
+		     config_dl_name(k));
 	RULE(live[DL_RETENTION] != !!(c->flags & WFC_DISPOSED),
 	     "%s: closed, %s, with%s a live retention deadline", c->ref,
 	     c->flags & WFC_DISPOSED ? "disposed" : "not disposed",
@@ -38,34 +39,10 @@ static int closed_rules(const struct wf_case *c, const bool live[DL_COUNT], char
 	return 0;
 }
 
-int wfinv_case(const struct wf_case *c, const bool live[DL_COUNT], char *why, size_t len)
+/* The rules of WORKFLOW.md that only a notifiable association has. */
+static int na_rules(const struct wf_case *c, const bool live[DL_KINDS], const char *st, char *why,
+		    size_t len)
 {
-	const char *st;
-
-	RULE(c->state > WF_NONE && c->state < WF_STATE_COUNT, "%s: state %d", c->ref, c->state);
-	st = wf_state_name(c->state);
-	if (c->state == WF_CLOSED) {
-		if (closed_rules(c, live, why, len) < 0)
-			return -1;
-	} else {
-		RULE(!(c->flags & WFC_DISPOSED), "%s: disposed in state %s", c->ref, st);
-		RULE(!live[DL_RETENTION], "%s: retention live in state %s", c->ref, st);
-	}
-	if (c->flags & WFC_DISPOSED)
-		RULE(c->subject == NULL && c->associate == NULL && c->subject_id.len == 0,
-		     "%s: disposed but keeps personal data", c->ref);
-	for (int k = 0; k < DL_RETENTION; k++) {
-		const struct dl_rule *rule = policy_dl_rule(k);
-
-		/* a deadline opened by entering a state is met when the case leaves it */
-		if (live[k] && rule->opens_on != WF_NONE)
-			RULE(rule->opens_on == c->state, "%s: %s live in state %s", c->ref,
-			     config_dl_name(k), st);
-		/* and while in it, one that breaches stays live until it is met */
-		if (rule->opens_on == c->state && rule->at_due == DLA_BREACH)
-			RULE(live[k], "%s: in %s without its %s deadline", c->ref, st,
-			     config_dl_name(k));
-	}
 	/* review.requested opens it in conditions_active, the only state review.completed may
 	 * meet it in: leaving another way cancels it */
 	RULE(!live[DL_REVIEW] || c->state == WF_CONDITIONS_ACTIVE, "%s: review live in %s", c->ref,
@@ -79,4 +56,51 @@ int wfinv_case(const struct wf_case *c, const bool live[DL_COUNT], char *why, si
 	if (WF_BIT(c->state) & WF_CONDITIONS_IN_FORCE)
 		RULE(c->conditions != NULL, "%s: %s with no conditions", c->ref, st);
 	return 0;
+}
+
+int wfinv_case(const struct wf_case *c, const bool live[DL_KINDS], char *why, size_t len)
+{
+	const struct wf_states *ks = wf_states_of(c->kind);
+	const char *st;
+
+	RULE(ks != NULL, "%s: kind %d", c->ref, c->kind);
+	RULE(c->state > 0 && (uint32_t)c->state < ks->n, "%s: state %d", c->ref, c->state);
+	st = wf_kind_state_name(c->kind, (int)c->state);
+	if ((int)c->state == ks->closed) {
+		if (closed_rules(c, live, why, len) < 0)
+			return -1;
+	} else {
+		RULE(!(c->flags & WFC_DISPOSED), "%s: disposed in state %s", c->ref, st);
+		RULE(!live[DL_RETENTION], "%s: retention live in state %s", c->ref, st);
+	}
+	if (c->flags & WFC_DISPOSED)
+		RULE(c->subject == NULL && c->associate == NULL && c->subject_id.len == 0 &&
+			 c->n_parts == 0 && c->token.len == 0 && c->thread == NULL,
+		     "%s: disposed but keeps personal data", c->ref);
+	for (int k = 0; k < DL_KINDS; k++) {
+		const struct dl_rule *rule = policy_dl_rule(k);
+		bool here = policy_dl_opens_on(k, c->kind, (int)c->state);
+
+		if (k == DL_RETENTION)
+			continue;
+		/* a deadline opened by entering a state is met when the case leaves it, and no
+		 * kind's deadline runs on another kind's case */
+		if (live[k] && rule->opens_on != 0)
+			RULE(here, "%s: %s live in state %s", c->ref, config_dl_name(k), st);
+		if (live[k] && rule->case_kind != KIND_NONE)
+			RULE(rule->case_kind == c->kind, "%s: %s live on a %s case", c->ref,
+			     config_dl_name(k), proto_kind_prefix(c->kind));
+		/* and while in it, one that breaches stays live until it is met */
+		if (here && rule->at_due == DLA_BREACH)
+			RULE(live[k], "%s: in %s without its %s deadline", c->ref, st,
+			     config_dl_name(k));
+	}
+	/* the reporter hears back while the case is open: reporter_update runs on every case
+	 * with a channel (REGISTERS.md) */
+	if ((int)c->state != ks->closed)
+		RULE(live[DL_REPORTER_UPDATE] ==
+			 (c->origin == ORIGIN_ANONYMOUS || c->reporter_role != ROLE_NONE),
+		     "%s: reporter_update %slive in %s", c->ref,
+		     live[DL_REPORTER_UPDATE] ? "" : "not ", st);
+	return c->kind == KIND_NA ? na_rules(c, live, st, why, len) : 0;
 }

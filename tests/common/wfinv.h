@@ -11,6 +11,6 @@
 
 /* live[k]: the case has a live deadline of kind k. Returns 0, or -1 with why set to the first
  * rule c breaks, naming the case. */
-int wfinv_case(const struct wf_case *c, const bool live[DL_COUNT], char *why, size_t len);
+int wfinv_case(const struct wf_case *c, const bool live[DL_KINDS], char *why, size_t len);
 
 #endif

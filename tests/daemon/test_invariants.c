@@ -227,8 +227,8 @@ struct cinfo {
 	enum wf_state state;
 	uint32_t flags;
 	unsigned n_live;
-	enum dl_kind live[DL_COUNT];
-	uint64_t due[DL_COUNT];
+	enum dl_kind live[DL_KINDS];
+	uint64_t due[DL_KINDS];
 };
 
 static void case_info(struct sim *s, const char *ref, struct cinfo *ret)
@@ -321,7 +321,7 @@ static void ix_no_orphans(const struct ixset *set, const char *db)
 {
 	for (size_t i = 0; i < set->n; i++)
 		INV(set->e[i].claimed, "%s: entry %s/%s at %" PRIu64 " has no live deadline", db,
-		    set->e[i].ref, set->e[i].kind < DL_COUNT ? config_dl_name(set->e[i].kind) : "?",
+		    set->e[i].ref, set->e[i].kind < DL_KINDS ? config_dl_name(set->e[i].kind) : "?",
 		    set->e[i].t);
 }
 
@@ -397,7 +397,7 @@ static void check_deadline_indexes(struct sim *s, struct view *v, const struct w
 }
 
 /* WORKFLOW.md "Deadlines": which kinds may be live in which state (wfinv, as fuzz_wf). */
-static void check_case_state(struct sim *s, const struct wf_case *c, const bool live[DL_COUNT])
+static void check_case_state(struct sim *s, const struct wf_case *c, const bool live[DL_KINDS])
 {
 	char why[256];
 
@@ -407,7 +407,7 @@ static void check_case_state(struct sim *s, const struct wf_case *c, const bool 
 
 static void check_case(struct sim *s, struct view *v, const struct wf_case *c)
 {
-	bool live[DL_COUNT] = {0};
+	bool live[DL_KINDS] = {0};
 	struct ixent *e;
 
 	v->cases++;
@@ -419,7 +419,7 @@ static void check_case(struct sim *s, struct view *v, const struct wf_case *c)
 
 		if (!wf_dl_live(d))
 			continue;
-		INV(d->kind < DL_COUNT, "%s: deadline kind %d", c->ref, d->kind);
+		INV(d->kind < DL_KINDS, "%s: deadline kind %d", c->ref, d->kind);
 		INV(!live[d->kind], "%s: two live %s deadlines", c->ref, config_dl_name(d->kind));
 		live[d->kind] = true;
 		s->cov.kinds_live |= 1u << d->kind;

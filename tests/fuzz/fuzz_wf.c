@@ -88,13 +88,13 @@ static bool take_be(struct run *r, size_t n, uint64_t *ret)
 
 /* ---- invariants -------------------------------------------------------------------- */
 
-static void check_deadlines(const struct wf_case *c, const struct policy *p, bool live[DL_COUNT])
+static void check_deadlines(const struct wf_case *c, const struct policy *p, bool live[DL_KINDS])
 {
 	require(c->n_dl <= WF_DL_MAX);
 	for (uint32_t i = 0; i < c->n_dl; i++) {
 		const struct wf_deadline *d = &c->dl[i];
 
-		require((unsigned)d->kind < DL_COUNT && (unsigned)d->status < DLS_COUNT);
+		require((unsigned)d->kind < DL_KINDS && (unsigned)d->status < DLS_COUNT);
 		require(d->due_at >= d->start);
 		if (!wf_dl_live(d)) {
 			require(d->status != DLS_OPEN);
@@ -116,7 +116,7 @@ static void check_deadlines(const struct wf_case *c, const struct policy *p, boo
  * itself must hold. */
 static void check_case(const struct wf_case *c, const struct policy *p)
 {
-	bool live[DL_COUNT] = {0};
+	bool live[DL_KINDS] = {0};
 	char why[256];
 
 	require((unsigned)c->origin < ORIGIN_COUNT && c->kind > KIND_NONE && c->kind < KIND_COUNT);
@@ -139,7 +139,7 @@ static void check_effects(const struct wf_effects *fx, const struct wf_case *c)
 		require(n->n_to <= WF_TO_MAX);
 		for (uint32_t j = 0; j < n->n_to; j++)
 			require(n->to[j].role > ROLE_NONE && n->to[j].role < ROLE_COUNT);
-		require(!n->has_deadline || (unsigned)n->dl_kind < DL_COUNT);
+		require(!n->has_deadline || (unsigned)n->dl_kind < DL_KINDS);
 		if (n->detail == DETAIL_TRANSITION)
 			require(n->from_state < WF_STATE_COUNT && n->to_state < WF_STATE_COUNT &&
 				n->from_state != n->to_state);

@@ -116,4 +116,5 @@ const struct wf_kind wf_kind_cr = {
     .id = KIND_CR,
     .rules = rules,
     .sides = sides,
+    .channel_named = true, /* REGISTERS.md: "every named CR or WR report" */
 };

@@ -71,4 +71,5 @@ const struct wf_kind wf_kind_wr = {
     .id = KIND_WR,
     .rules = rules,
     .sides = sides,
+    .channel_named = true, /* REGISTERS.md: "every named CR or WR report" */
 };
