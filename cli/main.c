@@ -49,6 +49,7 @@ static void usage(FILE *out)
 	    "  status                     the daemon's counters\n"
 	    "  case show REF              one case: fields, conditions, deadlines, history\n"
 	    "  case reads REF             the control reads that returned a case\n"
+	    "  case thread REF            the reporter's channel: reporter's and PSD's messages\n"
 	    "  cases [--state S] [--subject ID] [--limit N] [--all]\n"
 	    "                             list cases; --all follows every page\n"
 	    "  deadlines [--overdue] [--before TIME] [--limit N]\n"
@@ -61,7 +62,7 @@ static void usage(FILE *out)
 	    "                             SIGTERM (or N of them); TOPIC is a prefix\n"
 	    "                             (deadline. for all deadline topics); --fill fetches\n"
 	    "                             the ones a gap in seq skipped\n"
-	    "  report [--from TIME] [--to TIME]\n"
+	    "  report [--from TIME] [--to TIME] [--kind NA|CR|WR]\n"
 	    "                             management summary of the cases opened in [from, to)\n"
 	    "  audit verify               check the journal's hash chain\n"
 	    "  audit reads REF            who read a case: at, client, cmd, oldest first\n"
@@ -405,10 +406,15 @@ static int call_reads(struct cli *cli, const char *what, const char *ref)
 
 static int cmd_case(struct cli *cli, int argc, char **argv)
 {
-	if (argc != 3 || (strcmp(argv[1], "show") != 0 && strcmp(argv[1], "reads") != 0))
-		return cli_usage_error("usage: case show REF | case reads REF");
+	if (argc != 3 || (strcmp(argv[1], "show") != 0 && strcmp(argv[1], "reads") != 0 &&
+			  strcmp(argv[1], "thread") != 0))
+		return cli_usage_error("usage: case show REF | case reads REF | case thread REF");
 	if (strcmp(argv[1], "reads") == 0)
 		return call_reads(cli, "case", argv[2]);
+	/* the reporter's channel (report.thread): the reporter's and PSD's messages */
+	if (strcmp(argv[1], "thread") == 0)
+		return call_show_str(cli, "case", "report.thread", "case", "reference", argv[2],
+				     NULL, show_tree);
 	return call_show_str(cli, "case", "case.get", "case", "reference", argv[2], NULL,
 			     show_case);
 }
@@ -542,6 +548,10 @@ static int cmd_deadlines(struct cli *cli, int argc, char **argv)
 
 static int report_opt(void *args, int opt, const char *arg)
 {
+	if (opt == 'k')
+		return json_object_set_new(args, "kind", json_string(arg)) == 0
+			   ? 0
+			   : cli_usage_error("report: --kind takes a prefix (NA, CR, WR)");
 	return time_arg(args, "report", opt == 'f' ? "from" : "to", arg);
 }
 
@@ -550,6 +560,7 @@ static int cmd_report(struct cli *cli, int argc, char **argv)
 	static const struct option opts[] = {
 	    {"from", required_argument, NULL, 'f'},
 	    {"to", required_argument, NULL, 't'},
+	    {"kind", required_argument, NULL, 'k'},
 	    {NULL, 0, NULL, 0},
 	};
 

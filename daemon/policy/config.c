@@ -185,7 +185,7 @@ static void set_defaults(struct config *cfg)
 
 static const char *const sections[] = {"daemon",  "intake",    "notify",     "control",
 				       "store",   "deadlines", "escalation", "retention",
-				       "vetting", "security"};
+				       "vetting", "security",  "reports"};
 
 static void check_section(struct parse_state *ps, const char *line)
 {
@@ -346,7 +346,8 @@ static int check_perms(struct parse_state *ps)
 /* The sections a reload applies (policy_load reads them; the rest is read at start). */
 static bool reloaded_section(const char *section)
 {
-	static const char *const names[] = {"deadlines", "escalation", "retention", "vetting"};
+	static const char *const names[] = {"deadlines", "escalation", "retention", "vetting",
+					    "reports"};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcmp(names[i], section) == 0)
