@@ -214,7 +214,7 @@ static unsigned row_next(const struct wfx *x, const struct wf_rule *r)
 
 static const struct wf_rule *find_rule(const struct wfx *x, struct proto_error *err)
 {
-	const struct wf_rule *r, *any = NULL, *met = NULL, *in_state = NULL;
+	const struct wf_rule *r, *any = NULL, *met = NULL, *met_role = NULL, *in_state = NULL;
 
 	for (r = rows_of_type(x); r->type; r++) {
 		if (strcmp(r->type, x->ev->type->name) != 0)
@@ -232,9 +232,14 @@ static const struct wf_rule *find_rule(const struct wfx *x, struct proto_error *
 		}
 		if (!met)
 			met = r;
+		if (!met_role && (r->roles & ROLE_BIT(x->ev->actor_role)))
+			met_role = r;
 	}
 	if (in_state)
 		return in_state;
+	/* none in the state: the actor's row, so that an allowed role hears of the state */
+	if (met_role)
+		return met_role;
 	if (!met)
 		proto_fail(err, PROTO_INVALID_FIELD, "body.%s: no rule of %s for this value",
 			   any->when, any->type);
