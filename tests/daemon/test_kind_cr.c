@@ -241,11 +241,9 @@ static void assert_row_at(const struct row *r, const char *file, int line)
 		assert_row(&r);                                                                    \
 	}
 
-/* 3.6.1 (the manager, or PSD directly), 3.6.2 (the manager "must consult PSD").
- * KNOWN ENGINE BUG (reported, not fixed here): on an open case, corruption.reported by psd or
- * reporter (roles of the row's second line) is answered forbidden, not invalid_transition
- * naming the state: engine/wf.c find_rule falls back to the first row of the type (the
- * manager's) whatever the actor's role. */
+/* 3.6.1 (the manager, or PSD directly), 3.6.2 (the manager "must consult PSD"). On an open
+ * case psd and reporter hear invalid_transition naming the state, not forbidden: the row of
+ * their role answers (engine/wf.c find_rule; this test found that it did not). */
 ROW_TEST(row_corruption_reported_p01b_3_6_1_manager_consults_others_to_assessment,
 	 "corruption.reported", CR_BODY, R(REPORTER) | R(LINE_MANAGER) | R(PSD), S(NONE),
 	 CR_AWAITING_ASSESSMENT, CR_AWAITING_CONSULTATION, false)
