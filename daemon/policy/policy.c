@@ -1,5 +1,6 @@
 #include "policy/policy.h"
 
+#include <assert.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -93,7 +94,10 @@ struct duration policy_due(const struct policy *p, enum dl_kind k, enum proto_ki
 
 const struct dl_rule *policy_dl_rule(enum dl_kind k)
 {
-	return (unsigned)k < DL_KINDS ? &rules[k] : NULL;
+	if ((unsigned)k >= DL_KINDS)
+		return NULL;
+	assert(rules[k].kind == k); /* the table is in enum dl_kind's order */
+	return &rules[k];
 }
 
 bool policy_dl_opens_on(enum dl_kind k, enum proto_kind ck, int s)
