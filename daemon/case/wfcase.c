@@ -13,18 +13,36 @@ const char *wf_mark_name(enum wf_case_flag f)
 	}
 }
 
-const msgpack_object *wf_part_get(const struct wf_case *c, const char *name)
+static const struct wf_part *part(const struct wf_case *c, const char *name, bool outcome)
 {
 	for (uint32_t i = 0; i < c->n_parts; i++)
-		if (proto_str_eq(c->parts[i].name, name))
-			return c->parts[i].v;
+		if (c->parts[i].outcome == outcome && proto_str_eq(c->parts[i].name, name))
+			return &c->parts[i];
 	return NULL;
+}
+
+const msgpack_object *wf_part_get(const struct wf_case *c, const char *name)
+{
+	const struct wf_part *p = part(c, name, false);
+
+	return p ? p->v : NULL;
 }
 
 struct proto_str wf_outcome_get(const struct wf_case *c, const char *name)
 {
-	for (uint32_t i = 0; i < c->n_outcomes; i++)
-		if (proto_str_eq(c->outcomes[i].name, name))
-			return c->outcomes[i].value;
-	return (struct proto_str){NULL, 0};
+	const struct wf_part *p = part(c, name, true);
+
+	if (!p || p->v->type != MSGPACK_OBJECT_STR)
+		return (struct proto_str){NULL, 0};
+	return (struct proto_str){p->v->via.str.ptr, p->v->via.str.size};
+}
+
+void wf_parts_drop_personal(struct wf_case *c)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < c->n_parts; i++)
+		if (c->parts[i].outcome)
+			c->parts[n++] = c->parts[i];
+	c->n_parts = n;
 }

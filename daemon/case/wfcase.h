@@ -91,15 +91,13 @@ enum wf_case_flag {
 const char *wf_mark_name(enum wf_case_flag f); /* NULL for a flag that is no mark */
 
 /* A kind's own record fields (its "parts"): named, borrowed like the case's other parts. A
- * personal part (an allegation, a grading) goes with retention; an outcome (a string) stays
- * for the report. */
-#define WF_PARTS_MAX 8
+ * personal part (an allegation, a grading) goes with retention; an outcome (a string) is
+ * kept for the report. */
+#define WF_PARTS_MAX 12
 struct wf_part {
 	struct proto_str name;
 	const msgpack_object *v;
-};
-struct wf_outcome {
-	struct proto_str name, value;
+	bool outcome;
 };
 
 /* A case as the engine sees it. Scalars are the engine's; msgpack parts are borrowed, from
@@ -157,8 +155,6 @@ struct wf_case {
 	/* the kind's own fields (none for NA, whose fields are the ones above) */
 	struct wf_part parts[WF_PARTS_MAX];
 	uint32_t n_parts;
-	struct wf_outcome outcomes[WF_PARTS_MAX];
-	uint32_t n_outcomes;
 	struct wf_deadline dl[WF_DL_MAX];
 	uint32_t n_dl;
 };
@@ -166,6 +162,8 @@ struct wf_case {
 /* The kind's part or outcome named name, or NULL / {NULL, 0}. */
 const msgpack_object *wf_part_get(const struct wf_case *c, const char *name);
 struct proto_str wf_outcome_get(const struct wf_case *c, const char *name);
+/* Retention: the personal parts go, the outcomes stay. */
+void wf_parts_drop_personal(struct wf_case *c);
 
 /* The live deadline of kind k, or NULL. */
 struct wf_deadline *wf_dl_find(struct wf_case *c, enum dl_kind k);

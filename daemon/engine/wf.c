@@ -379,7 +379,7 @@ int wf_dispose(struct wf_case *c, uint64_t now, const struct policy *p, struct w
 		return 0;
 	c->subject = c->subject_update = NULL;
 	c->subject_id = (struct proto_str){NULL, 0};
-	c->n_parts = 0; /* the kind's personal fields; its outcomes stay for the report */
+	wf_parts_drop_personal(c); /* its outcomes stay for the report */
 	/* the channel closed long before; retention destroys the thread */
 	c->token = c->reporter_id = (struct proto_str){NULL, 0};
 	c->thread = NULL;

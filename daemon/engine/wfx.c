@@ -96,41 +96,37 @@ void wfx_open(struct wfx *x)
 
 /* ---- the kind's own fields ----------------------------------------------------------- */
 
-void wfx_set_part(struct wfx *x, const char *name, const msgpack_object *v)
+static void set_part(struct wfx *x, const char *name, const msgpack_object *v, bool outcome)
 {
 	struct wf_case *c = x->c;
 	uint32_t i;
 
 	if (!v)
 		return;
-	for (i = 0; i < c->n_parts && !proto_str_eq(c->parts[i].name, name); i++)
+	for (i = 0; i < c->n_parts && !(c->parts[i].outcome == outcome &&
+					 proto_str_eq(c->parts[i].name, name));
+	     i++)
 		;
 	if (i == WF_PARTS_MAX) {
 		x->full = true;
 		return;
 	}
-	c->parts[i] = (struct wf_part){{name, (uint32_t)strlen(name)}, v};
+	c->parts[i] = (struct wf_part){{name, (uint32_t)strlen(name)}, v, outcome};
 	if (i == c->n_parts)
 		c->n_parts++;
 }
 
+void wfx_set_part(struct wfx *x, const char *name, const msgpack_object *v)
+{
+	set_part(x, name, v, false);
+}
+
 void wfx_set_outcome(struct wfx *x, const char *name, const char *key)
 {
-	struct wf_case *c = x->c;
-	struct proto_str v = wfx_body_str(x, key);
-	uint32_t i;
+	const msgpack_object *v = proto_map_get(x->ev->body, key);
 
-	if (!v.len)
-		return;
-	for (i = 0; i < c->n_outcomes && !proto_str_eq(c->outcomes[i].name, name); i++)
-		;
-	if (i == WF_PARTS_MAX) {
-		x->full = true;
-		return;
-	}
-	c->outcomes[i] = (struct wf_outcome){{name, (uint32_t)strlen(name)}, v};
-	if (i == c->n_outcomes)
-		c->n_outcomes++;
+	if (v && v->type == MSGPACK_OBJECT_STR)
+		set_part(x, name, v, true);
 }
 
 /* ---- deadlines of states --------------------------------------------------------------- */

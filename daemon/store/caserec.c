@@ -249,29 +249,38 @@ static void pack_review_period(const struct wf_case *c, msgpack_packer *pk)
 
 /* ---- the kind's own fields -------------------------------------------------------------- */
 
-/* The kind's parts as a map (the stored form's "parts"; in the view, each at the top). */
-static void pack_parts(const struct wf_case *c, msgpack_packer *pk, const char *k)
+/* The kind's parts, or its outcomes, as a map (the stored form's "parts" and "outcomes"). */
+static uint32_t n_of(const struct wf_case *c, bool outcome)
 {
-	uint32_t n = c->n_parts < WF_PARTS_MAX ? c->n_parts : WF_PARTS_MAX;
+	uint32_t n = 0;
 
-	proto_pack_cstr(pk, k);
-	msgpack_pack_map(pk, n);
-	for (uint32_t i = 0; i < n; i++) {
+	for (uint32_t i = 0; i < c->n_parts && i < WF_PARTS_MAX; i++)
+		n += c->parts[i].outcome == outcome;
+	return n;
+}
+
+static void pack_named(const struct wf_case *c, bool outcome, bool as_map, msgpack_packer *pk)
+{
+	if (as_map)
+		msgpack_pack_map(pk, n_of(c, outcome));
+	for (uint32_t i = 0; i < c->n_parts && i < WF_PARTS_MAX; i++) {
+		if (c->parts[i].outcome != outcome)
+			continue;
 		proto_pack_str(pk, c->parts[i].name.ptr, c->parts[i].name.len);
 		msgpack_pack_object(pk, *c->parts[i].v);
 	}
 }
 
+static void pack_parts(const struct wf_case *c, msgpack_packer *pk, const char *k)
+{
+	proto_pack_cstr(pk, k);
+	pack_named(c, false, true, pk);
+}
+
 static void pack_outcomes(const struct wf_case *c, msgpack_packer *pk)
 {
-	uint32_t n = c->n_outcomes < WF_PARTS_MAX ? c->n_outcomes : WF_PARTS_MAX;
-
 	proto_pack_cstr(pk, "outcomes");
-	msgpack_pack_map(pk, n);
-	for (uint32_t i = 0; i < n; i++) {
-		proto_pack_str(pk, c->outcomes[i].name.ptr, c->outcomes[i].name.len);
-		proto_pack_str(pk, c->outcomes[i].value.ptr, c->outcomes[i].value.len);
-	}
+	pack_named(c, true, true, pk);
 }
 
 /* The reporter's channel: the token (never in the view), the named reporter and the thread,
@@ -447,7 +456,7 @@ void caserec_pack_view(const struct case_rec *r, msgpack_packer *pk)
 {
 	const struct wf_case *c = &r->c;
 	bool keep = !disposed(c), own = c->kind != KIND_NA && c->kind != KIND_NONE;
-	uint32_t n_parts = keep ? (c->n_parts < WF_PARTS_MAX ? c->n_parts : WF_PARTS_MAX) : 0;
+	uint32_t n_parts = keep ? n_of(c, false) : 0;
 
 	msgpack_pack_map(pk, VIEW_ENTRIES + (own ? VIEW_KIND_ENTRIES + n_parts : 0));
 	proto_pack_kv_cstr(pk, "case", c->ref);
@@ -489,8 +498,6 @@ void caserec_pack_view(const struct case_rec *r, msgpack_packer *pk)
 	pack_kv_str_or_nil(pk, "assessment", c->assessment);
 	pack_outcomes(c, pk);
 	/* the kind's own fields, each under its name */
-	for (uint32_t i = 0; i < n_parts; i++) {
-		proto_pack_str(pk, c->parts[i].name.ptr, c->parts[i].name.len);
-		msgpack_pack_object(pk, *c->parts[i].v);
-	}
+	if (keep)
+		pack_named(c, false, false, pk);
 }

@@ -244,39 +244,33 @@ static int ld_thread(void *p, const msgpack_object *v)
 	return 0;
 }
 
-/* A kind's own fields: a map of name to any object (parts) or to a string (outcomes). */
-static int ld_parts(void *p, const msgpack_object *v)
+/* A kind's own fields: a map of name to any object (parts) or to a string (outcomes), one
+ * array in the case. */
+static int ld_named(struct wf_case *c, const msgpack_object *v, bool outcome)
 {
-	struct wf_case *c = p;
-
-	if (v->type != MSGPACK_OBJECT_MAP || v->via.map.size > WF_PARTS_MAX)
+	if (v->type != MSGPACK_OBJECT_MAP || c->n_parts + v->via.map.size > WF_PARTS_MAX)
 		return -EIO;
 	for (uint32_t i = 0; i < v->via.map.size; i++) {
 		const msgpack_object_kv *kv = &v->via.map.ptr[i];
+		struct wf_part *p = &c->parts[c->n_parts++];
 
-		if (get_str(&kv->key, &c->parts[i].name) < 0)
+		if (get_str(&kv->key, &p->name) < 0 ||
+		    (outcome && kv->val.type != MSGPACK_OBJECT_STR))
 			return -EIO;
-		c->parts[i].v = &kv->val;
+		p->v = &kv->val;
+		p->outcome = outcome;
 	}
-	c->n_parts = v->via.map.size;
 	return 0;
+}
+
+static int ld_parts(void *p, const msgpack_object *v)
+{
+	return ld_named(p, v, false);
 }
 
 static int ld_outcomes(void *p, const msgpack_object *v)
 {
-	struct wf_case *c = p;
-
-	if (v->type != MSGPACK_OBJECT_MAP || v->via.map.size > WF_PARTS_MAX)
-		return -EIO;
-	for (uint32_t i = 0; i < v->via.map.size; i++) {
-		const msgpack_object_kv *kv = &v->via.map.ptr[i];
-
-		if (get_str(&kv->key, &c->outcomes[i].name) < 0 ||
-		    get_str(&kv->val, &c->outcomes[i].value) < 0)
-			return -EIO;
-	}
-	c->n_outcomes = v->via.map.size;
-	return 0;
+	return ld_named(p, v, true);
 }
 static int ld_dl_kind(void *p, const msgpack_object *v)
 {

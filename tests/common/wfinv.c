@@ -58,6 +58,15 @@ static int na_rules(const struct wf_case *c, const bool live[DL_KINDS], const ch
 	return 0;
 }
 
+/* The kind's parts that retention must clear (its outcomes stay). */
+static bool personal_parts(const struct wf_case *c)
+{
+	for (uint32_t i = 0; i < c->n_parts; i++)
+		if (!c->parts[i].outcome)
+			return true;
+	return false;
+}
+
 int wfinv_case(const struct wf_case *c, const bool live[DL_KINDS], char *why, size_t len)
 {
 	const struct wf_states *ks = wf_states_of(c->kind);
@@ -75,7 +84,7 @@ int wfinv_case(const struct wf_case *c, const bool live[DL_KINDS], char *why, si
 	}
 	if (c->flags & WFC_DISPOSED)
 		RULE(c->subject == NULL && c->associate == NULL && c->subject_id.len == 0 &&
-			 c->n_parts == 0 && c->token.len == 0 && c->thread == NULL,
+			 !personal_parts(c) && c->token.len == 0 && c->thread == NULL,
 		     "%s: disposed but keeps personal data", c->ref);
 	for (int k = 0; k < DL_KINDS; k++) {
 		const struct dl_rule *rule = policy_dl_rule(k);
