@@ -232,17 +232,6 @@ static int ld_role(void *p, const msgpack_object *v)
 	return ld_enum(p, v, role_index);
 }
 
-/* The thread: an array of {at, from, text} maps, as packed (the view reads them). */
-static int ld_thread(void *p, const msgpack_object *v)
-{
-	if (v->type != MSGPACK_OBJECT_ARRAY)
-		return -EIO;
-	for (uint32_t i = 0; i < v->via.array.size; i++)
-		if (v->via.array.ptr[i].type != MSGPACK_OBJECT_MAP)
-			return -EIO;
-	*(const msgpack_object **)p = v->via.array.size ? v : NULL;
-	return 0;
-}
 
 /* A kind's own fields: a map of name to any object (parts) or to a string (outcomes), one
  * array in the case. */
@@ -272,6 +261,7 @@ static int ld_outcomes(void *p, const msgpack_object *v)
 {
 	return ld_named(p, v, true);
 }
+
 static int ld_dl_kind(void *p, const msgpack_object *v)
 {
 	return ld_enum(p, v, dl_kind_index);
@@ -365,6 +355,16 @@ static int ld_history(void *p, const msgpack_object *v)
 			return -EIO;
 	*(const msgpack_object **)p = v;
 	return 0;
+}
+
+/* The thread: an array of {at, from, text} maps, as history's entries are; [] is none. */
+static int ld_thread(void *p, const msgpack_object *v)
+{
+	int r = ld_history(p, v);
+
+	if (r == 0 && v->via.array.size == 0)
+		*(const msgpack_object **)p = NULL;
+	return r;
 }
 
 /* The outbox seqs of the case's notifications: an array of uints; [] is none. */
