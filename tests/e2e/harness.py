@@ -837,7 +837,9 @@ def fast_sections(retention="1h", roster=AA_ROSTER, **deadlines):
 TOPICS = ("case.opened", "case.state_changed", "case.closed", "case.escalated",
           "deadline.reminder", "deadline.breached", "deadline.escalated", "conditions.imposed",
           "appeal.window_closed", "appeal.lodged", "appeal.decided", "misconduct.referral",
-          "vetting.review_required", "prevent.referral", "retention.disposed")
+          "vetting.review_required", "prevent.referral", "retention.disposed",
+          # REGISTERS.md's
+          "integrity.flag", "iopc.referral_due", "report.follow_up", "report.reply")
 DEADLINE_TOPICS = ("deadline.reminder", "deadline.breached", "deadline.escalated")
 NOTE_KEYS = {"v", "seq", "topic", "at", "case", "state", "recipients", "deadline", "detail"}
 NOTE_REQUIRED = {"v", "seq", "topic", "at", "case", "state", "recipients"}
