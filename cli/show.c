@@ -537,8 +537,11 @@ bool show_intake_reply(FILE *out, FILE *err, const json_t *reply)
 		char *c = cell_text(json_object_get(reply, "case"), CELL_TEXT);
 		char *seq = cell_text(json_object_get(reply, "seq"), CELL_TEXT);
 
-		fprintf(out, "%-9s case %s  seq %s  id %s\n", status, c ? c : "?", seq ? seq : "?",
-			id ? id : "-");
+		const char *token = json_string_value(json_object_get(reply, "token"));
+
+		/* an anonymous report's follow-up token: for the reporter alone */
+		fprintf(out, "%-9s case %s  seq %s  id %s%s%s\n", status, c ? c : "?",
+			seq ? seq : "?", id ? id : "-", token ? "  token " : "", token ? token : "");
 		free(c);
 		free(seq);
 		return true;
