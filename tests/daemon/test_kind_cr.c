@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "evjson.h"
+#include "kindtest.h"
 #include "case/wfdeadline.h"
 #include "engine/wf.h"
 #include "policy/wfstate.h"
@@ -17,7 +18,7 @@
 #define T0     NOW_MS            /* 2026-02-10T00:00:00Z, a Tuesday */
 #define T_FRI  (T0 + 3 * MS_DAY) /* 2026-02-13, a Friday */
 #define CR_REF "CR-2026-000001"
-#define SAME   CR_STATE_COUNT
+#define SAME   KT_SAME
 #define S(x)   WF_BIT(CR_##x)
 #define R(x)   ROLE_BIT(ROLE_##x)
 #define OPEN                                                                                       \
@@ -46,20 +47,6 @@
 	"','reasons':'r'}}"
 #define EV_IOPC_REFERRED "{'type':'iopc.referred'," EV_AA ",'body':{'reference':'IOPC/1'}}"
 #define MANDATORY        ",'mandatory_referral':true"
-
-static struct walk *new_walk(void)
-{
-	struct walk *w = test_malloc(sizeof(*w));
-
-	walk_init(w, "", T0);
-	return w;
-}
-
-static void free_walk(struct walk *w)
-{
-	walk_free(w);
-	test_free(w);
-}
 
 static const char *cr_state(int s)
 {
@@ -102,144 +89,15 @@ static void cr_walk_to(struct walk *w, int s, bool iopc)
 	assert_string_equal(cr_state(w->c.state), cr_state(s));
 }
 
-static const char *actor_id(enum proto_role r)
-{
-	return r == ROLE_SUBJECT ? "S100" : r == ROLE_LINE_MANAGER ? "LM1" : "X1";
-}
-
-static void assert_str(struct proto_str s, const char *want)
-{
-	if (!proto_str_eq(s, want))
-		fail_msg("\"%.*s\" is not \"%s\"", (int)s.len, s.ptr ? s.ptr : "", want);
-}
-
-static const struct wf_deadline *live(struct walk *w, enum dl_kind k)
-{
-	const struct wf_deadline *d = wf_dl_find(&w->c, k);
-
-	if (!d)
-		fail_msg("no live %s deadline", config_dl_name(k));
-	return d;
-}
-
-static void assert_dl(const struct walk *w, enum dl_kind k, enum dl_status status, uint64_t start,
-		      uint64_t due)
-{
-	const struct wf_deadline *d = walk_dl(w, k);
-
-	if (!d) {
-		fail_msg("no %s deadline", config_dl_name(k));
-		return;
-	}
-	assert_string_equal(wf_dl_status_name(d->status), wf_dl_status_name(status));
-	assert_int_equal(d->start, start);
-	assert_int_equal(d->due_at, due);
-}
-
-static uint64_t due_after(const struct walk *w, uint64_t start, struct duration d)
-{
-	return cal_add(&w->p.cal, start, d, 1);
-}
+static const struct kt_kind cr_kind = {KIND_CR, CR_STATE_COUNT, cr_state, cr_walk_to};
 
 /* ---- one row of the events table ------------------------------------------------------------ */
 
-struct row {
-	const char *type;
-	const char *body; /* JSON */
-	uint32_t roles;   /* roles that may send it; R(NONE): no actor (anonymous) */
-	uint32_t states;  /* states (as cr_walk_to reaches them) that allow it */
-	int next;         /* SAME: stays */
-	int by_manager;   /* when not 0: where a line manager's goes instead (P01b 3.6.2) */
-	bool iopc;        /* walk with iopc_referral open in under_investigation */
-};
-
-/* Sends the row's event as role (ROLE_NONE: no actor). */
-static int send_as(struct walk *w, const struct row *r, int role)
-{
-	if (role == ROLE_NONE)
-		return walk_try(w, "{'type':'%s','body':%s}", r->type, r->body);
-	return walk_try(w, "{'type':'%s','actor':{'id':'%s','role':'%s'},'body':%s}", r->type,
-			actor_id(role), proto_role_name(role), r->body);
-}
-
-/* The outcome one (state, role) of a row must have: accepted into next, or refused with
- * code, the message naming needle. */
-struct expect {
-	bool ok;
-	int next;
-	enum proto_err code;
-	const char *needle;
-};
-
-static struct expect expected(const struct row *r, int s, int role)
-{
-	if (!(r->roles & ROLE_BIT(role))) {
-		if (role == ROLE_NONE)
-			return (struct expect){false, 0, PROTO_MISSING_FIELD, "actor"};
-		if (r->roles == R(NONE))
-			return (struct expect){false, 0, PROTO_INVALID_FIELD, "actor"};
-		return (struct expect){false, 0, PROTO_FORBIDDEN, proto_role_name(role)};
-	}
-	if (!(r->states & WF_BIT(s)))
-		return (struct expect){false, 0, PROTO_INVALID_TRANSITION, cr_state(s)};
-	if (role == ROLE_LINE_MANAGER && r->by_manager)
-		return (struct expect){true, r->by_manager, 0, NULL};
-	return (struct expect){true, r->next == SAME ? s : r->next, 0, NULL};
-}
-
-/* From every CR state, as every role: a role not in the row is refused (forbidden naming the
- * role; with no actor, or an actor on an anonymous report, the codec refuses the actor), a
- * state not in the row is invalid_transition naming the state, and otherwise the case goes
- * where the row says. Every (state, role) that differs is printed, then the test fails. */
-static void assert_row_at(const struct row *r, const char *file, int line)
-{
-	struct walk *w = new_walk();
-	unsigned wrong = 0;
-
-	for (int s = CR_NONE; s < CR_STATE_COUNT; s++)
-		for (int role = ROLE_NONE; role < ROLE_COUNT; role++) {
-			const char *who = role ? proto_role_name(role) : "no actor";
-			struct expect e = expected(r, s, role);
-			int rc;
-
-			/* an event on a case never meets a case that is not there (unknown_case) */
-			if (s == CR_NONE && !(r->states & S(NONE)))
-				continue;
-			cr_walk_to(w, s, r->iopc);
-			rc = send_as(w, r, role);
-			if (e.ok && rc == 0 && w->c.kind == KIND_CR && (int)w->c.state == e.next)
-				continue;
-			if (!e.ok && rc < 0 && w->err.code == e.code &&
-			    strstr(w->err.message, e.needle))
-				continue;
-			wrong++;
-			if (e.ok)
-				print_error("%s:%d: %s by %s in %s: expected %s, got %s%s%s\n",
-					    file, line, r->type, who, cr_state(s), cr_state(e.next),
-					    rc ? proto_err_code(w->err.code) : cr_state(w->c.state),
-					    rc ? ": " : "", rc ? w->err.message : "");
-			else
-				print_error(
-				    "%s:%d: %s by %s in %s: expected %s naming \"%s\", got "
-				    "%s%s%s\n",
-				    file, line, r->type, who, cr_state(s), proto_err_code(e.code),
-				    e.needle,
-				    rc ? proto_err_code(w->err.code) : "accepted: ", rc ? ": " : "",
-				    rc ? w->err.message : cr_state(w->c.state));
-		}
-	free_walk(w);
-	if (wrong)
-		_fail(file, line);
-}
-#define assert_row(r) assert_row_at((r), __FILE__, __LINE__)
-
-#define ROW_TEST(name, ...)                                                                        \
-	static void name(void **state)                                                             \
-	{                                                                                          \
-		static const struct row r = {__VA_ARGS__};                                         \
-		(void)state;                                                                       \
-		assert_row(&r);                                                                    \
-	}
+/* A row (struct kt_row): by_manager, when not 0, is where a line manager's goes instead (P01b
+ * 3.6.2); iopc walks with iopc_referral open in under_investigation. */
+#define ROW_TEST(name, type_, body_, roles_, states_, next_, by_manager_, iopc_)                   \
+	KT_ROW_TEST(name, &cr_kind, .type = type_, .body = body_, .roles = roles_,                 \
+		    .states = states_, .next = next_, .by_manager = by_manager_, .alt = iopc_)
 
 /* 3.6.1 (the manager, or PSD directly), 3.6.2 (the manager "must consult PSD"). On an open
  * case psd and reporter hear invalid_transition naming the state, not forbidden: the row of
@@ -307,7 +165,7 @@ ROW_TEST(row_deadline_extended_common_with_that_deadline_open, "deadline.extende
  * psd_consultation (2 working days, psd); a referral, the allegation kept. */
 static void p01b_3_6_2_managers_report_awaits_consultation_for_2_working_days(void **state)
 {
-	struct walk *w = new_walk();
+	struct walk *w = kt_new_walk();
 	const struct wf_note *n;
 
 	(void)state;
@@ -318,23 +176,23 @@ static void p01b_3_6_2_managers_report_awaits_consultation_for_2_working_days(vo
 	assert_string_equal(cr_state(w->c.state), "awaiting_consultation");
 	assert_int_equal(w->c.origin, ORIGIN_REFERRAL);
 	assert_int_equal(w->c.opened_at, T_FRI);
-	assert_str(w->c.subject_id, "S100");
+	kt_assert_str(w->c.subject_id, "S100");
 	assert_non_null(wf_part_get(&w->c, "allegation"));
 	/* Friday + 2 working days: Tuesday */
-	assert_dl(w, DL_PSD_CONSULTATION, DLS_OPEN, T_FRI, T_FRI + 4 * MS_DAY);
+	kt_assert_dl(w, DL_PSD_CONSULTATION, DLS_OPEN, T_FRI, T_FRI + 4 * MS_DAY);
 	assert_int_equal(policy_dl_rule(DL_PSD_CONSULTATION)->owner, ROLE_PSD);
 	assert_null(walk_dl(w, DL_CR_ASSESSMENT));
 	assert_non_null(n = walk_note(w, "case.opened", 0));
 	assert_string_equal(cr_state(n->state), "awaiting_consultation");
 	assert_non_null(note_to(n, ROLE_PSD));
-	free_walk(w);
+	kt_free_walk(w);
 }
 
 /* 3.6.1: or to PSD directly (a reporter, or PSD itself): straight to assessment. */
 static void p01b_3_6_1_report_to_psd_directly_awaits_assessment_28_days(void **state)
 {
 	static const char *const actors[] = {EV_REPORTER, EV_PSD};
-	struct walk *w = new_walk();
+	struct walk *w = kt_new_walk();
 
 	(void)state;
 	for (size_t i = 0; i < 2; i++) {
@@ -342,16 +200,16 @@ static void p01b_3_6_1_report_to_psd_directly_awaits_assessment_28_days(void **s
 		walk_ok(w, "{'type':'corruption.reported',%s,'body':" CR_BODY "}", actors[i]);
 		assert_string_equal(cr_state(w->c.state), "awaiting_assessment");
 		assert_int_equal(w->c.origin, ORIGIN_REFERRAL);
-		assert_dl(w, DL_CR_ASSESSMENT, DLS_OPEN, T0, T0 + 28 * MS_DAY);
+		kt_assert_dl(w, DL_CR_ASSESSMENT, DLS_OPEN, T0, T0 + 28 * MS_DAY);
 		assert_null(walk_dl(w, DL_PSD_CONSULTATION));
 	}
-	free_walk(w);
+	kt_free_walk(w);
 }
 
 /* 3.5.1: the anonymous PSD email has no actor; with one, proto refuses it. */
 static void p01b_3_5_1_anonymous_report_has_origin_anonymous(void **state)
 {
-	struct walk *w = new_walk();
+	struct walk *w = kt_new_walk();
 
 	(void)state;
 	cr_reset(w);
@@ -359,7 +217,7 @@ static void p01b_3_5_1_anonymous_report_has_origin_anonymous(void **state)
 	assert_int_equal(w->c.kind, KIND_CR);
 	assert_int_equal(w->c.origin, ORIGIN_ANONYMOUS);
 	assert_string_equal(cr_state(w->c.state), "awaiting_assessment");
-	assert_dl(w, DL_CR_ASSESSMENT, DLS_OPEN, T0, T0 + 28 * MS_DAY);
+	kt_assert_dl(w, DL_CR_ASSESSMENT, DLS_OPEN, T0, T0 + 28 * MS_DAY);
 	assert_null(walk_dl(w, DL_PSD_CONSULTATION));
 
 	cr_reset(w);
@@ -370,13 +228,13 @@ static void p01b_3_5_1_anonymous_report_has_origin_anonymous(void **state)
 	cr_reset(w);
 	assert_int_equal(walk_try(w, "{'type':'corruption.reported','body':" CR_BODY "}"), -1);
 	assert_proto_err(&w->err, PROTO_MISSING_FIELD, "actor");
-	free_walk(w);
+	kt_free_walk(w);
 }
 
 /* 3.6.2: the consultation meets psd_consultation and opens cr_assessment (28d, psd). */
 static void p01b_3_6_2_consultation_meets_psd_consultation_and_opens_assessment(void **state)
 {
-	struct walk *w = new_walk();
+	struct walk *w = kt_new_walk();
 	uint64_t t1 = T0 + MS_HOUR;
 
 	(void)state;
@@ -386,15 +244,15 @@ static void p01b_3_6_2_consultation_meets_psd_consultation_and_opens_assessment(
 	assert_string_equal(cr_state(w->c.state), "awaiting_assessment");
 	assert_int_equal(walk_dl(w, DL_PSD_CONSULTATION)->status, DLS_MET);
 	assert_int_equal(walk_dl(w, DL_PSD_CONSULTATION)->done_at, t1);
-	assert_dl(w, DL_CR_ASSESSMENT, DLS_OPEN, t1, t1 + 28 * MS_DAY);
+	kt_assert_dl(w, DL_CR_ASSESSMENT, DLS_OPEN, t1, t1 + 28 * MS_DAY);
 	assert_int_equal(policy_dl_rule(DL_CR_ASSESSMENT)->owner, ROLE_PSD);
-	free_walk(w);
+	kt_free_walk(w);
 }
 
 /* 3.2: the three outcomes; the grading and the outcome are kept. */
 static void p01b_3_2_assessment_outcomes(void **state)
 {
-	struct walk *w = new_walk();
+	struct walk *w = kt_new_walk();
 	uint64_t t1 = T0 + MS_HOUR;
 	const struct wf_note *n;
 
@@ -403,41 +261,41 @@ static void p01b_3_2_assessment_outcomes(void **state)
 	w->now = t1;
 	walk_ok(w, EV_CR_ASSESSED("no_further_action", ""));
 	assert_string_equal(cr_state(w->c.state), "closed");
-	assert_str(w->c.closed_reason, "no_further_action");
-	assert_str(w->c.assessment, "no_further_action");
+	kt_assert_str(w->c.closed_reason, "no_further_action");
+	kt_assert_str(w->c.assessment, "no_further_action");
 	assert_non_null(wf_part_get(&w->c, "grading"));
 	assert_int_equal(walk_dl(w, DL_CR_ASSESSMENT)->status, DLS_MET);
 	assert_non_null(n = walk_note(w, "case.closed", 0));
-	assert_str(n->outcome, "no_further_action");
+	kt_assert_str(n->outcome, "no_further_action");
 
 	w->now = T0;
 	cr_walk_to(w, CR_AWAITING_ASSESSMENT, false);
 	w->now = t1;
 	walk_ok(w, EV_CR_ASSESSED("intelligence_development", ""));
 	assert_string_equal(cr_state(w->c.state), "under_development");
-	assert_str(w->c.assessment, "intelligence_development");
+	kt_assert_str(w->c.assessment, "intelligence_development");
 	assert_int_equal(walk_dl(w, DL_CR_ASSESSMENT)->status, DLS_MET);
-	assert_dl(w, DL_DEVELOPMENT_REVIEW, DLS_OPEN, t1,
-		  due_after(w, t1, w->p.due[DL_DEVELOPMENT_REVIEW]));
+	kt_assert_dl(w, DL_DEVELOPMENT_REVIEW, DLS_OPEN, t1,
+		     kt_due_after(w, t1, w->p.due[DL_DEVELOPMENT_REVIEW]));
 
 	w->now = T0;
 	cr_walk_to(w, CR_AWAITING_ASSESSMENT, false);
 	w->now = t1;
 	walk_ok(w, EV_CR_ASSESSED("investigation", ""));
 	assert_string_equal(cr_state(w->c.state), "under_investigation");
-	assert_str(w->c.assessment, "investigation");
-	assert_dl(w, DL_CR_INVESTIGATION, DLS_OPEN, t1,
-		  due_after(w, t1, w->p.due[DL_CR_INVESTIGATION]));
+	kt_assert_str(w->c.assessment, "investigation");
+	kt_assert_dl(w, DL_CR_INVESTIGATION, DLS_OPEN, t1,
+		     kt_due_after(w, t1, w->p.due[DL_CR_INVESTIGATION]));
 	/* no mandatory referral: no IOPC deadline, no note */
 	assert_null(walk_dl(w, DL_IOPC_REFERRAL));
 	assert_int_equal(walk_count(w, "iopc.referral_due"), 0);
-	free_walk(w);
+	kt_free_walk(w);
 }
 
 /* "a CR assessment without grading is missing_field body.grading", checked before the role */
 static void assessment_without_grading_is_missing_field_grading(void **state)
 {
-	struct walk *w = new_walk();
+	struct walk *w = kt_new_walk();
 
 	(void)state;
 	cr_walk_to(w, CR_AWAITING_ASSESSMENT, false);
@@ -451,13 +309,13 @@ static void assessment_without_grading_is_missing_field_grading(void **state)
 			 -1);
 	assert_proto_err(&w->err, PROTO_MISSING_FIELD, "body.grading");
 	assert_string_equal(cr_state(w->c.state), "awaiting_assessment");
-	free_walk(w);
+	kt_free_walk(w);
 }
 
 /* NA's body (risk, NA's outcomes) is not CR's. */
 static void na_assessment_body_on_a_cr_case_is_invalid_field(void **state)
 {
-	struct walk *w = new_walk();
+	struct walk *w = kt_new_walk();
 
 	(void)state;
 	cr_walk_to(w, CR_AWAITING_ASSESSMENT, false);
@@ -471,14 +329,14 @@ static void na_assessment_body_on_a_cr_case_is_invalid_field(void **state)
 			 -1);
 	assert_proto_err(&w->err, PROTO_INVALID_FIELD, "body.outcome");
 	assert_string_equal(cr_state(w->c.state), "awaiting_assessment");
-	free_walk(w);
+	kt_free_walk(w);
 }
 
 /* "mandatory_referral? (only with investigation, else invalid_field)" */
 static void mandatory_referral_only_with_investigation_else_invalid_field(void **state)
 {
 	static const char *const outcomes[] = {"no_further_action", "intelligence_development"};
-	struct walk *w = new_walk();
+	struct walk *w = kt_new_walk();
 
 	(void)state;
 	cr_walk_to(w, CR_AWAITING_ASSESSMENT, false);
@@ -500,14 +358,14 @@ static void mandatory_referral_only_with_investigation_else_invalid_field(void *
 	}
 	assert_string_equal(cr_state(w->c.state), "awaiting_assessment");
 	assert_null(walk_dl(w, DL_IOPC_REFERRAL));
-	free_walk(w);
+	kt_free_walk(w);
 }
 
 /* "mandatory_referral -> iopc.referral_due to aa", and iopc_referral opens: 1 working day,
  * owner aa (Friday: due Monday). false is no referral. */
 static void mandatory_referral_opens_iopc_referral_1_working_day_and_tells_aa(void **state)
 {
-	struct walk *w = new_walk();
+	struct walk *w = kt_new_walk();
 	const struct wf_note *n;
 
 	(void)state;
@@ -515,41 +373,41 @@ static void mandatory_referral_opens_iopc_referral_1_working_day_and_tells_aa(vo
 	cr_walk_to(w, CR_AWAITING_ASSESSMENT, false);
 	walk_ok(w, EV_CR_ASSESSED("investigation", MANDATORY));
 	assert_string_equal(cr_state(w->c.state), "under_investigation");
-	assert_dl(w, DL_IOPC_REFERRAL, DLS_OPEN, T_FRI, T_FRI + 3 * MS_DAY);
+	kt_assert_dl(w, DL_IOPC_REFERRAL, DLS_OPEN, T_FRI, T_FRI + 3 * MS_DAY);
 	assert_int_equal(walk_dl(w, DL_IOPC_REFERRAL)->due_at,
-			 due_after(w, T_FRI, (struct duration){1, DUR_WD}));
+			 kt_due_after(w, T_FRI, (struct duration){1, DUR_WD}));
 	assert_int_equal(policy_dl_rule(DL_IOPC_REFERRAL)->owner, ROLE_AA);
 	assert_int_equal(walk_count(w, "iopc.referral_due"), 1);
 	assert_non_null(n = walk_note(w, "iopc.referral_due", 0));
 	assert_non_null(note_to(n, ROLE_AA));
 	/* the investigation runs beside it */
-	assert_dl(w, DL_CR_INVESTIGATION, DLS_OPEN, T_FRI,
-		  due_after(w, T_FRI, w->p.due[DL_CR_INVESTIGATION]));
+	kt_assert_dl(w, DL_CR_INVESTIGATION, DLS_OPEN, T_FRI,
+		     kt_due_after(w, T_FRI, w->p.due[DL_CR_INVESTIGATION]));
 
 	cr_walk_to(w, CR_AWAITING_ASSESSMENT, false);
 	walk_ok(w, EV_CR_ASSESSED("investigation", ",'mandatory_referral':false"));
 	assert_null(walk_dl(w, DL_IOPC_REFERRAL));
 	assert_int_equal(walk_count(w, "iopc.referral_due"), 0);
-	free_walk(w);
+	kt_free_walk(w);
 }
 
 /* development.reviewed continue: the review opens again, from the review's at. */
 static void development_reviewed_continue_renews_development_review(void **state)
 {
-	struct walk *w = new_walk();
+	struct walk *w = kt_new_walk();
 	uint64_t t1 = T0 + 80 * MS_DAY;
 	const struct wf_deadline *d;
 	int met = 0;
 
 	(void)state;
 	cr_walk_to(w, CR_UNDER_DEVELOPMENT, false);
-	assert_dl(w, DL_DEVELOPMENT_REVIEW, DLS_OPEN, T0, T0 + 89 * MS_DAY); /* 3mo: 10 May */
+	kt_assert_dl(w, DL_DEVELOPMENT_REVIEW, DLS_OPEN, T0, T0 + 89 * MS_DAY); /* 3mo: 10 May */
 	w->now = t1;
 	walk_ok(w, EV_REVIEWED("continue"));
 	assert_string_equal(cr_state(w->c.state), "under_development");
-	d = live(w, DL_DEVELOPMENT_REVIEW);
+	d = kt_live(w, DL_DEVELOPMENT_REVIEW);
 	assert_int_equal(d->start, t1);
-	assert_int_equal(d->due_at, due_after(w, t1, (struct duration){3, DUR_MO}));
+	assert_int_equal(d->due_at, kt_due_after(w, t1, (struct duration){3, DUR_MO}));
 	assert_true(d->due_at > T0 + 89 * MS_DAY);
 	for (uint32_t i = 0; i < w->c.n_dl; i++)
 		if (w->c.dl[i].kind == DL_DEVELOPMENT_REVIEW && w->c.dl[i].status == DLS_MET) {
@@ -558,14 +416,14 @@ static void development_reviewed_continue_renews_development_review(void **state
 			met++;
 		}
 	assert_int_equal(met, 1);
-	assert_str(wf_outcome_get(&w->c, "development"), "continue");
-	free_walk(w);
+	kt_assert_str(wf_outcome_get(&w->c, "development"), "continue");
+	kt_free_walk(w);
 }
 
 /* development.reviewed investigation / no_further_action leave under_development. */
 static void development_reviewed_investigation_or_no_further_action(void **state)
 {
-	struct walk *w = new_walk();
+	struct walk *w = kt_new_walk();
 	uint64_t t1 = T0 + MS_DAY;
 
 	(void)state;
@@ -574,22 +432,22 @@ static void development_reviewed_investigation_or_no_further_action(void **state
 	walk_ok(w, EV_REVIEWED("investigation"));
 	assert_string_equal(cr_state(w->c.state), "under_investigation");
 	assert_int_equal(walk_dl(w, DL_DEVELOPMENT_REVIEW)->status, DLS_MET);
-	assert_dl(w, DL_CR_INVESTIGATION, DLS_OPEN, t1, t1 + 365 * MS_DAY);
+	kt_assert_dl(w, DL_CR_INVESTIGATION, DLS_OPEN, t1, t1 + 365 * MS_DAY);
 
 	w->now = T0;
 	cr_walk_to(w, CR_UNDER_DEVELOPMENT, false);
 	walk_ok(w, EV_REVIEWED("no_further_action"));
 	assert_string_equal(cr_state(w->c.state), "closed");
-	assert_str(w->c.closed_reason, "no_further_action");
+	kt_assert_str(w->c.closed_reason, "no_further_action");
 	assert_false(wf_dl_live(walk_dl(w, DL_DEVELOPMENT_REVIEW)));
-	free_walk(w);
+	kt_free_walk(w);
 }
 
 /* reg 7(1)(c): iopc.referred meets iopc_referral, keeps the reference, and the case stays;
  * once met, none is open, and a second is invalid_transition. */
 static void reg_7_1_c_iopc_referred_meets_iopc_referral(void **state)
 {
-	struct walk *w = new_walk();
+	struct walk *w = kt_new_walk();
 	uint64_t t1 = T0 + MS_HOUR;
 
 	(void)state;
@@ -607,14 +465,14 @@ static void reg_7_1_c_iopc_referred_meets_iopc_referral(void **state)
 	cr_walk_to(w, CR_UNDER_INVESTIGATION, true);
 	walk_ok(w, "{'type':'iopc.referred'," EV_PSD ",'body':{}}");
 	assert_int_equal(walk_dl(w, DL_IOPC_REFERRAL)->status, DLS_MET);
-	free_walk(w);
+	kt_free_walk(w);
 }
 
 /* "any open state with iopc_referral open": in every open state without it,
  * invalid_transition naming the state; closed cancels it. */
 static void iopc_referred_without_iopc_referral_open_is_invalid_transition(void **state)
 {
-	struct walk *w = new_walk();
+	struct walk *w = kt_new_walk();
 
 	(void)state;
 	for (int s = CR_AWAITING_CONSULTATION; s <= CR_CLOSED; s++) {
@@ -622,19 +480,19 @@ static void iopc_referred_without_iopc_referral_open_is_invalid_transition(void 
 		assert_int_equal(walk_try(w, EV_IOPC_REFERRED), -1);
 		assert_proto_err(&w->err, PROTO_INVALID_TRANSITION, cr_state(s));
 	}
-	free_walk(w);
+	kt_free_walk(w);
 }
 
 /* A breached iopc_referral is still open until met: the referral, late, meets it and it
  * stays breached (it was late). */
 static void iopc_referral_breached_is_met_late_by_iopc_referred(void **state)
 {
-	struct walk *w = new_walk();
+	struct walk *w = kt_new_walk();
 	const struct wf_deadline *d;
 
 	(void)state;
 	cr_walk_to(w, CR_UNDER_INVESTIGATION, true);
-	d = live(w, DL_IOPC_REFERRAL);
+	d = kt_live(w, DL_IOPC_REFERRAL);
 	w->now = d->due_at;
 	assert_int_equal(walk_fire(w, DL_IOPC_REFERRAL), 1);
 	assert_non_null(note_to(walk_note(w, "deadline.breached", 0), ROLE_AA));
@@ -643,7 +501,7 @@ static void iopc_referral_breached_is_met_late_by_iopc_referred(void **state)
 	d = walk_dl(w, DL_IOPC_REFERRAL);
 	assert_false(wf_dl_live(d));
 	assert_int_equal(d->status, DLS_BREACHED);
-	free_walk(w);
+	kt_free_walk(w);
 }
 
 /* investigation.concluded closes with the outcome as its reason; misconduct, gross_misconduct
@@ -659,7 +517,7 @@ static void investigation_concluded_closes_with_outcome_and_refers_misconduct(vo
 	    {"gross_misconduct", 1},
 	    {"criminal", 1},
 	};
-	struct walk *w = new_walk();
+	struct walk *w = kt_new_walk();
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -673,24 +531,24 @@ static void investigation_concluded_closes_with_outcome_and_refers_misconduct(vo
 			",'body':{'outcome':'%s','reasons':'r'}}",
 			cases[i].outcome);
 		assert_string_equal(cr_state(w->c.state), "closed");
-		assert_str(w->c.closed_reason, cases[i].outcome);
+		kt_assert_str(w->c.closed_reason, cases[i].outcome);
 		assert_int_equal(w->c.closed_at, T0 + 30 * MS_DAY);
-		assert_str(wf_outcome_get(&w->c, "investigation"), cases[i].outcome);
+		kt_assert_str(wf_outcome_get(&w->c, "investigation"), cases[i].outcome);
 		assert_non_null(n = walk_note(w, "case.closed", 0));
-		assert_str(n->outcome, cases[i].outcome);
+		kt_assert_str(n->outcome, cases[i].outcome);
 		assert_int_equal(walk_count(w, "misconduct.referral"), cases[i].referrals);
 		if (cases[i].referrals)
 			assert_non_null(note_to(walk_note(w, "misconduct.referral", 0), ROLE_PSD));
 		assert_false(wf_dl_live(walk_dl(w, DL_CR_INVESTIGATION)));
 		assert_true(wf_dl_live(walk_dl(w, DL_RETENTION)));
 	}
-	free_walk(w);
+	kt_free_walk(w);
 }
 
 /* 3.3: extremism in the allegation is a Prevent referral, whoever reports it. */
 static void p01b_3_3_extremism_allegation_is_a_prevent_referral(void **state)
 {
-	struct walk *w = new_walk();
+	struct walk *w = kt_new_walk();
 
 	(void)state;
 	cr_reset(w);
@@ -708,7 +566,7 @@ static void p01b_3_3_extremism_allegation_is_a_prevent_referral(void **state)
 	walk_ok(w, "{'type':'corruption.reported'," EV_LM
 		   ",'body':" CR_BODY_WITH("'drugs','infiltration'", "") "}");
 	assert_int_equal(walk_count(w, "prevent.referral"), 0);
-	free_walk(w);
+	kt_free_walk(w);
 }
 
 /* "An event whose type the case's kind does not have is invalid_transition naming the case's
@@ -721,7 +579,7 @@ static void na_type_on_a_cr_case_is_invalid_transition_naming_cr_and_state(void 
 	    "{'type':'breach.reported'," EV_PSD ",'body':{'details':'d'}}",
 	    "{'type':'action.completed'," EV_PSD ",'body':{}}", /* WR's */
 	};
-	struct walk *w = new_walk();
+	struct walk *w = kt_new_walk();
 
 	(void)state;
 	for (int s = CR_AWAITING_CONSULTATION; s <= CR_CLOSED; s++)
@@ -731,13 +589,13 @@ static void na_type_on_a_cr_case_is_invalid_transition_naming_cr_and_state(void 
 			assert_proto_err(&w->err, PROTO_INVALID_TRANSITION, "CR");
 			assert_contains(w->err.message, cr_state(s));
 		}
-	free_walk(w);
+	kt_free_walk(w);
 }
 
 /* "case.closed reasons ... the kind's own closing reasons (NA keeps association_ceased)" */
 static void case_closed_association_ceased_is_invalid_field_on_a_cr_case(void **state)
 {
-	struct walk *w = new_walk();
+	struct walk *w = kt_new_walk();
 
 	(void)state;
 	cr_walk_to(w, CR_AWAITING_ASSESSMENT, false);
@@ -748,14 +606,14 @@ static void case_closed_association_ceased_is_invalid_field_on_a_cr_case(void **
 	assert_string_equal(cr_state(w->c.state), "awaiting_assessment");
 	/* the common reasons close it */
 	walk_ok(w, "{'type':'case.closed'," EV_PSD ",'body':{'reason':'subject_left'}}");
-	assert_str(w->c.closed_reason, "subject_left");
-	free_walk(w);
+	kt_assert_str(w->c.closed_reason, "subject_left");
+	kt_free_walk(w);
 }
 
 /* A CR report names its subject: subject.updated may not change the id. */
 static void subject_updated_with_an_id_is_invalid_field_on_a_cr_case(void **state)
 {
-	struct walk *w = new_walk();
+	struct walk *w = kt_new_walk();
 
 	(void)state;
 	cr_walk_to(w, CR_AWAITING_ASSESSMENT, false);
@@ -763,51 +621,47 @@ static void subject_updated_with_an_id_is_invalid_field_on_a_cr_case(void **stat
 	    walk_try(w, "{'type':'subject.updated'," EV_PSD ",'body':{'subject':{'id':'S200'}}}"),
 	    -1);
 	assert_proto_err(&w->err, PROTO_INVALID_FIELD, "body.subject.id");
-	assert_str(w->c.subject_id, "S100");
-	free_walk(w);
+	kt_assert_str(w->c.subject_id, "S100");
+	kt_free_walk(w);
 }
 
 /* ---- deadlines --------------------------------------------------------------------------------
  */
 
-static const struct cr_deadline {
-	enum dl_kind kind;
-	int state; /* cr_walk_to this state (all at T0) opens it */
-	bool iopc;
-	struct duration dflt;
-	enum proto_role owner;
-	uint64_t due;         /* from T0, a Tuesday */
-	unsigned n_reminders; /* 7d and 1d before due, after the opening */
-} cr_deadlines[] = {
-    {DL_PSD_CONSULTATION,
-     CR_AWAITING_CONSULTATION,
-     false,
-     {2, DUR_WD},
-     ROLE_PSD,
-     T0 + 2 * MS_DAY,
-     1},
-    {DL_CR_ASSESSMENT,
-     CR_AWAITING_ASSESSMENT,
-     false,
-     {28 * MS_DAY, DUR_MS},
-     ROLE_PSD,
-     T0 + 28 * MS_DAY,
-     2},
-    {DL_DEVELOPMENT_REVIEW,
-     CR_UNDER_DEVELOPMENT,
-     false,
-     {3, DUR_MO},
-     ROLE_PSD,
-     T0 + 89 * MS_DAY,
-     2},
-    {DL_IOPC_REFERRAL, CR_UNDER_INVESTIGATION, true, {1, DUR_WD}, ROLE_AA, T0 + 1 * MS_DAY, 0},
-    {DL_CR_INVESTIGATION,
-     CR_UNDER_INVESTIGATION,
-     false,
-     {12, DUR_MO},
-     ROLE_AA,
-     T0 + 365 * MS_DAY,
-     2},
+/* Each opens as cr_walk_to reaches its state at T0, a Tuesday (alt: iopc_referral, by the
+ * mandatory referral); n_reminders: 7d and 1d before due, after the opening. */
+static const struct kt_deadline cr_deadlines[] = {
+    {.kind = DL_PSD_CONSULTATION,
+     .state = CR_AWAITING_CONSULTATION,
+     .dflt = {2, DUR_WD},
+     .owner = ROLE_PSD,
+     .due = T0 + 2 * MS_DAY,
+     .n_reminders = 1},
+    {.kind = DL_CR_ASSESSMENT,
+     .state = CR_AWAITING_ASSESSMENT,
+     .dflt = {28 * MS_DAY, DUR_MS},
+     .owner = ROLE_PSD,
+     .due = T0 + 28 * MS_DAY,
+     .n_reminders = 2},
+    {.kind = DL_DEVELOPMENT_REVIEW,
+     .state = CR_UNDER_DEVELOPMENT,
+     .dflt = {3, DUR_MO},
+     .owner = ROLE_PSD,
+     .due = T0 + 89 * MS_DAY,
+     .n_reminders = 2},
+    {.kind = DL_IOPC_REFERRAL,
+     .state = CR_UNDER_INVESTIGATION,
+     .alt = true,
+     .dflt = {1, DUR_WD},
+     .owner = ROLE_AA,
+     .due = T0 + 1 * MS_DAY,
+     .n_reminders = 0},
+    {.kind = DL_CR_INVESTIGATION,
+     .state = CR_UNDER_INVESTIGATION,
+     .dflt = {12, DUR_MO},
+     .owner = ROLE_AA,
+     .due = T0 + 365 * MS_DAY,
+     .n_reminders = 2},
 };
 #define N_CR_DEADLINES (sizeof(cr_deadlines) / sizeof(cr_deadlines[0]))
 
@@ -815,81 +669,38 @@ static const struct cr_deadline {
  * mandatory referral) from the event's at, with its default and owner. */
 static void every_cr_deadline_opens_with_its_default_and_owner(void **state)
 {
-	struct walk *w = new_walk();
+	struct walk *w = kt_new_walk();
 
 	(void)state;
-	for (size_t i = 0; i < N_CR_DEADLINES; i++) {
-		const struct cr_deadline *k = &cr_deadlines[i];
-		const struct wf_deadline *d;
-
-		cr_walk_to(w, k->state, k->iopc);
-		d = live(w, k->kind);
-		assert_int_equal(d->status, DLS_OPEN);
-		assert_int_equal(d->start, T0);
-		assert_int_equal(d->due_at, k->due);
-		assert_int_equal(d->due_at, due_after(w, T0, k->dflt));
-		assert_int_equal(policy_dl_rule(k->kind)->owner, k->owner);
-		assert_int_equal(policy_dl_rule(k->kind)->case_kind, KIND_CR);
-		assert_int_equal(w->p.due[k->kind].n, k->dflt.n);
-		assert_int_equal(w->p.due[k->kind].unit, k->dflt.unit);
-	}
-	free_walk(w);
-}
-
-/* The only note of the last step is topic about kind k at level, to role. */
-static void assert_one_note(const struct walk *w, const char *topic, enum dl_kind k, uint32_t level,
-			    enum proto_role to)
-{
-	const struct wf_note *n = walk_note(w, topic, 0);
-
-	if (w->fx.n != 1 || !n)
-		fail_msg("%s: expected one %s, got %u notes (first %s)", config_dl_name(k), topic,
-			 w->fx.n, w->fx.n ? w->fx.note[0].topic : "none");
-	assert_true(n->has_deadline);
-	assert_string_equal(config_dl_name(n->dl_kind), config_dl_name(k));
-	assert_int_equal(n->level, level);
-	if (!note_to(n, to))
-		fail_msg("%s of %s is not to %s", topic, config_dl_name(k), proto_role_name(to));
+	for (size_t i = 0; i < N_CR_DEADLINES; i++)
+		kt_assert_dl_opens(&cr_kind, w, &cr_deadlines[i], T0);
+	kt_free_walk(w);
 }
 
 /* As NA's (WORKFLOW.md "Deadlines"): reminders before due to the owner, the breach at due
  * time to the owner, then an escalation every escalation_interval (7d) to head_of_psd. */
 static void every_cr_deadline_is_reminded_breached_and_escalated(void **state)
 {
-	struct walk *w = new_walk();
+	struct walk *w = kt_new_walk();
 
 	(void)state;
 	for (size_t i = 0; i < N_CR_DEADLINES; i++) {
-		const struct cr_deadline *k = &cr_deadlines[i];
+		const struct kt_deadline *k = &cr_deadlines[i];
 		const struct wf_deadline *d;
-		unsigned reminders = 0;
 		uint64_t t;
 
 		w->now = T0;
-		cr_walk_to(w, k->state, k->iopc);
-		d = live(w, k->kind);
+		cr_walk_to(w, k->state, k->alt);
+		d = kt_live(w, k->kind);
 		w->now = T0 + 1; /* a moment after opening, nothing is due */
 		assert_int_equal(wf_fire(&w->c, k->kind, w->now, &w->p, &w->fx), 0);
-		while ((t = wf_dl_next(d, &w->p)) < k->due) {
-			w->now = t;
-			assert_int_equal(walk_fire(w, k->kind), 1);
-			assert_one_note(w, "deadline.reminder", k->kind, 0, k->owner);
-			reminders++;
-		}
-		assert_int_equal(reminders, k->n_reminders);
+		assert_int_equal(kt_fire_reminders(w, d, k, &t), k->n_reminders);
 		assert_int_equal(t, k->due);
-		w->now = k->due;
-		assert_int_equal(walk_fire(w, k->kind), 1);
-		assert_one_note(w, "deadline.breached", k->kind, 0, k->owner);
-		assert_int_equal(d->status, DLS_BREACHED);
+		kt_assert_dl_breached(w, d, k);
 		assert_true(wf_dl_live(d));
-		/* sent once */
-		assert_int_equal(walk_fire(w, k->kind), 0);
-		w->now = k->due + 7 * MS_DAY;
-		assert_int_equal(walk_fire(w, k->kind), 1);
-		assert_one_note(w, "deadline.escalated", k->kind, 1, ROLE_HEAD_OF_PSD);
+		kt_assert_dl_escalated(w, k);
 	}
-	free_walk(w);
+	kt_free_walk(w);
 }
 
 /* "met when the case leaves that state": each by the event that moves the case on. */
@@ -905,25 +716,13 @@ static void every_cr_state_deadline_is_met_on_leaving_its_state(void **state)
 	    {CR_UNDER_DEVELOPMENT, DL_DEVELOPMENT_REVIEW, EV_REVIEWED("investigation")},
 	    {CR_UNDER_INVESTIGATION, DL_CR_INVESTIGATION, EV_CONCLUDED("misconduct")},
 	};
-	struct walk *w = new_walk();
+	struct walk *w = kt_new_walk();
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
-		const struct wf_deadline *d;
-
-		w->now = T0;
-		cr_walk_to(w, leaves[i].from, false);
-		w->now = T0 + 5 * MS_HOUR;
-		walk_ok(w, "%s", leaves[i].event);
-		assert_string_not_equal(cr_state(w->c.state), cr_state(leaves[i].from));
-		d = walk_dl(w, leaves[i].kind);
-		assert_string_equal(wf_dl_status_name(d->status), "met");
-		assert_int_equal(d->done_at, T0 + 5 * MS_HOUR);
-		/* and nothing of it fires after */
-		w->now = T0 + 400 * MS_DAY;
-		assert_int_equal(walk_fire(w, leaves[i].kind), 0);
-	}
-	free_walk(w);
+	for (size_t i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++)
+		kt_assert_dl_met_on_leaving(&cr_kind, w, T0, leaves[i].from, leaves[i].kind,
+					    leaves[i].event);
+	kt_free_walk(w);
 }
 
 /* Closing ends every CR deadline (iopc_referral, opened by an event, is cancelled: "met only
@@ -933,7 +732,7 @@ static void case_closed_ends_every_cr_deadline(void **state)
 	static const enum dl_kind kinds[] = {DL_PSD_CONSULTATION, DL_CR_ASSESSMENT,
 					     DL_DEVELOPMENT_REVIEW, DL_IOPC_REFERRAL,
 					     DL_CR_INVESTIGATION};
-	struct walk *w = new_walk();
+	struct walk *w = kt_new_walk();
 
 	(void)state;
 	for (int s = CR_AWAITING_CONSULTATION; s < CR_CLOSED; s++) {
@@ -946,7 +745,7 @@ static void case_closed_ends_every_cr_deadline(void **state)
 		assert_string_equal(cr_state(w->c.state), "closed");
 		assert_int_equal(w->c.closed_at, T0 + MS_HOUR);
 		assert_non_null(n = walk_note(w, "case.closed", 0));
-		assert_str(n->outcome, "withdrawn");
+		kt_assert_str(n->outcome, "withdrawn");
 		for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 			const struct wf_deadline *d = walk_dl(w, kinds[i]);
 
@@ -962,20 +761,20 @@ static void case_closed_ends_every_cr_deadline(void **state)
 		for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 			assert_int_equal(walk_fire(w, kinds[i]), 0);
 	}
-	free_walk(w);
+	kt_free_walk(w);
 }
 
 /* iopc_referral is not a state's: leaving under_investigation other than by closing is not
  * possible, but the conclusion (a close) cancels it rather than meeting it. */
 static void iopc_referral_is_not_met_by_the_conclusion(void **state)
 {
-	struct walk *w = new_walk();
+	struct walk *w = kt_new_walk();
 
 	(void)state;
 	cr_walk_to(w, CR_UNDER_INVESTIGATION, true);
 	walk_ok(w, EV_CONCLUDED("no_case_to_answer"));
 	assert_string_equal(wf_dl_status_name(walk_dl(w, DL_IOPC_REFERRAL)->status), "cancelled");
-	free_walk(w);
+	kt_free_walk(w);
 }
 
 int main(void)

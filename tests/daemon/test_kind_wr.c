@@ -10,13 +10,14 @@
 #include <string.h>
 
 #include "evjson.h"
+#include "kindtest.h"
 #include "case/wfdeadline.h"
 #include "engine/wf.h"
 #include "policy/wfstate.h"
 
 #define T0     NOW_MS /* 2026-02-10T00:00:00Z, a Tuesday */
 #define WR_REF "WR-2026-000001"
-#define SAME   WR_STATE_COUNT
+#define SAME   KT_SAME
 #define S(x)   WF_BIT(WR_##x)
 #define R(x)   ROLE_BIT(ROLE_##x)
 #define OPEN   (S(AWAITING_ASSESSMENT) | S(MANAGEMENT_ACTION) | S(UNDER_INVESTIGATION))
@@ -39,20 +40,6 @@
 	"{'type':'investigation.concluded'," EV_AA ",'body':{'outcome':'" outcome                  \
 	"','reasons':'r'}}"
 #define EV_BAD_FAITH(actor) "{'type':'bad_faith.found'," actor ",'body':{'reasons':'malicious'}}"
-
-static struct walk *new_walk(void)
-{
-	struct walk *w = test_malloc(sizeof(*w));
-
-	walk_init(w, "", T0);
-	return w;
-}
-
-static void free_walk(struct walk *w)
-{
-	walk_free(w);
-	test_free(w);
-}
 
 static const char *wr_state(int s)
 {
@@ -84,143 +71,20 @@ static void wr_walk_to(struct walk *w, int s)
 	assert_string_equal(wr_state(w->c.state), wr_state(s));
 }
 
-static const char *actor_id(enum proto_role r)
+static void wr_walk_any(struct walk *w, int s, bool alt)
 {
-	return r == ROLE_SUBJECT ? "S100" : r == ROLE_LINE_MANAGER ? "LM1" : "X1";
+	(void)alt;
+	wr_walk_to(w, s);
 }
 
-static void assert_str(struct proto_str s, const char *want)
-{
-	if (!proto_str_eq(s, want))
-		fail_msg("\"%.*s\" is not \"%s\"", (int)s.len, s.ptr ? s.ptr : "", want);
-}
-
-static const struct wf_deadline *live(struct walk *w, enum dl_kind k)
-{
-	const struct wf_deadline *d = wf_dl_find(&w->c, k);
-
-	if (!d)
-		fail_msg("no live %s deadline", config_dl_name(k));
-	return d;
-}
-
-static void assert_dl(const struct walk *w, enum dl_kind k, enum dl_status status, uint64_t start,
-		      uint64_t due)
-{
-	const struct wf_deadline *d = walk_dl(w, k);
-
-	if (!d) {
-		fail_msg("no %s deadline", config_dl_name(k));
-		return;
-	}
-	assert_string_equal(wf_dl_status_name(d->status), wf_dl_status_name(status));
-	assert_int_equal(d->start, start);
-	assert_int_equal(d->due_at, due);
-}
-
-static uint64_t due_after(const struct walk *w, uint64_t start, struct duration d)
-{
-	return cal_add(&w->p.cal, start, d, 1);
-}
+static const struct kt_kind wr_kind = {KIND_WR, WR_STATE_COUNT, wr_state, wr_walk_any};
 
 /* ---- one row of the events table ------------------------------------------------------------ */
 
-struct row {
-	const char *type;
-	const char *body; /* JSON */
-	uint32_t roles;   /* roles that may send it; R(NONE): no actor (anonymous) */
-	uint32_t states;  /* states (as wr_walk_to reaches them) that allow it */
-	int next;         /* SAME: stays */
-	uint32_t flags;   /* enum wf_case_flag: the accepted event marks the case so */
-};
-
-/* Sends the row's event as role (ROLE_NONE: no actor). */
-static int send_as(struct walk *w, const struct row *r, int role)
-{
-	if (role == ROLE_NONE)
-		return walk_try(w, "{'type':'%s','body':%s}", r->type, r->body);
-	return walk_try(w, "{'type':'%s','actor':{'id':'%s','role':'%s'},'body':%s}", r->type,
-			actor_id(role), proto_role_name(role), r->body);
-}
-
-/* The outcome one (state, role) of a row must have: accepted into next, or refused with
- * code, the message naming needle. */
-struct expect {
-	bool ok;
-	int next;
-	enum proto_err code;
-	const char *needle;
-};
-
-static struct expect expected(const struct row *r, int s, int role)
-{
-	if (!(r->roles & ROLE_BIT(role))) {
-		if (role == ROLE_NONE)
-			return (struct expect){false, 0, PROTO_MISSING_FIELD, "actor"};
-		if (r->roles == R(NONE))
-			return (struct expect){false, 0, PROTO_INVALID_FIELD, "actor"};
-		return (struct expect){false, 0, PROTO_FORBIDDEN, proto_role_name(role)};
-	}
-	if (!(r->states & WF_BIT(s)))
-		return (struct expect){false, 0, PROTO_INVALID_TRANSITION, wr_state(s)};
-	return (struct expect){true, r->next == SAME ? s : r->next, 0, NULL};
-}
-
-/* From every WR state, as every role: a role not in the row is refused (forbidden naming the
- * role; with no actor, or an actor on an anonymous report, the codec refuses the actor), a
- * state not in the row is invalid_transition naming the state, and otherwise the case goes
- * where the row says, marked as it says. Every (state, role) that differs is printed, then the test
- * fails. */
-static void assert_row_at(const struct row *r, const char *file, int line)
-{
-	struct walk *w = new_walk();
-	unsigned wrong = 0;
-
-	for (int s = WR_NONE; s < WR_STATE_COUNT; s++)
-		for (int role = ROLE_NONE; role < ROLE_COUNT; role++) {
-			const char *who = role ? proto_role_name(role) : "no actor";
-			struct expect e = expected(r, s, role);
-			int rc;
-
-			/* an event on a case never meets a case that is not there (unknown_case) */
-			if (s == WR_NONE && !(r->states & S(NONE)))
-				continue;
-			wr_walk_to(w, s);
-			rc = send_as(w, r, role);
-			if (e.ok && rc == 0 && w->c.kind == KIND_WR && (int)w->c.state == e.next &&
-			    (w->c.flags & r->flags) == r->flags)
-				continue;
-			if (!e.ok && rc < 0 && w->err.code == e.code &&
-			    strstr(w->err.message, e.needle))
-				continue;
-			wrong++;
-			if (e.ok)
-				print_error("%s:%d: %s by %s in %s: expected %s, got %s%s%s\n",
-					    file, line, r->type, who, wr_state(s), wr_state(e.next),
-					    rc ? proto_err_code(w->err.code) : wr_state(w->c.state),
-					    rc ? ": " : "", rc ? w->err.message : "");
-			else
-				print_error(
-				    "%s:%d: %s by %s in %s: expected %s naming \"%s\", got "
-				    "%s%s%s\n",
-				    file, line, r->type, who, wr_state(s), proto_err_code(e.code),
-				    e.needle,
-				    rc ? proto_err_code(w->err.code) : "accepted: ", rc ? ": " : "",
-				    rc ? w->err.message : wr_state(w->c.state));
-		}
-	free_walk(w);
-	if (wrong)
-		_fail(file, line);
-}
-#define assert_row(r) assert_row_at((r), __FILE__, __LINE__)
-
-#define ROW_TEST(name, ...)                                                                        \
-	static void name(void **state)                                                             \
-	{                                                                                          \
-		static const struct row r = {__VA_ARGS__};                                         \
-		(void)state;                                                                       \
-		assert_row(&r);                                                                    \
-	}
+/* A row (struct kt_row): flags, the enum wf_case_flag the accepted event marks the case with. */
+#define ROW_TEST(name, type_, body_, roles_, states_, next_, flags_)                               \
+	KT_ROW_TEST(name, &wr_kind, .type = type_, .body = body_, .roles = roles_,                 \
+		    .states = states_, .next = next_, .flags = flags_)
 
 /* 3.4: to the line manager, or as a reporter through the confidential mechanisms */
 ROW_TEST(row_wrongdoing_reported_p01_3_4_reporter_or_line_manager, "wrongdoing.reported", WR_BODY,
@@ -268,7 +132,7 @@ ROW_TEST(row_deadline_extended_common_with_that_deadline_open, "deadline.extende
 static void p01_3_4_report_awaits_assessment_for_28_days(void **state)
 {
 	static const char *const actors[] = {EV_REPORTER, EV_LM};
-	struct walk *w = new_walk();
+	struct walk *w = kt_new_walk();
 
 	(void)state;
 	for (size_t i = 0; i < 2; i++) {
@@ -279,28 +143,28 @@ static void p01_3_4_report_awaits_assessment_for_28_days(void **state)
 		assert_int_equal(w->c.kind, KIND_WR);
 		assert_int_equal(w->c.origin, ORIGIN_REFERRAL);
 		assert_int_equal(w->c.opened_at, T0);
-		assert_str(w->c.subject_id, "S100");
+		kt_assert_str(w->c.subject_id, "S100");
 		assert_non_null(wf_part_get(&w->c, "standards"));
-		assert_dl(w, DL_WR_ASSESSMENT, DLS_OPEN, T0, T0 + 28 * MS_DAY);
+		kt_assert_dl(w, DL_WR_ASSESSMENT, DLS_OPEN, T0, T0 + 28 * MS_DAY);
 		assert_non_null(n = walk_note(w, "case.opened", 0));
 		assert_string_equal(wr_state(n->state), "awaiting_assessment");
 		assert_non_null(note_to(n, ROLE_PSD));
 	}
-	free_walk(w);
+	kt_free_walk(w);
 }
 
 /* 3.5: an anonymous report has no actor; with one, proto refuses it; without the flag, no
  * actor is missing. */
 static void p01_3_5_anonymous_report_has_origin_anonymous(void **state)
 {
-	struct walk *w = new_walk();
+	struct walk *w = kt_new_walk();
 
 	(void)state;
 	wr_reset(w);
 	walk_ok(w, "{'type':'wrongdoing.reported','body':" WR_ANON_BODY "}");
 	assert_int_equal(w->c.origin, ORIGIN_ANONYMOUS);
 	assert_string_equal(wr_state(w->c.state), "awaiting_assessment");
-	assert_dl(w, DL_WR_ASSESSMENT, DLS_OPEN, T0, T0 + 28 * MS_DAY);
+	kt_assert_dl(w, DL_WR_ASSESSMENT, DLS_OPEN, T0, T0 + 28 * MS_DAY);
 
 	wr_reset(w);
 	assert_int_equal(
@@ -310,14 +174,14 @@ static void p01_3_5_anonymous_report_has_origin_anonymous(void **state)
 	wr_reset(w);
 	assert_int_equal(walk_try(w, "{'type':'wrongdoing.reported','body':" WR_BODY "}"), -1);
 	assert_proto_err(&w->err, PROTO_MISSING_FIELD, "actor");
-	free_walk(w);
+	kt_free_walk(w);
 }
 
 /* "A report with no subject may be given one by subject.updated (which may set id while the
  * case has none)": then the id stands, and who is told follows it. */
 static void subject_updated_sets_the_id_while_the_case_has_none_and_then_not_again(void **state)
 {
-	struct walk *w = new_walk();
+	struct walk *w = kt_new_walk();
 	const struct wf_note *n;
 
 	(void)state;
@@ -327,14 +191,14 @@ static void subject_updated_sets_the_id_while_the_case_has_none_and_then_not_aga
 	assert_string_equal(wr_state(w->c.state), "awaiting_assessment");
 	walk_ok(w, "{'type':'subject.updated'," EV_PSD
 		   ",'body':{'subject':{'id':'S200','line_manager':'LM2'}}}");
-	assert_str(w->c.subject_id, "S200");
+	kt_assert_str(w->c.subject_id, "S200");
 	assert_string_equal(wr_state(w->c.state), "awaiting_assessment");
 	/* and not again */
 	assert_int_equal(
 	    walk_try(w, "{'type':'subject.updated'," EV_PSD ",'body':{'subject':{'id':'S300'}}}"),
 	    -1);
 	assert_proto_err(&w->err, PROTO_INVALID_FIELD, "body.subject.id");
-	assert_str(w->c.subject_id, "S200");
+	kt_assert_str(w->c.subject_id, "S200");
 	/* the same id is no exception: the id cannot change once set */
 	assert_int_equal(
 	    walk_try(w, "{'type':'subject.updated'," EV_PSD ",'body':{'subject':{'id':'S200'}}}"),
@@ -344,18 +208,18 @@ static void subject_updated_sets_the_id_while_the_case_has_none_and_then_not_aga
 	walk_ok(w, EV_WR_ASSESSED("management_action"));
 	assert_non_null(n = walk_note(w, "case.state_changed", 0));
 	assert_non_null(note_to(n, ROLE_LINE_MANAGER));
-	assert_str(note_to(n, ROLE_LINE_MANAGER)->id, "LM2");
+	kt_assert_str(note_to(n, ROLE_LINE_MANAGER)->id, "LM2");
 	/* its other fields still may (the walk keeps the latest update alone, the store merges
 	 * them: so after the note above) */
 	walk_ok(w, "{'type':'subject.updated'," EV_PSD ",'body':{'subject':{'rank':'PC'}}}");
-	assert_str(w->c.subject_id, "S200");
-	free_walk(w);
+	kt_assert_str(w->c.subject_id, "S200");
+	kt_free_walk(w);
 }
 
 /* A report that named its subject has one: subject.updated may not set an id. */
 static void subject_updated_with_an_id_on_a_named_report_is_invalid_field(void **state)
 {
-	struct walk *w = new_walk();
+	struct walk *w = kt_new_walk();
 
 	(void)state;
 	wr_walk_to(w, WR_AWAITING_ASSESSMENT);
@@ -363,8 +227,8 @@ static void subject_updated_with_an_id_on_a_named_report_is_invalid_field(void *
 	    walk_try(w, "{'type':'subject.updated'," EV_PSD ",'body':{'subject':{'id':'S200'}}}"),
 	    -1);
 	assert_proto_err(&w->err, PROTO_INVALID_FIELD, "body.subject.id");
-	assert_str(w->c.subject_id, "S100");
-	free_walk(w);
+	kt_assert_str(w->c.subject_id, "S100");
+	kt_free_walk(w);
 }
 
 /* 3.6: the four outcomes; misconduct_investigation is a misconduct.referral (to psd), the
@@ -382,7 +246,7 @@ static void p01_3_6_assessment_outcomes(void **state)
 	    {"misconduct_investigation", WR_UNDER_INVESTIGATION, NULL, 1},
 	    {"counter_corruption", WR_CLOSED, "counter_corruption", 0},
 	};
-	struct walk *w = new_walk();
+	struct walk *w = kt_new_walk();
 	uint64_t t1 = T0 + MS_HOUR;
 
 	(void)state;
@@ -393,22 +257,23 @@ static void p01_3_6_assessment_outcomes(void **state)
 		walk_ok(w, "{'type':'assessment.recorded'," EV_PSD ",'body':{'outcome':'%s'}}",
 			cases[i].outcome);
 		assert_string_equal(wr_state(w->c.state), wr_state(cases[i].next));
-		assert_str(w->c.assessment, cases[i].outcome);
+		kt_assert_str(w->c.assessment, cases[i].outcome);
 		assert_int_equal(walk_dl(w, DL_WR_ASSESSMENT)->status, DLS_MET);
 		assert_int_equal(walk_dl(w, DL_WR_ASSESSMENT)->done_at, t1);
 		assert_int_equal(walk_count(w, "misconduct.referral"), cases[i].referrals);
 		if (cases[i].referrals)
 			assert_non_null(note_to(walk_note(w, "misconduct.referral", 0), ROLE_PSD));
 		if (cases[i].closed_reason) {
-			assert_str(w->c.closed_reason, cases[i].closed_reason);
-			assert_str(walk_note(w, "case.closed", 0)->outcome, cases[i].closed_reason);
+			kt_assert_str(w->c.closed_reason, cases[i].closed_reason);
+			kt_assert_str(walk_note(w, "case.closed", 0)->outcome,
+				      cases[i].closed_reason);
 			assert_true(wf_dl_live(walk_dl(w, DL_RETENTION)));
 		} else {
 			assert_int_equal(w->c.closed_reason.len, 0);
 			assert_int_equal(walk_count(w, "case.closed"), 0);
 		}
 	}
-	free_walk(w);
+	kt_free_walk(w);
 }
 
 /* WR's assessment body is its own: no grading, no risk, no other kind's outcome, no
@@ -427,7 +292,7 @@ static void other_kinds_assessment_bodies_on_a_wr_case_are_invalid_field(void **
 	    {"{'outcome':'management_action','mandatory_referral':true}",
 	     "body.mandatory_referral"},
 	};
-	struct walk *w = new_walk();
+	struct walk *w = kt_new_walk();
 
 	(void)state;
 	wr_walk_to(w, WR_AWAITING_ASSESSMENT);
@@ -442,14 +307,14 @@ static void other_kinds_assessment_bodies_on_a_wr_case_are_invalid_field(void **
 		assert_proto_err(&w->err, PROTO_INVALID_FIELD, cases[i].field);
 	}
 	assert_string_equal(wr_state(w->c.state), "awaiting_assessment");
-	free_walk(w);
+	kt_free_walk(w);
 }
 
 /* action.completed, by the line manager or PSD, closes and meets management_action. */
 static void action_completed_closes_and_meets_management_action(void **state)
 {
 	static const char *const actors[] = {EV_LM, EV_PSD};
-	struct walk *w = new_walk();
+	struct walk *w = kt_new_walk();
 
 	(void)state;
 	for (size_t i = 0; i < 2; i++) {
@@ -463,7 +328,7 @@ static void action_completed_closes_and_meets_management_action(void **state)
 				    "met");
 		assert_non_null(walk_note(w, "case.closed", 0));
 	}
-	free_walk(w);
+	kt_free_walk(w);
 }
 
 /* investigation.concluded (by aa, "as CR") closes and meets wr_investigation. */
@@ -471,7 +336,7 @@ static void investigation_concluded_closes_and_meets_wr_investigation(void **sta
 {
 	static const char *const outcomes[] = {"no_case_to_answer", "misconduct",
 					       "gross_misconduct", "criminal"};
-	struct walk *w = new_walk();
+	struct walk *w = kt_new_walk();
 
 	(void)state;
 	for (size_t i = 0; i < 4; i++) {
@@ -483,19 +348,19 @@ static void investigation_concluded_closes_and_meets_wr_investigation(void **sta
 			",'body':{'outcome':'%s','reasons':'r'}}",
 			outcomes[i]);
 		assert_string_equal(wr_state(w->c.state), "closed");
-		assert_str(wf_outcome_get(&w->c, "investigation"), outcomes[i]);
+		kt_assert_str(wf_outcome_get(&w->c, "investigation"), outcomes[i]);
 		assert_string_equal(wf_dl_status_name(walk_dl(w, DL_WR_INVESTIGATION)->status),
 				    "met");
 		assert_int_equal(walk_dl(w, DL_WR_INVESTIGATION)->done_at, T0 + 30 * MS_DAY);
 	}
-	free_walk(w);
+	kt_free_walk(w);
 }
 
 /* 3.5: bad faith is marked in every state, closed included; the case stays where it is, a
  * closed one keeps its reason and what it closed, and the finding needs its reasons. */
 static void p01_3_5_bad_faith_marks_the_case_closed_included(void **state)
 {
-	struct walk *w = new_walk();
+	struct walk *w = kt_new_walk();
 
 	(void)state;
 	for (int s = WR_AWAITING_ASSESSMENT; s <= WR_CLOSED; s++) {
@@ -508,7 +373,7 @@ static void p01_3_5_bad_faith_marks_the_case_closed_included(void **state)
 		assert_string_equal(wr_state(w->c.state), wr_state(s));
 		assert_int_equal(walk_count(w, "case.state_changed"), 0);
 		if (s == WR_CLOSED) {
-			assert_str(w->c.closed_reason, "withdrawn");
+			kt_assert_str(w->c.closed_reason, "withdrawn");
 			assert_int_equal(w->c.closed_at, T0);
 			assert_true(wf_dl_live(walk_dl(w, DL_RETENTION)));
 			assert_null(wf_dl_find(&w->c, DL_WR_ASSESSMENT));
@@ -523,13 +388,13 @@ static void p01_3_5_bad_faith_marks_the_case_closed_included(void **state)
 	assert_int_equal(walk_try(w, EV_BAD_FAITH(EV_LM)), -1);
 	assert_proto_err(&w->err, PROTO_FORBIDDEN, "line_manager");
 	assert_false(w->c.flags & WFC_BAD_FAITH);
-	free_walk(w);
+	kt_free_walk(w);
 }
 
 /* 3.6: extremism: true is a Prevent referral (to psd); false or absent is not. */
 static void p01_3_6_extremism_is_a_prevent_referral(void **state)
 {
-	struct walk *w = new_walk();
+	struct walk *w = kt_new_walk();
 
 	(void)state;
 	wr_reset(w);
@@ -550,7 +415,7 @@ static void p01_3_6_extremism_is_a_prevent_referral(void **state)
 	wr_reset(w);
 	walk_ok(w, EV_WR_BY(EV_LM));
 	assert_int_equal(walk_count(w, "prevent.referral"), 0);
-	free_walk(w);
+	kt_free_walk(w);
 }
 
 /* "An event whose type the case's kind does not have is invalid_transition naming the case's
@@ -565,7 +430,7 @@ static void other_kinds_types_on_a_wr_case_are_invalid_transition_naming_wr(void
 	    "{'type':'iopc.referred'," EV_SUBJ ",'body':{}}", /* not even its role */
 	    "{'type':'breach.reported'," EV_PSD ",'body':{'details':'d'}}",
 	};
-	struct walk *w = new_walk();
+	struct walk *w = kt_new_walk();
 
 	(void)state;
 	for (int s = WR_AWAITING_ASSESSMENT; s <= WR_CLOSED; s++)
@@ -575,13 +440,13 @@ static void other_kinds_types_on_a_wr_case_are_invalid_transition_naming_wr(void
 			assert_proto_err(&w->err, PROTO_INVALID_TRANSITION, "WR");
 			assert_contains(w->err.message, wr_state(s));
 		}
-	free_walk(w);
+	kt_free_walk(w);
 }
 
 /* "case.closed reasons ... (NA keeps association_ceased)" */
 static void case_closed_association_ceased_is_invalid_field_on_a_wr_case(void **state)
 {
-	struct walk *w = new_walk();
+	struct walk *w = kt_new_walk();
 
 	(void)state;
 	wr_walk_to(w, WR_MANAGEMENT_ACTION);
@@ -591,43 +456,38 @@ static void case_closed_association_ceased_is_invalid_field_on_a_wr_case(void **
 	assert_proto_err(&w->err, PROTO_INVALID_FIELD, "body.reason");
 	assert_string_equal(wr_state(w->c.state), "management_action");
 	walk_ok(w, "{'type':'case.closed'," EV_PSD ",'body':{'reason':'subject_left'}}");
-	assert_str(w->c.closed_reason, "subject_left");
-	free_walk(w);
+	kt_assert_str(w->c.closed_reason, "subject_left");
+	kt_free_walk(w);
 }
 
 /* ---- deadlines --------------------------------------------------------------------------------
  */
 
-static const struct wr_deadline {
-	enum dl_kind kind;
-	int state; /* wr_walk_to this state (all at T0) opens it */
-	struct duration dflt;
-	enum proto_role owner;
-	const char *owner_id; /* the recipient's id, or NULL: the role alone */
-	uint64_t due;         /* from T0 */
-	const char *leave;    /* the event that moves the case on */
-} wr_deadlines[] = {
-    {DL_WR_ASSESSMENT,
-     WR_AWAITING_ASSESSMENT,
-     {28 * MS_DAY, DUR_MS},
-     ROLE_PSD,
-     NULL,
-     T0 + 28 * MS_DAY,
-     EV_WR_ASSESSED("management_action")},
-    {DL_MANAGEMENT_ACTION,
-     WR_MANAGEMENT_ACTION,
-     {28 * MS_DAY, DUR_MS},
-     ROLE_LINE_MANAGER,
-     "LM1",
-     T0 + 28 * MS_DAY,
-     EV_ACTION_DONE},
-    {DL_WR_INVESTIGATION,
-     WR_UNDER_INVESTIGATION,
-     {12, DUR_MO},
-     ROLE_AA,
-     NULL,
-     T0 + 365 * MS_DAY,
-     EV_CONCLUDED("misconduct")},
+/* Each opens as wr_walk_to reaches its state at T0; reminders 7d and 1d before due; leave: the
+ * event that moves the case on. */
+static const struct kt_deadline wr_deadlines[] = {
+    {.kind = DL_WR_ASSESSMENT,
+     .state = WR_AWAITING_ASSESSMENT,
+     .dflt = {28 * MS_DAY, DUR_MS},
+     .owner = ROLE_PSD,
+     .due = T0 + 28 * MS_DAY,
+     .n_reminders = 2,
+     .leave = EV_WR_ASSESSED("management_action")},
+    {.kind = DL_MANAGEMENT_ACTION,
+     .state = WR_MANAGEMENT_ACTION,
+     .dflt = {28 * MS_DAY, DUR_MS},
+     .owner = ROLE_LINE_MANAGER,
+     .owner_id = "LM1",
+     .due = T0 + 28 * MS_DAY,
+     .n_reminders = 2,
+     .leave = EV_ACTION_DONE},
+    {.kind = DL_WR_INVESTIGATION,
+     .state = WR_UNDER_INVESTIGATION,
+     .dflt = {12, DUR_MO},
+     .owner = ROLE_AA,
+     .due = T0 + 365 * MS_DAY,
+     .n_reminders = 2,
+     .leave = EV_CONCLUDED("misconduct")},
 };
 #define N_WR_DEADLINES (sizeof(wr_deadlines) / sizeof(wr_deadlines[0]))
 
@@ -635,44 +495,12 @@ static const struct wr_deadline {
  * its default and owner. */
 static void every_wr_deadline_opens_with_its_default_and_owner(void **state)
 {
-	struct walk *w = new_walk();
+	struct walk *w = kt_new_walk();
 
 	(void)state;
-	for (size_t i = 0; i < N_WR_DEADLINES; i++) {
-		const struct wr_deadline *k = &wr_deadlines[i];
-		const struct wf_deadline *d;
-
-		wr_walk_to(w, k->state);
-		d = live(w, k->kind);
-		assert_int_equal(d->status, DLS_OPEN);
-		assert_int_equal(d->start, T0);
-		assert_int_equal(d->due_at, k->due);
-		assert_int_equal(d->due_at, due_after(w, T0, k->dflt));
-		assert_int_equal(policy_dl_rule(k->kind)->owner, k->owner);
-		assert_int_equal(policy_dl_rule(k->kind)->case_kind, KIND_WR);
-		assert_int_equal(w->p.due[k->kind].n, k->dflt.n);
-		assert_int_equal(w->p.due[k->kind].unit, k->dflt.unit);
-	}
-	free_walk(w);
-}
-
-/* The only note of the last step is topic about kind k at level, to role (with id). */
-static void assert_one_note(const struct walk *w, const char *topic, enum dl_kind k, uint32_t level,
-			    enum proto_role to, const char *id)
-{
-	const struct wf_note *n = walk_note(w, topic, 0);
-	const struct wf_recipient *r;
-
-	if (w->fx.n != 1 || !n)
-		fail_msg("%s: expected one %s, got %u notes (first %s)", config_dl_name(k), topic,
-			 w->fx.n, w->fx.n ? w->fx.note[0].topic : "none");
-	assert_true(n->has_deadline);
-	assert_string_equal(config_dl_name(n->dl_kind), config_dl_name(k));
-	assert_int_equal(n->level, level);
-	if (!(r = note_to(n, to)))
-		fail_msg("%s of %s is not to %s", topic, config_dl_name(k), proto_role_name(to));
-	if (id)
-		assert_str(r->id, id);
+	for (size_t i = 0; i < N_WR_DEADLINES; i++)
+		kt_assert_dl_opens(&wr_kind, w, &wr_deadlines[i], T0);
+	kt_free_walk(w);
 }
 
 /* As NA's (WORKFLOW.md "Deadlines"): reminders 7d and 1d before due to the owner, the breach
@@ -680,67 +508,42 @@ static void assert_one_note(const struct walk *w, const char *topic, enum dl_kin
  * head_of_psd. */
 static void every_wr_deadline_is_reminded_breached_and_escalated(void **state)
 {
-	struct walk *w = new_walk();
+	struct walk *w = kt_new_walk();
 
 	(void)state;
 	for (size_t i = 0; i < N_WR_DEADLINES; i++) {
-		const struct wr_deadline *k = &wr_deadlines[i];
+		const struct kt_deadline *k = &wr_deadlines[i];
 		const struct wf_deadline *d;
-		unsigned reminders = 0;
 		uint64_t t;
 
 		w->now = T0;
 		wr_walk_to(w, k->state);
-		d = live(w, k->kind);
+		d = kt_live(w, k->kind);
 		w->now = T0 + 1;
 		assert_int_equal(walk_fire(w, k->kind), 0);
-		while ((t = wf_dl_next(d, &w->p)) < k->due) {
-			w->now = t;
-			assert_int_equal(walk_fire(w, k->kind), 1);
-			assert_one_note(w, "deadline.reminder", k->kind, 0, k->owner, k->owner_id);
-			reminders++;
-		}
-		assert_int_equal(reminders, 2);
-		w->now = k->due;
-		assert_int_equal(walk_fire(w, k->kind), 1);
-		assert_one_note(w, "deadline.breached", k->kind, 0, k->owner, k->owner_id);
-		assert_int_equal(d->status, DLS_BREACHED);
-		assert_int_equal(walk_fire(w, k->kind), 0);
-		w->now = k->due + 7 * MS_DAY;
-		assert_int_equal(walk_fire(w, k->kind), 1);
-		assert_one_note(w, "deadline.escalated", k->kind, 1, ROLE_HEAD_OF_PSD, NULL);
+		assert_int_equal(kt_fire_reminders(w, d, k, &t), k->n_reminders);
+		kt_assert_dl_breached(w, d, k);
+		kt_assert_dl_escalated(w, k);
 	}
-	free_walk(w);
+	kt_free_walk(w);
 }
 
 /* "met when the case leaves that state" */
 static void every_wr_deadline_is_met_on_leaving_its_state(void **state)
 {
-	struct walk *w = new_walk();
+	struct walk *w = kt_new_walk();
 
 	(void)state;
-	for (size_t i = 0; i < N_WR_DEADLINES; i++) {
-		const struct wr_deadline *k = &wr_deadlines[i];
-		const struct wf_deadline *d;
-
-		w->now = T0;
-		wr_walk_to(w, k->state);
-		w->now = T0 + 5 * MS_HOUR;
-		walk_ok(w, "%s", k->leave);
-		assert_string_not_equal(wr_state(w->c.state), wr_state(k->state));
-		d = walk_dl(w, k->kind);
-		assert_string_equal(wf_dl_status_name(d->status), "met");
-		assert_int_equal(d->done_at, T0 + 5 * MS_HOUR);
-		w->now = T0 + 400 * MS_DAY;
-		assert_int_equal(walk_fire(w, k->kind), 0);
-	}
-	free_walk(w);
+	for (size_t i = 0; i < N_WR_DEADLINES; i++)
+		kt_assert_dl_met_on_leaving(&wr_kind, w, T0, wr_deadlines[i].state,
+					    wr_deadlines[i].kind, wr_deadlines[i].leave);
+	kt_free_walk(w);
 }
 
 /* Closing ends every WR deadline; nothing of them fires after, and retention starts. */
 static void case_closed_ends_every_wr_deadline(void **state)
 {
-	struct walk *w = new_walk();
+	struct walk *w = kt_new_walk();
 
 	(void)state;
 	for (int s = WR_AWAITING_ASSESSMENT; s < WR_CLOSED; s++) {
@@ -749,7 +552,7 @@ static void case_closed_ends_every_wr_deadline(void **state)
 		w->now = T0 + MS_HOUR;
 		walk_ok(w, "{'type':'case.closed'," EV_PSD ",'body':{'reason':'withdrawn'}}");
 		assert_string_equal(wr_state(w->c.state), "closed");
-		assert_str(walk_note(w, "case.closed", 0)->outcome, "withdrawn");
+		kt_assert_str(walk_note(w, "case.closed", 0)->outcome, "withdrawn");
 		for (size_t i = 0; i < N_WR_DEADLINES; i++) {
 			const struct wf_deadline *d = walk_dl(w, wr_deadlines[i].kind);
 
@@ -762,7 +565,7 @@ static void case_closed_ends_every_wr_deadline(void **state)
 		for (size_t i = 0; i < N_WR_DEADLINES; i++)
 			assert_int_equal(walk_fire(w, wr_deadlines[i].kind), 0);
 	}
-	free_walk(w);
+	kt_free_walk(w);
 }
 
 int main(void)
