@@ -109,7 +109,7 @@ static int cmd_status(struct ctl_req *q)
 	proto_pack_kv_u64(pk, "rejected", e->intake->rejected);
 	proto_pack_cstr(pk, "reports");
 	msgpack_pack_map(pk, 1);
-	proto_pack_kv_u64(pk, "token_failures", e->intake->token_failures);
+	proto_pack_kv_u64(pk, "token_failures", e->tokens ? e->tokens->failures : 0);
 	proto_pack_cstr(pk, "seal");
 	pack_seal(pk, &sm, e->reseal);
 	return 0;

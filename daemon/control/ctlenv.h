@@ -10,6 +10,7 @@
 #include <msgpack.h>
 
 #include "security/clients.h"
+#include "security/tokenlimit.h"
 #include "policy/config.h"
 #include "policy/policy.h"
 #include "proto.h"
@@ -18,7 +19,6 @@
 
 struct ctl_counters {
 	uint64_t accepted, duplicate, rejected;
-	uint64_t token_failures; /* follow-ups by a token that opened nothing (REGISTERS.md) */
 };
 
 /* What the commands may read. */
@@ -28,7 +28,8 @@ struct ctl_env {
 	uint64_t now_ms;
 	uint64_t started_ms;
 	const struct ctl_counters *intake;
-	const struct policy *policy; /* the reactor's: [reports] channel_after_close */
+	const struct policy *policy; /* the reactor's: [reports] */
+	struct token_limits *tokens; /* failed token look-ups (report.thread counts its own) */
 	/* who asks: the name the ZAP handler gave the connection ("" when none), and its entry
 	 * (clients_resolve; NULL when the name is not in the clients file: it may do nothing) */
 	const char *client_name;

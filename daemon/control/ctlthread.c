@@ -1,7 +1,8 @@
 /* ctlthread: report.thread (REGISTERS.md "The reporter's channel"): the reporter's thread of
  * one case, to the form service by the report's token, to an operator by its reference. Its
- * read record names the case, never the token (ctl.c records no arguments for it). Part of
- * ctl (see ctl.h and ctlint.h). */
+ * read record names the case, never the token (ctl.c records no arguments for it); its failed
+ * look-ups count against the client as intake's do (security/tokenlimit.h). Part of ctl (see
+ * ctl.h and ctlint.h). */
 #include <errno.h>
 #include <string.h>
 
@@ -9,10 +10,18 @@
 
 #include "control/ctlint.h"
 #include "store/caserec.h"
+#include "engine/wf.h"
 #include "store/token.h"
 
 /* The same answer for a token that names nothing and one whose channel closed. */
 #define NO_SUCH_TOKEN "args.token: no open report has this token"
+
+/* A failed look-up counts against the client, as on intake. */
+static void token_counted(struct ctl_req *q)
+{
+	if (q->env->tokens)
+		token_failed(q->env->tokens, q->env->client_name, q->env->now_ms);
+}
 
 static int find_case(struct ctl_req *q, char ref[PROTO_CASE_MAX + 1], bool *by_token)
 {
@@ -24,13 +33,18 @@ static int find_case(struct ctl_req *q, char ref[PROTO_CASE_MAX + 1], bool *by_t
 	if (!t == !c)
 		return proto_fail(q->err, PROTO_INVALID_FIELD,
 				  "args: name the report by token or by case, one of them");
-	/* the form service by token (it never sees references); operators by case; with no
+	/* the form service by token (what it holds for the reporter); operators by case; with no
 	 * clients file (CLIENT_ANY) either */
 	if (role != CLIENT_ANY && (role == CLIENT_INTAKE) != (t != NULL))
 		return proto_fail(q->err, PROTO_FORBIDDEN, "args.%s: %s", t ? "token" : "case",
 				  t ? "an operator reads a thread by its case"
 				    : "a form service reads a thread by its token");
 	*by_token = t != NULL;
+	if (t && q->env->tokens && q->env->policy &&
+	    token_limited(q->env->tokens, q->env->client_name, q->env->now_ms,
+			  q->env->policy->token_failures_per_minute))
+		return proto_fail(q->err, PROTO_UNAVAILABLE,
+				  "too many unknown tokens; retry later");
 	if (c) {
 		memcpy(ref, c->via.str.ptr, c->via.str.size);
 		ref[c->via.str.size] = '\0';
@@ -40,21 +54,13 @@ static int find_case(struct ctl_req *q, char ref[PROTO_CASE_MAX + 1], bool *by_t
 		? -ENOENT
 		: token_find(q->env->st, q->txn, canon, ref);
 	sodium_memzero(canon, sizeof(canon));
-	if (r == -ENOENT)
+	if (r == -ENOENT) {
+		token_counted(q);
 		return proto_fail(q->err, PROTO_UNKNOWN_CASE, NO_SUCH_TOKEN);
+	}
 	if (r < 0)
 		return proto_fail(q->err, PROTO_UNAVAILABLE, "the store could not be read");
 	return 0;
-}
-
-/* Open while the case is, and [reports] channel_after_close after (engine/common.c). */
-static bool channel_open(const struct ctl_req *q, const struct wf_case *c)
-{
-	const struct policy *p = q->env->policy;
-
-	if (!wf_kind_closed(c->kind, (int)c->state))
-		return true;
-	return p && q->env->now_ms < cal_add(&p->cal, c->closed_at, p->channel_after_close, 1);
 }
 
 int ctlx_cmd_report_thread(struct ctl_req *q)
@@ -72,7 +78,9 @@ int ctlx_cmd_report_thread(struct ctl_req *q)
 		return proto_fail(q->err, PROTO_UNKNOWN_CASE, "args.case: no case %s", ref);
 	if (rc < 0)
 		return proto_fail(q->err, PROTO_UNAVAILABLE, "the case could not be read");
-	if (by_token && !channel_open(q, &r.c)) {
+	if (by_token &&
+	    !(q->env->policy && wf_channel_open(&r.c, q->env->now_ms, q->env->policy))) {
+		token_counted(q);
 		caserec_release(&r);
 		return proto_fail(q->err, PROTO_UNKNOWN_CASE, NO_SUCH_TOKEN);
 	}

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "case/wfdeadline.h"
+#include "engine/wf.h"
 #include "engine/wfint.h"
 #include "policy/cal.h"
 
@@ -65,20 +66,16 @@ static void record_close_reason(struct wfx *x)
 
 /* ---- the reporter's channel (REGISTERS.md) ------------------------------------------------ */
 
-/* One message for every token that opens nothing, so that a failure tells nothing. */
-#define NO_SUCH_TOKEN "token: no open report has this token"
-
 static bool has_channel(const struct wf_case *c)
 {
 	return c->origin == ORIGIN_ANONYMOUS || c->reporter_role != ROLE_NONE;
 }
 
-/* Open while the case is, and for [reports] channel_after_close after it closed. */
-static bool channel_open(const struct wfx *x)
+bool wf_channel_open(const struct wf_case *c, uint64_t now, const struct policy *p)
 {
-	if (!wf_kind_closed(x->c->kind, (int)x->c->state))
+	if (!wf_kind_closed(c->kind, (int)c->state))
 		return true;
-	return x->ev->at < cal_add(&x->p->cal, x->c->closed_at, x->p->channel_after_close, 1);
+	return now < cal_add(&p->cal, c->closed_at, p->channel_after_close, 1);
 }
 
 /* The reporter follows up: by token on an anonymous report (no actor), or as the named
@@ -100,14 +97,16 @@ static int reporter_guard(const struct wfx *x, struct proto_error *err)
 	return 0;
 }
 
-/* The channel is open: a token whose channel closed opens nothing, as an unknown one. */
+/* The channel is open, by the daemon's clock (an event's `at` may lie in the past; an
+ * anonymous one's is its day). A follow-up by token comes here only through an open channel:
+ * batch answers a closed one as an unknown token, by the wall clock, before the engine. */
 static int channel_usable(const struct wfx *x, struct proto_error *err)
 {
-	if (x->ev->by_token && !channel_open(x))
-		return proto_fail(err, PROTO_UNKNOWN_CASE, NO_SUCH_TOKEN);
+	if (x->ev->by_token)
+		return 0;
 	if (!has_channel(x->c))
 		return wfx_refused(x, err, "the case has no reporter's channel");
-	if (!channel_open(x))
+	if (!wf_channel_open(x->c, x->now, x->p))
 		return wfx_refused(x, err, "the reporter's channel has closed");
 	return 0;
 }

@@ -66,6 +66,10 @@ int wf_apply(struct wf_case *c, const struct proto_event *ev, uint64_t now, cons
 int wf_fire(struct wf_case *c, enum dl_kind k, uint64_t now, const struct policy *p,
 	    struct wf_effects *fx);
 
+/* Whether the reporter's channel of c is open at now (REGISTERS.md): while the case is open,
+ * and for [reports] channel_after_close after its closed_at. */
+bool wf_channel_open(const struct wf_case *c, uint64_t now, const struct policy *p);
+
 /* The escalation worker assigned the case, which is referred_to_aa with WFC_ESCALATE, to
  * the Appropriate Authority aa ("" when the roster is empty: the role alone): records it,
  * clears WFC_ESCALATE, emits case.escalated. Returns 1, or 0 when the case no longer needs

@@ -352,6 +352,14 @@ static void kept_bytes(struct batch_ctx *b, const struct proto_event *ev, const 
 
 /* ---- the reporter's channel ------------------------------------------------------------ */
 
+/* One answer for every token that opens nothing, so that a failure tells nothing. */
+static void token_unknown(struct batch_item *it)
+{
+	it->status = BATCH_REJECTED;
+	it->token_failed = true;
+	proto_fail(&it->err, PROTO_UNKNOWN_CASE, "token: no open report has this token");
+}
+
 /* A follow-up by token: the case it names, or unknown_case with one message for every token
  * that opens nothing (REGISTERS.md), counted by the reactor. Returns 1 when found (the
  * event then names the case), 0 when answered, or a store error. */
@@ -366,9 +374,7 @@ static int find_by_token(struct batch_ctx *b, struct batch_item *it)
 
 	sodium_memzero(canon, sizeof(canon));
 	if (rc == -ENOENT) {
-		it->status = BATCH_REJECTED;
-		it->token_failed = true;
-		proto_fail(&it->err, PROTO_UNKNOWN_CASE, "token: no open report has this token");
+		token_unknown(it);
 		return 0;
 	}
 	if (rc < 0)
@@ -449,6 +455,12 @@ static int apply_event_at(struct batch_ctx *b, struct batch_item *it, bool anon)
 		if (rc < 0)
 			return rc;
 		before = r.c;
+		/* a token whose channel closed opens nothing, as an unknown one: by the clock */
+		if (it->ev.by_token && !wf_channel_open(&r.c, b->wall_ms, b->policy)) {
+			token_unknown(it);
+			caserec_release(&r);
+			return 0;
+		}
 	}
 	if (anon)
 		ev.at = anon_day(ev.at);
@@ -541,7 +553,8 @@ fail:
 
 int batch_run(struct store *st, const struct batch_input *in, struct batch_result *ret)
 {
-	struct batch_ctx b = {.st = st, .now_ms = in->now_ms, .policy = in->policy};
+	struct batch_ctx b = {
+	    .st = st, .now_ms = in->now_ms, .wall_ms = in->now_ms, .policy = in->policy};
 	time_t secs = (time_t)(in->now_ms / 1000);
 	struct tm tm;
 	int r;

@@ -29,6 +29,7 @@ struct batch_ctx {
 	struct store *st;
 	MDB_txn *txn;
 	uint64_t now_ms;
+	uint64_t wall_ms; /* the batch's time, never an anonymous event's day */
 	const struct policy *policy;
 	struct journal_head head;
 	uint64_t ctrs[C_COUNT];

@@ -111,6 +111,7 @@ void rx_control_cycle(struct reactor *R)
 	    .started_ms = R->started_ms,
 	    .intake = &R->counters,
 	    .policy = &R->policy,
+	    .tokens = &R->tokens,
 	    .reload = rx_reload_request,
 	    .reload_arg = R,
 	    .reseal = &R->reseal,

@@ -84,37 +84,6 @@ static int intake_may_send(const struct reactor *R, const struct request *q,
 	return 0;
 }
 
-/* ---- failed token look-ups ([reports] token_failures_per_minute) ------------------------- */
-
-/* The client's entry for this minute: its own, or the stalest one's, started again. */
-static struct token_limit *token_limit(struct reactor *R, const char *client, uint64_t minute)
-{
-	struct token_limit *t = NULL, *oldest = &R->token_limits[0];
-
-	for (size_t i = 0; i < RX_TOKEN_CLIENTS && !t; i++) {
-		if (strcmp(R->token_limits[i].client, client) == 0)
-			t = &R->token_limits[i];
-		else if (R->token_limits[i].minute < oldest->minute)
-			oldest = &R->token_limits[i];
-	}
-	if (!t) {
-		t = oldest;
-		snprintf(t->client, sizeof(t->client), "%s", client);
-		t->n = 0;
-	}
-	if (t->minute != minute) {
-		t->minute = minute;
-		t->n = 0;
-	}
-	return t;
-}
-
-/* 130 bits make guessing hopeless; the limit keeps the log quiet (REGISTERS.md). */
-static bool token_limited(struct reactor *R, const struct request *q, uint64_t now)
-{
-	return token_limit(R, q->client, now / 60000)->n >= R->policy.token_failures_per_minute;
-}
-
 /* Decodes a received request. Returns 1 when it joins the batch; otherwise it was answered. */
 static int intake_decode(struct reactor *R, struct request *q, uint64_t now)
 {
@@ -131,13 +100,15 @@ static int intake_decode(struct reactor *R, struct request *q, uint64_t now)
 	}
 	if (proto_event_decode(&q->item.ev, zmq_msg_data(&q->payload), zmq_msg_size(&q->payload),
 			       now, &R->limits, q->id, &err) < 0) {
-		/* not decoded: whether it is anonymous is not known (proto/SPEC.md) */
-		reject(R, q, false, &err);
+		/* not decoded: whether it is anonymous is known only of a follow-up by token
+		 * (proto/SPEC.md) */
+		reject(R, q, q->item.ev.by_token, &err);
 		return 0;
 	}
 	/* PROTOCOL.md's order: after the body, before duplicate */
 	if (intake_may_send(R, q, &err) < 0 ||
-	    (q->item.ev.by_token && token_limited(R, q, now) &&
+	    (q->item.ev.by_token &&
+	     token_limited(&R->tokens, q->client, now, R->policy.token_failures_per_minute) &&
 	     proto_fail(&err, PROTO_UNAVAILABLE, "too many unknown tokens; retry later") < 0)) {
 		reject(R, q, anon_is(&q->item.ev), &err);
 		proto_event_release(&q->item.ev);
@@ -174,10 +145,8 @@ static void intake_answer(struct reactor *R, struct request *q, int batch_rc)
 		reply_intake(R, q, "duplicate", it->case_ref, it->seq, NULL);
 		break;
 	case BATCH_REJECTED:
-		if (it->token_failed) {
-			R->counters.token_failures++;
-			token_limit(R, q->client, walltime_ms() / 60000)->n++;
-		}
+		if (it->token_failed)
+			token_failed(&R->tokens, q->client, walltime_ms());
 		reject(R, q, anon_is(&it->ev), &it->err);
 		break;
 	}

@@ -24,6 +24,7 @@
 #include "store/reseal.h"
 #include "loop/router.h"
 #include "security/security.h"
+#include "security/tokenlimit.h"
 #include "security/seal.h"
 #include "store/store.h"
 #include "base/walltime.h"
@@ -42,8 +43,6 @@ struct pending_reply {
 	bool record;           /* an audited read: refused if its record is not committed */
 	bool deferred;         /* its job (reactor.pending_job) starts after the commit */
 };
-
-#define RX_TOKEN_CLIENTS 32
 
 struct reactor {
 	const struct config *cfg;
@@ -75,17 +74,12 @@ struct reactor {
 	struct reseal_progress reseal;
 	struct reseal_cursor reseal_at;
 	uint64_t reject_log_sec, reject_log_n, reject_log_dropped;
-	/* failed token look-ups a client made this minute ([reports]
-	 * token_failures_per_minute): the clients seen last, the oldest forgotten first */
-	struct token_limit {
-		char client[CLIENTS_NAME_MAX + 1];
-		uint64_t minute, n;
-	} token_limits[RX_TOKEN_CLIENTS];
-	struct job *job;           /* the running backup or audit.verify, or NULL */
-	struct request job_q;      /* its control request's route, kept for the reply */
-	int job_efd;               /* its completion arrives here */
-	struct request *reqs;      /* batch_max slots */
-	struct batch_item **items; /* items[i] = &reqs[i].item, for batch_apply */
+	struct token_limits tokens; /* failed token look-ups, intake and control alike */
+	struct job *job;            /* the running backup or audit.verify, or NULL */
+	struct request job_q;       /* its control request's route, kept for the reply */
+	int job_efd;                /* its completion arrives here */
+	struct request *reqs;       /* batch_max slots */
+	struct batch_item **items;  /* items[i] = &reqs[i].item, for batch_apply */
 	/* control replies held until the cycle's commit: audited reads until their records
 	 * commit, and every reply after the first of them (buffers kept from cycle to cycle);
 	 * the reads' records for batch_run, and the job one of them may start */
