@@ -1,14 +1,18 @@
 /* fuzz_wf: the workflow engine fed decoded events. An input is a list of steps taken on one
- * case under the default policy, at a clock that starts at FUZZ_NOW_MS and only moves on:
+ * case of any kind (NA, CR, WR: the kind its opening event's type opens) under the default
+ * policy, at a clock that starts at FUZZ_NOW_MS and only moves on:
  *
  *   step := op:u8 arg          (op taken modulo OP_COUNT)
  *   OP_EVENT    len:u16 BE, len bytes: an intake frame, decoded by proto_event_decode at
- *               the clock; a valid one goes to wf_apply (an opening event starts a new case)
+ *               the clock; a valid one goes to wf_apply (an opening event starts a new case;
+ *               a follow-up by token names the case when it is an anonymous report that
+ *               still keeps its token, as batch's token look-up would find it)
  *   OP_JUMP     secs:u32 BE: the clock jumps on, nothing fired (the daemon was down)
  *   OP_RUN      hours:u16 BE: the clock moves on with the workers running: each timer and
  *               disposal falls due and is fired at its own time, in time order
  *   OP_FIRE_DUE the workers catch up at the clock: everything due is fired, late
- *   OP_FIRE     kind:u8: wf_fire of that kind at the clock, due or not (a stale request)
+ *   OP_FIRE     kind:u8: wf_fire of that kind (modulo DL_KINDS: any kind's, the case's own
+ *               or not) at the clock, due or not (a stale request)
  *   OP_ASSIGN   which:u8: wf_assign of AA1 (odd) or of the role alone (even)
  *   OP_DISPOSE  wf_dispose at the clock
  *   OP_POLICY   which:u8: the default policy (even) or fuzz_policy_alt (odd) from now on,
@@ -16,7 +20,8 @@
  *
  * After each step that changed the case, it is stored and loaded back (caserec), as batch
  * does, and must come back the same, its case.get view one MessagePack map. Invariants: the
- * case's state is one WORKFLOW.md allows, with the deadlines that state has and no others;
+ * case's state is one its kind allows (WORKFLOW.md, REGISTERS.md), with the deadlines that
+ * state has and no others, none of another kind's;
  * deadlines' times are consistent; effects stay within their arrays; a due timer always
  * makes progress; wf_apply's errors are those it documents, and never `unavailable` (an
  * event that could never be accepted). FUZZ_WF_TRACE=1 in the environment prints each
@@ -53,12 +58,14 @@ enum op {
 #define CASE_YEAR   2026
 #define CASE_SEQ    1
 #define AA_NAME     "AA1"
+/* the canonical token batch would draw for an anonymous report (give_token) */
+#define FUZZ_TOKEN "K7QF9XJ2M4R8T6VW0ABCDEFG4M"
 
 struct run {
 	const uint8_t *p, *end;
 	uint64_t now;
 	const struct policy *pol;
-	struct case_rec rec; /* the case as stored; state WF_NONE before the first opening */
+	struct case_rec rec; /* the case as stored; state 0 (none) before the first opening */
 	bool have;
 	unsigned on_time; /* fires at their own time so far */
 };
@@ -128,20 +135,23 @@ static void check_case(const struct wf_case *c, const struct policy *p)
 	}
 }
 
+/* The notes name states of the case's kind. */
 static void check_effects(const struct wf_effects *fx, const struct wf_case *c)
 {
-	require(fx->n <= WF_NOTES_MAX);
+	const struct wf_states *ks = wf_states_of(c->kind);
+
+	require(ks != NULL && fx->n <= WF_NOTES_MAX);
 	for (uint32_t i = 0; i < fx->n; i++) {
 		const struct wf_note *n = &fx->note[i];
 
 		require(n->topic != NULL && n->topic[0] != '\0');
-		require(n->state > WF_NONE && n->state < WF_STATE_COUNT);
+		require(n->state > 0 && n->state < ks->n);
 		require(n->n_to <= WF_TO_MAX);
 		for (uint32_t j = 0; j < n->n_to; j++)
 			require(n->to[j].role > ROLE_NONE && n->to[j].role < ROLE_COUNT);
 		require(!n->has_deadline || (unsigned)n->dl_kind < DL_KINDS);
 		if (n->detail == DETAIL_TRANSITION)
-			require(n->from_state < WF_STATE_COUNT && n->to_state < WF_STATE_COUNT &&
+			require(n->from_state < ks->n && n->to_state < ks->n &&
 				n->from_state != n->to_state);
 	}
 	require(fx->n == 0 || fx->note[fx->n - 1].state == c->state);
@@ -164,6 +174,11 @@ static void check_same(const struct wf_case *a, const struct wf_case *b)
 		a->closed_at == b->closed_at && a->disposed_at == b->disposed_at);
 	require(str_same(a->subject_id, b->subject_id) &&
 		str_same(a->closed_reason, b->closed_reason));
+	/* the channel; a tombstone keeps no reporter (wf_dispose clears the id and the token but
+	 * leaves the role, which the record does not keep) */
+	require(str_same(a->token, b->token) && str_same(a->reporter_id, b->reporter_id));
+	require(a->reporter_role == b->reporter_role ||
+		((a->flags & WFC_DISPOSED) && b->reporter_role == ROLE_NONE));
 	require(a->has_review_period == b->has_review_period);
 	require(!a->has_review_period || (a->review_period.n == b->review_period.n &&
 					  a->review_period.unit == b->review_period.unit));
@@ -191,7 +206,8 @@ static void trace(const struct run *r, const struct proto_event *ev, const struc
 	if (on)
 		fprintf(stderr, "fuzz_wf: day %llu: %s in %s: %s\n",
 			(unsigned long long)((r->now - FUZZ_NOW_MS) / MS_PER_DAY), ev->type->name,
-			wf_state_name(r->rec.c.state), err ? err->message : "ok");
+			r->have ? wf_kind_state_name(r->rec.c.kind, (int)r->rec.c.state) : "none",
+			err ? err->message : "ok");
 }
 
 /* ---- steps ------------------------------------------------------------------------- */
@@ -234,8 +250,14 @@ static void step_event(struct run *r, const uint8_t *bytes, size_t len)
 	if (proto_event_decode(&ev, bytes, len, r->now, fuzz_limits(), id, &err) < 0)
 		return;
 	opens = ev.type->opens != KIND_NONE;
-	if (!opens && !r->have) {
-		proto_event_release(&ev); /* unknown_case */
+	/* unknown_case: no case yet, or a token that opens nothing, as batch answers it before
+	 * the engine: only an anonymous report has one, retention forgets it, and it opens
+	 * nothing once the channel has closed by the daemon's clock */
+	if (!opens &&
+	    (!r->have ||
+	     (ev.by_token && (r->rec.c.origin != ORIGIN_ANONYMOUS || r->rec.c.token.len == 0 ||
+			      !wf_channel_open(&r->rec.c, r->now, r->pol))))) {
+		proto_event_release(&ev);
 		return;
 	}
 	if (!opens)
@@ -249,12 +271,18 @@ static void step_event(struct run *r, const uint8_t *bytes, size_t len)
 		return;
 	}
 	/* the retention clock starts from the closing's `at`, whatever past time it names */
-	if (c.state == WF_CLOSED && (opens || r->rec.c.state != WF_CLOSED))
+	if (wf_kind_closed(c.kind, (int)c.state) &&
+	    (opens || !wf_kind_closed(r->rec.c.kind, (int)r->rec.c.state)))
 		require(c.closed_at == ev.at);
+	/* an event on a case never changes its kind; an opening gives the kind its type opens */
+	require(c.kind == (opens ? ev.type->opens : r->rec.c.kind));
 	if (opens) {
 		/* a new case: the old one stays as it was stored */
 		snprintf(c.ref, sizeof(c.ref), "%s-%04d-%06d", proto_kind_prefix(ev.type->opens),
 			 CASE_YEAR, CASE_SEQ);
+		/* and an anonymous report its token, as batch gives it */
+		if (c.origin == ORIGIN_ANONYMOUS)
+			c.token = (struct proto_str){FUZZ_TOKEN, sizeof(FUZZ_TOKEN) - 1};
 		caserec_release(&r->rec);
 		r->rec = (struct case_rec){0};
 		r->have = false;
@@ -320,7 +348,7 @@ static void step_other(struct run *r, enum op op, uint64_t arg)
 
 	switch (op) {
 	case OP_FIRE:
-		changed = wf_fire(&c, (enum dl_kind)(arg % DL_COUNT), r->now, r->pol, &fx);
+		changed = wf_fire(&c, (enum dl_kind)(arg % DL_KINDS), r->now, r->pol, &fx);
 		break;
 	case OP_ASSIGN:
 		changed = wf_assign(&c, arg & 1 ? AA_NAME : "", r->now, &fx);

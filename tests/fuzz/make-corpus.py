@@ -6,7 +6,8 @@ against fuzz_ctl's store), corpus-wf (step lists for fuzz_wf, see fuzz_wf.c).
 Run from anywhere: ./tests/fuzz/make-corpus.py. The files are committed; rerun after
 changing a seed. Seeds are valid requests of every shape plus a few broken ones, so the
 fuzzer starts from deep inside the validator rather than at the first byte check; the
-workflow's are walks along WORKFLOW.md's paths, with time moving and timers firing."""
+workflow's are walks along WORKFLOW.md's and REGISTERS.md's paths (NA, CR and WR cases, and
+the reporter's channel), with time moving and timers firing."""
 import os
 import struct
 
@@ -204,7 +205,31 @@ ROLE = {
     "appeal.decided": "head_of_psd", "breach.reported": "psd", "review.requested": "aa",
     "review.completed": "aa", "vetting.reviewed": "vetting", "subject.updated": "psd",
     "deadline.extended": "psd", "case.closed": "psd",
+    # REGISTERS.md
+    "consultation.recorded": "psd", "development.reviewed": "psd", "iopc.referred": "aa",
+    "investigation.concluded": "aa", "action.completed": "line_manager",
+    "bad_faith.found": "psd", "psd.replied": "psd",
 }
+
+# REGISTERS.md: one body per event on a CR or WR case (a shared type's, the kind's own)
+GRADING = {"source": "untested", "information": "C", "handling": "P"}
+KIND_BODIES = {
+    "consultation.recorded": {"response": "Covert development agreed."},
+    "development.reviewed": {"outcome": "continue", "grading": GRADING, "notes": "n"},
+    "iopc.referred": {"reference": "IOPC/2026/17"},
+    "investigation.concluded": {"outcome": "misconduct", "reasons": "r"},
+    "action.completed": {"notes": "Words of advice."},
+    "bad_faith.found": {"reasons": "Malicious: a neighbour's dispute."},
+    "psd.replied": {"text": "We are looking into it."},
+    "subject.updated": {"subject": {"rank": "Sgt"}},
+    "case.closed": {"reason": "withdrawn"},
+}
+# the token fuzz_wf gives an anonymous report (FUZZ_TOKEN), as the accepted reply shows it
+TOKEN = "K7QF-9XJ2-M4R8-T6VW-0ABC-DEFG-4M"
+# fuzz_wf's OP_FIRE kinds (enum dl_kind): REGISTERS.md's follow WORKFLOW.md's 16
+(DL_PSD_CONSULTATION, DL_CR_ASSESSMENT, DL_DEVELOPMENT_REVIEW, DL_IOPC_REFERRAL,
+ DL_CR_INVESTIGATION, DL_WR_ASSESSMENT, DL_MANAGEMENT_ACTION, DL_WR_INVESTIGATION,
+ DL_REPORTER_UPDATE) = range(16, 25)
 
 
 class Walk:
@@ -214,6 +239,7 @@ class Walk:
         self.now = WF_NOW
         self.out = b""
         self.n = 0
+        self.case = "NA-2026-000001"  # the case the walk's events name
 
     def frame(self, ev):
         self.n += 1
@@ -227,10 +253,48 @@ class Walk:
                 "relationship": "friend", "categories": ["criminal_conviction"],
                 "circumstances": "met at school"}
         body.update(extra)
+        self.case = "NA-2026-000001"
         return self.frame({"type": "declaration.submitted", "actor": ACTORS["subject"],
                            "body": body})
 
+    def report(self, kind, by=None, subject=True, **extra):
+        """A corruption (CR) or wrongdoing (WR) report: by an actor's role, or anonymous."""
+        if kind == "CR":
+            body = {"subject": {"id": "S1", "line_manager": "LM1"},
+                    "allegation": ["theft_fraud", "systems_misuse"],
+                    "circumstances": "seen taking cash", "occurred_on": "2025-11-30"}
+        else:
+            body = {"standards": ["honesty_integrity", "discreditable_conduct"],
+                    "circumstances": "falsified a statement"}
+            if subject:
+                body["subject"] = {"id": "S1", "line_manager": "LM1"}
+        body.update(extra)
+        ev = {"type": "corruption.reported" if kind == "CR" else "wrongdoing.reported",
+              "body": body}
+        if by is None:
+            body["anonymous"] = True
+        else:
+            ev["actor"] = ACTORS[by]
+        self.case = kind + "-2026-000001"
+        return self.frame(ev)
+
+    def kev(self, type_, body=None, by=None):
+        """An event on the CR or WR case: KIND_BODIES' body unless given."""
+        body = KIND_BODIES[type_] if body is None else body
+        return self.frame({"type": type_, "case": self.case,
+                           "actor": ACTORS[by or ROLE[type_]], "body": body})
+
+    def follow_up(self, by=None, token=TOKEN, text="Any news?"):
+        """The reporter follows up: as the named reporter (case and their actor), or by
+        token (no case, no actor)."""
+        if by is None:
+            return self.frame({"type": "report.followed_up",
+                               "body": {"token": token, "text": text}})
+        return self.frame({"type": "report.followed_up", "case": self.case,
+                           "actor": ACTORS[by], "body": {"text": text}})
+
     def referral(self, anonymous=False):
+        self.case = "NA-2026-000001"
         ev = {"type": "referral.submitted",
               "body": {"subject": {"id": "S1", "vetting": "MV"},
                        "associate": {"name": "Group X", "kind": "group"},
@@ -244,7 +308,7 @@ class Walk:
 
     def ev(self, type_, body=None, **extra):
         body = ON_CASE[type_] if body is None else body
-        return self.frame(dict({"type": type_, "case": "NA-2026-000001",
+        return self.frame(dict({"type": type_, "case": self.case,
                                 "actor": ACTORS[ROLE[type_]], "body": body}, **extra))
 
     def jump(self, days):
@@ -333,6 +397,74 @@ def wf_seeds():
     w.run(20).ev("determination.served").run(5).policy(False).fire_due().run(40).policy(True)
     w.ev("case.closed").run(31)
     yield "walk-short-policy", w.out
+
+    # ---- REGISTERS.md: corruption reports, wrongdoing reports, the reporter's channel ----
+    inv = {"outcome": "investigation", "grading": GRADING}
+    # CR by a manager: consulted, developed as intelligence (its review breached and
+    # renewed), then investigated; the named reporter follows up and hears back
+    w = Walk().report("CR", "line_manager").run(1).fire(DL_REPORTER_UPDATE)
+    w.follow_up("line_manager").run(20).fire_due().kev("consultation.recorded").run(2)
+    w.kev("assessment.recorded", {"outcome": "intelligence_development", "grading": GRADING,
+                                  "notes": "n"})
+    w.run(100).kev("development.reviewed").kev("psd.replied").run(40)
+    w.kev("development.reviewed", {"outcome": "investigation"}).run(400)
+    w.kev("investigation.concluded").follow_up("line_manager").run(100)
+    w.follow_up("line_manager").jump(2300).fire_due()
+    yield "walk-cr-manager-developed-investigated", w.out
+    # CR anonymous: extremism (prevent.referral), followed up by token, serious corruption
+    # (iopc_referral opened, breached, met), concluded criminal; the channel closes
+    w = Walk().report("CR", allegation=["extremism"]).follow_up().kev("psd.replied").run(3)
+    w.kev("assessment.recorded", dict(inv, mandatory_referral=True)).run(10)
+    w.kev("iopc.referred").kev("iopc.referred").run(30).follow_up(token=TOKEN.lower())
+    w.kev("investigation.concluded", {"outcome": "criminal", "reasons": "r"}).run(5)
+    w.follow_up(token=TOKEN.replace("-", "")).kev("psd.replied").run(100).follow_up()
+    w.kev("psd.replied").jump(2300).fire_due().dispose().follow_up()
+    yield "walk-cr-anonymous-iopc", w.out
+    # CR straight to PSD, no further action; refused on the closed case but the channel
+    w = Walk().report("CR", "psd").kev("assessment.recorded", {
+        "outcome": "no_further_action", "grading": GRADING}).kev("psd.replied")
+    w.kev("case.closed").kev("assessment.recorded", dict(inv, mandatory_referral=False))
+    w.fire(DL_CR_ASSESSMENT).fire(DL_IOPC_REFERRAL).fire(15).follow_up("psd")  # 15: retention
+    yield "walk-cr-psd-no-further-action", w.out
+    # CR: a mandatory referral with another outcome is invalid_field; NA's body is not CR's
+    w = Walk().report("CR", "reporter").kev("assessment.recorded", {
+        "outcome": "intelligence_development", "grading": GRADING,
+        "mandatory_referral": True})
+    w.kev("assessment.recorded", {"outcome": "mitigation", "risk": "high"})
+    w.ev("manager.reviewed").kev("consultation.recorded").run(40).fire_due()
+    w.kev("deadline.extended", {"kind": "cr_assessment", "due_at": w.now + 30 * DAY,
+                                "reason": "r"}, by="psd").kev("case.closed").run(100)
+    yield "walk-cr-wrong-bodies", w.out
+    # WR by a reporter: extremism, management action (breached), completed; bad faith
+    w = Walk().report("WR", "reporter", extremism=True).follow_up("reporter")
+    w.follow_up("psd").kev("assessment.recorded", {"outcome": "management_action"}).run(35)
+    w.kev("action.completed").kev("bad_faith.found").kev("psd.replied").run(91)
+    w.follow_up("reporter").jump(2300).fire_due()
+    yield "walk-wr-management-action", w.out
+    # WR by a manager naming nobody: subject.updated gives the id (once); misconduct
+    # investigation (misconduct.referral), breached and escalated, concluded; bad faith on
+    # the closed and on the disposed case
+    w = Walk().report("WR", "line_manager", subject=False)
+    w.kev("subject.updated", {"subject": {"id": "S7", "line_manager": "LM1"}})
+    w.kev("subject.updated", {"subject": {"id": "S8"}})
+    w.kev("assessment.recorded", {"outcome": "misconduct_investigation"}).run(400)
+    w.kev("investigation.concluded", {"outcome": "no_case_to_answer", "reasons": "r"})
+    w.kev("bad_faith.found", by="aa").jump(2300).fire_due().kev("bad_faith.found")
+    yield "walk-wr-nobody-investigated", w.out
+    # WR anonymous, counter-corruption: PSD then opens the CR case itself
+    w = Walk().report("WR").follow_up().run(10).kev("psd.replied").follow_up()
+    w.kev("assessment.recorded", {"outcome": "counter_corruption"}).follow_up()
+    w.report("CR", "psd").fire(DL_WR_ASSESSMENT).fire(DL_REPORTER_UPDATE).run(30)
+    w.kev("assessment.recorded", dict(inv, mandatory_referral=True)).fire(DL_IOPC_REFERRAL)
+    w.run(2).kev("iopc.referred", {}, by="psd").kev("case.closed", {"reason": "other"})
+    yield "walk-wr-counter-corruption", w.out
+    # the channel on NA's anonymous referral: replies renew reporter_update, which breaches
+    # and escalates while nobody replies; a named follow-up on an anonymous report is
+    # forbidden
+    w = Walk().referral(anonymous=True).kev("psd.replied").follow_up().run(40)
+    w.follow_up("reporter").kev("psd.replied").ev("case.closed").follow_up().run(95)
+    w.follow_up().kev("psd.replied")
+    yield "walk-na-anonymous-channel", w.out
 
 
 def write(name, items):
