@@ -324,6 +324,10 @@ int wf_apply(struct wf_case *c, const struct proto_event *ev, uint64_t now, cons
 				  ev->type->name);
 	if (ev->type->opens != KIND_NONE)
 		c->kind = ev->type->opens;
+	/* a tombstone takes no event: what it would record, retention has destroyed (bad_faith.
+	 * found's "closed included", a reply while the channel outlives retention) */
+	if (c->flags & WFC_DISPOSED)
+		return wfx_refused(&x, err, "its personal data was destroyed by retention");
 	if (check_kind_type(&x, err) < 0 || check_kind_body(&x, err) < 0 ||
 	    !(x.rule = find_rule(&x, err)) || check_rule(&x, err) < 0)
 		return -1;
@@ -382,6 +386,7 @@ int wf_dispose(struct wf_case *c, uint64_t now, const struct policy *p, struct w
 	wf_parts_drop_personal(c); /* its outcomes stay for the report */
 	/* the channel closed long before; retention destroys the thread */
 	c->token = c->reporter_id = (struct proto_str){NULL, 0};
+	c->reporter_role = ROLE_NONE;
 	c->thread = NULL;
 	if (x.k->dispose)
 		x.k->dispose(c);

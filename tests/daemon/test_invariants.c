@@ -49,9 +49,9 @@
 
 /* Short deadlines, so that every kind, breach, escalation, window and disposal happens within
  * a run; the policies differ only in what places timers (reminders, escalation_interval), as
- * a SIGHUP would change them. channel_after_close is shorter than retention: DAEMON BUG
- * (reported, not fixed here): with a longer one, psd.replied is accepted on a disposed case
- * whose channel is still open, and its journal entry keeps its bytes (check_journal fails). */
+ * a SIGHUP would change them. channel_after_close outlives retention (closed_case), so that
+ * replies and follow-ups reach disposed cases whose channel is still open: a tombstone takes
+ * no event (the engine refuses it; check_journal would find its bytes kept). */
 #define CFG_COMMON                                                                                 \
 	"manager_review = 3d\npsd_assessment = 5d\ninterview = 4wd\nmitigation_proposal = 5d\n"    \
 	"mitigation_response = 3d\naa_approval = 4d\nrepresentations = 3d\n"                       \
@@ -61,7 +61,7 @@
 	"iopc_referral = 2wd\ncr_investigation = 15d\nwr_assessment = 5d\n"                        \
 	"management_action = 6d\nwr_investigation = 15d\nreporter_update = 7d\n"                   \
 	"[escalation]\naa_roster = AA1, AA2\n[retention]\nclosed_case = 30d\nCR = 40d\n"           \
-	"[reports]\nchannel_after_close = 10d\n"
+	"[reports]\nchannel_after_close = 35d\n"
 static const char *const policy_texts[] = {
     "[deadlines]\nreminders = 2d,6h\nescalation_interval = 2d\n" CFG_COMMON,
     "[deadlines]\nreminders = 1d\nescalation_interval = 12h\n" CFG_COMMON,
@@ -1232,14 +1232,8 @@ static void gen_event(struct sim *s, struct sent *out)
 	}
 	subject = tc->subject;
 	k = pick_kind(s, tc, &ci, chance(s, 85));
-	/* DAEMON BUG (reported, not fixed here): bad_faith.found ("any state, closed included")
-	 * is accepted on a WR case retention has disposed, and its journal entry keeps its bytes
-	 * (the actor's id, the reasons), which check_journal's "a disposed case's entries keep no
-	 * bytes" refuses. Until the daemon refuses it (or keeps no bytes), the sim does not send
-	 * it to a disposed case; INVARIANTS_DISPOSED_BAD_FAITH=1 sends it (and fails). */
-	if (k == E_BAD_FAITH && (ci.flags & WFC_DISPOSED) &&
-	    !getenv("INVARIANTS_DISPOSED_BAD_FAITH"))
-		k = E_CLOSE; /* refused on a closed case */
+	/* bad_faith.found ("any state, closed included") goes to disposed WR cases too: the
+	 * engine refuses it there, and check_journal finds no entry of a tombstone keeping bytes */
 	if (k == E_FOLLOW_UP && tc->reporter[0] && chance(s, 90))
 		snprintf(act, sizeof(act), "%s", tc->reporter);
 	else
