@@ -8,7 +8,7 @@ DEBS    := build-essential cmake pkg-config libzmq3-dev liblmdb-dev libmsgpack-d
            python3 python3-zmq python3-msgpack python3-lmdb clang libclang-rt-14-dev systemd
 BENCH_DEBS := redis-server redis-tools
 
-.PHONY: all deps build build-asan run test test-release test-asan fuzz bench clean
+.PHONY: all deps build build-asan run test test-build test-release test-asan fuzz bench clean
 
 all: build
 
@@ -22,24 +22,28 @@ deps:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
+# Warnings are errors in every build made here (dev, test, CI: -DWERROR=ON), never in a
+# packager's plain cmake build (test-build checks that one prints none).
 # Makefile is the last file cmake generates: a configure that failed half-way runs again.
 build/Makefile: | deps
-	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWERROR=ON
 
 build: deps build/Makefile
 	cmake --build build -j $(JOBS)
 
 build-asan/Makefile: | deps
-	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSANITIZE=ON
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSANITIZE=ON -DWERROR=ON
 
 build-asan: deps build-asan/Makefile
 	cmake --build build-asan -j $(JOBS)
 
 build-fuzz/Makefile: | deps
-	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFUZZ=ON
+	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFUZZ=ON -DWERROR=ON
 
-# The daemon in the foreground on the dev config; state and sockets under ./var.
-run: build
+# The daemon in the foreground on the dev config; state and sockets under ./var. Builds only
+# the two programs it uses, not the tests.
+run: deps build/Makefile
+	cmake --build build -j $(JOBS) --target integrityd integrityctl
 	@mkdir -p var/state var/run
 	@echo "integrityd: state in var/state, sockets in var/run"
 	@echo "send a sample event:  build/cli/integrityctl -c config/integrityd.dev.conf submit tests/e2e/sample-declaration.json"
@@ -62,11 +66,19 @@ fuzz: build-fuzz/Makefile
 	cd build-fuzz && FUZZ_SECONDS=$(FUZZ_SECONDS) ctest --verbose -L fuzz \
 	  --timeout $$(( $(FUZZ_SECONDS) + 120 ))
 
-test: test-release test-asan fuzz
+# The builds a packager runs, without -DWERROR and yet with no warning: Release and Debian's
+# dpkg-buildflags, with gcc and with clang (tests/build/check-build).
+test-build: deps
+	tests/build/check-build build-pkgcheck/gcc-release gcc release
+	tests/build/check-build build-pkgcheck/clang-release clang release
+	tests/build/check-build build-pkgcheck/gcc-dpkg gcc dpkg
+	tests/build/check-build build-pkgcheck/clang-dpkg clang dpkg
+
+test: test-build test-release test-asan fuzz
 
 bench: EXTRA_DEBS = $(BENCH_DEBS)
 bench: build
 	tests/bench/run-bench build
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-pkgcheck
