@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <ini.h>
 
@@ -153,6 +154,7 @@ enum key_type {
 	K_DURATIONS,
 	K_DEADLINE, /* a duration longer than 0 */
 	K_PATH,     /* a file name; relative to the config file's directory */
+	K_DATA,     /* K_PATH, but a bare name not beside the config file is the packaged one */
 	K_SYNC,
 	K_UINT,
 	K_CRED, /* a file name; a bare name is in $CREDENTIALS_DIRECTORY (LoadCredential=) */
@@ -199,7 +201,7 @@ static const struct key keys[] = {
     KEY("store", "sync", K_SYNC, sync),
     KEY("deadlines", "reminders", K_DURATIONS, reminders),
     KEY("deadlines", "escalation_interval", K_DURATION, escalation_interval),
-    KEY("deadlines", "holidays", K_PATH, holidays),
+    KEY("deadlines", "holidays", K_DATA, holidays),
     /* the other [deadlines] keys are the deadline kinds' names (on_key) */
     KEY("escalation", "aa_roster", K_STR, aa_roster),
     KEY("retention", "closed_case", K_DEADLINE, deadline[DL_RETENTION]),
@@ -221,6 +223,7 @@ static const struct key keys[] = {
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
+_Static_assert(N_KEYS <= CONFIG_KEYS_MAX, "CONFIG_KEYS_MAX: room for every key's line");
 
 /* inih is driven through our own line reader, which counts lines (so an error names its
  * own line), refuses lines longer than inih's buffer (it would cut them silently) and
@@ -335,6 +338,48 @@ static int set_path(struct parse_state *ps, const struct key *k, const char *val
 	return 1;
 }
 
+/* The data directory the package installs integrityd's own files in (the holiday calendars),
+ * found from where this program is: INTEGRITYD_DATA_FROM_BIN is the install's datadir relative
+ * to its bindir ("../share/integrityd"), so a tree unpacked elsewhere (dpkg -x, a staged
+ * install) finds its own copy. Returns 0 with the directory in ret, or -1. */
+static int data_dir(char ret[PATH_MAX])
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+
+	if (n <= 0)
+		return -1;
+	exe[n] = '\0';
+	if (!(slash = strrchr(exe, '/')))
+		return -1;
+	*slash = '\0';
+	n = snprintf(ret, PATH_MAX, "%s/%s", exe, INTEGRITYD_DATA_FROM_BIN);
+	return n < 0 || n >= PATH_MAX ? -1 : 0;
+}
+
+/* [deadlines] holidays: a bare name (no '/') is the file of that name beside the config file
+ * when there is one, else the packaged one in the data directory. So the same config names
+ * config/holidays-england-wales.txt in a checkout and /usr/share/integrityd's copy once
+ * installed, and a file of that name put in /etc/integrityd overrides the packaged one. */
+static int set_data(struct parse_state *ps, const struct key *k, const char *value)
+{
+	char *field = (char *)ps->cfg + k->offset, dir[PATH_MAX];
+	int n;
+
+	if (set_path(ps, k, value) != 1)
+		return 0;
+	if (!*value || strchr(value, '/') || access(field, F_OK) == 0 || data_dir(dir) < 0)
+		return 1;
+	snprintf(dir + strlen(dir), sizeof(dir) - strlen(dir), "/%s", value);
+	if (access(dir, F_OK) < 0)
+		return 1; /* the error names the file beside the config, where one was looked for */
+	n = snprintf(field, k->size, "%s", dir);
+	if (n < 0 || (size_t)n >= k->size)
+		return fail(ps, k->section, k->name, "longer than %zu bytes", k->size - 1);
+	return 1;
+}
+
 /* systemd's LoadCredential= puts credentials in $CREDENTIALS_DIRECTORY; a bare name (no '/')
  * is looked up there, anything else is a path as for K_PATH. */
 static int set_cred(struct parse_state *ps, const struct key *k, const char *value)
@@ -425,6 +470,8 @@ static int set_key(struct parse_state *ps, const struct key *k, const char *valu
 		return set_deadline(ps, k, value, field);
 	case K_PATH:
 		return set_path(ps, k, value);
+	case K_DATA:
+		return set_data(ps, k, value);
 	case K_CRED:
 		return set_cred(ps, k, value);
 	case K_MODE: {
@@ -662,7 +709,7 @@ static bool reloaded_section(const char *section)
 
 static bool is_string(enum key_type t)
 {
-	return t == K_STR || t == K_ENDPOINTS || t == K_PATH || t == K_CRED;
+	return t == K_STR || t == K_ENDPOINTS || t == K_PATH || t == K_DATA || t == K_CRED;
 }
 
 size_t config_restart_changes(const struct config *a, const struct config *b, char *out, size_t len)
@@ -684,6 +731,21 @@ size_t config_restart_changes(const struct config *a, const struct config *b, ch
 		n++;
 	}
 	return n;
+}
+
+const char *config_where(const struct config *cfg, const char *section, const char *name,
+			 char buf[CONFIG_WHERE_MAX])
+{
+	int line = 0;
+
+	for (size_t i = 0; i < N_KEYS; i++)
+		if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0)
+			line = cfg->key_line[i];
+	if (line)
+		snprintf(buf, CONFIG_WHERE_MAX, "%.200s:%d", cfg->path, line);
+	else
+		snprintf(buf, CONFIG_WHERE_MAX, "%.200s", cfg->path);
+	return buf;
 }
 
 int config_load(struct config *cfg, const char *path, char errbuf[CONFIG_ERR_MAX])
@@ -725,6 +787,7 @@ int config_load(struct config *cfg, const char *path, char errbuf[CONFIG_ERR_MAX
 		snprintf(errbuf, CONFIG_ERR_MAX, "%.200s:%d: %.300s", path, ps.err_line, msg);
 		return -1;
 	}
+	memcpy(cfg->key_line, ps.key_line, sizeof(ps.key_line));
 	/* a ceiling below the start is no ceiling: the map simply does not grow */
 	if (cfg->map_max < cfg->map_size)
 		cfg->map_max = cfg->map_size;
