@@ -5,7 +5,7 @@ JOBS    ?= $(shell nproc)
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBS    := build-essential cmake pkg-config libzmq3-dev liblmdb-dev libmsgpack-dev \
            libsystemd-dev libsodium-dev libinih-dev libjansson-dev libcmocka-dev \
-           python3 python3-zmq python3-msgpack python3-lmdb clang libclang-rt-14-dev systemd
+           python3 python3-zmq python3-msgpack python3-lmdb clang libclang-rt-14-dev systemd scdoc
 BENCH_DEBS := redis-server redis-tools
 
 .PHONY: all deps build build-asan run test test-build test-release test-asan fuzz bench clean
