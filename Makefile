@@ -7,8 +7,11 @@ DEBS    := build-essential cmake pkg-config libzmq3-dev liblmdb-dev libmsgpack-d
            libsystemd-dev libsodium-dev libinih-dev libjansson-dev libcmocka-dev \
            python3 python3-zmq python3-msgpack python3-lmdb clang libclang-rt-14-dev systemd scdoc
 BENCH_DEBS := redis-server redis-tools
+# make package, and the package test in make test
+PKG_DEBS   := debhelper lintian devscripts
 
-.PHONY: all deps build build-asan run test test-build test-release test-asan fuzz bench clean
+.PHONY: all deps build build-asan run test test-build test-release test-asan fuzz package \
+	test-package bench clean
 
 all: build
 
@@ -74,11 +77,27 @@ test-build: deps
 	tests/build/check-build build-pkgcheck/gcc-dpkg gcc dpkg
 	tests/build/check-build build-pkgcheck/clang-dpkg clang dpkg
 
-test: test-build test-release test-asan fuzz
+# The Debian package (debian/): dpkg-buildpackage -us -uc -b in a clean copy of the tree,
+# lintian with no error; build-deb/integrityd_*.deb (tests/package/build-package).
+package: EXTRA_DEBS = $(PKG_DEBS)
+package: deps
+	tests/package/build-package build-deb
+	@echo "install it with: apt install ./build-deb/integrityd_*.deb  (README \"Installing\")"
+
+# The package built and linted, unpacked into a scratch root and its files and installed
+# config checked there (tests/package/check-package); where dpkg-buildpackage is installed.
+test-package: deps
+	@if command -v dpkg-buildpackage >/dev/null; then \
+	  tests/package/build-package build-deb && \
+	  tests/package/check-package build-deb/integrityd_*.deb; \
+	else echo "test-package: skipped, no dpkg-buildpackage (apt-get install $(PKG_DEBS))"; fi
+
+test: EXTRA_DEBS = $(PKG_DEBS)
+test: test-build test-release test-asan fuzz test-package
 
 bench: EXTRA_DEBS = $(BENCH_DEBS)
 bench: build
 	tests/bench/run-bench build
 
 clean:
-	rm -rf build build-asan build-fuzz build-pkgcheck
+	rm -rf build build-asan build-fuzz build-pkgcheck build-deb
