@@ -9,6 +9,8 @@ DEBS    := build-essential cmake pkg-config libzmq3-dev liblmdb-dev libmsgpack-d
 BENCH_DEBS := redis-server redis-tools
 # make package, and the package test in make test
 PKG_DEBS   := debhelper lintian devscripts
+# make test: the package's and promtool (Debian's prometheus), which lints the metrics
+TEST_DEBS  := $(PKG_DEBS) prometheus
 
 .PHONY: all deps build build-asan run test test-build test-release test-asan fuzz package \
 	test-package bench clean
@@ -92,7 +94,7 @@ test-package: deps
 	  tests/package/check-package build-deb/integrityd_*.deb; \
 	else echo "test-package: skipped, no dpkg-buildpackage (apt-get install $(PKG_DEBS))"; fi
 
-test: EXTRA_DEBS = $(PKG_DEBS)
+test: EXTRA_DEBS = $(TEST_DEBS)
 test: test-build test-release test-asan fuzz test-package
 
 bench: EXTRA_DEBS = $(BENCH_DEBS)

@@ -72,6 +72,7 @@ static void usage(FILE *out)
 	    "                             a key rotation) and wait until it is done (admin)\n"
 	    "  submit FILE.json|-         send an event, or a JSON array of events, to intake;\n"
 	    "                             adds v=1, a random id and at=now when missing\n"
+	    "  metrics                    the daemon's counters in the Prometheus text format\n"
 	    "  raw CMD [JSON-ARGS]        any control command, result printed as JSON\n"
 	    "  keygen [--seal]            print a new CURVE key pair, or with --seal a seal key\n"
 	    "\n"
@@ -640,6 +641,30 @@ static int cmd_reseal(struct cli *cli, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* metrics: the daemon's exposition as it is (--json: the reply), for node-exporter's textfile
+ * collector (systemd/integrityd-metrics.service) or a scrape by hand. */
+static int cmd_metrics(struct cli *cli, int argc, char **argv)
+{
+	const char *text;
+	json_t *result;
+	int code;
+
+	(void)argv;
+	if (argc != 1)
+		return cli_usage_error("metrics takes no arguments");
+	if ((code = cli_call(cli, "metrics", NULL, &result)) != EXIT_OK)
+		return code;
+	text = json_string_value(json_object_get(result, "exposition"));
+	if (cli->json)
+		show_json(stdout, result);
+	else if (text)
+		fputs(text, stdout);
+	else
+		fprintf(stderr, "integrityctl: metrics: the reply holds no exposition\n");
+	json_decref(result);
+	return text ? EXIT_OK : EXIT_FAILED;
+}
+
 static int cmd_raw(struct cli *cli, int argc, char **argv)
 {
 	json_t *args = NULL;
@@ -770,11 +795,14 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"status", cmd_status},       {"case", cmd_case},     {"cases", cmd_cases},
-    {"deadlines", cmd_deadlines}, {"replay", cmd_replay}, {"watch", cmd_watch},
-    {"report", cmd_report},       {"audit", cmd_audit},   {"backup", cmd_backup},
-    {"submit", cmd_submit},       {"raw", cmd_raw},       {"keygen", cmd_keygen},
-    {"reload", cmd_reload},       {"reseal", cmd_reseal}, {NULL, NULL},
+    {"status", cmd_status},   {"case", cmd_case},
+    {"cases", cmd_cases},     {"deadlines", cmd_deadlines},
+    {"replay", cmd_replay},   {"watch", cmd_watch},
+    {"report", cmd_report},   {"audit", cmd_audit},
+    {"backup", cmd_backup},   {"submit", cmd_submit},
+    {"raw", cmd_raw},         {"keygen", cmd_keygen},
+    {"reload", cmd_reload},   {"reseal", cmd_reseal},
+    {"metrics", cmd_metrics}, {NULL, NULL},
 };
 
 int main(int argc, char **argv)
