@@ -12,7 +12,36 @@
 #include "store/journal.h"
 #include "store/reseal.h"
 
-#define METRICS_MAX 4096 /* the exposition is a few dozen lines */
+#define METRICS_MAX 8192 /* the exposition is under a hundred lines */
+
+/* The histograms' upper bounds (the last bucket, +Inf, has none): events per commit, and the
+ * ack latency in us with its `le` label in seconds. */
+static const uint64_t batch_bounds[CTL_BATCH_BUCKETS - 1] = {1, 4, 16, 64, 256, 1024, 4096};
+static const uint64_t ack_bounds_us[CTL_ACK_BUCKETS - 1] = {
+    500, 1000, 2000, 5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000};
+static const char *const ack_le[CTL_ACK_BUCKETS - 1] = {
+    "0.0005", "0.001", "0.002", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1"};
+
+static size_t bucket(const uint64_t *bounds, size_t n_bounds, uint64_t v)
+{
+	size_t i = 0;
+
+	while (i < n_bounds && v > bounds[i])
+		i++;
+	return i;
+}
+
+void ctl_counters_commit(struct ctl_counters *c, size_t events, uint64_t ack_us)
+{
+	c->commits++;
+	if (!events)
+		return;
+	c->batch_events[bucket(batch_bounds, CTL_BATCH_BUCKETS - 1, events)]++;
+	c->batch_events_sum += events;
+	c->ack_us[bucket(ack_bounds_us, CTL_ACK_BUCKETS - 1, ack_us)] += events;
+	c->ack_us_sum += ack_us * events;
+	c->ack_count += events;
+}
 
 struct expo {
 	char buf[METRICS_MAX];
@@ -41,9 +70,48 @@ static void family(struct expo *x, const char *name, const char *type, const cha
 	    (unsigned long long)v);
 }
 
+static void histogram_batch(struct expo *x, const struct ctl_counters *c)
+{
+	uint64_t cum = 0;
+
+	put(x, "# HELP integrityd_batch_events Events answered per commit (group commit).\n"
+	       "# TYPE integrityd_batch_events histogram\n");
+	for (size_t i = 0; i < CTL_BATCH_BUCKETS; i++) {
+		cum += c->batch_events[i];
+		if (i < CTL_BATCH_BUCKETS - 1)
+			put(x, "integrityd_batch_events_bucket{le=\"%llu\"} %llu\n",
+			    (unsigned long long)batch_bounds[i], (unsigned long long)cum);
+		else
+			put(x, "integrityd_batch_events_bucket{le=\"+Inf\"} %llu\n",
+			    (unsigned long long)cum);
+	}
+	put(x, "integrityd_batch_events_sum %llu\nintegrityd_batch_events_count %llu\n",
+	    (unsigned long long)c->batch_events_sum, (unsigned long long)cum);
+}
+
+static void histogram_ack(struct expo *x, const struct ctl_counters *c)
+{
+	uint64_t cum = 0;
+
+	put(x, "# HELP integrityd_ack_latency_seconds From the reactor reading an event to its "
+	       "ack, the commit's fsync included.\n"
+	       "# TYPE integrityd_ack_latency_seconds histogram\n");
+	for (size_t i = 0; i < CTL_ACK_BUCKETS; i++) {
+		cum += c->ack_us[i];
+		put(x, "integrityd_ack_latency_seconds_bucket{le=\"%s\"} %llu\n",
+		    i < CTL_ACK_BUCKETS - 1 ? ack_le[i] : "+Inf", (unsigned long long)cum);
+	}
+	put(x,
+	    "integrityd_ack_latency_seconds_sum %llu.%06llu\n"
+	    "integrityd_ack_latency_seconds_count %llu\n",
+	    (unsigned long long)(c->ack_us_sum / 1000000u),
+	    (unsigned long long)(c->ack_us_sum % 1000000u), (unsigned long long)c->ack_count);
+}
+
 int ctlx_cmd_metrics(struct ctl_req *q)
 {
 	const struct ctl_env *e = q->env;
+	const struct ctl_counters *c = e->intake;
 	const struct reseal_progress none = {0}, *rp = e->reseal ? e->reseal : &none;
 	struct journal_head head;
 	struct reseal_meta sm;
@@ -80,6 +148,16 @@ int ctlx_cmd_metrics(struct ctl_req *q)
 	    "integrityd_intake_events_total{outcome=\"rejected\"} %llu\n",
 	    (unsigned long long)e->intake->accepted, (unsigned long long)e->intake->duplicate,
 	    (unsigned long long)e->intake->rejected);
+	put(x, "# HELP integrityd_intake_rejected_total Intake events rejected since the start, by "
+	       "error code.\n"
+	       "# TYPE integrityd_intake_rejected_total counter\n");
+	for (int i = 0; i < PROTO_ERR_COUNT; i++)
+		put(x, "integrityd_intake_rejected_total{code=\"%s\"} %llu\n",
+		    proto_err_code((enum proto_err)i), (unsigned long long)c->rejected_by[i]);
+	family(x, "integrityd_commits_total", "counter",
+	       "Write transactions committed since the start (each one fsync).", c->commits);
+	histogram_batch(x, c);
+	histogram_ack(x, c);
 	family(x, "integrityd_journal_entries", "gauge",
 	       "Entries in the hash-chained journal (its head's seq).", head.seq);
 	family(x, "integrityd_notifications", "gauge",

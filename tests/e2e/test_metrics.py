@@ -21,6 +21,19 @@ SAMPLE_RE = re.compile(r"^(%s)(%s)? (\S+)$" % (NAME, LABELS))
 TYPES = ("counter", "gauge", "histogram", "summary", "untyped")
 
 
+def family_of(name, types):
+    """The family a sample belongs to: its own name's, or a histogram's (_bucket, _sum,
+    _count) or a summary's (_sum, _count); None when no TYPE declared it."""
+    if name in types:
+        return name
+    for suffix, kinds in (("_bucket", ("histogram",)), ("_sum", ("histogram", "summary")),
+                          ("_count", ("histogram", "summary"))):
+        base = name[:-len(suffix)]
+        if name.endswith(suffix) and types.get(base) in kinds:
+            return base
+    return None
+
+
 def parse_exposition(text):
     """{(name, labels): float}; raises AssertionError naming the first line that breaks
     the text format (version 0.0.4) or this daemon's rules for it."""
@@ -46,11 +59,14 @@ def parse_exposition(text):
             if not m:
                 raise AssertionError("not a sample, " + where)
             name, labels, value = m.group(1), m.group(2) or "", m.group(3)
-            if name not in types:
+            family = family_of(name, types)
+            if family is None:
                 raise AssertionError("a sample before its TYPE, " + where)
-            if types[name] == "counter" and not name.endswith("_total"):
+            if types[family] == "counter" and not name.endswith("_total"):
                 raise AssertionError("a counter not named *_total, " + where)
-            if name not in helps:
+            if name.endswith("_bucket") and family != name and 'le="' not in labels:
+                raise AssertionError("a bucket without le, " + where)
+            if family not in helps:
                 raise AssertionError("a sample without HELP, " + where)
             if (name, labels) in samples:
                 raise AssertionError("a series twice, " + where)
@@ -71,6 +87,8 @@ class ExpositionParser(unittest.TestCase):
                     "# HELP a x\n# TYPE a gauge\na 1\na 2\n",          # a series twice
                     "# HELP a x\n# TYPE a gauge\na 1",                 # no final newline
                     "# HELP a x\n# TYPE a gauge\n\na 1\n",             # a blank line
+                    "# HELP a x\n# TYPE a gauge\na_bucket{le=\"1\"} 1\n",  # a gauge's bucket
+                    "# HELP a x\n# TYPE a histogram\na_bucket 1\n",   # a bucket without le
                     "# HELP a x\n# TYPE a gauge\na one\n"):           # not a number
             with self.assertRaises((AssertionError, ValueError), msg=bad):
                 parse_exposition(bad)
@@ -109,6 +127,15 @@ class Metrics(SharedDaemonTestCase):
         self.assertEqual(delta("integrityd_intake_events_total", '{outcome="accepted"}'), 1)
         self.assertEqual(delta("integrityd_intake_events_total", '{outcome="duplicate"}'), 1)
         self.assertEqual(delta("integrityd_intake_events_total", '{outcome="rejected"}'), 1)
+        self.assertEqual(delta("integrityd_intake_rejected_total",
+                               '{code="unsupported_version"}'), 1)
+        self.assertEqual(delta("integrityd_intake_rejected_total", '{code="malformed"}'), 0)
+        # the accepted event and the duplicate are each answered after a commit
+        self.assertGreaterEqual(delta("integrityd_commits_total"), 2)
+        self.assertEqual(delta("integrityd_ack_latency_seconds_count"), 2)
+        self.assertEqual(delta("integrityd_batch_events_sum"), 2)
+        for h in ("integrityd_ack_latency_seconds", "integrityd_batch_events"):
+            self.assertHistogram(after, h)
         self.assertEqual(delta("integrityd_cases"), 1)
         self.assertEqual(delta("integrityd_cases_open"), 1)
         self.assertGreaterEqual(delta("integrityd_journal_entries"), 1)
@@ -119,6 +146,17 @@ class Metrics(SharedDaemonTestCase):
         self.assertIn(("integrityd_build_info", '{version="%s"}' % self.version()), after)
         # the deadline a declaration opens (manager_review)
         self.assertGreaterEqual(after[("integrityd_deadlines_open", "")], 1)
+
+    def assertHistogram(self, samples, name):
+        """Cumulative buckets, ascending, the last +Inf and equal to _count."""
+        buckets = sorted(((float(re.search(r'le="([^"]+)"', labels).group(1)), v)
+                          for (n, labels), v in samples.items() if n == name + "_bucket"))
+        self.assertGreater(len(buckets), 2, name)
+        self.assertEqual(buckets[-1][0], float("inf"), name)
+        counts = [v for _, v in buckets]
+        self.assertEqual(counts, sorted(counts), name + ": buckets not cumulative")
+        self.assertEqual(buckets[-1][1], samples[(name + "_count", "")], name)
+        self.assertIn((name + "_sum", ""), samples)
 
     def version(self):
         p = self.ctl("--version")
