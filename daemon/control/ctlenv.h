@@ -5,6 +5,7 @@
 #ifndef CTLENV_H
 #define CTLENV_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include <msgpack.h>
@@ -40,6 +41,9 @@ struct ctl_env {
 	uint64_t now_ms;
 	uint64_t started_ms;
 	const struct ctl_counters *intake;
+	/* the notifier's and the ZAP handler's counts since the start, written by their threads
+	 * (metrics); NULL where they do not run */
+	const _Atomic uint64_t *notify_sent, *notify_dropped, *zap_refused;
 	/* who asks: the name the ZAP handler gave the connection ("" when none), and its entry
 	 * (clients_resolve; NULL when the name is not in the clients file: it may do nothing) */
 	const char *client_name;

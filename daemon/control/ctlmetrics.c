@@ -158,6 +158,17 @@ int ctlx_cmd_metrics(struct ctl_req *q)
 	       "Write transactions committed since the start (each one fsync).", c->commits);
 	histogram_batch(x, c);
 	histogram_ack(x, c);
+	family(x, "integrityd_notifications_published_total", "counter",
+	       "Notifications the notifier published on the notify socket since the start.",
+	       e->notify_sent ? atomic_load(e->notify_sent) : 0);
+	family(x, "integrityd_notifications_dropped_total", "counter",
+	       "Notifications the notify socket dropped since the start (subscribers replay them "
+	       "with notifications.since).",
+	       e->notify_dropped ? atomic_load(e->notify_dropped) : 0);
+	family(x, "integrityd_connections_refused_total", "counter",
+	       "Connections the ZAP handler refused since the start: a CURVE key, uid or gid not "
+	       "in the clients file.",
+	       e->zap_refused ? atomic_load(e->zap_refused) : 0);
 	family(x, "integrityd_journal_entries", "gauge",
 	       "Entries in the hash-chained journal (its head's seq).", head.seq);
 	family(x, "integrityd_notifications", "gauge",

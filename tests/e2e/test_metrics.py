@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 import unittest
 
 from harness import CLI, SharedDaemonTestCase, declaration
@@ -137,6 +138,19 @@ class Metrics(SharedDaemonTestCase):
         for h in ("integrityd_ack_latency_seconds", "integrityd_batch_events"):
             self.assertHistogram(after, h)
         self.assertEqual(delta("integrityd_cases"), 1)
+        self.assertEqual(delta("integrityd_connections_refused_total"), 0)
+        # the notifier publishes after the commit, on its own thread: bounded wait for it
+        # (the accepted declaration's notifications)
+        deadline = time.monotonic() + 10
+        while True:
+            _, now = self.metrics()
+            if now[("integrityd_notifications_published_total", "")] >= after[
+                    ("integrityd_notifications", "")]:
+                break
+            self.assertLess(time.monotonic(), deadline,
+                            "notifications published never reached the outbox's last seq")
+            time.sleep(0.05)
+        self.assertEqual(now[("integrityd_notifications_dropped_total", "")], 0)
         self.assertEqual(delta("integrityd_cases_open"), 1)
         self.assertGreaterEqual(delta("integrityd_journal_entries"), 1)
         self.assertGreater(after[("integrityd_store_used_bytes", "")], 0)
