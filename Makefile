@@ -5,7 +5,8 @@ JOBS    ?= $(shell nproc)
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBS    := build-essential cmake pkg-config libzmq3-dev liblmdb-dev libmsgpack-dev \
            libsystemd-dev libsodium-dev libinih-dev libjansson-dev libcmocka-dev \
-           python3 python3-zmq python3-msgpack python3-lmdb clang libclang-rt-14-dev systemd scdoc
+           python3 python3-zmq python3-msgpack python3-lmdb clang libclang-rt-14-dev systemd scdoc \
+           python3-jsonschema
 BENCH_DEBS := redis-server redis-tools
 # make package, and the package test in make test
 PKG_DEBS   := debhelper lintian devscripts
