@@ -5,10 +5,16 @@ JOBS    ?= $(shell nproc)
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBS    := build-essential cmake pkg-config libzmq3-dev liblmdb-dev libmsgpack-dev \
            libsystemd-dev libsodium-dev libinih-dev libjansson-dev libcmocka-dev \
-           python3 python3-zmq python3-msgpack python3-lmdb clang libclang-rt-14-dev systemd
+           python3 python3-zmq python3-msgpack python3-lmdb clang libclang-rt-14-dev systemd scdoc \
+           python3-jsonschema
 BENCH_DEBS := redis-server redis-tools
+# make package, and the package test in make test
+PKG_DEBS   := debhelper lintian devscripts
+# make test: the package's and promtool (Debian's prometheus), which lints the metrics
+TEST_DEBS  := $(PKG_DEBS) prometheus
 
-.PHONY: all deps build build-asan run test test-release test-asan fuzz bench clean
+.PHONY: all deps build build-asan run test test-build test-release test-asan fuzz package \
+	test-package bench clean
 
 all: build
 
@@ -22,24 +28,28 @@ deps:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
+# Warnings are errors in every build made here (dev, test, CI: -DWERROR=ON), never in a
+# packager's plain cmake build (test-build checks that one prints none).
 # Makefile is the last file cmake generates: a configure that failed half-way runs again.
 build/Makefile: | deps
-	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWERROR=ON
 
 build: deps build/Makefile
 	cmake --build build -j $(JOBS)
 
 build-asan/Makefile: | deps
-	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSANITIZE=ON
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSANITIZE=ON -DWERROR=ON
 
 build-asan: deps build-asan/Makefile
 	cmake --build build-asan -j $(JOBS)
 
 build-fuzz/Makefile: | deps
-	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFUZZ=ON
+	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFUZZ=ON -DWERROR=ON
 
-# The daemon in the foreground on the dev config; state and sockets under ./var.
-run: build
+# The daemon in the foreground on the dev config; state and sockets under ./var. Builds only
+# the two programs it uses, not the tests.
+run: deps build/Makefile
+	cmake --build build -j $(JOBS) --target integrityd integrityctl
 	@mkdir -p var/state var/run
 	@echo "integrityd: state in var/state, sockets in var/run"
 	@echo "send a sample event:  build/cli/integrityctl -c config/integrityd.dev.conf submit tests/e2e/sample-declaration.json"
@@ -62,11 +72,35 @@ fuzz: build-fuzz/Makefile
 	cd build-fuzz && FUZZ_SECONDS=$(FUZZ_SECONDS) ctest --verbose -L fuzz \
 	  --timeout $$(( $(FUZZ_SECONDS) + 120 ))
 
-test: test-release test-asan fuzz
+# The builds a packager runs, without -DWERROR and yet with no warning: Release and Debian's
+# dpkg-buildflags, with gcc and with clang (tests/build/check-build).
+test-build: deps
+	tests/build/check-build build-pkgcheck/gcc-release gcc release
+	tests/build/check-build build-pkgcheck/clang-release clang release
+	tests/build/check-build build-pkgcheck/gcc-dpkg gcc dpkg
+	tests/build/check-build build-pkgcheck/clang-dpkg clang dpkg
+
+# The Debian package (debian/): dpkg-buildpackage -us -uc -b in a clean copy of the tree,
+# lintian with no error; build-deb/integrityd_*.deb (tests/package/build-package).
+package: EXTRA_DEBS = $(PKG_DEBS)
+package: deps
+	tests/package/build-package build-deb
+	@echo "install it with: apt install ./build-deb/integrityd_*.deb  (README \"Installing\")"
+
+# The package built and linted, unpacked into a scratch root and its files and installed
+# config checked there (tests/package/check-package); where dpkg-buildpackage is installed.
+test-package: deps
+	@if command -v dpkg-buildpackage >/dev/null; then \
+	  tests/package/build-package build-deb && \
+	  tests/package/check-package build-deb/integrityd_*.deb; \
+	else echo "test-package: skipped, no dpkg-buildpackage (apt-get install $(PKG_DEBS))"; fi
+
+test: EXTRA_DEBS = $(TEST_DEBS)
+test: test-build test-release test-asan fuzz test-package
 
 bench: EXTRA_DEBS = $(BENCH_DEBS)
 bench: build
 	tests/bench/run-bench build
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-pkgcheck build-deb

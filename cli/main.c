@@ -73,6 +73,8 @@ static void usage(FILE *out)
 	    "                             a key rotation) and wait until it is done (admin)\n"
 	    "  submit FILE.json|-         send an event, or a JSON array of events, to intake;\n"
 	    "                             adds v=1, a random id and at=now when missing\n"
+	    "  metrics                    the daemon's counters in the Prometheus text format\n"
+	    "  schema TYPE                the JSON Schema of an event type, for forms teams\n"
 	    "  raw CMD [JSON-ARGS]        any control command, result printed as JSON\n"
 	    "  keygen [--seal]            print a new CURVE key pair, or with --seal a seal key\n"
 	    "\n"
@@ -651,6 +653,70 @@ static int cmd_reseal(struct cli *cli, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* metrics: the daemon's exposition as it is (--json: the reply), for node-exporter's textfile
+ * collector (systemd/integrityd-metrics.service) or a scrape by hand. */
+static int cmd_metrics(struct cli *cli, int argc, char **argv)
+{
+	const char *text;
+	json_t *result;
+	int code;
+
+	(void)argv;
+	if (argc != 1)
+		return cli_usage_error("metrics takes no arguments");
+	if ((code = cli_call(cli, "metrics", NULL, &result)) != EXIT_OK)
+		return code;
+	text = json_string_value(json_object_get(result, "exposition"));
+	if (cli->json)
+		show_json(stdout, result);
+	else if (text)
+		fputs(text, stdout);
+	else
+		fprintf(stderr, "integrityctl: metrics: the reply holds no exposition\n");
+	json_decref(result);
+	return text ? EXIT_OK : EXIT_FAILED;
+}
+
+/* schema TYPE: the generated JSON Schema of an event type, from the package's data directory
+ * (BINDIR/../share/integrityd/schema) or, in a build tree, BUILD/schema beside cli/. Needs no
+ * daemon. */
+static int cmd_schema(struct cli *cli, int argc, char **argv)
+{
+	static const char *const dirs[] = {"../share/integrityd/schema", "../schema"};
+	char exe[PATH_MAX], path[2 * PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	FILE *f = NULL;
+	char buf[4096];
+	size_t got;
+
+	(void)cli;
+	if (argc != 2 || !*argv[1] || strchr(argv[1], '/'))
+		return cli_usage_error("usage: schema TYPE (an event type, e.g. "
+				       "declaration.submitted)");
+	if (n <= 0 || !strrchr(exe, '/')) {
+		fprintf(stderr, "integrityctl: schema: cannot find this program's directory\n");
+		return EXIT_USAGE;
+	}
+	exe[n] = '\0';
+	*strrchr(exe, '/') = '\0';
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]) && !f; i++) {
+		snprintf(path, sizeof(path), "%s/%s/%s.json", exe, dirs[i], argv[1]);
+		f = fopen(path, "re");
+	}
+	if (!f) {
+		fprintf(stderr,
+			"integrityctl: schema: no schema for '%s' (not an event type?) in "
+			"%s/%s\n",
+			argv[1], exe, dirs[0]);
+		return EXIT_USAGE;
+	}
+	while ((got = fread(buf, 1, sizeof(buf), f)) > 0)
+		fwrite(buf, 1, got, stdout);
+	fclose(f);
+	putchar('\n');
+	return EXIT_OK;
+}
+
 static int cmd_raw(struct cli *cli, int argc, char **argv)
 {
 	json_t *args = NULL;
@@ -785,7 +851,8 @@ static const struct command commands[] = {
     {"deadlines", cmd_deadlines}, {"replay", cmd_replay}, {"watch", cmd_watch},
     {"report", cmd_report},       {"audit", cmd_audit},   {"backup", cmd_backup},
     {"submit", cmd_submit},       {"raw", cmd_raw},       {"keygen", cmd_keygen},
-    {"reload", cmd_reload},       {"reseal", cmd_reseal}, {NULL, NULL},
+    {"reload", cmd_reload},       {"reseal", cmd_reseal}, {"metrics", cmd_metrics},
+    {"schema", cmd_schema},       {NULL, NULL},
 };
 
 int main(int argc, char **argv)

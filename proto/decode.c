@@ -46,6 +46,7 @@ static void collect(const msgpack_object *map, const char *const *names,
 		    const msgpack_object **slot, const msgpack_object **bad_key, bool *bad_repeated)
 {
 	*bad_key = NULL;
+	*bad_repeated = false;
 	for (uint32_t k = 0; k < map->via.map.size; k++) {
 		const msgpack_object_kv *kv = &map->via.map.ptr[k];
 		struct proto_str key = {kv->key.via.str.ptr, kv->key.via.str.size};

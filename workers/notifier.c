@@ -154,6 +154,8 @@ static bool pass_locked(struct notifier *n, struct pubstats *ps)
 	pthread_mutex_unlock(&n->mu);
 	r = publish_chunk(n, after, upto, ps, &done);
 	report_pass(&was, ps);
+	atomic_store(&n->sent_total, ps->sent);
+	atomic_store(&n->dropped_total, ps->dropped);
 	if (r < 0)
 		log_errno(LOG_ERR, r, "notify: cannot read the outbox after seq %llu",
 			  (unsigned long long)after);

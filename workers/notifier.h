@@ -7,6 +7,7 @@
 #define NOTIFIER_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -25,6 +26,8 @@ struct notifier {
 	uint64_t committed; /* the outbox is durable up to this seq */
 	uint64_t published; /* published up to this seq */
 	bool stop;
+	/* since the start, for metrics: read from any thread */
+	_Atomic uint64_t sent_total, dropped_total;
 	pthread_t thread;
 	bool started;
 	void *pub; /* the PUB socket, the thread's own */

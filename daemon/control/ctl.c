@@ -281,6 +281,7 @@ static int cmd_reload(struct ctl_req *q)
  *                    from the read records' journal entries; unknown_case when there is no
  *                    such case and no read of one.
  *   reload           (admin) {"reloaded": true}, or unavailable naming the problem.
+ *   metrics          {"exposition": the counters as Prometheus text} (ctlmetrics.c).
  *   reseal           (admin) seals every case record and journal entry not under the
  *                    current seal key again under it, in the reactor's write batches; answers
  *                    at once, status's seal.reseal shows the progress.
@@ -309,6 +310,7 @@ static const struct {
     {"backup", cmd_backup, backup_args, CTL_ADMIN, false},
     {"reload", cmd_reload, no_args, CTL_ADMIN, false},
     {"reseal", cmd_reseal, no_args, CTL_ADMIN, false},
+    {"metrics", ctlx_cmd_metrics, no_args, CTL_READ, false},
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -5,6 +5,7 @@
 #ifndef CTLENV_H
 #define CTLENV_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include <msgpack.h>
@@ -17,9 +18,23 @@
 #include "store/reseal.h"
 #include "store/store.h"
 
+/* The reactor's intake counters since the start, for status and metrics (ctlmetrics.c). */
+#define CTL_BATCH_BUCKETS 8 /* events per commit: <= 1, 4, 16, 64, 256, 1024, 4096, +Inf */
+#define CTL_ACK_BUCKETS                                                                            \
+	12 /* ack latency, ms: <= 0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, +Inf */
 struct ctl_counters {
 	uint64_t accepted, duplicate, rejected;
+	uint64_t rejected_by[PROTO_ERR_COUNT]; /* by wire code; a request dropped unread has none */
+	uint64_t commits;                      /* write transactions committed */
+	/* per commit that answered events: how many (a bucket each, not cumulative) and their
+	 * sum; per event answered after it: the latency from its read to its ack, in us */
+	uint64_t batch_events[CTL_BATCH_BUCKETS], batch_events_sum;
+	uint64_t ack_us[CTL_ACK_BUCKETS], ack_us_sum, ack_count;
 };
+
+/* Counts a committed write transaction that answered events events, ack_us after they were
+ * read (ctlmetrics.c, where the buckets' bounds are). */
+void ctl_counters_commit(struct ctl_counters *c, size_t events, uint64_t ack_us);
 
 /* What the commands may read. */
 struct ctl_env {
@@ -30,6 +45,9 @@ struct ctl_env {
 	const struct ctl_counters *intake;
 	const struct policy *policy; /* the reactor's: [reports] */
 	struct token_limits *tokens; /* failed token look-ups (report.thread counts its own) */
+	/* the notifier's and the ZAP handler's counts since the start, written by their threads
+	 * (metrics); NULL where they do not run */
+	const _Atomic uint64_t *notify_sent, *notify_dropped, *zap_refused;
 	/* who asks: the name the ZAP handler gave the connection ("" when none), and its entry
 	 * (clients_resolve; NULL when the name is not in the clients file: it may do nothing) */
 	const char *client_name;

@@ -149,7 +149,7 @@ static void log_seal_state(const struct reseal_meta *m)
 int reactor_load_settings(const struct config *cfg, struct policy *p, struct security *sec,
 			  struct seal **seal)
 {
-	char err[SECURITY_ERR_MAX], kerr[KEYFILE_ERR_MAX];
+	char err[SECURITY_ERR_MAX], kerr[KEYFILE_ERR_MAX], where[CONFIG_WHERE_MAX];
 
 	*seal = NULL;
 	if (policy_load(p, cfg, err) < 0) {
@@ -162,7 +162,14 @@ int reactor_load_settings(const struct config *cfg, struct policy *p, struct sec
 		return -1;
 	}
 	if (*cfg->seal_key && seal_load(seal, cfg->seal_key, cfg->seal_key_previous, kerr) < 0) {
-		log_error("config: [security] %s", kerr);
+		/* kerr begins with the key it is about */
+		log_error("config: %s: [security] %s",
+			  config_where(cfg, "security",
+				       strncmp(kerr, "seal_key_previous", 17) == 0
+					   ? "seal_key_previous"
+					   : "seal_key",
+				       where),
+			  kerr);
 		security_free(sec);
 		policy_free(p);
 		return -1;

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include <zmq.h>
 
@@ -60,6 +61,8 @@ static void reject(struct reactor *R, struct request *q, bool anon, const struct
 
 	if (anon && *id && strstr(msg, id))
 		msg = "(the message quotes the id: not logged)";
+	if ((unsigned)err->code < PROTO_ERR_COUNT)
+		R->counters.rejected_by[err->code]++;
 	if (reject_count(R))
 		log_notice("intake: rejected %s from client %s: %s: %s", shown,
 			   client_label(q->client), proto_err_code(err->code), msg);
@@ -164,9 +167,18 @@ static bool input_empty(const struct batch_input *in)
  * over and the records of the control reads held, in one transaction; then the acks, and the
  * workers and the notifier hear of the commit. Returns the batch's outcome (0 when there was
  * nothing to write), for the held control replies (rx_control_answer_reads). */
+/* Microseconds on the monotonic clock: the ack latency of metrics. */
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 int rx_write_cycle(struct reactor *R, bool read_intake)
 {
-	uint64_t now = walltime_ms();
+	uint64_t now = walltime_ms(), read_us = mono_us();
 	struct batch_result res = {0};
 	struct batch_input in = {.items = R->items, .policy = &R->policy, .now_ms = now};
 	size_t n = 0;
@@ -259,5 +271,7 @@ int rx_write_cycle(struct reactor *R, bool read_intake)
 		proto_event_release(&R->reqs[i].item.ev);
 		router_request_close(&R->reqs[i]);
 	}
+	if (r == 0)
+		ctl_counters_commit(&R->counters, n, mono_us() - read_us);
 	return r;
 }

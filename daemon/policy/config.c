@@ -357,7 +357,7 @@ static bool reloaded_section(const char *section)
 
 static bool is_string(enum key_type t)
 {
-	return t == K_STR || t == K_ENDPOINTS || t == K_PATH || t == K_CRED;
+	return t == K_STR || t == K_ENDPOINTS || t == K_PATH || t == K_DATA || t == K_CRED;
 }
 
 size_t config_restart_changes(const struct config *a, const struct config *b, char *out, size_t len)
@@ -380,6 +380,24 @@ size_t config_restart_changes(const struct config *a, const struct config *b, ch
 	}
 	return n;
 }
+
+const char *config_where(const struct config *cfg, const char *section, const char *name,
+			 char buf[CONFIG_WHERE_MAX])
+{
+	int line = 0;
+
+	for (size_t i = 0; i < CONFIGX_N_KEYS; i++)
+		if (strcmp(configx_keys[i].section, section) == 0 &&
+		    strcmp(configx_keys[i].name, name) == 0)
+			line = cfg->key_line[i];
+	if (line)
+		snprintf(buf, CONFIG_WHERE_MAX, "%.200s:%d", cfg->path, line);
+	else
+		snprintf(buf, CONFIG_WHERE_MAX, "%.200s", cfg->path);
+	return buf;
+}
+
+_Static_assert(CONFIGX_N_KEYS <= CONFIG_KEYS_MAX, "CONFIG_KEYS_MAX: room for every key's line");
 
 int config_load(struct config *cfg, const char *path, char errbuf[CONFIG_ERR_MAX])
 {
@@ -420,6 +438,7 @@ int config_load(struct config *cfg, const char *path, char errbuf[CONFIG_ERR_MAX
 		snprintf(errbuf, CONFIG_ERR_MAX, "%.200s:%d: %.300s", path, ps.err_line, msg);
 		return -1;
 	}
+	memcpy(cfg->key_line, ps.key_line, sizeof(ps.key_line));
 	/* a ceiling below the start is no ceiling: the map simply does not grow */
 	if (cfg->map_max < cfg->map_size)
 		cfg->map_max = cfg->map_size;

@@ -58,7 +58,9 @@ int config_dl_parse(const char *s, size_t len);
 
 enum store_sync { SYNC_FULL, SYNC_NONE };
 
-#define CONFIG_NAME_MAX 64 /* a user or group name */
+#define CONFIG_NAME_MAX  64  /* a user or group name */
+#define CONFIG_KEYS_MAX  40  /* rows of the key table (config.c asserts it is enough) */
+#define CONFIG_WHERE_MAX 240 /* "FILE:LINE" of config_where */
 
 /* Who owns an ipc:// socket file and who may open it ([intake], [notify], [control] owner,
  * group, mode). Empty names leave the owner or group as created; mode -1 leaves the mode. */
@@ -110,11 +112,20 @@ struct config {
 	char clients[PATH_MAX];
 	char seal_key[PATH_MAX];
 	char seal_key_previous[PATH_MAX]; /* during a rotation: the key being retired */
+	/* the line of the file that set each row of the key table, 0 when none did: for the
+	 * errors found after config_load (policy_load, security_load), see config_where */
+	int key_line[CONFIG_KEYS_MAX];
 };
 
 /* Fills cfg with the defaults, then the file's settings. Returns 0, or -1 with errbuf set to
  * "FILE:LINE: [section] key: what is wrong". */
 int config_load(struct config *cfg, const char *path, char errbuf[CONFIG_ERR_MAX]);
+
+/* Where [section] name of cfg was set, for an error found once the file is loaded (a holiday
+ * file, a key file, a list a later check refuses): "FILE:LINE", or "FILE" when the file does
+ * not set the key (its default is in force). Returns buf. */
+const char *config_where(const struct config *cfg, const char *section, const char *name,
+			 char buf[CONFIG_WHERE_MAX]);
 
 /* The settings outside the policy sections a reload applies ([deadlines], [escalation],
  * [retention], [vetting]) that differ between a and b, as "[section] key" joined by ", "

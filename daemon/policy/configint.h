@@ -19,6 +19,7 @@ enum key_type {
 	K_DURATIONS,
 	K_DEADLINE, /* a duration longer than 0 */
 	K_PATH,     /* a file name; relative to the config file's directory */
+	K_DATA,     /* K_PATH, but a bare name not beside the config file is the packaged one */
 	K_SYNC,
 	K_UINT,
 	K_CRED, /* a file name; a bare name is in $CREDENTIALS_DIRECTORY (LoadCredential=) */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define UNIX_ID_MAX ((unsigned long)(uid_t)-2) /* (uid_t)-1 means "no change" to chown */
 
@@ -119,7 +120,7 @@ const struct key configx_keys[] = {
     KEY("store", "sync", K_SYNC, sync),
     KEY("deadlines", "reminders", K_DURATIONS, reminders),
     KEY("deadlines", "escalation_interval", K_DURATION, escalation_interval),
-    KEY("deadlines", "holidays", K_PATH, holidays),
+    KEY("deadlines", "holidays", K_DATA, holidays),
     /* the other [deadlines] keys are the deadline kinds' names (on_key) */
     KEY("escalation", "aa_roster", K_STR, aa_roster),
     KEY("retention", "closed_case", K_DEADLINE, deadline[DL_RETENTION]),
@@ -182,6 +183,48 @@ static int set_path(struct parse_state *ps, const struct key *k, const char *val
 	snprintf(dir, sizeof(dir), "%.*s", dir_len, ps->cfg->path);
 	n = snprintf((char *)ps->cfg + k->offset, k->size, "%s%s", dir, value);
 
+	if (n < 0 || (size_t)n >= k->size)
+		return configx_fail(ps, k->section, k->name, "longer than %zu bytes", k->size - 1);
+	return 1;
+}
+
+/* The data directory the package installs integrityd's own files in (the holiday calendars),
+ * found from where this program is: INTEGRITYD_DATA_FROM_BIN is the install's datadir relative
+ * to its bindir ("../share/integrityd"), so a tree unpacked elsewhere (dpkg -x, a staged
+ * install) finds its own copy. Returns 0 with the directory in ret, or -1. */
+static int data_dir(char ret[PATH_MAX])
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+
+	if (n <= 0)
+		return -1;
+	exe[n] = '\0';
+	if (!(slash = strrchr(exe, '/')))
+		return -1;
+	*slash = '\0';
+	n = snprintf(ret, PATH_MAX, "%s/%s", exe, INTEGRITYD_DATA_FROM_BIN);
+	return n < 0 || n >= PATH_MAX ? -1 : 0;
+}
+
+/* [deadlines] holidays: a bare name (no '/') is the file of that name beside the config file
+ * when there is one, else the packaged one in the data directory. So the same config names
+ * config/holidays-england-wales.txt in a checkout and /usr/share/integrityd's copy once
+ * installed, and a file of that name put in /etc/integrityd overrides the packaged one. */
+static int set_data(struct parse_state *ps, const struct key *k, const char *value)
+{
+	char *field = (char *)ps->cfg + k->offset, dir[PATH_MAX];
+	int n;
+
+	if (set_path(ps, k, value) != 1)
+		return 0;
+	if (!*value || strchr(value, '/') || access(field, F_OK) == 0 || data_dir(dir) < 0)
+		return 1;
+	snprintf(dir + strlen(dir), sizeof(dir) - strlen(dir), "/%s", value);
+	if (access(dir, F_OK) < 0)
+		return 1; /* the error names the file beside the config, where one was looked for */
+	n = snprintf(field, k->size, "%s", dir);
 	if (n < 0 || (size_t)n >= k->size)
 		return configx_fail(ps, k->section, k->name, "longer than %zu bytes", k->size - 1);
 	return 1;
@@ -280,6 +323,8 @@ int configx_set_key(struct parse_state *ps, const struct key *k, const char *val
 		return configx_set_deadline(ps, k, value, field);
 	case K_PATH:
 		return set_path(ps, k, value);
+	case K_DATA:
+		return set_data(ps, k, value);
 	case K_CRED:
 		return set_cred(ps, k, value);
 	case K_MODE: {

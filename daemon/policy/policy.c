@@ -306,10 +306,20 @@ static int load_escalation(struct policy *p, const struct config *cfg, char err[
 
 /* ---- policy_load ------------------------------------------------------------------------ */
 
+/* msg, about [section] name, prefixed with the file and the line that set it. */
+static int fail_key(const struct config *cfg, const char *section, const char *name,
+		    const char *msg, char err[CONFIG_ERR_MAX])
+{
+	char where[CONFIG_WHERE_MAX];
+
+	snprintf(err, CONFIG_ERR_MAX, "%s: %.400s", config_where(cfg, section, name, where), msg);
+	return -1;
+}
+
 int policy_load(struct policy *p, const struct config *cfg, char err[CONFIG_ERR_MAX])
 {
 	struct policy np = {0};
-	char msg[CONFIG_ERR_MAX];
+	char msg[CONFIG_ERR_MAX], cal[CAL_ERR_MAX];
 
 	err[0] = '\0';
 	memcpy(np.due, cfg->deadline, sizeof(np.due));
@@ -318,16 +328,18 @@ int policy_load(struct policy *p, const struct config *cfg, char err[CONFIG_ERR_
 		    cfg->retention[k].n ? cfg->retention[k] : cfg->deadline[DL_RETENTION];
 	np.channel_after_close = cfg->channel_after_close;
 	np.token_failures_per_minute = cfg->token_failures_per_minute;
-	if (load_reminders(&np, cfg, msg) < 0 || load_escalation(&np, cfg, msg) < 0 ||
-	    load_roster(&np, cfg->aa_roster, msg) < 0 ||
-	    load_vetting(&np, cfg->vetting_review_required, msg) < 0) {
-		snprintf(err, CONFIG_ERR_MAX, "%.150s: %.350s", cfg->path, msg);
-		return -1;
-	}
-	if (cal_load(&np.cal, cfg->holidays, msg) < 0) {
-		snprintf(err, CONFIG_ERR_MAX, "%.150s: [deadlines] holidays: %.320s", cfg->path,
-			 msg);
-		return -1;
+	if (load_reminders(&np, cfg, msg) < 0)
+		return fail_key(cfg, "deadlines", "reminders", msg, err);
+	if (load_escalation(&np, cfg, msg) < 0)
+		return fail_key(cfg, "deadlines", "escalation_interval", msg, err);
+	if (load_roster(&np, cfg->aa_roster, msg) < 0)
+		return fail_key(cfg, "escalation", "aa_roster", msg, err);
+	if (load_vetting(&np, cfg->vetting_review_required, msg) < 0)
+		return fail_key(cfg, "vetting", "review_required", msg, err);
+	/* the holiday file's own errors name its line too: "conf:LINE: ...: hols:LINE: ..." */
+	if (cal_load(&np.cal, cfg->holidays, cal) < 0) {
+		snprintf(msg, sizeof(msg), "[deadlines] holidays: %.400s", cal);
+		return fail_key(cfg, "deadlines", "holidays", msg, err);
 	}
 	*p = np;
 	return 0;

@@ -19,8 +19,12 @@
 
 /* ---- keys and clients ------------------------------------------------------------------ */
 
+/* Errors name the config file and the line of the [security] key they are about. */
+#define AT(name) config_where(cfg, "security", name, where)
+
 int security_load(struct security *ret, const struct config *cfg, char err[SECURITY_ERR_MAX])
 {
+	char where[CONFIG_WHERE_MAX];
 	struct security s = {0};
 	char kerr[KEYFILE_ERR_MAX], cerr[CONFIG_ERR_MAX], derived[CURVE_Z85_LEN + 1];
 	char public_key[CURVE_Z85_LEN + 1];
@@ -28,35 +32,39 @@ int security_load(struct security *ret, const struct config *cfg, char err[SECUR
 	if (*cfg->curve_secret_key) {
 		if (keyfile_read(cfg->curve_secret_key, true, s.secret_key, CURVE_Z85_LEN, kerr) <
 		    0) {
-			snprintf(err, SECURITY_ERR_MAX, "[security] curve_secret_key: %s", kerr);
+			snprintf(err, SECURITY_ERR_MAX, "%s: [security] curve_secret_key: %.480s",
+				 AT("curve_secret_key"), kerr);
 			goto fail;
 		}
 		/* fails on text that is not Z85 too */
 		if (zmq_curve_public(derived, s.secret_key) < 0) {
 			snprintf(
 			    err, SECURITY_ERR_MAX,
-			    "[security] curve_secret_key: %.300s: not a Z85 CURVE key (make one "
-			    "with integrityctl keygen)",
-			    cfg->curve_secret_key);
+			    "%s: [security] curve_secret_key: %.300s: not a Z85 CURVE key (make "
+			    "one with integrityctl keygen)",
+			    AT("curve_secret_key"), cfg->curve_secret_key);
 			goto fail;
 		}
 		if (keyfile_read(cfg->curve_public_key, false, public_key, CURVE_Z85_LEN, kerr) <
 		    0) {
-			snprintf(err, SECURITY_ERR_MAX, "[security] curve_public_key: %s", kerr);
+			snprintf(err, SECURITY_ERR_MAX, "%s: [security] curve_public_key: %.480s",
+				 AT("curve_public_key"), kerr);
 			goto fail;
 		}
 		/* clients are given the public key: it must be this secret key's */
 		if (strcmp(derived, public_key) != 0) {
 			snprintf(err, SECURITY_ERR_MAX,
-				 "[security] curve_public_key: %.300s is not the public key of "
-				 "curve_secret_key %.300s",
-				 cfg->curve_public_key, cfg->curve_secret_key);
+				 "%s: [security] curve_public_key: %.300s is not the public key "
+				 "of curve_secret_key %.300s",
+				 AT("curve_public_key"), cfg->curve_public_key,
+				 cfg->curve_secret_key);
 			goto fail;
 		}
 	}
 	if (*cfg->clients) {
 		if (clients_load(&s.clients, cfg->clients, cerr) < 0) {
-			snprintf(err, SECURITY_ERR_MAX, "[security] clients: %s", cerr);
+			snprintf(err, SECURITY_ERR_MAX, "%s: [security] clients: %.480s",
+				 AT("clients"), cerr);
 			goto fail;
 		}
 	}
@@ -69,6 +77,7 @@ fail:
 	security_free(&s);
 	return -1;
 }
+#undef AT
 
 void security_free(struct security *s)
 {

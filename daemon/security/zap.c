@@ -252,8 +252,10 @@ static void serve_one(struct zap *z)
 			   n > F_CREDENTIALS ? zmq_msg_data(&f[F_CREDENTIALS]) : NULL,
 			   n > F_CREDENTIALS ? zmq_msg_size(&f[F_CREDENTIALS]) : 0, &v);
 	}
-	if (v.status != ZAP_OK)
+	if (v.status != ZAP_OK) {
+		atomic_fetch_add(&z->refused, 1);
 		log_refusal(z, *domain ? domain : "zap", *address ? address : "?", v.why);
+	}
 	snprintf(status, sizeof(status), "%d", v.status);
 	send_str(z->sock, ZAP_VERSION, strlen(ZAP_VERSION), true);
 	if (n > F_REQUEST_ID)

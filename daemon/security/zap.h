@@ -7,6 +7,7 @@
 #define ZAP_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -50,6 +51,7 @@ struct zap {
 	pthread_t thread;
 	bool started;
 	uint64_t log_sec, log_n, log_dropped; /* refusals logged in the current second */
+	_Atomic uint64_t refused;             /* since the start, for metrics: any thread reads */
 };
 
 /* Binds ZAP_ENDPOINT in zctx (on the caller's thread, so a failure fails the start) and

@@ -71,7 +71,8 @@ const char *dtest_write_file(const char *dir, const char *name, const char *text
 {
 	FILE *f;
 
-	snprintf(out, PATH_MAX, "%s/%s", dir, name);
+	if (snprintf(out, PATH_MAX, "%s/%s", dir, name) >= PATH_MAX)
+		fail_msg("%s/%s: path too long", dir, name);
 	f = fopen(out, "w");
 	assert_non_null(f);
 	fputs(text, f);

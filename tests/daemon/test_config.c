@@ -2,6 +2,7 @@
  * error names "FILE:LINE: [section] key". */
 #include "dtest.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -138,8 +139,9 @@ static void test_shipped_production_config_parses_every_key(void **state)
 		fail_msg("%s", err);
 	assert_production_values(&cfg);
 	assert_string_equal(cfg.path, DTEST_SOURCE_DIR "/config/integrityd.conf");
-	/* the one key whose shipped value is not the default: the packaged holiday file */
-	assert_string_equal(cfg.holidays, "/usr/share/integrityd/holidays-england-wales.txt");
+	/* the one key whose shipped value is not the default: the holiday file, a bare name found
+	 * beside the config in a checkout (installed, the packaged copy: test_package.sh) */
+	assert_string_equal(cfg.holidays, DTEST_SOURCE_DIR "/config/holidays-england-wales.txt");
 }
 
 static void test_shipped_dev_config_parses(void **state)
@@ -342,6 +344,40 @@ static void test_relative_holidays_path_is_beside_the_config_file(void **state)
 	assert_string_equal(c.holidays, "/abs/hols.txt");
 	assert_load_ok("[deadlines]\nholidays =\n", &c);
 	assert_string_equal(c.holidays, "");
+}
+
+/* A bare holidays name not beside the config file is the packaged one, in the data directory
+ * found from the program's own place (BINDIR/INTEGRITYD_DATA_FROM_BIN); one beside the config
+ * file overrides it; a name with a '/' is never looked for there. */
+static void test_bare_holidays_name_not_beside_the_config_is_the_packaged_one(void **state)
+{
+	char exe[PATH_MAX], data[PATH_MAX], name[64], packaged[PATH_MAX + 64], text[128];
+	char want[PATH_MAX + 64], cmd[2 * PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	struct config c;
+
+	(void)state;
+	assert_true(n > 0);
+	exe[n] = '\0';
+	*strrchr(exe, '/') = '\0';
+	snprintf(data, sizeof(data), "%.3000s/%s", exe, INTEGRITYD_DATA_FROM_BIN);
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", data);
+	assert_int_equal(system(cmd), 0);
+	snprintf(name, sizeof(name), "test-config-hols-%ld.txt", (long)getpid());
+	dtest_write_file(data, name, "2026-12-25\n", packaged);
+	snprintf(text, sizeof(text), "[deadlines]\nholidays = %s\n", name);
+
+	assert_load_ok(text, &c);
+	assert_string_equal(c.holidays, packaged);
+	dtest_write_file(dir, name, "2026-12-26\n", want); /* beside the config: it wins */
+	assert_load_ok(text, &c);
+	assert_string_equal(c.holidays, want);
+	assert_int_equal(unlink(want), 0);
+	snprintf(text, sizeof(text), "[deadlines]\nholidays = ./%s\n", name);
+	assert_load_ok(text, &c);
+	snprintf(want, sizeof(want), "%.3000s/./%s", dir, name);
+	assert_string_equal(c.holidays, want);
+	assert_int_equal(unlink(packaged), 0);
 }
 
 static void test_config_without_a_directory_keeps_a_relative_holidays_path(void **state)
@@ -712,6 +748,7 @@ int main(void)
 	    cmocka_unit_test(test_retention_is_closed_case_not_a_deadlines_key),
 	    cmocka_unit_test(test_every_deadline_kind_but_retention_is_a_deadlines_key),
 	    cmocka_unit_test(test_relative_holidays_path_is_beside_the_config_file),
+	    cmocka_unit_test(test_bare_holidays_name_not_beside_the_config_is_the_packaged_one),
 	    cmocka_unit_test(test_config_without_a_directory_keeps_a_relative_holidays_path),
 	    cmocka_unit_test(test_clock_skew_must_have_a_fixed_length),
 	    cmocka_unit_test(test_bad_size_in_file_names_file_line_and_key),

@@ -254,7 +254,7 @@ static void test_zero_escalation_interval_is_refused(void **state)
 {
 	(void)state;
 	assert_policy_fails("[deadlines]\nescalation_interval = 0s\n",
-			    ".conf: [deadlines] escalation_interval", NULL);
+			    ".conf:2: [deadlines] escalation_interval", NULL);
 }
 
 /* ---- [escalation] aa_roster ---- */
@@ -428,9 +428,35 @@ static void test_bad_holiday_file_names_its_file_and_line(void **state)
 	snprintf(want, sizeof(want), "%s:3: ", path);
 	assert_policy_fails("[deadlines]\nholidays = bad.txt\n", want, "2026-02-30");
 	assert_policy_fails("[deadlines]\nholidays = bad.txt\n",
-			    ".conf: [deadlines] holidays: ", NULL);
+			    ".conf:2: [deadlines] holidays: ", NULL);
 	snprintf(path, sizeof(path), "%.4000s/absent.txt", dir);
 	assert_policy_fails("[deadlines]\nholidays = absent.txt\n", path, NULL);
+}
+
+/* Issue 11: every config error names its line, those found once the file is read too: the
+ * line of the key, then (for the holiday file) the holiday file's own line. */
+static void test_every_policy_error_names_the_line_of_its_key(void **state)
+{
+	static const struct {
+		const char *text, *want;
+	} rows[] = {
+	    {"# a\n[deadlines]\nreminders = 7d,0d\n", ".conf:3: [deadlines] reminders: item 2"},
+	    {"[deadlines]\n\n\nescalation_interval = 0s\n",
+	     ".conf:4: [deadlines] escalation_interval: "},
+	    {"[escalation]\n# a\naa_roster = A1,,A2\n", ".conf:3: [escalation] aa_roster: "},
+	    {"[vetting]\nreview_required = XX\n", ".conf:2: [vetting] review_required: 'XX'"},
+	    {"[vetting]\n[deadlines]\n#\nholidays = absent.txt\n",
+	     ".conf:4: [deadlines] holidays: "},
+	};
+	char path[PATH_MAX], want[PATH_MAX + 8];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		assert_policy_fails(rows[i].text, rows[i].want, NULL);
+	/* both lines: the config's and the holiday file's */
+	dtest_write_file(dir, "bad.txt", "2026-12-25\nChristmas\n", path);
+	snprintf(want, sizeof(want), "[deadlines] holidays: %.3000s:2: ", path);
+	assert_policy_fails("[deadlines]\nreminders = 1d\nholidays = bad.txt\n", ".conf:3: ", want);
 }
 
 /* policy.h: a failed load leaves p untouched, so a bad SIGHUP keeps the running policy. */
@@ -493,6 +519,7 @@ int main(void)
 	    cmocka_unit_test(test_dev_config_loads_the_shipped_holidays),
 	    cmocka_unit_test(test_holidays_relative_to_the_config_file_are_loaded),
 	    cmocka_unit_test(test_bad_holiday_file_names_its_file_and_line),
+	    cmocka_unit_test(test_every_policy_error_names_the_line_of_its_key),
 	    cmocka_unit_test(test_failed_load_leaves_the_policy_untouched),
 	    cmocka_unit_test(test_fingerprint_tells_list_lengths_apart),
 	};

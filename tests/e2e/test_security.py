@@ -66,6 +66,9 @@ class SecureDaemonTest(DaemonTestCase):
             self.assertTrue(recv_nothing(c.sock, REFUSED_WAIT))
         d.wait_log("refused a connection from 127.0.0.1: CURVE key %s is not in the "
                       "clients file" % stranger[0])
+        # counted for metrics (issue 11): a failed key look-up
+        expo = d.result("metrics")["exposition"]
+        self.assertRegex(expo, r"(?m)^integrityd_connections_refused_total [1-9]")
         # the daemon is still healthy, and a known key still gets in
         self.assertTrue(d.status())
         with self.intake(self.forms) as c:
