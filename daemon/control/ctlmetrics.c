@@ -9,10 +9,11 @@
 #include <string.h>
 
 #include "control/ctlint.h"
+#include "store/dlindex.h"
 #include "store/journal.h"
 #include "store/reseal.h"
 
-#define METRICS_MAX 8192 /* the exposition is under a hundred lines */
+#define METRICS_MAX 16384 /* the exposition is under two hundred lines */
 
 /* The histograms' upper bounds (the last bucket, +Inf, has none): events per commit, and the
  * ack latency in us with its `le` label in seconds. */
@@ -61,6 +62,50 @@ static void put(struct expo *x, const char *fmt, ...)
 	n = vsnprintf(x->buf + x->len, sizeof(x->buf) - x->len, fmt, ap);
 	va_end(ap);
 	x->len = n < 0 ? sizeof(x->buf) : x->len + (size_t)n;
+}
+
+/* Live deadlines by deadline kind, counted in the due-order index, which holds each live one
+ * once (retention is not in it): a walk of the open cases' deadlines, a force's tens of
+ * thousands, not of the store. Overdue: breached and still live, as deadlines_overdue. */
+static int deadlines_by_kind(struct ctl_req *q, uint64_t open[DL_KINDS], uint64_t overdue[DL_KINDS])
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	if (mdb_cursor_open(q->txn, q->env->st->dbi[DB_DEADLINES], &cur) != 0)
+		return -1;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		char ref[PROTO_CASE_MAX + 1];
+		unsigned kind;
+		uint64_t due;
+
+		if (dlindex_key_parse(k.mv_data, k.mv_size, &due, ref, &kind) < 0 ||
+		    kind >= DL_KINDS)
+			continue;
+		open[kind]++;
+		if (v.mv_size >= 1 && ((const uint8_t *)v.mv_data)[0] == DLS_BREACHED)
+			overdue[kind]++;
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : -1;
+}
+
+/* A gauge by deadline kind, labelled with the kind of case it belongs to ("any": every kind's,
+ * such as reporter_update). */
+static void by_kind(struct expo *x, const char *name, const char *help, const uint64_t *n)
+{
+	put(x, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+	for (int k = 0; k < DL_KINDS; k++) {
+		const struct dl_rule *r = policy_dl_rule(k);
+
+		if (k == DL_RETENTION)
+			continue;
+		put(x, "%s{kind=\"%s\",case_kind=\"%s\"} %llu\n", name, config_dl_name(k),
+		    r->case_kind == KIND_NONE ? "any" : proto_kind_prefix(r->case_kind),
+		    (unsigned long long)n[k]);
+	}
 }
 
 /* One metric family: its HELP and TYPE lines, then its unlabelled sample. */
@@ -116,6 +161,7 @@ int ctlx_cmd_metrics(struct ctl_req *q)
 	struct journal_head head;
 	struct reseal_meta sm;
 	uint64_t total, open, notify_seq, dl_open, dl_overdue, map, used;
+	uint64_t open_by[DL_KINDS] = {0}, overdue_by[DL_KINDS] = {0};
 	struct expo *x;
 	int r = 0;
 
@@ -126,7 +172,8 @@ int ctlx_cmd_metrics(struct ctl_req *q)
 	    store_meta_get_u64(e->st, q->txn, "notify_seq", &notify_seq) < 0 ||
 	    store_meta_get_u64(e->st, q->txn, "deadlines_open", &dl_open) < 0 ||
 	    store_meta_get_u64(e->st, q->txn, "deadlines_overdue", &dl_overdue) < 0 ||
-	    reseal_meta_read(e->st, q->txn, &sm) < 0 || store_usage(e->st, &map, &used) < 0)
+	    reseal_meta_read(e->st, q->txn, &sm) < 0 || store_usage(e->st, &map, &used) < 0 ||
+	    deadlines_by_kind(q, open_by, overdue_by) < 0)
 		return proto_fail(q->err, PROTO_UNAVAILABLE, "the store could not be read");
 	if (!(x = calloc(1, sizeof(*x))))
 		return proto_fail(q->err, PROTO_UNAVAILABLE, "out of memory; try again");
@@ -178,6 +225,9 @@ int ctlx_cmd_metrics(struct ctl_req *q)
 	family(x, "integrityd_deadlines_open", "gauge", "Live deadlines.", dl_open);
 	family(x, "integrityd_deadlines_overdue", "gauge", "Live deadlines past their due time.",
 	       dl_overdue);
+	by_kind(x, "integrityd_deadlines_open_by_kind", "Live deadlines, by kind.", open_by);
+	by_kind(x, "integrityd_deadlines_overdue_by_kind",
+		"Live deadlines past their due time, by kind.", overdue_by);
 	family(x, "integrityd_store_map_bytes", "gauge", "The LMDB map's size.", map);
 	family(x, "integrityd_store_used_bytes", "gauge", "Bytes of the map in use.", used);
 	family(x, "integrityd_seal_enabled", "gauge",

@@ -158,8 +158,18 @@ class Metrics(SharedDaemonTestCase):
                                 after[("integrityd_store_used_bytes", "")])
         self.assertEqual(after[("integrityd_seal_enabled", "")], 0)
         self.assertIn(("integrityd_build_info", '{version="%s"}' % self.version()), after)
-        # the deadline a declaration opens (manager_review)
+        # the deadline a declaration opens (manager_review), and by kind: every kind listed,
+        # the counts adding up to the total
         self.assertGreaterEqual(after[("integrityd_deadlines_open", "")], 1)
+        by = {labels: v for (n, labels), v in after.items()
+              if n == "integrityd_deadlines_open_by_kind"}
+        self.assertEqual(len(by), 24, by)
+        self.assertEqual(sum(by.values()), after[("integrityd_deadlines_open", "")])
+        self.assertGreaterEqual(by['{kind="manager_review",case_kind="NA"}'], 1)
+        self.assertIn('{kind="reporter_update",case_kind="any"}', by)
+        over = sum(v for (n, _), v in after.items()
+                   if n == "integrityd_deadlines_overdue_by_kind")
+        self.assertEqual(over, after[("integrityd_deadlines_overdue", "")])
 
     def assertHistogram(self, samples, name):
         """Cumulative buckets, ascending, the last +Inf and equal to _count."""
