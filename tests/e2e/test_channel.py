@@ -23,10 +23,8 @@ import subprocess
 import time
 import unittest
 
-import zmq
-
-from harness import (CLI, DAY_MS, DaemonTestCase, Subscriber, anonymous_referral, check_note,
-                     new_id, new_subject_id, now_ms, pack, referral, unpack)
+from harness import (CLI, DAY_MS, DaemonTestCase, Subscriber, anonymous_referral,
+                     new_id, new_subject_id, now_ms, pack, referral)
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 SYM = "[0-9A-HJKMNP-TV-Z]"
@@ -37,7 +35,6 @@ REPORTER_UPDATE_MS = 28 * DAY_MS
 RUN = os.urandom(5).hex()
 
 # REGISTERS.md: "New topics: integrity.flag, iopc.referral_due, report.follow_up, report.reply"
-REGISTER_TOPICS = ("integrity.flag", "iopc.referral_due", "report.follow_up", "report.reply")
 
 
 def marker(what):
@@ -98,29 +95,6 @@ def close(case, at=None):
     return ev("case.closed", "psd", {"reason": "no_further_action"}, case=case, at=at)
 
 
-class ChanSubscriber(Subscriber):
-    """harness.Subscriber that also takes REGISTERS.md's topics (harness.check_note knows
-    PROTOCOL.md's first list only): the topic frame is checked, then every other rule of
-    the map as check_note has it."""
-
-    def _take(self, timeout):
-        if not self.sock.poll(int(max(0.0, timeout) * 1000), zmq.POLLIN):
-            return None
-        frames = self.sock.recv_multipart(zmq.NOBLOCK)
-        if len(frames) != 2:
-            raise AssertionError("notification of %d frames (topic, map expected): %r" % (
-                len(frames), [f[:60] for f in frames]))
-        n = unpack(frames[1])
-        if isinstance(n, dict) and n.get("topic") in REGISTER_TOPICS:
-            if frames[0] != n["topic"].encode():
-                raise AssertionError("notification topic frame %r differs: %r" % (frames[0], n))
-            check_note(dict(n, topic="case.state_changed"))
-        else:
-            check_note(n, frames[0])
-        self.received.append((frames, n))
-        return n
-
-
 class ChannelCase(DaemonTestCase):
     """Helpers: a daemon (sealed or not, [reports] as given), a SUB on it, a REQ client."""
 
@@ -132,7 +106,7 @@ class ChannelCase(DaemonTestCase):
         d.start()
         s = None
         if sub:
-            s = ChanSubscriber(d)
+            s = Subscriber(d)
             self.addCleanup(s.close)
         self.client = d.intake_req()
         self.addCleanup(self.client.close)

@@ -13,11 +13,9 @@ every other kind an hour."""
 import re
 import unittest
 
-import zmq
-
 from harness import (DEADLINE_KINDS, LINE_MANAGER, SCALE, DaemonTestCase, Subscriber,
-                     check_note, declaration, new_id, new_subject_id, note_line, now_ms,
-                     roles_of, unpack, year)
+                     declaration, new_id, new_subject_id, note_line, now_ms,
+                     roles_of, year)
 
 # how late a deadline may fire, in ms, as test_deadlines.py allows (the sanitizer build is
 # slower)
@@ -28,7 +26,6 @@ REGISTER_DEADLINE_KINDS = ("psd_consultation", "cr_assessment", "development_rev
                            "iopc_referral", "cr_investigation", "wr_assessment",
                            "management_action", "wr_investigation", "reporter_update")
 # REGISTERS.md: "New topics: integrity.flag, iopc.referral_due, report.follow_up, report.reply"
-REGISTER_TOPICS = ("integrity.flag", "iopc.referral_due", "report.follow_up", "report.reply")
 
 GRADING = {"source": "untested", "information": "B", "handling": "P"}
 PSD, AA, REPORTER = "PSD-0101", "AA1", "R-100"
@@ -85,39 +82,13 @@ def register_deadlines(**kinds):
     return sec
 
 
-def check_any_note(n, frame):
-    """check_note, for REGISTERS.md's topics too (harness.TOPICS has PROTOCOL.md's first
-    list only): the topic frame, then every other rule of the notification map."""
-    if isinstance(n, dict) and n.get("topic") in REGISTER_TOPICS:
-        if frame != n["topic"].encode():
-            raise AssertionError("notification topic frame %r differs: %r" % (frame, n))
-        check_note(dict(n, topic="case.state_changed"))
-        return n
-    return check_note(n, frame)
-
-
-class RegSubscriber(Subscriber):
-    """harness.Subscriber that also takes REGISTERS.md's topics."""
-
-    def _take(self, timeout):
-        if not self.sock.poll(int(max(0.0, timeout) * 1000), zmq.POLLIN):
-            return None
-        frames = self.sock.recv_multipart(zmq.NOBLOCK)
-        if len(frames) != 2:
-            raise AssertionError("notification of %d frames (topic, map expected): %r" % (
-                len(frames), [f[:60] for f in frames]))
-        n = check_any_note(unpack(frames[1]), frames[0])
-        self.received.append((frames, n))
-        return n
-
-
 class RegisterCase(DaemonTestCase):
     """Helpers: a daemon with a SUB on it, and events sent on a REQ socket."""
 
     def daemon(self, name=None, **deadlines):
         sections = {"deadlines": register_deadlines(**deadlines)} if deadlines else None
         d = self.new_daemon(name, sections=sections)
-        sub = RegSubscriber(d)
+        sub = Subscriber(d)
         self.addCleanup(sub.close)
         self.client = d.intake_req()
         self.addCleanup(self.client.close)
