@@ -71,37 +71,44 @@ static const struct proto_field backup_args[] = {
 static void pack_seal(msgpack_packer *pk, const struct reseal_meta *m,
 		      const struct reseal_progress *p);
 
+int ctlx_read_figures(struct ctl_req *q, struct ctlx_figures *ret)
+{
+	struct store *st = q->env->st;
+
+	if (journal_head_load(st, q->txn, &ret->head) < 0 ||
+	    store_meta_get_u64(st, q->txn, "cases_total", &ret->total) < 0 ||
+	    store_meta_get_u64(st, q->txn, "cases_open", &ret->open) < 0 ||
+	    store_meta_get_u64(st, q->txn, "notify_seq", &ret->notify_seq) < 0 ||
+	    store_meta_get_u64(st, q->txn, "deadlines_open", &ret->dl_open) < 0 ||
+	    store_meta_get_u64(st, q->txn, "deadlines_overdue", &ret->dl_overdue) < 0 ||
+	    reseal_meta_read(st, q->txn, &ret->sm) < 0 ||
+	    store_usage(st, &ret->map, &ret->used) < 0)
+		return proto_fail(q->err, PROTO_UNAVAILABLE, "the store could not be read");
+	return 0;
+}
+
 static int cmd_status(struct ctl_req *q)
 {
 	const struct ctl_env *e = q->env;
-	struct journal_head head;
-	struct reseal_meta sm;
-	uint64_t total, open, notify_seq, dl_open, dl_overdue, map, used;
+	struct ctlx_figures f;
 	msgpack_packer *pk = q->pk;
 
-	/* the counter names are batch.h's */
-	if (journal_head_load(e->st, q->txn, &head) < 0 ||
-	    store_meta_get_u64(e->st, q->txn, "cases_total", &total) < 0 ||
-	    store_meta_get_u64(e->st, q->txn, "cases_open", &open) < 0 ||
-	    store_meta_get_u64(e->st, q->txn, "notify_seq", &notify_seq) < 0 ||
-	    store_meta_get_u64(e->st, q->txn, "deadlines_open", &dl_open) < 0 ||
-	    store_meta_get_u64(e->st, q->txn, "deadlines_overdue", &dl_overdue) < 0 ||
-	    reseal_meta_read(e->st, q->txn, &sm) < 0 || store_usage(e->st, &map, &used) < 0)
-		return proto_fail(q->err, PROTO_UNAVAILABLE, "the store could not be read");
+	if (ctlx_read_figures(q, &f) < 0)
+		return -1;
 	msgpack_pack_map(pk, 12);
 	proto_pack_cstr(pk, "version");
 	proto_pack_cstr(pk, INTEGRITYD_VERSION);
 	proto_pack_kv_u64(pk, "uptime_ms", e->now_ms - e->started_ms);
-	proto_pack_kv_u64(pk, "journal_seq", head.seq);
-	proto_pack_kv_u64(pk, "notify_seq", notify_seq);
-	proto_pack_kv_u64(pk, "cases_total", total);
-	proto_pack_kv_u64(pk, "cases_open", open);
-	proto_pack_kv_u64(pk, "deadlines_open", dl_open);
-	proto_pack_kv_u64(pk, "deadlines_overdue", dl_overdue);
+	proto_pack_kv_u64(pk, "journal_seq", f.head.seq);
+	proto_pack_kv_u64(pk, "notify_seq", f.notify_seq);
+	proto_pack_kv_u64(pk, "cases_total", f.total);
+	proto_pack_kv_u64(pk, "cases_open", f.open);
+	proto_pack_kv_u64(pk, "deadlines_open", f.dl_open);
+	proto_pack_kv_u64(pk, "deadlines_overdue", f.dl_overdue);
 	proto_pack_cstr(pk, "store");
 	msgpack_pack_map(pk, 2);
-	proto_pack_kv_u64(pk, "map_bytes", map);
-	proto_pack_kv_u64(pk, "used_bytes", used);
+	proto_pack_kv_u64(pk, "map_bytes", f.map);
+	proto_pack_kv_u64(pk, "used_bytes", f.used);
 	proto_pack_cstr(pk, "intake");
 	msgpack_pack_map(pk, 3);
 	proto_pack_kv_u64(pk, "accepted", e->intake->accepted);
@@ -111,7 +118,7 @@ static int cmd_status(struct ctl_req *q)
 	msgpack_pack_map(pk, 1);
 	proto_pack_kv_u64(pk, "token_failures", e->tokens ? e->tokens->failures : 0);
 	proto_pack_cstr(pk, "seal");
-	pack_seal(pk, &sm, e->reseal);
+	pack_seal(pk, &f.sm, e->reseal);
 	return 0;
 }
 

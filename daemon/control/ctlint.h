@@ -14,6 +14,8 @@
 
 #include "control/ctlenv.h"
 #include "proto.h"
+#include "store/journal.h"
+#include "store/reseal.h"
 #include "store/store.h"
 
 #define LIST_DEFAULT 100 /* case.list, deadlines.list */
@@ -62,5 +64,15 @@ int ctlx_cmd_metrics(struct ctl_req *q);             /* ctlmetrics.c */
  * -1 with err set. */
 int ctlx_run_report(struct store *st, const struct ctl_job *job, msgpack_packer *pk,
 		    struct proto_error *err);
+
+/* What status and metrics read of the store (ctl.c): the chain head, the counters batch
+ * keeps in meta (batch.h's names), the seal state and the map's use. Returns 0, or -1 with
+ * q->err unavailable. */
+struct ctlx_figures {
+	struct journal_head head;
+	struct reseal_meta sm;
+	uint64_t total, open, notify_seq, dl_open, dl_overdue, map, used;
+};
+int ctlx_read_figures(struct ctl_req *q, struct ctlx_figures *ret);
 
 #endif

@@ -10,8 +10,6 @@
 
 #include "control/ctlint.h"
 #include "store/dlindex.h"
-#include "store/journal.h"
-#include "store/reseal.h"
 
 #define METRICS_MAX 16384 /* the exposition is under two hundred lines */
 
@@ -158,22 +156,15 @@ int ctlx_cmd_metrics(struct ctl_req *q)
 	const struct ctl_env *e = q->env;
 	const struct ctl_counters *c = e->intake;
 	const struct reseal_progress none = {0}, *rp = e->reseal ? e->reseal : &none;
-	struct journal_head head;
-	struct reseal_meta sm;
-	uint64_t total, open, notify_seq, dl_open, dl_overdue, map, used;
+	struct ctlx_figures f;
 	uint64_t open_by[DL_KINDS] = {0}, overdue_by[DL_KINDS] = {0};
 	struct expo *x;
 	int r = 0;
 
-	/* the counter names are batch.h's, as status reads them */
-	if (journal_head_load(e->st, q->txn, &head) < 0 ||
-	    store_meta_get_u64(e->st, q->txn, "cases_total", &total) < 0 ||
-	    store_meta_get_u64(e->st, q->txn, "cases_open", &open) < 0 ||
-	    store_meta_get_u64(e->st, q->txn, "notify_seq", &notify_seq) < 0 ||
-	    store_meta_get_u64(e->st, q->txn, "deadlines_open", &dl_open) < 0 ||
-	    store_meta_get_u64(e->st, q->txn, "deadlines_overdue", &dl_overdue) < 0 ||
-	    reseal_meta_read(e->st, q->txn, &sm) < 0 || store_usage(e->st, &map, &used) < 0 ||
-	    deadlines_by_kind(q, open_by, overdue_by) < 0)
+	/* what status reads, and the deadlines by kind */
+	if (ctlx_read_figures(q, &f) < 0)
+		return -1;
+	if (deadlines_by_kind(q, open_by, overdue_by) < 0)
 		return proto_fail(q->err, PROTO_UNAVAILABLE, "the store could not be read");
 	if (!(x = calloc(1, sizeof(*x))))
 		return proto_fail(q->err, PROTO_UNAVAILABLE, "out of memory; try again");
@@ -217,24 +208,24 @@ int ctlx_cmd_metrics(struct ctl_req *q)
 	       "in the clients file.",
 	       e->zap_refused ? atomic_load(e->zap_refused) : 0);
 	family(x, "integrityd_journal_entries", "gauge",
-	       "Entries in the hash-chained journal (its head's seq).", head.seq);
+	       "Entries in the hash-chained journal (its head's seq).", f.head.seq);
 	family(x, "integrityd_notifications", "gauge",
-	       "Notifications written to the outbox (the last seq).", notify_seq);
-	family(x, "integrityd_cases", "gauge", "Cases ever opened.", total);
-	family(x, "integrityd_cases_open", "gauge", "Cases not closed.", open);
-	family(x, "integrityd_deadlines_open", "gauge", "Live deadlines.", dl_open);
+	       "Notifications written to the outbox (the last seq).", f.notify_seq);
+	family(x, "integrityd_cases", "gauge", "Cases ever opened.", f.total);
+	family(x, "integrityd_cases_open", "gauge", "Cases not closed.", f.open);
+	family(x, "integrityd_deadlines_open", "gauge", "Live deadlines.", f.dl_open);
 	family(x, "integrityd_deadlines_overdue", "gauge", "Live deadlines past their due time.",
-	       dl_overdue);
+	       f.dl_overdue);
 	by_kind(x, "integrityd_deadlines_open_by_kind", "Live deadlines, by kind.", open_by);
 	by_kind(x, "integrityd_deadlines_overdue_by_kind",
 		"Live deadlines past their due time, by kind.", overdue_by);
-	family(x, "integrityd_store_map_bytes", "gauge", "The LMDB map's size.", map);
-	family(x, "integrityd_store_used_bytes", "gauge", "Bytes of the map in use.", used);
+	family(x, "integrityd_store_map_bytes", "gauge", "The LMDB map's size.", f.map);
+	family(x, "integrityd_store_used_bytes", "gauge", "Bytes of the map in use.", f.used);
 	family(x, "integrityd_seal_enabled", "gauge",
-	       "1 when values are sealed at rest under a seal key.", sm.sealed);
+	       "1 when values are sealed at rest under a seal key.", f.sm.sealed);
 	family(x, "integrityd_seal_pending", "gauge",
 	       "1 when some values may still be plain or under the previous key (run reseal).",
-	       sm.pending || sm.pending_plain);
+	       f.sm.pending || f.sm.pending_plain);
 	family(x, "integrityd_reseal_running", "gauge", "1 while a reseal pass runs.", rp->running);
 	family(x, "integrityd_reseal_failed", "gauge",
 	       "Values the last or current reseal pass could not seal again.", rp->failed);
