@@ -104,10 +104,16 @@ const char *const proto_grading_sources[] = {"reliable", "untested", "not_reliab
 const char *const proto_grading_information[] = {"A", "B", "C", "D", "E", NULL};
 const char *const proto_grading_handling[] = {"P", "C", NULL};
 const char *const proto_cr_assessment_outcomes[] = {
-    "no_further_action", "intelligence_development", "investigation", NULL,
+    "no_further_action",
+    "intelligence_development",
+    "investigation",
+    NULL,
 };
 const char *const proto_development_outcomes[] = {
-    "continue", "investigation", "no_further_action", NULL,
+    "continue",
+    "investigation",
+    "no_further_action",
+    NULL,
 };
 /* investigation.concluded, CR and WR alike */
 const char *const proto_investigation_outcomes[] = {
@@ -131,15 +137,25 @@ const char *const proto_wr_standards[] = {
     NULL,
 };
 const char *const proto_wr_assessment_outcomes[] = {
-    "no_further_action", "management_action", "misconduct_investigation", "counter_corruption",
+    "no_further_action",
+    "management_action",
+    "misconduct_investigation",
+    "counter_corruption",
     NULL,
 };
 
 /* assessment.recorded before the case is known: every kind's outcomes (REGISTERS.md: the
  * codec checks the union; the kind checks its own once the case is loaded) */
 const char *const proto_any_assessment_outcomes[] = {
-    "no_further_action", "advice", "interview", "mitigation", "intelligence_development",
-    "investigation", "management_action", "misconduct_investigation", "counter_corruption",
+    "no_further_action",
+    "advice",
+    "interview",
+    "mitigation",
+    "intelligence_development",
+    "investigation",
+    "management_action",
+    "misconduct_investigation",
+    "counter_corruption",
     NULL,
 };
 
@@ -152,13 +168,13 @@ const char *const proto_common_close_reasons[] = {
  * [retention]'s and is never extended) */
 #define WORKFLOW_DEADLINES                                                                         \
 	"manager_review", "psd_assessment", "interview", "mitigation_proposal",                    \
-	    "mitigation_response", "aa_approval", "representations", "aa_determination", "service", \
-	    "appeal_window", "strategy_meeting", "appeal_decision", "annual_review", "review",      \
-	    "vetting_review"
+	    "mitigation_response", "aa_approval", "representations", "aa_determination",           \
+	    "service", "appeal_window", "strategy_meeting", "appeal_decision", "annual_review",    \
+	    "review", "vetting_review"
 /* then REGISTERS.md's, in the order of config.h's enum dl_kind */
 #define REGISTERS_DEADLINES                                                                        \
 	"psd_consultation", "cr_assessment", "development_review", "iopc_referral",                \
-	    "cr_investigation", "wr_assessment", "management_action", "wr_investigation",           \
+	    "cr_investigation", "wr_assessment", "management_action", "wr_investigation",          \
 	    "reporter_update"
 
 const char *const proto_deadline_kinds[] = {WORKFLOW_DEADLINES, NULL};
@@ -192,13 +208,17 @@ const struct proto_field proto_subject_referred[] = {
 
 /* subject.updated: "any subject fields but id". The id is what the case is filed under, so
  * a change of it is refused by name rather than as an unknown key. */
+/* the fields subject.updated may change, whichever kind's */
+#define SUBJECT_UPDATE_FIELDS                                                                      \
+	STR("name", false, NAME_MAX_BYTES), STR("rank", false, REF_MAX_BYTES),                     \
+	    STR("department", false, REF_MAX_BYTES), ENUM("vetting", false, proto_vetting_levels), \
+	{                                                                                          \
+		.name = "line_manager", .type = PF_IDENT, .max = REF_MAX_BYTES                     \
+	}
+
 const struct proto_field proto_subject_update[] = {
     {.name = "id", .type = PF_IDENT, .refused = "a subject's id cannot change"},
-    STR("name", false, NAME_MAX_BYTES),
-    STR("rank", false, REF_MAX_BYTES),
-    STR("department", false, REF_MAX_BYTES),
-    ENUM("vetting", false, proto_vetting_levels),
-    {.name = "line_manager", .type = PF_IDENT, .max = REF_MAX_BYTES},
+    SUBJECT_UPDATE_FIELDS,
     END,
 };
 
@@ -206,11 +226,7 @@ const struct proto_field proto_subject_update[] = {
  * (REGISTERS.md); the other kinds refuse it with proto_subject_update. */
 const struct proto_field proto_subject_update_any[] = {
     {.name = "id", .type = PF_IDENT, .max = PROTO_ID_MAX},
-    STR("name", false, NAME_MAX_BYTES),
-    STR("rank", false, REF_MAX_BYTES),
-    STR("department", false, REF_MAX_BYTES),
-    ENUM("vetting", false, proto_vetting_levels),
-    {.name = "line_manager", .type = PF_IDENT, .max = REF_MAX_BYTES},
+    SUBJECT_UPDATE_FIELDS,
     END,
 };
 
