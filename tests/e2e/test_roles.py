@@ -9,7 +9,7 @@ harness's."""
 import os
 import unittest
 
-from harness import DaemonTestCase, declaration, ipc_client, referral
+from harness import DaemonTestCase, anonymous_referral, declaration, ipc_client, referral
 
 ME = "me-by-uid"  # this process's section in the clients file
 
@@ -39,6 +39,34 @@ class Roles(DaemonTestCase):
         log = self.d.log()
         for n in needles:
             self.assertIn(n, log, self.d.log_tail())
+
+    def anonymous_report(self):
+        """An anonymous referral's reference and token, sent before the clients file."""
+        with self.d.intake_req() as c:
+            r = self.assertAccepted(c.request(anonymous_referral()))
+        self.assertIn("token", r)
+        return r["case"], r["token"]
+
+    def test_report_thread_by_token_for_the_form_service_by_case_for_operators(self):
+        """REGISTERS.md: report.thread is the form service's by token (an intake client
+        whose types include report.followed_up) and operators' by case."""
+        ref, token = self.anonymous_report()
+        self.as_role("intake", ["referral.submitted", "report.followed_up"])
+        got = self.d.result("report.thread", token=token)
+        self.assertEqual((got["case"], got["messages"]), (ref, []), got)
+        self.assertForbidden(self.d.control("report.thread", case=ref), "args.case")
+        self.assertNotIn(token, self.d.log())
+        # an intake client that may not send report.followed_up may not read a thread
+        self.as_role("intake", ["referral.submitted"])
+        self.assertForbidden(self.d.control("report.thread", token=token),
+                             "client %s (intake) may not use report.thread" % ME)
+        # an operator reads it by case, not by token
+        self.as_role("operator")
+        self.assertEqual(self.d.result("report.thread", case=ref)["case"], ref)
+        self.assertForbidden(self.d.control("report.thread", token=token), "args.token")
+        rows = self.d.reads(ref)
+        self.assertIn((ME, "report.thread"), [(r["client"], r["cmd"]) for r in rows], rows)
+        self.assertNotIn(token, repr(rows))
 
     def test_intake_client_may_use_no_control_command(self):
         self.as_role("intake", ["declaration.submitted"])
