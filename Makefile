@@ -89,6 +89,7 @@ package: deps
 
 # The package built and linted, unpacked into a scratch root and its files and installed
 # config checked there (tests/package/check-package); where dpkg-buildpackage is installed.
+test-package: EXTRA_DEBS = $(PKG_DEBS)
 test-package: deps
 	@if command -v dpkg-buildpackage >/dev/null; then \
 	  tests/package/build-package build-deb && \
