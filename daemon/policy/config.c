@@ -186,7 +186,8 @@ static void set_defaults(struct config *cfg)
 
 static const char *const sections[] = {"daemon",  "intake",    "notify",     "control",
 				       "store",   "deadlines", "escalation", "retention",
-				       "vetting", "security",  "reports"};
+				       "vetting", "security",  "reports",
+				       "audit"};
 
 static void check_section(struct parse_state *ps, const char *line)
 {
