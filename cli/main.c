@@ -76,7 +76,8 @@ static void usage(FILE *out)
 	    "  metrics                    the daemon's counters in the Prometheus text format\n"
 	    "  schema TYPE                the JSON Schema of an event type, for forms teams\n"
 	    "  raw CMD [JSON-ARGS]        any control command, result printed as JSON\n"
-	    "  keygen [--seal]            print a new CURVE key pair, or with --seal a seal key\n"
+	    "  keygen [--seal | --sign]   print a new CURVE key pair, with --seal a seal key, with\n"
+	    "                             --sign a checkpoint signing pair\n"
 	    "\n"
 	    "options:\n"
 	    "  -c, --config FILE          config file (default $" CLICONF_ENV " or\n"
@@ -826,8 +827,23 @@ static int cmd_keygen(struct cli *cli, int argc, char **argv)
 		sodium_memzero(hex, sizeof(hex));
 		return EXIT_OK;
 	}
+	if (argc == 2 && strcmp(argv[1], "--sign") == 0) {
+		unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
+		char pkhex[2 * sizeof(pk) + 1], skhex[2 * sizeof(sk) + 1];
+
+		crypto_sign_keypair(pk, sk);
+		sodium_bin2hex(pkhex, sizeof(pkhex), pk, sizeof(pk));
+		sodium_bin2hex(skhex, sizeof(skhex), sk, sizeof(sk));
+		sodium_memzero(sk, sizeof(sk));
+		if (cli->json)
+			printf("{\"sign_public\": \"%s\", \"sign_secret\": \"%s\"}\n", pkhex, skhex);
+		else
+			printf("sign_public = %s\nsign_secret = %s\n", pkhex, skhex);
+		sodium_memzero(skhex, sizeof(skhex));
+		return EXIT_OK;
+	}
 	if (argc != 1)
-		return cli_usage_error("usage: keygen [--seal]");
+		return cli_usage_error("usage: keygen [--seal | --sign]");
 	if (zmq_curve_keypair(pub, sec) < 0)
 		return cli_fail(EXIT_FAILED, "keygen: %s (libzmq built without CURVE?)",
 				zmq_strerror(errno));

@@ -179,13 +179,15 @@ static void set_defaults(struct config *cfg)
 	/* REGISTERS.md "The reporter's channel": GlobaLeaks' expiry; the look-up limit */
 	cfg->channel_after_close = (struct duration){90 * MS_PER_DAY, DUR_MS};
 	cfg->token_failures_per_minute = 30;
+	cfg->checkpoint_every_ms = MS_PER_DAY;
 	strcpy(cfg->vetting_review_required, "MV,SC,DV");
 	cfg->intake_perm.mode = cfg->notify_perm.mode = cfg->control_perm.mode = -1;
 }
 
 static const char *const sections[] = {"daemon",  "intake",    "notify",     "control",
 				       "store",   "deadlines", "escalation", "retention",
-				       "vetting", "security",  "reports"};
+				       "vetting", "security",  "reports",
+				       "audit"};
 
 static void check_section(struct parse_state *ps, const char *line)
 {

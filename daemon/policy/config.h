@@ -112,6 +112,10 @@ struct config {
 	char clients[PATH_MAX];
 	char seal_key[PATH_MAX];
 	char seal_key_previous[PATH_MAX]; /* during a rotation: the key being retired */
+	/* [audit]: the Ed25519 key checkpoints are signed with (checkpoint.h), "" = none: no
+	 * checkpoints; how often one is taken (ms) */
+	char sign_key[PATH_MAX];
+	uint64_t checkpoint_every_ms;
 	/* the line of the file that set each row of the key table, 0 when none did: for the
 	 * errors found after config_load (policy_load, security_load), see config_where */
 	int key_line[CONFIG_KEYS_MAX];

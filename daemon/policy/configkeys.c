@@ -146,6 +146,8 @@ const struct key configx_keys[] = {
     KEY("security", "clients", K_CRED, clients),
     KEY("security", "seal_key", K_CRED, seal_key),
     KEY("security", "seal_key_previous", K_CRED, seal_key_previous),
+    KEY("audit", "sign_key", K_CRED, sign_key),
+    KEY("audit", "checkpoint_every", K_DURATION_MS, checkpoint_every_ms),
 };
 _Static_assert(sizeof(configx_keys) / sizeof(configx_keys[0]) == CONFIGX_N_KEYS,
 	       "configx_keys: CONFIGX_N_KEYS in configint.h");
