@@ -221,10 +221,7 @@ const struct proto_field proto_subject_referred[] = {
 #define SUBJECT_UPDATE_FIELDS                                                                      \
 	STR("name", false, NAME_MAX_BYTES), STR("rank", false, REF_MAX_BYTES),                     \
 	    STR("department", false, REF_MAX_BYTES), ENUM("vetting", false, proto_vetting_levels), \
-	{                                                                                          \
-		.name = "line_manager", .type = PF_IDENT, .max = REF_MAX_BYTES                     \
-	}                                                                                          \
-	, CHARACTERISTICS
+	    {.name = "line_manager", .type = PF_IDENT, .max = REF_MAX_BYTES}, CHARACTERISTICS
 
 const struct proto_field proto_subject_update[] = {
     {.name = "id", .type = PF_IDENT, .refused = "a subject's id cannot change"},

@@ -4,8 +4,8 @@
 #include <stddef.h>
 
 const char *const proto_sexes[] = {"female", "male", "not_stated", NULL};
-const char *const proto_ethnicities[] = {"asian", "black", "mixed", "white", "other", "not_stated",
-					 NULL};
+const char *const proto_ethnicities[] = {"asian", "black",      "mixed", "white",
+					 "other", "not_stated", NULL};
 const char *const proto_age_bands[] = {"under_25", "25_34", "35_44", "45_54", "55_over", NULL};
 const char *const proto_disabilities[] = {"yes", "no", "not_stated", NULL};
 const char *const proto_religions[] = {"none",   "christian", "buddhist", "hindu",      "jewish",

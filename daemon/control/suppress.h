@@ -19,7 +19,7 @@ struct suppress_table {
 	bool *hidden;
 };
 
-#define SUPPRESS_AT(t, i, j) ((i) * ((t)->cols + 1) + (j))
+#define SUPPRESS_AT(t, i, j)       ((i) * ((t)->cols + 1) + (j))
 #define SUPPRESS_CELLS(rows, cols) (((rows) + 1) * ((cols) + 1))
 
 /* Fills t's margins from its counts (overflow saturates) and clears hidden. */

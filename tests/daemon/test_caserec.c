@@ -326,7 +326,8 @@ static void test_characteristics_are_stored_and_never_in_the_view(void **state)
 	msgpack_pack_map(&pk, 1);
 	kv(&pk, "age_band", "35_44");
 	msgpack_unpacked_init(&up);
-	assert_int_equal(msgpack_unpack_next(&up, buf.data, buf.size, NULL), MSGPACK_UNPACK_SUCCESS);
+	assert_int_equal(msgpack_unpack_next(&up, buf.data, buf.size, NULL),
+			 MSGPACK_UNPACK_SUCCESS);
 	full_case(&r, &p);
 	r.c.subject = &up.data.via.array.ptr[0];
 	/* the view of a case never updated: the subject's own map, without them */

@@ -8,10 +8,10 @@
 
 #include "control/suppress.h"
 
-#define BELOW   5 /* the default [reports] suppress_below */
-#define MAX_R   6
-#define MAX_C   6
-#define GRID    SUPPRESS_CELLS(MAX_R, MAX_C)
+#define BELOW 5 /* the default [reports] suppress_below */
+#define MAX_R 6
+#define MAX_C 6
+#define GRID  SUPPRESS_CELLS(MAX_R, MAX_C)
 
 struct grid {
 	uint64_t v[GRID];
@@ -45,7 +45,8 @@ static void assert_protected(const struct grid *g, uint64_t below)
 		for (size_t j = 0; j <= t->cols; j++)
 			n += hid(g, i, j);
 		if (n == 1)
-			fail_msg("row %zu has one hidden entry: it is its total less the others", i);
+			fail_msg("row %zu has one hidden entry: it is its total less the others",
+				 i);
 	}
 	for (size_t j = 0; j <= t->cols; j++) {
 		size_t n = 0;

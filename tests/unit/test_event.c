@@ -825,8 +825,9 @@ static void test_subject_characteristic_outside_its_list_is_invalid_field(void *
 
 	(void)state;
 	doc_set(doc, "body.subject.characteristics", doc_parse("{'sex':'unknown'}"));
-	assert_rejected(doc, PROTO_INVALID_FIELD,
-			"body.subject.characteristics.sex: must be one of female, male, not_stated");
+	assert_rejected(
+	    doc, PROTO_INVALID_FIELD,
+	    "body.subject.characteristics.sex: must be one of female, male, not_stated");
 	doc = doc_referral();
 	doc_set(doc, "body.subject.characteristics", doc_parse("{'religion':1}"));
 	assert_rejected(doc, PROTO_INVALID_FIELD, "body.subject.characteristics.religion:");
