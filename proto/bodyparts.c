@@ -2,6 +2,7 @@
 #include <stddef.h>
 
 #include "bodyparts.h"
+#include "characteristics.h"
 #include "typetab.h"
 
 /* ---- value lists: "Shared body parts" ---- */
@@ -184,6 +185,12 @@ const char *const proto_any_deadline_kinds[] = {WORKFLOW_DEADLINES, REGISTERS_DE
 
 /* ---- shared parts ---- */
 
+/* REGISTERS.md "Management data": optional on every subject, for aggregates only */
+#define CHARACTERISTICS                                                                            \
+	{                                                                                          \
+		.name = "characteristics", .type = PF_MAP, .fields = proto_characteristics         \
+	}
+
 /* On a declaration the subject knows their own vetting level and line manager. */
 const struct proto_field proto_subject_declared[] = {
     {.name = "id", .type = PF_IDENT, .required = true, .max = PROTO_ID_MAX},
@@ -192,6 +199,7 @@ const struct proto_field proto_subject_declared[] = {
     STR("department", false, REF_MAX_BYTES),
     ENUM("vetting", true, proto_vetting_levels),
     {.name = "line_manager", .type = PF_IDENT, .required = true, .max = REF_MAX_BYTES},
+    CHARACTERISTICS,
     END,
 };
 
@@ -203,6 +211,7 @@ const struct proto_field proto_subject_referred[] = {
     STR("department", false, REF_MAX_BYTES),
     ENUM("vetting", false, proto_vetting_levels),
     {.name = "line_manager", .type = PF_IDENT, .max = REF_MAX_BYTES},
+    CHARACTERISTICS,
     END,
 };
 
@@ -212,9 +221,7 @@ const struct proto_field proto_subject_referred[] = {
 #define SUBJECT_UPDATE_FIELDS                                                                      \
 	STR("name", false, NAME_MAX_BYTES), STR("rank", false, REF_MAX_BYTES),                     \
 	    STR("department", false, REF_MAX_BYTES), ENUM("vetting", false, proto_vetting_levels), \
-	{                                                                                          \
-		.name = "line_manager", .type = PF_IDENT, .max = REF_MAX_BYTES                     \
-	}
+	    {.name = "line_manager", .type = PF_IDENT, .max = REF_MAX_BYTES}, CHARACTERISTICS
 
 const struct proto_field proto_subject_update[] = {
     {.name = "id", .type = PF_IDENT, .refused = "a subject's id cannot change"},

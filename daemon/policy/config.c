@@ -180,6 +180,8 @@ static void set_defaults(struct config *cfg)
 	cfg->channel_after_close = (struct duration){90 * MS_PER_DAY, DUR_MS};
 	cfg->token_failures_per_minute = 30;
 	cfg->checkpoint_every_ms = MS_PER_DAY;
+	/* REGISTERS.md "Management data": small counts could identify a person */
+	cfg->suppress_below = 5;
 	strcpy(cfg->vetting_review_required, "MV,SC,DV");
 	cfg->intake_perm.mode = cfg->notify_perm.mode = cfg->control_perm.mode = -1;
 }

@@ -103,6 +103,9 @@ struct config {
 	/* [reports]: the reporter's channel (REGISTERS.md) */
 	struct duration channel_after_close;
 	uint64_t token_failures_per_minute;
+	/* [reports] suppress_below: management data (REGISTERS.md "Management data"); a count
+	 * from 1 to suppress_below - 1 is shown suppressed (1 = none is) */
+	uint64_t suppress_below;
 	/* [vetting] */
 	char vetting_review_required[128];
 	/* [security]: file names, resolved (a bare name is in $CREDENTIALS_DIRECTORY); "" =

@@ -106,6 +106,8 @@ int config_parse_unix_id(const char *s, bool group, unsigned long *ret)
 #define MESSAGE_MAX (16u << 20)
 #define BATCH_MAX   4096
 #define MAP_MIN     (64u << 10)
+/* a suppression threshold past this would hide every count a force could publish */
+#define SUPPRESS_BELOW_MAX 1000
 
 const struct key configx_keys[] = {
     KEY("daemon", "state_dir", K_STR, state_dir),
@@ -131,6 +133,7 @@ const struct key configx_keys[] = {
     KEY("reports", "channel_after_close", K_DEADLINE, channel_after_close),
     KEY_RANGE("reports", "token_failures_per_minute", K_UINT, token_failures_per_minute, 1,
 	      UINT32_MAX),
+    KEY_RANGE("reports", "suppress_below", K_UINT, suppress_below, 1, SUPPRESS_BELOW_MAX),
     KEY("vetting", "review_required", K_STR, vetting_review_required),
     KEY("intake", "owner", K_STR, intake_perm.owner),
     KEY("intake", "group", K_STR, intake_perm.group),

@@ -98,31 +98,58 @@ static bool map_has_key(const msgpack_object *map, const msgpack_object *key)
 	return false;
 }
 
-/* Packs c->subject with c->subject_update's fields merged over it (or nil). */
-static void pack_subject(const struct wf_case *c, msgpack_packer *pk)
+/* REGISTERS.md "Management data": the subject's protected characteristics are stored (and
+ * sealed with the record) for aggregates, and never shown per case. */
+#define CHARACTERISTICS_KEY "characteristics"
+
+static bool is_characteristics(const msgpack_object *key)
+{
+	return key->type == MSGPACK_OBJECT_STR &&
+	       key->via.str.size == sizeof(CHARACTERISTICS_KEY) - 1 &&
+	       memcmp(key->via.str.ptr, CHARACTERISTICS_KEY, key->via.str.size) == 0;
+}
+
+/* Entry i of s goes out: not overridden by u (NULL: none), not hidden from a view. */
+static bool subject_entry_out(const msgpack_object *s, uint32_t i, const msgpack_object *u,
+			      bool view)
+{
+	const msgpack_object *k = &s->via.map.ptr[i].key;
+
+	return !(u && map_has_key(u, k)) && !(view && is_characteristics(k));
+}
+
+/* Packs c->subject with c->subject_update's fields merged over it (or nil); view: without
+ * the characteristics (case.get). */
+static void pack_subject(const struct wf_case *c, msgpack_packer *pk, bool view)
 {
 	const msgpack_object *s = c->subject, *u = c->subject_update;
 	uint32_t n = 0;
 
-	if (!u || !s || s->type != MSGPACK_OBJECT_MAP || u->type != MSGPACK_OBJECT_MAP) {
-		if (u && !s)
-			msgpack_pack_object(pk, *u);
-		else if (s)
-			msgpack_pack_object(pk, *s);
+	if (s && s->type != MSGPACK_OBJECT_MAP)
+		s = NULL;
+	if (u && u->type != MSGPACK_OBJECT_MAP)
+		u = NULL;
+	if (!s && !u) {
+		if (c->subject)
+			msgpack_pack_object(pk, *c->subject);
 		else
 			msgpack_pack_nil(pk);
 		return;
 	}
-	for (uint32_t i = 0; i < s->via.map.size; i++)
-		n += !map_has_key(u, &s->via.map.ptr[i].key);
-	msgpack_pack_map(pk, n + u->via.map.size);
-	for (uint32_t i = 0; i < s->via.map.size; i++) {
-		if (map_has_key(u, &s->via.map.ptr[i].key))
+	for (uint32_t i = 0; s && i < s->via.map.size; i++)
+		n += subject_entry_out(s, i, u, view);
+	for (uint32_t i = 0; u && i < u->via.map.size; i++)
+		n += subject_entry_out(u, i, NULL, view);
+	msgpack_pack_map(pk, n);
+	for (uint32_t i = 0; s && i < s->via.map.size; i++) {
+		if (!subject_entry_out(s, i, u, view))
 			continue;
 		msgpack_pack_object(pk, s->via.map.ptr[i].key);
 		msgpack_pack_object(pk, s->via.map.ptr[i].val);
 	}
-	for (uint32_t i = 0; i < u->via.map.size; i++) {
+	for (uint32_t i = 0; u && i < u->via.map.size; i++) {
+		if (!subject_entry_out(u, i, NULL, view))
+			continue;
 		msgpack_pack_object(pk, u->via.map.ptr[i].key);
 		msgpack_pack_object(pk, u->via.map.ptr[i].val);
 	}
@@ -398,7 +425,7 @@ void caserec_pack(const struct case_rec *r, msgpack_packer *pk)
 	proto_pack_cstr(pk, "subject_id");
 	proto_pack_str(pk, c->subject_id.ptr, c->subject_id.len);
 	proto_pack_cstr(pk, "subject");
-	pack_subject(c, pk);
+	pack_subject(c, pk, false);
 	/* stored as they are: nil when absent, so that absent loads as NULL again */
 	pack_kv_part(pk, "associate", c->associate, false);
 	pack_kv_part(pk, "categories", c->categories, false);
@@ -466,7 +493,7 @@ void caserec_pack_view(const struct case_rec *r, msgpack_packer *pk)
 	proto_pack_kv_u64(pk, "opened_at", c->opened_at);
 	proto_pack_cstr(pk, "subject");
 	if (keep)
-		pack_subject(c, pk);
+		pack_subject(c, pk, true);
 	else
 		msgpack_pack_nil(pk);
 	pack_kv_part(pk, "associate", keep ? c->associate : NULL, false);

@@ -298,6 +298,73 @@ static void test_subject_update_is_stored_merged_over_the_subject(void **state)
 	parts_release(&p);
 }
 
+/* REGISTERS.md "Management data": a subject's characteristics are stored with the record
+ * (sealed with it) for aggregates, an update's replacing them whole, and never in case.get. */
+static void test_characteristics_are_stored_and_never_in_the_view(void **state)
+{
+	struct parts p;
+	struct case_rec r, got;
+	msgpack_sbuffer buf, b, vb;
+	msgpack_unpacked up, vup;
+	msgpack_packer pk;
+	const msgpack_object *s, *ch, *v;
+
+	(void)state;
+	parts_init(&p);
+	msgpack_sbuffer_init(&buf);
+	msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
+	msgpack_pack_array(&pk, 2);
+	msgpack_pack_map(&pk, 2);
+	kv(&pk, "id", "S100");
+	proto_pack_cstr(&pk, "characteristics");
+	msgpack_pack_map(&pk, 2);
+	kv(&pk, "sex", "female");
+	kv(&pk, "religion", "none");
+	msgpack_pack_map(&pk, 2);
+	kv(&pk, "rank", "Inspector");
+	proto_pack_cstr(&pk, "characteristics");
+	msgpack_pack_map(&pk, 1);
+	kv(&pk, "age_band", "35_44");
+	msgpack_unpacked_init(&up);
+	assert_int_equal(msgpack_unpack_next(&up, buf.data, buf.size, NULL),
+			 MSGPACK_UNPACK_SUCCESS);
+	full_case(&r, &p);
+	r.c.subject = &up.data.via.array.ptr[0];
+	/* the view of a case never updated: the subject's own map, without them */
+	pack_view(&r, &vb, &vup);
+	v = mp_get(&vup.data, "subject");
+	assert_mp_str(v, "id", "S100");
+	assert_null(mp_get(v, "characteristics"));
+	assert_int_equal(v->via.map.size, 1);
+	assert_false(has_bytes(&vb, "female"));
+	msgpack_unpacked_destroy(&vup);
+	msgpack_sbuffer_destroy(&vb);
+
+	r.c.subject_update = &up.data.via.array.ptr[1];
+	pack(&r, &b);
+	assert_int_equal(caserec_load(&got, b.data, b.size), 0);
+	s = got.c.subject;
+	assert_mp_str(s, "rank", "Inspector");
+	ch = mp_get(s, "characteristics");
+	assert_non_null(ch);
+	assert_int_equal(ch->via.map.size, 1); /* replaced whole, as every subject field is */
+	assert_mp_str(ch, "age_band", "35_44");
+	pack_view(&got, &vb, &vup);
+	v = mp_get(&vup.data, "subject");
+	assert_mp_str(v, "id", "S100");
+	assert_mp_str(v, "rank", "Inspector");
+	assert_null(mp_get(v, "characteristics"));
+	assert_false(has_bytes(&vb, "characteristics"));
+	assert_false(has_bytes(&vb, "35_44"));
+	msgpack_unpacked_destroy(&vup);
+	msgpack_sbuffer_destroy(&vb);
+	caserec_release(&got);
+	msgpack_sbuffer_destroy(&b);
+	msgpack_unpacked_destroy(&up);
+	msgpack_sbuffer_destroy(&buf);
+	parts_release(&p);
+}
+
 /* A cancelled vetting task (the case closed while it was open) is stored and loads as such. */
 static void test_a_cancelled_vetting_task_round_trips(void **state)
 {
@@ -1055,6 +1122,7 @@ int main(void)
 	    cmocka_unit_test(test_every_case_field_round_trips),
 	    cmocka_unit_test(test_a_loaded_record_packs_to_the_same_bytes),
 	    cmocka_unit_test(test_subject_update_is_stored_merged_over_the_subject),
+	    cmocka_unit_test(test_characteristics_are_stored_and_never_in_the_view),
 	    cmocka_unit_test(test_a_cancelled_vetting_task_round_trips),
 	    cmocka_unit_test(test_review_period_in_each_unit_round_trips),
 	    cmocka_unit_test(test_a_loaded_view_outlives_the_bytes_it_was_loaded_from),

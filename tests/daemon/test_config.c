@@ -106,6 +106,7 @@ static void assert_production_values(const struct config *c)
 	assert_string_equal(c->curve_secret_key, "");
 	assert_string_equal(c->clients, "");
 	assert_string_equal(c->seal_key, "");
+	assert_int_equal(c->suppress_below, 5); /* REGISTERS.md "Management data" */
 }
 
 static void test_empty_file_gives_the_defaults(void **state)
@@ -412,6 +413,16 @@ static void test_batch_max_zero_is_rejected(void **state)
 {
 	(void)state;
 	assert_load_fails("[intake]\nbatch_max = 0\n", 2, "[intake] batch_max");
+}
+
+static void test_suppress_below_takes_a_count_from_1(void **state)
+{
+	struct config c;
+
+	(void)state;
+	assert_load_ok("[reports]\nsuppress_below = 10\n", &c);
+	assert_int_equal(c.suppress_below, 10);
+	assert_load_fails("[reports]\nsuppress_below = 0\n", 2, "[reports] suppress_below");
 }
 
 static void test_max_message_bytes_below_64_is_rejected(void **state)
@@ -753,6 +764,7 @@ int main(void)
 	    cmocka_unit_test(test_clock_skew_must_have_a_fixed_length),
 	    cmocka_unit_test(test_bad_size_in_file_names_file_line_and_key),
 	    cmocka_unit_test(test_batch_max_zero_is_rejected),
+	    cmocka_unit_test(test_suppress_below_takes_a_count_from_1),
 	    cmocka_unit_test(test_max_message_bytes_below_64_is_rejected),
 	    cmocka_unit_test(test_unknown_key_names_file_line_section_and_key),
 	    cmocka_unit_test(test_unknown_section_names_file_line_section_and_key),

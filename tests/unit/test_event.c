@@ -800,6 +800,53 @@ static void test_unknown_body_key_is_invalid_field_naming_it(void **state)
 			"body.circumstance: unknown field; allowed here:");
 }
 
+/* REGISTERS.md "Management data": a subject may carry characteristics, each optional, each
+ * from its fixed list; anything else is invalid_field naming it. */
+static void test_subject_characteristics_are_accepted_each_or_all(void **state)
+{
+	json_t *doc = doc_declaration();
+
+	(void)state;
+	doc_set(doc, "body.subject.characteristics",
+		doc_parse("{'sex':'female','ethnicity':'not_stated','age_band':'25_34',"
+			  "'disability':'no','religion':'sikh','sexual_orientation':'bisexual'}"));
+	assert_accepted(doc);
+	doc = doc_declaration();
+	doc_set(doc, "body.subject.characteristics", doc_parse("{}"));
+	assert_accepted(doc);
+	doc = doc_referral();
+	doc_set(doc, "body.subject.characteristics", doc_parse("{'age_band':'55_over'}"));
+	assert_accepted(doc);
+}
+
+static void test_subject_characteristic_outside_its_list_is_invalid_field(void **state)
+{
+	json_t *doc = doc_declaration();
+
+	(void)state;
+	doc_set(doc, "body.subject.characteristics", doc_parse("{'sex':'unknown'}"));
+	assert_rejected(
+	    doc, PROTO_INVALID_FIELD,
+	    "body.subject.characteristics.sex: must be one of female, male, not_stated");
+	doc = doc_referral();
+	doc_set(doc, "body.subject.characteristics", doc_parse("{'religion':1}"));
+	assert_rejected(doc, PROTO_INVALID_FIELD, "body.subject.characteristics.religion:");
+	doc = doc_declaration();
+	doc_set(doc, "body.subject.characteristics", json_string("female"));
+	assert_rejected(doc, PROTO_INVALID_FIELD, "body.subject.characteristics: must be a map");
+}
+
+static void test_unknown_characteristic_is_invalid_field_naming_it(void **state)
+{
+	json_t *doc = doc_declaration();
+
+	(void)state;
+	doc_set(doc, "body.subject.characteristics", doc_parse("{'gender':'female'}"));
+	assert_rejected(doc, PROTO_INVALID_FIELD,
+			"body.subject.characteristics.gender: unknown field; allowed here: sex, "
+			"ethnicity, age_band, disability, religion, sexual_orientation");
+}
+
 static void test_unknown_nested_body_key_is_invalid_field_naming_it(void **state)
 {
 	json_t *doc = doc_declaration();
@@ -808,7 +855,7 @@ static void test_unknown_nested_body_key_is_invalid_field_naming_it(void **state
 	doc_set(doc, "body.subject.vettng", json_string("MV"));
 	assert_rejected(doc, PROTO_INVALID_FIELD,
 			"body.subject.vettng: unknown field; allowed here: id, name, rank, "
-			"department, vetting, line_manager");
+			"department, vetting, line_manager, characteristics");
 	doc = doc_declaration();
 	doc_set(doc, "body.associate.age", json_integer(40));
 	assert_rejected(doc, PROTO_INVALID_FIELD, "body.associate.age: unknown field");
@@ -1120,6 +1167,9 @@ int main(void)
 	    cmocka_unit_test(test_each_required_body_field_missing_is_missing_field_naming_it),
 	    cmocka_unit_test(test_unknown_body_key_is_invalid_field_naming_it),
 	    cmocka_unit_test(test_unknown_nested_body_key_is_invalid_field_naming_it),
+	    cmocka_unit_test(test_subject_characteristics_are_accepted_each_or_all),
+	    cmocka_unit_test(test_subject_characteristic_outside_its_list_is_invalid_field),
+	    cmocka_unit_test(test_unknown_characteristic_is_invalid_field_naming_it),
 	    cmocka_unit_test(test_relationship_is_not_part_of_a_referral),
 	    cmocka_unit_test(test_declaration_flags_are_not_part_of_a_referral),
 	    cmocka_unit_test(test_enum_fields_outside_their_lists_are_invalid_field),

@@ -425,7 +425,7 @@ static void test_subject_updated_changes_at_least_one_field(void **state)
 	(void)state;
 	reject_body("subject.updated", "{'subject':{}}", PROTO_INVALID_FIELD,
 		    "body.subject: must hold at least 1 of name, rank, department, vetting, "
-		    "line_manager; got 0");
+		    "line_manager, characteristics; got 0");
 	reject_body("subject.updated", "{}", PROTO_MISSING_FIELD,
 		    "body.subject: is required but missing");
 	reject_body("subject.updated", "{'subject':'Sgt'}", PROTO_INVALID_FIELD,
@@ -436,7 +436,7 @@ static void test_subject_updated_accepts_each_field_alone(void **state)
 {
 	static const char *const one[] = {
 	    "{'name':'N'}",     "{'rank':'Insp'}",         "{'department':'CID'}",
-	    "{'vetting':'DV'}", "{'line_manager':'S 99'}",
+	    "{'vetting':'DV'}", "{'line_manager':'S 99'}", "{'characteristics':{'sex':'male'}}",
 	};
 	char body[128];
 
@@ -465,7 +465,11 @@ static void test_subject_updated_checks_fields_as_a_declaration_does(void **stat
 		    PROTO_INVALID_FIELD, "body.subject.line_manager: must not contain control");
 	reject_body("subject.updated", "{'subject':{'rnak':'Sgt'}}", PROTO_INVALID_FIELD,
 		    "body.subject.rnak: unknown field; allowed here: name, rank, department, "
-		    "vetting, line_manager");
+		    "vetting, line_manager, characteristics");
+	reject_body("subject.updated", "{'subject':{'characteristics':{'age_band':'60'}}}",
+		    PROTO_INVALID_FIELD, "body.subject.characteristics.age_band: must be one of");
+	reject_body("subject.updated", "{'subject':{'characteristics':{'age':'25_34'}}}",
+		    PROTO_INVALID_FIELD, "body.subject.characteristics.age: unknown field");
 }
 
 /* "within 28 days ... strategy meeting": attendees are staff ids */
