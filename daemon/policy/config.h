@@ -50,6 +50,11 @@ enum dl_kind {
 	DL_WR_INVESTIGATION,
 	/* "The reporter's channel" */
 	DL_REPORTER_UPDATE,
+	/* "Gifts and hospitality" */
+	DL_GIFT_APPROVAL,
+	DL_GIFT_RETURN,
+	DL_GIFT_REVIEW,
+	DL_GIFT_CONCERN,
 	DL_KINDS
 };
 const char *config_dl_name(enum dl_kind k);
@@ -103,6 +108,10 @@ struct config {
 	/* [reports]: the reporter's channel (REGISTERS.md) */
 	struct duration channel_after_close;
 	uint64_t token_failures_per_minute;
+	/* [gifts]: REGISTERS.md "Gifts and hospitality" (force policy) */
+	uint64_t gifts_approval_threshold; /* pence: an accepted offer above it needs approval */
+	struct duration gifts_declare_within; /* after offered_on; later is marked late */
+	struct duration gifts_procurement_lookback; /* gift and award within it either way */
 	/* [vetting] */
 	char vetting_review_required[128];
 	/* [security]: file names, resolved (a bare name is in $CREDENTIALS_DIRECTORY); "" =
