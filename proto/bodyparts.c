@@ -176,7 +176,7 @@ const char *const proto_common_close_reasons[] = {
 #define REGISTERS_DEADLINES                                                                        \
 	"psd_consultation", "cr_assessment", "development_review", "iopc_referral",                \
 	    "cr_investigation", "wr_assessment", "management_action", "wr_investigation",          \
-	    "reporter_update"
+	    "reporter_update", "gift_approval", "gift_return", "gift_review", "gift_concern"
 
 const char *const proto_deadline_kinds[] = {WORKFLOW_DEADLINES, NULL};
 const char *const proto_register_deadline_kinds[] = {REGISTERS_DEADLINES, NULL};

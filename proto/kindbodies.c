@@ -59,8 +59,10 @@ static const struct kind_body {
     {KIND_NA, "case.closed", na_closed},
     {KIND_CR, "case.closed", common_closed},
     {KIND_WR, "case.closed", common_closed},
+    {KIND_GH, "case.closed", common_closed},
     {KIND_NA, "subject.updated", subject_updated},
     {KIND_CR, "subject.updated", subject_updated},
+    {KIND_GH, "subject.updated", subject_updated},
     {KIND_NONE, NULL, NULL},
 };
 

@@ -89,6 +89,54 @@ static const struct proto_field investigation_body[] = {
     END,
 };
 
+/* ---- gifts and hospitality: HMIC 2012 "a single electronic register" ---- */
+
+static const char *const gift_offers[] = {"gift",     "hospitality", "gratuity",
+					  "discount", "sponsorship", NULL};
+static const char *const gift_decisions[] = {"accepted", "declined", NULL};
+static const char *const gift_return_hows[] = {"returned", "donated", "kept_by_force", NULL};
+static const char *const gift_review_outcomes[] = {"no_concern", "concern", NULL};
+
+/* the subject declares their own: their line manager approves */
+static const struct proto_field gift_subject[] = {
+    {.name = "id", .type = PF_IDENT, .required = true, .max = PROTO_ID_MAX},
+    STR("name", false, NAME_MAX_BYTES),
+    STR("rank", false, REF_MAX_BYTES),
+    STR("department", false, REF_MAX_BYTES),
+    ENUM("vetting", false, proto_vetting_levels),
+    {.name = "line_manager", .type = PF_IDENT, .required = true, .max = REF_MAX_BYTES},
+    END,
+};
+
+static const struct proto_field gift_donor[] = {
+    STR("name", true, NAME_MAX_BYTES),
+    STR("organisation", false, NAME_MAX_BYTES),
+    STR("org_id", false, REF_MAX_BYTES),
+    END,
+};
+
+/* accepted and declined offers alike (the registers record both) */
+static const struct proto_field gift_declared_body[] = {
+    {.name = "subject", .type = PF_MAP, .required = true, .fields = gift_subject},
+    ENUM("offer", true, gift_offers),
+    {.name = "donor", .type = PF_MAP, .required = true, .fields = gift_donor},
+    {.name = "value_pence", .type = PF_UINT, .required = true},
+    {.name = "offered_on", .type = PF_DATE, .required = true},
+    ENUM("decision", true, gift_decisions),
+    TEXT("description", true),
+    TEXT("reason", false),
+    END,
+};
+
+static const struct proto_field gift_approved_body[] = {TEXT("notes", false), END};
+static const struct proto_field gift_refused_body[] = {TEXT("reasons", true), END};
+static const struct proto_field gift_returned_body[] = {ENUM("how", true, gift_return_hows), END};
+static const struct proto_field gift_reviewed_body[] = {
+    ENUM("outcome", true, gift_review_outcomes),
+    TEXT("notes", false),
+    END,
+};
+
 #define ON_CASE(n, b)                                                                              \
 	{                                                                                          \
 		.name = (n), .opens = KIND_NONE, .actor_required = true, .body = (b)               \
@@ -117,5 +165,13 @@ const struct proto_type proto_register_types[] = {
      .body = followed_up_body,
      .case_by = "token"},
     ON_CASE("psd.replied", psd_replied_body),
+    {.name = "gift.declared",
+     .opens = KIND_GH,
+     .actor_required = true,
+     .body = gift_declared_body},
+    ON_CASE("gift.approved", gift_approved_body),
+    ON_CASE("gift.refused", gift_refused_body),
+    ON_CASE("gift.returned", gift_returned_body),
+    ON_CASE("gift.reviewed", gift_reviewed_body),
     {.name = NULL},
 };

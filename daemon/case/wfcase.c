@@ -8,6 +8,8 @@ const char *wf_mark_name(enum wf_case_flag f)
 	switch (f) {
 	case WFC_BAD_FAITH:
 		return "bad_faith";
+	case WFC_LATE:
+		return "late";
 	default:
 		return NULL;
 	}

@@ -84,10 +84,12 @@ enum wf_case_flag {
 	WFC_UNANSWERED = 1u << 6,
 	/* REGISTERS.md WR: bad_faith.found; a mark case.get shows ("marks": ["bad_faith"]) */
 	WFC_BAD_FAITH = 1u << 7,
+	/* REGISTERS.md GH: declared more than [gifts] declare_within after offered_on */
+	WFC_LATE = 1u << 8,
 };
 
 /* The marks case.get shows, by flag: ["bad_faith"]. */
-#define WF_MARKS (WFC_BAD_FAITH)
+#define WF_MARKS (WFC_BAD_FAITH | WFC_LATE)
 const char *wf_mark_name(enum wf_case_flag f); /* NULL for a flag that is no mark */
 
 /* A kind's own record fields (its "parts"): named, borrowed like the case's other parts. A

@@ -74,6 +74,10 @@ struct wf_kind {
 	/* Retention: clears the kind's personal parts of a disposed case (the driver clears the
 	 * subject and the parts every kind shares); may be NULL. */
 	void (*dispose)(struct wf_case *);
+	/* The next state of row r when it depends on the policy, not the body alone (GH: an
+	 * accepted offer above [gifts] approval_threshold); given the row's, returns the case's.
+	 * May be NULL. */
+	unsigned (*next_of)(const struct wfx *x, const struct wf_rule *r, unsigned next);
 };
 
 /* The rows and side effects every kind has, after its own (engine/common.c). */

@@ -209,7 +209,10 @@ static uint32_t row_states(const struct wfx *x, const struct wf_rule *r)
 
 static unsigned row_next(const struct wfx *x, const struct wf_rule *r)
 {
-	return r->next == WF_KIND_CLOSED ? (unsigned)wf_states_of(x->k->id)->closed : r->next;
+	unsigned next =
+	    r->next == WF_KIND_CLOSED ? (unsigned)wf_states_of(x->k->id)->closed : r->next;
+
+	return x->k->next_of ? x->k->next_of(x, r, next) : next;
 }
 
 static const struct wf_rule *find_rule(const struct wfx *x, struct proto_error *err)

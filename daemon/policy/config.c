@@ -38,6 +38,10 @@ static const char *const dl_names[DL_KINDS] = {
     [DL_MANAGEMENT_ACTION] = "management_action",
     [DL_WR_INVESTIGATION] = "wr_investigation",
     [DL_REPORTER_UPDATE] = "reporter_update",
+    [DL_GIFT_APPROVAL] = "gift_approval",
+    [DL_GIFT_RETURN] = "gift_return",
+    [DL_GIFT_REVIEW] = "gift_review",
+    [DL_GIFT_CONCERN] = "gift_concern",
 };
 _Static_assert(sizeof(dl_names) / sizeof(dl_names[0]) == DL_KINDS, "dl_names");
 
@@ -68,6 +72,10 @@ static const struct duration dl_defaults[DL_KINDS] = {
     [DL_MANAGEMENT_ACTION] = {28 * MS_PER_DAY, DUR_MS},
     [DL_WR_INVESTIGATION] = {12, DUR_MO},
     [DL_REPORTER_UPDATE] = {28 * MS_PER_DAY, DUR_MS},
+    [DL_GIFT_APPROVAL] = {7 * MS_PER_DAY, DUR_MS},
+    [DL_GIFT_RETURN] = {14 * MS_PER_DAY, DUR_MS},
+    [DL_GIFT_REVIEW] = {28 * MS_PER_DAY, DUR_MS},
+    [DL_GIFT_CONCERN] = {28 * MS_PER_DAY, DUR_MS},
 };
 
 const char *config_dl_name(enum dl_kind k)
@@ -182,6 +190,10 @@ static void set_defaults(struct config *cfg)
 	cfg->checkpoint_every_ms = MS_PER_DAY;
 	/* REGISTERS.md "Management data": small counts could identify a person */
 	cfg->suppress_below = 5;
+	/* REGISTERS.md "Gifts and hospitality", "Procurement awards": force policy */
+	cfg->gifts_approval_threshold = 2500;
+	cfg->gifts_declare_within = (struct duration){28 * MS_PER_DAY, DUR_MS};
+	cfg->gifts_procurement_lookback = (struct duration){12, DUR_MO};
 	strcpy(cfg->vetting_review_required, "MV,SC,DV");
 	cfg->intake_perm.mode = cfg->notify_perm.mode = cfg->control_perm.mode = -1;
 }
@@ -189,7 +201,7 @@ static void set_defaults(struct config *cfg)
 static const char *const sections[] = {"daemon",  "intake",    "notify",     "control",
 				       "store",   "deadlines", "escalation", "retention",
 				       "vetting", "security",  "reports",
-				       "audit"};
+				       "audit",   "gifts"};
 
 static void check_section(struct parse_state *ps, const char *line)
 {
@@ -351,7 +363,7 @@ static int check_perms(struct parse_state *ps)
 static bool reloaded_section(const char *section)
 {
 	static const char *const names[] = {"deadlines", "escalation", "retention", "vetting",
-					    "reports"};
+					    "reports",   "gifts"};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcmp(names[i], section) == 0)

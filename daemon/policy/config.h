@@ -50,6 +50,11 @@ enum dl_kind {
 	DL_WR_INVESTIGATION,
 	/* "The reporter's channel" */
 	DL_REPORTER_UPDATE,
+	/* "Gifts and hospitality" */
+	DL_GIFT_APPROVAL,
+	DL_GIFT_RETURN,
+	DL_GIFT_REVIEW,
+	DL_GIFT_CONCERN,
 	DL_KINDS
 };
 const char *config_dl_name(enum dl_kind k);
@@ -59,7 +64,7 @@ int config_dl_parse(const char *s, size_t len);
 enum store_sync { SYNC_FULL, SYNC_NONE };
 
 #define CONFIG_NAME_MAX  64  /* a user or group name */
-#define CONFIG_KEYS_MAX  40  /* rows of the key table (config.c asserts it is enough) */
+#define CONFIG_KEYS_MAX  48  /* rows of the key table (config.c asserts it is enough) */
 #define CONFIG_WHERE_MAX 240 /* "FILE:LINE" of config_where */
 
 /* Who owns an ipc:// socket file and who may open it ([intake], [notify], [control] owner,
@@ -106,6 +111,10 @@ struct config {
 	/* [reports] suppress_below: management data (REGISTERS.md "Management data"); a count
 	 * from 1 to suppress_below - 1 is shown suppressed (1 = none is) */
 	uint64_t suppress_below;
+	/* [gifts]: REGISTERS.md "Gifts and hospitality" (force policy) */
+	uint64_t gifts_approval_threshold; /* pence: an accepted offer above it needs approval */
+	struct duration gifts_declare_within; /* after offered_on; later is marked late */
+	struct duration gifts_procurement_lookback; /* gift and award within it either way */
 	/* [vetting] */
 	char vetting_review_required[128];
 	/* [security]: file names, resolved (a bare name is in $CREDENTIALS_DIRECTORY); "" =

@@ -82,6 +82,15 @@ static const struct dl_rule rules[DL_KINDS] = {
 /* "The reporter's channel": opened by the report, met and opened again by each reply */
     {DL_REPORTER_UPDATE,      0,                            ROLE_PSD,          DLA_BREACH,        REMIND,
      "P01 3.5, P01b 3.5.1: the reporter hears back at least every 28 days", KIND_NONE},
+/* "Gifts and hospitality" */
+    {DL_GIFT_APPROVAL,        GH_AWAITING_APPROVAL,         ROLE_LINE_MANAGER, DLA_BREACH,        REMIND,
+     "HMIC 2012: an accepted offer above the threshold is approved by the line manager", KIND_GH},
+    {DL_GIFT_RETURN,          GH_AWAITING_RETURN,           ROLE_SUBJECT,      DLA_BREACH,        REMIND,
+     "HMIC 2012: a refused gift is returned", KIND_GH},
+    {DL_GIFT_REVIEW,          GH_AWAITING_PSD_REVIEW,       ROLE_PSD,          DLA_BREACH,        REMIND,
+     "HMIC 2012: \"a single electronic register ... checked regularly by PSD\"", KIND_GH},
+    {DL_GIFT_CONCERN,         GH_CONCERN_RAISED,            ROLE_PSD,          DLA_BREACH,        REMIND,
+     "HMIC 2012: a concern on the register is acted on by PSD", KIND_GH},
 };
 /* clang-format on */
 
@@ -328,6 +337,9 @@ int policy_load(struct policy *p, const struct config *cfg, char err[CONFIG_ERR_
 		    cfg->retention[k].n ? cfg->retention[k] : cfg->deadline[DL_RETENTION];
 	np.channel_after_close = cfg->channel_after_close;
 	np.token_failures_per_minute = cfg->token_failures_per_minute;
+	np.gifts_approval_threshold = cfg->gifts_approval_threshold;
+	np.gifts_declare_within = cfg->gifts_declare_within;
+	np.gifts_procurement_lookback = cfg->gifts_procurement_lookback;
 	if (load_reminders(&np, cfg, msg) < 0)
 		return fail_key(cfg, "deadlines", "reminders", msg, err);
 	if (load_escalation(&np, cfg, msg) < 0)

@@ -57,6 +57,9 @@ struct policy {
 	struct duration retention[KIND_COUNT]; /* [retention] KIND, else closed_case; {0} unset */
 	struct duration channel_after_close;   /* [reports] */
 	uint64_t token_failures_per_minute;
+	uint64_t gifts_approval_threshold;            /* [gifts]: pence */
+	struct duration gifts_declare_within;         /* [gifts] */
+	struct duration gifts_procurement_lookback;   /* [gifts] */
 	struct duration reminders[CONFIG_LIST_MAX]; /* longest first */
 	size_t n_reminders;
 	struct duration escalation_interval;

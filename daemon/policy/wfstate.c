@@ -39,6 +39,16 @@ static const char *const wr_names[WR_STATE_COUNT] = {
 };
 _Static_assert(N(wr_names) == WR_STATE_COUNT, "wr_names");
 
+static const char *const gh_names[GH_STATE_COUNT] = {
+    [GH_NONE] = "none",
+    [GH_AWAITING_APPROVAL] = "awaiting_approval",
+    [GH_AWAITING_RETURN] = "awaiting_return",
+    [GH_AWAITING_PSD_REVIEW] = "awaiting_psd_review",
+    [GH_CONCERN_RAISED] = "concern_raised",
+    [GH_CLOSED] = "closed",
+};
+_Static_assert(N(gh_names) == GH_STATE_COUNT, "gh_names");
+
 #define OPEN_OF(count, closed) (((1u << (count)) - 1) & ~WF_BIT(0) & ~WF_BIT(closed))
 
 static const struct wf_states states[KIND_COUNT] = {
@@ -48,9 +58,11 @@ static const struct wf_states states[KIND_COUNT] = {
 		 0},
     [KIND_WR] = {KIND_WR, wr_names, WR_STATE_COUNT, WR_CLOSED, OPEN_OF(WR_STATE_COUNT, WR_CLOSED),
 		 0},
+    [KIND_GH] = {KIND_GH, gh_names, GH_STATE_COUNT, GH_CLOSED, OPEN_OF(GH_STATE_COUNT, GH_CLOSED),
+		 0},
 };
 _Static_assert(WF_STATE_COUNT <= WF_STATES_MAX && CR_STATE_COUNT <= WF_STATES_MAX &&
-		   WR_STATE_COUNT <= WF_STATES_MAX,
+		   WR_STATE_COUNT <= WF_STATES_MAX && GH_STATE_COUNT <= WF_STATES_MAX,
 	       "a kind's states fit its masks");
 
 static const char *const origin_names[ORIGIN_COUNT] = {

@@ -54,6 +54,17 @@ enum wr_state {
 	WR_STATE_COUNT
 };
 
+/* GH: REGISTERS.md "Gifts and hospitality" */
+enum gh_state {
+	GH_NONE = 0,
+	GH_AWAITING_APPROVAL,
+	GH_AWAITING_RETURN,
+	GH_AWAITING_PSD_REVIEW,
+	GH_CONCERN_RAISED,
+	GH_CLOSED,
+	GH_STATE_COUNT
+};
+
 #define WF_BIT(s)     (1u << (s))
 #define WF_STATES_MAX 32    /* a kind's states fit a uint32_t mask */
 #define WF_SAME       0xffu /* a rule's next state: the case stays where it is */

@@ -83,6 +83,18 @@ REG_EVENTS = {
     "report.followed_up": (None, None, {"token": "K7QF-9XJ2-0000-0000-0000-0000-4M",
                                         "text": "t"}),
     "psd.replied": ({"id": "P1", "role": "psd"}, "WR-2026-000001", {"text": "t"}),
+    # gifts and hospitality (tests/e2e/test_registers_gh.py)
+    "gift.declared": ({"id": "S-100", "role": "subject"}, None,
+                      {"subject": {"id": "S-100", "line_manager": "LM1"}, "offer": "hospitality",
+                       "donor": {"name": "A Person", "organisation": "Acme Ltd",
+                                 "org_id": "01234567"},
+                       "value_pence": 4000, "offered_on": "2026-11-30", "decision": "accepted",
+                       "description": "dinner"}),
+    "gift.approved": ({"id": "LM1", "role": "line_manager"}, "GH-2026-000001", {"notes": "n"}),
+    "gift.refused": ({"id": "LM1", "role": "line_manager"}, "GH-2026-000001", {"reasons": "r"}),
+    "gift.returned": ({"id": "S-100", "role": "subject"}, "GH-2026-000001", {"how": "donated"}),
+    "gift.reviewed": ({"id": "P1", "role": "psd"}, "GH-2026-000001",
+                      {"outcome": "no_concern", "notes": "n"}),
 }
 
 
