@@ -1232,6 +1232,18 @@ class DaemonTestCase(unittest.TestCase):
         self._daemons.append(d)
         return d
 
+    def assert_accepted(self, client, e, case=None):
+        """Sends e on client and asserts PROTOCOL.md's accepted reply (on `case` when given)."""
+        r = client.request(e)
+        if r.get("status") != "accepted":
+            self.fail("%s not accepted: request %r, reply %r" % (e["type"], e, r))
+        self.assertEqual((r.get("v"), r.get("id")), (1, e["id"]), r)
+        self.assertIsInstance(r.get("seq"), int, r)
+        self.assertNotIn("error", r)
+        if case is not None:
+            self.assertEqual(r.get("case"), case, r)
+        return r
+
     def tearDown(self):
         # a failed test keeps its daemons' directories (state, config, log) for a look
         passed = not self._failed()

@@ -129,15 +129,7 @@ class ChannelCase(DaemonTestCase):
         return self.client.request(e)
 
     def accept(self, e, case=None):
-        r = self.send(e)
-        if r.get("status") != "accepted":
-            self.fail("%s not accepted: request %r, reply %r" % (e["type"], e, r))
-        self.assertEqual((r.get("v"), r.get("id")), (1, e["id"]), r)
-        self.assertIsInstance(r.get("seq"), int, r)
-        self.assertNotIn("error", r)
-        if case is not None:
-            self.assertEqual(r.get("case"), case, r)
-        return r
+        return self.assert_accepted(self.client, e, case)
 
     def reject(self, e, code, field=None):
         return self.assertRejected(self.send(e), code, field, msg="request %r" % (e,))

@@ -99,14 +99,7 @@ class RegisterCase(DaemonTestCase):
 
     def accept(self, e, kind=None, case=None):
         """Sends e and asserts it is accepted (on `case`, or opening a case of `kind`)."""
-        r = self.send(e)
-        if r.get("status") != "accepted":
-            self.fail("%s not accepted: request %r, reply %r" % (e["type"], e, r))
-        self.assertEqual((r.get("v"), r.get("id")), (1, e["id"]), r)
-        self.assertIsInstance(r.get("seq"), int, r)
-        self.assertNotIn("error", r)
-        if case is not None:
-            self.assertEqual(r.get("case"), case, r)
+        r = self.assert_accepted(self.client, e, case)
         if kind is not None:
             self.assertRegex(r.get("case") or "", ref_re(kind), r)
         return r
