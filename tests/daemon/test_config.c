@@ -313,6 +313,20 @@ static void test_retention_is_closed_case_not_a_deadlines_key(void **state)
 			  "[retention] closed_case: '0y' is not a positive duration");
 }
 
+/* A kind's own retention is its prefix under [retention] (GH among them); a kind without one
+ * keeps 0 here, and the policy gives it closed_case. */
+static void test_retention_by_kind_prefix(void **state)
+{
+	struct config c;
+
+	(void)state;
+	assert_load_ok("[retention]\nclosed_case = 7y\nGH = 3y\nCR = 10y\n", &c);
+	assert_dur(c.retention[KIND_GH], 3, DUR_Y);
+	assert_dur(c.retention[KIND_CR], 10, DUR_Y);
+	assert_int_equal(c.retention[KIND_NA].n, 0);
+	assert_load_fails("[retention]\nGH = 0y\n", 2, "[retention] GH");
+}
+
 static void test_every_deadline_kind_but_retention_is_a_deadlines_key(void **state)
 {
 	char text[128];
@@ -757,6 +771,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_duration_in_file_names_file_line_and_key),
 	    cmocka_unit_test(test_zero_deadline_is_rejected),
 	    cmocka_unit_test(test_retention_is_closed_case_not_a_deadlines_key),
+	    cmocka_unit_test(test_retention_by_kind_prefix),
 	    cmocka_unit_test(test_every_deadline_kind_but_retention_is_a_deadlines_key),
 	    cmocka_unit_test(test_relative_holidays_path_is_beside_the_config_file),
 	    cmocka_unit_test(test_bare_holidays_name_not_beside_the_config_is_the_packaged_one),
