@@ -318,6 +318,7 @@ static const struct {
     {"reload", cmd_reload, no_args, CTL_ADMIN, false},
     {"reseal", cmd_reseal, no_args, CTL_ADMIN, false},
     {"metrics", ctlx_cmd_metrics, no_args, CTL_READ, false},
+    {"audit.checkpoint", ctlx_cmd_audit_checkpoint, no_args, CTL_ADMIN, false},
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

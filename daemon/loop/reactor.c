@@ -225,6 +225,15 @@ static int reactor_open(struct reactor *R, const struct config *cfg)
 				 cfg->state_dir, "anon_secret");
 	if (R->seal)
 		log_seal_state(&meta);
+	if (*cfg->sign_key) {
+		char serr[512];
+
+		if (checkpoint_load_secret(cfg->sign_key, R->sign_sk, serr) < 0) {
+			log_error("config: [audit] sign_key: %s", serr);
+			return -EINVAL;
+		}
+		R->signing = true;
+	}
 	if (cfg->sync == SYNC_NONE)
 		log_warn("[store] sync = none: NOT DURABLE. Acknowledged events can be lost in a "
 			 "crash. For benchmarks only; never in service.");
@@ -252,6 +261,8 @@ static int reactor_open(struct reactor *R, const struct config *cfg)
 static void reactor_close(struct reactor *R)
 {
 	int linger = STOP_LINGER_MS;
+
+	sodium_memzero(R->sign_sk, sizeof(R->sign_sk));
 
 	/* a backup in progress finishes (its copy stays whole) and is answered */
 	if (R->job)

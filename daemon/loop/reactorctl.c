@@ -103,6 +103,21 @@ static void reseal_start(void *arg)
 	rx_reseal_start(arg);
 }
 
+/* `audit.checkpoint` on the control socket (struct ctl_env.checkpoint): its own write
+ * transaction, then the notifier is told of the note. */
+static int checkpoint_request(void *arg, const char *who, struct ctl_ckpt *ret)
+{
+	struct reactor *R = arg;
+	int r = ctl_checkpoint_write(&R->st, R->sign_sk, walltime_ms(), who, ret);
+
+	if (r < 0)
+		return log_errno(LOG_ERR, r, "checkpoint");
+	log_notice("checkpoint %llu of journal seq %llu taken by client %s",
+		   (unsigned long long)ret->n, (unsigned long long)ret->seq, client_label(who));
+	notifier_post(&R->ws.nt, ret->notify_seq);
+	return 0;
+}
+
 void rx_control_cycle(struct reactor *R)
 {
 	struct ctl_env env = {
@@ -120,6 +135,8 @@ void rx_control_cycle(struct reactor *R)
 	    .reseal = &R->reseal,
 	    .reseal_start = reseal_start,
 	    .reseal_arg = R,
+	    .checkpoint = R->signing ? checkpoint_request : NULL,
+	    .checkpoint_arg = R,
 	};
 	struct proto_error err = {0};
 	struct ctl_job job;

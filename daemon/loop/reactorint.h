@@ -20,6 +20,7 @@
 #include "control/jobs.h"
 #include "policy/policy.h"
 #include "proto.h"
+#include "store/checkpoint.h"
 #include "store/readlog.h"
 #include "store/reseal.h"
 #include "loop/router.h"
@@ -71,6 +72,8 @@ struct reactor {
 		uint64_t fp; /* policy_timer_fingerprint of the policy it plans for */
 	} replan;
 	struct seal *seal; /* [security] seal_key (and _previous); NULL: nothing sealed */
+	bool signing;      /* [audit] sign_key is set: sign_sk holds it (checkpoints) */
+	uint8_t sign_sk[CHECKPOINT_SK];
 	struct reseal_progress reseal;
 	struct reseal_cursor reseal_at;
 	uint64_t reject_log_sec, reject_log_n, reject_log_dropped;
