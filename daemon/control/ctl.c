@@ -61,6 +61,11 @@ static const struct proto_field thread_args[] = {
     {.name = "case", .type = PF_STR, .max = PROTO_CASE_MAX},
     END,
 };
+static const struct proto_field checkpoints_args[] = {
+    {.name = "since", .type = PF_UINT},
+    {.name = "limit", .type = PF_UINT},
+    END,
+};
 static const struct proto_field backup_args[] = {
     {.name = "path", .type = PF_STR, .required = true, .max = CTL_PATH_MAX - 1},
     END,
@@ -319,6 +324,7 @@ static const struct {
     {"reseal", cmd_reseal, no_args, CTL_ADMIN, false},
     {"metrics", ctlx_cmd_metrics, no_args, CTL_READ, false},
     {"audit.checkpoint", ctlx_cmd_audit_checkpoint, no_args, CTL_ADMIN, false},
+    {"audit.checkpoints", ctlx_cmd_audit_checkpoints, checkpoints_args, CTL_READ, false},
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -111,3 +111,40 @@ int ctlx_cmd_audit_checkpoint(struct ctl_req *q)
 	proto_pack_kv_u64(q->pk, "seq", c.seq);
 	return 0;
 }
+
+/* audit.checkpoints: {"checkpoints": [{"n", "line"}] of those numbered after args.since
+ * (default 0), oldest first, at most args.limit (default and maximum LIST_MAX), "next": the
+ * last n given when more follow, else nil}. */
+int ctlx_cmd_audit_checkpoints(struct ctl_req *q)
+{
+	const msgpack_object *o = ctlx_arg(q, "since");
+	uint64_t since = o ? o->via.u64 : 0, count, limit, n, last;
+	struct checkpoint c;
+	char line[CHECKPOINT_LINE];
+
+	if (ctlx_arg_limit(q, LIST_MAX, LIST_MAX, &limit) < 0)
+		return -1;
+	if (checkpoint_count(q->env->st, q->txn, &count) < 0)
+		return proto_fail(q->err, PROTO_UNAVAILABLE, "the store could not be read");
+	last = since >= count ? since : (count - since > limit ? since + limit : count);
+	msgpack_pack_map(q->pk, 2);
+	proto_pack_cstr(q->pk, "checkpoints");
+	msgpack_pack_array(q->pk, (uint32_t)(last > since ? last - since : 0));
+	for (n = since + 1; n <= last; n++) {
+		/* a checkpoint the store cannot show is an error: the list would look whole */
+		if (checkpoint_get(q->env->st, q->txn, n, &c) < 0)
+			return proto_fail(q->err, PROTO_UNAVAILABLE,
+					  "checkpoint %llu could not be read",
+					  (unsigned long long)n);
+		checkpoint_format(&c, line);
+		msgpack_pack_map(q->pk, 2);
+		proto_pack_kv_u64(q->pk, "n", n);
+		proto_pack_kv_cstr(q->pk, "line", line);
+	}
+	proto_pack_cstr(q->pk, "next");
+	if (last < count)
+		msgpack_pack_uint64(q->pk, last);
+	else
+		msgpack_pack_nil(q->pk);
+	return 0;
+}

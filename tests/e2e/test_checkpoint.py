@@ -26,6 +26,10 @@ class CheckpointTest(DaemonTestCase):
         os.close(fd)
         return path, kv["sign_public"]
 
+    def ctl(self, d, *args, timeout_ms=10000):
+        return subprocess.run([CLI, "-c", d.config_path, "-t", str(timeout_ms)] + list(args),
+                              capture_output=True, text=True, timeout=60)
+
     def submit(self, d, n):
         with d.intake() as c:
             for _ in range(n):
@@ -38,6 +42,11 @@ class CheckpointTest(DaemonTestCase):
         self.assertFalse(r["ok"], r)
         self.assertEqual(r["error"]["code"], "unavailable", r)
         self.assertIn("[audit] sign_key", r["error"]["message"])
+        p = self.ctl(d, "checkpoint")
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertIn("[audit] sign_key", p.stderr)
+        p = self.ctl(d, "checkpoints", "--since", "0")
+        self.assertEqual((p.returncode, p.stdout), (0, ""), p.stderr)
 
     def test_checkpoints_verify_from_outside(self):
         d = self.new_daemon("ck", start=False)
@@ -55,8 +64,24 @@ class CheckpointTest(DaemonTestCase):
         # each checkpoint's own journal entry follows the head it signs
         self.assertEqual(seqs, sorted(set(seqs)))
         self.assertGreaterEqual(seqs[1], seqs[0] + 5)
+        # the CLI takes one too, and lists them all exactly as signed, one a line
+        p = self.ctl(d, "checkpoint")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertRegex(p.stdout.strip(), LINE_RE)
+        lines.append(p.stdout.strip())
+        p = self.ctl(d, "checkpoints", "--since", "0")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout, "\n".join(lines) + "\n")
+        p = self.ctl(d, "checkpoints", "--since", "2")
+        self.assertEqual(p.stdout, "\n".join(lines[2:]) + "\n")
+        r = d.result("audit.checkpoints", since=1, limit=1)
+        self.assertEqual([c["line"] for c in r["checkpoints"]], lines[1:2])
+        self.assertEqual(r["next"], 2)
         d.stop()
         kept = os.path.join(d.dir, "kept.txt")
+        p = self.ctl(d, "checkpoints", timeout_ms=300)  # stopped: unreachable, nothing printed
+        self.assertEqual(p.returncode, 3, p.stdout + p.stderr)
+        self.assertEqual(p.stdout, "")
         with open(kept, "w") as f:
             f.write("\n".join(lines) + "\n")
         p = subprocess.run([BINARY, "--config", d.config_path, "--verify", "--checkpoint",
