@@ -234,6 +234,8 @@ static int reactor_open(struct reactor *R, const struct config *cfg)
 		}
 		R->signing = true;
 	}
+	if (rx_checkpoint_plan(R, walltime_ms()) < 0)
+		return -EIO;
 	if (cfg->sync == SYNC_NONE)
 		log_warn("[store] sync = none: NOT DURABLE. Acknowledged events can be lost in a "
 			 "crash. For benchmarks only; never in service.");
@@ -351,6 +353,7 @@ int reactor_run(const struct config *cfg)
 		if (items[3].revents & ZMQ_POLLIN && job_finish(R.job_efd) && R.job)
 			rx_control_job_done(&R);
 		notify_status(&R, walltime_ms());
+		rx_checkpoint_tick(&R, walltime_ms());
 	}
 	/* SIGTERM: what libzmq already holds for us is committed and acknowledged */
 	commit_cycle(&R, true);

@@ -118,6 +118,36 @@ static int checkpoint_request(void *arg, const char *who, struct ctl_ckpt *ret)
 	return 0;
 }
 
+int rx_checkpoint_plan(struct reactor *R, uint64_t now)
+{
+	struct checkpoint c = {.at = now};
+	MDB_txn *txn = NULL;
+	uint64_t count = 0;
+	int r;
+
+	if (!R->signing)
+		return 0;
+	if ((r = store_begin(&R->st, true, &txn)) == 0 &&
+	    (r = checkpoint_count(&R->st, txn, &count)) == 0 && count)
+		r = checkpoint_get(&R->st, txn, count, &c);
+	store_abort(&txn);
+	if (r < 0)
+		return log_errno(LOG_ERR, r, "store: reading the last checkpoint");
+	R->checkpoint_due_ms = c.at + R->cfg->checkpoint_every_ms;
+	return 0;
+}
+
+void rx_checkpoint_tick(struct reactor *R, uint64_t now)
+{
+	struct ctl_ckpt c;
+
+	if (!R->signing || now < R->checkpoint_due_ms)
+		return;
+	/* a failure is logged and tried again the next period, as a missed one is */
+	(void)checkpoint_request(R, "", &c);
+	R->checkpoint_due_ms = now + R->cfg->checkpoint_every_ms;
+}
+
 void rx_control_cycle(struct reactor *R)
 {
 	struct ctl_env env = {

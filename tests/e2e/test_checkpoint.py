@@ -6,6 +6,7 @@ refused, naming the key."""
 
 import os
 import subprocess
+import time
 
 from harness import BINARY, CLI, DaemonTestCase, declaration
 
@@ -88,6 +89,23 @@ class CheckpointTest(DaemonTestCase):
                             kept, "--sign-public", pub], capture_output=True, text=True,
                            timeout=60)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+
+    def test_periodic(self):
+        d = self.new_daemon("per", start=False)
+        key, pub = self.sign_pair(d)
+        d.sections["audit"] = {"sign_key": key, "checkpoint_every": "1s"}
+        d.start()
+        self.submit(d, 2)
+        deadline = time.monotonic() + 20
+        while True:
+            rows = d.result("audit.checkpoints", since=0)["checkpoints"]
+            if len(rows) >= 2 or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        self.assertGreaterEqual(len(rows), 2, rows)
+        ats = [int(r["line"].split()[5]) for r in rows]
+        self.assertGreaterEqual(ats[1] - ats[0], 1000, rows)
+        self.assertIn("checkpoint 1 of journal seq", d.log())
 
 
 if __name__ == "__main__":
