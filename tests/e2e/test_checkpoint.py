@@ -4,16 +4,59 @@ outside body that kept the lines checks a store against them with the public key
 (`integrityd --verify --checkpoint FILE --sign-public KEY`); without a sign_key the command is
 refused, naming the key."""
 
+import hashlib
 import os
+import shutil
+import struct
 import subprocess
 import time
 
+import lmdb  # Debian's python3-lmdb: the rewriter an insider could use
+
 from harness import BINARY, CLI, DaemonTestCase, declaration
+
+HASH_LEN = 32  # daemon/store/journal.h JOURNAL_HASH
+HDR = 8 + 2 * HASH_LEN  # JOURNAL_ENTRY_HDR: received_at, bytes_hash, link
+
+
+def blake(*parts):
+    h = hashlib.blake2b(digest_size=HASH_LEN)
+    for p in parts:
+        h.update(p)
+    return h.digest()
+
+
+def rewrite_journal(state_dir, seq, old, new):
+    """What an insider holding the store could do: change entry seq's bytes (old -> new, the
+    same length) and recompute every later link and the chain head (proto/SPEC.md
+    "Checkpoints"), so that the chain alone still verifies."""
+    env = lmdb.open(state_dir, max_dbs=32, subdir=True, lock=False)
+    journal, meta = env.open_db(b"journal"), env.open_db(b"meta")
+    with env.begin(write=True) as txn:
+        cur = txn.cursor(journal)
+        rows = [(struct.unpack(">Q", k)[0], bytes(v)) for k, v in cur]
+        prev = bytes(HASH_LEN)
+        for n, v in rows:
+            at, bh, body = v[:8], v[8:8 + HASH_LEN], v[HDR:]
+            if n == seq:
+                assert old in body, "the entry to rewrite does not hold %r" % old
+                body = body.replace(old, new, 1)
+                bh = blake(body)
+            if n >= seq:
+                link = blake(prev, struct.pack(">Q", n), at, bh)
+                txn.put(struct.pack(">Q", n), at + bh + link + body, db=journal)
+            prev = bytes(v[8 + HASH_LEN:HDR]) if n < seq else link
+        txn.put(b"chain_head", struct.pack(">Q", rows[-1][0]) + prev, db=meta)
+    env.close()
 
 LINE_RE = r"^integrityd-checkpoint v1 [0-9a-f]{32} \d+ [0-9a-f]{64} \d+ [0-9a-f]{128}$"
 
 
 class CheckpointTest(DaemonTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.subjects = []  # the subject's name of each event sent, in order
 
     def sign_pair(self, d):
         """A new pair from `integrityctl keygen --sign`: (secret key file, public hex)."""
@@ -34,7 +77,9 @@ class CheckpointTest(DaemonTestCase):
     def submit(self, d, n):
         with d.intake() as c:
             for _ in range(n):
-                r = c.request(declaration())
+                ev = declaration()
+                self.subjects.append(ev["body"]["subject"]["name"])
+                r = c.request(ev)
                 self.assertEqual(r["status"], "accepted", r)
 
     def test_refused_without_sign_key(self):
@@ -75,6 +120,9 @@ class CheckpointTest(DaemonTestCase):
         self.assertEqual(p.stdout, "\n".join(lines) + "\n")
         p = self.ctl(d, "checkpoints", "--since", "2")
         self.assertEqual(p.stdout, "\n".join(lines[2:]) + "\n")
+        notes = d.result("notifications.since", seq=0)["notifications"]
+        ck = [x for x in notes if x["topic"] == "audit.checkpoint"]
+        self.assertEqual([x["detail"]["line"] for x in ck], lines)
         r = d.result("audit.checkpoints", since=1, limit=1)
         self.assertEqual([c["line"] for c in r["checkpoints"]], lines[1:2])
         self.assertEqual(r["next"], 2)
