@@ -18,6 +18,7 @@
 #include <sodium.h>
 #include <zmq.h>
 
+#include "checkpoint.h"
 #include "cli.h"
 #include "clitime.h"
 #include "show.h"
@@ -71,6 +72,10 @@ static void usage(FILE *out)
 	    "  reload                     reload the deadline settings, as SIGHUP does (admin)\n"
 	    "  reseal                     seal every value again under [security] seal_key (after\n"
 	    "                             a key rotation) and wait until it is done (admin)\n"
+	    "  checkpoint                 sign a checkpoint of the journal with [audit] sign_key\n"
+	    "                             and print its line (admin)\n"
+	    "  checkpoints [--since N]    the store's checkpoint lines after the Nth, one a line,\n"
+	    "                             as an outside body keeps them\n"
 	    "  submit FILE.json|-         send an event, or a JSON array of events, to intake;\n"
 	    "                             adds v=1, a random id and at=now when missing\n"
 	    "  metrics                    the daemon's counters in the Prometheus text format\n"
@@ -868,7 +873,8 @@ static const struct command commands[] = {
     {"report", cmd_report},       {"audit", cmd_audit},   {"backup", cmd_backup},
     {"submit", cmd_submit},       {"raw", cmd_raw},       {"keygen", cmd_keygen},
     {"reload", cmd_reload},       {"reseal", cmd_reseal}, {"metrics", cmd_metrics},
-    {"schema", cmd_schema},       {NULL, NULL},
+    {"schema", cmd_schema},       {"checkpoint", cmd_checkpoint},
+    {"checkpoints", cmd_checkpoints}, {NULL, NULL},
 };
 
 int main(int argc, char **argv)

@@ -3,7 +3,8 @@
  * read records, status, reload, and the deferred commands audit.verify and backup. The
  * other commands have a file each: ctlcase.c (case.get, case.list), ctldeadline.c
  * (deadlines.list), ctlnotify.c (notifications.since), ctlreport.c (report.summary),
- * ctlaudit.c (audit.reads); what they share is ctlint.h, its helpers ctlreply.c. See ctl.h. */
+ * ctlaudit.c (audit.reads), ctlcheckpoint.c (audit.checkpoint, audit.checkpoints); what they
+ * share is ctlint.h, its helpers ctlreply.c. See ctl.h. */
 #include "control/ctl.h"
 
 #include <errno.h>
@@ -59,6 +60,11 @@ static const struct proto_field report_args[] = {
 static const struct proto_field thread_args[] = {
     {.name = "token", .type = PF_STR, .max = 64},
     {.name = "case", .type = PF_STR, .max = PROTO_CASE_MAX},
+    END,
+};
+static const struct proto_field checkpoints_args[] = {
+    {.name = "since", .type = PF_UINT},
+    {.name = "limit", .type = PF_UINT},
     END,
 };
 static const struct proto_field backup_args[] = {
@@ -292,7 +298,11 @@ static int cmd_reload(struct ctl_req *q)
  *   reseal           (admin) seals every case record and journal entry not under the
  *                    current seal key again under it, in the reactor's write batches; answers
  *                    at once, status's seal.reseal shows the progress.
- * Rights (clients.h): every command needs CTL_READ but backup, reload and reseal, CTL_ADMIN;
+ *   audit.checkpoint (admin) {"line", "n", "seq"}: a signed checkpoint, journaled and
+ *                    notified (ctlcheckpoint.h); unavailable without [audit] sign_key.
+ *   audit.checkpoints {"checkpoints": [{"n", "line"}], "next"} after `since`.
+ * Rights (clients.h): every command needs CTL_READ but backup, reload, reseal and
+ * audit.checkpoint, CTL_ADMIN;
  * they are checked before the arguments, so a client without them learns nothing of a
  * command's shape. Audited reads are journaled before they are answered (proto/SPEC.md "Read
  * auditing"); notifications.since is not (it replays what PUB published to every
@@ -318,6 +328,8 @@ static const struct {
     {"reload", cmd_reload, no_args, CTL_ADMIN, false},
     {"reseal", cmd_reseal, no_args, CTL_ADMIN, false},
     {"metrics", ctlx_cmd_metrics, no_args, CTL_READ, false},
+    {"audit.checkpoint", ctlx_cmd_audit_checkpoint, no_args, CTL_ADMIN, false},
+    {"audit.checkpoints", ctlx_cmd_audit_checkpoints, checkpoints_args, CTL_READ, false},
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

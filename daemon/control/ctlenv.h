@@ -15,6 +15,7 @@
 #include "policy/config.h"
 #include "policy/policy.h"
 #include "proto.h"
+#include "control/ctlcheckpoint.h"
 #include "store/reseal.h"
 #include "store/store.h"
 
@@ -61,6 +62,10 @@ struct ctl_env {
 	struct reseal_progress *reseal;
 	void (*reseal_start)(void *arg);
 	void *reseal_arg;
+	/* `audit.checkpoint` (admin): takes, journals and notifies a signed checkpoint for the
+	 * client named who (ctlcheckpoint.h); 0, or a negative errno. NULL: no [audit] sign_key. */
+	int (*checkpoint)(void *arg, const char *who, struct ctl_ckpt *ret);
+	void *checkpoint_arg;
 };
 
 #define CTL_PATH_MAX 4096

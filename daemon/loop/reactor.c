@@ -225,6 +225,17 @@ static int reactor_open(struct reactor *R, const struct config *cfg)
 				 cfg->state_dir, "anon_secret");
 	if (R->seal)
 		log_seal_state(&meta);
+	if (*cfg->sign_key) {
+		char serr[512];
+
+		if (checkpoint_load_secret(cfg->sign_key, R->sign_sk, serr) < 0) {
+			log_error("config: [audit] sign_key: %s", serr);
+			return -EINVAL;
+		}
+		R->signing = true;
+	}
+	if (rx_checkpoint_plan(R, walltime_ms()) < 0)
+		return -EIO;
 	if (cfg->sync == SYNC_NONE)
 		log_warn("[store] sync = none: NOT DURABLE. Acknowledged events can be lost in a "
 			 "crash. For benchmarks only; never in service.");
@@ -252,6 +263,8 @@ static int reactor_open(struct reactor *R, const struct config *cfg)
 static void reactor_close(struct reactor *R)
 {
 	int linger = STOP_LINGER_MS;
+
+	sodium_memzero(R->sign_sk, sizeof(R->sign_sk));
 
 	/* a backup in progress finishes (its copy stays whole) and is answered */
 	if (R->job)
@@ -340,6 +353,7 @@ int reactor_run(const struct config *cfg)
 		if (items[3].revents & ZMQ_POLLIN && job_finish(R.job_efd) && R.job)
 			rx_control_job_done(&R);
 		notify_status(&R, walltime_ms());
+		rx_checkpoint_tick(&R, walltime_ms());
 	}
 	/* SIGTERM: what libzmq already holds for us is committed and acknowledged */
 	commit_cycle(&R, true);

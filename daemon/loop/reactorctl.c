@@ -103,6 +103,51 @@ static void reseal_start(void *arg)
 	rx_reseal_start(arg);
 }
 
+/* `audit.checkpoint` on the control socket (struct ctl_env.checkpoint): its own write
+ * transaction, then the notifier is told of the note. */
+static int checkpoint_request(void *arg, const char *who, struct ctl_ckpt *ret)
+{
+	struct reactor *R = arg;
+	int r = ctl_checkpoint_write(&R->st, R->sign_sk, walltime_ms(), who, ret);
+
+	if (r < 0)
+		return log_errno(LOG_ERR, r, "checkpoint");
+	log_notice("checkpoint %llu of journal seq %llu taken by client %s",
+		   (unsigned long long)ret->n, (unsigned long long)ret->seq, client_label(who));
+	notifier_post(&R->ws.nt, ret->notify_seq);
+	return 0;
+}
+
+int rx_checkpoint_plan(struct reactor *R, uint64_t now)
+{
+	struct checkpoint c = {.at = now};
+	MDB_txn *txn = NULL;
+	uint64_t count = 0;
+	int r;
+
+	if (!R->signing)
+		return 0;
+	if ((r = store_begin(&R->st, true, &txn)) == 0 &&
+	    (r = checkpoint_count(&R->st, txn, &count)) == 0 && count)
+		r = checkpoint_get(&R->st, txn, count, &c);
+	store_abort(&txn);
+	if (r < 0)
+		return log_errno(LOG_ERR, r, "store: reading the last checkpoint");
+	R->checkpoint_due_ms = c.at + R->cfg->checkpoint_every_ms;
+	return 0;
+}
+
+void rx_checkpoint_tick(struct reactor *R, uint64_t now)
+{
+	struct ctl_ckpt c;
+
+	if (!R->signing || now < R->checkpoint_due_ms)
+		return;
+	/* a failure is logged and tried again the next period, as a missed one is */
+	(void)checkpoint_request(R, "", &c);
+	R->checkpoint_due_ms = now + R->cfg->checkpoint_every_ms;
+}
+
 void rx_control_cycle(struct reactor *R)
 {
 	struct ctl_env env = {
@@ -120,6 +165,8 @@ void rx_control_cycle(struct reactor *R)
 	    .reseal = &R->reseal,
 	    .reseal_start = reseal_start,
 	    .reseal_arg = R,
+	    .checkpoint = R->signing ? checkpoint_request : NULL,
+	    .checkpoint_arg = R,
 	};
 	struct proto_error err = {0};
 	struct ctl_job job;

@@ -20,6 +20,7 @@
 #include "control/jobs.h"
 #include "policy/policy.h"
 #include "proto.h"
+#include "store/checkpoint.h"
 #include "store/readlog.h"
 #include "store/reseal.h"
 #include "loop/router.h"
@@ -71,6 +72,9 @@ struct reactor {
 		uint64_t fp; /* policy_timer_fingerprint of the policy it plans for */
 	} replan;
 	struct seal *seal; /* [security] seal_key (and _previous); NULL: nothing sealed */
+	bool signing;      /* [audit] sign_key is set: sign_sk holds it (checkpoints) */
+	uint8_t sign_sk[CHECKPOINT_SK];
+	uint64_t checkpoint_due_ms; /* when the next periodic checkpoint is due ([audit]) */
 	struct reseal_progress reseal;
 	struct reseal_cursor reseal_at;
 	uint64_t reject_log_sec, reject_log_n, reject_log_dropped;
@@ -140,5 +144,10 @@ void rx_control_cycle(struct reactor *R);
 void rx_control_answer_reads(struct reactor *R, int batch_rc);
 /* Answers the finished job's request. */
 void rx_control_job_done(struct reactor *R);
+/* The periodic checkpoint ([audit] checkpoint_every, with a sign_key): rx_checkpoint_plan
+ * sets the first due time from the store's last checkpoint (none: now + every); 0, or a
+ * negative errno (logged). rx_checkpoint_tick takes one when it is due at now. */
+int rx_checkpoint_plan(struct reactor *R, uint64_t now);
+void rx_checkpoint_tick(struct reactor *R, uint64_t now);
 
 #endif
