@@ -17,6 +17,7 @@
 #include "base/log.h"
 #include "store/readlog.h"
 #include "store/reseal.h"
+#include "characteristics.h"
 
 /* ---- arguments ------------------------------------------------------------------- */
 
@@ -54,6 +55,7 @@ static const struct proto_field report_args[] = {
     {.name = "from", .type = PF_UINT},
     {.name = "to", .type = PF_UINT},
     {.name = "kind", .type = PF_ENUM, .values = kind_prefixes},
+    {.name = "by", .type = PF_ENUM, .values = proto_characteristic_names},
     END,
 };
 static const struct proto_field thread_args[] = {

@@ -1,0 +1,103 @@
+"""report.summary `by` (REGISTERS.md "Management data"), over real sockets: counts by a
+protected characteristic's value x state and x outcome, every count from 1 to
+[reports] suppress_below - 1 shown as "suppressed", and enough further cells of its row and
+column suppressed that none can be worked back from the totals (secondary suppression)."""
+
+import unittest
+
+from harness import DaemonTestCase, declaration, new_subject_id, subject
+
+MARK = "suppressed"  # proto/SPEC.md "report.summary": what a suppressed count is
+
+
+def counts(obj):
+    """Every integer in obj (nested maps and lists)."""
+    if isinstance(obj, bool):
+        return
+    if isinstance(obj, int):
+        yield obj
+    elif isinstance(obj, dict):
+        for v in obj.values():
+            yield from counts(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from counts(v)
+
+
+def with_sex(sex):
+    sid = new_subject_id("RB")
+    s = subject(sid)
+    if sex is not None:
+        s["characteristics"] = {"sex": sex, "age_band": "25_34"}
+    return declaration(subject_id=sid, subject=s)
+
+
+class ReportByTest(DaemonTestCase):
+    def setUp(self):
+        super().setUp()
+        self.d = self.new_daemon("rb")
+        # female 7, male 2, not_stated 6, not recorded 3: male and not_recorded are 1..4
+        with self.d.intake() as c:
+            for sex, n in (("female", 7), ("male", 2), ("not_stated", 6), (None, 3)):
+                for _ in range(n):
+                    self.assert_accepted(c, with_sex(sex))
+
+    def assertProtected(self, table):
+        """No line (row or column, the totals' too) has exactly one suppressed entry, and no
+        shown count is from 1 to 4."""
+        rows = list(table)
+        cols = list(table[rows[0]])
+        for r in rows:
+            self.assertEqual(list(table[r]), cols, r)
+            hidden = [c for c in cols if table[r][c] == MARK]
+            self.assertNotEqual(len(hidden), 1, (r, table[r]))
+        for c in cols:
+            hidden = [r for r in rows if table[r][c] == MARK]
+            self.assertNotEqual(len(hidden), 1, (c, {r: table[r][c] for r in rows}))
+        for r in rows:
+            for c in cols:
+                v = table[r][c]
+                self.assertTrue(v == MARK or (isinstance(v, int) and not 1 <= v <= 4),
+                                (r, c, v))
+
+    def test_by_sex_suppresses_small_counts_and_their_complements(self):
+        for args in ({}, {"kind": "NA"}):
+            s = self.d.result("report.summary", by="sex", **args)
+            by = s["by"]
+            self.assertEqual(by["field"], "sex")
+            st = by["state"]
+            self.assertEqual(list(st), ["female", "male", "not_stated", "not_recorded", "total"])
+            self.assertProtected(st)
+            # which state the declarations are in: the column holding female's 7
+            col = [c for c, v in st["female"].items() if v == 7 and c != "total"]
+            self.assertEqual(len(col), 1, st["female"])
+            self.assertEqual(st["female"]["total"], 7)
+            self.assertEqual(st["male"][col[0]], MARK)
+            self.assertEqual(st["not_recorded"][col[0]], MARK)
+            self.assertEqual(st["total"]["total"], 18)
+            for name, table in by["outcome"].items():
+                self.assertProtected(table)
+            # no count from 1 to 4 anywhere in the by part of the reply
+            self.assertEqual([n for n in counts(by) if 1 <= n <= 4], [], by)
+
+    def test_by_age_band_one_value_shows_totals(self):
+        by = self.d.result("report.summary", by="age_band")["by"]
+        self.assertProtected(by["state"])
+        # 15 cases record 25_34, 3 do not: the 3 is suppressed, and so is the 15, else the
+        # grand total 18 would give the 3 away
+        self.assertEqual(by["state"]["not_recorded"]["total"], MARK)
+        self.assertEqual(by["state"]["25_34"]["total"], MARK)
+        self.assertEqual(by["state"]["total"]["total"], 18)
+
+    def test_by_must_be_a_characteristic(self):
+        for bad in ("gender", "name", ""):
+            r = self.d.control("report.summary", by=bad)
+            self.assertIsNot(r.get("ok"), True, r)
+            self.assertEqual(r["error"]["code"], "invalid_field", r)
+            self.assertIn("by", r["error"]["message"], r)
+        r = self.d.control("report.summary", by=1)
+        self.assertEqual(r["error"]["code"], "invalid_field", r)
+
+
+if __name__ == "__main__":
+    unittest.main()
