@@ -3,9 +3,12 @@ protected characteristic's value x state and x outcome, every count from 1 to
 [reports] suppress_below - 1 shown as "suppressed", and enough further cells of its row and
 column suppressed that none can be worked back from the totals (secondary suppression)."""
 
+import csv
+import io
+import subprocess
 import unittest
 
-from harness import DaemonTestCase, declaration, new_subject_id, subject
+from harness import CLI, DaemonTestCase, declaration, new_subject_id, subject
 
 MARK = "suppressed"  # proto/SPEC.md "report.summary": what a suppressed count is
 
@@ -97,6 +100,41 @@ class ReportByTest(DaemonTestCase):
             self.assertIn("by", r["error"]["message"], r)
         r = self.d.control("report.summary", by=1)
         self.assertEqual(r["error"]["code"], "invalid_field", r)
+
+    def ctl(self, *args):
+        p = subprocess.run([CLI, "-c", self.d.config_path, "--timeout", "5000"] + list(args),
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, (p.stdout, p.stderr))
+        return p.stdout
+
+    def test_integrityctl_report_tables(self):
+        out = self.ctl("report", "--by", "sex")
+        self.assertRegex(out, r"(?m)^cases 18 ")
+        self.assertIn("Deadlines by kind\n", out)
+        self.assertRegex(out, r"(?m)^  \s+open\s+due\s+met on time\s+late\s+share$")
+        self.assertIn("Cases by state and kind\n", out)
+        self.assertRegex(out, r"(?m)^  \s+NA\s+CR\s+WR\s+GH\s+BI\s+total$")
+        self.assertIn("Cases by state and sex (small counts suppressed)", out)
+        self.assertRegex(out, r"(?m)^  \s+female\s+male\s+not_stated\s+not_recorded\s+total$")
+        by = out[out.index("Cases by state and sex"):]
+        self.assertIn("suppressed", by.split("\n", 1)[1])
+        for tok in by.split():
+            self.assertFalse(tok.isdigit() and 1 <= int(tok) <= 4, by)
+        # --csv: the same tables as CSV blocks, the title as each header's first field
+        blocks = self.ctl("report", "--by", "sex", "--csv").strip().split("\n\n")
+        tables = {}
+        for b in blocks[1:]:
+            rows = list(csv.reader(io.StringIO(b)))
+            tables[rows[0][0]] = rows
+        self.assertEqual(tables["Deadlines by kind"][0][1:],
+                         ["open", "due", "met on time", "late", "share"])
+        st = tables["Cases by state and sex (small counts suppressed)"]
+        self.assertEqual(st[0][1:], ["female", "male", "not_stated", "not_recorded", "total"])
+        self.assertEqual(st[-1][0], "total")
+        self.assertEqual(st[-1][-1], "18")
+        for row in st[1:]:
+            for v in row[1:]:
+                self.assertTrue(v == MARK or not 1 <= int(v) <= 4, st)
 
 
 if __name__ == "__main__":
