@@ -50,7 +50,7 @@ static void usage(FILE *out)
 	    "  case show REF              one case: fields, conditions, deadlines, history\n"
 	    "  case reads REF             the control reads that returned a case\n"
 	    "  case thread REF            the reporter's channel: reporter's and PSD's messages\n"
-	    "  cases [--state S] [--subject ID] [--limit N] [--all]\n"
+	    "  cases [--state S] [--kind K] [--subject ID] [--limit N] [--all]\n"
 	    "                             list cases; --all follows every page\n"
 	    "  deadlines [--overdue] [--before TIME] [--limit N]\n"
 	    "                             deadlines in due order: case, kind, due, status, level\n"
@@ -447,6 +447,9 @@ static int cases_opt(void *ctx, int opt, const char *arg)
 	case 'a':
 		c->every = true;
 		break;
+	case 'k':
+		json_object_set_new(c->args, "kind", json_string(arg));
+		break;
 	}
 	return EXIT_OK;
 }
@@ -458,6 +461,7 @@ static int cmd_cases(struct cli *cli, int argc, char **argv)
 	    {"subject", required_argument, NULL, 'u'},
 	    {"limit", required_argument, NULL, 'n'},
 	    {"all", no_argument, NULL, 'a'},
+	    {"kind", required_argument, NULL, 'k'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct cases_opts c = {.args = json_object()};

@@ -32,11 +32,13 @@ static const struct proto_field case_args[] = {
     {.name = "case", .type = PF_STR, .required = true, .max = PROTO_CASE_MAX},
     END,
 };
+static const char *const kind_prefixes[] = {"NA", "CR", "WR", "GH", "BI", NULL};
 static const struct proto_field list_args[] = {
     {.name = "state", .type = PF_STR, .max = PROTO_CASE_MAX},
     {.name = "subject", .type = PF_IDENT, .max = PROTO_ID_MAX},
     {.name = "limit", .type = PF_UINT},
     {.name = "after", .type = PF_STR, .max = PROTO_CASE_MAX},
+    {.name = "kind", .type = PF_ENUM, .values = kind_prefixes},
     END,
 };
 static const struct proto_field deadlines_args[] = {
@@ -50,7 +52,6 @@ static const struct proto_field since_args[] = {
     {.name = "limit", .type = PF_UINT},
     END,
 };
-static const char *const kind_prefixes[] = {"NA", "CR", "WR", "GH", "BI", NULL};
 static const struct proto_field report_args[] = {
     {.name = "from", .type = PF_UINT},
     {.name = "to", .type = PF_UINT},

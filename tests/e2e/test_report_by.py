@@ -136,6 +136,16 @@ class ReportByTest(DaemonTestCase):
             for v in row[1:]:
                 self.assertTrue(v == MARK or not 1 <= int(v) <= 4, st)
 
+    def test_cases_kind_filter(self):
+        # case.list `kind` and integrityctl cases --kind: every case is NA here
+        self.assertEqual(len(self.d.result("case.list", kind="NA", limit=100)["cases"]), 18)
+        self.assertEqual(self.d.result("case.list", kind="CR", limit=100)["cases"], [])
+        r = self.d.control("case.list", kind="XX")
+        self.assertEqual(r["error"]["code"], "invalid_field", r)
+        self.assertEqual(len(self.ctl("cases", "--kind", "NA", "--all").strip().splitlines()),
+                         len(self.ctl("cases", "--all").strip().splitlines()))
+        self.assertNotIn("NA-", self.ctl("cases", "--kind", "GH", "--all"))
+
 
 if __name__ == "__main__":
     unittest.main()
