@@ -62,7 +62,7 @@ static void usage(FILE *out)
 	    "                             SIGTERM (or N of them); TOPIC is a prefix\n"
 	    "                             (deadline. for all deadline topics); --fill fetches\n"
 	    "                             the ones a gap in seq skipped\n"
-	    "  report [--from TIME] [--to TIME] [--kind K] [--by F] [--csv]\n"
+	    "  report [--from TIME] [--to TIME] [--kind K] [--by F] [--csv] [--html FILE]\n"
 	    "                             management summary of the cases opened in [from, to)\n"
 	    "  audit verify               check the journal's hash chain\n"
 	    "  audit reads REF            who read a case: at, client, cmd, oldest first\n"

@@ -1,7 +1,9 @@
 /* report: integrityctl report, report.summary as readable tables (REGISTERS.md "Management
  * data"): deadlines by kind, cases by kind and state, outcomes, and with --by F the cases by
  * F's value and state and by value and outcome, suppressed cells as the daemon marks them.
- * --csv writes the same tables as CSV blocks; --json the daemon's results. */
+ * --csv writes the same tables as CSV blocks; --html FILE one self-contained page (inline CSS,
+ * an inline SVG bar chart per table, no outside assets); --json the daemon's results. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,11 +24,12 @@ struct tab {
 	char cell[TAB_ROWS][TAB_COLS][CELL_MAX];
 };
 
-enum fmt { FMT_TEXT, FMT_CSV };
+enum fmt { FMT_TEXT, FMT_CSV, FMT_HTML };
 
 struct report_opts {
 	json_t *args;
 	const char *by;
+	const char *html; /* --html FILE */
 	enum fmt fmt;
 };
 
@@ -137,10 +140,128 @@ static void print_csv(FILE *out, const struct tab *t)
 	fputc('\n', out);
 }
 
+static void html_text(FILE *out, const char *s)
+{
+	for (; *s; s++)
+		if (*s == '<')
+			fputs("&lt;", out);
+		else if (*s == '>')
+			fputs("&gt;", out);
+		else if (*s == '&')
+			fputs("&amp;", out);
+		else if (*s == '"')
+			fputs("&quot;", out);
+		else
+			fputc(*s, out);
+}
+
+/* The column a table's chart draws: share for deadlines, else the total (or the count). */
+static size_t chart_col(const struct tab *t)
+{
+	for (size_t j = 0; j < t->nc; j++)
+		if (strcmp(t->col[j], "share") == 0)
+			return j;
+	for (size_t j = 0; j < t->nc; j++)
+		if (strcmp(t->col[j], "total") == 0)
+			return j;
+	return t->nc - 1;
+}
+
+#define BAR_H   18
+#define BAR_W   300
+#define LABEL_W 220
+
+/* One horizontal bar per row (the total row left out); a cell that is not a number
+ * (suppressed, no share) is written, not drawn. */
+static void html_chart(FILE *out, const struct tab *t)
+{
+	size_t j = chart_col(t), n = 0;
+	long max = 1;
+
+	for (size_t i = 0; i < t->nr; i++)
+		if (strcmp(t->row[i], "total") != 0) {
+			n++;
+			if (atol(t->cell[i][j]) > max)
+				max = atol(t->cell[i][j]);
+		}
+	fprintf(out, "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
+		     "height=\"%zu\" role=\"img\" aria-label=\"",
+		LABEL_W + BAR_W + 120, (n ? n : 1) * BAR_H + 4);
+	html_text(out, t->title);
+	fprintf(out, "\">\n");
+	if (n == 0)
+		fprintf(out, "<text x=\"0\" y=\"14\">no cases</text>\n");
+	n = 0;
+	for (size_t i = 0; i < t->nr; i++) {
+		const char *c = t->cell[i][j][0] ? t->cell[i][j] : "0";
+		long v = atol(c);
+		bool num = c[0] >= '0' && c[0] <= '9';
+
+		if (strcmp(t->row[i], "total") == 0)
+			continue;
+		fprintf(out, "<text x=\"0\" y=\"%zu\">", n * BAR_H + 14);
+		html_text(out, t->row[i]);
+		fprintf(out, "</text>");
+		if (num)
+			fprintf(out, "<rect class=\"bar\" x=\"%d\" y=\"%zu\" width=\"%ld\" height=\"%d\"/>",
+				LABEL_W, n * BAR_H + 2, v * BAR_W / max, BAR_H - 4);
+		fprintf(out, "<text x=\"%ld\" y=\"%zu\">", LABEL_W + (num ? v * BAR_W / max : 0) + 4,
+			n * BAR_H + 14);
+		html_text(out, c);
+		fprintf(out, "</text>\n");
+		n++;
+	}
+	fprintf(out, "</svg>\n");
+}
+
+static void print_html(FILE *out, const struct tab *t)
+{
+	fprintf(out, "<section>\n<h2>");
+	html_text(out, t->title);
+	fprintf(out, "</h2>\n<table>\n<thead><tr><th></th>");
+	for (size_t j = 0; j < t->nc; j++) {
+		fprintf(out, "<th>");
+		html_text(out, t->col[j]);
+		fprintf(out, "</th>");
+	}
+	fprintf(out, "</tr></thead>\n<tbody>\n");
+	for (size_t i = 0; i < t->nr; i++) {
+		fprintf(out, "<tr><th>");
+		html_text(out, t->row[i]);
+		fprintf(out, "</th>");
+		for (size_t j = 0; j < t->nc; j++) {
+			const char *c = t->cell[i][j][0] ? t->cell[i][j] : "0";
+
+			fprintf(out, strcmp(c, "suppressed") == 0 ? "<td class=\"supp\">" : "<td>");
+			html_text(out, c);
+			fprintf(out, "</td>");
+		}
+		fprintf(out, "</tr>\n");
+	}
+	fprintf(out, "</tbody>\n</table>\n");
+	html_chart(out, t);
+	fprintf(out, "</section>\n");
+}
+
+static const char html_head[] =
+    "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+    "<title>Integrity management data</title>\n<style>\n"
+    "body{font-family:sans-serif;margin:2em;color:#111}\n"
+    "table{border-collapse:collapse;margin:0.5em 0}\n"
+    "th,td{border:1px solid #999;padding:0.2em 0.6em;text-align:right}\n"
+    "thead th,tbody th{text-align:left;background:#eee}\n"
+    "td.supp{color:#666;font-style:italic}\n"
+    "svg.chart text{font-size:12px}\nsvg.chart rect.bar{fill:#2a6ebb}\n"
+    "</style>\n</head>\n<body>\n<h1>Integrity management data</h1>\n"
+    "<p>Counts below the suppression threshold, and cells that would give one away through "
+    "a total, are shown as <em>suppressed</em>.</p>\n";
+
 static void emit(FILE *out, const struct report_opts *o, const struct tab *t)
 {
 	if (o->fmt == FMT_CSV)
 		print_csv(out, t);
+	else if (o->fmt == FMT_HTML)
+		print_html(out, t);
 	else
 		print_text(out, t);
 }
@@ -248,6 +369,10 @@ static int report_opt(void *ctx, int opt, const char *arg)
 	case 'c':
 		o->fmt = FMT_CSV;
 		return EXIT_OK;
+	case 'H':
+		o->fmt = FMT_HTML;
+		o->html = arg;
+		return EXIT_OK;
 	}
 	if (clitime_parse(arg, &ms) < 0)
 		return cli_usage_error("report: --%s takes ISO-8601 UTC (2026-03-01T09:30:00Z) or "
@@ -262,7 +387,12 @@ static void print_tables(FILE *out, const struct report_opts *o, const json_t *a
 {
 	const json_t *by = json_object_get(all, "by");
 
-	fprintf(out, o->fmt == FMT_CSV ? "cases,%lld\nunreadable,%lld\n\n" : "cases %lld (unreadable %lld)\n\n",
+	if (o->fmt == FMT_HTML)
+		fputs(html_head, out);
+	fprintf(out,
+		o->fmt == FMT_CSV    ? "cases,%lld\nunreadable,%lld\n\n"
+		: o->fmt == FMT_HTML ? "<p>cases %lld (unreadable %lld)</p>\n"
+				     : "cases %lld (unreadable %lld)\n\n",
 		(long long)json_integer_value(json_object_get(all, "cases")),
 		(long long)json_integer_value(json_object_get(all, "unreadable")));
 	deadlines_tab(t, all);
@@ -286,6 +416,8 @@ static void print_tables(FILE *out, const struct report_opts *o, const json_t *a
 			emit(out, o, t);
 		}
 	}
+	if (o->fmt == FMT_HTML)
+		fputs("</body>\n</html>\n", out);
 }
 
 int cmd_report(struct cli *cli, int argc, char **argv)
@@ -293,7 +425,8 @@ int cmd_report(struct cli *cli, int argc, char **argv)
 	static const struct option opts[] = {
 	    {"from", required_argument, NULL, 'f'}, {"to", required_argument, NULL, 't'},
 	    {"kind", required_argument, NULL, 'k'}, {"by", required_argument, NULL, 'b'},
-	    {"csv", no_argument, NULL, 'c'},        {NULL, 0, NULL, 0},
+	    {"csv", no_argument, NULL, 'c'},        {"html", required_argument, NULL, 'H'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct report_opts o = {.args = json_object()};
 	json_t *all = NULL, *per_kind[sizeof(kinds) / sizeof(kinds[0])] = {0};
@@ -330,8 +463,21 @@ int cmd_report(struct cli *cli, int argc, char **argv)
 	t = malloc(sizeof(*t));
 	if (code == EXIT_OK && !t)
 		code = cli_fail(EXIT_FAILED, "out of memory");
-	if (code == EXIT_OK)
+	if (code == EXIT_OK && o.html) {
+		FILE *f;
+
+		o.fmt = FMT_HTML;
+		f = fopen(o.html, "w");
+		if (!f) {
+			code = cli_fail(EXIT_FAILED, "report: cannot write %s", o.html);
+		} else {
+			print_tables(f, &o, all, per_kind, t);
+			if (fclose(f) != 0)
+				code = cli_fail(EXIT_FAILED, "report: cannot write %s", o.html);
+		}
+	} else if (code == EXIT_OK) {
 		print_tables(stdout, &o, all, per_kind, t);
+	}
 out:
 	free(t);
 	for (size_t k = 0; kinds[k]; k++)

@@ -4,7 +4,10 @@ protected characteristic's value x state and x outcome, every count from 1 to
 column suppressed that none can be worked back from the totals (secondary suppression)."""
 
 import csv
+import html.parser
 import io
+import os
+import re
 import subprocess
 import unittest
 
@@ -145,6 +148,68 @@ class ReportByTest(DaemonTestCase):
         self.assertEqual(len(self.ctl("cases", "--kind", "NA", "--all").strip().splitlines()),
                          len(self.ctl("cases", "--all").strip().splitlines()))
         self.assertNotIn("NA-", self.ctl("cases", "--kind", "GH", "--all"))
+
+    def test_integrityctl_report_html(self):
+        path = os.path.join(self.d.dir, "report.html")
+        self.assertEqual(self.ctl("report", "--by", "sex", "--html", path), "")
+        with open(path, encoding="utf-8") as f:
+            page = f.read()
+        p = Page()
+        p.feed(page)
+        p.close()
+        self.assertEqual(p.stack, [], "unclosed elements")
+        self.assertEqual(p.errors, [])
+        # one table and one chart per table, nothing fetched from outside
+        # deadlines, state by kind, outcomes, state by sex, and one per outcome by sex
+        outcomes = self.d.result("report.summary", by="sex")["by"]["outcome"]
+        self.assertEqual(p.count["table"], 4 + len(outcomes))
+        self.assertEqual(p.charts, p.count["table"])
+        self.assertEqual(p.count["section"], p.count["table"])
+        self.assertGreater(p.bars, 0)
+        self.assertEqual(p.outside, [])
+        self.assertIn("<style>", page)
+        # the same tables as --csv: the by-sex table marks its suppressed cells
+        self.assertIn('<td class="supp">suppressed</td>', page)
+        text = re.sub(r"<[^>]*>", " ", page[page.index("Cases by state and sex"):])
+        for tok in text.split():
+            self.assertFalse(tok.isdigit() and 1 <= int(tok) <= 4, tok)
+
+
+VOID = {"meta", "link", "br", "img", "input", "hr", "rect"}
+
+
+class Page(html.parser.HTMLParser):
+    """Checks that every element closes in order, counts elements, finds outside URLs."""
+
+    def __init__(self):
+        super().__init__()
+        self.stack, self.errors, self.outside = [], [], []
+        self.count = {}
+        self.charts = self.bars = 0
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.count[tag] = self.count.get(tag, 0) + 1
+        if tag == "svg" and a.get("class") == "chart":
+            self.charts += 1
+        if tag == "rect" and a.get("class") == "bar":
+            self.bars += 1
+        for k in ("src", "href"):
+            if k in a:
+                self.outside.append(a[k])
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag not in VOID:
+            self.stack.pop()
+
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append("</%s> closes %r" % (tag, self.stack[-1:]))
+        else:
+            self.stack.pop()
 
 
 if __name__ == "__main__":
