@@ -51,7 +51,7 @@ static void usage(FILE *out)
 	    "  case show REF              one case: fields, conditions, deadlines, history\n"
 	    "  case reads REF             the control reads that returned a case\n"
 	    "  case thread REF            the reporter's channel: reporter's and PSD's messages\n"
-	    "  cases [--state S] [--subject ID] [--limit N] [--all]\n"
+	    "  cases [--state S] [--kind K] [--subject ID] [--limit N] [--all]\n"
 	    "                             list cases; --all follows every page\n"
 	    "  deadlines [--overdue] [--before TIME] [--limit N]\n"
 	    "                             deadlines in due order: case, kind, due, status, level\n"
@@ -63,7 +63,7 @@ static void usage(FILE *out)
 	    "                             SIGTERM (or N of them); TOPIC is a prefix\n"
 	    "                             (deadline. for all deadline topics); --fill fetches\n"
 	    "                             the ones a gap in seq skipped\n"
-	    "  report [--from TIME] [--to TIME] [--kind NA|CR|WR]\n"
+	    "  report [--from TIME] [--to TIME] [--kind K] [--by F] [--csv] [--html FILE]\n"
 	    "                             management summary of the cases opened in [from, to)\n"
 	    "  audit verify               check the journal's hash chain\n"
 	    "  audit reads REF            who read a case: at, client, cmd, oldest first\n"
@@ -452,6 +452,9 @@ static int cases_opt(void *ctx, int opt, const char *arg)
 	case 'a':
 		c->every = true;
 		break;
+	case 'k':
+		json_object_set_new(c->args, "kind", json_string(arg));
+		break;
 	}
 	return EXIT_OK;
 }
@@ -463,6 +466,7 @@ static int cmd_cases(struct cli *cli, int argc, char **argv)
 	    {"subject", required_argument, NULL, 'u'},
 	    {"limit", required_argument, NULL, 'n'},
 	    {"all", no_argument, NULL, 'a'},
+	    {"kind", required_argument, NULL, 'k'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct cases_opts c = {.args = json_object()};
@@ -552,27 +556,6 @@ static int cmd_deadlines(struct cli *cli, int argc, char **argv)
 
 	return opts_call_show(cli, argc, argv, opts, deadlines_opt, "deadlines.list", "deadlines",
 			      show_deadlines);
-}
-
-static int report_opt(void *args, int opt, const char *arg)
-{
-	if (opt == 'k')
-		return json_object_set_new(args, "kind", json_string(arg)) == 0
-			   ? 0
-			   : cli_usage_error("report: --kind takes a prefix (NA, CR, WR)");
-	return time_arg(args, "report", opt == 'f' ? "from" : "to", arg);
-}
-
-static int cmd_report(struct cli *cli, int argc, char **argv)
-{
-	static const struct option opts[] = {
-	    {"from", required_argument, NULL, 'f'},
-	    {"to", required_argument, NULL, 't'},
-	    {"kind", required_argument, NULL, 'k'},
-	    {NULL, 0, NULL, 0},
-	};
-
-	return opts_call_show(cli, argc, argv, opts, report_opt, "report.summary", NULL, show_tree);
 }
 
 static int cmd_audit(struct cli *cli, int argc, char **argv)

@@ -18,6 +18,7 @@
 #include "base/log.h"
 #include "store/readlog.h"
 #include "store/reseal.h"
+#include "characteristics.h"
 
 /* ---- arguments ------------------------------------------------------------------- */
 
@@ -32,11 +33,13 @@ static const struct proto_field case_args[] = {
     {.name = "case", .type = PF_STR, .required = true, .max = PROTO_CASE_MAX},
     END,
 };
+static const char *const kind_prefixes[] = {"NA", "CR", "WR", "GH", "BI", NULL};
 static const struct proto_field list_args[] = {
     {.name = "state", .type = PF_STR, .max = PROTO_CASE_MAX},
     {.name = "subject", .type = PF_IDENT, .max = PROTO_ID_MAX},
     {.name = "limit", .type = PF_UINT},
     {.name = "after", .type = PF_STR, .max = PROTO_CASE_MAX},
+    {.name = "kind", .type = PF_ENUM, .values = kind_prefixes},
     END,
 };
 static const struct proto_field deadlines_args[] = {
@@ -50,11 +53,11 @@ static const struct proto_field since_args[] = {
     {.name = "limit", .type = PF_UINT},
     END,
 };
-static const char *const kind_prefixes[] = {"NA", "CR", "WR", "GH", "BI", NULL};
 static const struct proto_field report_args[] = {
     {.name = "from", .type = PF_UINT},
     {.name = "to", .type = PF_UINT},
     {.name = "kind", .type = PF_ENUM, .values = kind_prefixes},
+    {.name = "by", .type = PF_ENUM, .values = proto_characteristic_names},
     END,
 };
 static const struct proto_field thread_args[] = {

@@ -51,6 +51,7 @@ struct list_walk {
 	struct ctl_req *q;
 	struct proto_str state;   /* len 0: any */
 	struct proto_str subject; /* len 0: any */
+	enum proto_kind kind;     /* KIND_NONE: any */
 	uint64_t limit;
 	MDB_cursor *cur;
 	MDB_val k, v;
@@ -78,6 +79,11 @@ static int list_options(struct ctl_req *q, struct list_walk *w)
 			return proto_fail(q->err, PROTO_INVALID_FIELD,
 					  "args.state: not a state of any kind of case");
 	}
+	w->kind = KIND_NONE;
+	for (int k = KIND_NONE + 1; (o = ctlx_arg(q, "kind")) && k < KIND_COUNT; k++)
+		if (proto_str_eq((struct proto_str){o->via.str.ptr, o->via.str.size},
+				 proto_kind_prefix(k)))
+			w->kind = k;
 	if ((o = ctlx_arg(q, "subject")))
 		w->subject = (struct proto_str){o->via.str.ptr, o->via.str.size};
 	return ctlx_arg_limit(q, LIST_DEFAULT, LIST_MAX, &w->limit);
@@ -136,8 +142,9 @@ static int list_next(struct list_walk *w, struct case_rec *c)
 		}
 		if (caserec_open(c, q->env->st->seal, ref.ptr, ref.len, v.mv_data, v.mv_size) < 0)
 			continue;
-		if (!w->state.len ||
-		    proto_str_eq(w->state, wf_kind_state_name(c->c.kind, (int)c->c.state))) {
+		if ((!w->state.len ||
+		     proto_str_eq(w->state, wf_kind_state_name(c->c.kind, (int)c->c.state))) &&
+		    (w->kind == KIND_NONE || c->c.kind == w->kind)) {
 			w->rc = mdb_cursor_get(w->cur, &w->k, &w->v, MDB_NEXT);
 			return 1;
 		}

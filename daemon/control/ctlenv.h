@@ -80,6 +80,8 @@ struct ctl_job {
 	uint64_t from, to;       /* CTL_JOB_REPORT: cases opened in [from, to); to 0 = no bound */
 	uint64_t now_ms;         /* CTL_JOB_REPORT: for deadlines not yet met */
 	enum proto_kind only;    /* CTL_JOB_REPORT: that kind's cases alone; KIND_NONE: all */
+	int by;                  /* CTL_JOB_REPORT: proto_characteristic_names index; -1 none */
+	uint64_t suppress_below; /* CTL_JOB_REPORT: [reports] suppress_below */
 };
 
 /* A control read that must be journaled before it is answered (proto/SPEC.md "Read

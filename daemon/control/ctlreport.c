@@ -9,12 +9,14 @@
 #include "control/ctlint.h"
 #include "policy/policy.h"
 #include "engine/wf.h"
+#include "control/suppress.h"
+#include "characteristics.h"
 
 /* Only checks the arguments: the walk over every case runs off the reactor thread. */
 int ctlx_cmd_report_summary(struct ctl_req *q)
 {
 	const msgpack_object *from = ctlx_arg(q, "from"), *to = ctlx_arg(q, "to");
-	const msgpack_object *kind = ctlx_arg(q, "kind");
+	const msgpack_object *kind = ctlx_arg(q, "kind"), *by = ctlx_arg(q, "by");
 
 	q->job->kind = CTL_JOB_REPORT;
 	q->job->only = KIND_NONE;
@@ -25,6 +27,13 @@ int ctlx_cmd_report_summary(struct ctl_req *q)
 	q->job->from = from ? from->via.u64 : 0;
 	q->job->to = to ? to->via.u64 : 0;
 	q->job->now_ms = q->env->now_ms;
+	/* no policy (a test harness of other commands): fail closed, every count suppressed */
+	q->job->suppress_below = q->env->policy ? q->env->policy->suppress_below : UINT64_MAX;
+	q->job->by = -1;
+	for (int i = 0; by && proto_characteristic_names[i]; i++)
+		if (proto_str_eq((struct proto_str){by->via.str.ptr, by->via.str.size},
+				 proto_characteristic_names[i]))
+			q->job->by = i;
 	if (to && q->job->to <= q->job->from)
 		return proto_fail(
 		    q->err, PROTO_INVALID_FIELD,
@@ -106,6 +115,14 @@ static struct proto_str outcome_of(const struct wf_case *c, size_t i)
 }
 #define N_OUTCOMES (sizeof(report_outcomes) / sizeof(report_outcomes[0]))
 
+/* A characteristic's value lists are REGISTERS.md's (at most 9 values), plus one row for
+ * the cases that do not record it. */
+#define BY_ROWS_MAX   16
+#define BY_UNRECORDED "not_recorded"
+#define BY_COLS_MAX   (KIND_COUNT * WF_STATES_MAX > 32 ? KIND_COUNT * WF_STATES_MAX : 32)
+/* What a suppressed count is on the wire (proto/SPEC.md "report.summary"). */
+#define BY_SUPPRESSED "suppressed"
+
 /* How a deadline stands against its due time. */
 enum dl_standing { DLST_NONE, DLST_ON_TIME, DLST_LATE, DLST_OPEN };
 
@@ -115,6 +132,13 @@ struct report {
 	struct tally state; /* by name: "closed" is every kind's, "under_development" CR's */
 	struct tally category, outcome[N_OUTCOMES];
 	uint64_t dl[DL_KINDS][DLST_OPEN + 1];
+	/* args.by: rows are the characteristic's values then BY_UNRECORDED */
+	size_t by_rows, n_states;
+	const char *states[KIND_COUNT * WF_STATES_MAX];
+	uint64_t by_state[BY_ROWS_MAX][KIND_COUNT * WF_STATES_MAX];
+	struct tally by_outcome[N_OUTCOMES][BY_ROWS_MAX];
+	uint64_t sv[SUPPRESS_CELLS(BY_ROWS_MAX, BY_COLS_MAX)]; /* one table at a time */
+	bool sh[SUPPRESS_CELLS(BY_ROWS_MAX, BY_COLS_MAX)];
 };
 
 /* Only deadlines that someone must meet count: windows (mitigation_response,
@@ -135,8 +159,170 @@ static enum dl_standing dl_standing(const struct wf_deadline *d, uint64_t now)
 	return now >= d->due_at ? DLST_LATE : DLST_OPEN;
 }
 
-static void report_case(struct report *rp, const struct wf_case *c, uint64_t now)
+/* ---- args.by: counts by a characteristic's value × state and × outcome ------------- */
+
+static const msgpack_object *map_get(const msgpack_object *m, const char *key)
 {
+	for (uint32_t i = 0; m && m->type == MSGPACK_OBJECT_MAP && i < m->via.map.size; i++)
+		if (m->via.map.ptr[i].key.type == MSGPACK_OBJECT_STR &&
+		    proto_str_eq((struct proto_str){m->via.map.ptr[i].key.via.str.ptr,
+						    m->via.map.ptr[i].key.via.str.size},
+				 key))
+			return &m->via.map.ptr[i].val;
+	return NULL;
+}
+
+/* The case's row: the index of its value of characteristic `by`, or the last row (not
+ * recorded). subject.updated replaces the characteristics whole (proto/SPEC.md). */
+static size_t by_row(const struct report *rp, const struct wf_case *c, int by)
+{
+	const msgpack_object *ch = map_get(c->subject_update, "characteristics");
+	const msgpack_object *v;
+	const char *const *vals = proto_characteristics[by].values;
+
+	if (!ch)
+		ch = map_get(c->subject, "characteristics");
+	v = map_get(ch, proto_characteristic_names[by]);
+	for (size_t i = 0; v && v->type == MSGPACK_OBJECT_STR && vals[i]; i++)
+		if (proto_str_eq((struct proto_str){v->via.str.ptr, v->via.str.size}, vals[i]))
+			return i;
+	return rp->by_rows - 1;
+}
+
+/* Every state of the kind (KIND_NONE: of every kind), by name and once ("closed" is every
+ * kind's), so that a table of them has the same columns whatever the window. */
+static void state_names(struct report *rp, enum proto_kind only)
+{
+	rp->n_states = 0;
+	for (int k = KIND_NONE + 1; k < KIND_COUNT; k++) {
+		const struct wf_states *st = wf_states_of(k);
+
+		if (only != KIND_NONE && k != (int)only)
+			continue;
+		for (uint32_t s = 1; st && s < st->n; s++) {
+			size_t j;
+
+			for (j = 0; j < rp->n_states && strcmp(rp->states[j], st->names[s]) != 0;
+			     j++)
+				;
+			if (j == rp->n_states)
+				rp->states[rp->n_states++] = st->names[s];
+		}
+	}
+}
+
+static void by_case(struct report *rp, const struct wf_case *c, int by)
+{
+	size_t r = by_row(rp, c, by);
+	const char *state = wf_kind_state_name(c->kind, (int)c->state);
+
+	for (size_t j = 0; j < rp->n_states; j++)
+		if (strcmp(rp->states[j], state) == 0)
+			rp->by_state[r][j]++;
+	for (size_t i = 0; i < N_OUTCOMES; i++)
+		tally_add(&rp->by_outcome[i][r], outcome_of(c, i));
+}
+
+static void pack_cell(msgpack_packer *pk, const struct suppress_table *t, size_t i, size_t j)
+{
+	if (t->hidden[SUPPRESS_AT(t, i, j)])
+		proto_pack_cstr(pk, BY_SUPPRESSED);
+	else
+		msgpack_pack_uint64(pk, t->v[SUPPRESS_AT(t, i, j)]);
+}
+
+/* {row: {col: count, ..., "total"}, ..., "total": {col: count, ..., "total"}}, suppressed. */
+static void pack_suppressed(msgpack_packer *pk, struct suppress_table *t, const char *const *rows,
+			    const char *const *cols, uint64_t below)
+{
+	suppress_totals(t);
+	suppress_apply(t, below);
+	msgpack_pack_map(pk, t->rows + 1);
+	for (size_t i = 0; i <= t->rows; i++) {
+		proto_pack_cstr(pk, i < t->rows ? rows[i] : "total");
+		msgpack_pack_map(pk, t->cols + 1);
+		for (size_t j = 0; j <= t->cols; j++) {
+			proto_pack_cstr(pk, j < t->cols ? cols[j] : "total");
+			pack_cell(pk, t, i, j);
+		}
+	}
+}
+
+static void table_init(struct report *rp, struct suppress_table *t, size_t rows, size_t cols)
+{
+	t->rows = rows;
+	t->cols = cols;
+	t->v = rp->sv;
+	t->hidden = rp->sh;
+	memset(rp->sv, 0, SUPPRESS_CELLS(rows, cols) * sizeof(*rp->sv));
+}
+
+/* One outcome's table: its columns are the values seen in any row. */
+static void pack_by_outcome(msgpack_packer *pk, struct report *rp, size_t o,
+			    const char *const *rows, uint64_t below)
+{
+	const char *cols[TALLY_ROWS + 1];
+	size_t n = 0;
+	struct suppress_table t;
+
+	for (size_t r = 0; r < rp->by_rows; r++)
+		for (size_t k = 0; k < rp->by_outcome[o][r].n; k++) {
+			size_t j;
+
+			for (j = 0; j < n && strcmp(cols[j], rp->by_outcome[o][r].row[k].key); j++)
+				;
+			if (j == n && n < TALLY_ROWS)
+				cols[n++] = rp->by_outcome[o][r].row[k].key;
+		}
+	table_init(rp, &t, rp->by_rows, n);
+	for (size_t r = 0; r < rp->by_rows; r++)
+		for (size_t k = 0; k < rp->by_outcome[o][r].n; k++)
+			for (size_t j = 0; j < n; j++)
+				if (strcmp(cols[j], rp->by_outcome[o][r].row[k].key) == 0)
+					t.v[SUPPRESS_AT(&t, r, j)] = rp->by_outcome[o][r].row[k].n;
+	proto_pack_cstr(pk, report_outcomes[o].name);
+	pack_suppressed(pk, &t, rows, cols, below);
+}
+
+static void pack_by(msgpack_packer *pk, const struct ctl_job *job, struct report *rp)
+{
+	const char *rows[BY_ROWS_MAX];
+	struct suppress_table t;
+	uint32_t n_out = 0;
+
+	for (size_t r = 0; r + 1 < rp->by_rows; r++)
+		rows[r] = proto_characteristics[job->by].values[r];
+	rows[rp->by_rows - 1] = BY_UNRECORDED;
+	proto_pack_cstr(pk, "by");
+	msgpack_pack_map(pk, 3);
+	proto_pack_cstr(pk, "field");
+	proto_pack_cstr(pk, proto_characteristic_names[job->by]);
+	proto_pack_cstr(pk, "state");
+	table_init(rp, &t, rp->by_rows, rp->n_states);
+	for (size_t r = 0; r < rp->by_rows; r++)
+		for (size_t j = 0; j < rp->n_states; j++)
+			t.v[SUPPRESS_AT(&t, r, j)] = rp->by_state[r][j];
+	pack_suppressed(pk, &t, rows, rp->states, job->suppress_below);
+	proto_pack_cstr(pk, "outcome");
+	for (size_t o = 0; o < N_OUTCOMES; o++)
+		for (size_t r = 0; r < rp->by_rows; r++)
+			if (rp->by_outcome[o][r].n) {
+				n_out++;
+				break;
+			}
+	msgpack_pack_map(pk, n_out);
+	for (size_t o = 0; o < N_OUTCOMES; o++)
+		for (size_t r = 0; r < rp->by_rows; r++)
+			if (rp->by_outcome[o][r].n) {
+				pack_by_outcome(pk, rp, o, rows, job->suppress_below);
+				break;
+			}
+}
+
+static void report_case(struct report *rp, const struct wf_case *c, const struct ctl_job *job)
+{
+	uint64_t now = job->now_ms;
+
 	const msgpack_object *cat = c->categories;
 
 	rp->cases++;
@@ -156,6 +342,8 @@ static void report_case(struct report *rp, const struct wf_case *c, uint64_t now
 	for (uint32_t i = 0; i < c->n_dl && i < WF_DL_MAX; i++)
 		if ((unsigned)c->dl[i].kind < DL_KINDS)
 			rp->dl[c->dl[i].kind][dl_standing(&c->dl[i], now)]++;
+	if (job->by >= 0)
+		by_case(rp, c, job->by);
 }
 
 static int report_walk(struct store *st, const struct ctl_job *job, struct report *rp)
@@ -180,7 +368,7 @@ static int report_walk(struct store *st, const struct ctl_job *job, struct repor
 		}
 		if (c.c.opened_at >= job->from && (job->to == 0 || c.c.opened_at < job->to) &&
 		    (job->only == KIND_NONE || c.c.kind == job->only))
-			report_case(rp, &c.c, job->now_ms);
+			report_case(rp, &c.c, job);
 		caserec_release(&c);
 	}
 	mdb_cursor_close(cur);
@@ -245,10 +433,10 @@ static void pack_states(msgpack_packer *pk, const struct report *rp)
 	}
 }
 
-static void pack_report(msgpack_packer *pk, const struct ctl_job *job, const struct report *rp)
+static void pack_report(msgpack_packer *pk, const struct ctl_job *job, struct report *rp)
 {
 	ctlx_pack_ok_header(pk);
-	msgpack_pack_map(pk, 10);
+	msgpack_pack_map(pk, 10 + (job->by >= 0));
 	proto_pack_kv_u64(pk, "from", job->from);
 	proto_pack_cstr(pk, "to");
 	if (job->to)
@@ -277,6 +465,8 @@ static void pack_report(msgpack_packer *pk, const struct ctl_job *job, const str
 	}
 	proto_pack_cstr(pk, "deadlines");
 	pack_deadline_shares(pk, rp);
+	if (job->by >= 0)
+		pack_by(pk, job, rp);
 }
 
 int ctlx_run_report(struct store *st, const struct ctl_job *job, msgpack_packer *pk,
@@ -287,6 +477,11 @@ int ctlx_run_report(struct store *st, const struct ctl_job *job, msgpack_packer 
 
 	if (!rp)
 		return proto_fail(err, PROTO_UNAVAILABLE, "report.summary: out of memory");
+	if (job->by >= 0) {
+		for (rp->by_rows = 1; proto_characteristics[job->by].values[rp->by_rows - 1];)
+			rp->by_rows++;
+		state_names(rp, job->only);
+	}
 	r = report_walk(st, job, rp);
 	if (r == 0)
 		pack_report(pk, job, rp);

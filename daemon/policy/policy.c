@@ -337,6 +337,7 @@ int policy_load(struct policy *p, const struct config *cfg, char err[CONFIG_ERR_
 		    cfg->retention[k].n ? cfg->retention[k] : cfg->deadline[DL_RETENTION];
 	np.channel_after_close = cfg->channel_after_close;
 	np.token_failures_per_minute = cfg->token_failures_per_minute;
+	np.suppress_below = cfg->suppress_below;
 	np.gifts_approval_threshold = cfg->gifts_approval_threshold;
 	np.gifts_declare_within = cfg->gifts_declare_within;
 	np.gifts_procurement_lookback = cfg->gifts_procurement_lookback;

@@ -57,6 +57,7 @@ struct policy {
 	struct duration retention[KIND_COUNT]; /* [retention] KIND, else closed_case; {0} unset */
 	struct duration channel_after_close;   /* [reports] */
 	uint64_t token_failures_per_minute;
+	uint64_t suppress_below; /* [reports]: management data */
 	uint64_t gifts_approval_threshold;            /* [gifts]: pence */
 	struct duration gifts_declare_within;         /* [gifts] */
 	struct duration gifts_procurement_lookback;   /* [gifts] */
