@@ -68,5 +68,7 @@ int cli_call(struct cli *cli, const char *cmd, const json_t *args, json_t **ret_
 /* The commands of watch.c. */
 int cmd_watch(struct cli *cli, int argc, char **argv);
 int cmd_replay(struct cli *cli, int argc, char **argv);
+/* subject.c */
+int cmd_subject(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -31,6 +31,11 @@ static const struct proto_field case_args[] = {
     {.name = "case", .type = PF_STR, .required = true, .max = PROTO_CASE_MAX},
     END,
 };
+static const struct proto_field subject_args[] = {
+    {.name = "subject", .type = PF_IDENT, .required = true, .max = PROTO_ID_MAX},
+    {.name = "reason", .type = PF_STR, .required = true, .max = PROTO_CASE_MAX * 8},
+    END,
+};
 static const struct proto_field list_args[] = {
     {.name = "state", .type = PF_STR, .max = PROTO_CASE_MAX},
     {.name = "subject", .type = PF_IDENT, .max = PROTO_ID_MAX},
@@ -318,6 +323,7 @@ static const struct {
     {"reload", cmd_reload, no_args, CTL_ADMIN, false},
     {"reseal", cmd_reseal, no_args, CTL_ADMIN, false},
     {"metrics", ctlx_cmd_metrics, no_args, CTL_READ, false},
+    {"subject.export", ctlx_cmd_subject_export, subject_args, CTL_ADMIN, true},
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

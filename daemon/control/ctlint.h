@@ -59,6 +59,7 @@ int ctlx_cmd_report_summary(struct ctl_req *q);      /* ctlreport.c: fills q->jo
 int ctlx_cmd_report_thread(struct ctl_req *q);       /* ctlthread.c */
 int ctlx_cmd_audit_reads(struct ctl_req *q);         /* ctlaudit.c */
 int ctlx_cmd_metrics(struct ctl_req *q);             /* ctlmetrics.c */
+int ctlx_cmd_subject_export(struct ctl_req *q);      /* ctlsubject.c */
 
 /* The report.summary job (ctlreport.c), for ctl_job_run: packs the whole reply, or returns
  * -1 with err set. */

@@ -1,0 +1,146 @@
+/* ctlsubject: the control command subject.export (admin): every case whose subject is one
+ * staff id, each as case.get shows it (caserec_pack_view) less what is not the subject's to
+ * see: who reported (origin, the reporter's role and id, the token, the channel) is left out
+ * entirely, and a third party's details (NA's associate, GH's donor) become
+ * {"withheld": "third party"}. Audited like case.get: the record names every case returned
+ * and keeps the args, so the reason. Part of ctl (see ctl.h and ctlint.h). */
+#include <string.h>
+
+#include <sodium.h>
+
+#include "store/caserec.h"
+#include "control/ctlint.h"
+
+/* Keys left out wherever they appear: they would tell who reported, or how. */
+static const char *const omit_keys[] = {"origin",  "token",   "reporter_role", "reporter_id",
+					"reporter", "channel", "anonymous",     "source",
+					"from",    "messages"};
+/* Keys whose value is a third party's: replaced by the withheld marker when not nil. */
+static const char *const third_keys[] = {"associate", "donor", "third_party", "third_parties"};
+
+static bool key_in(const msgpack_object *k, const char *const *set, size_t n)
+{
+	if (k->type != MSGPACK_OBJECT_STR)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (strlen(set[i]) == k->via.str.size &&
+		    memcmp(set[i], k->via.str.ptr, k->via.str.size) == 0)
+			return true;
+	return false;
+}
+
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+static void pack_filtered(const msgpack_object *o, msgpack_packer *pk)
+{
+	if (o->type == MSGPACK_OBJECT_ARRAY) {
+		msgpack_pack_array(pk, o->via.array.size);
+		for (uint32_t i = 0; i < o->via.array.size; i++)
+			pack_filtered(&o->via.array.ptr[i], pk);
+		return;
+	}
+	if (o->type != MSGPACK_OBJECT_MAP) {
+		msgpack_pack_object(pk, *o);
+		return;
+	}
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < o->via.map.size; i++)
+		if (!key_in(&o->via.map.ptr[i].key, omit_keys, N_OF(omit_keys)))
+			n++;
+	msgpack_pack_map(pk, n);
+	for (uint32_t i = 0; i < o->via.map.size; i++) {
+		const msgpack_object_kv *kv = &o->via.map.ptr[i];
+
+		if (key_in(&kv->key, omit_keys, N_OF(omit_keys)))
+			continue;
+		msgpack_pack_object(pk, kv->key);
+		if (key_in(&kv->key, third_keys, N_OF(third_keys)) &&
+		    kv->val.type != MSGPACK_OBJECT_NIL) {
+			msgpack_pack_map(pk, 1);
+			proto_pack_kv_cstr(pk, "withheld", "third party");
+		} else {
+			pack_filtered(&kv->val, pk);
+		}
+	}
+}
+
+/* Packs case c's view, filtered. Returns 0, or -1 with q->err set. */
+static int pack_case(struct ctl_req *q, const struct case_rec *c, msgpack_packer *pk)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer vpk;
+	msgpack_unpacked u;
+	int r = 0;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&vpk, &sb, msgpack_sbuffer_write);
+	caserec_pack_view(c, &vpk);
+	msgpack_unpacked_init(&u);
+	if (msgpack_unpack_next(&u, sb.data, sb.size, NULL) != MSGPACK_UNPACK_SUCCESS)
+		r = proto_fail(q->err, PROTO_UNAVAILABLE, "case %s could not be packed", c->c.ref);
+	else
+		pack_filtered(&u.data, pk);
+	msgpack_unpacked_destroy(&u);
+	sodium_memzero(sb.data, sb.size);
+	msgpack_sbuffer_destroy(&sb);
+	return r;
+}
+
+int ctlx_cmd_subject_export(struct ctl_req *q)
+{
+	const msgpack_object *o = ctlx_arg(q, "subject");
+	struct proto_str subj = {o->via.str.ptr, o->via.str.size};
+	uint8_t key[PROTO_ID_MAX + 1];
+	msgpack_sbuffer rows;
+	msgpack_packer rpk;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	uint64_t n = 0;
+	int rc, r = 0;
+
+	if (!ctlx_arg(q, "reason") || ctlx_arg(q, "reason")->via.str.size == 0)
+		return proto_fail(q->err, PROTO_INVALID_FIELD, "args.reason: must not be empty");
+	if (mdb_cursor_open(q->txn, q->env->st->dbi[DB_BY_SUBJECT], &cur) != 0)
+		return proto_fail(q->err, PROTO_UNAVAILABLE, "the store could not be read");
+	memcpy(key, subj.ptr, subj.len);
+	key[subj.len] = '\0';
+	k = (MDB_val){subj.len + 1, key};
+	msgpack_sbuffer_init(&rows);
+	msgpack_packer_init(&rpk, &rows, msgpack_sbuffer_write);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && r == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		struct case_rec c;
+		const char *ref = (const char *)k.mv_data + subj.len + 1;
+		size_t rlen;
+
+		if (k.mv_size <= subj.len + 1 || memcmp(k.mv_data, key, subj.len + 1) != 0)
+			break;
+		rlen = k.mv_size - subj.len - 1;
+		if (caserec_get(q->env->st, q->txn, ref, rlen, &c) < 0)
+			continue; /* unreadable (a key not held): left out, as case.list does */
+		r = pack_case(q, &c, &rpk);
+		if (r == 0) {
+			ctlx_saw_case(q, c.c.ref, strlen(c.c.ref));
+			n++;
+		}
+		caserec_release(&c);
+	}
+	mdb_cursor_close(cur);
+	if (r == 0 && rc != 0 && rc != MDB_NOTFOUND)
+		r = proto_fail(q->err, PROTO_UNAVAILABLE, "the store could not be read");
+	if (r == 0) {
+		msgpack_pack_map(q->pk, 3);
+		proto_pack_cstr(q->pk, "subject_id");
+		proto_pack_str(q->pk, subj.ptr, subj.len);
+		proto_pack_cstr(q->pk, "withheld");
+		proto_pack_cstr(q->pk, "who reported, and third parties' details");
+		proto_pack_cstr(q->pk, "cases");
+		msgpack_pack_array(q->pk, n);
+		ctlx_pack_raw(q->pk, rows.data, rows.size);
+	}
+	if (rows.size)
+		sodium_memzero(rows.data, rows.size);
+	msgpack_sbuffer_destroy(&rows);
+	return r;
+}
