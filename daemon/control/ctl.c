@@ -33,7 +33,7 @@ static const struct proto_field case_args[] = {
 };
 static const struct proto_field subject_args[] = {
     {.name = "subject", .type = PF_IDENT, .required = true, .max = PROTO_ID_MAX},
-    {.name = "reason", .type = PF_STR, .required = true, .max = PROTO_CASE_MAX * 8},
+    {.name = "reason", .type = PF_STR, .required = true, .max = READLOG_REASON_MAX},
     END,
 };
 static const struct proto_field list_args[] = {

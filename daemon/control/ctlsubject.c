@@ -2,7 +2,8 @@
  * staff id, each as case.get shows it (caserec_pack_view) less what is not the subject's to
  * see: who reported (origin, the reporter's role and id, the token, the channel) is left out
  * entirely, and a third party's details (NA's associate, GH's donor) become
- * {"withheld": "third party"}. Audited like case.get: the record names every case returned
+ * {"withheld": "third party"}; a history entry's actor is kept only when it is the subject,
+ * and the reporter_update deadline (owed to a reporter) is left out. Audited like case.get: the record names every case returned
  * and keeps the args, so the reason. Part of ctl (see ctl.h and ctlint.h). */
 #include <string.h>
 
@@ -31,28 +32,57 @@ static bool key_in(const msgpack_object *k, const char *const *set, size_t n)
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
-static void pack_filtered(const msgpack_object *o, msgpack_packer *pk)
+static bool str_is(const msgpack_object *o, const char *s, size_t n)
 {
+	return o && o->type == MSGPACK_OBJECT_STR && o->via.str.size == n &&
+	       memcmp(o->via.str.ptr, s, n) == 0;
+}
+
+/* A deadline owed to the reporter (reporter_update): not the subject's, left out. */
+static bool omit_entry(const msgpack_object *o)
+{
+	static const char k[] = "reporter_update";
+
+	return o->type == MSGPACK_OBJECT_MAP && str_is(proto_map_get(o, "kind"), k, sizeof(k) - 1);
+}
+
+/* A key left out: one of omit_keys, or a history entry's `actor` that is not the subject
+ * (a named reporter, PSD; left out as an anonymous report's nil is, so that the two look the
+ * same). */
+static bool omit_kv(const msgpack_object_kv *kv, struct proto_str subj)
+{
+	if (key_in(&kv->key, omit_keys, N_OF(omit_keys)))
+		return true;
+	if (!str_is(&kv->key, "actor", 5))
+		return false;
+	return kv->val.type != MSGPACK_OBJECT_MAP ||
+	       !str_is(proto_map_get(&kv->val, "id"), subj.ptr, subj.len);
+}
+
+static void pack_filtered(const msgpack_object *o, struct proto_str subj, msgpack_packer *pk)
+{
+	uint32_t n = 0;
+
 	if (o->type == MSGPACK_OBJECT_ARRAY) {
-		msgpack_pack_array(pk, o->via.array.size);
 		for (uint32_t i = 0; i < o->via.array.size; i++)
-			pack_filtered(&o->via.array.ptr[i], pk);
+			n += !omit_entry(&o->via.array.ptr[i]);
+		msgpack_pack_array(pk, n);
+		for (uint32_t i = 0; i < o->via.array.size; i++)
+			if (!omit_entry(&o->via.array.ptr[i]))
+				pack_filtered(&o->via.array.ptr[i], subj, pk);
 		return;
 	}
 	if (o->type != MSGPACK_OBJECT_MAP) {
 		msgpack_pack_object(pk, *o);
 		return;
 	}
-	uint32_t n = 0;
-
 	for (uint32_t i = 0; i < o->via.map.size; i++)
-		if (!key_in(&o->via.map.ptr[i].key, omit_keys, N_OF(omit_keys)))
-			n++;
+		n += !omit_kv(&o->via.map.ptr[i], subj);
 	msgpack_pack_map(pk, n);
 	for (uint32_t i = 0; i < o->via.map.size; i++) {
 		const msgpack_object_kv *kv = &o->via.map.ptr[i];
 
-		if (key_in(&kv->key, omit_keys, N_OF(omit_keys)))
+		if (omit_kv(kv, subj))
 			continue;
 		msgpack_pack_object(pk, kv->key);
 		if (key_in(&kv->key, third_keys, N_OF(third_keys)) &&
@@ -60,13 +90,14 @@ static void pack_filtered(const msgpack_object *o, msgpack_packer *pk)
 			msgpack_pack_map(pk, 1);
 			proto_pack_kv_cstr(pk, "withheld", "third party");
 		} else {
-			pack_filtered(&kv->val, pk);
+			pack_filtered(&kv->val, subj, pk);
 		}
 	}
 }
 
 /* Packs case c's view, filtered. Returns 0, or -1 with q->err set. */
-static int pack_case(struct ctl_req *q, const struct case_rec *c, msgpack_packer *pk)
+static int pack_case(struct ctl_req *q, const struct case_rec *c, struct proto_str subj,
+		     msgpack_packer *pk)
 {
 	msgpack_sbuffer sb;
 	msgpack_packer vpk;
@@ -80,7 +111,7 @@ static int pack_case(struct ctl_req *q, const struct case_rec *c, msgpack_packer
 	if (msgpack_unpack_next(&u, sb.data, sb.size, NULL) != MSGPACK_UNPACK_SUCCESS)
 		r = proto_fail(q->err, PROTO_UNAVAILABLE, "case %s could not be packed", c->c.ref);
 	else
-		pack_filtered(&u.data, pk);
+		pack_filtered(&u.data, subj, pk);
 	msgpack_unpacked_destroy(&u);
 	sodium_memzero(sb.data, sb.size);
 	msgpack_sbuffer_destroy(&sb);
@@ -119,7 +150,7 @@ int ctlx_cmd_subject_export(struct ctl_req *q)
 		rlen = k.mv_size - subj.len - 1;
 		if (caserec_get(q->env->st, q->txn, ref, rlen, &c) < 0)
 			continue; /* unreadable (a key not held): left out, as case.list does */
-		r = pack_case(q, &c, &rpk);
+		r = pack_case(q, &c, subj, &rpk);
 		if (r == 0) {
 			ctlx_saw_case(q, c.c.ref, strlen(c.c.ref));
 			n++;
