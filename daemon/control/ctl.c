@@ -297,7 +297,8 @@ static int cmd_reload(struct ctl_req *q)
  *   reseal           (admin) seals every case record and journal entry not under the
  *                    current seal key again under it, in the reactor's write batches; answers
  *                    at once, status's seal.reseal shows the progress.
- * Rights (clients.h): every command needs CTL_READ but backup, reload and reseal, CTL_ADMIN;
+ * Rights (clients.h): every command needs CTL_READ but backup, reload, reseal and
+ *   subject.export (ctlsubject.c: a subject's data, audited with its reason), CTL_ADMIN;
  * they are checked before the arguments, so a client without them learns nothing of a
  * command's shape. Audited reads are journaled before they are answered (proto/SPEC.md "Read
  * auditing"); notifications.since is not (it replays what PUB published to every
