@@ -3,8 +3,9 @@
  * see: who reported (origin, the reporter's role and id, the token, the channel) is left out
  * entirely, and a third party's details (NA's associate, GH's donor) become
  * {"withheld": "third party"}; a history entry's actor is kept only when it is the subject,
- * and the reporter_update deadline (owed to a reporter) is left out. Audited like case.get: the record names every case returned
- * and keeps the args, so the reason. Part of ctl (see ctl.h and ctlint.h). */
+ * and the reporter_update deadline (owed to a reporter) is left out. Audited like case.get: the
+ * record names every case returned and keeps the args, so the reason. Part of ctl (see ctl.h and
+ * ctlint.h). */
 #include <string.h>
 
 #include <sodium.h>
@@ -13,9 +14,9 @@
 #include "control/ctlint.h"
 
 /* Keys left out wherever they appear: they would tell who reported, or how. */
-static const char *const omit_keys[] = {"origin",  "token",   "reporter_role", "reporter_id",
+static const char *const omit_keys[] = {"origin",   "token",   "reporter_role", "reporter_id",
 					"reporter", "channel", "anonymous",     "source",
-					"from",    "messages"};
+					"from",     "messages"};
 /* Keys whose value is a third party's: replaced by the withheld marker when not nil. */
 static const char *const third_keys[] = {"associate", "donor", "third_party", "third_parties"};
 
@@ -38,12 +39,20 @@ static bool str_is(const msgpack_object *o, const char *s, size_t n)
 	       memcmp(o->via.str.ptr, s, n) == 0;
 }
 
-/* A deadline owed to the reporter (reporter_update): not the subject's, left out. */
+/* A deadline owed to the reporter (reporter_update), or a history entry of the reporter's
+ * channel (report.*: a follow-up, PSD's reply): not the subject's, and they would tell an
+ * anonymous report from a named one; left out. */
 static bool omit_entry(const msgpack_object *o)
 {
-	static const char k[] = "reporter_update";
+	static const char k[] = "reporter_update", ch[] = "report.";
+	const msgpack_object *t;
 
-	return o->type == MSGPACK_OBJECT_MAP && str_is(proto_map_get(o, "kind"), k, sizeof(k) - 1);
+	if (o->type != MSGPACK_OBJECT_MAP)
+		return false;
+	t = proto_map_get(o, "type");
+	return str_is(proto_map_get(o, "kind"), k, sizeof(k) - 1) ||
+	       (t && t->type == MSGPACK_OBJECT_STR && t->via.str.size >= sizeof(ch) - 1 &&
+		memcmp(t->via.str.ptr, ch, sizeof(ch) - 1) == 0);
 }
 
 /* A key left out: one of omit_keys, or a history entry's `actor` that is not the subject

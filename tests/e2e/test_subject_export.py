@@ -49,6 +49,11 @@ class SubjectExport(DaemonTestCase):
             self.na = self.assert_accepted(c, decl)["case"]
             r = self.assert_accepted(c, cr_anonymous(self.sid))
             self.cr, self.token = r["case"], r.get("token")
+            self.assertTrue(self.token, r)  # an anonymous CR's follow-up token
+            # the reporter's channel: a follow-up by token (it must not show in the export)
+            self.assert_accepted(c, {"v": 1, "id": new_id("fu"), "type": "report.followed_up",
+                                     "at": now_ms(), "body": {"token": self.token,
+                                                              "text": "More detail here."}})
             self.gh = self.assert_accepted(c, gift(self.sid))["case"]
             # another subject's case must not appear
             self.other = self.assert_accepted(c, declaration())["case"]
@@ -58,7 +63,7 @@ class SubjectExport(DaemonTestCase):
                               capture_output=True, text=True, timeout=60)
 
     def assertClean(self, text):
-        for bad in [ASSOCIATE, DONOR, "anonymous", "reporter", "origin"] + (
+        for bad in [ASSOCIATE, DONOR, "anonymous", "reporter", "origin", "More detail"] + (
                 [self.token, self.token.replace("-", "")] if self.token else []):
             self.assertNotIn(bad, text)
 
@@ -72,6 +77,7 @@ class SubjectExport(DaemonTestCase):
             self.assertIn("deadlines", c)
             self.assertIn("conditions", c)
             self.assertNotIn("origin", c)
+            self.assertFalse([h for h in c["history"] if h["type"].startswith("report.")], c)
         by = {c["case"]: c for c in res["cases"]}
         self.assertEqual(by[self.na]["associate"], {"withheld": "third party"})
         self.assertEqual(by[self.gh]["donor"], {"withheld": "third party"})
