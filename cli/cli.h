@@ -70,5 +70,7 @@ int cmd_watch(struct cli *cli, int argc, char **argv);
 int cmd_replay(struct cli *cli, int argc, char **argv);
 /* report.c */
 int cmd_report(struct cli *cli, int argc, char **argv);
+/* subject.c */
+int cmd_subject(struct cli *cli, int argc, char **argv);
 
 #endif

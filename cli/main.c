@@ -68,6 +68,10 @@ static void usage(FILE *out)
 	    "  audit verify               check the journal's hash chain\n"
 	    "  audit reads REF            who read a case: at, client, cmd, oldest first\n"
 	    "                             (the same as case reads REF)\n"
+	    "  subject export STAFF-ID --reason TEXT\n"
+	    "                             every case about a staff id, its history, deadlines,\n"
+	    "                             conditions and decisions; who reported and third\n"
+	    "                             parties are withheld; journaled with the reason (admin)\n"
 	    "  backup PATH                write a consistent copy of the store to PATH (admin)\n"
 	    "  reload                     reload the deadline settings, as SIGHUP does (admin)\n"
 	    "  reseal                     seal every value again under [security] seal_key (after\n"
@@ -857,7 +861,7 @@ static const struct command commands[] = {
     {"submit", cmd_submit},       {"raw", cmd_raw},       {"keygen", cmd_keygen},
     {"reload", cmd_reload},       {"reseal", cmd_reseal}, {"metrics", cmd_metrics},
     {"schema", cmd_schema},       {"checkpoint", cmd_checkpoint},
-    {"checkpoints", cmd_checkpoints}, {NULL, NULL},
+    {"checkpoints", cmd_checkpoints}, {"subject", cmd_subject}, {NULL, NULL},
 };
 
 int main(int argc, char **argv)

@@ -34,6 +34,11 @@ static const struct proto_field case_args[] = {
     END,
 };
 static const char *const kind_prefixes[] = {"NA", "CR", "WR", "GH", "BI", NULL};
+static const struct proto_field subject_args[] = {
+    {.name = "subject", .type = PF_IDENT, .required = true, .max = PROTO_ID_MAX},
+    {.name = "reason", .type = PF_STR, .required = true, .max = READLOG_REASON_MAX},
+    END,
+};
 static const struct proto_field list_args[] = {
     {.name = "state", .type = PF_STR, .max = PROTO_CASE_MAX},
     {.name = "subject", .type = PF_IDENT, .max = PROTO_ID_MAX},
@@ -304,8 +309,9 @@ static int cmd_reload(struct ctl_req *q)
  *   audit.checkpoint (admin) {"line", "n", "seq"}: a signed checkpoint, journaled and
  *                    notified (ctlcheckpoint.h); unavailable without [audit] sign_key.
  *   audit.checkpoints {"checkpoints": [{"n", "line"}], "next"} after `since`.
- * Rights (clients.h): every command needs CTL_READ but backup, reload, reseal and
- * audit.checkpoint, CTL_ADMIN;
+ * Rights (clients.h): every command needs CTL_READ but backup, reload, reseal,
+ * audit.checkpoint and subject.export (ctlsubject.c: a subject's data, audited with its
+ * reason), CTL_ADMIN;
  * they are checked before the arguments, so a client without them learns nothing of a
  * command's shape. Audited reads are journaled before they are answered (proto/SPEC.md "Read
  * auditing"); notifications.since is not (it replays what PUB published to every
@@ -333,6 +339,7 @@ static const struct {
     {"metrics", ctlx_cmd_metrics, no_args, CTL_READ, false},
     {"audit.checkpoint", ctlx_cmd_audit_checkpoint, no_args, CTL_ADMIN, false},
     {"audit.checkpoints", ctlx_cmd_audit_checkpoints, checkpoints_args, CTL_READ, false},
+    {"subject.export", ctlx_cmd_subject_export, subject_args, CTL_ADMIN, true},
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

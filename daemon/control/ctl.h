@@ -17,7 +17,7 @@
 /* Answers one request (the payload frame's bytes) into pk and returns 0; or, for a valid
  * `backup`, `audit.verify` or `report.summary`, packs nothing, fills ret_job and returns
  * CTL_DEFERRED: the caller runs ctl_job_run off the reactor thread, so intake never waits
- * for it. A successful audited read (case.get, case.list, deadlines.list, report.summary,
+ * for it. A successful audited read (case.get, case.list, deadlines.list, report.summary, subject.export,
  * audit.reads) also fills ret_read and sets the flag CTL_RECORD in the return value: the
  * caller journals ret_read (as a readlog.h record in batch.h's batch_input.reads, committed
  * by batch_run) and only after that commit sends the reply packed in pk, or starts the job;

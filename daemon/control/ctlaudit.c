@@ -10,10 +10,12 @@
 
 static void pack_read_row(msgpack_packer *pk, const struct readlog_row *row)
 {
-	msgpack_pack_map(pk, 3);
+	msgpack_pack_map(pk, row->reason[0] ? 4 : 3);
 	proto_pack_kv_u64(pk, "at", row->at);
 	proto_pack_kv_cstr(pk, "client", row->client);
 	proto_pack_kv_cstr(pk, "cmd", row->cmd);
+	if (row->reason[0]) /* the reason a read gave (subject.export) */
+		proto_pack_kv_cstr(pk, "reason", row->reason);
 }
 
 /* Packs a row for each read of the case whose key prefix is pre (plen bytes), in journal

@@ -61,6 +61,7 @@ int ctlx_cmd_audit_reads(struct ctl_req *q);         /* ctlaudit.c */
 int ctlx_cmd_metrics(struct ctl_req *q);             /* ctlmetrics.c */
 int ctlx_cmd_audit_checkpoint(struct ctl_req *q);    /* ctlcheckpoint.c */
 int ctlx_cmd_audit_checkpoints(struct ctl_req *q);   /* ctlcheckpoint.c */
+int ctlx_cmd_subject_export(struct ctl_req *q);      /* ctlsubject.c */
 
 /* The report.summary job (ctlreport.c), for ctl_job_run: packs the whole reply, or returns
  * -1 with err set. */

@@ -85,7 +85,7 @@ static bool copy_str(const msgpack_object *o, char *out, size_t cap)
 int readlog_decode(const uint8_t *bytes, size_t len, struct readlog_row *ret)
 {
 	msgpack_unpacked up;
-	const msgpack_object *type, *at;
+	const msgpack_object *type, *at, *args;
 	size_t off = 0;
 	int r = -EBADMSG;
 
@@ -104,6 +104,10 @@ int readlog_decode(const uint8_t *bytes, size_t len, struct readlog_row *ret)
 	    !copy_str(proto_map_get(&up.data, "cmd"), ret->cmd, sizeof(ret->cmd)))
 		goto out;
 	ret->at = at->via.u64;
+	args = proto_map_get(&up.data, "args");
+	ret->reason[0] = '\0';
+	if (args && args->type == MSGPACK_OBJECT_MAP)
+		(void)copy_str(proto_map_get(args, "reason"), ret->reason, sizeof(ret->reason));
 	r = 0;
 out:
 	msgpack_unpacked_destroy(&up);

@@ -48,11 +48,15 @@ int readlog_append(struct store *st, MDB_txn *txn, struct journal_head *head, ui
 size_t readlog_key(uint8_t key[READLOG_KEY_MAX], const char *ref, size_t len, uint64_t seq,
 		   bool prefix_only);
 
-/* What audit.reads shows of a record. */
+/* The longest reason a read may give (args.reason: subject.export's). */
+#define READLOG_REASON_MAX 512
+
+/* What audit.reads shows of a record: reason "" when its args gave none. */
 struct readlog_row {
 	uint64_t at;
 	char client[CLIENTS_NAME_MAX + 1];
 	char cmd[READLOG_CMD_MAX + 1];
+	char reason[READLOG_REASON_MAX + 1];
 };
 
 /* Decodes a journal entry's bytes. Returns 0, or -EBADMSG when they are not a read record. */

@@ -375,7 +375,8 @@ DEFAULTS = {
 
 
 # The control commands whose answers are journaled (proto/SPEC.md "Read auditing").
-JOURNALED_READS = {"case.get", "case.list", "deadlines.list", "report.summary", "audit.reads"}
+JOURNALED_READS = {"case.get", "case.list", "deadlines.list", "report.summary", "audit.reads",
+                   "subject.export"}
 
 
 class DaemonError(AssertionError):
