@@ -15,8 +15,8 @@ int ckpt_timer_plan(struct ckpt_timer *t, struct store *st, const uint8_t *sk, u
 	t->due_ms = UINT64_MAX;
 	if (!sk)
 		return 0;
-	if ((r = store_begin(st, true, &txn)) == 0 && (r = checkpoint_count(st, txn, &count)) == 0 &&
-	    count)
+	if ((r = store_begin(st, true, &txn)) == 0 &&
+	    (r = checkpoint_count(st, txn, &count)) == 0 && count)
 		r = checkpoint_get(st, txn, count, &c);
 	store_abort(&txn);
 	if (r < 0)

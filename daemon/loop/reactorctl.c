@@ -107,8 +107,8 @@ static void reseal_start(void *arg)
  * its note. */
 static void checkpoint_taken(struct reactor *R, const char *who, const struct ctl_ckpt *c)
 {
-	log_notice("checkpoint %llu of journal seq %llu taken by %s%s",
-		   (unsigned long long)c->n, (unsigned long long)c->seq, *who ? "client " : "",
+	log_notice("checkpoint %llu of journal seq %llu taken by %s%s", (unsigned long long)c->n,
+		   (unsigned long long)c->seq, *who ? "client " : "",
 		   *who ? client_label(who) : "the daemon ([audit] checkpoint_every)");
 	notifier_post(&R->ws.nt, c->notify_seq);
 }
@@ -145,7 +145,8 @@ void rx_checkpoint_tick(struct reactor *R, uint64_t now)
 	int r = ckpt_timer_tick(&R->ckpt, &R->st, now, &c);
 
 	if (r < 0)
-		log_errno(LOG_ERR, r, "periodic checkpoint; tried again in [audit] checkpoint_every");
+		log_errno(LOG_ERR, r,
+			  "periodic checkpoint; tried again in [audit] checkpoint_every");
 	else if (r > 0)
 		checkpoint_taken(R, "", &c);
 }

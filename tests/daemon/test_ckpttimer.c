@@ -121,12 +121,13 @@ static void test_a_restart_plans_from_the_stores_last_checkpoint(void **state)
 	assert_int_equal(tick(f, NOW_MS + EVERY_MS), 1);
 	/* restarted half a period later: the next is still due a period after the last */
 	assert_int_equal(
-	    ckpt_timer_plan(&f->t, &f->d->st, f->sk, EVERY_MS, NOW_MS + EVERY_MS + EVERY_MS / 2), 0);
+	    ckpt_timer_plan(&f->t, &f->d->st, f->sk, EVERY_MS, NOW_MS + EVERY_MS + EVERY_MS / 2),
+	    0);
 	assert_int_equal(tick(f, NOW_MS + 2 * EVERY_MS - 1), 0);
 	assert_int_equal(tick(f, NOW_MS + 2 * EVERY_MS), 1);
 	/* restarted after a long stop: one at once, then a period on */
-	assert_int_equal(
-	    ckpt_timer_plan(&f->t, &f->d->st, f->sk, EVERY_MS, NOW_MS + 10 * EVERY_MS), 0);
+	assert_int_equal(ckpt_timer_plan(&f->t, &f->d->st, f->sk, EVERY_MS, NOW_MS + 10 * EVERY_MS),
+			 0);
 	assert_int_equal(tick(f, NOW_MS + 10 * EVERY_MS), 1);
 	assert_int_equal(tick(f, NOW_MS + 11 * EVERY_MS - 1), 0);
 	assert_int_equal(count(f), 3);
