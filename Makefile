@@ -12,6 +12,8 @@ BENCH_DEBS := redis-server redis-tools
 PKG_DEBS   := debhelper lintian devscripts
 # make test: the package's and promtool (Debian's prometheus), which lints the metrics
 TEST_DEBS  := $(PKG_DEBS) prometheus
+# make test: Debian's chromium, headless, opens the HTML report (tests/e2e/test_report_html.py)
+TEST_DEBS  += chromium
 
 .PHONY: all deps build build-asan run test test-build test-release test-asan fuzz package \
 	test-package bench clean

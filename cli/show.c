@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "showkind.h"
+
 /* ---------------------------------------------------------------- cells */
 
 enum cell_fmt {
@@ -343,26 +345,6 @@ static void show_field(FILE *out, const char *label, const json_t *v, enum cell_
 	free(s);
 }
 
-static void show_list(FILE *out, const char *label, const json_t *list)
-{
-	const json_t *item;
-	size_t i;
-
-	fprintf(out, "%-14s", label);
-	if (!json_is_array(list) || json_array_size(list) == 0) {
-		fputs(json_is_array(list) ? "(none)\n" : "-\n", out);
-		return;
-	}
-	json_array_foreach(list, i, item)
-	{
-		char *s = cell_text(item, CELL_TEXT);
-
-		fprintf(out, "%s%s", i ? ", " : "", s ? s : "?");
-		free(s);
-	}
-	fputc('\n', out);
-}
-
 /* A titled table of rows, or "(none)". */
 static void show_table(FILE *out, const char *title, const json_t *rows, const struct column *cols)
 {
@@ -433,7 +415,8 @@ void show_case(FILE *out, const json_t *c)
 	};
 	const json_t *v;
 	const char *key;
-	json_t *other = NULL;
+	json_t *other = NULL, *history;
+	size_t i;
 
 	show_field(out, "case", json_object_get(c, "case"), CELL_TEXT);
 	show_field(out, "kind", json_object_get(c, "kind"), CELL_TEXT);
@@ -448,8 +431,7 @@ void show_case(FILE *out, const json_t *c)
 		show_field(out, "disposed at", v, CELL_TIME);
 	if (is_set(v = json_object_get(c, "aa")))
 		show_field(out, "aa", v, CELL_TEXT);
-	show_field(out, "relationship", json_object_get(c, "relationship"), CELL_TEXT);
-	show_list(out, "categories", json_object_get(c, "categories"));
+	showkind_fields(out, c); /* the kind's own fields, marks and flags */
 
 	show_section(out, "subject", json_object_get(c, "subject"));
 	if ((v = json_object_get(c, "associate")) && !json_is_null(v))
@@ -462,17 +444,23 @@ void show_case(FILE *out, const json_t *c)
 	if ((v = json_object_get(c, "tasks")) && json_array_size(v) > 0)
 		show_table(out, "tasks", v, task_cols);
 
-	show_table(out, "history", json_object_get(c, "history"), history_cols);
+	/* a report's reporter is not shown (showkind.h): its opening row says so instead */
+	history = json_deep_copy(json_object_get(c, "history"));
+	json_array_foreach(history, i, v)
+	{
+		if (json_is_object(v) && showkind_hides_actor(c, i))
+			json_object_set_new((json_t *)v, "actor", json_string("reporter (withheld)"));
+	}
+	show_table(out, "history", history ? history : json_object_get(c, "history"), history_cols);
+	json_decref(history);
 
 	/* Fields this version does not know still show, so nothing the daemon says is hidden. */
 	json_object_foreach((json_t *)c, key, v)
 	{
-		size_t i;
-
 		for (i = 0; known[i] && strcmp(known[i], key) != 0; i++)
 			;
-		if (known[i])
-			continue;
+		if (known[i] || showkind_known(c, key) || json_is_null(v))
+			continue; /* nil says nothing */
 		if (!other)
 			other = json_object();
 		if (other)

@@ -107,7 +107,7 @@ static int start_workers(struct reactor *R)
 		rx_replan_start(R, "start");
 	R->ws_started = true;
 	if (workset_start(&R->ws, &R->st, R->zctx, R->cfg->notify_endpoint, &R->sec,
-			  &R->cfg->notify_perm, seq, R->cfg->batch_max) < 0)
+			  &R->cfg->notify_perm, seq, R->cfg->batch_max, R->clock, R->clock_arg) < 0)
 		return -EADDRNOTAVAIL;
 	return 0;
 }
@@ -188,7 +188,8 @@ static int reactor_open(struct reactor *R, const struct config *cfg)
 	R->cfg = cfg;
 	R->sigfd = -1;
 	R->job_efd = -1;
-	R->started_ms = walltime_ms();
+	R->clock = worker_clock_real;
+	R->started_ms = R->clock(R->clock_arg);
 	R->limits = (struct proto_limits){
 	    .max_message_bytes = cfg->max_message_bytes,
 	    .clock_skew_ms = cfg->clock_skew_ms,
@@ -234,7 +235,7 @@ static int reactor_open(struct reactor *R, const struct config *cfg)
 		}
 		R->signing = true;
 	}
-	if (rx_checkpoint_plan(R, walltime_ms()) < 0)
+	if (rx_checkpoint_plan(R, R->clock(R->clock_arg)) < 0)
 		return -EIO;
 	if (cfg->sync == SYNC_NONE)
 		log_warn("[store] sync = none: NOT DURABLE. Acknowledged events can be lost in a "
@@ -352,8 +353,10 @@ int reactor_run(const struct config *cfg)
 			on_signal(&R);
 		if (items[3].revents & ZMQ_POLLIN && job_finish(R.job_efd) && R.job)
 			rx_control_job_done(&R);
-		notify_status(&R, walltime_ms());
-		rx_checkpoint_tick(&R, walltime_ms());
+		uint64_t now = R.clock(R.clock_arg); /* once per pass */
+
+		notify_status(&R, now);
+		rx_checkpoint_tick(&R, now);
 	}
 	/* SIGTERM: what libzmq already holds for us is committed and acknowledged */
 	commit_cycle(&R, true);

@@ -103,49 +103,52 @@ static void reseal_start(void *arg)
 	rx_reseal_start(arg);
 }
 
+/* A checkpoint taken (on demand, or periodic for who ""): logged, and the notifier told of
+ * its note. */
+static void checkpoint_taken(struct reactor *R, const char *who, const struct ctl_ckpt *c)
+{
+	log_notice("checkpoint %llu of journal seq %llu taken by %s%s", (unsigned long long)c->n,
+		   (unsigned long long)c->seq, *who ? "client " : "",
+		   *who ? client_label(who) : "the daemon ([audit] checkpoint_every)");
+	notifier_post(&R->ws.nt, c->notify_seq);
+}
+
 /* `audit.checkpoint` on the control socket (struct ctl_env.checkpoint): its own write
- * transaction, then the notifier is told of the note. */
+ * transaction, then the notifier is told of the note; the next periodic one is due a period
+ * after it. */
 static int checkpoint_request(void *arg, const char *who, struct ctl_ckpt *ret)
 {
 	struct reactor *R = arg;
-	int r = ctl_checkpoint_write(&R->st, R->sign_sk, walltime_ms(), who, ret);
+	uint64_t now = R->clock(R->clock_arg);
+	int r = ctl_checkpoint_write(&R->st, R->sign_sk, now, who, ret);
 
 	if (r < 0)
 		return log_errno(LOG_ERR, r, "checkpoint");
-	log_notice("checkpoint %llu of journal seq %llu taken by client %s",
-		   (unsigned long long)ret->n, (unsigned long long)ret->seq, client_label(who));
-	notifier_post(&R->ws.nt, ret->notify_seq);
+	ckpt_timer_taken(&R->ckpt, now);
+	checkpoint_taken(R, who, ret);
 	return 0;
 }
 
 int rx_checkpoint_plan(struct reactor *R, uint64_t now)
 {
-	struct checkpoint c = {.at = now};
-	MDB_txn *txn = NULL;
-	uint64_t count = 0;
-	int r;
+	int r = ckpt_timer_plan(&R->ckpt, &R->st, R->signing ? R->sign_sk : NULL,
+				R->cfg->checkpoint_every_ms, now);
 
-	if (!R->signing)
-		return 0;
-	if ((r = store_begin(&R->st, true, &txn)) == 0 &&
-	    (r = checkpoint_count(&R->st, txn, &count)) == 0 && count)
-		r = checkpoint_get(&R->st, txn, count, &c);
-	store_abort(&txn);
 	if (r < 0)
 		return log_errno(LOG_ERR, r, "store: reading the last checkpoint");
-	R->checkpoint_due_ms = c.at + R->cfg->checkpoint_every_ms;
 	return 0;
 }
 
 void rx_checkpoint_tick(struct reactor *R, uint64_t now)
 {
 	struct ctl_ckpt c;
+	int r = ckpt_timer_tick(&R->ckpt, &R->st, now, &c);
 
-	if (!R->signing || now < R->checkpoint_due_ms)
-		return;
-	/* a failure is logged and tried again the next period, as a missed one is */
-	(void)checkpoint_request(R, "", &c);
-	R->checkpoint_due_ms = now + R->cfg->checkpoint_every_ms;
+	if (r < 0)
+		log_errno(LOG_ERR, r,
+			  "periodic checkpoint; tried again in [audit] checkpoint_every");
+	else if (r > 0)
+		checkpoint_taken(R, "", &c);
 }
 
 void rx_control_cycle(struct reactor *R)

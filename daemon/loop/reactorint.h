@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "loop/batch.h"
+#include "loop/ckpttimer.h"
 #include "security/clients.h"
 #include "policy/config.h"
 #include "control/ctl.h"
@@ -74,7 +75,10 @@ struct reactor {
 	struct seal *seal; /* [security] seal_key (and _previous); NULL: nothing sealed */
 	bool signing;      /* [audit] sign_key is set: sign_sk holds it (checkpoints) */
 	uint8_t sign_sk[CHECKPOINT_SK];
-	uint64_t checkpoint_due_ms; /* when the next periodic checkpoint is due ([audit]) */
+	struct ckpt_timer ckpt; /* when the next periodic checkpoint is due ([audit]) */
+	/* the daemon's clock, the workers' too (worker.h): read once per pass */
+	worker_clock_fn clock;
+	void *clock_arg;
 	struct reseal_progress reseal;
 	struct reseal_cursor reseal_at;
 	uint64_t reject_log_sec, reject_log_n, reject_log_dropped;
@@ -144,9 +148,10 @@ void rx_control_cycle(struct reactor *R);
 void rx_control_answer_reads(struct reactor *R, int batch_rc);
 /* Answers the finished job's request. */
 void rx_control_job_done(struct reactor *R);
-/* The periodic checkpoint ([audit] checkpoint_every, with a sign_key): rx_checkpoint_plan
- * sets the first due time from the store's last checkpoint (none: now + every); 0, or a
- * negative errno (logged). rx_checkpoint_tick takes one when it is due at now. */
+/* The periodic checkpoint ([audit] checkpoint_every, with a sign_key; ckpttimer.h):
+ * rx_checkpoint_plan sets the first due time from the store's last checkpoint (none: now +
+ * every); 0, or a negative errno (logged). rx_checkpoint_tick takes one when it is due at
+ * now, the pass's one reading of R->clock. */
 int rx_checkpoint_plan(struct reactor *R, uint64_t now);
 void rx_checkpoint_tick(struct reactor *R, uint64_t now);
 

@@ -18,7 +18,7 @@ static const struct {
 
 int workset_start(struct workset *ws, struct store *st, void *zctx, const char *notify_endpoints,
 		  const struct security *sec, const struct sock_perm *perm, uint64_t notify_seq,
-		  size_t post_max)
+		  size_t post_max, worker_clock_fn clock, void *clock_arg)
 {
 	char err[256];
 	int r;
@@ -46,7 +46,8 @@ int workset_start(struct workset *ws, struct store *st, void *zctx, const char *
 		w->st = st;
 		w->post_fd = ws->efd;
 		w->post_max = post_max;
-		w->clock = worker_clock_real;
+		w->clock = clock;
+		w->clock_arg = clock_arg;
 		if ((r = worker_start(w)) < 0)
 			return log_errno(LOG_ERR, r, "%s worker", w->name);
 	}

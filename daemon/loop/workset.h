@@ -35,10 +35,11 @@ struct workset {
 
 /* Starts the notifier (binding [notify] endpoint under sec and perm, router.h) and the
  * workers. notify_seq is the outbox's last seq at start. post_max bounds each worker's
- * hand-over. Returns 0 or -1 (logged). */
+ * hand-over. The workers read clock (the reactor's: worker_clock_real in service). Returns 0
+ * or -1 (logged). */
 int workset_start(struct workset *ws, struct store *st, void *zctx, const char *notify_endpoints,
 		  const struct security *sec, const struct sock_perm *perm, uint64_t notify_seq,
-		  size_t post_max);
+		  size_t post_max, worker_clock_fn clock, void *clock_arg);
 /* Publishes what is committed and stops every thread. Safe after a failed start. */
 void workset_stop(struct workset *ws);
 
