@@ -26,18 +26,24 @@ static void pack_entry(msgpack_sbuffer *out, uint64_t now_ms, const char *who,
 	proto_pack_kv_cstr(&pk, "line", c->line);
 }
 
-/* The notification: {"v", "seq", "topic", "at", "detail": {"n", "journal_seq", "line"}} */
+/* The notification, PROTOCOL.md's map: {"v", "seq", "topic", "at", "case": "", "state": "",
+ * "recipients": [], "detail": {"n", "journal_seq", "line"}}. It is about the store, not a
+ * case, and tells no role: whoever keeps checkpoints subscribes to the topic. */
 static void pack_note(msgpack_sbuffer *out, uint64_t seq, uint64_t now_ms,
 		      const struct ctl_ckpt *c)
 {
 	msgpack_packer pk;
 
 	msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
-	msgpack_pack_map(&pk, 5);
+	msgpack_pack_map(&pk, 8);
 	proto_pack_kv_u64(&pk, "v", PROTO_VERSION);
 	proto_pack_kv_u64(&pk, "seq", seq);
 	proto_pack_kv_cstr(&pk, "topic", CTLCHECKPOINT_TOPIC);
 	proto_pack_kv_u64(&pk, "at", now_ms);
+	proto_pack_kv_cstr(&pk, "case", "");
+	proto_pack_kv_cstr(&pk, "state", "");
+	proto_pack_cstr(&pk, "recipients");
+	msgpack_pack_array(&pk, 0);
 	proto_pack_cstr(&pk, "detail");
 	msgpack_pack_map(&pk, 3);
 	proto_pack_kv_u64(&pk, "n", c->n);

@@ -840,7 +840,10 @@ TOPICS = ("case.opened", "case.state_changed", "case.closed", "case.escalated",
           "appeal.window_closed", "appeal.lodged", "appeal.decided", "misconduct.referral",
           "vetting.review_required", "prevent.referral", "retention.disposed",
           # REGISTERS.md's
-          "integrity.flag", "iopc.referral_due", "report.follow_up", "report.reply")
+          "integrity.flag", "iopc.referral_due", "report.follow_up", "report.reply",
+          # SPEC.md's, about the store rather than a case: case and state are ""
+          "audit.checkpoint")
+STORE_TOPICS = ("audit.checkpoint",)
 DEADLINE_TOPICS = ("deadline.reminder", "deadline.breached", "deadline.escalated")
 NOTE_KEYS = {"v", "seq", "topic", "at", "case", "state", "recipients", "deadline", "detail"}
 NOTE_REQUIRED = {"v", "seq", "topic", "at", "case", "state", "recipients"}
@@ -862,8 +865,13 @@ def check_note(n, topic_frame=None):
     if topic_frame is not None:
         need(topic_frame == n["topic"].encode(), "topic frame %r differs" % topic_frame)
     need(isinstance(n["at"], int), "at is not an integer")
-    need(isinstance(n["case"], str) and n["case"], "case is not a reference")
-    need(isinstance(n["state"], str) and n["state"], "state is not a string")
+    if n["topic"] in STORE_TOPICS:
+        need(n["case"] == "" and n["state"] == "" and n["recipients"] == [],
+             "a store notification names a case, a state or a recipient")
+    need(isinstance(n["case"], str) and (n["case"] or n["topic"] in STORE_TOPICS),
+         "case is not a reference")
+    need(isinstance(n["state"], str) and (n["state"] or n["topic"] in STORE_TOPICS),
+         "state is not a string")
     need(isinstance(n["recipients"], list), "recipients is not an array")
     for r in n["recipients"]:
         need(isinstance(r, dict) and set(r) == {"role", "id"} and r["role"] in ROLES

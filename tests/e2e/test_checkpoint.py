@@ -99,6 +99,7 @@ class CheckpointTest(DaemonTestCase):
         key, pub = self.sign_pair(d)
         d.sections["audit"] = {"sign_key": key}
         d.start()
+        sub = d.subscribe(topics=("audit.checkpoint",))
         lines = []
         for i in range(3):
             self.submit(d, 4)
@@ -123,6 +124,10 @@ class CheckpointTest(DaemonTestCase):
         notes = d.result("notifications.since", seq=0)["notifications"]
         ck = [x for x in notes if x["topic"] == "audit.checkpoint"]
         self.assertEqual([x["detail"]["line"] for x in ck], lines)
+        # and a subscriber on the notify socket receives each one, as published
+        live = sub.wait_for("audit.checkpoint", count=len(lines))
+        self.assertEqual([x["detail"]["line"] for x in live], lines)
+        sub.close()
         r = d.result("audit.checkpoints", since=1, limit=1)
         self.assertEqual([c["line"] for c in r["checkpoints"]], lines[1:2])
         self.assertEqual(r["next"], 2)
