@@ -1,6 +1,6 @@
 /* fuzz_wf: the workflow engine fed decoded events. An input is a list of steps taken on one
- * case of any kind (NA, CR, WR, GH, BI: the kind its opening event's type opens) under the default
- * policy, at a clock that starts at FUZZ_NOW_MS and only moves on:
+ * case of any kind (NA, CR, WR, GH, BI: the kind its opening event's type opens) under the
+ * default policy, at a clock that starts at FUZZ_NOW_MS and only moves on:
  *
  *   step := op:u8 arg          (op taken modulo OP_COUNT)
  *   OP_EVENT    len:u16 BE, len bytes: an intake frame, decoded by proto_event_decode at
