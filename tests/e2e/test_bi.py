@@ -137,9 +137,17 @@ class BusinessInterests(DaemonTestCase):
                                  ("refused", "under_appeal"),
                                  ("under_appeal", "approved"),
                                  ("approved", "closed")])
-        # case.list and report.summary name the kind BI
+        # case.list and report.summary name the kind BI; the report counts its outcomes
         rows = d.result("case.list", kind="BI")["cases"]
         self.assertEqual([r["case"] for r in rows], [ref], rows)
+        rep = d.result("report.summary", kind="BI")
+        self.assertEqual(rep["kind"]["BI"], 1, rep["kind"])
+        out = rep["outcome"]
+        self.assertEqual((out["hr_assessment"], out["psd_check"], out["decision"], out["appeal"],
+                          out["review"], out["closed_reason"]),
+                         ({"refuse": 1}, {"no_concern": 1}, {"refused": 1}, {"upheld": 1},
+                          {"withdrawn": 1}, {"approval_withdrawn": 1}), out)
+        self.assertEqual(rep["deadlines"]["bi_annual_review"]["met_on_time"], 2, rep["deadlines"])
 
     def test_refusal_unappealed_closes_when_the_appeal_window_lapses(self):
         d, sub = self.daemon("bilapse", bi_appeal_window="2s")
