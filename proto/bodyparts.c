@@ -165,6 +165,27 @@ const char *const proto_common_close_reasons[] = {
     "no_further_action", "withdrawn", "subject_left", "other", NULL,
 };
 
+/* case.closed on a BI case: the common reasons and BI's own (REGISTERS.md "Business
+ * interests": a refusal whose appeal window lapsed, an approval withdrawn on review, an
+ * interest ended) */
+const char *const proto_bi_close_reasons[] = {
+    "no_further_action", "withdrawn",          "subject_left", "other",
+    "refused",           "approval_withdrawn", "ended",        NULL,
+};
+
+/* case.closed before the case is known: the union of every kind's reasons */
+const char *const proto_any_close_reasons[] = {
+    "association_ceased",
+    "no_further_action",
+    "withdrawn",
+    "subject_left",
+    "other",
+    "refused",
+    "approval_withdrawn",
+    "ended",
+    NULL,
+};
+
 /* The [deadlines] kinds of WORKFLOW.md "Deadlines", in its order (`retention` is
  * [retention]'s and is never extended) */
 #define WORKFLOW_DEADLINES                                                                         \
@@ -176,7 +197,9 @@ const char *const proto_common_close_reasons[] = {
 #define REGISTERS_DEADLINES                                                                        \
 	"psd_consultation", "cr_assessment", "development_review", "iopc_referral",                \
 	    "cr_investigation", "wr_assessment", "management_action", "wr_investigation",          \
-	    "reporter_update", "gift_approval", "gift_return", "gift_review", "gift_concern"
+	    "reporter_update", "gift_approval", "gift_return", "gift_review", "gift_concern",      \
+	    "hr_assessment", "psd_check", "bi_decision", "bi_appeal_window", "bi_appeal_decision", \
+	    "bi_annual_review"
 
 const char *const proto_deadline_kinds[] = {WORKFLOW_DEADLINES, NULL};
 const char *const proto_register_deadline_kinds[] = {REGISTERS_DEADLINES, NULL};

@@ -57,6 +57,8 @@ extern const char *const proto_wr_standards[];
 extern const char *const proto_wr_assessment_outcomes[];
 extern const char *const proto_any_assessment_outcomes[];
 extern const char *const proto_common_close_reasons[];
+extern const char *const proto_bi_close_reasons[];
+extern const char *const proto_any_close_reasons[]; /* case.closed's union */
 /* proto_deadline_kinds is in typetab.h: the daemon lists it too. */
 
 /* ---- shared parts ---- */

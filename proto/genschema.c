@@ -100,7 +100,14 @@ static json_t *object_of(const struct proto_field *fields, uint32_t min)
 		json_object_set_new(props, f->name, field_schema(f));
 		if (f->required)
 			json_array_append_new(req, json_string(f->name));
-		if (f->when_field)
+		/* optional when it holds (BI's conditions on an upheld appeal): no "then" */
+		if (f->when_field && f->when_optional)
+			json_array_append_new(
+			    all,
+			    json_pack("{s:{s:{s:{s:o}}, s:[s]}, s:{s:{s:[s]}}}", "if", "properties",
+				      f->when_field, "enum", strings(f->when_values), "required",
+				      f->when_field, "else", "not", "required", f->name));
+		else if (f->when_field)
 			json_array_append_new(
 			    all,
 			    json_pack("{s:{s:{s:{s:o}}, s:[s]}, s:{s:[s]}, s:{s:{s:[s]}}}", "if",

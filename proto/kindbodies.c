@@ -41,6 +41,10 @@ static const struct proto_field common_closed[] = {
     ENUM("reason", true, proto_common_close_reasons),
     END,
 };
+static const struct proto_field bi_closed[] = {ENUM("reason", true, proto_bi_close_reasons), END};
+
+/* BI: reg 7(1), a breach of the approval's terms or conditions */
+static const struct proto_field bi_breach[] = {TEXT("details", true), END};
 
 /* a subject's id cannot change; WR's may be set while the case has none (the engine's check) */
 static const struct proto_field subject_updated[] = {
@@ -63,6 +67,9 @@ static const struct kind_body {
     {KIND_NA, "subject.updated", subject_updated},
     {KIND_CR, "subject.updated", subject_updated},
     {KIND_GH, "subject.updated", subject_updated},
+    {KIND_BI, "case.closed", bi_closed},
+    {KIND_BI, "subject.updated", subject_updated},
+    {KIND_BI, "breach.reported", bi_breach},
     {KIND_NONE, NULL, NULL},
 };
 

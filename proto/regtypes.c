@@ -137,6 +137,88 @@ static const struct proto_field gift_reviewed_body[] = {
     END,
 };
 
+/* ---- business interests and second jobs: HMIC 2012; Police Regulations 2003 regs 7-9 ---- */
+
+static const char *const bi_interest_kinds[] = {
+    "second_job", "business", "shareholding", "directorship", "relative_licence", "other", NULL,
+};
+static const char *const bi_recommendations[] = {"approve", "approve_with_conditions", "refuse",
+						 NULL};
+static const char *const bi_check_outcomes[] = {"no_concern", "concern", NULL};
+static const char *const bi_decisions[] = {"approved", "approved_with_conditions", "refused", NULL};
+static const char *const bi_with_conditions[] = {"approved_with_conditions", NULL};
+static const char *const bi_appeal_outcomes[] = {"upheld", "dismissed", NULL};
+static const char *const bi_upheld[] = {"upheld", NULL};
+static const char *const bi_review_outcomes[] = {"continue", "conditions_varied", "withdrawn",
+						 NULL};
+static const char *const bi_varied[] = {"conditions_varied", NULL};
+
+/* `conditions` ([{code, text}], as an NA case's), when the sibling `sib` is one of `vals` */
+#define BI_CONDITIONS(sib, vals, opt)                                                              \
+	{                                                                                          \
+		.name = "conditions", .type = PF_MAPS, .min = 1, .fields = proto_condition,        \
+		.when_field = (sib), .when_values = (vals), .when_optional = (opt)                 \
+	}
+
+static const struct proto_field bi_organisation[] = {
+    STR("name", true, NAME_MAX_BYTES),
+    STR("org_id", false, REF_MAX_BYTES),
+    END,
+};
+
+static const struct proto_field bi_interest[] = {
+    ENUM("kind", true, bi_interest_kinds),
+    {.name = "organisation", .type = PF_MAP, .required = true, .fields = bi_organisation},
+    STR("role", true, REF_MAX_BYTES),
+    {.name = "hours_per_week", .type = PF_UINT},
+    FLAG("paid", true),
+    {.name = "starts_on", .type = PF_DATE, .required = true},
+    TEXT("details", false),
+    END,
+};
+
+/* the subject applies (their line manager is known, as on a gift declaration) */
+static const struct proto_field bi_applied_body[] = {
+    {.name = "subject", .type = PF_MAP, .required = true, .fields = gift_subject},
+    {.name = "interest", .type = PF_MAP, .required = true, .fields = bi_interest},
+    END,
+};
+
+static const struct proto_field hr_assessed_body[] = {
+    ENUM("recommendation", true, bi_recommendations),
+    TEXT("notes", false),
+    END,
+};
+static const struct proto_field psd_checked_body[] = {
+    ENUM("outcome", true, bi_check_outcomes),
+    TEXT("notes", false),
+    END,
+};
+/* reg 8: the appropriate officer's decision; conditions with approved_with_conditions */
+static const struct proto_field bi_decided_body[] = {
+    ENUM("decision", true, bi_decisions),
+    BI_CONDITIONS("decision", bi_with_conditions, false),
+    TEXT("reasons", true),
+    END,
+};
+static const struct proto_field bi_appealed_body[] = {TEXT("grounds", true), END};
+/* reg 9: "conditions? when approving with conditions" */
+static const struct proto_field bi_appeal_decided_body[] = {
+    ENUM("outcome", true, bi_appeal_outcomes),
+    BI_CONDITIONS("outcome", bi_upheld, true),
+    TEXT("reasons", true),
+    END,
+};
+static const struct proto_field bi_reviewed_body[] = {
+    ENUM("outcome", true, bi_review_outcomes),
+    BI_CONDITIONS("outcome", bi_varied, false),
+    END,
+};
+static const struct proto_field bi_ended_body[] = {
+    {.name = "ended_on", .type = PF_DATE, .required = true},
+    END,
+};
+
 #define ON_CASE(n, b)                                                                              \
 	{                                                                                          \
 		.name = (n), .opens = KIND_NONE, .actor_required = true, .body = (b)               \
@@ -173,5 +255,16 @@ const struct proto_type proto_register_types[] = {
     ON_CASE("gift.refused", gift_refused_body),
     ON_CASE("gift.returned", gift_returned_body),
     ON_CASE("gift.reviewed", gift_reviewed_body),
+    {.name = "business_interest.applied",
+     .opens = KIND_BI,
+     .actor_required = true,
+     .body = bi_applied_body},
+    ON_CASE("hr.assessed", hr_assessed_body),
+    ON_CASE("psd.checked", psd_checked_body),
+    ON_CASE("business_interest.decided", bi_decided_body),
+    ON_CASE("business_interest.appealed", bi_appealed_body),
+    ON_CASE("business_interest.appeal_decided", bi_appeal_decided_body),
+    ON_CASE("business_interest.reviewed", bi_reviewed_body),
+    ON_CASE("business_interest.ended", bi_ended_body),
     {.name = NULL},
 };

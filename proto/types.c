@@ -163,7 +163,7 @@ static const struct proto_field deadline_extended_body[] = {
 };
 
 static const struct proto_field case_closed_body[] = {
-    ENUM("reason", true, proto_close_reasons),
+    ENUM("reason", true, proto_any_close_reasons),
     END,
 };
 

@@ -105,13 +105,21 @@ static const struct {
     /* REGISTERS.md */
     {"development", KIND_OUTCOME},
     {"investigation", KIND_OUTCOME},
+    /* REGISTERS.md "Business interests" (its appeal and review are counted under NA's names) */
+    {"hr_assessment", KIND_OUTCOME},
+    {"psd_check", KIND_OUTCOME},
+    {"decision", KIND_OUTCOME},
 };
 
 static struct proto_str outcome_of(const struct wf_case *c, size_t i)
 {
+	struct proto_str s;
+
 	if (report_outcomes[i].off == KIND_OUTCOME)
 		return wf_outcome_get(c, report_outcomes[i].name);
-	return *(const struct proto_str *)((const char *)c + report_outcomes[i].off);
+	s = *(const struct proto_str *)((const char *)c + report_outcomes[i].off);
+	/* NA's field; a BI case's outcome of the same name (appeal, review) */
+	return s.len || c->kind != KIND_BI ? s : wf_outcome_get(c, report_outcomes[i].name);
 }
 #define N_OUTCOMES (sizeof(report_outcomes) / sizeof(report_outcomes[0]))
 

@@ -57,6 +57,7 @@ struct wf_at_due {
 	unsigned next;         /* or WF_SAME */
 	const char *topic;     /* emitted after the change, or NULL */
 	uint32_t flags;        /* enum wf_case_flag: set on the case after the change */
+	const char *closes;    /* closed_reason when next is the closed state, or NULL */
 };
 
 struct wf_kind {

@@ -80,6 +80,9 @@ static void at_due(struct wfx *x, enum dl_action action)
 	for (const struct wf_at_due *r = x->k->at_due; r && r->action != DLA_BREACH; r++) {
 		if (r->action != action || !(r->states & WF_BIT(x->c->state)))
 			continue;
+		if (r->closes)
+			x->c->closed_reason =
+			    (struct proto_str){r->closes, (uint32_t)strlen(r->closes)};
 		if (r->next != WF_SAME)
 			transition(x, (int)r->next, x->now);
 		x->c->flags |= r->flags;

@@ -42,6 +42,12 @@ static const char *const dl_names[DL_KINDS] = {
     [DL_GIFT_RETURN] = "gift_return",
     [DL_GIFT_REVIEW] = "gift_review",
     [DL_GIFT_CONCERN] = "gift_concern",
+    [DL_HR_ASSESSMENT] = "hr_assessment",
+    [DL_PSD_CHECK] = "psd_check",
+    [DL_BI_DECISION] = "bi_decision",
+    [DL_BI_APPEAL_WINDOW] = "bi_appeal_window",
+    [DL_BI_APPEAL_DECISION] = "bi_appeal_decision",
+    [DL_BI_ANNUAL_REVIEW] = "bi_annual_review",
 };
 _Static_assert(sizeof(dl_names) / sizeof(dl_names[0]) == DL_KINDS, "dl_names");
 
@@ -76,6 +82,12 @@ static const struct duration dl_defaults[DL_KINDS] = {
     [DL_GIFT_RETURN] = {14 * MS_PER_DAY, DUR_MS},
     [DL_GIFT_REVIEW] = {28 * MS_PER_DAY, DUR_MS},
     [DL_GIFT_CONCERN] = {28 * MS_PER_DAY, DUR_MS},
+    [DL_HR_ASSESSMENT] = {14 * MS_PER_DAY, DUR_MS},
+    [DL_PSD_CHECK] = {14 * MS_PER_DAY, DUR_MS},
+    [DL_BI_DECISION] = {28 * MS_PER_DAY, DUR_MS},
+    [DL_BI_APPEAL_WINDOW] = {10, DUR_WD}, /* force policy */
+    [DL_BI_APPEAL_DECISION] = {28 * MS_PER_DAY, DUR_MS},
+    [DL_BI_ANNUAL_REVIEW] = {12, DUR_MO},
 };
 
 const char *config_dl_name(enum dl_kind k)

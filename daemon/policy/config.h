@@ -55,6 +55,13 @@ enum dl_kind {
 	DL_GIFT_RETURN,
 	DL_GIFT_REVIEW,
 	DL_GIFT_CONCERN,
+	/* "Business interests and second jobs" */
+	DL_HR_ASSESSMENT,
+	DL_PSD_CHECK,
+	DL_BI_DECISION,
+	DL_BI_APPEAL_WINDOW,
+	DL_BI_APPEAL_DECISION,
+	DL_BI_ANNUAL_REVIEW,
 	DL_KINDS
 };
 const char *config_dl_name(enum dl_kind k);

@@ -35,7 +35,7 @@ struct key {
 	uint64_t min, max; /* K_SIZE, K_UINT: the range, when max is not 0 */
 };
 
-#define CONFIGX_N_KEYS 42 /* the rows of configx_keys (configkeys.c asserts it) */
+#define CONFIGX_N_KEYS 43 /* the rows of configx_keys (configkeys.c asserts it) */
 extern const struct key configx_keys[CONFIGX_N_KEYS];
 
 /* inih is driven through our own line reader, which counts lines (so an error names its

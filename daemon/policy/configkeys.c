@@ -131,6 +131,7 @@ const struct key configx_keys[] = {
     KEY("retention", "CR", K_DEADLINE, retention[KIND_CR]),
     KEY("retention", "WR", K_DEADLINE, retention[KIND_WR]),
     KEY("retention", "GH", K_DEADLINE, retention[KIND_GH]),
+    KEY("retention", "BI", K_DEADLINE, retention[KIND_BI]),
     KEY("reports", "channel_after_close", K_DEADLINE, channel_after_close),
     KEY_RANGE("reports", "token_failures_per_minute", K_UINT, token_failures_per_minute, 1,
 	      UINT32_MAX),

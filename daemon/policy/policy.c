@@ -91,6 +91,21 @@ static const struct dl_rule rules[DL_KINDS] = {
      "HMIC 2012: \"a single electronic register ... checked regularly by PSD\"", KIND_GH},
     {DL_GIFT_CONCERN,         GH_CONCERN_RAISED,            ROLE_PSD,          DLA_BREACH,        REMIND,
      "HMIC 2012: a concern on the register is acted on by PSD", KIND_GH},
+/* "Business interests and second jobs": the appeal window is opened by a refusal or by
+ * conditions (business_interest.decided), not by a state */
+    {DL_HR_ASSESSMENT,        BI_AWAITING_HR_ASSESSMENT,    ROLE_HR,           DLA_BREACH,        REMIND,
+     "HMIC 2012: \"all requests ... assessed by HR\"", KIND_BI},
+    {DL_PSD_CHECK,            BI_AWAITING_PSD_CHECK,        ROLE_PSD,          DLA_BREACH,        REMIND,
+     "HMIC 2012: \"checks are also made by PSD on all applications\"", KIND_BI},
+    {DL_BI_DECISION,          BI_AWAITING_DECISION,         ROLE_AA,           DLA_BREACH,        REMIND,
+     "Police Regulations 2003 reg 8: the appropriate officer decides", KIND_BI},
+    {DL_BI_APPEAL_WINDOW,     0,                            ROLE_SUBJECT,      DLA_APPEAL_CLOSES, REMIND,
+     "Police Regulations 2003 reg 9: an appeal to the chief officer against a refusal or "
+     "conditions", KIND_BI},
+    {DL_BI_APPEAL_DECISION,   BI_UNDER_APPEAL,              ROLE_HEAD_OF_PSD,  DLA_BREACH,        REMIND,
+     "Police Regulations 2003 reg 9: the chief officer decides the appeal", KIND_BI},
+    {DL_BI_ANNUAL_REVIEW,     BI_APPROVED,                  ROLE_HR,           DLA_BREACH,        REMIND,
+     "HMIC 2012: business interests \"reviewed annually\"", KIND_BI},
 };
 /* clang-format on */
 

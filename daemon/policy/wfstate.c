@@ -49,6 +49,18 @@ static const char *const gh_names[GH_STATE_COUNT] = {
 };
 _Static_assert(N(gh_names) == GH_STATE_COUNT, "gh_names");
 
+static const char *const bi_names[BI_STATE_COUNT] = {
+    [BI_NONE] = "none",
+    [BI_AWAITING_HR_ASSESSMENT] = "awaiting_hr_assessment",
+    [BI_AWAITING_PSD_CHECK] = "awaiting_psd_check",
+    [BI_AWAITING_DECISION] = "awaiting_decision",
+    [BI_APPROVED] = "approved",
+    [BI_REFUSED] = "refused",
+    [BI_UNDER_APPEAL] = "under_appeal",
+    [BI_CLOSED] = "closed",
+};
+_Static_assert(N(bi_names) == BI_STATE_COUNT, "bi_names");
+
 #define OPEN_OF(count, closed) (((1u << (count)) - 1) & ~WF_BIT(0) & ~WF_BIT(closed))
 
 static const struct wf_states states[KIND_COUNT] = {
@@ -60,10 +72,13 @@ static const struct wf_states states[KIND_COUNT] = {
 		 0},
     [KIND_GH] = {KIND_GH, gh_names, GH_STATE_COUNT, GH_CLOSED, OPEN_OF(GH_STATE_COUNT, GH_CLOSED),
 		 0},
+    [KIND_BI] = {KIND_BI, bi_names, BI_STATE_COUNT, BI_CLOSED, OPEN_OF(BI_STATE_COUNT, BI_CLOSED),
+		 0},
 };
 _Static_assert(WF_STATE_COUNT <= WF_STATES_MAX && CR_STATE_COUNT <= WF_STATES_MAX &&
 		   WR_STATE_COUNT <= WF_STATES_MAX && GH_STATE_COUNT <= WF_STATES_MAX,
 	       "a kind's states fit its masks");
+_Static_assert(BI_STATE_COUNT <= WF_STATES_MAX, "BI's states fit its masks");
 
 static const char *const origin_names[ORIGIN_COUNT] = {
     [ORIGIN_SELF] = "self",

@@ -65,6 +65,19 @@ enum gh_state {
 	GH_STATE_COUNT
 };
 
+/* BI: REGISTERS.md "Business interests and second jobs" */
+enum bi_state {
+	BI_NONE = 0,
+	BI_AWAITING_HR_ASSESSMENT,
+	BI_AWAITING_PSD_CHECK,
+	BI_AWAITING_DECISION,
+	BI_APPROVED, /* with or without conditions (the case's conditions part) */
+	BI_REFUSED,
+	BI_UNDER_APPEAL,
+	BI_CLOSED,
+	BI_STATE_COUNT
+};
+
 #define WF_BIT(s)     (1u << (s))
 #define WF_STATES_MAX 32    /* a kind's states fit a uint32_t mask */
 #define WF_SAME       0xffu /* a rule's next state: the case stays where it is */

@@ -58,6 +58,27 @@ static int na_rules(const struct wf_case *c, const bool live[DL_KINDS], const ch
 	return 0;
 }
 
+/* REGISTERS.md "Business interests": the appeal window runs only on a decision that may still
+ * be appealed (a refusal, or an approval with conditions), once; an appeal is pending only
+ * under_appeal, and an appealed decision has no window left. */
+static int bi_rules(const struct wf_case *c, const bool live[DL_KINDS], const char *st, char *why,
+		    size_t len)
+{
+	const msgpack_object *conds = wf_part_get(c, "conditions");
+	int state = (int)c->state;
+
+	if (live[DL_BI_APPEAL_WINDOW]) {
+		RULE(state == BI_REFUSED || state == BI_APPROVED, "%s: bi_appeal_window live in %s",
+		     c->ref, st);
+		RULE(!(c->flags & WFC_APPEALED), "%s: appealed with bi_appeal_window live", c->ref);
+		RULE(state != BI_APPROVED || (conds && conds->type == MSGPACK_OBJECT_ARRAY),
+		     "%s: bi_appeal_window live on an approval without conditions", c->ref);
+	}
+	RULE(state != BI_UNDER_APPEAL || (c->flags & WFC_APPEALED),
+	     "%s: under_appeal with no appeal marked", c->ref);
+	return 0;
+}
+
 /* The kind's parts that retention must clear (its outcomes stay). */
 static bool personal_parts(const struct wf_case *c)
 {
@@ -111,5 +132,7 @@ int wfinv_case(const struct wf_case *c, const bool live[DL_KINDS], char *why, si
 			 (c->origin == ORIGIN_ANONYMOUS || c->reporter_role != ROLE_NONE),
 		     "%s: reporter_update %slive in %s", c->ref,
 		     live[DL_REPORTER_UPDATE] ? "" : "not ", st);
+	if (c->kind == KIND_BI)
+		return bi_rules(c, live, st, why, len);
 	return c->kind == KIND_NA ? na_rules(c, live, st, why, len) : 0;
 }

@@ -1,5 +1,5 @@
 /* A seeded random ("property") test of the store's invariants. Random events of every type of
- * WORKFLOW.md and REGISTERS.md on NA, CR and WR cases, named and anonymous, and of the
+ * WORKFLOW.md and REGISTERS.md on NA, CR, WR and BI cases, named and anonymous, and of the
  * reporter's channel (replies, follow-ups by name and by the token of the accepted reply)
  * (mostly valid, sometimes from the wrong role, in the wrong state or kind, dated in the
  * past or resent), the workers' due entries (handed over late, twice, or early), SIGHUP policy
@@ -35,7 +35,8 @@
 #define CASES_MAX         40     /* cases a run of STEPS_DEFAULT steps opens */
 #define OPEN_PCT          18     /* events that open a case, while there is room */
 #define OPEN_NA_PCT       60     /* of the openings: NA's (declarations, referrals) */
-#define OPEN_CR_PCT       20     /* CR's; the rest WR's */
+#define OPEN_CR_PCT       20     /* CR's; the rest WR's and BI's */
+#define OPEN_BI_PCT       10     /* BI's (business interests) */
 #define SOONEST_PCT       60     /* events aimed at the case whose deadline is due first */
 #define CASES_CAP         400    /* and a longer run, in proportion */
 #define EVENTS_MAX        3      /* intake events in one batch */
@@ -60,6 +61,8 @@
 	"psd_consultation = 3wd\ncr_assessment = 5d\ndevelopment_review = 8d\n"                    \
 	"iopc_referral = 2wd\ncr_investigation = 15d\nwr_assessment = 5d\n"                        \
 	"management_action = 6d\nwr_investigation = 15d\nreporter_update = 7d\n"                   \
+	"hr_assessment = 4d\npsd_check = 4d\nbi_decision = 5d\nbi_appeal_window = 8wd\n"           \
+	"bi_appeal_decision = 5d\nbi_annual_review = 20d\n"                                        \
 	"[escalation]\naa_roster = AA1, AA2\n[retention]\nclosed_case = 30d\nCR = 40d\n"           \
 	"[reports]\nchannel_after_close = 35d\n"
 static const char *const policy_texts[] = {
@@ -78,6 +81,7 @@ enum ev_kind {
 	E_REFERRAL,
 	E_CR_OPEN,
 	E_WR_OPEN,
+	E_BI_OPEN,
 	/* on a case: NA's */
 	E_MANAGER,
 	E_ASSESS, /* NA's, CR's and WR's, each with its kind's body */
@@ -112,6 +116,15 @@ enum ev_kind {
 	/* WR's */
 	E_ACTION,
 	E_BAD_FAITH,
+	/* BI's */
+	E_BI_ASSESS,
+	E_BI_CHECK,
+	E_BI_DECIDE,
+	E_BI_APPEAL,
+	E_BI_APPEAL_DECIDE,
+	E_BI_BREACH,
+	E_BI_REVIEW,
+	E_BI_END,
 	E_COUNT
 };
 #define E_ON_CASE E_MANAGER /* the first row that acts on a case */
@@ -119,6 +132,7 @@ enum ev_kind {
 #define S(x)   WF_BIT(WF_##x)
 #define SC(x)  WF_BIT(CR_##x)
 #define SW(x)  WF_BIT(WR_##x)
+#define SB(x)  WF_BIT(BI_##x)
 #define R(x)   ROLE_BIT(ROLE_##x)
 #define OPEN   WF_OPEN_STATES
 #define FORCED WF_CONDITIONS_IN_FORCE
@@ -129,6 +143,12 @@ enum ev_kind {
 #define NA_ANY               (((1u << WF_STATE_COUNT) - 1) & ~1u)
 #define CR_ANY               (((1u << CR_STATE_COUNT) - 1) & ~1u)
 #define WR_ANY               (((1u << WR_STATE_COUNT) - 1) & ~1u)
+#define BI_OPEN              KIND_OPEN(BI_STATE_COUNT, BI_CLOSED)
+#define BI_ANY               (((1u << BI_STATE_COUNT) - 1) & ~1u)
+#define BI_ONLY(st)                                                                                \
+	{                                                                                          \
+		[KIND_BI] = (st)                                                                   \
+	}
 #define NA_ONLY(st)                                                                                \
 	{                                                                                          \
 		[KIND_NA] = (st)                                                                   \
@@ -158,6 +178,7 @@ static const struct ev_row {
     [E_REFERRAL] = {"referral.submitted", {0}, R(REPORTER) | R(LINE_MANAGER) | R(PSD), 0},
     [E_CR_OPEN] = {"corruption.reported", {0}, R(REPORTER) | R(LINE_MANAGER) | R(PSD), 0},
     [E_WR_OPEN] = {"wrongdoing.reported", {0}, R(REPORTER) | R(LINE_MANAGER), 0},
+    [E_BI_OPEN] = {"business_interest.applied", {0}, R(SUBJECT), 0},
     [E_MANAGER] = {"manager.reviewed", NA_ONLY(S(AWAITING_MANAGER_REVIEW)), R(LINE_MANAGER), 4},
     [E_ASSESS] = {"assessment.recorded",
 		  EVERY_KIND(S(AWAITING_MANAGER_REVIEW) | S(AWAITING_ASSESSMENT),
@@ -183,10 +204,19 @@ static const struct ev_row {
     [E_REVIEW_REQ] = {"review.requested", NA_ONLY(S(CONDITIONS_ACTIVE)), R(AA) | R(PSD), 2},
     [E_REVIEW_DONE] = {"review.completed", NA_ONLY(S(CONDITIONS_ACTIVE)), R(AA), 2},
     [E_VETTING] = {"vetting.reviewed", NA_ONLY(OPEN), R(VETTING), 1},
-    [E_SUBJECT_UPD] = {"subject.updated", EVERY_KIND(OPEN, CR_OPEN, WR_OPEN), R(PSD), 1},
-    [E_EXTEND] = {"deadline.extended", EVERY_KIND(OPEN, CR_OPEN, WR_OPEN),
-		  R(PSD) | R(AA) | R(HEAD_OF_PSD), 2},
-    [E_CLOSE] = {"case.closed", EVERY_KIND(OPEN, CR_OPEN, WR_OPEN), R(PSD), 1},
+    [E_SUBJECT_UPD] =
+	{"subject.updated",
+	 {[KIND_NA] = OPEN, [KIND_CR] = CR_OPEN, [KIND_WR] = WR_OPEN, [KIND_BI] = BI_OPEN},
+	 R(PSD),
+	 1},
+    [E_EXTEND] = {"deadline.extended",
+		  {[KIND_NA] = OPEN, [KIND_CR] = CR_OPEN, [KIND_WR] = WR_OPEN, [KIND_BI] = BI_OPEN},
+		  R(PSD) | R(AA) | R(HEAD_OF_PSD),
+		  2},
+    [E_CLOSE] = {"case.closed",
+		 {[KIND_NA] = OPEN, [KIND_CR] = CR_OPEN, [KIND_WR] = WR_OPEN, [KIND_BI] = BI_OPEN},
+		 R(PSD),
+		 1},
     /* aimed only at a case with a channel (chan_row), closed or not */
     [E_REPLY] = {"psd.replied", EVERY_KIND(NA_ANY, CR_ANY, WR_ANY), R(PSD), 2},
     [E_FOLLOW_UP] = {"report.followed_up", EVERY_KIND(NA_ANY, CR_ANY, WR_ANY),
@@ -200,6 +230,18 @@ static const struct ev_row {
 		    EVERY_KIND(0, SC(UNDER_INVESTIGATION), SW(UNDER_INVESTIGATION)), R(AA), 3},
     [E_ACTION] = {"action.completed", WR_ONLY(SW(MANAGEMENT_ACTION)), R(LINE_MANAGER) | R(PSD), 4},
     [E_BAD_FAITH] = {"bad_faith.found", WR_ONLY(WR_ANY), R(PSD) | R(AA), 1},
+    [E_BI_ASSESS] = {"hr.assessed", BI_ONLY(SB(AWAITING_HR_ASSESSMENT)), R(HR), 4},
+    [E_BI_CHECK] = {"psd.checked", BI_ONLY(SB(AWAITING_PSD_CHECK)), R(PSD), 4},
+    [E_BI_DECIDE] = {"business_interest.decided", BI_ONLY(SB(AWAITING_DECISION)), R(AA), 4},
+    /* only within the window, once: aimed harder while it is live (row_weight) */
+    [E_BI_APPEAL] = {"business_interest.appealed", BI_ONLY(SB(REFUSED) | SB(APPROVED)), R(SUBJECT),
+		     1},
+    [E_BI_APPEAL_DECIDE] = {"business_interest.appeal_decided", BI_ONLY(SB(UNDER_APPEAL)),
+			    R(HEAD_OF_PSD), 4},
+    [E_BI_BREACH] = {"breach.reported", BI_ONLY(SB(APPROVED)), R(PSD) | R(HR), 6},
+    [E_BI_REVIEW] = {"business_interest.reviewed", BI_ONLY(SB(APPROVED)), R(HR) | R(PSD), 4},
+    [E_BI_END] = {"business_interest.ended", BI_ONLY(SB(APPROVED) | SB(REFUSED)),
+		  R(SUBJECT) | R(HR), 1},
 };
 
 /* The rows of the reporter's channel, aimed only at a case that has one. */
@@ -232,7 +274,7 @@ struct sent {
 
 /* What the runs reached, so that a run that exercises nothing fails. */
 struct coverage {
-	uint32_t kinds_live;                                  /* bit per dl_kind seen live */
+	uint64_t kinds_live;                                  /* bit per dl_kind seen live */
 	uint32_t states_seen[KIND_COUNT];                     /* bit per state, by case kind */
 	unsigned token_follow_ups, named_follow_ups, replies; /* accepted */
 	unsigned reminders, breaches, escalations, windows_closed, referred, disposed;
@@ -520,7 +562,7 @@ static void check_case(struct sim *s, struct view *v, const struct wf_case *c)
 		INV(d->kind < DL_KINDS, "%s: deadline kind %d", c->ref, d->kind);
 		INV(!live[d->kind], "%s: two live %s deadlines", c->ref, config_dl_name(d->kind));
 		live[d->kind] = true;
-		s->cov.kinds_live |= 1u << d->kind;
+		s->cov.kinds_live |= 1ull << d->kind;
 		INV(d->status == DLS_OPEN || d->status == DLS_BREACHED,
 		    "%s %s: live with status %s", c->ref, config_dl_name(d->kind),
 		    wf_dl_status_name(d->status));
@@ -970,6 +1012,57 @@ static void body(struct sim *s, enum ev_kind k, const struct tcase *tc, const ch
 	case E_BAD_FAITH:
 		snprintf(out, cap, "{'reasons':'malicious'}");
 		break;
+	case E_BI_OPEN:
+		snprintf(out, cap,
+			 "{'subject':{'id':'%s','line_manager':'LM1'},'interest':{'kind':'%s',"
+			 "'organisation':{'name':'Acme Ltd'%s},'role':'r','paid':%s,"
+			 "'starts_on':'2026-03-01'%s}}",
+			 subject, ONE_OF(s, "second_job", "business", "shareholding", "other"),
+			 chance(s, 50) ? ",'org_id':'01234567'" : "", ONE_OF(s, "true", "false"),
+			 chance(s, 50) ? ",'hours_per_week':8" : "");
+		break;
+	case E_BI_ASSESS:
+		snprintf(out, cap, "{'recommendation':'%s'}",
+			 ONE_OF(s, "approve", "approve_with_conditions", "refuse"));
+		break;
+	case E_BI_CHECK:
+		snprintf(out, cap, "{'outcome':'%s'}", ONE_OF(s, "no_concern", "concern"));
+		break;
+	case E_BI_DECIDE:
+		if (chance(s, 40))
+			snprintf(out, cap,
+				 "{'decision':'approved_with_conditions','conditions':%s,"
+				 "'reasons':'r'}",
+				 conds);
+		else
+			snprintf(out, cap, "{'decision':'%s','reasons':'r'}",
+				 ONE_OF(s, "approved", "refused", "refused"));
+		break;
+	case E_BI_APPEAL:
+		snprintf(out, cap, "{'grounds':'g'}");
+		break;
+	case E_BI_APPEAL_DECIDE:
+		if (chance(s, 30))
+			snprintf(out, cap, "{'outcome':'upheld','conditions':%s,'reasons':'r'}",
+				 conds);
+		else
+			snprintf(out, cap, "{'outcome':'%s','reasons':'r'}",
+				 ONE_OF(s, "upheld", "dismissed", "dismissed"));
+		break;
+	case E_BI_BREACH:
+		snprintf(out, cap, "{'details':'d'}");
+		break;
+	case E_BI_REVIEW:
+		if (chance(s, 30))
+			snprintf(out, cap, "{'outcome':'conditions_varied','conditions':%s}",
+				 conds);
+		else
+			snprintf(out, cap, "{'outcome':'%s'}",
+				 ONE_OF(s, "continue", "continue", "withdrawn"));
+		break;
+	case E_BI_END:
+		snprintf(out, cap, "{'ended_on':'2026-06-01'}");
+		break;
 	case E_REPLY:
 	case E_FOLLOW_UP:
 		snprintf(out, cap, "{'text':'%s'}", ONE_OF(s, "t", "any news?", "more detail"));
@@ -1078,6 +1171,10 @@ static void body(struct sim *s, enum ev_kind k, const struct tcase *tc, const ch
 			snprintf(out, cap, "{'reason':'%s'}",
 				 ONE_OF(s, "association_ceased", "no_further_action", "withdrawn",
 					"subject_left", "other"));
+		else if (ck == KIND_BI)
+			snprintf(out, cap, "{'reason':'%s'}",
+				 ONE_OF(s, "no_further_action", "withdrawn", "other", "refused",
+					"ended"));
 		else
 			snprintf(
 			    out, cap, "{'reason':'%s'}",
@@ -1125,6 +1222,10 @@ static unsigned row_weight(const struct tcase *tc, const struct cinfo *ci, enum 
 		return 0;
 	if (k == E_IOPC && has_live(ci, DL_IOPC_REFERRAL))
 		return 6;
+	/* the appeals: short windows, which the events of five kinds of case share */
+	if ((k == E_BI_APPEAL && has_live(ci, DL_BI_APPEAL_WINDOW)) ||
+	    (k == E_APPEAL && has_live(ci, DL_APPEAL_WINDOW)))
+		return 12;
 	return ev_rows[k].weight;
 }
 
@@ -1154,7 +1255,10 @@ static enum ev_kind pick_kind(struct sim *s, const struct tcase *tc, const struc
 /* The kind of case an opening opens. */
 static enum proto_kind opens_kind(enum ev_kind k)
 {
-	return k == E_CR_OPEN ? KIND_CR : k == E_WR_OPEN ? KIND_WR : KIND_NA;
+	return k == E_CR_OPEN   ? KIND_CR
+	       : k == E_WR_OPEN ? KIND_WR
+	       : k == E_BI_OPEN ? KIND_BI
+				: KIND_NA;
 }
 
 /* A new case: a declaration or a referral (NA), a corruption or a wrongdoing report; a
@@ -1166,13 +1270,14 @@ static void gen_opening(struct sim *s, struct sent *out)
 	enum ev_kind k = r < OPEN_NA_PCT * 65 / 100      ? E_DECL
 			 : r < OPEN_NA_PCT               ? E_REFERRAL
 			 : r < OPEN_NA_PCT + OPEN_CR_PCT ? E_CR_OPEN
-							 : E_WR_OPEN;
+			 : r < 100 - OPEN_BI_PCT         ? E_WR_OPEN
+							 : E_BI_OPEN;
 
 	snprintf(subj, sizeof(subj), "S1%02u", (unsigned)pick(s, 20));
 	if (k == E_WR_OPEN && chance(s, 25))
 		subj[0] = '\0';
-	if (k != E_DECL && chance(s, 30))
-		out->actor[0] = '\0'; /* anonymous */
+	if (k != E_DECL && k != E_BI_OPEN && chance(s, 30))
+		out->actor[0] = '\0'; /* anonymous (an application never is) */
 	else
 		actor(s, &ev_rows[k], subj, out->actor, sizeof(out->actor));
 	body(s, k, NULL, subj, &(struct cinfo){0}, b, sizeof(b));
@@ -1305,8 +1410,8 @@ static void record_case(struct sim *s, const struct batch_item *it, const struct
 	strcpy(tc->ref, it->case_ref);
 	tc->kind = ev->ckind;
 	subject_of(ev->json, tc->subject, sizeof(tc->subject));
-	tc->channel = anon || ev->ckind != KIND_NA;
-	if (!anon && ev->ckind != KIND_NA)
+	tc->channel = anon || ev->ckind == KIND_CR || ev->ckind == KIND_WR;
+	if (!anon && (ev->ckind == KIND_CR || ev->ckind == KIND_WR))
 		snprintf(tc->reporter, sizeof(tc->reporter), "%s", ev->actor);
 	snprintf(tc->token, sizeof(tc->token), "%s", it->token);
 }
@@ -1640,21 +1745,26 @@ static void test_store_invariants_hold_under_random_events_workers_and_sighup(vo
 	print_message("invariants: %u accepted, %u rejected, %u duplicates, %u refused by proto, "
 		      "%u fired, %u reloads, %u reads; %u reminders, %u breaches, %u escalations, "
 		      "%u windows closed, %u referred, %u disposed; %u replies, %u follow-ups by "
-		      "token, %u by name; kinds live %#x, states NA %#x, CR %#x, WR %#x\n",
+		      "token, %u by name; kinds live %#" PRIx64 ", states NA %#x, CR %#x, WR %#x, "
+		      "BI %#x\n",
 		      s->cov.accepted, s->cov.rejected, s->cov.duplicates, s->cov.decode_failed,
 		      s->cov.fired, s->cov.replans, s->cov.reads, s->cov.reminders, s->cov.breaches,
 		      s->cov.escalations, s->cov.windows_closed, s->cov.referred, s->cov.disposed,
 		      s->cov.replies, s->cov.token_follow_ups, s->cov.named_follow_ups,
 		      s->cov.kinds_live, s->cov.states_seen[KIND_NA], s->cov.states_seen[KIND_CR],
-		      s->cov.states_seen[KIND_WR]);
+		      s->cov.states_seen[KIND_WR], s->cov.states_seen[KIND_BI]);
 	for (int k = 0; k < E_COUNT; k++)
 		print_message("  %-26s%-8s %4u accepted, %4u rejected\n", ev_rows[k].type,
 			      k == E_FOLLOW_TOKEN ? " (token)" : "", s->cov.type_accepted[k],
 			      s->cov.type_rejected[k]);
 	/* the runs reached what they claim to test: every deadline kind, state and worker path */
 	if (!(seed_env && *seed_env)) {
-		/* GH's deadlines (from DL_GIFT_APPROVAL) are not driven by the simulation yet */
-		assert_int_equal(s->cov.kinds_live, (1u << DL_GIFT_APPROVAL) - 1);
+		/* GH's deadlines (DL_GIFT_APPROVAL to DL_GIFT_CONCERN) are not driven by the
+		 * simulation yet; BI's are */
+		assert_int_equal(s->cov.kinds_live, ((1ull << DL_GIFT_APPROVAL) - 1) |
+							(((1ull << (DL_BI_ANNUAL_REVIEW + 1)) - 1) &
+							 ~((1ull << DL_HR_ASSESSMENT) - 1)));
+		assert_int_equal(s->cov.states_seen[KIND_BI], BI_ANY);
 		assert_int_equal(s->cov.states_seen[KIND_NA], NA_ANY);
 		assert_int_equal(s->cov.states_seen[KIND_CR], CR_ANY);
 		assert_int_equal(s->cov.states_seen[KIND_WR], WR_ANY);
@@ -1666,7 +1776,8 @@ static void test_store_invariants_hold_under_random_events_workers_and_sighup(vo
 		/* and every row of REGISTERS.md's kinds and of the channel was accepted at least
 		 * once (NA's deep rows are covered by the states NA's cases reached) */
 		for (int k = 0; k < E_COUNT; k++)
-			if ((k == E_CR_OPEN || k == E_WR_OPEN || k >= E_SUBJECT_UPD) &&
+			if ((k == E_CR_OPEN || k == E_WR_OPEN || k == E_BI_OPEN ||
+			     k >= E_SUBJECT_UPD) &&
 			    !s->cov.type_accepted[k])
 				fail_msg("%s%s: never accepted", ev_rows[k].type,
 					 k == E_FOLLOW_TOKEN ? " (by token)" : "");

@@ -163,7 +163,7 @@ class Metrics(SharedDaemonTestCase):
         self.assertGreaterEqual(after[("integrityd_deadlines_open", "")], 1)
         by = {labels: v for (n, labels), v in after.items()
               if n == "integrityd_deadlines_open_by_kind"}
-        self.assertEqual(len(by), 28, by)  # 24 deadline kinds (retention aside) + GH's 4
+        self.assertEqual(len(by), 34, by)  # 24 deadline kinds (retention aside) + GH's 4 + BI's 6
         self.assertEqual(sum(by.values()), after[("integrityd_deadlines_open", "")])
         self.assertGreaterEqual(by['{kind="manager_review",case_kind="NA"}'], 1)
         self.assertIn('{kind="reporter_update",case_kind="any"}', by)

@@ -1,6 +1,6 @@
 /* fuzz_wf: the workflow engine fed decoded events. An input is a list of steps taken on one
- * case of any kind (NA, CR, WR: the kind its opening event's type opens) under the default
- * policy, at a clock that starts at FUZZ_NOW_MS and only moves on:
+ * case of any kind (NA, CR, WR, GH, BI: the kind its opening event's type opens) under the
+ * default policy, at a clock that starts at FUZZ_NOW_MS and only moves on:
  *
  *   step := op:u8 arg          (op taken modulo OP_COUNT)
  *   OP_EVENT    len:u16 BE, len bytes: an intake frame, decoded by proto_event_decode at
@@ -270,10 +270,12 @@ static void step_event(struct run *r, const uint8_t *bytes, size_t len)
 		proto_event_release(&ev);
 		return;
 	}
-	/* the retention clock starts from the closing's `at`, whatever past time it names */
+	/* the retention clock starts from the closing's `at`, whatever past time it names; a case
+	 * that a window already due closes as the event settles (BI: a refusal dated more than
+	 * bi_appeal_window ago) closes at the clock, as the worker would have closed it */
 	if (wf_kind_closed(c.kind, (int)c.state) &&
 	    (opens || !wf_kind_closed(r->rec.c.kind, (int)r->rec.c.state)))
-		require(c.closed_at == ev.at);
+		require(c.closed_at == ev.at || c.closed_at == r->now);
 	/* an event on a case never changes its kind; an opening gives the kind its type opens */
 	require(c.kind == (opens ? ev.type->opens : r->rec.c.kind));
 	if (opens) {

@@ -6,8 +6,8 @@ against fuzz_ctl's store), corpus-wf (step lists for fuzz_wf, see fuzz_wf.c).
 Run from anywhere: ./tests/fuzz/make-corpus.py. The files are committed; rerun after
 changing a seed. Seeds are valid requests of every shape plus a few broken ones, so the
 fuzzer starts from deep inside the validator rather than at the first byte check; the
-workflow's are walks along WORKFLOW.md's and REGISTERS.md's paths (NA, CR and WR cases, and
-the reporter's channel), with time moving and timers firing."""
+workflow's are walks along WORKFLOW.md's and REGISTERS.md's paths (NA, CR, WR and BI cases,
+and the reporter's channel), with time moving and timers firing."""
 import os
 import struct
 
@@ -195,6 +195,7 @@ ACTORS = {
     "head_of_psd": {"id": "H1", "role": "head_of_psd"},
     "vetting": {"id": "V1", "role": "vetting"},
     "reporter": {"id": "R1", "role": "reporter"},
+    "hr": {"id": "HR1", "role": "hr"},
 }
 ROLE = {
     "manager.reviewed": "line_manager", "assessment.recorded": "psd",
@@ -230,6 +231,22 @@ TOKEN = "K7QF-9XJ2-M4R8-T6VW-0ABC-DEFG-4M"
 (DL_PSD_CONSULTATION, DL_CR_ASSESSMENT, DL_DEVELOPMENT_REVIEW, DL_IOPC_REFERRAL,
  DL_CR_INVESTIGATION, DL_WR_ASSESSMENT, DL_MANAGEMENT_ACTION, DL_WR_INVESTIGATION,
  DL_REPORTER_UPDATE) = range(16, 25)
+# BI's, after GH's four (config.h)
+(DL_HR_ASSESSMENT, DL_PSD_CHECK, DL_BI_DECISION, DL_BI_APPEAL_WINDOW, DL_BI_APPEAL_DECISION,
+ DL_BI_ANNUAL_REVIEW) = range(29, 35)
+# REGISTERS.md "Business interests": one body per event on a BI case, and who sends it
+BI_CONDITIONS = [{"code": "other", "text": "No more than 8 hours a week."}]
+BI_EVENTS = {
+    "hr.assessed": ("hr", {"recommendation": "approve_with_conditions", "notes": "n"}),
+    "psd.checked": ("psd", {"outcome": "no_concern"}),
+    "business_interest.decided": ("aa", {"decision": "refused", "reasons": "r"}),
+    "business_interest.appealed": ("subject", {"grounds": "g"}),
+    "business_interest.appeal_decided": ("head_of_psd", {"outcome": "upheld", "reasons": "r",
+                                                         "conditions": BI_CONDITIONS}),
+    "business_interest.reviewed": ("hr", {"outcome": "continue"}),
+    "business_interest.ended": ("subject", {"ended_on": "2026-06-01"}),
+    "breach.reported": ("psd", {"details": "Worked 20 hours."}),
+}
 
 
 class Walk:
@@ -277,6 +294,25 @@ class Walk:
             ev["actor"] = ACTORS[by]
         self.case = kind + "-2026-000001"
         return self.frame(ev)
+
+    def apply(self):
+        """A business interest (BI): S1 applies for a second job."""
+        self.case = "BI-2026-000001"
+        return self.frame({"type": "business_interest.applied", "actor": ACTORS["subject"],
+                           "body": {"subject": {"id": "S1", "line_manager": "LM1"},
+                                    "interest": {"kind": "second_job",
+                                                 "organisation": {"name": "Acme Haulage Ltd",
+                                                                  "org_id": "01234567"},
+                                                 "role": "driver", "hours_per_week": 8,
+                                                 "paid": True, "starts_on": "2026-03-01"}}})
+
+    def bev(self, type_, by=None, **body):
+        """An event on the BI case: BI_EVENTS' body with body's keys over it (None drops)."""
+        role, b = BI_EVENTS[type_]
+        b = dict(b, **body)
+        b = {k: v for k, v in b.items() if v is not None}
+        return self.frame({"type": type_, "case": self.case, "actor": ACTORS[by or role],
+                           "body": b})
 
     def kev(self, type_, body=None, by=None):
         """An event on the CR or WR case: KIND_BODIES' body unless given."""
@@ -465,6 +501,34 @@ def wf_seeds():
     w.follow_up("reporter").kev("psd.replied").ev("case.closed").follow_up().run(95)
     w.follow_up().kev("psd.replied")
     yield "walk-na-anonymous-channel", w.out
+    # BI: assessed (late: breached, escalated), checked, refused, appealed in time, upheld
+    # with conditions, a breach (misconduct.referral), reviewed a year on, then withdrawn
+    w = Walk().apply().run(20).bev("hr.assessed").bev("psd.checked").run(3)
+    w.bev("business_interest.decided").run(5).bev("business_interest.appealed").run(10)
+    w.bev("business_interest.appeal_decided").bev("breach.reported", by="hr").run(370)
+    w.bev("business_interest.reviewed").bev("business_interest.appealed")
+    w.bev("business_interest.reviewed", by="psd", outcome="withdrawn").jump(2300).dispose()
+    yield "walk-bi-refused-appealed-reviewed", w.out
+    # BI: approved with conditions, the window lapses (stays approved), a late-received
+    # appeal dated in time, dismissed (back to approved, its conditions), no second appeal;
+    # the interest ended
+    w = Walk().apply().bev("hr.assessed").bev("psd.checked")
+    w.bev("business_interest.decided", decision="approved_with_conditions",
+          conditions=BI_CONDITIONS).run(16).fire(DL_BI_APPEAL_WINDOW)
+    w.frame({"type": "business_interest.appealed", "case": w.case, "actor": ACTORS["subject"],
+             "at": w.now - 5 * DAY, "body": {"grounds": "g"}})
+    w.bev("business_interest.appeal_decided", outcome="dismissed", conditions=None)
+    w.bev("business_interest.appealed").bev("business_interest.ended", by="hr")
+    yield "walk-bi-conditions-window-lapses", w.out
+    # BI: refused, the window (10 working days) lapses and closes the case; wrong bodies and
+    # roles on the way (conditions without them, an appeal by HR, a review while refused)
+    w = Walk().apply().bev("hr.assessed", recommendation="maybe").bev("hr.assessed")
+    w.bev("psd.checked", by="hr").bev("psd.checked")
+    w.bev("business_interest.decided", decision="approved_with_conditions")
+    w.bev("business_interest.decided").bev("business_interest.appealed", by="hr")
+    w.bev("business_interest.reviewed").run(20).bev("business_interest.appealed")
+    w.kev("case.closed", {"reason": "refused"})
+    yield "walk-bi-refusal-lapses", w.out
 
 
 def write(name, items):

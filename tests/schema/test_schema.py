@@ -95,6 +95,28 @@ REG_EVENTS = {
     "gift.returned": ({"id": "S-100", "role": "subject"}, "GH-2026-000001", {"how": "donated"}),
     "gift.reviewed": ({"id": "P1", "role": "psd"}, "GH-2026-000001",
                       {"outcome": "no_concern", "notes": "n"}),
+    # business interests (tests/e2e/test_bi.py)
+    "business_interest.applied": ({"id": "S-100", "role": "subject"}, None,
+                                  {"subject": {"id": "S-100", "line_manager": "LM1"},
+                                   "interest": {"kind": "second_job",
+                                                "organisation": {"name": "Acme Ltd",
+                                                                 "org_id": "01234567"},
+                                                "role": "driver", "hours_per_week": 8,
+                                                "paid": True, "starts_on": "2026-12-01"}}),
+    "hr.assessed": ({"id": "HR1", "role": "hr"}, "BI-2026-000001",
+                    {"recommendation": "approve_with_conditions", "notes": "n"}),
+    "psd.checked": ({"id": "P1", "role": "psd"}, "BI-2026-000001", {"outcome": "no_concern"}),
+    "business_interest.decided": ({"id": "AA1", "role": "aa"}, "BI-2026-000001",
+                                  {"decision": "approved_with_conditions", "reasons": "r",
+                                   "conditions": [{"code": "other", "text": "8h a week"}]}),
+    "business_interest.appealed": ({"id": "S-100", "role": "subject"}, "BI-2026-000001",
+                                   {"grounds": "g"}),
+    "business_interest.appeal_decided": ({"id": "H1", "role": "head_of_psd"}, "BI-2026-000001",
+                                         {"outcome": "upheld", "reasons": "r"}),
+    "business_interest.reviewed": ({"id": "HR1", "role": "hr"}, "BI-2026-000001",
+                                   {"outcome": "continue"}),
+    "business_interest.ended": ({"id": "S-100", "role": "subject"}, "BI-2026-000001",
+                                {"ended_on": "2027-12-01"}),
 }
 
 

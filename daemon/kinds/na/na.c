@@ -60,13 +60,13 @@ static void (*const on_leave[WF_STATE_COUNT])(struct wfx *) = {
 static const struct wf_at_due at_due[] = {
     /* "NOT a breach: mitigation is taken as not agreed, and the case is referred to the AA as
      * if disputed"; not a dispute, so an answer dated in time may still come (rules.c) */
-    {DLA_REFER_AA, S(MITIGATION_PROPOSED), WF_REFERRED_TO_AA, NULL, WFC_UNANSWERED},
+    {DLA_REFER_AA, S(MITIGATION_PROPOSED), WF_REFERRED_TO_AA, NULL, WFC_UNANSWERED, NULL},
     /* "a window, not a breach: when it closes, the AA may determine". No topic of
      * PROTOCOL.md says it, so nothing is sent: the AA's own deadline runs on. */
-    {DLA_WINDOW, S(REFERRED_TO_AA), WF_SAME, NULL, 0},
+    {DLA_WINDOW, S(REFERRED_TO_AA), WF_SAME, NULL, 0, NULL},
     /* "when it closes, the case goes to conditions_active (appeal.window_closed)" */
-    {DLA_APPEAL_CLOSES, S(APPEAL_WINDOW), WF_CONDITIONS_ACTIVE, "appeal.window_closed", 0},
-    {DLA_BREACH, 0, 0, NULL, 0},
+    {DLA_APPEAL_CLOSES, S(APPEAL_WINDOW), WF_CONDITIONS_ACTIVE, "appeal.window_closed", 0, NULL},
+    {DLA_BREACH, 0, 0, NULL, 0, NULL},
 };
 
 /* Retention: the case's personal data goes; its outcomes and dates stay. */
