@@ -14,6 +14,7 @@ enum how {
 	HOW_DONOR,   /* {"name", "organisation"?, "org_id"?}: "name (organisation, org_id)" */
 	HOW_GRADING, /* {"source", "information", "handling"}: "untested/B/P" (3x5x2) */
 	HOW_MARK,    /* yes/no: whether "marks" holds the row's key after "marks:" */
+	HOW_INTEREST, /* BI's interest: "second_job: role at NAME (org N), paid, 8 h/week, from D" */
 };
 
 struct row {
@@ -49,6 +50,13 @@ static const struct row rows[] = {
     {"GH", "outcomes.review", "PSD review", HOW_TEXT, false},
     {"GH", "assessment", "assessment", HOW_TEXT, true},
     {"GH", "marks:late", "late", HOW_MARK, false},
+    /* business interests and second jobs */
+    {"BI", "interest", "interest", HOW_INTEREST, false},
+    {"BI", "outcomes.hr_assessment", "HR assessment", HOW_TEXT, false},
+    {"BI", "outcomes.psd_check", "PSD check", HOW_TEXT, false},
+    {"BI", "outcomes.decision", "decision", HOW_TEXT, false},
+    {"BI", "outcomes.appeal", "appeal", HOW_TEXT, true},
+    {"BI", "outcomes.review", "review", HOW_TEXT, true},
     /* every kind */
     {NULL, "marks", "marks", HOW_LIST, true},
     {NULL, "flags", "flags", HOW_LIST, true},
@@ -143,6 +151,29 @@ static void put_donor(FILE *out, const json_t *v)
 	fputc(')', out);
 }
 
+static void put_interest(FILE *out, const json_t *v)
+{
+	const json_t *hours = json_object_get(v, "hours_per_week");
+
+	if (!json_is_object(v)) {
+		put_text(out, v);
+		return;
+	}
+	put_text(out, json_object_get(v, "kind"));
+	fputs(": ", out);
+	put_text(out, json_object_get(v, "role"));
+	fputs(" at ", out);
+	put_donor(out, json_object_get(v, "organisation"));
+	fputs(json_is_true(json_object_get(v, "paid")) ? ", paid" : ", unpaid", out);
+	if (hours) {
+		fputs(", ", out);
+		put_text(out, hours);
+		fputs(" h/week", out);
+	}
+	fputs(", from ", out);
+	put_text(out, json_object_get(v, "starts_on"));
+}
+
 static void put_grading(FILE *out, const json_t *v)
 {
 	static const char *const parts[] = {"source", "information", "handling"};
@@ -194,6 +225,9 @@ void showkind_fields(FILE *out, const json_t *c)
 			break;
 		case HOW_GRADING:
 			put_grading(out, v);
+			break;
+		case HOW_INTEREST:
+			put_interest(out, v);
 			break;
 		case HOW_MARK:
 			fputs(has_mark(v, strchr(r->key, ':') + 1) ? "yes" : "no", out);

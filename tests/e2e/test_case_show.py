@@ -115,6 +115,38 @@ class CaseShowEveryKind(RegisterCase):
         self.assertEqual(field(out, "decision"), "declined")
         self.assertEqual(field(out, "late"), "no")
 
+    def test_bi_shows_the_interest_and_each_stage(self):
+        sid = new_subject_id("BIS")
+        body = {"subject": {"id": sid, "line_manager": "LM1"},
+                "interest": {"kind": "second_job",
+                             "organisation": {"name": "Acme Haulage Ltd", "org_id": "01234567"},
+                             "role": "weekend driver", "hours_per_week": 8, "paid": True,
+                             "starts_on": "2027-01-04"}}
+        bi = self.accept(ev("business_interest.applied", "subject", body, actor_id=sid),
+                         "BI")["case"]
+        out = self.show(bi)
+        self.assertEqual(field(out, "interest"), "second_job: weekend driver at Acme Haulage "
+                         "Ltd (org 01234567), paid, 8 h/week, from 2027-01-04")
+        self.assertEqual(field(out, "HR assessment"), "-")
+        self.assertIsNone(field(out, "appeal"), "an appeal row before any appeal")
+        self.step(self.d, bi, "hr.assessed", "hr", {"recommendation": "refuse"},
+                  "awaiting_psd_check", actor_id="HR-0201")
+        self.step(self.d, bi, "psd.checked", "psd", {"outcome": "no_concern"},
+                  "awaiting_decision")
+        self.step(self.d, bi, "business_interest.decided", "aa",
+                  {"decision": "refused", "reasons": "Conflicts with duty rosters."}, "refused")
+        self.step(self.d, bi, "business_interest.appealed", "subject",
+                  {"grounds": "Weekends only."}, "under_appeal", actor_id=sid)
+        self.step(self.d, bi, "business_interest.appeal_decided", "head_of_psd",
+                  {"outcome": "upheld", "reasons": "Weekends only."}, "approved",
+                  actor_id="HOPSD-01")
+        out = self.show(bi)
+        self.assertEqual(field(out, "HR assessment"), "refuse")
+        self.assertEqual(field(out, "PSD check"), "no_concern")
+        self.assertEqual(field(out, "decision"), "refused")
+        self.assertEqual(field(out, "appeal"), "upheld")
+        self.assertIn("subject/%s" % sid, out)
+
 
 if __name__ == "__main__":
     import unittest
