@@ -8,13 +8,14 @@
 #include "show.h"
 
 enum how {
-	HOW_TEXT,    /* the value as show_text gives it */
-	HOW_LIST,    /* an array as "a, b"; empty: (none) */
-	HOW_PENCE,   /* value_pence as pounds: "£40.00" */
-	HOW_DONOR,   /* {"name", "organisation"?, "org_id"?}: "name (organisation, org_id)" */
-	HOW_GRADING, /* {"source", "information", "handling"}: "untested/B/P" (3x5x2) */
-	HOW_MARK,    /* yes/no: whether "marks" holds the row's key after "marks:" */
-	HOW_INTEREST, /* BI's interest: "second_job: role at NAME (org N), paid, 8 h/week, from D" */
+	HOW_TEXT,     /* the value as show_text gives it */
+	HOW_LIST,     /* an array as "a, b"; empty: (none) */
+	HOW_PENCE,    /* value_pence as pounds: "£40.00" */
+	HOW_DONOR,    /* {"name", "organisation"?, "org_id"?}: "name (organisation, org_id)" */
+	HOW_GRADING,  /* {"source", "information", "handling"}: "untested/B/P" (3x5x2) */
+	HOW_MARK,     /* yes/no: whether "marks" holds the row's key after "marks:" */
+	HOW_INTEREST, /* BI's interest: "second_job: role at NAME (org N), paid, 8 h/week, from D"
+		       */
 };
 
 struct row {
