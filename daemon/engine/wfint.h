@@ -95,6 +95,11 @@ void wfx_notify_outcome(struct wfx *x, const char *topic, struct proto_str outco
 
 /* invalid_transition for the event being applied, naming the case's state and why. */
 int wfx_refused(const struct wfx *x, struct proto_error *err, const char *why);
+/* Guards for rows a subject may send (forbidden naming actor.id; other roles pass): an opening
+ * that must be the subject's own (actor.id is body.subject.id; `what` says what it is, "a
+ * declaration"), and an event on a case that only the case's own subject may send. */
+int wfx_subject_opens_own(const struct wfx *x, struct proto_error *err, const char *what);
+int wfx_subject_is_case_subject(const struct wfx *x, struct proto_error *err);
 /* The case's state by name. */
 const char *wfx_state_name(const struct wfx *x);
 

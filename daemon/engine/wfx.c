@@ -103,8 +103,8 @@ static void set_part(struct wfx *x, const char *name, const msgpack_object *v, b
 
 	if (!v)
 		return;
-	for (i = 0; i < c->n_parts && !(c->parts[i].outcome == outcome &&
-					 proto_str_eq(c->parts[i].name, name));
+	for (i = 0; i < c->n_parts &&
+		    !(c->parts[i].outcome == outcome && proto_str_eq(c->parts[i].name, name));
 	     i++)
 		;
 	if (i == WF_PARTS_MAX) {
@@ -168,4 +168,35 @@ int wfx_refused(const struct wfx *x, struct proto_error *err, const char *why)
 	return proto_fail(err, PROTO_INVALID_TRANSITION,
 			  "type: %s is not allowed while the case is %s: %s", x->ev->type->name,
 			  wfx_state_name(x), why);
+}
+
+static bool str_is(struct proto_str s, const msgpack_object *o)
+{
+	return o && o->type == MSGPACK_OBJECT_STR && o->via.str.size == s.len &&
+	       memcmp(o->via.str.ptr, s.ptr, s.len) == 0;
+}
+
+int wfx_subject_opens_own(const struct wfx *x, struct proto_error *err, const char *what)
+{
+	const msgpack_object *subject = proto_map_get(x->ev->body, "subject");
+
+	if (x->ev->actor_role == ROLE_SUBJECT &&
+	    (!subject || !str_is(x->ev->actor_id, proto_map_get(subject, "id"))))
+		return proto_fail(err, PROTO_FORBIDDEN,
+				  "actor.id: %s must be made by its subject; actor.id differs from "
+				  "body.subject.id",
+				  what);
+	return 0;
+}
+
+int wfx_subject_is_case_subject(const struct wfx *x, struct proto_error *err)
+{
+	struct proto_str id = x->c->subject_id;
+
+	if (x->ev->actor_role == ROLE_SUBJECT &&
+	    (x->ev->actor_id.len != id.len || memcmp(x->ev->actor_id.ptr, id.ptr, id.len) != 0))
+		return proto_fail(err, PROTO_FORBIDDEN,
+				  "actor.id: only the case's subject may send %s",
+				  x->ev->type->name);
+	return 0;
 }

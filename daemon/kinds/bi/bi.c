@@ -12,38 +12,12 @@
 
 #define S(x) WF_BIT(BI_##x)
 
-static bool str_is(struct proto_str s, const msgpack_object *o)
-{
-	return o && o->type == MSGPACK_OBJECT_STR && o->via.str.size == s.len &&
-	       memcmp(o->via.str.ptr, s.ptr, s.len) == 0;
-}
-
 /* ---- guards ------------------------------------------------------------------------------ */
 
 /* The subject applies for their own interest: the actor must be the applying subject. */
 static int subject_applies_own(const struct wfx *x, struct proto_error *err)
 {
-	const msgpack_object *subject = proto_map_get(x->ev->body, "subject");
-
-	if (!subject || !str_is(x->ev->actor_id, proto_map_get(subject, "id")))
-		return proto_fail(err, PROTO_FORBIDDEN,
-				  "actor.id: an application must be made by its subject; actor.id "
-				  "differs from body.subject.id");
-	return 0;
-}
-
-/* The appeal, and the end of an interest, are the case's subject's (or HR's), not anyone's
- * holding the role. */
-static int subject_is_case_subject(const struct wfx *x, struct proto_error *err)
-{
-	struct proto_str id = x->c->subject_id;
-
-	if (x->ev->actor_role == ROLE_SUBJECT &&
-	    (x->ev->actor_id.len != id.len || memcmp(x->ev->actor_id.ptr, id.ptr, id.len) != 0))
-		return proto_fail(err, PROTO_FORBIDDEN,
-				  "actor.id: only the case's subject may send %s",
-				  x->ev->type->name);
-	return 0;
+	return wfx_subject_opens_own(x, err, "an application");
 }
 
 /* reg 9: within bi_appeal_window of the decision, judged by the appeal's `at` (so an appeal
@@ -52,7 +26,7 @@ static int appeal_in_window(const struct wfx *x, struct proto_error *err)
 {
 	const struct wf_deadline *d = wfdl_last(x->c, DL_BI_APPEAL_WINDOW);
 
-	if (subject_is_case_subject(x, err) < 0)
+	if (wfx_subject_is_case_subject(x, err) < 0)
 		return -1;
 	if (!(WF_BIT(x->c->state) & (S(REFUSED) | S(APPROVED))) || !d ||
 	    (x->c->flags & WFC_APPEALED))
@@ -196,7 +170,7 @@ static const struct wf_rule rules[] = {
     {"business_interest.reviewed", "outcome", "withdrawn", S(APPROVED), R(HR) | R(PSD), BI_CLOSED,
      0, NULL, NULL, record_review, "approval_withdrawn"},
     {"business_interest.ended", NULL, NULL, S(APPROVED) | S(REFUSED), R(SUBJECT) | R(HR), BI_CLOSED,
-     0, subject_is_case_subject, NULL, NULL, "ended"},
+     0, wfx_subject_is_case_subject, NULL, NULL, "ended"},
     {NULL, NULL, NULL, 0, 0, 0, 0, NULL, NULL, NULL, NULL},
 };
 

@@ -9,14 +9,8 @@
 
 #include "engine/wfint.h"
 
-#define S(x)      WF_BIT(GH_##x)
+#define S(x)       WF_BIT(GH_##x)
 #define MS_PER_DAY (86400000ull)
-
-static bool str_is(struct proto_str s, const msgpack_object *o)
-{
-	return o && o->type == MSGPACK_OBJECT_STR && o->via.str.size == s.len &&
-	       memcmp(o->via.str.ptr, s.ptr, s.len) == 0;
-}
 
 /* "YYYY-MM-DD" (checked by the codec) as ms since the epoch (Hinnant's days_from_civil). */
 static uint64_t date_ms(struct proto_str d)
@@ -43,27 +37,7 @@ static uint64_t date_ms(struct proto_str d)
 /* A subject declares their own offers: the actor must be the declared subject. */
 static int subject_declares_own(const struct wfx *x, struct proto_error *err)
 {
-	const msgpack_object *subject = proto_map_get(x->ev->body, "subject");
-
-	if (x->ev->actor_role == ROLE_SUBJECT &&
-	    (!subject || !str_is(x->ev->actor_id, proto_map_get(subject, "id"))))
-		return proto_fail(err, PROTO_FORBIDDEN,
-				  "actor.id: a declaration must be made by its subject; actor.id "
-				  "differs from body.subject.id");
-	return 0;
-}
-
-/* The return is the case's subject's (or PSD's), not anyone's holding the role. */
-static int subject_is_case_subject(const struct wfx *x, struct proto_error *err)
-{
-	struct proto_str id = x->c->subject_id;
-
-	if (x->ev->actor_role == ROLE_SUBJECT &&
-	    (x->ev->actor_id.len != id.len || memcmp(x->ev->actor_id.ptr, id.ptr, id.len) != 0))
-		return proto_fail(err, PROTO_FORBIDDEN,
-				  "actor.id: only the case's subject may send %s",
-				  x->ev->type->name);
-	return 0;
+	return wfx_subject_opens_own(x, err, "a declaration");
 }
 
 /* ---- actions ------------------------------------------------------------------------------ */
@@ -113,14 +87,14 @@ static unsigned entry_next(const struct wfx *x, const struct wf_rule *r, unsigne
 static const struct wf_rule rules[] = {
     /* accepted and declined alike; entry_next sends an accepted one above the threshold to
      * approval */
-    {"gift.declared", NULL, NULL, S(NONE), R(SUBJECT) | R(PSD), GH_AWAITING_PSD_REVIEW,
-     ORIGIN_SELF, subject_declares_own, NULL, open_entry, NULL},
+    {"gift.declared", NULL, NULL, S(NONE), R(SUBJECT) | R(PSD), GH_AWAITING_PSD_REVIEW, ORIGIN_SELF,
+     subject_declares_own, NULL, open_entry, NULL},
     {"gift.approved", NULL, NULL, S(AWAITING_APPROVAL), R(LINE_MANAGER) | R(PSD),
      GH_AWAITING_PSD_REVIEW, 0, NULL, NULL, NULL, NULL},
-    {"gift.refused", NULL, NULL, S(AWAITING_APPROVAL), R(LINE_MANAGER) | R(PSD),
-     GH_AWAITING_RETURN, 0, NULL, NULL, NULL, NULL},
+    {"gift.refused", NULL, NULL, S(AWAITING_APPROVAL), R(LINE_MANAGER) | R(PSD), GH_AWAITING_RETURN,
+     0, NULL, NULL, NULL, NULL},
     {"gift.returned", NULL, NULL, S(AWAITING_RETURN), R(SUBJECT) | R(PSD), GH_AWAITING_PSD_REVIEW,
-     0, subject_is_case_subject, NULL, record_return, NULL},
+     0, wfx_subject_is_case_subject, NULL, record_return, NULL},
     {"gift.reviewed", "outcome", "no_concern", S(AWAITING_PSD_REVIEW), R(PSD), GH_CLOSED, 0, NULL,
      NULL, record_review, "no_concern"},
     /* open, left by case.closed */

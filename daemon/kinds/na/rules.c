@@ -9,37 +9,12 @@
 
 #define S(x) WF_BIT(WF_##x)
 
-static bool str_is(struct proto_str s, const msgpack_object *o)
-{
-	return o && o->type == MSGPACK_OBJECT_STR && o->via.str.size == s.len &&
-	       memcmp(o->via.str.ptr, s.ptr, s.len) == 0;
-}
-
 /* ---- guards: run after the role, before the state ---------------------------------------- */
 
 /* A declaration is the subject's own: the actor must be the declared subject. */
 static int actor_is_declared_subject(const struct wfx *x, struct proto_error *err)
 {
-	const msgpack_object *subject = proto_map_get(x->ev->body, "subject");
-
-	if (!subject || !str_is(x->ev->actor_id, proto_map_get(subject, "id")))
-		return proto_fail(err, PROTO_FORBIDDEN,
-				  "actor.id: a declaration must be made by its subject; actor.id "
-				  "differs from body.subject.id");
-	return 0;
-}
-
-/* The subject's own answers (agreeing, disputing, representations, an appeal) come from the
- * case's subject, not from anyone holding the role. */
-static int actor_is_case_subject(const struct wfx *x, struct proto_error *err)
-{
-	struct proto_str id = x->c->subject_id;
-
-	if (x->ev->actor_id.len != id.len || memcmp(x->ev->actor_id.ptr, id.ptr, id.len) != 0)
-		return proto_fail(err, PROTO_FORBIDDEN,
-				  "actor.id: only the case's subject may send %s",
-				  x->ev->type->name);
-	return 0;
+	return wfx_subject_opens_own(x, err, "a declaration");
 }
 
 /* "the PSD AA will allow ... representations": within the representations window. */
@@ -47,7 +22,7 @@ static int representations_window(const struct wfx *x, struct proto_error *err)
 {
 	const struct wf_deadline *d = wfdl_last(x->c, DL_REPRESENTATIONS);
 
-	if (actor_is_case_subject(x, err) < 0)
+	if (wfx_subject_is_case_subject(x, err) < 0)
 		return -1;
 	if (x->c->state != WF_REFERRED_TO_AA)
 		return 0;
@@ -64,7 +39,7 @@ static int appeal_window(const struct wfx *x, struct proto_error *err)
 {
 	const struct wf_deadline *d = wfdl_last(x->c, DL_APPEAL_WINDOW);
 
-	if (actor_is_case_subject(x, err) < 0)
+	if (wfx_subject_is_case_subject(x, err) < 0)
 		return -1;
 	if (!(WF_BIT(x->c->state) & (S(APPEAL_WINDOW) | S(CONDITIONS_ACTIVE))) || !d)
 		return 0;
@@ -333,16 +308,18 @@ const struct wf_rule na_rules[] = {
      WF_MITIGATION_PROPOSED, 0, NULL, NULL, record_proposal, NULL},
     /* "all voluntary/agreed mitigation will require the approval of a PSD AA" */
     {"mitigation.agreed", NULL, NULL, S(MITIGATION_PROPOSED), R(SUBJECT), WF_AWAITING_AA_APPROVAL,
-     0, actor_is_case_subject, mitigation_answered_in_time, NULL, NULL},
+     0, wfx_subject_is_case_subject, mitigation_answered_in_time, NULL, NULL},
     /* mitigation_response: agreed in time, received after the worker referred the case */
     {"mitigation.agreed", NULL, NULL, S(REFERRED_TO_AA), R(SUBJECT), WF_AWAITING_AA_APPROVAL, 0,
-     actor_is_case_subject, mitigation_answered_in_time_after_referral, withdraw_referral, NULL},
+     wfx_subject_is_case_subject, mitigation_answered_in_time_after_referral, withdraw_referral,
+     NULL},
     /* "where mitigation cannot be agreed ... referred to a PSD AA" */
     {"mitigation.disputed", NULL, NULL, S(MITIGATION_PROPOSED), R(SUBJECT), WF_REFERRED_TO_AA, 0,
-     actor_is_case_subject, mitigation_answered_in_time, NULL, NULL},
+     wfx_subject_is_case_subject, mitigation_answered_in_time, NULL, NULL},
     /* mitigation_response: disputed in time, received after the worker referred the case */
     {"mitigation.disputed", NULL, NULL, S(REFERRED_TO_AA), R(SUBJECT), WF_SAME, 0,
-     actor_is_case_subject, mitigation_answered_in_time_after_referral, record_late_dispute, NULL},
+     wfx_subject_is_case_subject, mitigation_answered_in_time_after_referral, record_late_dispute,
+     NULL},
     /* "the PSD AA will allow ... representations" */
     {"representations.submitted", NULL, NULL, S(REFERRED_TO_AA), R(SUBJECT), WF_SAME, 0,
      representations_window, NULL, record_representations, NULL},
